@@ -1,0 +1,66 @@
+"""Records read from a creditor's ledger export (CSV, FEC, e-invoices).
+
+A reader yields ``InvoiceRecord`` values and fills ``problems``; the import service decides
+what to write. Credit notes are invoices with a negative total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal, Protocol
+
+from relance.domain.problems import Problem
+
+DebtorKind = Literal["business", "consumer", "public"]
+DEBTOR_KINDS: tuple[DebtorKind, ...] = ("business", "consumer", "public")
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorRecord:
+    account: str
+    name: str
+    kind: DebtorKind = "business"
+    siren: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    postal_code: str = ""
+    city: str = ""
+    country: str = "FR"
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRecord:
+    """One open (or settled) receivable as the export states it.
+
+    ``line`` is where it came from in the file, for the audit trail and for problems.
+    """
+
+    number: str
+    debtor: DebtorRecord
+    issue_date: date
+    due_date: date
+    total_amount: Decimal
+    open_amount: Decimal
+    currency: str = "EUR"
+    line: int = 0
+
+
+@dataclass
+class ReadReport:
+    """What a reader learnt besides the records: the format, problems, and notes for the user."""
+
+    format: str
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class LedgerReader(Protocol):
+    """Iterate to read the file; ``report`` is complete once iteration has ended."""
+
+    report: ReadReport
+
+    def __iter__(self) -> Iterator[InvoiceRecord]: ...
