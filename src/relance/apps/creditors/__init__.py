@@ -1,0 +1,1 @@
+"""Creditors: the companies owed money, the tenants of an install."""

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class Creditor(models.Model):
+    """The company owed money. Every other record belongs to exactly one creditor."""
+
+    class Kind(models.TextChoices):
+        PROFESSIONAL = "professional", "professional"
+        INDIVIDUAL = "individual", "individual (not acting professionally)"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PROFESSIONAL)
+    siren = models.CharField(max_length=9, blank=True)
+    vat_number = models.CharField(max_length=20, blank=True)
+    iban = models.CharField(max_length=34, blank=True)
+    bic = models.CharField(max_length=11, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    address = models.CharField(max_length=200, blank=True)
+    postal_code = models.CharField(max_length=10, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, default="FR")
+    payment_terms_days = models.PositiveSmallIntegerField(default=30)
+    locale = models.CharField(max_length=5, default="fr")
+    timezone = models.CharField(max_length=50, default="Europe/Paris")
+    signature = models.TextField(blank=True)
+    pay_link_template = models.CharField(
+        max_length=300, blank=True, help_text="URL with {invoice}, {amount}, {debtor} placeholders"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,85 @@
+"""Writing creditors."""
+
+from __future__ import annotations
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from stdnum.eu import vat as eu_vat
+from stdnum.fr import siren as fr_siren
+
+from relance.apps.creditors.models import Creditor
+from relance.errors import InvalidInputError
+
+
+def _clean_siren(value: str) -> str:
+    compact: str = fr_siren.compact(value)
+    if not fr_siren.is_valid(compact):
+        raise InvalidInputError(f"SIREN {value!r} is not valid (9 digits with a Luhn check digit)")
+    return compact
+
+
+def _clean_vat(value: str) -> str:
+    compact: str = eu_vat.compact(value)
+    if not eu_vat.is_valid(compact):
+        raise InvalidInputError(f"VAT number {value!r} is not a valid EU VAT number")
+    return compact
+
+
+def _clean_iban(value: str) -> tuple[str, str]:
+    try:
+        iban = IBAN(value)
+    except SchwiftyException as exc:
+        raise InvalidInputError(f"IBAN {value!r} is not valid: {exc}") from exc
+    bic = ""
+    try:
+        bic = str(iban.bic) if iban.bic else ""
+    except SchwiftyException:  # the bank registry may not know the bank; the IBAN stands
+        bic = ""
+    return iban.compact, bic
+
+
+def creditor_create(
+    *,
+    name: str,
+    kind: str = Creditor.Kind.PROFESSIONAL,
+    siren: str = "",
+    vat_number: str = "",
+    iban: str = "",
+    bic: str = "",
+    email: str = "",
+    phone: str = "",
+    address: str = "",
+    postal_code: str = "",
+    city: str = "",
+    country: str = "FR",
+    payment_terms_days: int = 30,
+    signature: str = "",
+    pay_link_template: str = "",
+) -> Creditor:
+    if not name.strip():
+        raise InvalidInputError("a creditor needs a name")
+    if kind not in Creditor.Kind.values:
+        raise InvalidInputError(f"creditor kind must be one of {', '.join(Creditor.Kind.values)}")
+    if not 0 <= payment_terms_days <= 365:
+        raise InvalidInputError("payment terms must be between 0 and 365 days")
+    iban_compact, found_bic = _clean_iban(iban) if iban else ("", "")
+    creditor = Creditor(
+        name=name.strip(),
+        kind=kind,
+        siren=_clean_siren(siren) if siren else "",
+        vat_number=_clean_vat(vat_number) if vat_number else "",
+        iban=iban_compact,
+        bic=bic or found_bic,
+        email=email,
+        phone=phone,
+        address=address,
+        postal_code=postal_code,
+        city=city,
+        country=country.upper(),
+        payment_terms_days=payment_terms_days,
+        signature=signature or name.strip(),
+        pay_link_template=pay_link_template,
+    )
+    creditor.full_clean()
+    creditor.save()
+    return creditor

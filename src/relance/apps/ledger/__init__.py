@@ -1,0 +1,1 @@
+"""The ledger: debtors, invoices, payments, allocations and the imports that feed them."""

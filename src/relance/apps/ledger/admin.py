@@ -1,0 +1,60 @@
+from django.contrib import admin
+
+from relance.apps.ledger.models import (
+    Allocation,
+    Contact,
+    Debtor,
+    ImportBatch,
+    Invoice,
+    Payment,
+)
+
+
+class ContactInline(admin.TabularInline[Contact, Debtor]):
+    model = Contact
+    extra = 0
+
+
+@admin.register(Debtor)
+class DebtorAdmin(admin.ModelAdmin[Debtor]):
+    list_display = ["account", "name", "kind", "siren", "city", "creditor"]
+    list_filter = ["kind", "creditor", "is_do_not_contact", "is_legal_hold"]
+    search_fields = ["account", "name", "siren"]
+    inlines = [ContactInline]
+
+
+class AllocationInline(admin.TabularInline[Allocation, Invoice]):
+    model = Allocation
+    extra = 0
+    readonly_fields = ["payment", "amount", "created_at"]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin[Invoice]):
+    list_display = ["number", "debtor", "issue_date", "due_date", "total_amount", "open_amount", "currency", "status"]
+    list_filter = ["status", "currency", "creditor"]
+    search_fields = ["number", "debtor__name", "debtor__account"]
+    date_hierarchy = "due_date"
+    raw_id_fields = ["debtor", "import_batch"]
+    # Open amounts follow from allocations; editing them here would break that rule.
+    readonly_fields = ["open_amount", "status"]
+    inlines = [AllocationInline]
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin[Payment]):
+    list_display = ["value_date", "amount", "currency", "origin", "reference", "debtor"]
+    list_filter = ["origin", "currency"]
+    raw_id_fields = ["debtor", "import_batch"]
+
+
+@admin.register(Allocation)
+class AllocationAdmin(admin.ModelAdmin[Allocation]):
+    list_display = ["payment", "invoice", "amount", "created_at"]
+    raw_id_fields = ["payment", "invoice"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin[ImportBatch]):
+    list_display = ["created_at", "kind", "format", "filename", "status", "created_count", "updated_count", "settled_count"]
+    list_filter = ["kind", "status"]

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from django.db import models
+
+from relance.apps.creditors.models import Creditor
+
+AMOUNT = {"max_digits": 14, "decimal_places": 2}
+
+
+class ImportBatch(models.Model):
+    """One file taken in (or refused): what it was, what it changed, what was wrong with it."""
+
+    class Kind(models.TextChoices):
+        LEDGER = "ledger", "ledger"
+        BANK = "bank", "bank statement"
+
+    class Status(models.TextChoices):
+        COMMITTED = "committed", "committed"
+        REFUSED = "refused", "refused"
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="imports")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    format = models.CharField(max_length=20)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    settled_count = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.filename} ({self.status})"
+
+
+class Debtor(models.Model):
+    class Kind(models.TextChoices):
+        BUSINESS = "business", "business"
+        CONSUMER = "consumer", "consumer"
+        PUBLIC = "public", "public body"
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="debtors")
+    account = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BUSINESS)
+    siren = models.CharField(max_length=9, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    address = models.CharField(max_length=200, blank=True)
+    postal_code = models.CharField(max_length=10, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, default="FR")
+    language = models.CharField(max_length=5, default="fr")
+    is_do_not_contact = models.BooleanField(default=False)
+    is_legal_hold = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "account"], name="debtor_account_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.account})"
+
+
+class Contact(models.Model):
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    is_primary = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone
+
+
+class Invoice(models.Model):
+    """A receivable. Credit notes are invoices with a negative total.
+
+    ``open_amount`` is always ``total_amount`` minus the sum of the invoice's allocations; only
+    services write it, in the same transaction as the allocation that changes it.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        PAID = "paid", "paid"
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="invoices")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="invoices")
+    number = models.CharField(max_length=60)
+    issue_date = models.DateField()
+    due_date = models.DateField()
+    currency = models.CharField(max_length=3, default="EUR")
+    total_amount = models.DecimalField(**AMOUNT)
+    open_amount = models.DecimalField(**AMOUNT)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    pdf = models.FileField(upload_to="invoices/", blank=True)
+    import_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
+    )
+    source_line = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_date", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "number"], name="invoice_number_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["creditor", "status", "due_date"], name="invoice_open_due"),
+            models.Index(fields=["debtor", "status"], name="invoice_debtor_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.open_amount}/{self.total_amount} {self.currency}"
+
+
+class Payment(models.Model):
+    """Money received (or a settlement the ledger reports). ``value_date``: funds available."""
+
+    class Origin(models.TextChoices):
+        LEDGER = "ledger", "ledger export"
+        BANK = "bank", "bank statement"
+        MANUAL = "manual", "entered by hand"
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="payments")
+    debtor = models.ForeignKey(
+        Debtor, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    value_date = models.DateField()
+    amount = models.DecimalField(**AMOUNT)
+    currency = models.CharField(max_length=3, default="EUR")
+    reference = models.CharField(max_length=200, blank=True)
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    import_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-value_date"]
+
+    def __str__(self) -> str:
+        return f"{self.value_date} {self.amount} {self.currency} ({self.origin})"
+
+
+class Allocation(models.Model):
+    """The part of a payment applied to one invoice. Negative when a settlement is reversed."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations")
+    amount = models.DecimalField(**AMOUNT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["invoice"], name="allocation_invoice")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} of {self.payment_id} to {self.invoice_id}"

@@ -1,0 +1,1 @@
+"""Django settings, URLs, WSGI and the task-queue wiring. Configuration comes from the environment."""

@@ -1,0 +1,169 @@
+"""Settings, all from the environment (README, "Configuration").
+
+RELANCE_DATABASE_URL   sqlite:////abs/path.sqlite3 or postgresql://user@host:port/db
+                       (default: ./var/relance.sqlite3)
+RELANCE_SECRET_KEY     on a server; a laptop install keeps a generated one in ./var/secret_key
+RELANCE_DEBUG          1/true/yes to turn debug on (default: off)
+RELANCE_EMAIL_URL      smtp://host:port, smtp+starttls://user:pass@host:587, smtps://..., file:///DIR
+RELANCE_ALLOWED_HOSTS  comma-separated (default: localhost,127.0.0.1)
+RELANCE_HOME           the folder holding ./var (default: the current folder)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+import django_stubs_ext
+
+from relance.errors import ConfigurationError
+
+# Lets admin and querysets be written with type parameters (ModelAdmin[Invoice]) at run time.
+django_stubs_ext.monkeypatch()
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_from_url(url: str) -> dict[str, Any]:
+    """Django's DATABASES entry for a RELANCE_DATABASE_URL."""
+    if not url.startswith(("sqlite:", "postgres:", "postgresql:")):
+        raise ConfigurationError(
+            f"RELANCE_DATABASE_URL must start with sqlite:/// or postgresql://, not {url!r}"
+        )
+    config: dict[str, Any] = dj_database_url.parse(url, conn_max_age=0)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the web app read while the daily pass writes; IMMEDIATE transactions take
+        # the write lock up front, so two writers queue instead of failing half-way.
+        config["OPTIONS"] = {
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+    return config
+
+
+def _secret_key(var_dir: Path) -> str:
+    key = os.environ.get("RELANCE_SECRET_KEY", "")
+    if key:
+        return key
+    # A laptop install should not need a setting to start: keep a random key beside the data,
+    # made once, readable by its owner only. Servers set RELANCE_SECRET_KEY.
+    key_file = var_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+WORKDIR = Path(os.environ.get("RELANCE_HOME") or Path.cwd()).resolve()
+VAR_DIR = WORKDIR / "var"
+
+DEBUG = _flag("RELANCE_DEBUG")
+SECRET_KEY = _secret_key(VAR_DIR)
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("RELANCE_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+    if h.strip()
+]
+
+DATABASE_URL = os.environ.get("RELANCE_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'relance.sqlite3'}"
+DATABASES = {"default": database_from_url(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "relance.apps.audit",
+    "relance.apps.creditors",
+    "relance.apps.ledger",
+    "relance.apps.legal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "relance.config.urls"
+WSGI_APPLICATION = "relance.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+EMAIL_URL = os.environ.get("RELANCE_EMAIL_URL", f"file://{VAR_DIR / 'outbox'}")
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = _flag("RELANCE_SECURE_COOKIES", False)
+    CSRF_COOKIE_SECURE = _flag("RELANCE_SECURE_COOKIES", False)
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("RELANCE_LOG_LEVEL", "WARNING")},
+}
