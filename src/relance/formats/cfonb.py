@@ -1,0 +1,244 @@
+"""French CFONB 120 account statements ("relevé de compte 120 caractères").
+
+Follows the CFONB brochure *Relevé de compte sur support informatique* (120-character
+records): ``01`` old balance, ``04`` operation, ``05`` operation complement, ``07`` new
+balance. Files come with or without line breaks; one long line is cut every 120 characters.
+
+Amounts are 14 characters whose last one carries both the last digit and the sign
+(``{ABCDEFGHI`` = +0…+9, ``}JKLMNOPQR`` = −0…−9), with the number of decimals in column 20.
+Dates are ``JJMMAA``.
+
+``05`` records are qualified (columns 46-48) and attached to the ``04`` before them:
+``LIB``/``LCC``/``LC2`` free text (appended to the remittance), ``NPY`` payer name, ``NBE``
+beneficiary name, ``IPY``/``IBE`` payer/beneficiary identifiers (kept in the remittance; an
+``IPY`` that is a valid IBAN becomes the counterparty IBAN), ``RCN`` the payer's reference
+(end-to-end id), ``RUM`` the mandate reference. Other qualifiers are appended as text.
+
+Record layout (1-based columns) of ``04``: 3-7 bank, 8-11 internal operation code, 12-16
+branch, 17-19 currency, 20 decimals, 22-32 account, 33-34 interbank operation code, 35-40
+booking date, 41-42 reject reason, 43-48 value date, 49-79 label, 82-88 entry number,
+91-104 amount, 105-120 reference. ``01``/``07`` share the account columns, the date in 35-40
+and the amount in 91-104.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from relance.domain.banking import BankReport, LineRecord, StatementRecord, build_report
+from relance.domain.problems import Problem
+from relance.formats._bankutil import clean, compact_iban, decode_text, join_texts, parse_yymmdd_fr
+
+RECORD_LENGTH = 120
+_POSITIVE = "{ABCDEFGHI"
+_NEGATIVE = "}JKLMNOPQR"
+_CODES = {"01", "04", "05", "07"}
+
+
+class CfonbError(ValueError):
+    """A field that does not follow the CFONB layout."""
+
+
+def decode_amount(field_text: str, decimals: int) -> Decimal:
+    """Decode a CFONB signed amount.
+
+    >>> decode_amount("0000000010401G", 2)
+    Decimal('1040.17')
+    >>> decode_amount("0000000000227R", 2)
+    Decimal('-22.79')
+    >>> decode_amount("0000000115350{", 2)
+    Decimal('11535.00')
+    """
+    digits, last = field_text[:-1], field_text[-1:]
+    if not digits.isdigit() or not last:
+        raise CfonbError(f"amount {field_text!r} is not CFONB-encoded")
+    if last in _POSITIVE:
+        sign, digit = 1, _POSITIVE.index(last)
+    elif last in _NEGATIVE:
+        sign, digit = -1, _NEGATIVE.index(last)
+    else:
+        raise CfonbError(f"amount {field_text!r} ends with {last!r}, not a CFONB sign character")
+    value = Decimal(f"{digits}{digit}").scaleb(-decimals)
+    return value if sign > 0 or not value else -value
+
+
+def looks_like_cfonb(text: str) -> bool:
+    """True when the text starts with a CFONB 120 record ("01" + bank code, 120 characters)."""
+    head = text.lstrip("\r\n")
+    first = head.split("\n", 1)[0].rstrip("\r")
+    if len(first) < RECORD_LENGTH or len(first) % RECORD_LENGTH:
+        return False
+    return first[:2] in _CODES and first[2:7].isdigit() and first[19:20].isdigit()
+
+
+def _records(text: str) -> tuple[list[tuple[int, str]], list[Problem], bool]:
+    """Cut the text into (line number, record); a file without breaks counts records instead."""
+    records: list[tuple[int, str]] = []
+    problems: list[Problem] = []
+    physical = text.split("\n")
+    one_line = len([line for line in physical if line.strip("\r")]) == 1
+    for number, raw in enumerate(physical, start=1):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            continue
+        if len(line) % RECORD_LENGTH == 0:
+            chunks = [line[i : i + RECORD_LENGTH] for i in range(0, len(line), RECORD_LENGTH)]
+            for chunk in chunks:
+                records.append((len(records) + 1 if one_line else number, chunk))
+        else:
+            problems.append(
+                Problem(
+                    "cfonb_length",
+                    f"record of {len(line)} characters, expected {RECORD_LENGTH} (CFONB 120)",
+                    number,
+                )
+            )
+    return records, problems, one_line
+
+
+@dataclass(slots=True)
+class _Statement:
+    account: str
+    currency: str
+    line: int
+    opening: Decimal | None = None
+    opening_date: date | None = None
+    closing: Decimal | None = None
+    closing_date: date | None = None
+    lines: list[LineRecord] = field(default_factory=list)
+    texts: list[list[str]] = field(default_factory=list)
+
+
+def _account(record: str) -> str:
+    # Bank, branch and account number: what the RIB (and the IBAN's BBAN) is built from.
+    return f"{record[2:7]} {record[11:16]} {record[21:32]}".strip()
+
+
+def _decimals(record: str) -> int:
+    if not record[19:20].isdigit():
+        raise CfonbError(f"number of decimals {record[19:20]!r} is not a digit")
+    return int(record[19:20])
+
+
+def _date(text: str, what: str) -> date:
+    try:
+        return parse_yymmdd_fr(text)
+    except ValueError as exc:
+        raise CfonbError(f"{what} {text!r} is not a JJMMAA date") from exc
+
+
+def _complement(line: LineRecord, texts: list[str], record: str) -> LineRecord:
+    qualifier = record[45:48]
+    info = record[48:118].rstrip()
+    value = clean(info)
+    if not value:
+        return line
+    if (qualifier == "NPY" and line.amount > 0) or (qualifier == "NBE" and line.amount < 0):
+        line = replace(line, counterparty_name=line.counterparty_name or value)
+    elif qualifier == "RCN":
+        line = replace(line, end_to_end_id=line.end_to_end_id or value)
+    elif qualifier in {"IPY", "IBE"}:
+        first = clean(info[:35])
+        try:
+            iban = str(IBAN(compact_iban(first)).compact)
+        except (SchwiftyException, ValueError):
+            iban = ""
+        if iban and ((qualifier == "IPY") == (line.amount > 0)):
+            line = replace(line, counterparty_iban=line.counterparty_iban or iban)
+    if qualifier not in {"NPY", "NBE"}:
+        texts.append(value)
+    return line
+
+
+def read_cfonb(data: bytes) -> BankReport:
+    """Read a CFONB 120 statement file; any malformed record is a problem with its line."""
+    text, encoding = decode_text(data)
+    records, problems, one_line = _records(text)
+    notes = [f"CFONB 120, {encoding}" + (", without line breaks" if one_line else "")]
+    statements: list[_Statement] = []
+    current: _Statement | None = None
+    for number, record in records:
+        code = record[:2]
+        try:
+            if code not in _CODES:
+                raise CfonbError(f"record code {code!r}; expected 01, 04, 05 or 07")
+            if code == "01":
+                current = _Statement(_account(record), record[16:19], number)
+                current.opening = decode_amount(record[90:104], _decimals(record))
+                current.opening_date = _date(record[34:40], "date")
+                statements.append(current)
+            elif current is None:
+                raise CfonbError(f"record {code} before any 01 (old balance) record")
+            elif code == "04":
+                decimals = _decimals(record)
+                booking = _date(record[34:40], "booking date")
+                value_text = record[42:48]
+                value_date = _date(value_text, "value date") if value_text.strip("0 ") else None
+                current.lines.append(
+                    LineRecord(
+                        booking_date=booking,
+                        value_date=value_date,
+                        amount=decode_amount(record[90:104], decimals),
+                        currency=record[16:19],
+                        # The statement's account: some banks put another bank code on 04 records.
+                        account=current.account,
+                        label=clean(record[48:79]),
+                        bank_reference=clean(record[104:120]) or record[81:88].strip("0 "),
+                        kind=record[32:34].strip(),
+                        line=number,
+                    )
+                )
+                current.texts.append([])
+            elif code == "05":
+                if not current.lines:
+                    raise CfonbError("05 (complement) record without an 04 (operation) before it")
+                current.lines[-1] = _complement(current.lines[-1], current.texts[-1], record)
+            else:  # 07
+                current.closing = decode_amount(record[90:104], _decimals(record))
+                current.closing_date = _date(record[34:40], "date")
+                current = None
+        except CfonbError as exc:
+            problems.append(Problem("cfonb_record", str(exc), number))
+    done = []
+    for statement in statements:
+        lines = tuple(
+            replace(line, remittance=join_texts(texts))
+            for line, texts in zip(statement.lines, statement.texts, strict=True)
+        )
+        if statement.closing is None:
+            problems.append(
+                Problem(
+                    "cfonb_unclosed", "old balance (01) without a new balance (07)", statement.line
+                )
+            )
+        elif statement.opening is not None:
+            total = sum((line.amount for line in lines), Decimal(0))
+            if statement.opening + total != statement.closing:
+                notes.append(
+                    f"line {statement.line}: old balance {statement.opening} + operations {total}"
+                    f" ≠ new balance {statement.closing}"
+                )
+        done.append(
+            StatementRecord(
+                account=statement.account,
+                currency=statement.currency,
+                statement_id=f"{statement.opening_date or ''}",
+                opening_balance=statement.opening,
+                opening_date=statement.opening_date,
+                closing_balance=statement.closing,
+                closing_date=statement.closing_date,
+                lines=lines,
+                line=statement.line,
+            )
+        )
+    if not records and not problems:
+        problems.append(Problem("cfonb_empty", "no CFONB record in the file", 1))
+    return build_report("cfonb", done, problems, notes)
+
+
+__all__ = ["RECORD_LENGTH", "CfonbError", "decode_amount", "looks_like_cfonb", "read_cfonb"]
