@@ -141,7 +141,7 @@ def demo_load(*, invoices: int = 400, seed: int = 2026, as_of: date | None = Non
     creditor = Creditor.objects.filter(name=DEMO_CREDITOR).first() or creditor_create(
         name=DEMO_CREDITOR,
         siren="552100554",
-        vat_number="FR40552100554",
+        vat_number="FR96552100554",
         iban="FR7630006000011234567890189",
         email="recouvrement@atelier-lumiere.example",
         phone="04 72 00 00 00",

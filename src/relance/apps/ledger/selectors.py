@@ -12,6 +12,7 @@ from django.db.models import Case, CharField, Count, QuerySet, Sum, Value, When
 
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Invoice
+from relance.domain.money import round_cents
 
 BUCKETS = ("not_due", "1_30", "31_60", "61_90", "over_90")
 DSO_WINDOW_DAYS = 90
@@ -79,9 +80,9 @@ class AgingLine:
             d["debtor_account"] = self.debtor_account
             d["debtor_name"] = self.debtor_name
         d["currency"] = self.currency
-        d.update({b: str(self.buckets[b]) for b in BUCKETS})
-        d["total"] = str(self.total)
-        d["overdue"] = str(self.overdue)
+        d.update({b: str(round_cents(self.buckets[b])) for b in BUCKETS})
+        d["total"] = str(round_cents(self.total))
+        d["overdue"] = str(round_cents(self.overdue))
         d["invoices"] = sum(self.counts.values())
         return d
 
@@ -162,8 +163,8 @@ def dso(
         value = (open_total / sold * window_days).quantize(Decimal("0.1")) if sold > 0 else None
         by_currency[currency] = {
             "days": str(value) if value is not None else None,
-            "receivables": str(open_total),
-            "sales": str(sold),
+            "receivables": str(round_cents(open_total)),
+            "sales": str(round_cents(sold)),
         }
     return {"method": f"receivables / sales of the last {window_days} days x {window_days}",
             "window_days": window_days, "by_currency": by_currency}

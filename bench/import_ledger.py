@@ -1,0 +1,165 @@
+"""Ledger import speed and memory: a 1,000,000-line FEC and a 1,000,000-row CSV.
+
+Each file is imported into a fresh SQLite and a fresh PostgreSQL database, each in its own
+process (so peak memory is the import's own). The baseline is a bare ``csv``-module parse of
+the same file in the same process. Targets (issue 2): each import ≤ 60 s, peak ≤ 1 GB, ≤ 8×
+the bare parse.
+
+    .venv/bin/python bench/import_ledger.py [--rows 1000000] [--db sqlite,postgres] [--format csv,fec]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import (  # noqa: E402
+    fresh_database,
+    peak_rss_mb,
+    postgres_available,
+    print_table,
+    run_child,
+    setup_django,
+    timed,
+)
+
+START = date(2025, 1, 1)
+
+
+def write_csv(path: Path, rows: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    customers = max(1, rows // 5)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, delimiter=";", lineterminator="\n")
+        w.writerow(["numero_facture", "compte_client", "raison_sociale", "type_client", "email",
+                    "date_facture", "date_echeance", "montant_ttc", "reste_du"])
+        for i in range(rows):
+            c = rng.randrange(customers)
+            issue = START + timedelta(days=rng.randrange(540))
+            total = rng.randrange(1_000, 5_000_000)
+            open_ = total if rng.random() < 0.8 else total // 2
+            w.writerow([f"FA{i:08d}", f"411C{c:06d}", f"Client {c} SAS", "entreprise",
+                        f"c{c}@example.org", issue.strftime("%d/%m/%Y"),
+                        (issue + timedelta(days=30)).strftime("%d/%m/%Y"),
+                        f"{total // 100},{total % 100:02d}", f"{open_ // 100},{open_ % 100:02d}"])
+
+
+FEC_HEADER = ["JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
+              "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
+              "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise"]
+
+
+def write_fec(path: Path, lines: int, seed: int = 2) -> None:
+    """Sales entries (411 debit, 706 and 44571 credits) and bank receipts lettered with them."""
+    rng = random.Random(seed)
+    invoices = int(lines / 4.2)
+    customers = max(1, lines // 5)
+    n = 0
+    entry = 0
+    letter = 0
+
+    def money(cents: int) -> str:
+        return f"{cents // 100},{cents % 100:02d}"
+
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write("\t".join(FEC_HEADER) + "\n")
+        for i in range(invoices):
+            if n >= lines:
+                break
+            c = rng.randrange(customers)
+            day = START + timedelta(days=rng.randrange(360))
+            d = day.strftime("%Y%m%d")
+            ht = rng.randrange(1_000, 4_000_000)
+            tva = ht // 5
+            ttc = ht + tva
+            entry += 1
+            piece = f"FV{i:08d}"
+            aux, lib = f"C{c:06d}", f"Client {c} SAS"
+            paid = rng.random() < 0.6
+            let = ""
+            if paid:
+                letter += 1
+                let = f"L{letter}"
+            pay_day = (day + timedelta(days=35)).strftime("%Y%m%d")
+            rows = [
+                ["VE", "Ventes", str(entry), d, "41100000", "Clients", aux, lib, piece, d, f"Facture {piece}", money(ttc), "0,00", let, pay_day if paid else "", d, "", ""],
+                ["VE", "Ventes", str(entry), d, "70600000", "Prestations", "", "", piece, d, f"Facture {piece}", "0,00", money(ht), "", "", d, "", ""],
+                ["VE", "Ventes", str(entry), d, "44571000", "TVA collectée", "", "", piece, d, f"Facture {piece}", "0,00", money(tva), "", "", d, "", ""],
+            ]
+            if paid:
+                entry += 1
+                rows += [
+                    ["BQ", "Banque", str(entry), pay_day, "51200000", "Banque", "", "", f"VIR{i:08d}", pay_day, f"Virement {lib}", money(ttc), "0,00", "", "", pay_day, "", ""],
+                    ["BQ", "Banque", str(entry), pay_day, "41100000", "Clients", aux, lib, f"VIR{i:08d}", pay_day, f"Virement {lib}", "0,00", money(ttc), let, pay_day, pay_day, "", ""],
+                ]
+            for r in rows[: lines - n]:
+                f.write("\t".join(r) + "\n")
+            n += len(rows)
+
+
+def bare_parse(path: Path, delimiter: str) -> int:
+    with path.open(encoding="utf-8", newline="") as f:
+        return sum(1 for _ in csv.reader(f, delimiter=delimiter))
+
+
+def child(args: argparse.Namespace) -> None:
+    import json
+
+    path = Path(args.file)
+    with timed() as baseline:
+        bare_parse(path, "\t" if args.format == "fec" else ";")
+    url = fresh_database(args.db, f"relance_bench_import_{args.format}")
+    setup_django(url)
+    from relance.apps.creditors.services import creditor_create
+    from relance.apps.ledger.models import Invoice
+    from relance.apps.ledger.services import ledger_import
+
+    creditor = creditor_create(name="Bench SAS", payment_terms_days=30)
+    with path.open("rb") as stream, timed() as elapsed:
+        result = ledger_import(creditor=creditor, stream=stream, filename=path.name, as_of=date(2026, 6, 30))
+    assert result.ok, result.problems[:5]
+    print(json.dumps({
+        "seconds": round(elapsed(), 2), "baseline": round(baseline(), 3),
+        "peak_mb": round(peak_rss_mb()), "created": result.created,
+        "invoices": Invoice.objects.count(),
+    }))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--format", default="csv,fec")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    dbs = [d for d in args.db.split(",") if d != "postgres" or postgres_available()]
+    folder = Path(tempfile.mkdtemp(prefix="relance-bench-files-"))
+    rows = []
+    for fmt in args.format.split(","):
+        path = folder / f"ledger.{fmt}"
+        print(f"generating {args.rows:,} {fmt} lines ...", file=sys.stderr)
+        (write_fec if fmt == "fec" else write_csv)(path, args.rows)
+        for db in dbs:
+            print(f"importing {fmt} into {db} ...", file=sys.stderr)
+            r = run_child(Path(__file__), ["--format", fmt, "--db", db, "--file", str(path), "--rows", str(args.rows)])
+            rows.append([fmt, db, f"{args.rows:,}", f"{r['created']:,}", f"{r['seconds']:.1f}",
+                         f"{r['baseline']:.2f}", f"{r['seconds'] / r['baseline']:.1f}x", r["peak_mb"],
+                         "yes" if r["seconds"] <= 60 and r["peak_mb"] <= 1024 else "NO"])
+        path.unlink()
+    print_table(rows, ["format", "db", "lines", "invoices", "import s", "csv parse s", "ratio", "peak MB", "target met"])
+    print("targets: import <= 60 s, peak <= 1024 MB, ratio <= 8x (the bare csv-module parse of the same file)")
+
+
+if __name__ == "__main__":
+    main()
