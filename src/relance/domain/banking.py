@@ -161,7 +161,9 @@ class BankReport:
         }
 
 
-def fingerprint_lines(lines: Sequence[LineRecord], seen: dict[str, int] | None = None) -> list[LineRecord]:
+def fingerprint_lines(
+    lines: Sequence[LineRecord], seen: dict[str, int] | None = None
+) -> list[LineRecord]:
     """Give each line its fingerprint; ``seen`` counts occurrences across several calls.
 
     >>> from datetime import date

@@ -53,7 +53,9 @@ def read_statement(data: bytes, *, format: BankFormat = "auto") -> BankReport:
     if format not in FORMATS:
         return build_report("unknown", (), [Problem("bank_format", f"unknown format {format!r}")])
     if not data.strip():
-        return build_report("unknown" if format == "auto" else format, (), [Problem("bank_empty", "empty file", 1)])
+        return build_report(
+            "unknown" if format == "auto" else format, (), [Problem("bank_empty", "empty file", 1)]
+        )
     detected = detect_format(data)
     chosen = detected if format == "auto" else format
     if chosen is None:

@@ -44,13 +44,29 @@ from relance.domain.problems import Problem
 from relance.formats._bankutil import clean, compact_iban, decode_text, parse_flexible_date
 
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "date": ("date", "bookingdate", "dateoperation", "datecomptable", "datedoperation", "datecompta"),
+    "date": (
+        "date",
+        "bookingdate",
+        "dateoperation",
+        "datecomptable",
+        "datedoperation",
+        "datecompta",
+    ),
     "value_date": ("valuedate", "datevaleur", "valeur", "datedevaleur"),
     "amount": ("amount", "montant", "somme"),
     "debit": ("debit",),
     "credit": ("credit",),
     "label": ("label", "libelle", "description", "intitule", "operation", "libelleoperation"),
-    "counterparty": ("counterparty", "tiers", "payer", "payeur", "beneficiaire", "name", "nom", "counterpartyname"),
+    "counterparty": (
+        "counterparty",
+        "tiers",
+        "payer",
+        "payeur",
+        "beneficiaire",
+        "name",
+        "nom",
+        "counterpartyname",
+    ),
     "iban": ("iban", "counterpartyiban", "ibantiers"),
     "reference": ("reference", "bankreference", "ref"),
     "remittance": ("remittance", "motif", "communication", "details", "remittanceinformation"),
@@ -134,7 +150,11 @@ def read_bank_csv(data: bytes) -> BankReport:
         try:
             booking = parse_flexible_date(cell("date"))
         except ValueError:
-            problems.append(Problem("csv_date", f"{cell('date')!r} is not a date", number, header[columns["date"]]))
+            problems.append(
+                Problem(
+                    "csv_date", f"{cell('date')!r} is not a date", number, header[columns["date"]]
+                )
+            )
             continue
         value_date: date | None = None
         if cell("value_date"):
@@ -142,7 +162,12 @@ def read_bank_csv(data: bytes) -> BankReport:
                 value_date = parse_flexible_date(cell("value_date"))
             except ValueError:
                 problems.append(
-                    Problem("csv_date", f"{cell('value_date')!r} is not a date", number, header[columns["value_date"]])
+                    Problem(
+                        "csv_date",
+                        f"{cell('value_date')!r} is not a date",
+                        number,
+                        header[columns["value_date"]],
+                    )
                 )
                 continue
         try:

@@ -38,7 +38,11 @@ from relance.domain.problems import Problem
 from relance.formats._bankutil import clean, compact_iban, join_texts
 
 _NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(05[234])\.001\.(\d{2})")
-_CONTAINERS = {"BkToCstmrStmt": "Stmt", "BkToCstmrDbtCdtNtfctn": "Ntfctn", "BkToCstmrAcctRpt": "Rpt"}
+_CONTAINERS = {
+    "BkToCstmrStmt": "Stmt",
+    "BkToCstmrDbtCdtNtfctn": "Ntfctn",
+    "BkToCstmrAcctRpt": "Rpt",
+}
 _OPENING = ("OPBD", "PRCD", "ITBD")
 _CLOSING = ("CLBD",)
 
@@ -111,7 +115,9 @@ def parse_xml(data: bytes) -> tuple[Node | None, Problem | None]:
     try:
         defusedxml.sax.parseString(data, builder, forbid_dtd=True)
     except SAXParseException as exc:
-        return None, Problem("xml_malformed", f"malformed XML: {exc.getMessage()}", exc.getLineNumber())
+        return None, Problem(
+            "xml_malformed", f"malformed XML: {exc.getMessage()}", exc.getLineNumber()
+        )
     except DefusedXmlException as exc:
         return None, Problem("xml_forbidden", f"refused XML construct: {exc}", None)
     return builder.root, None
@@ -137,9 +143,13 @@ def _amount(node: Node | None, where: int, what: str) -> tuple[Decimal, str]:
     try:
         value = Decimal(node.text)
     except InvalidOperation as exc:
-        raise _Fault(Problem("camt_amount_invalid", f"{what}: {node.text!r} is not an amount", node.line)) from exc
+        raise _Fault(
+            Problem("camt_amount_invalid", f"{what}: {node.text!r} is not an amount", node.line)
+        ) from exc
     if not value.is_finite() or value < 0:
-        raise _Fault(Problem("camt_amount_invalid", f"{what}: {node.text!r} is not an amount", node.line))
+        raise _Fault(
+            Problem("camt_amount_invalid", f"{what}: {node.text!r} is not an amount", node.line)
+        )
     return value, node.attrs.get("Ccy", "")
 
 
@@ -149,7 +159,13 @@ def _signed(value: Decimal, indicator: Node | None, where: int, what: str) -> De
         return value
     if code == "DBIT":
         return -value if value else value
-    raise _Fault(Problem("camt_sign_missing", f"{what}: CdtDbtInd is {code or 'missing'}, expected CRDT or DBIT", where))
+    raise _Fault(
+        Problem(
+            "camt_sign_missing",
+            f"{what}: CdtDbtInd is {code or 'missing'}, expected CRDT or DBIT",
+            where,
+        )
+    )
 
 
 def _date(node: Node | None) -> date | None:
@@ -183,7 +199,11 @@ def _account_id(account: Node | None) -> str:
 def _bank_code(entry: Node) -> str:
     domain = entry.find("BkTxCd/Domn")
     if domain is not None:
-        parts = [domain.findtext("Cd"), domain.findtext("Fmly/Cd"), domain.findtext("Fmly/SubFmlyCd")]
+        parts = [
+            domain.findtext("Cd"),
+            domain.findtext("Fmly/Cd"),
+            domain.findtext("Fmly/SubFmlyCd"),
+        ]
         return "/".join(part for part in parts if part)
     return entry.findtext("BkTxCd/Prtry/Cd")
 
@@ -203,7 +223,9 @@ def _details(tx: Node, credit: bool) -> _Details:
     parties = tx.find("RltdPties")
     if parties is not None:
         side, other = ("Dbtr", "UltmtDbtr") if credit else ("Cdtr", "UltmtCdtr")
-        found.counterparty_name = _party_name(parties.find(side)) or _party_name(parties.find(other))
+        found.counterparty_name = _party_name(parties.find(side)) or _party_name(
+            parties.find(other)
+        )
         found.counterparty_iban = _account_id(parties.find(f"{side}Acct"))
     end_to_end = tx.findtext("Refs/EndToEndId")
     if end_to_end and end_to_end.upper() != "NOTPROVIDED":
@@ -230,7 +252,9 @@ def _merge(details: list[_Details]) -> _Details:
         merged.end_to_end_id = merged.end_to_end_id or item.end_to_end_id
         merged.bank_reference = merged.bank_reference or item.bank_reference
         merged.remittance.extend(item.remittance)
-        merged.references.extend(reference for reference in item.references if reference not in merged.references)
+        merged.references.extend(
+            reference for reference in item.references if reference not in merged.references
+        )
     return merged
 
 
@@ -240,7 +264,9 @@ def _entry_lines(entry: Node, account: str, notes: list[str]) -> list[LineRecord
     booking = _date(entry.find("BookgDt"))
     value_date = _date(entry.find("ValDt"))
     if booking is None and value_date is None:
-        raise _Fault(Problem("camt_date_missing", "entry has neither BookgDt nor ValDt", entry.line))
+        raise _Fault(
+            Problem("camt_date_missing", "entry has neither BookgDt nor ValDt", entry.line)
+        )
     common = {
         "booking_date": booking or value_date,
         "value_date": value_date,
@@ -262,7 +288,9 @@ def _entry_lines(entry: Node, account: str, notes: list[str]) -> list[LineRecord
                 break
             tx_value, _ = _amount(node, tx.line, f"transaction at line {tx.line}")
             indicator = tx.find("CdtDbtInd") or entry.find("CdtDbtInd")
-            split.append((tx, _signed(tx_value, indicator, tx.line, f"transaction at line {tx.line}")))
+            split.append(
+                (tx, _signed(tx_value, indicator, tx.line, f"transaction at line {tx.line}"))
+            )
         if split and sum(part for _, part in split) != amount:
             split = []
         if not split:
@@ -308,7 +336,9 @@ def _statement(node: Node, notes: list[str], problems: list[Problem]) -> Stateme
     account_node = node.find("Acct")
     account = _account_id(account_node)
     if not account:
-        problems.append(Problem("camt_account_missing", "statement without an account id", node.line))
+        problems.append(
+            Problem("camt_account_missing", "statement without an account id", node.line)
+        )
     currency = account_node.findtext("Ccy") if account_node is not None else ""
     opening: tuple[Decimal, date | None, str] | None = None
     closing: tuple[Decimal, date | None, str] | None = None
@@ -340,7 +370,9 @@ def _statement(node: Node, notes: list[str], problems: list[Problem]) -> Stateme
     currency = currency or (opening[2] if opening else "") or (lines[0].currency if lines else "")
     for name, balance_info in (("opening", opening), ("closing", closing)):
         if balance_info and balance_info[2] and balance_info[2] != currency:
-            notes.append(f"line {node.line}: {name} balance in {balance_info[2]}, account in {currency}")
+            notes.append(
+                f"line {node.line}: {name} balance in {balance_info[2]}, account in {currency}"
+            )
     for line in lines:
         if line.currency != currency:
             notes.append(f"line {line.line}: amount in {line.currency}, account in {currency}")
@@ -370,17 +402,27 @@ def read_camt(data: bytes, *, expect: str | None = None) -> BankReport:
     root, fault = parse_xml(data)
     if fault is not None or root is None:
         return build_report(kind, (), [fault or Problem("xml_empty", "empty XML document", 1)])
-    namespace = next((value for key, value in root.attrs.items() if key.startswith("xmlns")
-                      and _NAMESPACE.fullmatch(value)), "")
+    namespace = next(
+        (
+            value
+            for key, value in root.attrs.items()
+            if key.startswith("xmlns") and _NAMESPACE.fullmatch(value)
+        ),
+        "",
+    )
     match = _NAMESPACE.fullmatch(namespace)
     if root.tag != "Document" or match is None:
         return build_report(
-            kind, (), [Problem("camt_unknown", "not an ISO 20022 camt.052/053/054 document", root.line)]
+            kind,
+            (),
+            [Problem("camt_unknown", "not an ISO 20022 camt.052/053/054 document", root.line)],
         )
     kind = "camt054" if match[1] == "054" else "camt053"
     if expect and expect != kind:
         return build_report(
-            kind, (), [Problem("camt_wrong_kind", f"this is a {kind} file, not {expect}", root.line)]
+            kind,
+            (),
+            [Problem("camt_wrong_kind", f"this is a {kind} file, not {expect}", root.line)],
         )
     notes = [f"camt.{match[1]}.001.{match[2]}"]
     problems: list[Problem] = []
@@ -392,5 +434,7 @@ def read_camt(data: bytes, *, expect: str | None = None) -> BankReport:
         for node in message.findall(child):
             statements.append(_statement(node, notes, problems))
     if not statements:
-        problems.append(Problem("camt_empty", "no statement or notification in the document", root.line))
+        problems.append(
+            Problem("camt_empty", "no statement or notification in the document", root.line)
+        )
     return build_report(kind, statements, problems, notes)

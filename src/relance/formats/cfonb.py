@@ -162,8 +162,12 @@ def read_cfonb(data: bytes) -> BankReport:
     notes = [f"CFONB 120, {encoding}" + (", without line breaks" if one_line else "")]
     statements: list[_Statement] = []
     current: _Statement | None = None
+    broken_operation = False  # the 05 records of a refused 04 would only repeat its problem
     for number, record in records:
         code = record[:2]
+        if code == "05" and broken_operation:
+            continue
+        broken_operation = code == "04"
         try:
             if code not in _CODES:
                 raise CfonbError(f"record code {code!r}; expected 01, 04, 05 or 07")
@@ -194,6 +198,7 @@ def read_cfonb(data: bytes) -> BankReport:
                     )
                 )
                 current.texts.append([])
+                broken_operation = False
             elif code == "05":
                 if not current.lines:
                     raise CfonbError("05 (complement) record without an 04 (operation) before it")
