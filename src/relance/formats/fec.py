@@ -1,0 +1,497 @@
+"""The FEC (Fichier des écritures comptables, art. L47 A and A47 A-1 LPF): open receivables.
+
+Every French accounting package exports the FEC: one line per accounting entry line, 18
+columns in a fixed order (``COLUMNS``), tab or pipe separated (one separator per file), comma
+decimals, dates ``YYYYMMDD``, UTF-8 or ISO-8859-15. ``FecReader`` checks every line and derives
+the customer invoices and what remains open on them:
+
+* Customer accounts are those whose ``CompteNum`` starts with ``411``. The debtor is the
+  auxiliary account (``CompAuxNum`` / ``CompAuxLib``), else the account itself.
+* An invoice is the debit lines on one customer with one ``PieceRef``. Every debit on a
+  customer account counts, whatever the journal: opening balances (à-nouveaux), rejected
+  direct debits and miscellaneous entries are receivables too. When a piece has lines in the
+  sales journal and elsewhere, its issue date and line come from the sales journal.
+* Issue date: ``PieceDate``, else ``EcritureDate``. The FEC has no due date: it is the issue
+  date plus the creditor's payment terms, and ``report.notes`` says so.
+* Credits on the customer (payments, credit notes) settle invoices. Lettered credits go to the
+  debits with the same ``EcritureLet`` on that customer, oldest first; unlettered ones go first
+  to the customer's invoice with the credit's own ``PieceRef`` (the debtor named the debt, C.
+  civ. art. 1342-10 al. 1), then to the oldest invoices (art. 1342-10 al. 2), and each such
+  allocation is written in ``report.notes``. Open amounts never go below zero.
+
+Every invoice is yielded, settled ones too (open amount 0), so the import service can mark as
+settled the invoices that left the open list. Lines with a problem are left out of the
+derivation; the import service refuses a file with any problem.
+
+Problem codes: ``empty_file``, ``bad_header``, ``encoding``, ``field_count``,
+``mixed_separator``, ``empty_value``, ``bad_date``, ``not_validated``, ``bad_amount``,
+``debit_and_credit``.
+
+Memory: lines stream through; only customer debits and unlettered credits are kept, as
+tuples, so a 1,000,000-line FEC with 200,000 customers stays far below 1 GB.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import BinaryIO
+
+from relance.domain.ledger import DebtorRecord, InvoiceRecord, ReadReport
+from relance.domain.money import AmountError, parse_amount
+from relance.domain.problems import Problem
+from relance.formats.text import (
+    ISO_8859_15,
+    DateError,
+    TextSource,
+    head_line,
+    normalize_header,
+    parse_fec_date,
+)
+
+FORMAT = "fec"
+CURRENCY = "EUR"
+CUSTOMER_ACCOUNTS = ("411",)
+
+COLUMNS = (
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
+    "Idevise",
+)
+WIDTH = len(COLUMNS)
+(
+    JOURNAL_CODE,
+    JOURNAL_LIB,
+    ECRITURE_NUM,
+    ECRITURE_DATE,
+    COMPTE_NUM,
+    COMPTE_LIB,
+    COMP_AUX_NUM,
+    COMP_AUX_LIB,
+    PIECE_REF,
+    PIECE_DATE,
+    ECRITURE_LIB,
+    DEBIT,
+    CREDIT,
+    ECRITURE_LET,
+    DATE_LET,
+    VALID_DATE,
+    MONTANT_DEVISE,
+    IDEVISE,
+) = range(WIDTH)
+# Art. A47 A-1 makes these mandatory; the auxiliary account, lettering and currency columns
+# may be empty. ValidDate has its own code (not_validated): an unvalidated entry can still change.
+REQUIRED = (
+    JOURNAL_CODE,
+    JOURNAL_LIB,
+    ECRITURE_NUM,
+    ECRITURE_DATE,
+    COMPTE_NUM,
+    COMPTE_LIB,
+    PIECE_REF,
+    PIECE_DATE,
+    ECRITURE_LIB,
+)
+_SALES_CODES = frozenset({"V", "VE", "VT", "VTE", "VEN", "VENTE", "VENTES", "SALES"})
+_ZERO = Decimal("0.00")
+_ZEROS = frozenset({"", "0", "0,00", "0.00", "0,0", "0.0", "-0,00"})
+
+# Invoice under construction: (line, issue date, total, from the sales journal,
+# lettered debits as ((letter, amount), ...)).
+_Invoice = tuple[int, date, Decimal, bool, tuple[tuple[str, Decimal], ...]]
+# Unlettered credit: (line, amount, PieceRef).
+_Credit = tuple[int, Decimal, str]
+
+
+def sniff(head: bytes) -> bool:
+    """Whether a file's first bytes look like a FEC: its header starts with ``JournalCode``.
+
+    >>> sniff(b"JournalCode|JournalLib|EcritureNum")
+    True
+    >>> sniff(b"invoice_number,debtor_account")
+    False
+    """
+    return head_line(head).strip().lower().startswith("journalcode")
+
+
+def _is_sales_journal(code: str, label: str) -> bool:
+    words = normalize_header(label)
+    return code.upper() in _SALES_CODES or "vente" in words or "sale" in words
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+class FecReader:
+    """Read a FEC from a binary stream; see the module docstring for what it derives.
+
+    Iterate once to read; ``report`` (format ``"fec"``) is complete when iteration ends.
+    """
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        *,
+        payment_terms_days: int = 30,
+        customer_accounts: tuple[str, ...] = CUSTOMER_ACCOUNTS,
+    ) -> None:
+        self._stream = stream
+        self.payment_terms_days = payment_terms_days
+        self.customer_accounts = customer_accounts
+        self.report = ReadReport(format=FORMAT)
+        self._read = False
+        self._dates: dict[str, date] = {}
+        self._sales: dict[tuple[str, str], bool] = {}
+
+    def __iter__(self) -> Iterator[InvoiceRecord]:
+        if self._read:
+            raise RuntimeError("a ledger reader reads its stream once")
+        self._read = True
+        source = TextSource(self._stream, legacy=ISO_8859_15)
+        self.report.notes.append(
+            "The FEC has no due dates: each invoice is taken as due "
+            f"{self.payment_terms_days} days after its PieceDate (EcritureDate when "
+            "PieceDate is empty), the creditor's payment terms."
+        )
+        try:
+            yield from self._read_lines(source)
+        finally:
+            self.report.problems.extend(source.problems)
+            self.report.problems.sort(key=lambda p: p.line or 0)
+            self.report.notes.extend(source.notes)
+
+    # Reading -------------------------------------------------------------------------------
+
+    def _read_lines(self, source: TextSource) -> Iterator[InvoiceRecord]:
+        problems = self.report.problems
+        lines = iter(source)
+        header = next(lines, None)
+        while header is not None and not header.strip():
+            header = next(lines, None)
+        if header is None:
+            problems.append(Problem("empty_file", "the file is empty; expected the FEC header"))
+            return
+        separator = "\t" if header.count("\t") >= header.count("|") else "|"
+        other = "|" if separator == "\t" else "\t"
+        if not self._check_header(header, separator, source.line_number):
+            return
+
+        invoices: dict[tuple[str, str], _Invoice] = {}
+        names: dict[str, str] = {}
+        lettered_credits: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        unlettered: dict[str, list[_Credit]] = defaultdict(list)
+        prefixes = self.customer_accounts
+        outside_sales = 0
+
+        for text in lines:
+            line = source.line_number
+            body = text.rstrip("\r\n")
+            if not body.strip():
+                continue
+            fields = body.split(separator)
+            if len(fields) != WIDTH:
+                fields = self._fit(fields, body, separator, other, line)
+                if not fields:
+                    continue
+            checked = self._check_line(fields, line)
+            if checked is None:
+                continue
+            account = fields[COMPTE_NUM].strip()
+            if not account.startswith(prefixes):
+                continue
+            issue_date, amount = checked
+            if not amount:
+                continue
+            aux = fields[COMP_AUX_NUM].strip()
+            debtor = aux or account
+            if debtor not in names:
+                label = fields[COMP_AUX_LIB].strip() if aux else ""
+                names[debtor] = label or fields[COMPTE_LIB].strip() or debtor
+            piece = fields[PIECE_REF].strip()
+            letter = fields[ECRITURE_LET].strip()
+            if amount > 0:
+                journal = (fields[JOURNAL_CODE].strip(), fields[JOURNAL_LIB].strip())
+                sales = self._sales.get(journal)
+                if sales is None:
+                    sales = self._sales[journal] = _is_sales_journal(*journal)
+                key = (debtor, piece)
+                lets = ((letter, amount),) if letter else ()
+                found = invoices.get(key)
+                if found is None:
+                    invoices[key] = (line, issue_date, amount, sales, lets)
+                    outside_sales += not sales
+                else:
+                    first_line, first_date, total, first_sales, first_lets = found
+                    if sales and not first_sales:
+                        first_line, first_date, first_sales = line, issue_date, True
+                        outside_sales -= 1
+                    invoices[key] = (
+                        first_line,
+                        first_date,
+                        total + amount,
+                        first_sales,
+                        first_lets + lets,
+                    )
+            elif letter:
+                lettered_credits[debtor, letter] -= amount
+            else:
+                unlettered[debtor].append((line, -amount, piece))
+
+        if not invoices and not unlettered and not lettered_credits:
+            self.report.notes.append(
+                "No line on a customer account ("
+                + ", ".join(f"{prefix}…" for prefix in prefixes)
+                + "): this FEC holds no receivable."
+            )
+        if outside_sales:
+            self.report.notes.append(
+                f"{outside_sales} receivable(s) come from debits on customer accounts outside "
+                "the sales journal (opening balances, rejected payments, adjustments); they are "
+                "read as invoices."
+            )
+        yield from self._settle(invoices, names, lettered_credits, unlettered)
+
+    def _check_header(self, header: str, separator: str, line: int) -> bool:
+        names = header.rstrip("\r\n").split(separator)
+        while len(names) > WIDTH and not names[-1].strip():
+            names.pop()
+        names = [name.strip().lstrip("\ufeff") for name in names]
+        if len(names) != WIDTH:
+            self.report.problems.append(
+                Problem(
+                    "bad_header",
+                    f"the header has {len(names)} columns where the FEC has {WIDTH}: "
+                    + ", ".join(COLUMNS),
+                    line=line,
+                )
+            )
+            return False
+        good = True
+        for name, expected in zip(names, COLUMNS, strict=True):
+            if name == expected:
+                continue
+            if name.lower() == expected.lower():
+                self.report.notes.append(f"Header {name!r} read as {expected!r}.")
+                continue
+            good = False
+            self.report.problems.append(
+                Problem(
+                    "bad_header",
+                    f"column {name!r} where the FEC has {expected!r}",
+                    line=line,
+                    column=name,
+                )
+            )
+        return good
+
+    def _fit(
+        self, fields: list[str], body: str, separator: str, other: str, line: int
+    ) -> list[str]:
+        """The line's 18 fields, or [] after recording why there are not 18."""
+        # Some exports end every line with a separator; the empty tail is harmless.
+        while len(fields) > WIDTH and not fields[-1].strip():
+            fields.pop()
+        if len(fields) == WIDTH:
+            return fields
+        names = {"\t": "tab", "|": "pipe"}
+        if body.count(other) >= WIDTH - 1:
+            self.report.problems.append(
+                Problem(
+                    "mixed_separator",
+                    f"this line is {names[other]}-separated while the file is "
+                    f"{names[separator]}-separated; a FEC uses one separator throughout",
+                    line=line,
+                )
+            )
+        else:
+            self.report.problems.append(
+                Problem(
+                    "field_count",
+                    f"{len(fields)} fields where the FEC has {WIDTH}",
+                    line=line,
+                )
+            )
+        return []
+
+    def _date(self, text: str) -> date:
+        found = self._dates.get(text)
+        if found is None:
+            found = self._dates[text] = parse_fec_date(text)
+        return found
+
+    def _check_line(self, fields: list[str], line: int) -> tuple[date, Decimal] | None:
+        """The line's issue date and signed amount (debit − credit), or None after its problems."""
+        problems = self.report.problems
+        count = len(problems)
+        for position in REQUIRED:
+            if not fields[position].strip():
+                problems.append(
+                    Problem("empty_value", f"{COLUMNS[position]} is empty", line, COLUMNS[position])
+                )
+        dates: list[date | None] = []
+        for position in (ECRITURE_DATE, PIECE_DATE, DATE_LET, VALID_DATE):
+            text = fields[position].strip()
+            if not text:
+                dates.append(None)
+                continue
+            try:
+                dates.append(self._date(text))
+            except DateError as exc:
+                dates.append(None)
+                problems.append(Problem("bad_date", str(exc), line, COLUMNS[position]))
+        if not fields[VALID_DATE].strip():
+            problems.append(
+                Problem(
+                    "not_validated",
+                    "ValidDate is empty: the entry is not validated and may still change; "
+                    "export the FEC after validating the entries",
+                    line,
+                    COLUMNS[VALID_DATE],
+                )
+            )
+        amounts: list[Decimal] = []
+        for position in (DEBIT, CREDIT):
+            text = fields[position].strip()
+            if text in _ZEROS:
+                amounts.append(_ZERO)
+                continue
+            try:
+                amounts.append(parse_amount(text))
+            except AmountError as exc:
+                amounts.append(_ZERO)
+                problems.append(Problem("bad_amount", str(exc), line, COLUMNS[position]))
+        debit, credit = amounts
+        if debit and credit:
+            problems.append(
+                Problem(
+                    "debit_and_credit",
+                    f"both Debit ({fields[DEBIT].strip()}) and Credit "
+                    f"({fields[CREDIT].strip()}) are filled; a line is one or the other",
+                    line,
+                    COLUMNS[CREDIT],
+                )
+            )
+        if len(problems) > count:
+            return None
+        issue_date = dates[1] or dates[0]
+        if issue_date is None:  # pragma: no cover - both are required and checked above
+            return None
+        return issue_date, debit - credit
+
+    @staticmethod
+    def _allocate(
+        key: tuple[str, str],
+        credit: Decimal,
+        invoices: dict[tuple[str, str], _Invoice],
+        paid: dict[tuple[str, str], Decimal],
+        taken: list[str],
+    ) -> Decimal:
+        """Apply up to ``credit`` to the invoice's open amount; return what is left."""
+        take = min(invoices[key][2] - paid[key], credit)
+        if take <= 0:
+            return credit
+        paid[key] += take
+        taken.append(f"{key[1]} {_money(take)}")
+        return credit - take
+
+    # Settling ------------------------------------------------------------------------------
+
+    def _settle(
+        self,
+        invoices: dict[tuple[str, str], _Invoice],
+        names: dict[str, str],
+        lettered_credits: dict[tuple[str, str], Decimal],
+        unlettered: dict[str, list[_Credit]],
+    ) -> Iterator[InvoiceRecord]:
+        notes = self.report.notes
+        paid: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+
+        # Lettering: a credit settles the debits carrying its letter on the same customer.
+        groups: dict[tuple[str, str], list[tuple[date, int, tuple[str, str], Decimal]]] = (
+            defaultdict(list)
+        )
+        for key, (line, issue_date, _total, _sales, lets) in invoices.items():
+            for letter, amount in lets:
+                groups[key[0], letter].append((issue_date, line, key, amount))
+        for (debtor, letter), credit in lettered_credits.items():
+            left = credit
+            for _issue, _line, key, amount in sorted(groups.get((debtor, letter), ())):
+                take = min(amount, left)
+                if take <= 0:
+                    break
+                paid[key] += take
+                left -= take
+            if left > 0:
+                notes.append(
+                    f"Lettering {letter!r} on {debtor}: {_money(left)} of credits exceed the "
+                    "debits lettered with them and are applied as unlettered credits."
+                )
+                unlettered[debtor].append((0, left, ""))
+
+        # Unlettered credits: the piece the debtor named, then the oldest debts first.
+        by_debtor: dict[str, list[tuple[date, int, tuple[str, str]]]] = defaultdict(list)
+        for key, (line, issue_date, *_rest) in invoices.items():
+            if key[0] in unlettered:
+                by_debtor[key[0]].append((issue_date, line, key))
+        for debtor, credits in unlettered.items():
+            oldest = [key for _date, _line, key in sorted(by_debtor.get(debtor, ()))]
+            settled = 0  # oldest[:settled] are fully paid: later credits skip them
+            for line, credit, piece in credits:
+                left = credit
+                taken: list[str] = []
+                named = (debtor, piece)
+                if piece and named in invoices:
+                    left = self._allocate(named, left, invoices, paid, taken)
+                position = settled
+                while left > 0 and position < len(oldest):
+                    key = oldest[position]
+                    left = self._allocate(key, left, invoices, paid, taken)
+                    if position == settled and invoices[key][2] <= paid[key]:
+                        settled += 1
+                    position += 1
+                where = f"line {line}" if line else "lettering surplus"
+                text = (
+                    f"{where}: credit of {_money(credit)} on {debtor} ({names[debtor]}) is not "
+                    "lettered; allocated to "
+                    + (", ".join(taken) if taken else "no invoice")
+                    + " (the invoice it names, then the oldest first: C. civ. art. 1342-10)"
+                )
+                if left > 0:
+                    text += f"; {_money(left)} left unapplied (the customer is in credit)"
+                notes.append(text + ".")
+
+        terms = timedelta(days=self.payment_terms_days)
+        debtors: dict[str, DebtorRecord] = {}
+        for key, (line, issue_date, total, _sales, _lets) in invoices.items():
+            account, number = key
+            record = debtors.get(account)
+            if record is None:
+                record = debtors[account] = DebtorRecord(account=account, name=names[account])
+            yield InvoiceRecord(
+                number=number,
+                debtor=record,
+                issue_date=issue_date,
+                due_date=issue_date + terms,
+                total_amount=total,
+                open_amount=max(total - paid.get(key, _ZERO), _ZERO),
+                currency=CURRENCY,
+                line=line,
+            )
