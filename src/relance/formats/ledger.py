@@ -1,0 +1,68 @@
+"""Open a creditor's ledger export, whatever its format: the CSV ledger or the FEC.
+
+The format is recognised from the content (the header line), never from the file name, since
+users rename exports freely. See ``relance.formats.ledger_csv`` and ``relance.formats.fec``.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO, Literal
+
+from relance.domain.ledger import LedgerReader
+from relance.errors import InvalidInputError
+from relance.formats import fec, ledger_csv
+from relance.formats.text import replay
+
+LedgerFormat = Literal["auto", "csv", "fec"]
+_SNIFF_SIZE = 8 * 1024
+
+
+def detect_format(head: bytes) -> Literal["csv", "fec"] | None:
+    """The ledger format of a file's first bytes, or None when it is neither.
+
+    >>> detect_format(b"JournalCode\\tJournalLib\\tEcritureNum\\n")
+    'fec'
+    >>> detect_format(b"invoice_number,debtor_account,total_amount\\n")
+    'csv'
+    >>> detect_format(b"%PDF-1.7") is None
+    True
+    """
+    if fec.sniff(head):
+        return "fec"
+    if ledger_csv.sniff(head):
+        return "csv"
+    return None
+
+
+def open_ledger(
+    stream: BinaryIO,
+    *,
+    format: LedgerFormat = "auto",  # shadows the builtin on purpose: the CLI option is --format
+    payment_terms_days: int = 30,
+    default_currency: str = "EUR",
+) -> LedgerReader:
+    """A reader for the ledger export in ``stream`` (binary, read once, need not seek).
+
+    ``payment_terms_days`` gives FEC invoices their due date; ``default_currency`` fills an
+    empty or missing currency column of a CSV ledger. Raises ``InvalidInputError`` when the
+    format is unknown or not recognised.
+    """
+    if format not in ("auto", "csv", "fec"):
+        raise InvalidInputError(
+            f"unknown ledger format {format!r}; use auto, csv or fec", code="unknown_format"
+        )
+    if format == "auto":
+        head = stream.read(_SNIFF_SIZE)
+        stream = replay(head, stream)
+        found = detect_format(head)
+        if found is None:
+            raise InvalidInputError(
+                "this file is neither a FEC (its header starts with JournalCode) nor a CSV "
+                "ledger (a header row naming columns such as invoice_number / numero_facture, "
+                "debtor_account / compte_client, total_amount / montant_ttc)",
+                code="unknown_format",
+            )
+        format = found
+    if format == "fec":
+        return fec.FecReader(stream, payment_terms_days=payment_terms_days)
+    return ledger_csv.LedgerCsvReader(stream, default_currency=default_currency)
