@@ -1,6 +1,115 @@
 """The late-payment law engine: rate tables, penalty regimes, limitation periods.
 
 Pure Python. It must not import Django nor anything from ``relance`` except
-``relance.domain`` and ``relance.errors``; it never reads the clock; money is ``Decimal``.
-This first step holds the rate tables (``rates``) and calendar helpers (``dates``).
+``relance.domain`` and ``relance.errors`` (an import-linter contract fails the build
+otherwise); it never reads the clock, every date is an argument; money is ``Decimal``, never
+float. The rules, rate tables and worked examples come from ../shared/reference/legal-fr.md.
+
+Modules
+    ``rates``        shipped rate tables (``data/*.csv`` + ``data/tables.toml``), overrides,
+                     ``rate_on``; an unknown period raises ``UnknownRateError``.
+    ``regimes``      fr-b2b (C. com. L441-10), fr-civil (C. civ. 1231-6, 1344-1), fr-judgment
+                     (CMF L313-3), eu-b2b (directive 2011/7/UE), uk-b2b (Late Payment Act
+                     1998); ``compute_interest`` and ``penalties_on_invoice``.
+    ``accrual``      the arithmetic and its conventions (days, 365/actual, rounding, imputation
+                     C. civ. 1343-1, capitalisation 1343-2).
+    ``computation``  the ``Computation`` result and its JSON form.
+    ``explain``      the French, line-by-line explanation.
+
+Public API (what the CLI, letters and dossiers call)
+    ``penalties_on_invoice(*, regime, principal, due_date, as_of, payments=(), currency=None,
+    creditor_kind="professional", contract_rate=None, notice_date=None, judgment_date=None,
+    signified=None, capitalise_from=None, day_count="365", margin=None, with_indemnity=True,
+    tables=None) -> Computation``
+    ``compute_interest(*, regime, principal, start, end, payments=(), currency=None,
+    creditor_kind="professional", contract_rate=None, signified=None, capitalise_from=None,
+    day_count="365", margin=None, with_indemnity=True, tables=None) -> Computation``
+    (``relance interest``: ``--from`` is ``start``, ``--to`` is ``end``)
+    ``explain(computation) -> str`` and ``Computation.as_json() -> dict``
+    ``load_tables(overrides=()) -> RateTables`` (shipped tables with overrides on top),
+    ``rate_override(*, table, from_date, rate, source) -> RateOverride`` (validate a row for
+    ``relance rates add`` before storing it), ``TABLE_NAMES``, ``table_rows(table)``
+    (``relance rates list``; ``RateRow.as_json()``), ``rate_on(table, day)``,
+    ``row_on(table, day)``, ``with_overrides(table, overrides)``
+    Errors, all ``RelanceError``: ``UnknownRateError`` (``.table``, ``.period``, ``.command``),
+    ``UnknownTableError``, ``InvalidRateError``, ``UnsupportedPeriodError``; bad input otherwise raises ``InvalidInputError``.
+
+>>> from datetime import date
+>>> from decimal import Decimal
+>>> result = penalties_on_invoice(regime="fr-b2b", principal=Decimal("10000.00"),
+...                               due_date=date(2025, 3, 31), as_of=date(2025, 4, 30))
+>>> result.as_json()["penalties_total"], result.as_json()["periods"][0]["rate"]
+('148.08', '13.15')
 """
+
+from __future__ import annotations
+
+from relance.domain.law.accrual import (
+    DAY_COUNTS,
+    Capitalisation,
+    DayCount,
+    Imputation,
+    Period,
+    RateSpan,
+    accrue,
+)
+from relance.domain.law.computation import Computation
+from relance.domain.law.explain import explain
+from relance.domain.law.rates import (
+    TABLE_NAMES,
+    InvalidRateError,
+    RateOverride,
+    RateRow,
+    RateTable,
+    RateTables,
+    UnknownRateError,
+    UnknownTableError,
+    load_tables,
+    rate_on,
+    rate_override,
+    row_on,
+    table_rows,
+    with_overrides,
+)
+from relance.domain.law.regimes import (
+    CREDITOR_KINDS,
+    REGIMES,
+    CreditorKind,
+    Regime,
+    UnsupportedPeriodError,
+    compute_interest,
+    penalties_on_invoice,
+)
+
+__all__ = [
+    "CREDITOR_KINDS",
+    "DAY_COUNTS",
+    "REGIMES",
+    "TABLE_NAMES",
+    "Capitalisation",
+    "Computation",
+    "CreditorKind",
+    "DayCount",
+    "Imputation",
+    "InvalidRateError",
+    "Period",
+    "RateOverride",
+    "RateRow",
+    "RateSpan",
+    "RateTable",
+    "RateTables",
+    "Regime",
+    "UnknownRateError",
+    "UnknownTableError",
+    "UnsupportedPeriodError",
+    "accrue",
+    "compute_interest",
+    "explain",
+    "load_tables",
+    "penalties_on_invoice",
+    "rate_on",
+    "rate_override",
+    "row_on",
+    "table_rows",
+    "with_overrides",
+]
