@@ -15,6 +15,8 @@ Modules
                      C. civ. 1343-1, capitalisation 1343-2).
     ``computation``  the ``Computation`` result and its JSON form.
     ``explain``      the French, line-by-line explanation.
+    ``prescription`` limitation periods and what interrupts them.
+    ``terms``        the L441-10 I payment-terms check.
 
 Public API (what the CLI, letters and dossiers call)
     ``penalties_on_invoice(*, regime, principal, due_date, as_of, payments=(), currency=None,
@@ -31,8 +33,11 @@ Public API (what the CLI, letters and dossiers call)
     ``relance rates add`` before storing it), ``TABLE_NAMES``, ``table_rows(table)``
     (``relance rates list``; ``RateRow.as_json()``), ``rate_on(table, day)``,
     ``row_on(table, day)``, ``with_overrides(table, overrides)``
+    ``prescription(kind, start, events=()) -> PrescriptionResult`` (``relance prescription``)
+    ``check_payment_terms(issue_date, due_date, *, periodic=False) -> list[str]``
     Errors, all ``RelanceError``: ``UnknownRateError`` (``.table``, ``.period``, ``.command``),
-    ``UnknownTableError``, ``InvalidRateError``, ``UnsupportedPeriodError``; bad input otherwise raises ``InvalidInputError``.
+    ``UnknownTableError``, ``InvalidRateError``, ``UnsupportedPeriodError``,
+    ``PrescriptionEventError``; bad input otherwise raises ``InvalidInputError``.
 
 >>> from datetime import date
 >>> from decimal import Decimal
@@ -55,6 +60,13 @@ from relance.domain.law.accrual import (
 )
 from relance.domain.law.computation import Computation
 from relance.domain.law.explain import explain
+from relance.domain.law.prescription import (
+    PrescriptionEvent,
+    PrescriptionEventError,
+    PrescriptionKind,
+    PrescriptionResult,
+    prescription,
+)
 from relance.domain.law.rates import (
     TABLE_NAMES,
     InvalidRateError,
@@ -80,6 +92,7 @@ from relance.domain.law.regimes import (
     compute_interest,
     penalties_on_invoice,
 )
+from relance.domain.law.terms import check_payment_terms
 
 __all__ = [
     "CREDITOR_KINDS",
@@ -93,6 +106,10 @@ __all__ = [
     "Imputation",
     "InvalidRateError",
     "Period",
+    "PrescriptionEvent",
+    "PrescriptionEventError",
+    "PrescriptionKind",
+    "PrescriptionResult",
     "RateOverride",
     "RateRow",
     "RateSpan",
@@ -103,10 +120,12 @@ __all__ = [
     "UnknownTableError",
     "UnsupportedPeriodError",
     "accrue",
+    "check_payment_terms",
     "compute_interest",
     "explain",
     "load_tables",
     "penalties_on_invoice",
+    "prescription",
     "rate_on",
     "rate_override",
     "row_on",

@@ -1,0 +1,91 @@
+"""Limitation periods: 5 or 2 years, restarted only by an acknowledgement or a claim."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from relance.domain.law import PrescriptionEventError, prescription
+from relance.errors import InvalidInputError
+
+
+@pytest.mark.parametrize(
+    ("kind", "years", "article"), [("b2b", 5, "L110-4"), ("civil", 5, "2224"), ("b2c", 2, "L218-2")]
+)
+def test_each_kind_has_its_period_and_article(kind, years, article):
+    result = prescription(kind, date(2021, 4, 30))
+    assert result.expires == date(2021 + years, 4, 30)
+    assert (result.period_years, result.restarted_by) == (years, ())
+    assert article in result.basis
+
+
+def test_an_acknowledgement_before_expiry_starts_a_new_full_period():
+    result = prescription("b2c", date(2022, 1, 31), [(date(2023, 6, 15), "acknowledgement")])
+    assert result.expires == date(2025, 6, 15)
+    assert [event.kind for event in result.restarted_by] == ["acknowledgement"]
+
+
+def test_an_acknowledgement_on_the_last_day_still_counts():
+    result = prescription("b2c", date(2022, 1, 31), [(date(2024, 1, 31), "acknowledgement")])
+    assert result.expires == date(2026, 1, 31)
+
+
+def test_an_acknowledgement_after_expiry_does_not_revive_the_claim():
+    result = prescription(
+        "b2c",
+        date(2020, 1, 31),
+        [(date(2022, 2, 1), "acknowledgement"), (date(2023, 1, 1), "claim")],
+    )
+    assert result.expires == date(2022, 1, 31)
+    assert result.restarted_by == ()
+    assert [event.date for event in result.ignored] == [date(2022, 2, 1), date(2023, 1, 1)]
+    assert "19-26.253" in result.notes[0]
+    assert result.is_expired(as_of=date(2022, 2, 1))
+    assert not result.is_expired(as_of=date(2022, 1, 31))
+
+
+def test_events_are_taken_in_date_order_and_a_claim_carries_a_note():
+    result = prescription(
+        "b2b",
+        date(2019, 3, 31),
+        [(date(2023, 5, 2), "claim"), (date(2020, 7, 1), "acknowledgement")],
+    )
+    assert result.expires == date(2028, 5, 2)
+    assert [event.kind for event in result.restarted_by] == ["acknowledgement", "claim"]
+    assert "2242" in result.notes[0]
+
+
+@pytest.mark.parametrize("kind", ["mise_en_demeure", "reminder", "relance", "registered letter"])
+def test_a_reminder_or_mise_en_demeure_is_refused_with_the_reason(kind):
+    with pytest.raises(PrescriptionEventError, match="mise en demeure") as error:
+        prescription("b2b", date(2024, 1, 1), [(date(2024, 6, 1), kind)])
+    assert "20-23.204" in str(error.value)
+    assert error.value.code == "invalid_prescription_event"
+
+
+def test_an_unknown_kind_or_an_event_before_the_start_is_refused():
+    with pytest.raises(InvalidInputError, match="b2b, b2c, civil"):
+        prescription("consumer", date(2024, 1, 1))
+    with pytest.raises(InvalidInputError, match="precedes the start"):
+        prescription("b2b", date(2024, 1, 1), [(date(2023, 12, 1), "acknowledgement")])
+
+
+def test_29_february_plus_years_ends_on_28_february():
+    assert prescription("b2c", date(2024, 2, 29)).expires == date(2026, 2, 28)
+
+
+def test_as_json():
+    result = prescription("b2c", date(2020, 1, 31), [(date(2021, 3, 1), "acknowledgement")])
+    assert result.as_json() == {
+        "kind": "b2c",
+        "start": "2020-01-31",
+        "expires": "2023-03-01",
+        "period_years": 2,
+        "basis": result.basis,
+        "restarted_by": [
+            {"date": "2021-03-01", "kind": "acknowledgement", "basis": result.restarted_by[0].basis}
+        ],
+        "ignored": [],
+        "notes": [],
+    }
