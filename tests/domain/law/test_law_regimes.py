@@ -388,3 +388,28 @@ def test_accrue_alone_handles_several_payments_on_one_day():
     )
     assert [i.to_interest for i in result.imputations] == [D("1.00"), D("1.74")]  # 2.74 accrued
     assert result.outstanding_principal == D("501.74")
+
+
+def test_annual_legal_rates_before_2015_give_one_period_per_year():
+    c = compute_interest(
+        regime="fr-civil", principal=D("1000.00"), start=date(2011, 11, 30), end=date(2012, 12, 31)
+    )
+    assert [(p.start, p.days, p.rate) for p in c.periods] == [
+        (date(2011, 12, 1), 31, D("0.38")),
+        (date(2012, 1, 1), 366, D("0.71")),
+    ]
+    assert "taux légal 2012 (tous les autres cas), 0,71 %" in c.periods[1].basis
+    assert c.interest == D("7.44")  # 0.322740 + 7.119452
+
+
+def test_legal_rate_basis_names_the_half_year_and_the_category():
+    c = compute_interest(
+        regime="fr-civil",
+        principal=D("1000.00"),
+        start=date(2025, 2, 10),
+        end=date(2025, 3, 1),
+        creditor_kind="individual",
+    )
+    assert c.periods[0].basis == (
+        "C. civ. 1231-6 et 1344-1 : taux légal 2025 H1 (créancier particulier), 7,21 %"
+    )

@@ -68,15 +68,15 @@ def explain(computation: Computation) -> str:
         ]
     lines += [
         "",
-        f"Intérêts (chaque période non arrondie, total arrondi au centime supérieur à partir "
-        f"du demi-centime) : {money(c.interest)} {currency}",
+        "Intérêts (périodes non arrondies ; arrondi au centime, demi-centime au-dessus, à "
+        f"chaque imputation, capitalisation et au total) : {money(c.interest)} {currency}",
     ]
     if c.indemnity:
         lines.append(
             f"Indemnité forfaitaire : {money(c.indemnity)} {currency} — {c.indemnity_basis}"
         )
     lines += [
-        f"Total des pénalités : {money(c.penalties_total)} {currency}",
+        f"Total intérêts et indemnité : {money(c.penalties_total)} {currency}",
         f"Principal restant dû : {money(c.outstanding_principal)} {currency}",
         f"Intérêts restant dus : {money(c.outstanding_interest)} {currency}",
     ]

@@ -24,7 +24,14 @@ from relance.domain.law.dates import (
     half_year_start,
 )
 from relance.domain.law.explain import fr_date, fr_percent
-from relance.domain.law.rates import RateTable, RateTables, UnknownRateError, load_tables, row_on
+from relance.domain.law.rates import (
+    RateRow,
+    RateTable,
+    RateTables,
+    UnknownRateError,
+    load_tables,
+    row_on,
+)
 from relance.domain.money import ZERO
 from relance.errors import InvalidInputError, RelanceError
 
@@ -352,7 +359,7 @@ def _legal_rate_table(request: _Request, tables: RateTables) -> tuple[RateTable,
 
 
 def _legal_spans(
-    table: RateTable, first: date, last: date, basis: Callable[[date, Decimal], str]
+    table: RateTable, first: date, last: date, basis: Callable[[RateRow, Decimal], str]
 ) -> list[RateSpan]:
     """Spans of the taux légal, one per row (half-year, or year before 2015)."""
     spans: list[RateSpan] = []
@@ -360,9 +367,16 @@ def _legal_spans(
     while day <= last:
         row = row_on(table, day)
         span_last = min(row.to_date or day, last)
-        spans.append(RateSpan(day, span_last, row.rate, basis(row.from_date, row.rate)))
+        spans.append(RateSpan(day, span_last, row.rate, basis(row, row.rate)))
         day = span_last + ONE_DAY
     return spans
+
+
+def _legal_period(row: RateRow) -> str:
+    """``2025 H1``, or ``2012`` for the annual rates before 2015."""
+    if row.to_date is not None and (row.to_date - row.from_date).days > 200:
+        return str(row.from_date.year)
+    return half_year_label(row.from_date)
 
 
 def _fr_civil(request: _Request, tables: RateTables) -> _Terms:
@@ -372,9 +386,9 @@ def _fr_civil(request: _Request, tables: RateTables) -> _Terms:
             table,
             request.start + ONE_DAY,
             request.end,
-            lambda since, rate: (
-                f"C. civ. 1231-6 et 1344-1 : taux légal ({category}) "
-                f"depuis le {fr_date(since)}, {fr_percent(rate)}"
+            lambda row, rate: (
+                f"C. civ. 1231-6 et 1344-1 : taux légal {_legal_period(row)} ({category}), "
+                f"{fr_percent(rate)}"
             ),
         )
     )
@@ -404,9 +418,8 @@ def _fr_judgment(request: _Request, tables: RateTables) -> _Terms:
         table,
         request.start + ONE_DAY,
         request.end,
-        lambda since, rate: (
-            f"C. civ. 1231-7 : taux légal ({category}) depuis le "
-            f"{fr_date(since)}, {fr_percent(rate)}"
+        lambda row, rate: (
+            f"C. civ. 1231-7 : taux légal {_legal_period(row)} ({category}), {fr_percent(rate)}"
         ),
     ):
         if span.last >= majoration and span.first < majoration:
