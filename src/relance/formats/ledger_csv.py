@@ -21,10 +21,11 @@ from __future__ import annotations
 import csv
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
-from typing import BinaryIO
+from operator import itemgetter
+from typing import Any, BinaryIO
 
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
@@ -82,6 +83,8 @@ KINDS: dict[str, DebtorKind] = {
     "public": "public",
 }
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
+_PLAIN_AMOUNT = re.compile(r"-?\d+(?:[.,]\d+)?")
+_CACHE_SIZE = 50_000
 _NOT_DIGITS = re.compile(r"[\s.\u00a0-]")
 
 
@@ -101,6 +104,13 @@ def sniff(head: bytes) -> bool:
     known = {_ALIASES.get(normalize_header(name.strip().strip('"'))) for name in names}
     known.discard(None)
     return len(known) >= 2
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """Cache a value; values repeat in a ledger, but memory must stay bounded."""
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
 
 
 def _normalize_siren(text: str) -> str | None:
@@ -125,6 +135,13 @@ class LedgerCsvReader:
         self.default_currency = default_currency
         self.report = ReadReport(format=FORMAT)
         self._read = False
+        self._header: list[str] = []
+        self._index: dict[str, int] = {}
+        self._dates: dict[str, date] = {}
+        self._sirens: dict[str, str | None] = {}
+        self._debtors: dict[tuple[str, ...], DebtorRecord] = {}
+        self._fields: tuple[str, ...] = ()
+        self._cells: Callable[[list[str]], tuple[str, ...]] = tuple
 
     def __iter__(self) -> Iterator[InvoiceRecord]:
         if self._read:
@@ -187,6 +204,9 @@ class LedgerCsvReader:
         if problems:
             return
 
+        self._header, self._index = header, index
+        self._fields = tuple(index)
+        self._cells = itemgetter(*index.values())
         width = len(header)
         first_line_of: dict[str, int] = {}
         # csv counts the lines it was given; blank lines before the header come on top.
@@ -229,99 +249,114 @@ class LedgerCsvReader:
                         column=header[index["invoice_number"]],
                     )
                 )
-            record = self._record(row, index, header, line)
+            record = self._record(row, line)
             if record is None or seen_on != line:
                 continue
             yield record
 
-    def _record(
-        self, row: list[str], index: dict[str, int], header: list[str], line: int
-    ) -> InvoiceRecord | None:
+    def _fault(self, code: str, field: str, message: str, line: int) -> None:
+        column = self._header[self._index[field]]
+        self.report.problems.append(Problem(code, message, line=line, column=column))
+
+    def _date(self, cells: dict[str, str], field: str, line: int) -> date | None:
+        text = cells.get(field, "")
+        if not text:
+            return None
+        found = self._dates.get(text)
+        if found is None:
+            try:
+                found = parse_date(text)
+            except DateError as exc:
+                self._fault("bad_date", field, str(exc), line)
+                return None
+            _remember(self._dates, text, found)
+        return found
+
+    def _amount(self, cells: dict[str, str], field: str, line: int) -> Decimal | None:
+        text = cells.get(field, "")
+        if not text:
+            return None
+        if _PLAIN_AMOUNT.fullmatch(text):  # the common case, without the general parser
+            return Decimal(text.replace(",", "."))
+        try:
+            return parse_amount(text.replace("€", ""))
+        except AmountError as exc:
+            self._fault("bad_amount", field, str(exc), line)
+            return None
+
+    def _record(self, row: list[str], line: int) -> InvoiceRecord | None:
         """The row's invoice, or None after recording its problems."""
         problems = self.report.problems
         count = len(problems)
-
-        def cell(field: str) -> str:
-            position = index.get(field)
-            return row[position].strip() if position is not None else ""
-
-        def fault(code: str, field: str, message: str) -> None:
-            problems.append(Problem(code, message, line=line, column=header[index[field]]))
+        cells = dict(zip(self._fields, map(str.strip, self._cells(row)), strict=True))
 
         for field in REQUIRED:
-            if not cell(field):
-                fault("empty_value", field, f"{field} is empty")
+            if not cells[field]:
+                self._fault("empty_value", field, f"{field} is empty", line)
 
-        def when(field: str) -> date | None:
-            text = cell(field)
-            if not text:
-                return None
-            try:
-                return parse_date(text)
-            except DateError as exc:
-                fault("bad_date", field, str(exc))
-                return None
-
-        def amount(field: str) -> Decimal | None:
-            text = cell(field)
-            if not text:
-                return None
-            try:
-                return parse_amount(text.replace("€", ""))
-            except AmountError as exc:
-                fault("bad_amount", field, str(exc))
-                return None
-
-        issue_date = when("issue_date")
-        due_date = when("due_date")
+        dates = self._dates
+        issue_date = dates.get(cells["issue_date"]) or self._date(cells, "issue_date", line)
+        due_date = dates.get(cells["due_date"]) or self._date(cells, "due_date", line)
         if issue_date is not None and due_date is not None and due_date < issue_date:
-            fault(
+            self._fault(
                 "due_before_issue",
                 "due_date",
                 f"due date {due_date} is before issue date {issue_date}",
+                line,
             )
 
-        total_amount = amount("total_amount")
-        open_amount = amount("open_amount")
+        text = cells["total_amount"]
+        if _PLAIN_AMOUNT.fullmatch(text):  # the common case, without the general parser
+            total_amount: Decimal | None = Decimal(text.replace(",", "."))
+        else:
+            total_amount = self._amount(cells, "total_amount", line)
+        open_amount = self._amount(cells, "open_amount", line)
         if open_amount is None:
             open_amount = total_amount
         elif total_amount is not None and (
             abs(open_amount) > abs(total_amount) or open_amount * total_amount < 0
         ):
-            fault(
+            self._fault(
                 "open_exceeds_total",
                 "open_amount",
                 f"open amount {open_amount} does not fit within total {total_amount}",
+                line,
             )
 
         kind: DebtorKind = "business"
-        kind_text = cell("debtor_kind")
+        kind_text = cells.get("debtor_kind", "")
         if kind_text:
             found_kind = KINDS.get(normalize_header(kind_text))
             if found_kind is None:
-                fault(
+                self._fault(
                     "bad_kind",
                     "debtor_kind",
                     f"{kind_text!r} is not a debtor kind (business/entreprise, "
                     "consumer/particulier, public)",
+                    line,
                 )
             else:
                 kind = found_kind
 
-        siren = cell("debtor_siren")
+        siren = cells.get("debtor_siren", "")
         if siren:
-            valid = _normalize_siren(siren)
+            if siren in self._sirens:
+                valid = self._sirens[siren]
+            else:
+                valid = _normalize_siren(siren)
+                _remember(self._sirens, siren, valid)
             if valid is None:
-                fault("bad_siren", "debtor_siren", f"{siren!r} is not a valid SIREN")
+                self._fault("bad_siren", "debtor_siren", f"{siren!r} is not a valid SIREN", line)
             else:
                 siren = valid
 
-        currency = cell("currency") or self.default_currency
+        currency = cells.get("currency") or self.default_currency
         if not _CURRENCY.fullmatch(currency):
-            fault(
+            self._fault(
                 "bad_currency",
                 "currency",
                 f"{currency!r} is not a currency code (3 letters, like EUR)",
+                line,
             )
 
         if (
@@ -332,20 +367,26 @@ class LedgerCsvReader:
             or open_amount is None
         ):
             return None
-        debtor = DebtorRecord(
-            account=cell("debtor_account"),
-            name=cell("debtor_name"),
-            kind=kind,
-            siren=siren,
-            email=cell("debtor_email"),
-            phone=cell("debtor_phone"),
-            address=cell("address"),
-            postal_code=cell("postal_code"),
-            city=cell("city"),
-            country=(cell("country") or "FR").upper(),
+        get = cells.get
+        fields = (
+            cells["debtor_account"],
+            cells["debtor_name"],
+            kind,
+            siren,
+            get("debtor_email", ""),
+            get("debtor_phone", ""),
+            get("address", ""),
+            get("postal_code", ""),
+            get("city", ""),
+            (get("country") or "FR").upper(),
         )
+        # Exports list a debtor on each of its invoices: share one record between them.
+        debtor = self._debtors.get(fields)
+        if debtor is None:
+            debtor = DebtorRecord(*fields)
+            _remember(self._debtors, fields, debtor)
         return InvoiceRecord(
-            number=cell("invoice_number"),
+            number=cells["invoice_number"],
             debtor=debtor,
             issue_date=issue_date,
             due_date=due_date,
