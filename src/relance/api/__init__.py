@@ -1,0 +1,1 @@
+"""REST API (django-ninja, OpenAPI). Endpoints call services and selectors only."""
