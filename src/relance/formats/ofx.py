@@ -29,6 +29,33 @@ from relance.formats._bankutil import clean, decode_text
 _TOKEN = re.compile(
     r"<!\[CDATA\[(.*?)\]\]>|<!--.*?-->|<\?.*?\?>|<(/?)([A-Za-z0-9_.]+)[^>]*>|([^<]+)", re.S
 )
+# The banking aggregates we read; known so that a truncated file is not mistaken for leaves.
+_AGGREGATES = frozenset(
+    [
+        "OFX",
+        "SIGNONMSGSRSV1",
+        "SONRS",
+        "STATUS",
+        "FI",
+        "BANKMSGSRSV1",
+        "CREDITCARDMSGSRSV1",
+        "STMTTRNRS",
+        "CCSTMTTRNRS",
+        "STMTRS",
+        "CCSTMTRS",
+        "BANKACCTFROM",
+        "CCACCTFROM",
+        "BANKACCTTO",
+        "CCACCTTO",
+        "BANKTRANLIST",
+        "STMTTRN",
+        "LEDGERBAL",
+        "AVAILBAL",
+        "PAYEE",
+        "CURRENCY",
+        "ORIGCURRENCY",
+    ]
+)
 _DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
@@ -77,6 +104,8 @@ def parse_ofx(text: str) -> tuple[Element | None, list[Problem]]:
     stack = [root]
     problems: list[Problem] = []
     position = start
+    # Aggregates are always closed, SGML leaves never: a tag never closed is a leaf, even empty.
+    closed = {name.upper() for name in re.findall(r"</([A-Za-z0-9_.]+)\s*>", text)}
     for match in _TOKEN.finditer(text, start):
         line += text.count("\n", position, match.start())
         position = match.start()
@@ -91,7 +120,7 @@ def parse_ofx(text: str) -> tuple[Element | None, list[Problem]]:
         tag = tag.upper()
         top = stack[-1]
         if not closing:
-            if top.text and top is not root:
+            if top is not root and (top.text or top.tag not in closed | _AGGREGATES):
                 stack.pop()  # an unclosed SGML leaf ends where the next tag starts
             element = Element(tag, line)
             stack[-1].children.append(element)

@@ -206,3 +206,12 @@ class TestBankCsv:
     def test_missing_amount_column_is_refused(self) -> None:
         report = read_statement(b"date;libelle\n2024-01-13;x\n", format="csv")
         assert report.problems[0].code == "csv_header"
+
+
+def test_ofx_sgml_empty_leaf_does_not_swallow_the_next_field() -> None:
+    data = _bytes("ofx/ofxparse-bank_medium.ofx").replace(
+        b"<MEMO>POS MERCHANDISE;MCDONALD'S #112", b"<MEMO>"
+    )
+    report = read_statement(data)
+    assert report.problems == ()
+    assert (report.lines[0].amount, report.lines[0].remittance) == (Decimal("-6.60"), "")
