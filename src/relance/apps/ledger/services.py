@@ -21,13 +21,23 @@ from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.creditors.models import Creditor
-from relance.apps.ledger.models import Allocation, Debtor, ImportBatch, Invoice, Payment
+from relance.apps.ledger.bulk import bulk_insert, bulk_update, reserve_ids
+from relance.apps.ledger.models import Debtor, ImportBatch, Invoice, Payment
 from relance.domain.ledger import DebtorRecord, InvoiceRecord
 from relance.domain.problems import Problem
 from relance.formats.ledger import open_ledger
 
 CHUNK = 5000
 ZERO = Decimal("0.00")
+_DEBTOR_COLUMNS = (
+    "creditor_id", "account", "name", "kind", "siren", "email", "phone", "address",
+    "postal_code", "city", "country", "language", "is_do_not_contact", "is_legal_hold", "notes",
+    "created_at", "updated_at",
+)
+_INVOICE_COLUMNS = (
+    "creditor_id", "debtor_id", "number", "issue_date", "due_date", "currency", "total_amount",
+    "open_amount", "status", "pdf", "import_batch_id", "source_line", "created_at", "updated_at",
+)
 
 
 @dataclass
@@ -82,6 +92,14 @@ class _LedgerWriter:
         self.seen: set[int] = set()
         self.events: list[EventInput] = []
         self._payments: dict[str, Payment] = {}
+        self._debtor_seen: dict[str, DebtorRecord] = {}
+        # What the creditor already has, read once: a chunk then only queries rows that exist.
+        self._debtor_ids: dict[str, int] = dict(
+            Debtor.objects.filter(creditor=creditor).values_list("account", "id").iterator(chunk_size=10000)
+        )
+        self._known_numbers: set[str] = set(
+            Invoice.objects.filter(creditor=creditor).values_list("number", flat=True).iterator(chunk_size=10000)
+        )
 
     def _settlement_payment(self, currency: str) -> Payment:
         # One payment per batch and currency carries every settlement the export reports, so
@@ -100,219 +118,192 @@ class _LedgerWriter:
             self._payments[currency] = payment
         return payment
 
-    def _debtors(self, records: list[InvoiceRecord]) -> dict[str, Debtor]:
+    def _debtors(self, records: list[InvoiceRecord]) -> dict[str, int]:
+        """Debtor ids for the chunk's accounts, creating the new ones and refreshing changed ones."""
         wanted: dict[str, DebtorRecord] = {}
         for r in records:
             wanted.setdefault(r.debtor.account, r.debtor)
-        existing = {
-            d.account: d
-            for d in Debtor.objects.filter(creditor=self.creditor, account__in=list(wanted))
-        }
-        new = [
-            Debtor(
-                creditor=self.creditor,
-                account=rec.account,
-                name=rec.name,
-                kind=rec.kind,
-                siren=rec.siren,
-                email=rec.email,
-                phone=rec.phone,
-                address=rec.address,
-                postal_code=rec.postal_code,
-                city=rec.city,
-                country=rec.country or "FR",
+        missing = [a for a in wanted if a not in self._debtor_ids]
+        if missing:
+            now = timezone.now()
+            ids = reserve_ids("ledger_debtor", len(missing))
+            bulk_insert(
+                "ledger_debtor",
+                ("id", *_DEBTOR_COLUMNS),
+                (
+                    (
+                        pk, self.creditor.pk, rec.account, rec.name, rec.kind, rec.siren,
+                        rec.email, rec.phone, rec.address, rec.postal_code, rec.city,
+                        rec.country or "FR", "fr", False, False, "", now, now,
+                    )
+                    for pk, rec in zip(ids, (wanted[a] for a in missing), strict=True)
+                ),
             )
-            for account, rec in wanted.items()
-            if account not in existing
+            for pk, account in zip(ids, missing, strict=True):
+                self._debtor_ids[account] = pk
+                self._debtor_seen[account] = wanted[account]
+        changed = [
+            rec for account, rec in wanted.items()
+            if self._debtor_seen.get(account) != rec
         ]
-        if new:
-            Debtor.objects.bulk_create(new, batch_size=2000)
-            existing.update(
-                (d.account, d)
-                for d in Debtor.objects.filter(
-                    creditor=self.creditor, account__in=[d.account for d in new]
-                )
-            )
-        changed = []
-        for account, rec in wanted.items():
-            d = existing[account]
-            # The export is the source of truth for identity and address; blank fields in the
-            # export never erase what a collector typed in.
-            updates = {
-                name: value
-                for name, value in (
-                    ("name", rec.name), ("siren", rec.siren), ("email", rec.email),
-                    ("phone", rec.phone), ("address", rec.address),
-                    ("postal_code", rec.postal_code), ("city", rec.city),
-                )
-                if value and getattr(d, name) != value
-            }
-            if updates:
-                for name, value in updates.items():
-                    setattr(d, name, value)
-                changed.append(d)
         if changed:
-            Debtor.objects.bulk_update(
-                changed, ["name", "siren", "email", "phone", "address", "postal_code", "city"]
+            self._refresh_debtors(changed)
+        return self._debtor_ids
+
+    def _refresh_debtors(self, records: list[DebtorRecord]) -> None:
+        # The export is the source of truth for identity and address; blank fields in the
+        # export never erase what a collector typed in.
+        fields = ("name", "siren", "email", "phone", "address", "postal_code", "city")
+        debtors = {
+            d.account: d
+            for d in Debtor.objects.filter(
+                creditor=self.creditor, account__in=[r.account for r in records]
             )
-        return existing
+        }
+        dirty = []
+        for rec in records:
+            d = debtors[rec.account]
+            self._debtor_seen[rec.account] = rec
+            updates = {f: getattr(rec, f) for f in fields if getattr(rec, f) and getattr(d, f) != getattr(rec, f)}
+            if updates:
+                for f, value in updates.items():
+                    setattr(d, f, value)
+                dirty.append(d)
+        if dirty:
+            Debtor.objects.bulk_update(dirty, [*fields, "updated_at"])
 
     def apply(self, records: list[InvoiceRecord]) -> None:
-        debtors = self._debtors(records)
+        debtor_ids = self._debtors(records)
+        known = [r.number for r in records if r.number in self._known_numbers]
         existing = {
-            inv.number: inv
-            for inv in Invoice.objects.filter(
-                creditor=self.creditor, number__in=[r.number for r in records]
-            ).only(
+            row[1]: row
+            for row in Invoice.objects.filter(creditor=self.creditor, number__in=known).values_list(
                 "id", "number", "debtor_id", "issue_date", "due_date", "currency",
-                "total_amount", "open_amount", "status",
+                "total_amount", "open_amount",
             )
         }
-        to_create: list[Invoice] = []
-        to_update: list[Invoice] = []
-        allocations: list[tuple[Invoice, Decimal]] = []
+        now = timezone.now()
+        new_ids = iter(reserve_ids("ledger_invoice", len(records) - len(existing)))
+        new_rows: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        allocations: list[tuple[int, str, Decimal]] = []
         for r in records:
-            inv = existing.get(r.number)
-            if inv is None:
-                inv = Invoice(
-                    creditor=self.creditor,
-                    debtor=debtors[r.debtor.account],
-                    number=r.number,
-                    issue_date=r.issue_date,
-                    due_date=r.due_date,
-                    currency=r.currency,
-                    total_amount=r.total_amount,
-                    open_amount=r.open_amount,
-                    status=Invoice.Status.OPEN if r.open_amount else Invoice.Status.PAID,
-                    import_batch=self.batch,
-                    source_line=r.line,
-                )
-                to_create.append(inv)
+            debtor_id = debtor_ids[r.debtor.account]
+            row = existing.get(r.number)
+            if row is None:
+                pk = next(new_ids)
+                new_rows.append((
+                    pk, self.creditor.pk, debtor_id, r.number, r.issue_date, r.due_date, r.currency,
+                    r.total_amount, r.open_amount,
+                    Invoice.Status.OPEN if r.open_amount else Invoice.Status.PAID,
+                    "", self.batch.pk, r.line or None, now, now,
+                ))
                 if r.open_amount != r.total_amount:
-                    allocations.append((inv, r.total_amount - r.open_amount))
+                    allocations.append((pk, r.currency, r.total_amount - r.open_amount))
+                self._known_numbers.add(r.number)
                 self.result.created += 1
                 continue
-            self.seen.add(inv.pk)
-            before = {
-                "due_date": inv.due_date, "issue_date": inv.issue_date,
-                "total_amount": inv.total_amount, "currency": inv.currency,
-                "open_amount": inv.open_amount, "debtor": inv.debtor_id,
-            }
+            pk, _, old_debtor, old_issue, old_due, old_currency, old_total, old_open = row
+            self.seen.add(pk)
             fields_changed = (
-                inv.due_date != r.due_date
-                or inv.issue_date != r.issue_date
-                or inv.total_amount != r.total_amount
-                or inv.currency != r.currency
-                or inv.debtor_id != debtors[r.debtor.account].pk
+                old_due != r.due_date or old_issue != r.issue_date or old_total != r.total_amount
+                or old_currency != r.currency or old_debtor != debtor_id
             )
-            if fields_changed:
-                inv.due_date, inv.issue_date = r.due_date, r.issue_date
-                inv.currency = r.currency
-                inv.debtor_id = debtors[r.debtor.account].pk
-                inv.open_amount += r.total_amount - inv.total_amount
-                inv.total_amount = r.total_amount
-            delta = inv.open_amount - r.open_amount
-            if delta:
-                allocations.append((inv, delta))
-                inv.open_amount = r.open_amount
+            # A changed total moves the open amount with it; what the export says is still
+            # open beyond that was settled (or reopened) and becomes an allocation.
+            open_now = old_open + (r.total_amount - old_total)
+            delta = open_now - r.open_amount
             if not fields_changed and not delta:
                 self.result.unchanged += 1
                 continue
-            if r.open_amount == 0 and before["open_amount"] != 0:
+            if delta:
+                allocations.append((pk, r.currency, delta))
+            if r.open_amount == 0 and old_open != 0:
                 self.result.settled += 1
                 kind = "ledger.invoice_settled"
             else:
                 self.result.updated += 1
                 kind = "ledger.invoice_updated"
-            to_update.append(inv)
+            updates.append((
+                debtor_id, r.issue_date, r.due_date, r.currency, r.total_amount, r.open_amount,
+                Invoice.Status.OPEN if r.open_amount else Invoice.Status.PAID, now, pk,
+            ))
             self.events.append(
                 EventInput(
                     kind=kind,
                     subject_type="invoice",
-                    subject_id=inv.pk,
+                    subject_id=pk,
                     creditor_id=self.creditor.pk,
                     payload={
-                        "number": inv.number,
+                        "number": r.number,
                         "batch": self.batch.pk,
                         "line": r.line,
-                        "before": before,
+                        "before": {
+                            "debtor": old_debtor, "issue_date": old_issue, "due_date": old_due,
+                            "currency": old_currency, "total_amount": old_total,
+                            "open_amount": old_open,
+                        },
                         "after": {
-                            "due_date": r.due_date, "issue_date": r.issue_date,
-                            "total_amount": r.total_amount, "currency": r.currency,
-                            "open_amount": r.open_amount,
+                            "debtor": debtor_id, "issue_date": r.issue_date,
+                            "due_date": r.due_date, "currency": r.currency,
+                            "total_amount": r.total_amount, "open_amount": r.open_amount,
                         },
                     },
                 )
             )
-        if to_create:
-            Invoice.objects.bulk_create(to_create, batch_size=2000)
-            if any(inv.pk is None for inv in to_create):  # SQLite before RETURNING support
-                ids = dict(
-                    Invoice.objects.filter(
-                        creditor=self.creditor, number__in=[i.number for i in to_create]
-                    ).values_list("number", "id")
-                )
-                for inv in to_create:
-                    inv.pk = ids[inv.number]
-            self.seen.update(inv.pk for inv in to_create)
+        if new_rows:
+            bulk_insert("ledger_invoice", ("id", *_INVOICE_COLUMNS), new_rows)
         self._allocate(allocations)
-        for inv in to_update:
-            inv.status = Invoice.Status.OPEN if inv.open_amount else Invoice.Status.PAID
-        if to_update:
-            Invoice.objects.bulk_update(
-                to_update,
-                ["due_date", "issue_date", "currency", "debtor", "total_amount", "open_amount", "status"],
-                batch_size=2000,
-            )
+        bulk_update(
+            "ledger_invoice", "id",
+            ["debtor_id", "issue_date", "due_date", "currency", "total_amount", "open_amount", "status", "updated_at"],
+            updates,
+        )
 
-    def _allocate(self, allocations: list[tuple[Invoice, Decimal]]) -> None:
+    def _allocate(self, allocations: list[tuple[int, str, Decimal]]) -> None:
         """Record the settlements the export reports; invoices already carry their new open amount."""
+        now = timezone.now()
         rows = []
-        for inv, amount in allocations:
-            payment = self._settlement_payment(inv.currency)
+        for invoice_id, currency, amount in allocations:
+            payment = self._settlement_payment(currency)
             payment.amount += amount
-            rows.append(Allocation(payment=payment, invoice_id=inv.pk, amount=amount))
-        if rows:
-            Allocation.objects.bulk_create(rows, batch_size=2000)
+            rows.append((payment.pk, invoice_id, amount, now))
+        bulk_insert("ledger_allocation", ("payment_id", "invoice_id", "amount", "created_at"), rows)
 
     def settle_missing(self) -> None:
         """Invoices still open here but gone from the export's open list have been settled."""
-        open_ids = list(
-            Invoice.objects.filter(creditor=self.creditor, status=Invoice.Status.OPEN)
-            .exclude(open_amount=0)
-            .values_list("id", flat=True)
-        )
-        gone = [pk for pk in open_ids if pk not in self.seen]
-        for chunk_start in range(0, len(gone), CHUNK):
-            invoices = list(
-                Invoice.objects.filter(pk__in=gone[chunk_start : chunk_start + CHUNK]).only(
-                    "id", "number", "currency", "open_amount", "status", "import_batch_id", "source_line"
-                )
+        gone = [
+            row
+            for row in Invoice.objects.filter(creditor=self.creditor, status=Invoice.Status.OPEN)
+            .exclude(import_batch=self.batch)
+            .values_list("id", "number", "currency", "open_amount")
+            .iterator(chunk_size=5000)
+            if row[0] not in self.seen
+        ]
+        now = timezone.now()
+        for start in range(0, len(gone), CHUNK):
+            chunk = gone[start : start + CHUNK]
+            self._allocate([(pk, currency, open_amount) for pk, _, currency, open_amount in chunk])
+            bulk_update(
+                "ledger_invoice", "id", ["open_amount", "status", "updated_at"],
+                [(ZERO, Invoice.Status.PAID, now, pk) for pk, *_ in chunk],
             )
-            rows = []
-            for inv in invoices:
-                payment = self._settlement_payment(inv.currency)
-                payment.amount += inv.open_amount
-                rows.append(Allocation(payment=payment, invoice_id=inv.pk, amount=inv.open_amount))
-                self.events.append(
-                    EventInput(
-                        kind="ledger.invoice_settled",
-                        subject_type="invoice",
-                        subject_id=inv.pk,
-                        creditor_id=self.creditor.pk,
-                        payload={
-                            "number": inv.number,
-                            "batch": self.batch.pk,
-                            "reason": "no longer in the export's open items",
-                            "open_amount_before": inv.open_amount,
-                        },
-                    )
+            self.events.extend(
+                EventInput(
+                    kind="ledger.invoice_settled",
+                    subject_type="invoice",
+                    subject_id=pk,
+                    creditor_id=self.creditor.pk,
+                    payload={
+                        "number": number,
+                        "batch": self.batch.pk,
+                        "reason": "no longer in the export's open items",
+                        "open_amount_before": open_amount,
+                    },
                 )
-                inv.open_amount = ZERO
-                inv.status = Invoice.Status.PAID
-            Allocation.objects.bulk_create(rows, batch_size=2000)
-            Invoice.objects.bulk_update(invoices, ["open_amount", "status"], batch_size=2000)
-            self.result.settled += len(invoices)
+                for pk, number, _, open_amount in chunk
+            )
+            self.result.settled += len(chunk)
 
     def finish(self) -> None:
         for payment in self._payments.values():
