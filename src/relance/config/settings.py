@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "relance.apps.creditors",
     "relance.apps.ledger",
     "relance.apps.legal",
+    "relance.apps.banking",
+    "relance.apps.collection",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Banking: statements, their lines, and the matches that turn credits into payments."""

@@ -1,0 +1,1 @@
+"""Collection: scenarios and steps, cases, actions, promises, disputes, payment plans; the daily pass."""
