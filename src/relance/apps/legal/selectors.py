@@ -1,0 +1,205 @@
+"""Reading legal data: the rate tables as the engine sees them, and penalties on an invoice.
+
+The rate tables are the shipped ones with every rate recorded in the database on top
+(``relance rates add``). ``invoice_penalties`` is how letters, dossiers and the debtor page ask
+the law engine for "penalties on this invoice as of this date".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from relance.apps.legal.models import RateOverride
+from relance.domain.law import (
+    REGIMES,
+    TABLE_NAMES,
+    Computation,
+    RateTables,
+    Regime,
+    UnknownTableError,
+    load_tables,
+    penalties_on_invoice,
+    rate_override,
+    table_rows,
+)
+from relance.domain.law.computation import percent
+from relance.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from relance.apps.ledger.models import Invoice
+
+ONE_DAY = timedelta(days=1)
+
+
+def rate_tables() -> RateTables:
+    """The shipped rate tables with every rate recorded in the database layered on top."""
+    overrides = [
+        rate_override(table=row.table, from_date=row.from_date, rate=_trim(row.rate), source=row.source)
+        for row in RateOverride.objects.order_by("table", "from_date", "id")
+    ]
+    return load_tables(overrides)
+
+
+def rates_list(*, table: str | None = None) -> list[dict[str, Any]]:
+    """Every row of every table (or of ``table``), oldest first, for ``relance rates list``.
+
+    Each row: ``table``, ``from``, ``to`` (the last day in force; ``None`` for the latest row of
+    a step table, in force until the next change), ``rate`` in percent, ``source``, and
+    ``origin``: ``shipped`` with Relance or recorded in the ``database``.
+    """
+    if table is not None and table not in TABLE_NAMES:
+        raise UnknownTableError(
+            f"Unknown rate table {table!r}; the tables are: {', '.join(TABLE_NAMES)}."
+        )
+    tables = rate_tables()
+    result: list[dict[str, Any]] = []
+    for name in TABLE_NAMES if table is None else (table,):
+        rows = table_rows(tables[name])
+        for index, row in enumerate(rows):
+            to_date = row.to_date
+            if to_date is None and index + 1 < len(rows):
+                to_date = rows[index + 1].from_date - ONE_DAY
+            result.append(
+                {
+                    "table": name,
+                    "from": row.from_date.isoformat(),
+                    "to": to_date.isoformat() if to_date else None,
+                    "rate": percent(row.rate),
+                    "source": row.source,
+                    "origin": "database" if row.origin == "override" else "shipped",
+                }
+            )
+    return result
+
+
+def rates_known_until() -> dict[str, date]:
+    """The last day each table knows a rate for; past it, computations refuse."""
+    return {name: table.known_until for name, table in rate_tables().items()}
+
+
+def invoice_regime(*, invoice: Invoice) -> Regime:
+    """The regime the law gives this invoice, from who owes it, who is owed and its currency.
+
+    A consumer debtor, or a creditor not acting professionally, falls under the civil rules
+    (C. civ. 1231-6); between businesses the currency decides: EUR → fr-b2b (C. com. L441-10),
+    GBP → uk-b2b (Late Payment Act 1998). What Relance does not model is refused, not guessed.
+    """
+    debtor_kind = invoice.debtor.kind
+    if debtor_kind == "consumer" or invoice.creditor.kind == "individual":
+        return "fr-civil"
+    if debtor_kind == "public":
+        raise InvalidInputError(
+            f"Invoice {invoice.number} is owed by a public body: late-payment interest in public "
+            "procurement (C. commande publique L2192-13) is not computed by Relance. Choose a "
+            "regime explicitly.",
+            code="regime_not_modelled",
+        )
+    if invoice.currency == "EUR":
+        return "fr-b2b"
+    if invoice.currency == "GBP":
+        return "uk-b2b"
+    raise InvalidInputError(
+        f"Invoice {invoice.number} is in {invoice.currency}: Relance chooses a regime only for "
+        "EUR (fr-b2b) and GBP (uk-b2b) business invoices. Choose a regime explicitly.",
+        code="regime_not_modelled",
+    )
+
+
+def invoice_penalties(
+    *,
+    invoice: Invoice,
+    as_of: date,
+    regime: Regime | None = None,
+    notice_date: date | None = None,
+    tables: RateTables | None = None,
+) -> Computation:
+    """Penalties on ``invoice`` as of ``as_of``: interest, indemnity, and what settles it.
+
+    ``regime`` defaults to ``invoice_regime``. Under ``fr-civil`` interest runs from the mise en
+    demeure (``notice_date``); without one the interest is zero and a warning says why. Payments
+    are the invoice's allocations valued up to ``as_of`` (ledger settlements included: they are
+    payments the ledger reports). A period with no known rate raises ``UnknownRateError``.
+    ``tables`` lets a batch read the database once; by default ``rate_tables()``.
+    """
+    chosen = regime or invoice_regime(invoice=invoice)
+    if chosen not in REGIMES:
+        raise InvalidInputError(
+            f"Unknown regime {chosen!r}; the regimes are: {', '.join(REGIMES)}."
+        )
+    if chosen == "fr-judgment":
+        raise InvalidInputError(
+            "fr-judgment runs from a judgment, not from an invoice's due date: compute it with "
+            "`relance interest --regime fr-judgment`."
+        )
+    if invoice.total_amount <= 0:
+        raise InvalidInputError(
+            f"Invoice {invoice.number} has a total of {invoice.total_amount}: a credit note bears "
+            "no penalties."
+        )
+    allocations = [
+        (allocation.payment.value_date, allocation.amount, allocation.payment.origin)
+        for allocation in invoice.allocations.select_related("payment").order_by(
+            "payment__value_date", "id"
+        )
+        if allocation.payment.value_date <= as_of
+    ]
+    computation = penalties_on_invoice(
+        regime=chosen,
+        principal=invoice.total_amount,
+        due_date=invoice.due_date,
+        as_of=as_of,
+        payments=payments_net((day, amount) for day, amount, _ in allocations),
+        currency=invoice.currency,
+        creditor_kind="individual" if invoice.creditor.kind == "individual" else "professional",
+        notice_date=notice_date,
+        tables=tables if tables is not None else rate_tables(),
+    )
+    if any(origin == "ledger" for _, _, origin in allocations):
+        computation = replace(
+            computation,
+            warnings=(
+                *computation.warnings,
+                "Certains paiements viennent de l'export comptable : leur date est celle de "
+                "l'import qui a constaté le règlement, pas la date de valeur réelle.",
+            ),
+        )
+    return computation
+
+
+def payments_net(allocations: Iterable[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
+    """Allocations as dated payments: one per day, a reversal cancelling the latest first.
+
+    A negative allocation (a settlement reversed, a bounced cheque) means the money was never
+    kept, so it takes back the most recent payments before it, as if they had not been made.
+
+    >>> from datetime import date as d
+    >>> payments_net([(d(2025, 3, 1), Decimal("100")), (d(2025, 3, 1), Decimal("50")),
+    ...               (d(2025, 4, 1), Decimal("30")), (d(2025, 5, 1), Decimal("-60"))])
+    [(datetime.date(2025, 3, 1), Decimal('120'))]
+    """
+    by_day: dict[date, Decimal] = {}
+    for day, amount in sorted(allocations, key=lambda item: item[0]):
+        by_day[day] = by_day.get(day, Decimal(0)) + amount
+    kept: list[list[Any]] = []
+    for day, amount in by_day.items():
+        if amount > 0:
+            kept.append([day, amount])
+            continue
+        owed = -amount
+        while owed > 0 and kept:
+            taken = min(owed, kept[-1][1])
+            kept[-1][1] -= taken
+            owed -= taken
+            if kept[-1][1] == 0:
+                kept.pop()
+    return [(day, amount) for day, amount in kept]
+
+
+def _trim(rate: Decimal) -> Decimal:
+    """``2.1500`` as the column returns it → ``2.15``; more places are kept as typed."""
+    two_places = rate.quantize(Decimal("0.01"))
+    return two_places if two_places == rate else rate.normalize()
