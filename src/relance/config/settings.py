@@ -38,7 +38,7 @@ def database_from_url(url: str) -> dict[str, Any]:
         raise ConfigurationError(
             f"RELANCE_DATABASE_URL must start with sqlite:/// or postgresql://, not {url!r}"
         )
-    config: dict[str, Any] = dj_database_url.parse(url, conn_max_age=0)
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web app read while the daily pass writes; IMMEDIATE transactions take
         # the write lock up front, so two writers queue instead of failing half-way.

@@ -4,7 +4,6 @@ from django.db import models
 
 from relance.apps.creditors.models import Creditor
 
-AMOUNT = {"max_digits": 14, "decimal_places": 2}
 
 
 class ImportBatch(models.Model):
@@ -103,8 +102,8 @@ class Invoice(models.Model):
     issue_date = models.DateField()
     due_date = models.DateField()
     currency = models.CharField(max_length=3, default="EUR")
-    total_amount = models.DecimalField(**AMOUNT)
-    open_amount = models.DecimalField(**AMOUNT)
+    total_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    open_amount = models.DecimalField(max_digits=14, decimal_places=2)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     pdf = models.FileField(upload_to="invoices/", blank=True)
     import_batch = models.ForeignKey(
@@ -141,7 +140,7 @@ class Payment(models.Model):
         Debtor, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
     )
     value_date = models.DateField()
-    amount = models.DecimalField(**AMOUNT)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR")
     reference = models.CharField(max_length=200, blank=True)
     origin = models.CharField(max_length=10, choices=Origin.choices)
@@ -162,7 +161,7 @@ class Allocation(models.Model):
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations")
-    amount = models.DecimalField(**AMOUNT)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

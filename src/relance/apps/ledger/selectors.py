@@ -128,13 +128,13 @@ def aging_report(*, creditor: Creditor, as_of: date, by_debtor: bool = False) ->
             "debtor_id", "debtor__account", "debtor__name", "currency", "bucket"
         ).annotate(amount=Sum("open_amount"), n=Count("id")):
             key = (row["debtor_id"], row["currency"])
-            line = per.get(key)
-            if line is None:
-                line = per[key] = AgingLine(
+            found = per.get(key)
+            if found is None:
+                found = per[key] = AgingLine(
                     row["currency"], debtor_account=row["debtor__account"], debtor_name=row["debtor__name"]
                 )
-            line.buckets[row["bucket"]] += row["amount"]
-            line.counts[row["bucket"]] += row["n"]
+            found.buckets[row["bucket"]] += row["amount"]
+            found.counts[row["bucket"]] += row["n"]
         debtors = sorted(per.values(), key=lambda line: (-line.overdue, line.debtor_account or ""))
     return AgingReport(
         as_of=as_of,

@@ -352,7 +352,7 @@ def ledger_import(
     day = as_of or timezone.localdate()
     reader = open_ledger(
         _Hashing(stream),  # type: ignore[arg-type]
-        format=format,
+        format=format,  # type: ignore[arg-type]  # checked by open_ledger, which names the choices
         payment_terms_days=creditor.payment_terms_days,
     )
     result = ImportResult(format=reader.report.format, dry_run=dry_run)
