@@ -40,4 +40,5 @@ def test_removing_the_last_event_is_detected():
     record_three()
     Event.objects.filter(pk=Event.objects.order_by("-id")[0].pk).delete()
     report = chain_verify()
-    assert not report.ok and "last events" in report.reason
+    assert not report.ok
+    assert "last events" in report.reason

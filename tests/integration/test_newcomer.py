@@ -80,7 +80,8 @@ def test_a_newcomer_imports_an_export_and_reads_the_aging(tmp_path, relance):
         "0.00", "49.90", "480.50", "1200.00", "1730.40",
     )
     text = relance("aging", "--as-of", "2026-06-30").stdout
-    assert "Atelier Lumière SAS" in text and "1730.40" in text
+    assert "Atelier Lumière SAS" in text
+    assert "1730.40" in text
     csv_out = relance("aging", "--as-of", "2026-06-30", "--by-debtor", "--csv").stdout.splitlines()
     assert csv_out[0].startswith("debtor_account,debtor_name,currency,not_due")
     assert relance("audit", "verify").stdout.startswith("Audit trail intact")
@@ -104,7 +105,8 @@ def test_errors_say_what_is_wrong(tmp_path, relance):
     assert proc.returncode == 1
     assert "no creditor yet" in proc.stderr
     proc = relance("creditor", "add", "--name", "X", "--siren", "123456789", ok=False)
-    assert "SIREN" in proc.stderr and proc.returncode == 1
+    assert "SIREN" in proc.stderr
+    assert proc.returncode == 1
     proc = relance("import", "ledger", str(tmp_path / "missing.csv"), ok=False)
     assert "not a readable file" in proc.stderr
 
@@ -112,14 +114,16 @@ def test_errors_say_what_is_wrong(tmp_path, relance):
 def test_the_demo_loads_a_realistic_portfolio(tmp_path, relance):
     relance("init")
     summary = json.loads(relance("demo", "--invoices", "200", "--seed", "7", "--as-of", "2026-11-23", "--json").stdout)
-    assert summary["import"]["created"] == 200 and summary["import"]["problems"] == []
+    assert summary["import"]["created"] == 200
+    assert summary["import"]["problems"] == []
     invoices = json.loads(relance("invoices", "list", "--json").stdout)
     statuses = {i["status"] for i in invoices}
     assert statuses == {"open", "paid"}
     partly = [i for i in invoices if i["status"] == "open" and i["open_amount"] != i["total_amount"]]
     assert partly, "some invoices are partly paid"
     issue_dates = sorted(i["issue_date"] for i in invoices)
-    assert issue_dates[0] < "2025-07-01" and issue_dates[-1] > "2026-10-01"  # spread over 18 months
+    assert issue_dates[0] < "2025-07-01"
+    assert issue_dates[-1] > "2026-10-01"
     aging = json.loads(relance("aging", "--as-of", "2026-11-23", "--json").stdout)
     assert aging["totals"][0]["over_90"] != "0.00"
     # The same seed gives the same portfolio: loading it again changes nothing.
