@@ -1,5 +1,9 @@
 from django.contrib import admin
 
+admin.site.site_header = "Relance"
+admin.site.site_title = "Relance"
+admin.site.index_title = "Recouvrement"
+
 from relance.apps.ledger.models import (
     Allocation,
     Contact,
