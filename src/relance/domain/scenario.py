@@ -1,0 +1,273 @@
+"""The scenario engine: which step of a dunning scenario is due for a debtor on a day.
+
+A ``Scenario`` is an ordered tuple of ``Step``. A step's day is the due date of the debtor's
+oldest overdue invoice (the *anchor*) plus its ``offset_days`` (negative: before the due date);
+call steps move to the next business day (French public holidays).
+
+``evaluate`` answers, for one debtor and one day, what to do:
+
+* only steps *after* the last one already taken are candidates: a step is never repeated and
+  the scenario never goes backwards;
+* among the candidates whose day has come, the most advanced is carried out; the ones before
+  it (passed over because no run happened, or while the case was paused) are returned as
+  ``passed_over``, to be recorded as skipped with the reason "caught up". A step is therefore
+  never skipped *silently* — it is either carried out or recorded as passed over — and a
+  debtor never receives a burst of stale reminders after downtime.
+
+Scenarios are data: ``scenario_from_toml`` / ``scenario_to_toml`` read and write the format
+of ``relance scenario import|export``. Pure: no Django, no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from relance.domain.calendar import next_business_day
+from relance.errors import InvalidInputError
+
+CHANNELS = ("email", "letter", "registered_letter", "call", "sms", "task")
+DEBTOR_KINDS = ("business", "consumer", "public")
+
+
+class ScenarioError(InvalidInputError):
+    code = "invalid_scenario"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    key: str
+    offset_days: int
+    channel: str
+    template: str
+    requires_approval: bool = False
+    min_amount: Decimal | None = None
+    debtor_kinds: tuple[str, ...] = ()
+
+    def applies_to(self, debtor_kind: str | None) -> bool:
+        return not self.debtor_kinds or debtor_kind is None or debtor_kind in self.debtor_kinds
+
+    def day(self, anchor_due_date: date) -> date:
+        """The day the step is due for a debtor whose oldest overdue invoice fell due then."""
+        day = anchor_due_date + timedelta(days=self.offset_days)
+        return next_business_day(day) if self.channel == "call" else day
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    steps: tuple[Step, ...]
+    debtor_kinds: tuple[str, ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        problems = scenario_problems(self)
+        if problems:
+            raise ScenarioError(f"scenario {self.name!r}: " + "; ".join(problems))
+
+    def step(self, key: str) -> Step:
+        for s in self.steps:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    @property
+    def lead_days(self) -> int:
+        """How many days before the due date the first step may come (0 if none comes before)."""
+        return max([0, *(-s.offset_days for s in self.steps)])
+
+
+def scenario_problems(scenario: Scenario) -> list[str]:
+    problems = []
+    if not scenario.name.strip():
+        problems.append("the name is empty")
+    if not scenario.steps:
+        problems.append("it has no step")
+    keys = [s.key for s in scenario.steps]
+    if len(set(keys)) != len(keys):
+        problems.append("two steps have the same key")
+    offsets = [s.offset_days for s in scenario.steps]
+    if offsets != sorted(offsets):
+        problems.append("steps must be in the order of their offset_days")
+    for s in scenario.steps:
+        if not s.key.strip():
+            problems.append("a step has an empty key")
+        if s.channel not in CHANNELS:
+            problems.append(f"step {s.key!r}: channel {s.channel!r} is not one of {', '.join(CHANNELS)}")
+        bad = [k for k in s.debtor_kinds if k not in DEBTOR_KINDS]
+        if bad:
+            problems.append(f"step {s.key!r}: unknown debtor kinds {bad}")
+    bad = [k for k in scenario.debtor_kinds if k not in DEBTOR_KINDS]
+    if bad:
+        problems.append(f"unknown debtor kinds {bad}")
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the engine says for one debtor on one day."""
+
+    step: Step | None
+    day: date | None = None
+    passed_over: tuple[Step, ...] = field(default=())
+
+
+def evaluate(
+    scenario: Scenario,
+    *,
+    anchor_due_date: date,
+    as_of: date,
+    done_keys: Collection[str],
+    debtor_kind: str | None = None,
+) -> Decision:
+    """The step to carry out on ``as_of`` (if any) and the steps it passes over.
+
+    >>> s = Scenario("s", (Step("a", 3, "email", "a"), Step("b", 10, "email", "b")))
+    >>> evaluate(s, anchor_due_date=date(2026, 1, 1), as_of=date(2026, 1, 2), done_keys=()).step
+    >>> evaluate(s, anchor_due_date=date(2026, 1, 1), as_of=date(2026, 1, 4), done_keys=()).step.key
+    'a'
+    >>> d = evaluate(s, anchor_due_date=date(2026, 1, 1), as_of=date(2026, 1, 20), done_keys=())
+    >>> d.step.key, [p.key for p in d.passed_over]
+    ('b', ['a'])
+    >>> evaluate(s, anchor_due_date=date(2026, 1, 1), as_of=date(2026, 1, 20), done_keys={"b"}).step
+    """
+    steps = [s for s in scenario.steps if s.applies_to(debtor_kind)]
+    days = step_days(steps, anchor_due_date)
+    last_done = max((i for i, s in enumerate(steps) if s.key in done_keys), default=-1)
+    due = [i for i in range(last_done + 1, len(steps)) if days[i] <= as_of]
+    if not due:
+        return Decision(None)
+    chosen = due[-1]
+    return Decision(steps[chosen], days[chosen], tuple(steps[i] for i in due[:-1]))
+
+
+def step_days(steps: Iterable[Step], anchor_due_date: date) -> list[date]:
+    """Each step's day, never earlier than the day of the step before it.
+
+    A call moved past a weekend could otherwise fall after the next step's day, and taking
+    that next step first would leave the call behind.
+    """
+    days: list[date] = []
+    for s in steps:
+        day = s.day(anchor_due_date)
+        days.append(max(day, days[-1]) if days else day)
+    return days
+
+
+def next_step(
+    scenario: Scenario,
+    *,
+    anchor_due_date: date,
+    as_of: date,
+    done_keys: Collection[str],
+    debtor_kind: str | None = None,
+) -> Step | None:
+    """The most advanced step due on ``as_of`` that comes after every step already taken."""
+    return evaluate(
+        scenario, anchor_due_date=anchor_due_date, as_of=as_of, done_keys=done_keys,
+        debtor_kind=debtor_kind,
+    ).step
+
+
+# --- TOML ---------------------------------------------------------------------------------------
+
+
+def _kinds(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ScenarioError(f"{where}: debtor_kinds must be a list of strings")
+    return tuple(value)
+
+
+def scenario_from_dict(data: dict[str, Any]) -> Scenario:
+    head = data.get("scenario")
+    if not isinstance(head, dict) or not isinstance(head.get("name"), str):
+        raise ScenarioError("a [scenario] table with a name is required")
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list):
+        raise ScenarioError("the scenario needs [[steps]]")
+    steps = []
+    for n, raw in enumerate(raw_steps, start=1):
+        where = f"step {n}"
+        try:
+            key, offset, channel = raw["key"], raw["offset_days"], raw["channel"]
+        except KeyError as exc:
+            raise ScenarioError(f"{where}: {exc.args[0]} is missing") from None
+        if not isinstance(offset, int) or isinstance(offset, bool):
+            raise ScenarioError(f"{where}: offset_days must be a whole number of days")
+        min_amount = raw.get("min_amount")
+        if min_amount is not None:
+            try:
+                min_amount = Decimal(str(min_amount))
+            except InvalidOperation:
+                raise ScenarioError(f"{where}: min_amount {min_amount!r} is not an amount") from None
+        steps.append(
+            Step(
+                key=str(key),
+                offset_days=offset,
+                channel=str(channel),
+                template=str(raw.get("template", key)),
+                requires_approval=bool(raw.get("requires_approval", False)),
+                min_amount=min_amount,
+                debtor_kinds=_kinds(raw.get("debtor_kinds"), where),
+            )
+        )
+    return Scenario(
+        name=head["name"],
+        steps=tuple(steps),
+        debtor_kinds=_kinds(head.get("debtor_kinds"), "scenario"),
+        description=str(head.get("description", "")),
+    )
+
+
+def scenario_from_toml(text: str) -> Scenario:
+    """Read a scenario written in the ``relance scenario import`` format."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"not valid TOML: {exc}") from None
+    return scenario_from_dict(data)
+
+
+def _str(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
+def _list(values: Iterable[str]) -> str:
+    return "[" + ", ".join(_str(v) for v in values) + "]"
+
+
+def scenario_to_toml(scenario: Scenario) -> str:
+    """Write a scenario so that ``scenario_from_toml`` reads it back equal.
+
+    >>> s = Scenario("B2B", (Step("courtesy", -5, "email", "courtesy"),), ("business",))
+    >>> scenario_from_toml(scenario_to_toml(s)) == s
+    True
+    """
+    lines = ["[scenario]", f"name = {_str(scenario.name)}"]
+    if scenario.description:
+        lines.append(f"description = {_str(scenario.description)}")
+    if scenario.debtor_kinds:
+        lines.append(f"debtor_kinds = {_list(scenario.debtor_kinds)}")
+    for s in scenario.steps:
+        lines += [
+            "",
+            "[[steps]]",
+            f"key = {_str(s.key)}",
+            f"offset_days = {s.offset_days}",
+            f"channel = {_str(s.channel)}",
+            f"template = {_str(s.template)}",
+        ]
+        if s.requires_approval:
+            lines.append("requires_approval = true")
+        if s.min_amount is not None:
+            lines.append(f"min_amount = {_str(str(s.min_amount))}")
+        if s.debtor_kinds:
+            lines.append(f"debtor_kinds = {_list(s.debtor_kinds)}")
+    return "\n".join(lines) + "\n"
