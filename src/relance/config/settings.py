@@ -45,6 +45,7 @@ def database_from_url(url: str) -> dict[str, Any]:
         config["OPTIONS"] = {
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
             ),
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,

@@ -326,7 +326,7 @@ class LedgerCsvReader:
         kind: DebtorKind = "business"
         kind_text = cells.get("debtor_kind", "")
         if kind_text:
-            found_kind = KINDS.get(normalize_header(kind_text))
+            found_kind = KINDS.get(kind_text) or KINDS.get(normalize_header(kind_text))
             if found_kind is None:
                 self._fault(
                     "bad_kind",

@@ -16,14 +16,34 @@ from typing import Any
 from django.db import connection
 
 
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+_AS_IS = frozenset({str, int, bool, type(None), float})
+
+
+def _sqlite_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Rows with values as Django stores them in SQLite (dates ISO, decimals as text).
+
+    A million rows hold few distinct dates and timestamps, so their text is computed once.
+    """
+    seen: dict[Any, Any] = {}
+
+    def adapt(value: Any) -> Any:
+        kind = type(value)
+        if kind in _AS_IS:
+            return value
+        if kind is Decimal:
+            return str(value)
+        found = seen.get(value)
+        if found is None:
+            if kind is datetime:
+                found = connection.ops.adapt_datetimefield_value(value)
+            elif kind is date:
+                found = value.isoformat()
+            else:
+                return value
+            seen[value] = found
+        return found
+
+    return [tuple(map(adapt, row)) for row in rows]
 
 
 def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -39,7 +59,7 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
                     copy.write_row(row)
                     count += 1
             return count
-        materialised = [tuple(_sqlite_value(v) for v in row) for row in rows]
+        materialised = _sqlite_rows(rows)
         placeholders = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {qn(table)} ({names}) VALUES ({placeholders})", materialised)
         return len(materialised)
@@ -49,10 +69,7 @@ def bulk_update(table: str, key: str, columns: Sequence[str], rows: Iterable[Seq
     """``UPDATE table SET columns... WHERE key = row[-1]`` for each row (values first, key last)."""
     qn = connection.ops.quote_name
     sets = ", ".join(f"{qn(c)} = %s" for c in columns)
-    params = [
-        tuple(_sqlite_value(v) for v in row) if connection.vendor == "sqlite" else tuple(row)
-        for row in rows
-    ]
+    params = _sqlite_rows(rows) if connection.vendor == "sqlite" else [tuple(row) for row in rows]
     if params:
         with connection.cursor() as cursor:
             cursor.executemany(f"UPDATE {qn(table)} SET {sets} WHERE {qn(key)} = %s", params)

@@ -71,6 +71,16 @@ class ImportResult:
         }
 
 
+MAX_NOTES = 1000
+
+
+def _capped(notes: list[str]) -> list[str]:
+    """Notes explain an import to a person; past a thousand, a count says the rest."""
+    if len(notes) <= MAX_NOTES:
+        return list(notes)
+    return [*notes[:MAX_NOTES], f"... and {len(notes) - MAX_NOTES} more notes of the same kinds."]
+
+
 class _Rollback(Exception):
     """Raised inside the import transaction to undo everything it wrote."""
 
@@ -372,7 +382,7 @@ def ledger_import(
                     continue  # keep reading to list every problem; nothing more is written
                 writer.apply(chunk)
             result.problems = list(reader.report.problems)
-            result.notes = list(reader.report.notes)
+            result.notes = _capped(reader.report.notes)
             if result.problems:
                 raise _Rollback
             if not partial:
