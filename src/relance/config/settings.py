@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "relance.apps.legal",
     "relance.apps.banking",
     "relance.apps.collection",
+    "relance.apps.workspace",
 ]
 
 MIDDLEWARE = [

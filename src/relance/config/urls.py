@@ -1,9 +1,7 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Until the collector's workspace lands, the admin is the web app.
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("relance.apps.workspace.urls")),
 ]

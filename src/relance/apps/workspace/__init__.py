@@ -1,0 +1,1 @@
+"""The collector's workspace: access (users, roles, creditor grants) and the pages people work in."""
