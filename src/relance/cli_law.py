@@ -1,9 +1,301 @@
-"""``relance interest``, ``relance rates`` and ``relance prescription`` (wired when the law engine lands)."""
+"""``relance interest``, ``relance rates``, ``relance prescription`` and ``relance terms check``.
+
+Thin commands over the law engine (``relance.domain.law``) and the legal app's services and
+selectors: rates recorded in the database override the shipped tables in every computation.
+Every value is parsed here, so a bad one (an amount ``abc``, a payment without its amount, an
+unknown regime) is a ``RelanceError``: ``relance: error: ...`` and exit status 1.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, cast
+
+from relance.cli import _table, emit_json
+from relance.domain.law import (
+    CREDITOR_KINDS,
+    DAY_COUNTS,
+    REGIMES,
+    TABLE_NAMES,
+    CreditorKind,
+    DayCount,
+    PrescriptionKind,
+    RateTables,
+    Regime,
+    check_payment_terms,
+    compute_interest,
+    explain,
+    prescription,
+)
+from relance.domain.law.computation import percent
+from relance.domain.law.explain import fr_date
+from relance.domain.money import AmountError, parse_amount
+from relance.errors import ConfigurationError, InvalidInputError
+
+PRESCRIPTION_KINDS = ("b2b", "b2c", "civil")
+
+
+# --- parsing values -------------------------------------------------------------------------
+
+
+def _date(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInputError(f"{option}: {text!r} is not a date (YYYY-MM-DD).") from None
+
+
+def _optional_date(option: str, text: str | None) -> date | None:
+    return None if text is None else _date(option, text)
+
+
+def _decimal(option: str, text: str, *, what: str = "an amount") -> Decimal:
+    try:
+        value = parse_amount(text)
+    except AmountError:
+        raise InvalidInputError(f"{option}: {text!r} is not {what}.") from None
+    return value
+
+
+def _positive(option: str, text: str) -> Decimal:
+    value = _decimal(option, text)
+    if value <= 0:
+        raise InvalidInputError(f"{option}: the amount must be positive, not {text!r}.")
+    return value
+
+
+def _optional_percent(option: str, text: str | None) -> Decimal | None:
+    return None if text is None else _decimal(option, text, what="a rate in percent")
+
+
+def _choice(option: str, text: str, choices: Sequence[str]) -> str:
+    if text not in choices:
+        raise InvalidInputError(f"{option}: {text!r} is not one of {', '.join(choices)}.")
+    return text
+
+
+def _pair(option: str, text: str, example: str) -> tuple[str, str]:
+    day, sep, rest = text.partition(":")
+    if not sep or not day.strip() or not rest.strip():
+        raise InvalidInputError(f"{option} {text!r} must be written {example}.")
+    return day, rest.strip()
+
+
+def _payments(texts: Sequence[str]) -> list[tuple[date, Decimal]]:
+    payments = []
+    for text in texts:
+        day, amount = _pair("--payment", text, "DATE:AMOUNT, e.g. 2025-03-02:3000.00")
+        payments.append((_date("--payment", day), _positive("--payment", amount)))
+    return payments
+
+
+def _tables() -> RateTables:
+    """The rate tables with the database's rows; a database not set up is said plainly."""
+    from django.db import DatabaseError
+
+    from relance.apps.legal.selectors import rate_tables
+
+    try:
+        return rate_tables()
+    except DatabaseError as exc:
+        raise ConfigurationError(
+            f"The database is not ready ({exc}); run `relance init` first."
+        ) from exc
+
+
+# --- relance interest -----------------------------------------------------------------------
+
+
+def cmd_interest(args: argparse.Namespace) -> int:
+    regime = cast(Regime, _choice("--regime", args.regime, REGIMES))
+    creditor_kind = cast(CreditorKind, _choice("--creditor-kind", args.creditor_kind, CREDITOR_KINDS))
+    day_count = cast(DayCount, _choice("--day-count", args.day_count, DAY_COUNTS))
+    currency = None
+    if args.currency is not None:
+        currency = args.currency.strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise InvalidInputError(f"--currency: {args.currency!r} is not an ISO 4217 code (EUR, GBP...).")
+    computation = compute_interest(
+        regime=regime,
+        principal=_positive("--principal", args.principal),
+        start=_date("--from", args.start),
+        end=_date("--to", args.end),
+        payments=_payments(args.payment),
+        currency=currency,
+        creditor_kind=creditor_kind,
+        contract_rate=_optional_percent("--contract-rate", args.contract_rate),
+        signified=_optional_date("--signified", args.signified),
+        capitalise_from=_optional_date("--capitalise-from", args.capitalise_from),
+        day_count=day_count,
+        margin=_optional_percent("--margin", args.margin),
+        tables=_tables(),
+    )
+    if args.json:
+        emit_json(computation.as_json())
+    else:
+        print(explain(computation))
+    return 0
+
+
+# --- relance rates --------------------------------------------------------------------------
+
+
+def cmd_rates_list(args: argparse.Namespace) -> int:
+    from relance.apps.legal.selectors import rates_known_until, rates_list
+
+    if args.table is not None:
+        _choice("--table", args.table, TABLE_NAMES)
+    _tables()  # says "run relance init" when the database is not ready
+    rows = rates_list(table=args.table)
+    if args.json:
+        emit_json(rows)
+        return 0
+    print(
+        _table(
+            [(r["table"], r["from"], r["to"] or "", r["rate"], r["origin"], r["source"]) for r in rows],
+            ["table", "from", "to", "rate %", "origin", "source"],
+            right={3},
+        )
+    )
+    known = rates_known_until()
+    print()
+    for name in TABLE_NAMES if args.table is None else (args.table,):
+        print(
+            f"{name}: known up to {known[name].isoformat()}; after that, record the published "
+            f"rate with `relance rates add --table {name} --from DATE --rate R --source TEXT`."
+        )
+    return 0
+
+
+def cmd_rates_add(args: argparse.Namespace) -> int:
+    from relance.apps.legal.services import rate_add
+
+    table = _choice("--table", args.table, TABLE_NAMES)
+    _tables()
+    row = rate_add(
+        table=table,
+        from_date=_date("--from", args.start),
+        rate=_decimal("--rate", args.rate, what="a rate in percent"),
+        source=args.source,
+        actor="cli",
+    )
+    data = {
+        "table": row.table,
+        "from": row.from_date.isoformat(),
+        "rate": percent(row.rate),
+        "source": row.source,
+    }
+    if args.json:
+        emit_json(data)
+    else:
+        print(
+            f"Recorded {data['table']} from {data['from']}: {data['rate']} % ({data['source']}). "
+            "It now overrides the shipped table."
+        )
+    return 0
+
+
+# --- relance prescription -------------------------------------------------------------------
+
+
+def cmd_prescription(args: argparse.Namespace) -> int:
+    kind = cast(PrescriptionKind, _choice("--kind", args.kind, PRESCRIPTION_KINDS))
+    events = []
+    for text in args.event:
+        day, event_kind = _pair("--event", text, "DATE:acknowledgement or DATE:claim")
+        events.append((_date("--event", day), event_kind))
+    result = prescription(kind, _date("--from", args.start), events)
+    if args.json:
+        emit_json(result.as_json())
+        return 0
+    print(f"Prescription ({result.period_years} ans) — {result.basis}")
+    print(f"Point de départ : {fr_date(result.start)}")
+    for event in result.restarted_by:
+        print(f"Interrompue le {fr_date(event.date)} — {event.basis} ; un nouveau délai court.")
+    for note in result.notes:
+        print(f"Note : {note}")
+    print(f"La créance est prescrite après le {fr_date(result.expires)} (dernier jour pour agir).")
+    return 0
+
+
+# --- relance terms check --------------------------------------------------------------------
+
+
+def cmd_terms_check(args: argparse.Namespace) -> int:
+    issue_date = _date("--issue", args.issue)
+    due_date = _date("--due", args.due)
+    warnings = check_payment_terms(issue_date, due_date, periodic=args.periodic)
+    if args.json:
+        emit_json(
+            {
+                "issue_date": issue_date.isoformat(),
+                "due_date": due_date.isoformat(),
+                "periodic": args.periodic,
+                "ok": not warnings,
+                "warnings": warnings,
+            }
+        )
+    elif warnings:
+        for warning in warnings:
+            print(f"Attention : {warning}")
+    else:
+        print(
+            f"Échéance du {fr_date(due_date)} dans les délais légaux de paiement "
+            "(C. com. L441-10 I)."
+        )
+    return 0
+
+
+# --- the parser -----------------------------------------------------------------------------
 
 
 def register(sub: Any, command: Any) -> None:
-    return None
+    """Add the law commands to ``relance``'s parser (``command`` is cli.build_parser's helper)."""
+    p = command(sub, "interest", cmd_interest, "late-payment interest and indemnity on a debt")
+    p.add_argument("--regime", required=True, metavar="|".join(REGIMES))
+    p.add_argument("--principal", required=True, metavar="AMOUNT")
+    p.add_argument("--from", dest="start", required=True, metavar="DATE",
+                   help="last day before interest runs: the due date (the mise en demeure for "
+                   "fr-civil, the judgment for fr-judgment)")
+    p.add_argument("--to", dest="end", required=True, metavar="DATE",
+                   help="the day the money was available, or the as-of date")
+    p.add_argument("--currency", help="ISO 4217 code (default: EUR, GBP for uk-b2b)")
+    p.add_argument("--creditor-kind", default="professional", metavar="|".join(CREDITOR_KINDS))
+    p.add_argument("--payment", action="append", default=[], metavar="DATE:AMOUNT",
+                   help="a partial payment, imputed on interest first (C. civ. 1343-1); repeatable")
+    p.add_argument("--contract-rate", metavar="PERCENT", help="fr-b2b: the rate of the contract")
+    p.add_argument("--signified", metavar="DATE", help="fr-judgment: the day it was signified")
+    p.add_argument("--capitalise-from", metavar="DATE",
+                   help="capitalise interest due for a full year from this date (C. civ. 1343-2)")
+    p.add_argument("--day-count", default="365", metavar="|".join(DAY_COUNTS))
+    p.add_argument("--margin", metavar="POINTS", help="eu-b2b: points over the ECB rate (default 8)")
+
+    rates = sub.add_parser("rates", help="the rate tables (ECB, taux légal, Bank of England)")
+    rsub = rates.add_subparsers(dest="rates_command", required=True, metavar="ACTION")
+    p = command(rsub, "list", cmd_rates_list, "list the rates, shipped and recorded")
+    p.add_argument("--table", metavar="|".join(TABLE_NAMES))
+    p = command(rsub, "add", cmd_rates_add,
+                "record a newly published rate; it overrides the shipped table")
+    p.add_argument("--table", required=True, metavar="|".join(TABLE_NAMES))
+    p.add_argument("--from", dest="start", required=True, metavar="DATE",
+                   help="the day the rate takes effect (1 January or 1 July for the taux légal)")
+    p.add_argument("--rate", required=True, metavar="PERCENT")
+    p.add_argument("--source", required=True, metavar="TEXT", help="who published it, and where")
+
+    p = command(sub, "prescription", cmd_prescription, "the date a claim expires (prescription)")
+    p.add_argument("--kind", required=True, metavar="|".join(PRESCRIPTION_KINDS))
+    p.add_argument("--from", dest="start", required=True, metavar="DATE",
+                   help="the day the claim became due")
+    p.add_argument("--event", action="append", default=[], metavar="DATE:acknowledgement|claim",
+                   help="an acknowledgement by the debtor or a claim in court; repeatable")
+
+    terms = sub.add_parser("terms", help="payment terms")
+    tsub = terms.add_subparsers(dest="terms_command", required=True, metavar="ACTION")
+    p = command(tsub, "check", cmd_terms_check,
+                "check a due date against the legal caps (C. com. L441-10 I)")
+    p.add_argument("--issue", required=True, metavar="DATE", help="the invoice date")
+    p.add_argument("--due", required=True, metavar="DATE", help="the due date agreed")
+    p.add_argument("--periodic", action="store_true", help="a periodic invoice (45 days cap)")

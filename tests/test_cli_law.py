@@ -1,0 +1,286 @@
+"""``relance interest``, ``relance rates``, ``relance prescription`` and ``relance terms check``.
+
+Run in-process through ``relance.cli.main`` against the database under test, plus one run of
+the installed console script in a fresh folder, as a newcomer would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from relance.cli import main
+
+pytestmark = pytest.mark.django_db
+
+TC1 = ["interest", "--regime", "fr-b2b", "--principal", "10000", "--from", "2025-03-31",
+       "--to", "2025-04-30"]
+
+
+def run_json(capsys, *argv: str):
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def run_error(capsys, *argv: str) -> str:
+    assert main(list(argv)) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("relance: error: ")
+    return captured.err
+
+
+# --- relance interest -----------------------------------------------------------------------
+
+
+def test_interest_tc1_gives_108_08_and_the_40_euro_indemnity(capsys):
+    data = run_json(capsys, *TC1)
+    assert (data["regime"], data["currency"], data["principal"]) == ("fr-b2b", "EUR", "10000.00")
+    assert (data["interest"], data["indemnity"], data["penalties_total"]) == ("108.08", "40.00", "148.08")
+    assert (data["outstanding_principal"], data["amount_due"]) == ("10000.00", "10148.08")
+    assert [(p["start"], p["end"], p["days"], p["rate"], p["base"]) for p in data["periods"]] == [
+        ("2025-04-01", "2025-04-30", 30, "13.15", "10000.00"),
+    ]
+    assert data["periods"][0]["interest"] == "108.082192"
+    assert (data["payments"], data["warnings"]) == ([], [])
+
+
+def test_interest_tc11_imputes_the_partial_payment_on_interest_first(capsys):
+    data = run_json(capsys, "interest", "--regime", "fr-b2b", "--principal", "8000.00",
+                    "--from", "2025-01-31", "--to", "2025-07-15", "--payment", "2025-03-02:3000.00")
+    assert data["payments"] == [
+        {"date": "2025-03-02", "amount": "3000.00", "to_interest": "86.47",
+         "to_principal": "2913.53", "unapplied": "0.00"},
+    ]
+    assert (data["outstanding_principal"], data["interest"]) == ("5086.47", "331.77")
+    assert data["amount_due"] == "5371.77"
+    assert [(p["days"], p["rate"]) for p in data["periods"]] == [(30, "13.15"), (120, "13.15"), (15, "12.15")]
+
+
+def test_interest_tc13_uk_b2b_keeps_the_reference_rate_and_adds_the_fixed_sum_in_pounds(capsys):
+    data = run_json(capsys, "interest", "--regime", "uk-b2b", "--principal", "5000",
+                    "--from", "2025-02-28", "--to", "2025-09-30")
+    assert data["currency"] == "GBP"
+    assert [(p["days"], p["rate"]) for p in data["periods"]] == [(214, "12.75")]
+    assert (data["interest"], data["indemnity"], data["penalties_total"]) == ("373.77", "70.00", "443.77")
+
+
+def test_interest_tc8_fr_civil_runs_from_the_mise_en_demeure_without_indemnity(capsys):
+    data = run_json(capsys, "interest", "--regime", "fr-civil", "--principal", "2500",
+                    "--from", "2025-02-10", "--to", "2025-08-20", "--creditor-kind", "professional")
+    assert [(p["start"], p["end"], p["days"], p["rate"]) for p in data["periods"]] == [
+        ("2025-02-11", "2025-06-30", 140, "3.71"),
+        ("2025-07-01", "2025-08-20", 51, "2.76"),
+    ]
+    assert (data["interest"], data["indemnity"]) == ("45.22", "0.00")
+
+
+def test_interest_options_reach_the_engine(capsys):
+    # TC6: a contractual rate of 8.28 % (3 × taux légal 2025 H2) → 20.87.
+    data = run_json(capsys, "interest", "--regime", "fr-b2b", "--principal", "1000",
+                    "--from", "2025-07-31", "--to", "2025-10-31", "--contract-rate", "8,28")
+    assert (data["interest"], data["warnings"]) == ("20.87", [])
+    # TC3 on the actual day count → 440.26; TC9 for an individual creditor → 203.07.
+    data = run_json(capsys, "interest", "--regime", "fr-b2b", "--principal", "12345.67",
+                    "--from", "2023-11-30", "--to", "2024-02-29", "--day-count", "actual")
+    assert data["interest"] == "440.26"
+    data = run_json(capsys, "interest", "--regime", "fr-civil", "--principal", "3000",
+                    "--from", "2024-03-01", "--to", "2024-12-31", "--creditor-kind", "individual")
+    assert data["interest"] == "203.07"
+    # TC10: judgment signified the day it was pronounced → 510.90; TC12: capitalised → 5347.75.
+    data = run_json(capsys, "interest", "--regime", "fr-judgment", "--principal", "10000",
+                    "--from", "2025-01-15", "--to", "2025-09-30", "--signified", "2025-01-15")
+    assert data["interest"] == "510.90"
+    data = run_json(capsys, "interest", "--regime", "fr-civil", "--principal", "50000",
+                    "--from", "2023-06-30", "--to", "2025-12-31", "--capitalise-from", "2023-06-30")
+    assert data["interest"] == "5347.75"
+    data = run_json(capsys, "interest", "--regime", "eu-b2b", "--principal", "10000",
+                    "--from", "2025-03-31", "--to", "2025-04-30", "--margin", "7", "--currency", "eur")
+    assert ([p["rate"] for p in data["periods"]], data["currency"]) == (["10.15"], "EUR")
+
+
+def test_interest_without_json_explains_each_line_in_french(capsys):
+    assert main(TC1) == 0
+    text = capsys.readouterr().out
+    assert "L441-10" in text
+    assert "01/04/2025 → 30/04/2025" in text
+    assert "13,15 %" in text
+    assert "Montant dû au 30/04/2025 : 10 148,08 EUR" in text
+
+
+def test_interest_refuses_a_period_with_no_known_rate_and_names_the_command(capsys):
+    err = run_error(capsys, "interest", "--regime", "fr-b2b", "--principal", "10000",
+                    "--from", "2026-06-30", "--to", "2026-07-31")
+    assert "ecb_mro" in err
+    assert "2026 H2" in err
+    assert "relance rates add --table ecb_mro --from 2026-07-01" in err
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (["--principal", "abc"], "--principal: 'abc' is not an amount"),
+        (["--principal", "-5"], "--principal: the amount must be positive"),
+        (["--payment", "2025-01-01"], "--payment '2025-01-01' must be written DATE:AMOUNT"),
+        (["--payment", "2025-04-01:"], "must be written DATE:AMOUNT"),
+        (["--payment", "01/04/2025:100"], "is not a date"),
+        (["--payment", "2025-04-01:lots"], "--payment: 'lots' is not an amount"),
+        (["--regime", "fr-b2c"], "--regime: 'fr-b2c' is not one of fr-b2b, fr-civil"),
+        (["--from", "31/03/2025"], "--from: '31/03/2025' is not a date (YYYY-MM-DD)"),
+        (["--to", "2025-03-01"], "before the start date"),
+        (["--day-count", "360"], "--day-count: '360' is not one of 365, actual"),
+        (["--creditor-kind", "company"], "--creditor-kind: 'company' is not one of"),
+        (["--currency", "EURO"], "--currency: 'EURO' is not an ISO 4217 code"),
+        (["--contract-rate", "ten"], "--contract-rate: 'ten' is not a rate in percent"),
+        (["--margin", "2"], "applies only to eu-b2b"),
+    ],
+)
+def test_interest_refuses_bad_input_with_a_clear_message(capsys, change, message):
+    argv = list(TC1)
+    option = change[0]
+    if option in argv and option != "--payment":
+        argv[argv.index(option) + 1] = change[1]
+    else:
+        argv += change
+    assert message in run_error(capsys, *argv)
+
+
+def test_interest_says_to_run_init_when_the_database_is_not_ready(capsys, monkeypatch):
+    from django.db import OperationalError
+
+    def not_ready():
+        raise OperationalError("no such table: legal_rateoverride")
+
+    monkeypatch.setattr("relance.apps.legal.selectors.rate_tables", not_ready)
+    assert "run `relance init` first" in run_error(capsys, *TC1)
+
+
+# --- relance rates --------------------------------------------------------------------------
+
+
+def test_rates_list_shows_the_ecb_cut_of_june_2025_with_its_source(capsys):
+    rows = run_json(capsys, "rates", "list", "--table", "ecb_mro")
+    june = next(row for row in rows if row["from"] == "2025-06-11")
+    assert (june["table"], june["rate"], june["origin"]) == ("ecb_mro", "2.15", "shipped")
+    assert june["source"]
+    assert {row["table"] for row in rows} == {"ecb_mro"}
+
+
+def test_rates_list_as_text_says_how_far_each_table_is_known(capsys):
+    assert main(["rates", "list"]) == 0
+    text = capsys.readouterr().out
+    assert "ecb_mro: known up to 2026-02-05" in text
+    assert "fr_legal_individual: known up to 2026-06-30" in text
+
+
+def test_rates_add_then_interest_uses_the_recorded_rate(capsys):
+    data = run_json(capsys, "rates", "add", "--table", "ecb_mro", "--from", "2026-07-01",
+                    "--rate", "2.15", "--source", "ECB press release")
+    assert data == {"table": "ecb_mro", "from": "2026-07-01", "rate": "2.15", "source": "ECB press release"}
+    data = run_json(capsys, "interest", "--regime", "fr-b2b", "--principal", "10000",
+                    "--from", "2026-06-30", "--to", "2026-07-31")
+    assert ([(p["days"], p["rate"]) for p in data["periods"]], data["interest"]) == ([(31, "12.15")], "103.19")
+    rows = run_json(capsys, "rates", "list", "--table", "ecb_mro")
+    assert rows[-1]["origin"] == "database"
+    assert main(["rates", "add", "--table", "ecb_mro", "--from", "2026-07-01", "--rate", "2,40",
+                 "--source", "ECB, corrected"]) == 0
+    assert "Recorded ecb_mro from 2026-07-01: 2.40 %" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--table", "euribor", "--from", "2026-07-01", "--rate", "2", "--source", "x"], "--table: 'euribor' is not one of"),
+        (["--table", "ecb_mro", "--from", "2026-07-01", "--rate", "two", "--source", "x"], "--rate: 'two' is not a rate in percent"),
+        (["--table", "fr_legal_professional", "--from", "2026-08-01", "--rate", "2", "--source", "JO"], "1 January or 1 July"),
+        (["--table", "ecb_mro", "--from", "2026-07-01", "--rate", "2", "--source", " "], "--source"),
+    ],
+)
+def test_rates_add_refuses_a_row_that_cannot_be_right(capsys, argv, message):
+    assert message in run_error(capsys, "rates", "add", *argv)
+
+
+def test_rates_list_refuses_an_unknown_table(capsys):
+    assert "'euribor' is not one of" in run_error(capsys, "rates", "list", "--table", "euribor")
+
+
+# --- relance prescription, relance terms check ----------------------------------------------
+
+
+def test_prescription_b2c_restarts_from_an_acknowledgement(capsys):
+    data = run_json(capsys, "prescription", "--kind", "b2c", "--from", "2023-01-10",
+                    "--event", "2024-06-01:acknowledgement")
+    assert (data["expires"], data["period_years"]) == ("2026-06-01", 2)
+    assert [event["kind"] for event in data["restarted_by"]] == ["acknowledgement"]
+    assert main(["prescription", "--kind", "b2c", "--from", "2023-01-10",
+                 "--event", "2024-06-01:acknowledgement"]) == 0
+    text = capsys.readouterr().out
+    assert "L218-2" in text
+    assert "prescrite après le 01/06/2026" in text
+
+
+def test_prescription_b2b_with_a_claim_adds_a_note(capsys):
+    data = run_json(capsys, "prescription", "--kind", "b2b", "--from", "2020-03-15",
+                    "--event", "2022-01-10:claim")
+    assert data["expires"] == "2027-01-10"
+    assert main(["prescription", "--kind", "b2b", "--from", "2020-03-15", "--event", "2022-01-10:claim"]) == 0
+    assert "Note : Demande en justice" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--kind", "b2b", "--from", "2020-03-15", "--event", "2021-01-01:mise_en_demeure"], "does not interrupt"),
+        (["--kind", "b2b", "--from", "2020-03-15", "--event", "2021-01-01"], "DATE:acknowledgement or DATE:claim"),
+        (["--kind", "consumer", "--from", "2020-03-15"], "--kind: 'consumer' is not one of b2b, b2c, civil"),
+    ],
+)
+def test_prescription_refuses_what_does_not_interrupt_it(capsys, argv, message):
+    assert message in run_error(capsys, "prescription", *argv)
+
+
+def test_terms_check_warns_beyond_sixty_days(capsys):
+    data = run_json(capsys, "terms", "check", "--issue", "2025-01-01", "--due", "2025-05-30")
+    assert data["ok"] is False
+    assert "L441-10 I" in data["warnings"][0]
+    assert main(["terms", "check", "--issue", "2025-01-01", "--due", "2025-05-30"]) == 0
+    assert capsys.readouterr().out.startswith("Attention : ")
+    assert main(["terms", "check", "--issue", "2025-01-01", "--due", "2025-02-10"]) == 0
+    assert "dans les délais légaux" in capsys.readouterr().out
+
+
+# --- the installed console script, as a newcomer runs it ------------------------------------
+
+
+def test_a_newcomer_records_a_rate_and_computes_interest_with_the_installed_script(tmp_path):
+    script = Path(sys.executable).parent / "relance"
+    assert script.is_file(), f"{script} not installed (pip install -e .)"
+    env = {
+        **os.environ,
+        "RELANCE_HOME": str(tmp_path),
+        "RELANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "RELANCE_SECRET_KEY": "newcomer",
+    }
+
+    def relance(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(script), *argv], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    init = relance("init")
+    assert init.returncode == 0, init.stderr
+    period = ["--regime", "fr-b2b", "--principal", "10000", "--from", "2026-06-30", "--to", "2026-07-31"]
+    refused = relance("interest", *period, "--json")
+    assert refused.returncode == 1
+    assert "relance rates add --table ecb_mro --from 2026-07-01" in refused.stderr
+    added = relance("rates", "add", "--table", "ecb_mro", "--from", "2026-07-01", "--rate", "2.15",
+                    "--source", "ECB press release", "--json")
+    assert added.returncode == 0, added.stderr
+    done = relance("interest", *period, "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["interest"], data["indemnity"], data["amount_due"]) == ("103.19", "40.00", "10143.19")
