@@ -1,9 +1,264 @@
-"""Command group registered by relance.cli (filled in by its area)."""
+"""The collection commands: the daily pass, scenarios, disputes, promises, plans, holds, actions."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
+
+from relance.errors import InvalidInputError
+
+
+def _cli() -> Any:
+    from relance import cli
+
+    return cli
+
+
+def _today(args: argparse.Namespace) -> Any:
+    from django.utils import timezone
+
+    return getattr(args, "as_of", None) or timezone.localdate()
+
+
+def _creditor(args: argparse.Namespace) -> Any:
+    from relance.apps.creditors.selectors import creditor_get
+
+    return creditor_get(ref=args.creditor)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from relance.apps.collection.services import collection_run
+
+    creditor = _creditor(args) if args.creditor else None
+    result = collection_run(as_of=_today(args), creditor=creditor, dry_run=args.dry_run)
+    data = result.as_dict()
+    if args.json:
+        _cli().emit_json(data)
+        return 0
+    verb = "would plan" if args.dry_run else "planned"
+    a = data["actions"]
+    print(
+        f"{data['as_of']}: {data['cases_evaluated']} debtors evaluated; {verb} {a['planned']}, "
+        f"{a['awaiting_approval']} awaiting approval, sent {a['sent']}, failed {a['failed']}, "
+        f"skipped {a['skipped']}, cancelled {a['cancelled']}."
+    )
+    if data["by_channel"]:
+        print("  by channel: " + ", ".join(f"{k} {v}" for k, v in data["by_channel"].items()))
+    if data["held"]:
+        print("  held: " + ", ".join(f"{k} {v}" for k, v in data["held"].items()))
+    for p in data["problems"]:
+        print(f"  problem: {p['message']} [{p['code']}]", file=sys.stderr)
+    return 0
+
+
+def cmd_scenario_import(args: argparse.Namespace) -> int:
+    from relance.apps.collection.services import scenario_import
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise InvalidInputError(f"{path} is not a readable file")
+    row = scenario_import(text=path.read_text(encoding="utf-8"), is_default=True if args.default else None)
+    if args.json:
+        _cli().emit_json({"id": row.pk, "name": row.name, "steps": row.steps.count(), "is_default": row.is_default})
+    else:
+        print(f"Scenario {row.name!r} imported ({row.steps.count()} steps).")
+    return 0
+
+
+def cmd_scenario_export(args: argparse.Namespace) -> int:
+    from relance.apps.collection.services import scenario_export
+
+    sys.stdout.write(scenario_export(name=args.name))
+    return 0
+
+
+def cmd_scenario_list(args: argparse.Namespace) -> int:
+    from relance.apps.collection.models import Scenario
+
+    data = [
+        {"name": s.name, "debtor_kinds": s.debtor_kinds, "is_default": s.is_default, "steps": s.steps.count()}
+        for s in Scenario.objects.all()
+    ]
+    if args.json:
+        _cli().emit_json(data)
+    else:
+        for d in data:
+            print(f"{d['name']}  ({', '.join(d['debtor_kinds'])}; {d['steps']} steps){'  default' if d['is_default'] else ''}")
+    return 0
+
+
+def cmd_dispute(args: argparse.Namespace) -> int:
+    from relance.apps.collection.services import dispute_close, dispute_open
+
+    creditor = _creditor(args)
+    if args.dispute_command == "open":
+        d = dispute_open(creditor=creditor, invoice_number=args.invoice, reason=args.reason or "", as_of=_today(args))
+    else:
+        d = dispute_close(creditor=creditor, invoice_number=args.invoice, as_of=_today(args))
+    if args.json:
+        _cli().emit_json({"id": d.pk, "invoice": args.invoice, "status": d.status})
+    else:
+        print(f"Dispute on {args.invoice}: {d.status}.")
+    return 0
+
+
+def _amount(text: str) -> Decimal:
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount") from None
+
+
+def cmd_promise_add(args: argparse.Namespace) -> int:
+    from relance.apps.collection.services import promise_add
+
+    p = promise_add(creditor=_creditor(args), debtor_account=args.debtor, amount=args.amount,
+                    promised_date=args.date, grace_days=args.grace, as_of=_today(args))
+    if args.json:
+        _cli().emit_json({"id": p.pk, "amount": p.amount, "date": p.promised_date, "grace_days": p.grace_days, "status": p.status})
+    else:
+        print(f"Promise {p.pk}: {p.amount} by {p.promised_date} (+{p.grace_days} days); the case is paused.")
+    return 0
+
+
+def cmd_plan_create(args: argparse.Namespace) -> int:
+    from relance.apps.collection.services import plan_create
+
+    plan = plan_create(creditor=_creditor(args), debtor_account=args.debtor, instalments=args.instalments,
+                       first=args.first, every=args.every, as_of=_today(args))
+    rows = [{"position": i.position, "due_date": i.due_date, "amount": i.amount} for i in plan.instalments.all()]
+    if args.json:
+        _cli().emit_json({"id": plan.pk, "total": plan.total_amount, "instalments": rows})
+    else:
+        print(f"Payment plan {plan.pk}: {plan.total_amount} in {len(rows)} instalments.")
+        for r in rows:
+            print(f"  {r['position']:>3}  {r['due_date']}  {r['amount']:>12}")
+    return 0
+
+
+def cmd_debtor_hold(args: argparse.Namespace) -> int:
+    from relance.apps.collection.services import debtor_hold
+
+    hold = args.debtor_command == "hold"
+    d = debtor_hold(creditor=_creditor(args), debtor_account=args.debtor, hold=hold, kind=args.flag, reason=args.reason or "")
+    if args.json:
+        _cli().emit_json({"debtor": d.account, "is_legal_hold": d.is_legal_hold, "is_do_not_contact": d.is_do_not_contact})
+    else:
+        print(f"Debtor {d.account}: {args.flag} {'on' if hold else 'off'}.")
+    return 0
+
+
+def cmd_actions_list(args: argparse.Namespace) -> int:
+    from relance.apps.collection.selectors import action_as_dict, actions_list
+
+    creditor = _creditor(args) if args.creditor else None
+    data = [action_as_dict(a) for a in actions_list(creditor=creditor, state=args.state, as_of=args.as_of,
+                                                    channel=args.channel, awaiting_approval=args.awaiting_approval)]
+    if args.json:
+        _cli().emit_json(data)
+    else:
+        print(_cli()._table(
+            [(d["id"], d["planned_date"], d["debtor_account"], d["step"], d["channel"],
+              d["state"] + (" (approval)" if d["awaiting_approval"] else ""), d["reason"] or d["error"]) for d in data],
+            ["id", "date", "debtor", "step", "channel", "state", "note"],
+        ))
+    return 0
+
+
+def cmd_actions_approve(args: argparse.Namespace) -> int:
+    from relance.apps.collection.services import actions_approve
+
+    if not args.all and not args.ids:
+        raise InvalidInputError("name the actions to approve, or --all")
+    n = actions_approve(ids=None if args.all else args.ids)
+    if args.json:
+        _cli().emit_json({"approved": n})
+    else:
+        print(f"{n} action(s) approved.")
+    return 0
+
+
+def cmd_actions_skip(args: argparse.Namespace) -> int:
+    from relance.apps.collection.services import action_skip
+
+    a = action_skip(action_id=args.id, reason=args.reason or "skipped by hand")
+    if args.json:
+        _cli().emit_json({"id": a.pk, "state": a.state})
+    else:
+        print(f"Action {a.pk} skipped.")
+    return 0
 
 
 def register(sub: Any, command: Any) -> None:
-    return None
+    from relance.cli import _date
+
+    p = command(sub, "run", cmd_run, "the daily pass: close paid cases, decide each debtor's next step, send")
+    p.add_argument("--as-of", type=_date, help="the day to run for (default: today)")
+    p.add_argument("--creditor")
+    p.add_argument("--dry-run", action="store_true", help="show what would happen, change nothing")
+
+    sc = sub.add_parser("scenario", help="dunning scenarios (TOML)")
+    scsub = sc.add_subparsers(dest="scenario_command", required=True, metavar="ACTION")
+    p = command(scsub, "import", cmd_scenario_import, "import (or replace, by name) a scenario from a TOML file")
+    p.add_argument("file")
+    p.add_argument("--default", action="store_true", help="make it the default for its debtor kinds")
+    p = command(scsub, "export", cmd_scenario_export, "print a scenario as TOML", json_flag=False)
+    p.add_argument("name")
+    command(scsub, "list", cmd_scenario_list, "list the scenarios")
+
+    dp = sub.add_parser("dispute", help="disputes: take an invoice out of the chase")
+    dsub = dp.add_subparsers(dest="dispute_command", required=True, metavar="ACTION")
+    for name, text in (("open", "open a dispute on an invoice"), ("close", "close an invoice's dispute")):
+        p = command(dsub, name, cmd_dispute, text)
+        p.add_argument("--invoice", required=True, help="invoice number")
+        p.add_argument("--creditor")
+        p.add_argument("--as-of", type=_date)
+        if name == "open":
+            p.add_argument("--reason")
+
+    pr = sub.add_parser("promise", help="promises to pay")
+    prsub = pr.add_subparsers(dest="promise_command", required=True, metavar="ACTION")
+    p = command(prsub, "add", cmd_promise_add, "record a promise to pay; the case waits until its date plus grace")
+    p.add_argument("--debtor", required=True, help="debtor account")
+    p.add_argument("--amount", required=True, type=_amount)
+    p.add_argument("--date", required=True, type=_date)
+    p.add_argument("--grace", type=int, default=3, help="days of grace after the date (default 3)")
+    p.add_argument("--creditor")
+    p.add_argument("--as-of", type=_date)
+
+    pl = sub.add_parser("plan", help="payment plans")
+    plsub = pl.add_subparsers(dest="plan_command", required=True, metavar="ACTION")
+    p = command(plsub, "create", cmd_plan_create, "split what a debtor owes into instalments")
+    p.add_argument("--debtor", required=True)
+    p.add_argument("--instalments", required=True, type=int)
+    p.add_argument("--first", required=True, type=_date)
+    p.add_argument("--every", default="1m", help="1m (monthly, default), 2w, 15d...")
+    p.add_argument("--creditor")
+    p.add_argument("--as-of", type=_date)
+
+    de = sub.add_parser("debtor", help="debtors: holds")
+    desub = de.add_subparsers(dest="debtor_command", required=True, metavar="ACTION")
+    for name, text in (("hold", "stop every message to a debtor"), ("release", "lift a hold")):
+        p = command(desub, name, cmd_debtor_hold, text)
+        p.add_argument("--debtor", required=True)
+        p.add_argument("--flag", default="legal", choices=["legal", "do-not-contact"])
+        p.add_argument("--reason")
+        p.add_argument("--creditor")
+
+    ac = sub.add_parser("actions", help="actions: the worklist and the approval queue")
+    acsub = ac.add_subparsers(dest="actions_command", required=True, metavar="ACTION")
+    p = command(acsub, "list", cmd_actions_list, "list actions")
+    p.add_argument("--state", choices=["planned", "approved", "sending", "sent", "failed", "cancelled", "skipped"])
+    p.add_argument("--as-of", type=_date, help="only those planned for that day")
+    p.add_argument("--channel")
+    p.add_argument("--awaiting-approval", action="store_true")
+    p.add_argument("--creditor")
+    p = command(acsub, "approve", cmd_actions_approve, "approve actions awaiting approval")
+    p.add_argument("ids", nargs="*", type=int)
+    p.add_argument("--all", action="store_true")
+    p = command(acsub, "skip", cmd_actions_skip, "skip a planned action")
+    p.add_argument("id", type=int)
+    p.add_argument("--reason")

@@ -19,7 +19,7 @@ import holidays
 
 @lru_cache(maxsize=64)
 def _french_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.France(years=year).keys())
+    return frozenset(holidays.country_holidays("FR", years=year).keys())
 
 
 def is_business_day(day: date) -> bool:
@@ -44,3 +44,16 @@ def add_business_days(day: date, count: int) -> date:
     for _ in range(count):
         current = next_business_day(current + timedelta(days=1))
     return current
+
+
+def months_later(day: date, months: int) -> date:
+    """The same day ``months`` months later, or the month's last day when it has no such day.
+
+    >>> months_later(date(2026, 1, 31), 1)
+    datetime.date(2026, 2, 28)
+    """
+    import calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -271,3 +271,42 @@ def scenario_to_toml(scenario: Scenario) -> str:
         if s.debtor_kinds:
             lines.append(f"debtor_kinds = {_list(s.debtor_kinds)}")
     return "\n".join(lines) + "\n"
+
+
+# --- payment plans ------------------------------------------------------------------------------
+
+
+def schedule_instalments(
+    total_amount: Decimal, *, count: int, first: date, every: str = "1m"
+) -> list[tuple[date, Decimal]]:
+    """Split ``total_amount`` into ``count`` instalments that sum to it exactly.
+
+    Each instalment is the total divided evenly and rounded down to the cent; the cents left
+    over go to the first instalments, one each. ``every`` is ``<n>m`` (months), ``<n>w``
+    (weeks) or ``<n>d`` (days).
+
+    >>> [str(a) for _, a in schedule_instalments(Decimal("100.00"), count=3, first=date(2026, 1, 31))]
+    ['33.34', '33.33', '33.33']
+    >>> [d.isoformat() for d, _ in schedule_instalments(Decimal("100.00"), count=3, first=date(2026, 1, 31))]
+    ['2026-01-31', '2026-02-28', '2026-03-31']
+    """
+    from relance.domain.calendar import months_later
+
+    if count < 1:
+        raise InvalidInputError("a payment plan needs at least one instalment")
+    if total_amount <= 0:
+        raise InvalidInputError("there is nothing to pay in instalments")
+    unit, number = every[-1:], every[:-1] or "1"
+    if unit not in ("m", "w", "d") or not number.isdigit() or int(number) < 1:
+        raise InvalidInputError(f"--every {every!r}: write 1m, 2w or 15d")
+    n = int(number)
+    cents = int((total_amount * 100).to_integral_value())
+    base, extra = divmod(cents, count)
+    result = []
+    for i in range(count):
+        if unit == "m":
+            day = months_later(first, n * i)
+        else:
+            day = first + timedelta(days=n * i * (7 if unit == "w" else 1))
+        result.append((day, Decimal(base + (1 if i < extra else 0)).scaleb(-2)))
+    return result

@@ -1,1 +1,243 @@
-from django.db import models  # noqa: F401  (models arrive with the collection engine)
+"""Collection: scenarios and steps, cases, actions, promises, disputes, payment plans.
+
+Only services write these rows, and every state change they make is an audit event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from relance.apps.creditors.models import Creditor
+from relance.apps.ledger.models import Debtor, Invoice
+
+AMOUNT: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
+
+
+class Scenario(models.Model):
+    """An ordered plan of steps for a kind of debtor (edited in the admin, or as TOML)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    debtor_kinds = models.JSONField(default=list, blank=True, help_text='e.g. ["business", "public"]')
+    is_default = models.BooleanField(
+        default=False, help_text="used for debtors of its kinds that have no scenario of their own"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Step(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", "e-mail"
+        LETTER = "letter", "letter"
+        REGISTERED_LETTER = "registered_letter", "registered letter"
+        CALL = "call", "phone call"
+        SMS = "sms", "SMS"
+        TASK = "task", "task"
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(default=0)
+    key = models.SlugField(max_length=50)
+    offset_days = models.IntegerField(help_text="days from the due date of the oldest overdue invoice; negative = before")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    template = models.CharField(max_length=100)
+    requires_approval = models.BooleanField(default=False)
+    min_amount = models.DecimalField(**AMOUNT, null=True, blank=True)
+    debtor_kinds = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["scenario", "position", "offset_days"]
+        constraints = [models.UniqueConstraint(fields=["scenario", "key"], name="step_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} (J{self.offset_days:+d}, {self.channel})"
+
+
+OPEN_CASE_STATUSES = ("active", "paused", "plan", "legal")
+
+
+class Case(models.Model):
+    """The collection file of one debtor: at most one open case per debtor at a time."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "active"
+        PAUSED = "paused", "paused"
+        PLAN = "plan", "payment plan"
+        LEGAL = "legal", "legal"
+        CLOSED_PAID = "closed_paid", "closed (paid)"
+        CLOSED_WRITTEN_OFF = "closed_written_off", "closed (written off)"
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="cases")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="cases")
+    scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="cases")
+    cycle = models.PositiveIntegerField(default=1, help_text="1 for the debtor's first case, 2 after it was closed once...")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    paused_until = models.DateField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=200, blank=True)
+    current_step = models.CharField(max_length=50, blank=True)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debtor"], condition=Q(status__in=OPEN_CASE_STATUSES), name="case_one_open_per_debtor"
+            ),
+            models.UniqueConstraint(fields=["debtor", "cycle"], name="case_debtor_cycle_unique"),
+        ]
+        indexes = [models.Index(fields=["creditor", "status"], name="case_creditor_status")]
+
+    def __str__(self) -> str:
+        return f"case {self.pk} of debtor {self.debtor_id} ({self.status})"
+
+
+PENDING_ACTION_STATES = ("planned", "approved")
+
+
+class Action(models.Model):
+    """One step planned or carried out. ``idempotency_key`` makes each communication unique."""
+
+    class State(models.TextChoices):
+        PLANNED = "planned", "planned"
+        APPROVED = "approved", "approved"
+        SENDING = "sending", "sending"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+        CANCELLED = "cancelled", "cancelled"
+        SKIPPED = "skipped", "skipped"
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="actions")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="actions")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    step_key = models.CharField(max_length=50)
+    channel = models.CharField(max_length=20, choices=Step.Channel.choices)
+    template = models.CharField(max_length=100)
+    planned_date = models.DateField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PLANNED)
+    requires_approval = models.BooleanField(default=False)
+    reason = models.CharField(max_length=200, blank=True, help_text="why it was skipped, cancelled or failed")
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    run_token = models.CharField(max_length=32, blank=True)
+    invoice_ids = models.JSONField(default=list, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    handed_over_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="committed just before the end of the SMTP DATA: past this point it counts as sent",
+    )
+    claimed_by = models.CharField(max_length=100, blank=True, help_text="host:pid of the dispatcher sending it")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["planned_date", "id"]
+        indexes = [
+            models.Index(fields=["state", "channel", "planned_date"], name="action_outbox"),
+            models.Index(fields=["case", "state"], name="action_case_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} ({self.state})"
+
+
+class Promise(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        KEPT = "kept", "kept"
+        BROKEN = "broken", "broken"
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="promises")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="promises")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="promises")
+    amount = models.DecimalField(**AMOUNT)
+    promised_date = models.DateField()
+    grace_days = models.PositiveSmallIntegerField(default=3)
+    baseline_amount = models.DecimalField(**AMOUNT, help_text="what the debtor owed when promising")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-promised_date"]
+
+    def __str__(self) -> str:
+        return f"promise {self.amount} by {self.promised_date} ({self.status})"
+
+
+class Dispute(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        CLOSED = "closed", "closed"
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="disputes")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="disputes")
+    reason = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opened_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice"], condition=Q(status="open"), name="dispute_one_open_per_invoice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispute on {self.invoice_id} ({self.status})"
+
+
+class PaymentPlan(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "active"
+        COMPLETED = "completed", "completed"
+        BROKEN = "broken", "broken"
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="payment_plans")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="payment_plans")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="payment_plans")
+    total_amount = models.DecimalField(**AMOUNT)
+    baseline_amount = models.DecimalField(**AMOUNT, help_text="what the debtor owed when the plan was agreed")
+    every = models.CharField(max_length=10, default="1m")
+    grace_days = models.PositiveSmallIntegerField(default=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    resolved_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"plan {self.pk} of {self.total_amount} ({self.status})"
+
+
+class Instalment(models.Model):
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="instalments")
+    position = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    amount = models.DecimalField(**AMOUNT)
+    is_paid = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["plan", "position"]
+
+    def __str__(self) -> str:
+        return f"instalment {self.position}: {self.amount} on {self.due_date}"

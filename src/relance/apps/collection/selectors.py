@@ -1,0 +1,59 @@
+"""Reading collection: actions (the worklist and the approval queue), cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+
+from relance.apps.collection.models import Action, Case
+from relance.apps.creditors.models import Creditor
+
+
+def actions_list(
+    *, creditor: Creditor | None = None, state: str | None = None, as_of: date | None = None,
+    channel: str | None = None, awaiting_approval: bool = False,
+) -> QuerySet[Action]:
+    """Actions by state; with ``as_of``, those planned for that day (the day's worklist)."""
+    qs = Action.objects.select_related("debtor").order_by("planned_date", "id")
+    if creditor is not None:
+        qs = qs.filter(creditor=creditor)
+    if state:
+        qs = qs.filter(state=state)
+    if awaiting_approval:
+        qs = qs.filter(state=Action.State.PLANNED, requires_approval=True)
+    if as_of is not None:
+        qs = qs.filter(planned_date=as_of)
+    if channel:
+        qs = qs.filter(channel=channel)
+    return qs
+
+
+def action_as_dict(a: Action) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "debtor_account": a.debtor.account,
+        "debtor_name": a.debtor.name,
+        "step": a.step_key,
+        "channel": a.channel,
+        "planned_date": a.planned_date,
+        "state": a.state,
+        "awaiting_approval": a.state == Action.State.PLANNED and a.requires_approval,
+        "reason": a.reason,
+        "idempotency_key": a.idempotency_key,
+        "message_id": a.message_id,
+        "sha256": a.sha256,
+        "attempts": a.attempts,
+        "error": a.error,
+        "phone": a.debtor.phone if a.channel == "call" else "",
+    }
+
+
+def cases_list(*, creditor: Creditor | None = None, status: str | None = None) -> QuerySet[Case]:
+    qs = Case.objects.select_related("debtor", "scenario")
+    if creditor is not None:
+        qs = qs.filter(creditor=creditor)
+    if status:
+        qs = qs.filter(status=status)
+    return qs

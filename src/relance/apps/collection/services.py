@@ -1,0 +1,747 @@
+"""Writing collection: scenarios, the daily pass, pauses (disputes, promises, plans, holds), actions.
+
+The daily pass (``collection_run``) is set-based: per creditor, one aggregated query gives each
+debtor's anchor (the due date of its oldest open invoice not in dispute), its overdue total and
+counts; one query gives the step keys already taken per open case. Python then walks the
+*debtors* (never the invoices) through the pure scenario engine and writes cases and actions
+in bulk. Each action has a unique idempotency key, so a second run on the same day, or two
+runs at once, create nothing twice; runs for one creditor also queue on a row lock of the
+creditor, as a credit-control run should.
+
+Idempotency key: ``creditor:debtor:scenario:step``, followed by ``:<cycle>`` from the
+debtor's second case on (a debtor who paid and fell behind again starts the scenario afresh).
+
+A step passed over because the pass did not run (or the case was paused) is recorded as a
+``skipped`` action with the reason "caught up": it is accounted for, never sent late.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.db.models import Case as SqlCase
+from django.db.models import Count, DecimalField, Exists, Max, Min, OuterRef, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from relance.apps.audit.services import EventInput, event_record, events_record
+from relance.apps.collection.models import (
+    OPEN_CASE_STATUSES,
+    PENDING_ACTION_STATES,
+    Action,
+    Case,
+    Dispute,
+    Instalment,
+    PaymentPlan,
+    Promise,
+    Scenario,
+    Step,
+)
+from relance.apps.creditors.models import Creditor
+from relance.apps.ledger.models import Debtor, Invoice
+from relance.domain import scenario as engine
+from relance.domain.calendar import next_business_day
+from relance.domain.problems import Problem
+from relance.errors import InvalidInputError, NotFoundError
+
+ZERO = Decimal("0.00")
+CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (...) lists
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+# --- scenarios ----------------------------------------------------------------------------------
+
+DEFAULTS_DIR = Path(__file__).resolve().parent / "scenarios"
+# Which shipped scenario a debtor of each kind gets unless its case names another one.
+DEFAULT_FILES = {"b2b_standard.toml": True, "consumer_gentle.toml": True, "key_accounts.toml": False}
+
+
+def scenario_to_domain(scenario: Scenario) -> engine.Scenario:
+    return engine.Scenario(
+        name=scenario.name,
+        steps=tuple(
+            engine.Step(
+                key=s.key, offset_days=s.offset_days, channel=s.channel, template=s.template,
+                requires_approval=s.requires_approval, min_amount=s.min_amount,
+                debtor_kinds=tuple(s.debtor_kinds or ()),
+            )
+            for s in sorted(scenario.steps.all(), key=lambda s: (s.position, s.offset_days))
+        ),
+        debtor_kinds=tuple(scenario.debtor_kinds or ()),
+        description=scenario.description,
+    )
+
+
+def scenario_save(*, scenario: engine.Scenario, is_default: bool | None = None, actor: str = "system") -> Scenario:
+    """Create or replace (by name) a scenario and its steps."""
+    with transaction.atomic():
+        row, created = Scenario.objects.get_or_create(name=scenario.name)
+        row.description = scenario.description
+        row.debtor_kinds = list(scenario.debtor_kinds)
+        if is_default is not None:
+            row.is_default = is_default
+        row.save()
+        row.steps.all().delete()
+        Step.objects.bulk_create(
+            Step(
+                scenario=row, position=n, key=s.key, offset_days=s.offset_days, channel=s.channel,
+                template=s.template, requires_approval=s.requires_approval, min_amount=s.min_amount,
+                debtor_kinds=list(s.debtor_kinds),
+            )
+            for n, s in enumerate(scenario.steps)
+        )
+        event_record(
+            kind="scenario.imported" if created else "scenario.replaced", subject_type="scenario",
+            subject_id=row.pk, payload={"toml": engine.scenario_to_toml(scenario)}, actor=actor,
+        )
+    return row
+
+
+def scenario_import(*, text: str, is_default: bool | None = None, actor: str = "system") -> Scenario:
+    return scenario_save(scenario=engine.scenario_from_toml(text), is_default=is_default, actor=actor)
+
+
+def scenario_export(*, name: str) -> str:
+    row = Scenario.objects.filter(name=name).prefetch_related("steps").first()
+    if row is None:
+        known = ", ".join(Scenario.objects.values_list("name", flat=True))
+        raise NotFoundError(f"no scenario named {name!r} (known: {known or 'none'})")
+    return engine.scenario_to_toml(scenario_to_domain(row))
+
+
+def scenarios_load_defaults() -> list[Scenario]:
+    """Install the shipped scenarios that are not there yet (an edited one is left alone)."""
+    rows = []
+    for filename, is_default in DEFAULT_FILES.items():
+        parsed = engine.scenario_from_toml((DEFAULTS_DIR / filename).read_text(encoding="utf-8"))
+        existing = Scenario.objects.filter(name=parsed.name).first()
+        rows.append(existing or scenario_save(scenario=parsed, is_default=is_default))
+    return rows
+
+
+# --- the daily pass -----------------------------------------------------------------------------
+
+ACTION_COUNTS = ("planned", "awaiting_approval", "sent", "failed", "skipped", "cancelled")
+
+
+@dataclass
+class RunResult:
+    as_of: date
+    dry_run: bool = False
+    cases_evaluated: int = 0
+    actions: Counter[str] = field(default_factory=Counter)
+    by_channel: Counter[str] = field(default_factory=Counter)
+    cases: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "dry_run": self.dry_run,
+            "cases_evaluated": self.cases_evaluated,
+            "actions": {k: self.actions.get(k, 0) for k in ACTION_COUNTS},
+            "by_channel": dict(sorted(self.by_channel.items())),
+            "cases": dict(sorted(self.cases.items())),
+            "held": dict(sorted(self.held.items())),
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run to roll back everything it wrote."""
+
+
+def idempotency_key(*, creditor_id: int, debtor_id: int, scenario_id: int, step_key: str, cycle: int) -> str:
+    key = f"{creditor_id}:{debtor_id}:{scenario_id}:{step_key}"
+    return key if cycle <= 1 else f"{key}:{cycle}"
+
+
+def _events(kind: str, subject: str, rows: Iterable[tuple[int, int, dict[str, Any]]], actor: str) -> list[EventInput]:
+    return [EventInput(kind, subject, pk, creditor_id, payload, actor) for pk, creditor_id, payload in rows]
+
+
+def _open_total(debtor_ids: Iterable[int]) -> dict[int, Decimal]:
+    """What each debtor owes now (open invoices, credit notes included)."""
+    ids = list(debtor_ids)
+    totals: dict[int, Decimal] = {}
+    for part in _chunks(ids):
+        for debtor_id, total in (
+            Invoice.objects.filter(debtor_id__in=part, status=Invoice.Status.OPEN)
+            .values_list("debtor_id").annotate(t=Sum("open_amount")).values_list("debtor_id", "t")
+        ):
+            totals[debtor_id] = total or ZERO
+    return totals
+
+
+def collection_run(
+    *,
+    as_of: date,
+    creditor: Creditor | None = None,
+    dry_run: bool = False,
+    dispatch: bool = True,
+    actor: str = "system",
+) -> RunResult:
+    """The daily pass for one creditor or all of them (DESIGN.md, "The daily pass")."""
+    result = RunResult(as_of=as_of, dry_run=dry_run)
+    creditor_ids = [creditor.pk] if creditor else list(Creditor.objects.values_list("pk", flat=True))
+    try:
+        with transaction.atomic():
+            if not Scenario.objects.exists():
+                scenarios_load_defaults()
+            for creditor_id in creditor_ids:
+                with transaction.atomic():
+                    # One pass at a time per creditor: a second run waits here, then sees the
+                    # first one's work and adds nothing.
+                    locked = Creditor.objects.select_for_update().get(pk=creditor_id)
+                    _creditor_pass(creditor=locked, as_of=as_of, result=result, actor=actor)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    if dispatch and not dry_run:
+        from relance.apps.collection.dispatch import outbox_dispatch
+
+        outbox_dispatch(as_of=as_of, creditor=creditor, result=result, actor=actor)
+    return result
+
+
+def _creditor_pass(*, creditor: Creditor, as_of: date, result: RunResult, actor: str) -> None:
+    _resolve_promises(creditor=creditor, as_of=as_of, result=result, actor=actor)
+    _resolve_plans(creditor=creditor, as_of=as_of, result=result, actor=actor)
+    _resume_expired_pauses(creditor=creditor, as_of=as_of, result=result, actor=actor)
+    lead = max([0, *(engine_s.lead_days for engine_s in _scenarios()[0].values())])
+    _close_settled(creditor=creditor, as_of=as_of, lead=lead, result=result, actor=actor)
+    plan = collection_decide(creditor=creditor, as_of=as_of, result=result)
+    _apply(creditor=creditor, as_of=as_of, plan=plan, result=result, actor=actor)
+
+
+def _scenarios() -> tuple[dict[int, engine.Scenario], dict[str, int]]:
+    """Every scenario as the engine sees it, and the default one per debtor kind."""
+    rows = list(Scenario.objects.prefetch_related("steps"))
+    by_id = {row.pk: scenario_to_domain(row) for row in rows}
+    defaults: dict[str, int] = {}
+    for row in sorted(rows, key=lambda r: r.pk):
+        if row.is_default:
+            for kind in row.debtor_kinds or engine.DEBTOR_KINDS:
+                defaults.setdefault(kind, row.pk)
+    return by_id, defaults
+
+
+def _open_cases_q(creditor: Creditor) -> Any:
+    return Case.objects.filter(creditor=creditor, status__in=OPEN_CASE_STATUSES)
+
+
+def _close_settled(*, creditor: Creditor, as_of: date, lead: int, result: RunResult, actor: str) -> None:
+    """Close the cases of debtors who owe nothing the scenario would chase; cancel what is pending."""
+    chasable = Invoice.objects.filter(
+        debtor_id=OuterRef("debtor_id"), status=Invoice.Status.OPEN, open_amount__gt=0,
+        due_date__lte=as_of + timedelta(days=lead),
+    )
+    settled = list(
+        _open_cases_q(creditor).exclude(status=Case.Status.LEGAL).filter(~Exists(chasable))
+        .values_list("pk", "debtor_id")
+    )
+    if not settled:
+        return
+    ids = [pk for pk, _ in settled]
+    cancelled: list[tuple[int, int, dict[str, Any]]] = []
+    for part in _chunks(ids):
+        pending = list(Action.objects.filter(case_id__in=part, state__in=PENDING_ACTION_STATES).values_list("pk", "step_key"))
+        Action.objects.filter(pk__in=[p for p, _ in pending]).update(state=Action.State.CANCELLED, reason="paid")
+        cancelled += [(p, creditor.pk, {"step": k, "reason": "paid"}) for p, k in pending]
+        Case.objects.filter(pk__in=part).update(status=Case.Status.CLOSED_PAID, closed_on=as_of, paused_until=None, pause_reason="")
+    events_record(
+        events=_events("case.closed_paid", "case", [(pk, creditor.pk, {"debtor": d, "as_of": as_of}) for pk, d in settled], actor)
+        + _events("action.cancelled", "action", cancelled, actor)
+    )
+    result.cases["closed_paid"] += len(settled)
+    result.actions["cancelled"] += len(cancelled)
+
+
+def _resume(case_ids: list[int], *, creditor: Creditor, reason: str, result: RunResult, actor: str) -> None:
+    if not case_ids:
+        return
+    for part in _chunks(case_ids):
+        Case.objects.filter(pk__in=part).update(status=Case.Status.ACTIVE, paused_until=None, pause_reason="")
+    events_record(events=_events("case.resumed", "case", [(pk, creditor.pk, {"reason": reason}) for pk in case_ids], actor))
+    result.cases["resumed"] += len(case_ids)
+
+
+def _resolve_promises(*, creditor: Creditor, as_of: date, result: RunResult, actor: str) -> None:
+    """A promise is kept once the debtor has paid its amount; broken when the date plus grace passes."""
+    promises = list(Promise.objects.filter(creditor=creditor, status=Promise.Status.OPEN))
+    if not promises:
+        return
+    owed = _open_total({p.debtor_id for p in promises})
+    events, resume = [], []
+    for p in promises:
+        paid = p.baseline_amount - owed.get(p.debtor_id, ZERO)
+        if paid >= p.amount:
+            p.status = Promise.Status.KEPT
+        elif as_of > p.promised_date + timedelta(days=p.grace_days):
+            p.status = Promise.Status.BROKEN
+            result.problems.append(Problem(
+                "promise_broken",
+                f"debtor {p.debtor_id} promised {p.amount} by {p.promised_date} and paid {max(paid, ZERO)}: chase resumes",
+            ))
+        else:
+            continue
+        p.resolved_on = as_of
+        p.save(update_fields=["status", "resolved_on"])
+        events.append(EventInput(f"promise.{p.status}", "promise", p.pk, creditor.pk,
+                                 {"debtor": p.debtor_id, "amount": p.amount, "paid": paid}, actor))
+        result.cases[f"promises_{p.status}"] += 1
+        if p.case_id:
+            resume.append(p.case_id)
+    events_record(events=events)
+    still_paused = set(
+        Promise.objects.filter(case_id__in=resume, status=Promise.Status.OPEN).values_list("case_id", flat=True)
+    )
+    ids = list(
+        Case.objects.filter(pk__in=[c for c in resume if c not in still_paused], status=Case.Status.PAUSED)
+        .values_list("pk", flat=True)
+    )
+    _resume(ids, creditor=creditor, reason="promise resolved", result=result, actor=actor)
+
+
+def _resolve_plans(*, creditor: Creditor, as_of: date, result: RunResult, actor: str) -> None:
+    """Instalments count as paid as the debtor's balance falls; the first one missed ends the plan."""
+    plans = list(PaymentPlan.objects.filter(creditor=creditor, status=PaymentPlan.Status.ACTIVE).prefetch_related("instalments"))
+    if not plans:
+        return
+    owed = _open_total({p.debtor_id for p in plans})
+    events: list[EventInput] = []
+    resume: list[int] = []
+    for plan in plans:
+        paid = plan.baseline_amount - owed.get(plan.debtor_id, ZERO)
+        running = ZERO
+        missed = None
+        newly_paid = []
+        for inst in plan.instalments.all():
+            running += inst.amount
+            if paid >= running:
+                if not inst.is_paid:
+                    newly_paid.append(inst.pk)
+            elif missed is None and as_of > inst.due_date + timedelta(days=plan.grace_days):
+                missed = inst
+        if newly_paid:
+            Instalment.objects.filter(pk__in=newly_paid).update(is_paid=True)
+            events += [EventInput("instalment.paid", "instalment", pk, creditor.pk, {"plan": plan.pk}, actor) for pk in newly_paid]
+        if paid >= plan.total_amount:
+            plan.status = PaymentPlan.Status.COMPLETED
+        elif missed is not None:
+            plan.status = PaymentPlan.Status.BROKEN
+            result.problems.append(Problem(
+                "plan_broken",
+                f"debtor {plan.debtor_id} missed instalment {missed.position} of {missed.amount} due {missed.due_date}: chase resumes",
+            ))
+        else:
+            continue
+        plan.resolved_on = as_of
+        plan.save(update_fields=["status", "resolved_on"])
+        events.append(EventInput(f"plan.{plan.status}", "payment_plan", plan.pk, creditor.pk, {"debtor": plan.debtor_id}, actor))
+        result.cases[f"plans_{plan.status}"] += 1
+        if plan.case_id:
+            resume.append(plan.case_id)
+    events_record(events=events)
+    ids = list(Case.objects.filter(pk__in=resume, status=Case.Status.PLAN).values_list("pk", flat=True))
+    _resume(ids, creditor=creditor, reason="payment plan ended", result=result, actor=actor)
+
+
+def _resume_expired_pauses(*, creditor: Creditor, as_of: date, result: RunResult, actor: str) -> None:
+    open_promise = Promise.objects.filter(case_id=OuterRef("pk"), status=Promise.Status.OPEN)
+    ids = list(
+        _open_cases_q(creditor).filter(status=Case.Status.PAUSED, paused_until__lt=as_of)
+        .filter(~Exists(open_promise)).values_list("pk", flat=True)
+    )
+    _resume(ids, creditor=creditor, reason="pause ended", result=result, actor=actor)
+
+
+@dataclass(frozen=True)
+class Decision:
+    debtor_id: int
+    case_id: int | None
+    scenario_id: int
+    cycle: int
+    step: engine.Step
+    day: date
+    passed_over: tuple[tuple[engine.Step, date], ...]
+
+
+@dataclass
+class DecisionPlan:
+    decisions: list[Decision] = field(default_factory=list)
+
+
+def debtor_positions(*, creditor: Creditor, as_of: date, lead: int) -> Any:
+    """Per debtor: oldest due date among open invoices not in dispute, totals, counts (one query)."""
+    disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
+    money = DecimalField(max_digits=16, decimal_places=2)
+    return (
+        Invoice.objects.filter(
+            creditor=creditor, status=Invoice.Status.OPEN, open_amount__gt=0,
+            due_date__lte=as_of + timedelta(days=lead),
+        )
+        .filter(~Exists(disputed))
+        .values("debtor_id", "debtor__kind", "debtor__is_do_not_contact", "debtor__is_legal_hold")
+        .annotate(
+            anchor=Min("due_date"),
+            listed_amount=Sum("open_amount"),
+            overdue_amount=Coalesce(
+                Sum(SqlCase(When(due_date__lt=as_of, then="open_amount"), default=Value(ZERO), output_field=money)),
+                Value(ZERO), output_field=money,
+            ),
+            invoices=Count("id"),
+        )
+        .order_by()
+    )
+
+
+def collection_decide(*, creditor: Creditor, as_of: date, result: RunResult | None = None) -> DecisionPlan:
+    """What the pass would do for each debtor of ``creditor`` today (reads only)."""
+    result = result if result is not None else RunResult(as_of=as_of)
+    scenarios, defaults = _scenarios()
+    lead = max([0, *(s.lead_days for s in scenarios.values())])
+    cases = {
+        row["debtor_id"]: row
+        for row in _open_cases_q(creditor).values("pk", "debtor_id", "status", "scenario_id", "cycle")
+    }
+    done: dict[int, set[str]] = defaultdict(set)
+    blocked: set[int] = set()
+    for case_id, step_key, state, channel, needs_approval in (
+        Action.objects.filter(case__creditor=creditor, case__status__in=OPEN_CASE_STATUSES)
+        .values_list("case_id", "step_key", "state", "channel", "requires_approval")
+    ):
+        done[case_id].add(step_key)
+        # A case waits while a person has to approve its step, or while an e-mail is in flight.
+        if (state == Action.State.PLANNED and needs_approval) or (
+            channel == Step.Channel.EMAIL and state in (*PENDING_ACTION_STATES, Action.State.SENDING)
+        ):
+            blocked.add(case_id)
+    cycles = dict(
+        Case.objects.filter(creditor=creditor).values("debtor_id").annotate(m=Max("cycle")).values_list("debtor_id", "m")
+    )
+    unmatched, stale = _banking_checks(creditor=creditor, as_of=as_of)
+    if stale:
+        result.problems.append(Problem("bank_feed_stale", f"{creditor.name}: {stale}; no message is sent until it is fresh"))
+    plan = DecisionPlan()
+    missing_kinds: set[str] = set()
+    for row in debtor_positions(creditor=creditor, as_of=as_of, lead=lead).iterator(chunk_size=5000):
+        result.cases_evaluated += 1
+        debtor_id, kind = row["debtor_id"], row["debtor__kind"]
+        case = cases.get(debtor_id)
+        if case is not None and case["status"] != Case.Status.ACTIVE:
+            result.held[case["status"]] += 1
+            continue
+        scenario_id = case["scenario_id"] if case else defaults.get(kind)
+        if scenario_id is None:
+            missing_kinds.add(kind)
+            continue
+        scenario = scenarios[scenario_id]
+        decision = engine.evaluate(
+            scenario, anchor_due_date=row["anchor"], as_of=as_of,
+            done_keys=done.get(case["pk"], ()) if case else (), debtor_kind=kind,
+        )
+        if decision.step is None or decision.day is None:
+            continue
+        step = decision.step
+        reason = None
+        if case and case["pk"] in blocked:
+            reason = "waiting_for_pending_action"
+        elif row["debtor__is_legal_hold"]:
+            reason = "legal_hold"
+        elif row["debtor__is_do_not_contact"]:
+            reason = "do_not_contact"
+        elif stale:
+            reason = "bank_feed_stale"
+        elif debtor_id in unmatched:
+            reason = "unmatched_credit"
+        elif step.min_amount is not None and (
+            row["overdue_amount"] if step.offset_days >= 0 else row["listed_amount"]
+        ) < step.min_amount:
+            reason = "below_minimum"
+        if reason:
+            result.held[reason] += 1
+            continue
+        days = dict(zip([s.key for s in scenario.steps], engine.step_days(scenario.steps, row["anchor"]), strict=True))
+        plan.decisions.append(
+            Decision(
+                debtor_id=debtor_id,
+                case_id=case["pk"] if case else None,
+                scenario_id=scenario_id,
+                cycle=case["cycle"] if case else cycles.get(debtor_id, 0) + 1,
+                step=step,
+                day=decision.day,
+                passed_over=tuple((p, days[p.key]) for p in decision.passed_over),
+            )
+        )
+    for kind in sorted(missing_kinds):
+        result.problems.append(Problem("no_scenario", f"no default scenario for {kind} debtors: import one with is_default"))
+    return plan
+
+
+def _banking_checks(*, creditor: Creditor, as_of: date) -> tuple[set[int], str | None]:
+    """Debtors with an unmatched recent credit, and why the bank feed is stale (banking app, when present)."""
+    try:
+        from relance.apps.banking import selectors as banking
+    except ImportError:
+        return set(), None
+    blocked_fn = getattr(banking, "debtors_blocked_by_unmatched_credits", None)
+    stale_fn = getattr(banking, "bank_feed_stale", None)
+    blocked = set(blocked_fn(creditor=creditor, as_of=as_of)) if blocked_fn else set()
+    stale = stale_fn(creditor=creditor, as_of=as_of) if stale_fn else None
+    return blocked, stale
+
+
+def _apply(*, creditor: Creditor, as_of: date, plan: DecisionPlan, result: RunResult, actor: str) -> None:
+    if not plan.decisions:
+        return
+    token = uuid.uuid4().hex
+    new_cases = [d for d in plan.decisions if d.case_id is None]
+    if new_cases:
+        Case.objects.bulk_create(
+            [
+                Case(creditor=creditor, debtor_id=d.debtor_id, scenario_id=d.scenario_id, cycle=d.cycle,
+                     status=Case.Status.ACTIVE, opened_on=as_of)
+                for d in new_cases
+            ],
+            batch_size=2000, ignore_conflicts=True,
+        )
+    case_ids = dict(_open_cases_q(creditor).values_list("debtor_id", "pk")) if new_cases else {}
+    opened = [(case_ids[d.debtor_id], d) for d in new_cases if d.debtor_id in case_ids]
+    rows: list[Action] = []
+    superseded: list[int] = []
+    for d in plan.decisions:
+        case_id = d.case_id or case_ids.get(d.debtor_id)
+        if case_id is None:  # a concurrent pass opened it in another cycle; it decides for it
+            continue
+        if d.case_id:
+            superseded.append(case_id)
+
+        def action(step: engine.Step, day: date, state: str, reason: str = "", *, d: Decision = d, case_id: int = case_id) -> Action:
+            return Action(
+                creditor=creditor, debtor_id=d.debtor_id, case_id=case_id, step_key=step.key,
+                channel=step.channel, template=step.template, planned_date=day, state=state,
+                requires_approval=step.requires_approval, reason=reason, run_token=token,
+                idempotency_key=idempotency_key(creditor_id=creditor.pk, debtor_id=d.debtor_id,
+                                                scenario_id=d.scenario_id, step_key=step.key, cycle=d.cycle),
+            )
+
+        for step, day in d.passed_over:
+            rows.append(action(step, day, Action.State.SKIPPED, "caught up"))
+        day = next_business_day(as_of) if d.step.channel == Step.Channel.CALL else as_of
+        rows.append(action(d.step, day, Action.State.PLANNED))
+    # Work left undone from an earlier step (a call nobody made) gives way to the new step.
+    cancelled = []
+    for part in _chunks(superseded):
+        cancelled += list(
+            Action.objects.filter(case_id__in=part, state__in=PENDING_ACTION_STATES)
+            .exclude(channel=Step.Channel.EMAIL).values_list("pk", "step_key")
+        )
+    Action.objects.filter(pk__in=[p for p, _ in cancelled]).update(state=Action.State.CANCELLED, reason="superseded")
+    Action.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    created = list(
+        Action.objects.filter(run_token=token).values_list("pk", "case_id", "step_key", "channel", "state", "requires_approval")
+    )
+    by_step: dict[str, list[int]] = defaultdict(list)
+    events = _events("case.opened", "case", [(pk, creditor.pk, {"debtor": d.debtor_id, "scenario": d.scenario_id}) for pk, d in opened], actor)
+    events += _events("action.cancelled", "action", [(p, creditor.pk, {"step": k, "reason": "superseded"}) for p, k in cancelled], actor)
+    for pk, case_id, step_key, channel, state, needs_approval in created:
+        if state == Action.State.SKIPPED:
+            result.actions["skipped"] += 1
+            events.append(EventInput("action.skipped", "action", pk, creditor.pk, {"case": case_id, "step": step_key, "reason": "caught up"}, actor))
+            continue
+        result.actions["awaiting_approval" if needs_approval else "planned"] += 1
+        result.by_channel[channel] += 1
+        by_step[step_key].append(case_id)
+        events.append(EventInput("action.planned", "action", pk, creditor.pk, {"case": case_id, "step": step_key, "channel": channel, "awaiting_approval": needs_approval}, actor))
+    for step_key, ids in by_step.items():
+        for part in _chunks(ids):
+            Case.objects.filter(pk__in=part).update(current_step=step_key)
+    result.cases["opened"] += len(opened)
+    result.actions["cancelled"] += len(cancelled)
+    events_record(events=events)
+
+
+# --- pauses -------------------------------------------------------------------------------------
+
+
+def _debtor(creditor: Creditor, account: str) -> Debtor:
+    debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
+    if debtor is None:
+        raise NotFoundError(f"no debtor with account {account!r} for {creditor.name}")
+    return debtor
+
+
+def _invoice(creditor: Creditor, number: str) -> Invoice:
+    invoice = Invoice.objects.filter(creditor=creditor, number=number).first()
+    if invoice is None:
+        raise NotFoundError(f"no invoice numbered {number!r} for {creditor.name}")
+    return invoice
+
+
+def case_for(*, debtor: Debtor, as_of: date) -> Case:
+    """The debtor's open case, opened now (with the default scenario for its kind) if it has none."""
+    case = Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES).first()
+    if case is not None:
+        return case
+    if not Scenario.objects.exists():
+        scenarios_load_defaults()
+    _, defaults = _scenarios()
+    scenario_id = defaults.get(debtor.kind)
+    if scenario_id is None:
+        raise InvalidInputError(f"no default scenario for {debtor.kind} debtors")
+    cycle = (Case.objects.filter(debtor=debtor).aggregate(m=Max("cycle"))["m"] or 0) + 1
+    case = Case.objects.create(creditor_id=debtor.creditor_id, debtor=debtor, scenario_id=scenario_id, cycle=cycle, opened_on=as_of)
+    event_record(kind="case.opened", subject_type="case", subject_id=case.pk, creditor_id=debtor.creditor_id,
+                 payload={"debtor": debtor.pk, "scenario": scenario_id})
+    return case
+
+
+def dispute_open(*, creditor: Creditor, invoice_number: str, reason: str, as_of: date, actor: str = "system") -> Dispute:
+    """Take one invoice out of the chase; the debtor's other invoices go on."""
+    invoice = _invoice(creditor, invoice_number)
+    with transaction.atomic():
+        if Dispute.objects.filter(invoice=invoice, status=Dispute.Status.OPEN).exists():
+            raise InvalidInputError(f"invoice {invoice_number} is already in dispute")
+        dispute = Dispute.objects.create(creditor=creditor, invoice=invoice, reason=reason, opened_on=as_of)
+        event_record(kind="dispute.opened", subject_type="dispute", subject_id=dispute.pk, creditor_id=creditor.pk,
+                     payload={"invoice": invoice.number, "reason": reason}, actor=actor)
+    return dispute
+
+
+def dispute_close(*, creditor: Creditor, invoice_number: str, as_of: date, actor: str = "system") -> Dispute:
+    invoice = _invoice(creditor, invoice_number)
+    with transaction.atomic():
+        dispute = Dispute.objects.filter(invoice=invoice, status=Dispute.Status.OPEN).first()
+        if dispute is None:
+            raise NotFoundError(f"invoice {invoice_number} has no open dispute")
+        dispute.status, dispute.closed_on = Dispute.Status.CLOSED, as_of
+        dispute.save(update_fields=["status", "closed_on"])
+        event_record(kind="dispute.closed", subject_type="dispute", subject_id=dispute.pk, creditor_id=creditor.pk,
+                     payload={"invoice": invoice.number}, actor=actor)
+    return dispute
+
+
+def promise_add(
+    *, creditor: Creditor, debtor_account: str, amount: Decimal, promised_date: date, as_of: date,
+    grace_days: int = 3, actor: str = "system",
+) -> Promise:
+    """Record a promise to pay and pause the case until its date plus the grace days."""
+    if amount <= 0:
+        raise InvalidInputError("a promise is for a positive amount")
+    if promised_date < as_of:
+        raise InvalidInputError("the promised date is already past")
+    debtor = _debtor(creditor, debtor_account)
+    with transaction.atomic():
+        case = case_for(debtor=debtor, as_of=as_of)
+        owed = _open_total([debtor.pk]).get(debtor.pk, ZERO)
+        promise = Promise.objects.create(
+            creditor=creditor, debtor=debtor, case=case, amount=amount, promised_date=promised_date,
+            grace_days=grace_days, baseline_amount=owed,
+        )
+        until = promised_date + timedelta(days=grace_days)
+        case.status, case.paused_until, case.pause_reason = Case.Status.PAUSED, until, f"promise {promise.pk}"
+        case.save(update_fields=["status", "paused_until", "pause_reason", "updated_at"])
+        events_record(events=[
+            EventInput("promise.added", "promise", promise.pk, creditor.pk,
+                       {"debtor": debtor.account, "amount": amount, "date": promised_date, "grace_days": grace_days}, actor),
+            EventInput("case.paused", "case", case.pk, creditor.pk, {"until": until, "reason": "promise"}, actor),
+        ])
+    return promise
+
+
+def plan_create(
+    *, creditor: Creditor, debtor_account: str, instalments: int, first: date, as_of: date,
+    every: str = "1m", grace_days: int = 3, actor: str = "system",
+) -> PaymentPlan:
+    """Schedule what the debtor owes in instalments that sum to it exactly; the case waits on the plan."""
+    debtor = _debtor(creditor, debtor_account)
+    owed = _open_total([debtor.pk]).get(debtor.pk, ZERO)
+    schedule = engine.schedule_instalments(owed, count=instalments, first=first, every=every)
+    with transaction.atomic():
+        case = case_for(debtor=debtor, as_of=as_of)
+        plan = PaymentPlan.objects.create(
+            creditor=creditor, debtor=debtor, case=case, total_amount=owed, baseline_amount=owed,
+            every=every, grace_days=grace_days,
+        )
+        Instalment.objects.bulk_create(
+            Instalment(plan=plan, position=n, due_date=day, amount=amount)
+            for n, (day, amount) in enumerate(schedule, start=1)
+        )
+        case.status, case.pause_reason = Case.Status.PLAN, f"payment plan {plan.pk}"
+        case.save(update_fields=["status", "pause_reason", "updated_at"])
+        events_record(events=[
+            EventInput("plan.created", "payment_plan", plan.pk, creditor.pk, {
+                "debtor": debtor.account, "total": owed,
+                "instalments": [{"date": d, "amount": a} for d, a in schedule],
+            }, actor),
+            EventInput("case.plan", "case", case.pk, creditor.pk, {"plan": plan.pk}, actor),
+        ])
+    return plan
+
+
+HOLD_FLAGS = {"legal": "is_legal_hold", "do-not-contact": "is_do_not_contact"}
+
+
+def debtor_hold(
+    *, creditor: Creditor, debtor_account: str, hold: bool, kind: str = "legal", reason: str = "", actor: str = "system",
+) -> Debtor:
+    """Set or clear a debtor's legal-hold (or do-not-contact) flag: no message goes out while set."""
+    if kind not in HOLD_FLAGS:
+        raise InvalidInputError(f"hold kind must be one of {', '.join(HOLD_FLAGS)}")
+    debtor = _debtor(creditor, debtor_account)
+    with transaction.atomic():
+        setattr(debtor, HOLD_FLAGS[kind], hold)
+        debtor.save(update_fields=[HOLD_FLAGS[kind], "updated_at"])
+        event_record(kind="debtor.held" if hold else "debtor.released", subject_type="debtor", subject_id=debtor.pk,
+                     creditor_id=creditor.pk, payload={"flag": kind, "reason": reason}, actor=actor)
+    return debtor
+
+
+# --- actions by hand ----------------------------------------------------------------------------
+
+
+def actions_approve(*, ids: Sequence[int] | None, creditor: Creditor | None = None, actor: str = "system") -> int:
+    """Approve actions waiting for it (``ids=None``: all of them). Returns how many."""
+    qs = Action.objects.filter(state=Action.State.PLANNED, requires_approval=True)
+    if creditor is not None:
+        qs = qs.filter(creditor=creditor)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+        found = set(qs.values_list("pk", flat=True))
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFoundError(f"no action awaiting approval with id {', '.join(map(str, missing))}")
+    with transaction.atomic():
+        rows = list(qs.select_for_update().values_list("pk", "creditor_id", "step_key"))
+        Action.objects.filter(pk__in=[r[0] for r in rows]).update(state=Action.State.APPROVED)
+        events_record(events=_events("action.approved", "action", [(pk, c, {"step": k}) for pk, c, k in rows], actor))
+    return len(rows)
+
+
+def action_skip(*, action_id: int, reason: str = "skipped by hand", actor: str = "system") -> Action:
+    with transaction.atomic():
+        action = Action.objects.select_for_update().filter(pk=action_id).first()
+        if action is None:
+            raise NotFoundError(f"no action {action_id}")
+        if action.state not in PENDING_ACTION_STATES:
+            raise InvalidInputError(f"action {action_id} is {action.state}: only a planned or approved action can be skipped")
+        action.state, action.reason = Action.State.SKIPPED, reason
+        action.save(update_fields=["state", "reason", "updated_at"])
+        event_record(kind="action.skipped", subject_type="action", subject_id=action.pk, creditor_id=action.creditor_id,
+                     payload={"step": action.step_key, "reason": reason}, actor=actor)
+    return action
