@@ -1,9 +1,5 @@
 from django.contrib import admin
 
-admin.site.site_header = "Relance"
-admin.site.site_title = "Relance"
-admin.site.index_title = "Recouvrement"
-
 from relance.apps.ledger.models import (
     Allocation,
     Contact,
@@ -12,6 +8,10 @@ from relance.apps.ledger.models import (
     Invoice,
     Payment,
 )
+
+admin.site.site_header = "Relance"
+admin.site.site_title = "Relance"
+admin.site.index_title = "Recouvrement"
 
 
 class ContactInline(admin.TabularInline[Contact, Debtor]):

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db import connection
 
-
 _AS_IS = frozenset({str, int, bool, type(None), float})
 
 
@@ -46,6 +45,29 @@ def _sqlite_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
     return [tuple(map(adapt, row)) for row in rows]
 
 
+# COPY's text format: backslash escapes for the characters that delimit it.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_line(row: Sequence[Any]) -> str:
+    """One row of COPY text. Building it in Python is several times cheaper than adapting
+    each value through psycopg one by one, and dates and timestamps repeat."""
+    cells = []
+    for value in row:
+        kind = type(value)
+        if value is None:
+            cells.append("\\N")
+        elif kind is str:
+            cells.append(value.translate(_COPY_ESCAPES))
+        elif kind is bool:
+            cells.append("t" if value else "f")
+        elif kind is datetime:
+            cells.append(value.isoformat())
+        else:  # int, Decimal, date: their str() is what PostgreSQL reads
+            cells.append(str(value))
+    return "\t".join(cells) + "\n"
+
+
 def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Insert ``rows`` into ``table``; returns how many. Runs in the caller's transaction."""
     qn = connection.ops.quote_name
@@ -55,9 +77,15 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
         if connection.vendor == "postgresql":
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             with raw.copy(f"COPY {qn(table)} ({names}) FROM STDIN") as copy:
+                buffer: list[str] = []
                 for row in rows:
-                    copy.write_row(row)
+                    buffer.append(_copy_line(row))
                     count += 1
+                    if len(buffer) == 5000:
+                        copy.write("".join(buffer))
+                        buffer.clear()
+                if buffer:
+                    copy.write("".join(buffer))
             return count
         materialised = _sqlite_rows(rows)
         placeholders = ", ".join(["%s"] * len(columns))

@@ -5,7 +5,6 @@ from django.db import models
 from relance.apps.creditors.models import Creditor
 
 
-
 class ImportBatch(models.Model):
     """One file taken in (or refused): what it was, what it changed, what was wrong with it."""
 
@@ -112,8 +111,11 @@ class Invoice(models.Model):
     open_amount = models.DecimalField(max_digits=14, decimal_places=2)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     pdf = models.FileField(upload_to="invoices/", blank=True)
+    # Not indexed: nothing looks invoices up by batch often enough to pay for an index on
+    # every imported row.
     import_batch = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices"
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="invoices",
+        db_index=False,
     )
     source_line = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -169,9 +171,6 @@ class Allocation(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations")
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["invoice"], name="allocation_invoice")]
 
     def __str__(self) -> str:
         return f"{self.amount} of {self.payment_id} to {self.invoice_id}"
