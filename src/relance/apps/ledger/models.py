@@ -127,7 +127,17 @@ class Invoice(models.Model):
             models.UniqueConstraint(fields=["creditor", "number"], name="invoice_number_unique"),
         ]
         indexes = [
-            models.Index(fields=["creditor", "status", "due_date"], name="invoice_open_due"),
+            # Covers the aging query (a GROUP BY over every open invoice) without touching
+            # the table, and the daily pass's scan of overdue invoices.
+            models.Index(
+                fields=["creditor", "status", "due_date", "currency", "open_amount"],
+                name="invoice_open_due",
+            ),
+            # Covers the sales of a period (DSO, the dashboard) by issue date.
+            models.Index(
+                fields=["creditor", "issue_date", "currency", "total_amount"],
+                name="invoice_issued",
+            ),
             models.Index(fields=["debtor", "status"], name="invoice_debtor_status"),
         ]
 
