@@ -25,6 +25,7 @@ import contextlib
 import os
 import re
 import smtplib
+import socket
 import ssl
 import tempfile
 from collections.abc import Callable
@@ -113,6 +114,9 @@ class SmtpTransport:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
                 if self.mode == "starttls":
                     smtp.starttls(context=ssl.create_default_context())
+            # The final dot is a small write right after the message: without NODELAY, Nagle's
+            # algorithm holds it until the server's delayed ACK (about 40 ms per message).
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             smtp.ehlo_or_helo_if_needed()
             if self.username:
                 smtp.login(self.username, self.password)

@@ -1,0 +1,113 @@
+"""E-mail dispatch to a local aiosmtpd: messages per second, beside raw smtplib.
+
+A fresh SQLite database gets N debtors each with one overdue invoice; the outbox then
+renders, claims, hands over and records each message (``outbox_dispatch``) to an aiosmtpd
+server running in a thread. The same messages are then sent with bare ``smtplib`` over one
+connection, in the same process. Target (issue 4): ≥ 300 messages/s.
+
+    .venv/bin/python bench/dispatch.py [--messages 2000] [--db sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import (
+    fresh_database,
+    postgres_available,
+    print_table,
+    run_child,
+    setup_django,
+    timed,
+)
+
+AS_OF = date(2026, 3, 5)
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        return "250 OK"
+
+
+def child(args: argparse.Namespace) -> None:
+    import json
+    import os
+    import smtplib
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    os.environ["RELANCE_EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    setup_django(fresh_database(args.db, "relance_bench_dispatch"))
+    from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
+
+    from relance.apps.collection.dispatch import outbox_dispatch
+    from relance.apps.collection.models import Action
+    from relance.apps.collection.services import collection_run
+    from relance.channels.email import build_message, message_bytes
+
+    creditor = CreditorFactory(email="recouvrement@bench.example")
+    for _ in range(args.messages):
+        d = DebtorFactory(creditor=creditor)
+        InvoiceFactory(debtor=d, creditor=creditor, issue_date=AS_OF - timedelta(days=33), due_date=AS_OF - timedelta(days=3))
+    collection_run(creditor=creditor, as_of=AS_OF, dispatch=False)
+    with timed() as t:
+        out = outbox_dispatch(as_of=AS_OF, creditor=creditor)
+    relance_s = t()
+    assert out.sent == args.messages, out
+    from relance.channels.email import OutgoingEmail
+
+    messages = [
+        message_bytes(build_message(OutgoingEmail(
+            message_id=f"<raw{a.pk}@bench.example>", from_name=creditor.name, from_address=creditor.email,
+            to=a.recipient, reply_to=creditor.email, subject=a.subject, text=a.body_text, html=a.body_html,
+        )))
+        for a in Action.objects.filter(state="sent")
+    ]
+    recipients = list(Action.objects.filter(state="sent").values_list("recipient", flat=True))
+    with timed() as t, smtplib.SMTP("127.0.0.1", port) as smtp:
+        for data, rcpt in zip(messages, recipients, strict=True):
+            smtp.sendmail(creditor.email, [rcpt], data)
+    raw_s = t()
+    controller.stop()
+    print(json.dumps({"relance": relance_s, "raw": raw_s, "sent": out.sent, "received": sink.count}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    rows = []
+    for db in args.db.split(","):
+        if db == "postgres" and not postgres_available():
+            continue
+        r = run_child(Path(__file__), ["--db", db, "--messages", str(args.messages)])
+        rate, raw_rate = r["sent"] / r["relance"], r["sent"] / r["raw"]
+        rows.append([db, r["sent"], f"{r['relance']:.2f}", f"{rate:.0f}", f"{raw_rate:.0f}",
+                     f"{r['relance'] / r['raw']:.1f}x", "yes" if rate >= 300 else "NO"])
+    print_table(rows, ["db", "messages", "dispatch s", "msg/s", "raw smtplib msg/s", "ratio", "target met"])
+    print("target: >= 300 messages/s through the outbox (render, claim, hand-over, record) to a local aiosmtpd")
+
+
+if __name__ == "__main__":
+    main()
