@@ -42,7 +42,7 @@ class CountingHandler:
     def __init__(self) -> None:
         self.ids: collections.Counter[str] = collections.Counter()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         msg = email.message_from_bytes(envelope.content)
         self.ids[msg["Message-ID"]] += 1
         return "250 Message accepted"
