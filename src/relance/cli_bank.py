@@ -1,9 +1,157 @@
-"""Command group registered by relance.cli (filled in by its area)."""
+"""``relance import bank`` and ``relance matches list|apply|undo``.
+
+Thin commands over the banking app's services and selectors: import a statement, see what
+was matched and why, confirm the doubtful matches, undo a wrong one.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
+import sys
+from pathlib import Path
 from typing import Any
+
+from relance.cli import _print_problems, emit_json
+from relance.errors import InvalidInputError
+
+BANK_FORMATS = ["auto", "camt053", "camt054", "ofx", "cfonb", "csv"]
+
+
+def _actor() -> str:
+    return f"cli:{os.environ.get('USER') or os.environ.get('USERNAME') or 'unknown'}"
+
+
+def _print_match(m: dict[str, Any]) -> None:
+    line, debtor = m["line"], m["debtor"]
+    ident = f"#{m['id']}" if m["id"] is not None else "-"
+    payer = line["counterparty_name"] or "(no payer name)"
+    if line["counterparty_iban"]:
+        payer += f" {line['counterparty_iban']}"
+    quoted = line["structured_reference"] or " ".join(line["remittance"].split())
+    print(
+        f"{ident} {m['state']} confidence {m['confidence']}: line {line['id'] or ''} "
+        f"{line['booking_date']} +{line['amount']} {line['currency']} from {payer}"
+        + (f" \"{quoted[:80]}\"" if quoted else "")
+    )
+    print(f"    debtor   {debtor['account']} {debtor['name']}")
+    if m["allocations"]:
+        paid = ", ".join(f"{a['number']} {a['amount']}" for a in m["allocations"])
+        print(f"    invoices {paid}")
+    if m["overpayment"] != "0.00":
+        print(f"    credit   {m['overpayment']} kept on the debtor's account")
+    for reason in m["reasons"]:
+        print(f"    why      {reason}")
+
+
+def cmd_import_bank(args: argparse.Namespace) -> int:
+    from relance.apps.banking.services import statement_import
+    from relance.apps.creditors.selectors import creditor_get
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise InvalidInputError(f"{path} is not a readable file")
+    creditor = creditor_get(ref=args.creditor)
+    result = statement_import(
+        creditor=creditor,
+        data=path.read_bytes(),
+        filename=path.name,
+        format=args.format,
+        dry_run=args.dry_run,
+        actor=_actor(),
+    )
+    if args.json:
+        emit_json(result)
+        return 1 if result["problems"] else 0
+    if result["problems"]:
+        print(
+            f"{path.name}: refused, nothing was imported ({len(result['problems'])} problems):",
+            file=sys.stderr,
+        )
+        _print_problems(result["problems"])
+        return 1
+    verb = "would import" if args.dry_run else "imported"
+    print(
+        f"{path.name} ({result['format']}) {verb}: {result['statements']} statements, "
+        f"{result['lines']} lines ({result['duplicates']} already imported), "
+        f"{result['credits']} new credits: {result['matched']} matched "
+        f"({result['amount_matched']}), {result['suggested']} suggested, "
+        f"{result['unmatched']} unmatched."
+    )
+    for match in result["matches"]:
+        _print_match(match)
+    if result["suggested"]:
+        print("Confirm a suggestion with `relance matches apply ID`, undo with `relance matches undo ID`.")
+    for note in result["notes"][:20]:
+        print(f"  note: {note}")
+    return 0
+
+
+def cmd_matches_list(args: argparse.Namespace) -> int:
+    from relance.apps.banking.selectors import matches_list, matches_summary
+    from relance.apps.creditors.selectors import creditor_get
+
+    creditor = creditor_get(ref=args.creditor)
+    data = matches_summary(list(matches_list(creditor=creditor, state=args.state)))
+    if args.json:
+        emit_json(data)
+        return 0
+    if not data:
+        print("No matches" + (f" {args.state}." if args.state else "."))
+    for match in data:
+        _print_match(match)
+    return 0
+
+
+def _match_command(args: argparse.Namespace, action: str) -> int:
+    from relance.apps.banking.selectors import match_get, matches_summary
+    from relance.apps.banking.services import match_apply, match_undo
+    from relance.apps.creditors.selectors import creditor_get
+
+    creditor = creditor_get(ref=args.creditor) if args.creditor else None
+    match = match_get(match_id=args.id, creditor=creditor)
+    service = match_apply if action == "apply" else match_undo
+    done = service(match=match, actor=_actor())
+    (summary,) = matches_summary([match_get(match_id=done.pk)])
+    if args.json:
+        emit_json(summary)
+    else:
+        print(f"Match {done.pk} {'applied' if action == 'apply' else 'undone'}.")
+        _print_match(summary)
+    return 0
+
+
+def cmd_matches_apply(args: argparse.Namespace) -> int:
+    return _match_command(args, "apply")
+
+
+def cmd_matches_undo(args: argparse.Namespace) -> int:
+    return _match_command(args, "undo")
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> Any:
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
 
 
 def register(sub: Any, command: Any) -> None:
-    return None
+    """Add ``import bank`` under cli.py's ``import`` group, and the ``matches`` group."""
+    isub = _subparsers(sub.choices["import"])
+    p = command(isub, "bank", cmd_import_bank,
+                "import a bank statement (camt.053/054, OFX, CFONB 120, CSV) and match its credits")
+    p.add_argument("file")
+    p.add_argument("--creditor")
+    p.add_argument("--format", default="auto", choices=BANK_FORMATS)
+    p.add_argument("--dry-run", action="store_true", help="check, match and count; change nothing")
+
+    matches = sub.add_parser("matches", help="bank lines matched to invoices")
+    msub = matches.add_subparsers(dest="matches_command", required=True, metavar="ACTION")
+    p = command(msub, "list", cmd_matches_list, "list matches: what was matched and why")
+    p.add_argument("--state", choices=["suggested", "applied", "undone"])
+    p.add_argument("--creditor")
+    for name, handler, help in (
+        ("apply", cmd_matches_apply, "confirm a suggested match"),
+        ("undo", cmd_matches_undo, "undo a match (an applied one gives the invoices back)"),
+    ):
+        p = command(msub, name, handler, help)
+        p.add_argument("id", type=int)
+        p.add_argument("--creditor")
