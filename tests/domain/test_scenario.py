@@ -58,6 +58,18 @@ def test_after_downtime_only_the_most_advanced_due_step_is_carried_out():
     assert [s.key for s in decision.passed_over] == ["reminder"]
 
 
+def test_catching_up_never_passes_over_the_mise_en_demeure():
+    # A debtor met for the first time a year after the due date: the formal notice that makes
+    # escalation lawful is proposed for approval; escalation waits until it has been sent.
+    decision = evaluate(B2B, anchor_due_date=DUE, as_of=DUE + timedelta(days=365), done_keys=())
+    assert decision.step is not None
+    assert decision.step.key == "formal_notice"
+    assert [s.key for s in decision.passed_over] == ["courtesy", "reminder", "invoice_again", "call", "letter"]
+    after = evaluate(B2B, anchor_due_date=DUE, as_of=DUE + timedelta(days=366), done_keys={"formal_notice"})
+    assert after.step is not None
+    assert after.step.key == "escalation"
+
+
 def test_the_scenario_never_goes_back_to_an_earlier_step():
     # The anchor moved later (the oldest invoice was paid): earlier steps are due again by date,
     # but they come before the last one taken.

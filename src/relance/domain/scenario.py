@@ -134,6 +134,10 @@ def evaluate(
     >>> d.step.key, [p.key for p in d.passed_over]
     ('b', ['a'])
     >>> evaluate(s, anchor_due_date=date(2026, 1, 1), as_of=date(2026, 1, 20), done_keys={"b"}).step
+    >>> gated = Scenario("g", (Step("a", 3, "email", "a"), Step("m", 5, "registered_letter", "m", True),
+    ...                        Step("z", 9, "task", "z")))
+    >>> evaluate(gated, anchor_due_date=date(2026, 1, 1), as_of=date(2026, 3, 1), done_keys=()).step.key
+    'm'
     """
     steps = [s for s in scenario.steps if s.applies_to(debtor_kind)]
     days = step_days(steps, anchor_due_date)
@@ -141,8 +145,12 @@ def evaluate(
     due = [i for i in range(last_done + 1, len(steps)) if days[i] <= as_of]
     if not due:
         return Decision(None)
-    chosen = due[-1]
-    return Decision(steps[chosen], days[chosen], tuple(steps[i] for i in due[:-1]))
+    # Catching up may pass over reminders, never over a step a person must approve: the mise
+    # en demeure is what makes escalation lawful, so a long-overdue debtor met for the first
+    # time gets it proposed, not an escalation nobody was warned of.
+    gate = next((i for i in due if steps[i].requires_approval), None)
+    chosen = gate if gate is not None else due[-1]
+    return Decision(steps[chosen], days[chosen], tuple(steps[i] for i in due if i < chosen))
 
 
 def step_days(steps: Iterable[Step], anchor_due_date: date) -> list[date]:
