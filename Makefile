@@ -26,6 +26,7 @@ demo: $(VENV)/.installed
 	$(RELANCE) init
 	$(RELANCE) demo
 	$(RELANCE) aging
+	$(RELANCE) run
 	@echo
 	@echo "Relance is serving on http://$(DEMO_HOST):$(DEMO_PORT)/admin/  (login: demo / relance-demo)"
 	@echo "Stop with Ctrl-C."
