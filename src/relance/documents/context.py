@@ -1,0 +1,550 @@
+"""The documented context a template sees: plain frozen dataclasses, and their template form.
+
+The Django side builds a ``LetterContext`` from its models (creditor, debtor, open invoices,
+earlier actions); this package never imports them. Templates do not see the dataclasses:
+``LetterContext.as_template_vars()`` turns them into dicts, lists and primitive values
+(``str``, ``int``, ``bool``, ``Decimal``, ``date``), the only things a user-editable template
+may read. ``CONTEXT_DOC`` documents every top-level name and is what
+``templates.validate_template`` checks undeclared names against.
+
+``build_penalties`` asks the law engine (``relance.domain.law``) for the penalties on each
+late invoice as of the letter's date: for a business debtor the L441-10 penalties with their
+rates, start date and legal basis, plus the 40 € indemnity per late invoice (D441-5); for a
+consumer nothing, unless the date of a mise en demeure is given, from which civil interest at
+the taux légal runs (C. civ. 1231-6, 1344-1) and never an indemnity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from relance.domain.law import RateTables, penalties_on_invoice
+from relance.domain.money import ZERO, round_cents
+from relance.errors import InvalidInputError
+
+DebtorKind = Literal["business", "consumer", "public"]
+Lang = Literal["fr", "en"]
+LANGS: tuple[Lang, ...] = ("fr", "en")
+DEFAULT_DEADLINE_DAYS = 8
+
+CHANNEL_LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "email": "courriel",
+        "letter": "courrier simple",
+        "registered_letter": "lettre recommandée avec accusé de réception",
+        "call": "appel téléphonique",
+        "sms": "SMS",
+        "task": "démarche",
+    },
+    "en": {
+        "email": "e-mail",
+        "letter": "letter",
+        "registered_letter": "registered letter with acknowledgement of receipt",
+        "call": "phone call",
+        "sms": "text message",
+        "task": "step",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CreditorInfo:
+    """The creditor as it signs its letters."""
+
+    name: str
+    siren: str = ""
+    vat: str = ""
+    address_lines: tuple[str, ...] = ()
+    postcode: str = ""
+    city: str = ""
+    iban: str = ""
+    bic: str = ""
+    email: str = ""
+    phone: str = ""
+    signature: str = ""
+    place: str = ""
+    pay_link_template: str = ""
+    logo_path: Path | None = None
+    legal_form: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorInfo:
+    """The debtor as the letter addresses it. ``country`` is ISO 3166 alpha-2 or a name."""
+
+    name: str
+    kind: DebtorKind = "business"
+    siren: str = ""
+    address_lines: tuple[str, ...] = ()
+    postcode: str = ""
+    city: str = ""
+    country: str = "FR"
+    language: Lang = "fr"
+    contact_name: str = ""
+    account: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    """One open invoice. ``payments`` are partial payments (funds date, amount), when known."""
+
+    number: str
+    issue_date: date
+    due_date: date
+    total: Decimal
+    open_amount: Decimal
+    currency: str = "EUR"
+    payments: tuple[tuple[date, Decimal], ...] = ()
+
+    @property
+    def paid(self) -> Decimal:
+        return self.total - self.open_amount
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """An earlier step with the debtor: its date, channel and a one-line summary."""
+
+    date: date
+    channel: str
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RatePeriod:
+    start: date
+    end: date
+    days: int
+    rate: Decimal
+    interest: Decimal
+    basis: str
+    base: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyLine:
+    """Penalties on one invoice as of the letter date."""
+
+    invoice: str
+    principal: Decimal
+    start: date
+    days: int
+    interest: Decimal
+    indemnity: Decimal
+    periods: tuple[RatePeriod, ...]
+    basis: str
+    indemnity_basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltySummary:
+    """What the law adds to the principal, invoice by invoice, as of ``as_of``."""
+
+    regime: str
+    as_of: date
+    lines: tuple[PenaltyLine, ...] = ()
+    basis: str = ""
+    indemnity_basis: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def interest_total(self) -> Decimal:
+        return sum((line.interest for line in self.lines), ZERO)
+
+    @property
+    def indemnity_total(self) -> Decimal:
+        return sum((line.indemnity for line in self.lines), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.interest_total + self.indemnity_total
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLine:
+    """Another head of claim (a clause pénale, a justified extra compensation…).
+
+    ``formal_notice.check_formal_notice`` refuses the heads the law forbids (L111-8 CPCE).
+    """
+
+    label: str
+    amount: Decimal
+    basis: str = ""
+    is_justified: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    amount: Decimal
+    date: date
+
+
+@dataclass(frozen=True, slots=True)
+class Instalment:
+    date: date
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentReceived:
+    amount: Decimal
+    date: date
+
+
+@dataclass(frozen=True, slots=True)
+class LetterContext:
+    """Everything one document (e-mail, letter, call script) may say, as plain data."""
+
+    creditor: CreditorInfo
+    debtor: DebtorInfo
+    invoices: tuple[InvoiceLine, ...]
+    letter_date: date
+    reference: str
+    attempts: tuple[Attempt, ...] = ()
+    penalties: PenaltySummary | None = None
+    deadline_days: int = DEFAULT_DEADLINE_DAYS
+    lang: Lang = "fr"
+    channel: str = "letter"
+    notice_date: date | None = None
+    other_claims: tuple[ClaimLine, ...] = ()
+    promise: Promise | None = None
+    plan: tuple[Instalment, ...] = ()
+    payment: PaymentReceived | None = None
+
+    @property
+    def currency(self) -> str:
+        return self.invoices[0].currency if self.invoices else "EUR"
+
+    @property
+    def deadline_date(self) -> date:
+        return self.letter_date + timedelta(days=self.deadline_days)
+
+    @property
+    def principal(self) -> Decimal:
+        return sum((invoice.open_amount for invoice in self.invoices), ZERO)
+
+    def pay_link(self, amount: Decimal | None = None) -> str:
+        """The creditor's pay link for this letter, or "" when none is configured."""
+        template = self.creditor.pay_link_template
+        if not template:
+            return ""
+        return template.format(
+            invoice=_url_part(",".join(i.number for i in self.invoices)),
+            amount=str(round_cents(self.amount_claimed if amount is None else amount)),
+            debtor=_url_part(self.debtor.account or self.debtor.name),
+        )
+
+    @property
+    def amount_claimed(self) -> Decimal:
+        penalties = self.penalties.total if self.penalties else ZERO
+        others = sum((claim.amount for claim in self.other_claims), ZERO)
+        return round_cents(self.principal + penalties + others)
+
+    def as_template_vars(self) -> dict[str, Any]:
+        """The documented context (``CONTEXT_DOC``) as dicts, lists and primitive values."""
+        labels = CHANNEL_LABELS[self.lang]
+        penalties = self.penalties
+        business = self.debtor.kind in ("business", "public")
+        invoiced = sum((i.total for i in self.invoices), ZERO)
+        paid = sum((i.paid for i in self.invoices), ZERO)
+        return {
+            "lang": self.lang,
+            "creditor": {
+                "name": self.creditor.name,
+                "legal_form": self.creditor.legal_form,
+                "siren": format_siren(self.creditor.siren),
+                "vat": self.creditor.vat,
+                "address_lines": list(self.creditor.address_lines),
+                "postcode": self.creditor.postcode,
+                "city": self.creditor.city,
+                "iban": format_iban(self.creditor.iban),
+                "bic": self.creditor.bic,
+                "email": self.creditor.email,
+                "phone": self.creditor.phone,
+                "signature": self.creditor.signature or self.creditor.name,
+                "place": self.creditor.place or self.creditor.city,
+            },
+            "debtor": {
+                "name": self.debtor.name,
+                "kind": self.debtor.kind,
+                "is_business": business,
+                "is_consumer": self.debtor.kind == "consumer",
+                "siren": format_siren(self.debtor.siren),
+                "address_lines": list(self.debtor.address_lines),
+                "postcode": self.debtor.postcode,
+                "city": self.debtor.city,
+                "country": self.debtor.country,
+                "contact_name": self.debtor.contact_name,
+                "account": self.debtor.account,
+                "email": self.debtor.email,
+                "phone": self.debtor.phone,
+            },
+            "invoices": [
+                {
+                    "number": i.number,
+                    "issue_date": i.issue_date,
+                    "due_date": i.due_date,
+                    "total": i.total,
+                    "open_amount": i.open_amount,
+                    "paid": i.paid,
+                    "currency": i.currency,
+                    "days_late": max(0, (self.letter_date - i.due_date).days),
+                    "is_due": i.due_date < self.letter_date,
+                }
+                for i in self.invoices
+            ],
+            "attempts": [
+                {
+                    "date": a.date,
+                    "channel": a.channel,
+                    "channel_label": labels.get(a.channel, a.channel),
+                    "summary": a.summary,
+                }
+                for a in self.attempts
+            ],
+            "penalties": _penalties_vars(penalties),
+            "other_claims": [
+                {"label": c.label, "amount": c.amount, "basis": c.basis}
+                for c in self.other_claims
+            ],
+            "totals": {
+                "currency": self.currency,
+                "invoiced": invoiced,
+                "paid": paid,
+                "principal": self.principal,
+                "interest": penalties.interest_total if penalties else ZERO,
+                "indemnity": penalties.indemnity_total if penalties else ZERO,
+                "penalties": penalties.total if penalties else ZERO,
+                "other_claims": sum((c.amount for c in self.other_claims), ZERO),
+                "claimed": self.amount_claimed,
+            },
+            "letter": {
+                "date": self.letter_date,
+                "reference": self.reference,
+                "deadline_days": self.deadline_days,
+                "deadline_date": self.deadline_date,
+                "channel": self.channel,
+                "is_registered": self.channel == "registered_letter",
+                "notice_date": self.notice_date,
+            },
+            "pay": {
+                "link": self.pay_link(),
+                "iban": format_iban(self.creditor.iban),
+                "bic": self.creditor.bic,
+                "reference": self.reference,
+                "amount": self.amount_claimed,
+            },
+            "promise": (
+                {"amount": self.promise.amount, "date": self.promise.date}
+                if self.promise
+                else None
+            ),
+            "plan": {
+                "instalments": [{"date": x.date, "amount": x.amount} for x in self.plan],
+                "count": len(self.plan),
+                "total": sum((x.amount for x in self.plan), ZERO),
+            },
+            "payment": (
+                {"amount": self.payment.amount, "date": self.payment.date}
+                if self.payment
+                else None
+            ),
+        }
+
+
+CONTEXT_DOC: Mapping[str, str] = {
+    "lang": '"fr" or "en".',
+    "creditor": "name, legal_form, siren (formatted), vat, address_lines (list), postcode, city, "
+    "iban (formatted), bic, email, phone, signature, place.",
+    "debtor": "name, kind (business|consumer|public), is_business, is_consumer, siren, "
+    "address_lines, postcode, city, country, contact_name, account, email, phone.",
+    "invoices": "list of {number, issue_date, due_date, total, open_amount, paid, currency, "
+    "days_late, is_due}.",
+    "attempts": "earlier steps, oldest first: list of {date, channel, channel_label, summary}.",
+    "penalties": "{applies, regime, as_of, basis, indemnity_basis, interest_total, "
+    "indemnity_total, total, lines: [{invoice, principal, start, days, interest, indemnity, "
+    "rate, single_rate, rates: [{start, end, days, rate, base, interest}]}]}.",
+    "other_claims": "other heads of claim: list of {label, amount, basis}.",
+    "totals": "{currency, invoiced, paid, principal, interest, indemnity, penalties, "
+    "other_claims, claimed}.",
+    "letter": "{date, reference, deadline_days, deadline_date, channel, is_registered, "
+    "notice_date}.",
+    "pay": "{link, iban, bic, reference, amount}.",
+    "promise": "{amount, date} or none.",
+    "plan": "{instalments: [{date, amount}], count, total}.",
+    "payment": "{amount, date} or none (the payment being thanked for).",
+}
+
+
+def _penalties_vars(penalties: PenaltySummary | None) -> dict[str, Any]:
+    if penalties is None or not penalties.lines:
+        return {
+            "applies": False,
+            "regime": penalties.regime if penalties else "",
+            "as_of": penalties.as_of if penalties else None,
+            "basis": penalties.basis if penalties else "",
+            "indemnity_basis": "",
+            "interest_total": ZERO,
+            "indemnity_total": ZERO,
+            "total": ZERO,
+            "lines": [],
+        }
+    return {
+        "applies": True,
+        "regime": penalties.regime,
+        "as_of": penalties.as_of,
+        "basis": penalties.basis,
+        "indemnity_basis": penalties.indemnity_basis,
+        "interest_total": penalties.interest_total,
+        "indemnity_total": penalties.indemnity_total,
+        "total": penalties.total,
+        "lines": [
+            {
+                "invoice": line.invoice,
+                "principal": line.principal,
+                "start": line.start,
+                "days": line.days,
+                "interest": line.interest,
+                "indemnity": line.indemnity,
+                "rate": line.periods[0].rate if line.periods else ZERO,
+                "single_rate": len({p.rate for p in line.periods}) <= 1,
+                "rates": _merged_periods(line.periods),
+            }
+            for line in penalties.lines
+        ],
+    }
+
+
+def _merged_periods(periods: tuple[RatePeriod, ...]) -> list[dict[str, Any]]:
+    """Periods as a letter shows them: contiguous ones at the same rate and base merged."""
+    merged: list[dict[str, Any]] = []
+    for p in periods:
+        last = merged[-1] if merged else None
+        if (last and last["rate"] == p.rate and last["base"] == p.base
+                and last["end"] + timedelta(days=1) == p.start):
+            last["end"] = p.end
+            last["days"] += p.days
+            last["interest"] += p.interest
+            continue
+        merged.append({"start": p.start, "end": p.end, "days": p.days, "rate": p.rate,
+                       "base": p.base, "interest": p.interest})
+    return merged
+
+
+def build_penalties(
+    *,
+    debtor_kind: DebtorKind,
+    invoices: Iterable[InvoiceLine],
+    as_of: date,
+    notice_date: date | None = None,
+    contract_rate: Decimal | None = None,
+    tables: RateTables | None = None,
+) -> PenaltySummary:
+    """Penalties on each late invoice as of ``as_of``, from the law engine.
+
+    A business (or public) debtor owes the L441-10 penalties from the day after the due date
+    and 40 € per late invoice (D441-5). A consumer owes nothing here unless ``notice_date``
+    (the mise en demeure) is given, from which civil interest runs; never the 40 €.
+
+    >>> invoice = InvoiceLine("F-1", date(2025, 7, 1), date(2025, 7, 31), Decimal("1000.00"),
+    ...                       Decimal("1000.00"))
+    >>> summary = build_penalties(debtor_kind="business", invoices=[invoice],
+    ...                           as_of=date(2025, 10, 31))
+    >>> summary.lines[0].interest, summary.lines[0].indemnity, summary.lines[0].periods[0].rate
+    (Decimal('30.62'), Decimal('40.00'), Decimal('12.15'))
+    >>> build_penalties(debtor_kind="consumer", invoices=[invoice], as_of=date(2025, 10, 31)).lines
+    ()
+    """
+    if debtor_kind not in ("business", "consumer", "public"):
+        raise InvalidInputError(f"Unknown debtor kind {debtor_kind!r}.")
+    regime = "fr-b2b" if debtor_kind != "consumer" else "fr-civil"
+    if regime == "fr-civil" and notice_date is None:
+        return PenaltySummary(
+            regime=regime,
+            as_of=as_of,
+            warnings=("No mise en demeure yet: civil interest has not started (C. civ. 1344-1).",),
+        )
+    lines: list[PenaltyLine] = []
+    basis = indemnity_basis = ""
+    warnings: list[str] = []
+    for invoice in invoices:
+        if invoice.open_amount <= ZERO or invoice.due_date >= as_of:
+            continue
+        principal = invoice.total if invoice.payments else invoice.open_amount
+        computation = penalties_on_invoice(
+            regime=regime,
+            principal=principal,
+            due_date=invoice.due_date,
+            as_of=as_of,
+            payments=invoice.payments,
+            currency=invoice.currency,
+            contract_rate=contract_rate,
+            notice_date=notice_date,
+            with_indemnity=regime == "fr-b2b",
+            tables=tables,
+        )
+        basis, indemnity_basis = computation.basis, computation.indemnity_basis
+        warnings.extend(computation.warnings)
+        periods = tuple(
+            RatePeriod(p.start, p.end, p.days, p.rate, p.interest, p.basis, p.base)
+            for p in computation.periods
+        )
+        lines.append(
+            PenaltyLine(
+                invoice=invoice.number,
+                principal=principal,
+                start=periods[0].start if periods else computation.start + timedelta(days=1),
+                days=computation.days,
+                interest=computation.interest,
+                indemnity=computation.indemnity if regime == "fr-b2b" else ZERO,
+                periods=periods,
+                basis=computation.basis,
+                indemnity_basis=computation.indemnity_basis,
+            )
+        )
+    return PenaltySummary(
+        regime=regime,
+        as_of=as_of,
+        lines=tuple(lines),
+        basis=basis,
+        indemnity_basis=indemnity_basis,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def format_siren(value: str) -> str:
+    """A SIREN (or SIRET) grouped as printed on letters.
+
+    >>> format_siren("732829320"), format_siren(""), format_siren("73282932000074")
+    ('732 829 320', '', '732 829 320 00074')
+    """
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) == 9:
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    if len(digits) == 14:
+        return f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"
+    return value.strip()
+
+
+def format_iban(value: str) -> str:
+    """An IBAN in groups of four, as printed.
+
+    >>> format_iban("FR7630006000011234567890189")
+    'FR76 3000 6000 0112 3456 7890 189'
+    """
+    compact = value.replace(" ", "").upper()
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def _url_part(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+

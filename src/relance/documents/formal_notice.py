@@ -1,0 +1,202 @@
+"""The mise en demeure validator: every mention of legal-fr.md §4.1, and nothing the law forbids.
+
+``check_formal_notice(subject)`` takes a ``LetterContext`` (it then checks the structured data
+*and* the letter rendered from it) or the text of a letter already rendered (a creditor's own
+wording), and returns every ``Problem`` found; an empty list means the letter may be issued.
+
+Mentions required (legal-fr.md §4.1): the words "MISE EN DEMEURE"; date and place; both
+parties' names, the creditor's SIREN, the debtor's SIREN when it is a company; each invoice's
+number, date, due date and amounts; the amount claimed broken down (principal, penalties with
+rate and start date and the 40 € per invoice for a business debtor, payments received
+deducted); a deadline and how to pay; the consequences (injonction de payer, référé); for a
+consumer (a civil claim), the statement that the letter makes interest run (C. civ. 1344-1);
+the signature.
+
+Heads of claim refused (L111-8 CPCE, legal-fr.md §7): collection or agency fees, "frais de
+dossier", "frais de relance", "frais de gestion" and the like, from any debtor; from a consumer
+also the 40 € indemnity, which only a professional owes (L441-10, D441-5). A business debtor
+may be asked for more than 40 € only "sur justification" (``ClaimLine.is_justified``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from relance.documents.context import LetterContext, format_siren
+from relance.documents.templates import format_date, format_money, format_percent
+from relance.domain.money import ZERO
+from relance.domain.problems import Problem
+
+FORBIDDEN_FEES = re.compile(
+    r"frais\s+(de\s+|d')?(dossier|relance|recouvrement|gestion|contentieux|agence|"
+    r"traitement|rappel|mise\s+en\s+demeure|lettre|recommand\w*)"
+    r"|honoraires\s+(de\s+)?(recouvrement|d'agence)|commission\s+de\s+recouvrement"
+    r"|(collection|agency|recovery|handling|administration|administrative|admin|dunning|"
+    r"reminder|late)\s+(fee|fees|charge|charges|costs?)",
+    re.IGNORECASE,
+)
+# The statutory 40 € indemnity carries "frais de recouvrement" in its legal name: allowed from a
+# professional, and only in that wording.
+STATUTORY_INDEMNITY = re.compile(
+    r"indemnit\w*\s+forfaitaires?\s+pour\s+frais\s+de\s+recouvrement"
+    r"|fixed\s+compensation\s+for\s+recovery\s+costs",
+    re.IGNORECASE,
+)
+
+
+def check_formal_notice(subject: LetterContext | str) -> list[Problem]:
+    """Every reason to refuse this mise en demeure; empty when it may be issued."""
+    if isinstance(subject, str):
+        return _check_text(subject, None)
+    from relance.documents.letter import compose_letter
+
+    problems = _check_context(subject)
+    text = compose_letter(subject, "formal_notice").as_text()
+    problems += _check_text(text, subject)
+    return problems
+
+
+def _check_context(context: LetterContext) -> list[Problem]:
+    problems: list[Problem] = []
+    creditor, debtor = context.creditor, context.debtor
+    business = debtor.kind in ("business", "public")
+
+    def need(ok: object, code: str, message: str) -> None:
+        if not ok:
+            problems.append(Problem(code, message, column="context"))
+
+    need(creditor.name and (creditor.address_lines or creditor.city), "creditor_identity",
+         "The creditor's name and address are missing.")
+    need(creditor.siren, "creditor_siren", "The creditor's SIREN is missing.")
+    need(debtor.name and debtor.postcode and debtor.city, "debtor_identity",
+         "The debtor's name and address are missing.")
+    need(not business or debtor.siren, "debtor_siren",
+         "The debtor is a company: its SIREN must be stated.")
+    need(creditor.place or creditor.city, "place", "The place of the letter is missing.")
+    need(context.invoices, "invoices", "The letter names no invoice.")
+    for invoice in context.invoices:
+        need(invoice.number and invoice.issue_date and invoice.due_date, "invoice_details",
+             f"Invoice {invoice.number or '?'} lacks its number, date or due date.")
+    need(context.deadline_days > 0, "deadline", "The letter gives no deadline to pay.")
+    need(creditor.iban or creditor.pay_link_template, "how_to_pay",
+         "The letter does not say how to pay (IBAN or pay link).")
+    need(creditor.signature or creditor.name, "signature", "The letter is not signed.")
+    late = [i for i in context.invoices if i.due_date < context.letter_date and i.open_amount > 0]
+    if business and late:
+        lines = context.penalties.lines if context.penalties else ()
+        need(lines, "penalties",
+             "A business debtor owes L441-10 penalties: compute them (build_penalties).")
+        need(sum((line.indemnity for line in lines), ZERO) == 40 * len(late), "indemnity",
+             "A business debtor owes 40 € per late invoice (D441-5).")
+    if not business and context.penalties and context.penalties.indemnity_total:
+        problems.append(Problem("forbidden_claim",
+                                "The 40 € indemnity is owed by professionals only, not by a "
+                                "consumer (L441-10, D441-5).", column="context"))
+    for claim in context.other_claims:
+        if FORBIDDEN_FEES.search(claim.label) and not (business and claim.is_justified):
+            problems.append(Problem(
+                "forbidden_claim",
+                f"{claim.label!r} cannot be charged to the debtor: collection costs without an "
+                "enforceable title stay with the creditor (L111-8 CPCE)"
+                + ("" if business else "; claiming them from a consumer is an offence") + ".",
+                column="context",
+            ))
+    return problems
+
+
+def _fold(text: str) -> str:
+    """Lower case, no accents, one space: what the text checks compare."""
+    bare = unicodedata.normalize("NFKD", text.replace("\u202f", " ").replace("\xa0", " "))
+    bare = "".join(ch for ch in bare if not unicodedata.combining(ch))
+    return " ".join(bare.replace("’", "'").lower().split())
+
+
+def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
+    problems: list[Problem] = []
+    folded = _fold(text)
+
+    def need(ok: object, code: str, message: str) -> None:
+        if not ok:
+            problems.append(Problem(code, message, column="text"))
+
+    need("MISE EN DEMEURE" in text, "words", 'The words "MISE EN DEMEURE" are missing.')
+    need(re.search(r"injonction de payer", folded), "consequences_injonction",
+         "The consequences are not stated: injonction de payer.")
+    need(re.search(r"refere", folded), "consequences_refere",
+         "The consequences are not stated: référé.")
+    need(re.search(r"\bdelai\b|\bwithin\b|au plus tard|\bby\b", folded), "deadline",
+         "No deadline to pay is stated.")
+    need(re.search(r"\biban\b|virement|transfer|en ligne|online", folded), "how_to_pay",
+         "The letter does not say how to pay.")
+    consumer = context is not None and context.debtor.kind == "consumer"
+    fees_text = STATUTORY_INDEMNITY.sub(" ", text) if not consumer else text
+    for match in FORBIDDEN_FEES.finditer(fees_text):
+        problems.append(Problem("forbidden_claim",
+                                f"{match.group(0)!r} cannot be claimed (L111-8 CPCE).",
+                                line=text[: text.find(match.group(0))].count("\n") + 1
+                                if match.group(0) in text else None, column="text"))
+    if context is None:
+        need(re.search(r"\d{3} ?\d{3} ?\d{3}", text), "siren", "No SIREN is stated.")
+        need(re.search(r"\b\d{1,2}(er)? \w+ \d{4}\b", folded), "date", "The letter is not dated.")
+        return problems
+
+    lang = context.lang
+    creditor, debtor = context.creditor, context.debtor
+    business = debtor.kind in ("business", "public")
+    place = creditor.place or creditor.city
+
+    def has(value: str) -> bool:
+        return bool(value) and _fold(value) in folded
+
+    need(has(format_date(context.letter_date, lang)) and has(place), "date_place",
+         "The date and the place of the letter are missing.")
+    need(has(creditor.name), "creditor_identity", "The creditor's name is missing.")
+    need(has(format_siren(creditor.siren)), "creditor_siren", "The creditor's SIREN is missing.")
+    need(has(debtor.name), "debtor_identity", "The debtor's name is missing.")
+    if business:
+        need(has(format_siren(debtor.siren)), "debtor_siren", "The debtor's SIREN is missing.")
+    for invoice in context.invoices:
+        for value, what in (
+            (invoice.number, "number"),
+            (format_date(invoice.issue_date, lang), "date"),
+            (format_date(invoice.due_date, lang), "due date"),
+            (format_money(invoice.total, lang, invoice.currency), "amount"),
+            (format_money(invoice.open_amount, lang, invoice.currency), "open amount"),
+        ):
+            need(has(value), "invoice_details",
+                 f"Invoice {invoice.number}: its {what} ({value}) is not stated.")
+    need(has(format_money(context.principal, lang, context.currency)), "principal",
+         "The principal claimed is not stated.")
+    need(has(format_money(context.amount_claimed, lang, context.currency)), "amount_claimed",
+         "The total amount claimed is not stated.")
+    paid = sum((i.paid for i in context.invoices), ZERO)
+    if paid:
+        need(has(format_money(paid, lang, context.currency)), "payments_deducted",
+             "Payments already received are not shown as deducted.")
+    penalties = context.penalties
+    if business and penalties and penalties.lines:
+        need(re.search(r"l441-10", folded), "penalties_basis",
+             "The penalties' legal basis (C. com. L441-10) is not stated.")
+        for line in penalties.lines:
+            rate = line.periods[0].rate if line.periods else None
+            need(rate is not None and has(format_percent(rate, lang)), "penalties_rate",
+                 f"Invoice {line.invoice}: the penalty rate is not stated.")
+            need(has(format_date(line.start, lang)), "penalties_start",
+                 f"Invoice {line.invoice}: the date penalties start is not stated.")
+        need(re.search(r"d441-5", folded) and has(format_money(penalties.indemnity_total, lang)),
+             "indemnity", "The 40 € indemnity per invoice (D441-5) is not stated.")
+    if consumer:
+        need(re.search(r"1344-1", folded) and re.search(r"fait courir|starts interest", folded),
+             "interest_runs",
+             "The letter must say it makes interest run (C. civ. 1344-1).")
+    need(context.deadline_days and has(str(context.deadline_days)) and has(
+        format_date(context.deadline_date, lang)), "deadline",
+        f"The deadline ({context.deadline_days} days) is not stated.")
+    if creditor.iban:
+        need(re.sub(r"\s", "", creditor.iban.lower()) in folded.replace(" ", ""), "how_to_pay",
+             "The creditor's IBAN is not stated.")
+    signature = (creditor.signature or creditor.name).strip()
+    tail = folded[-(len(_fold(signature)) + 400):]
+    need(_fold(signature) in tail, "signature", "The letter is not signed.")
+    return problems

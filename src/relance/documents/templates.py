@@ -1,0 +1,522 @@
+"""Sandboxed Jinja2 templates: render, validate and preview what a creditor may edit.
+
+Templates are user-editable (web and files), so they run in an
+``ImmutableSandboxedEnvironment`` narrowed further:
+
+- a template reads only the documented context (``context.CONTEXT_DOC``), given as dicts,
+  lists and primitive values; ``x.y`` is a dict lookup, never a Python attribute (the only
+  attributes allowed are a ``loop``'s counters);
+- no globals (no ``range``, ``cycler``, ``joiner``, ``lipsum``, ``namespace``), no calls
+  except to macros the template defines itself, and ``{% include %}`` only of the shipped
+  partials (``templates/<lang>/_*.j2``); ``{% extends %}`` and ``{% import %}`` are refused;
+- undefined names fail (``StrictUndefined``).
+
+``validate_template(source)`` reports every problem with its line and reason before a template
+is saved; ``preview(source, context)`` renders it once validated. Filters: ``money``,
+``date``, ``percent``, ``siren``, ``iban`` (French or English by the context's ``lang``).
+
+Shipped templates live in ``templates/{fr,en}/<step>.subject.j2`` and ``<step>.txt.j2``; the
+e-mail HTML is derived from the same text (``text_to_html``), never kept apart.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jinja2 import (
+    BaseLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    nodes,
+    pass_context,
+)
+from jinja2.meta import find_undeclared_variables
+from jinja2.runtime import Context, LoopContext
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup
+
+from relance.documents.context import CONTEXT_DOC, LetterContext, format_iban, format_siren
+from relance.domain.money import round_cents
+from relance.domain.problems import Problem
+from relance.errors import InvalidInputError, NotFoundError
+
+TEMPLATE_ROOT = "templates"
+LOOP_ATTRIBUTES = frozenset(
+    {"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0",
+     "previtem", "nextitem"}
+)
+FORBIDDEN_NAMES = frozenset(
+    {"mro", "globals", "func_globals", "builtins", "gi_frame", "gi_code", "cr_frame",
+     "f_globals", "f_locals", "f_back", "tb_frame", "im_func", "environment", "module",
+     "self", "subclasses", "class", "base", "bases", "dict", "code", "import", "eval", "exec",
+     "getattr", "setattr", "open", "os", "sys", "config", "request"}
+)
+
+# The steps of the default scenarios (collection/scenarios/*.toml) and the extra documents;
+# the brief's and other scenarios' names map onto them.
+STEPS: tuple[str, ...] = (
+    "courtesy", "reminder", "invoice_again", "call", "final_reminder", "reminder_letter",
+    "formal_notice", "escalation", "thank_you", "promise_confirmation", "plan_confirmation",
+)
+STEP_ALIASES: dict[str, str] = {
+    "reminder_1": "reminder",
+    "resend_invoice": "invoice_again",
+    "call_first": "call",
+    "mise_en_demeure": "formal_notice",
+}
+LETTER_STEPS = frozenset({"reminder_letter", "formal_notice", "escalation"})
+# Steps that claim the penalties and indemnities too; the others ask for the principal.
+CLAIM_STEPS = frozenset({"formal_notice", "escalation"})
+
+
+def payable_amount(context: LetterContext, step: str) -> Decimal:
+    """What the pay link and the QR code ask for at ``step``."""
+    return context.amount_claimed if step_name(step) in CLAIM_STEPS else context.principal
+
+FR_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre")
+EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "USD": "$"}
+
+
+class TemplateRefusedError(InvalidInputError):
+    """A template that is broken or unsafe; ``problems`` says where and why."""
+
+    code = "template_refused"
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = tuple(problems)
+
+
+def step_name(step: str) -> str:
+    """The shipped template name for a scenario step key (aliases resolved)."""
+    name = STEP_ALIASES.get(step, step)
+    if name not in STEPS:
+        raise NotFoundError(f"No template for step {step!r}; known steps: {', '.join(STEPS)}.")
+    return name
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+def format_money(amount: Decimal | int | str, lang: str = "fr", currency: str = "EUR") -> str:
+    """An amount as a French or English reader expects it.
+
+    >>> format_money(Decimal("1234.5")), format_money(Decimal("1234.5"), "en")
+    ('1\\u202f234,50\\xa0€', '€1,234.50')
+    >>> format_money(Decimal("-40"), "en", "GBP")
+    '-£40.00'
+    """
+    value = round_cents(Decimal(amount))
+    sign = "-" if value < 0 else ""
+    whole, cents = f"{abs(value):,.2f}".split(".")
+    symbol = CURRENCY_SIGNS.get(currency, currency)
+    if lang == "fr":
+        # Narrow no-break space between thousands, no-break space before the sign: the
+        # Imprimerie nationale's rules, and no line break inside an amount.
+        return f"{sign}{whole.replace(',', chr(0x202F))},{cents}\u00a0{symbol}"
+    if len(symbol) > 1:
+        return f"{sign}{symbol}\u00a0{whole}.{cents}"
+    return f"{sign}{symbol}{whole}.{cents}"
+
+
+def format_date(day: date | None, lang: str = "fr") -> str:
+    """A date in words.
+
+    >>> format_date(date(2026, 11, 23)), format_date(date(2026, 11, 1), "en")
+    ('23 novembre 2026', '1 November 2026')
+    >>> format_date(date(2026, 11, 1))
+    '1er novembre 2026'
+    """
+    if day is None:
+        return ""
+    if lang == "fr":
+        first = "1er" if day.day == 1 else str(day.day)
+        return f"{first} {FR_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {EN_MONTHS[day.month - 1]} {day.year}"
+
+
+def format_percent(rate: Decimal, lang: str = "fr") -> str:
+    """A rate in percent.
+
+    >>> format_percent(Decimal("12.15")), format_percent(Decimal("12.15"), "en")
+    ('12,15\\xa0%', '12.15%')
+    """
+    text = f"{Decimal(rate):.2f}"
+    return f"{text.replace('.', ',')}\u00a0%" if lang == "fr" else f"{text}%"
+
+
+def _lang(ctx: Context) -> str:
+    value = ctx.get("lang", "fr")
+    return value if value in ("fr", "en") else "fr"
+
+
+def _currency(ctx: Context) -> str:
+    totals = ctx.get("totals")
+    if isinstance(totals, Mapping):
+        return str(totals.get("currency", "EUR"))
+    return "EUR"
+
+
+@pass_context
+def _money_filter(ctx: Context, amount: Any, currency: str | None = None) -> str:
+    return format_money(amount, _lang(ctx), currency or _currency(ctx))
+
+
+@pass_context
+def _date_filter(ctx: Context, day: Any) -> str:
+    if day is not None and not isinstance(day, date):
+        raise SecurityError("the date filter takes a date")
+    return format_date(day, _lang(ctx))
+
+
+@pass_context
+def _percent_filter(ctx: Context, rate: Any) -> str:
+    return format_percent(rate, _lang(ctx))
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "money": _money_filter,
+    "date": _date_filter,
+    "percent": _percent_filter,
+    "siren": format_siren,
+    "iban": format_iban,
+}
+# Jinja's builtin filters that only transform values; ``attr``, ``map``, ``groupby`` and
+# friends reach attributes and are left out.
+BUILTIN_FILTERS = frozenset(
+    {"abs", "capitalize", "center", "default", "d", "escape", "e", "first", "float", "format",
+     "indent", "int", "join", "last", "length", "count", "list", "lower", "replace", "round",
+     "safe", "string", "striptags", "sum", "title", "trim", "truncate", "upper", "wordwrap",
+     "wordcount", "batch", "slice", "reverse", "sort", "unique", "max", "min"}
+)
+
+
+# --- environment ---------------------------------------------------------------------------
+
+
+class _PartialLoader(BaseLoader):
+    """Loads only the shipped partials (``<lang>/_name.j2``) for ``{% include %}``."""
+
+    def get_source(
+        self, environment: Any, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        if not is_partial(template):
+            raise TemplateNotFound(template)
+        return shipped_source(template), None, lambda: True
+
+
+def is_partial(name: str) -> bool:
+    return bool(re.fullmatch(r"(fr|en)/_[a-z_]+\.(txt|html)\.j2", name))
+
+
+class DocumentEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, narrowed to dict lookups, loop counters and no calls but macros."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, LoopContext):
+            return attr in LOOP_ATTRIBUTES
+        return False
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        from jinja2.runtime import Macro
+
+        return isinstance(obj, Macro)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping):
+            if attribute in obj:
+                return obj[attribute]
+            return self.undefined(obj=obj, name=attribute)
+        if isinstance(obj, LoopContext) and attribute in LOOP_ATTRIBUTES:
+            return getattr(obj, attribute)
+        return self.unsafe_undefined(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, Mapping) and isinstance(argument, str):
+            return self.getattr(obj, argument)
+        if isinstance(obj, Sequence) and isinstance(argument, int | slice):
+            try:
+                return obj[argument]
+            except IndexError:
+                return self.undefined(obj=obj, name=str(argument))
+        if isinstance(argument, str):
+            return self.unsafe_undefined(obj, argument)
+        return self.undefined(obj=obj, name=str(argument))
+
+
+def _make_environment(*, autoescape: bool) -> DocumentEnvironment:
+    env = DocumentEnvironment(
+        loader=_PartialLoader(),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.globals.clear()
+    env.filters = {name: f for name, f in env.filters.items() if name in BUILTIN_FILTERS}
+    env.filters.update(FILTERS)
+    return env
+
+
+@cache
+def text_environment() -> DocumentEnvironment:
+    return _make_environment(autoescape=False)
+
+
+@cache
+def html_environment() -> DocumentEnvironment:
+    return _make_environment(autoescape=True)
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Finding:
+    line: int
+    code: str
+    message: str
+
+
+def validate_template(source: str, *, allowed: Mapping[str, str] = CONTEXT_DOC) -> list[Problem]:
+    """Every reason to refuse ``source``, each with its line; empty when it may be saved.
+
+    >>> validate_template("Bonjour {{ debtor.name }}")
+    []
+    >>> [p.code for p in validate_template("{{ ''.__class__ }}\\n{{ secret }}")]
+    ['unsafe_attribute', 'unknown_name']
+    >>> validate_template("{% if %}")[0].line
+    1
+    """
+    env = text_environment()
+    try:
+        ast = env.parse(source)
+    except TemplateSyntaxError as exc:
+        return [Problem("syntax", exc.message or "syntax error", line=exc.lineno)]
+    findings = _walk(ast, env)
+    declared = {"loop", "caller", "varargs", "kwargs"}
+    try:
+        undeclared = find_undeclared_variables(ast)
+    except TemplateError as exc:  # an unknown filter or test, already reported by _walk
+        if not findings:
+            findings.append(_Finding(getattr(exc, "lineno", None) or 1, "compile", str(exc)))
+        undeclared = set()
+    for name in sorted(undeclared - set(allowed) - declared):
+        line = next(
+            (n.lineno for n in ast.find_all(nodes.Name) if n.name == name and n.ctx == "load"), 1
+        )
+        findings.append(
+            _Finding(line, "unknown_name", f"{name!r} is not in the documented context "
+                     f"({', '.join(sorted(allowed))})")
+        )
+    if not findings:
+        try:
+            env.compile(source)
+        except TemplateError as exc:
+            findings.append(_Finding(getattr(exc, "lineno", None) or 1, "compile", str(exc)))
+    findings.sort(key=lambda f: f.line)
+    return [Problem(f.code, f.message, line=f.line) for f in findings]
+
+
+def _walk(ast: nodes.Template, env: DocumentEnvironment) -> list[_Finding]:
+    findings: list[_Finding] = []
+    macros = {m.name for m in ast.find_all(nodes.Macro)}
+    for node in ast.find_all(nodes.Node):
+        line = node.lineno
+        if isinstance(node, nodes.Getattr):
+            if _unsafe_name(node.attr):
+                findings.append(_Finding(line, "unsafe_attribute",
+                                         f"access to {node.attr!r} is not allowed"))
+        elif isinstance(node, nodes.Getitem):
+            key = node.arg.value if isinstance(node.arg, nodes.Const) else None
+            if isinstance(key, str) and _unsafe_name(key):
+                findings.append(_Finding(line, "unsafe_attribute",
+                                         f"access to {key!r} is not allowed"))
+        elif isinstance(node, nodes.Call):
+            target = node.node
+            if not (isinstance(target, nodes.Name) and target.name in macros | {"caller"}):
+                findings.append(_Finding(line, "call", f"calling {_describe(target)} is not "
+                                         "allowed; only the template's own macros may be called"))
+        elif isinstance(node, nodes.Filter | nodes.Test):
+            registry = env.filters if isinstance(node, nodes.Filter) else env.tests
+            if node.name not in registry:
+                kind = "filter" if isinstance(node, nodes.Filter) else "test"
+                findings.append(_Finding(line, f"unknown_{kind}",
+                                         f"no {kind} named {node.name!r}"))
+        elif isinstance(node, nodes.Include):
+            name = node.template.value if isinstance(node.template, nodes.Const) else None
+            if not (isinstance(name, str) and is_partial(name)):
+                findings.append(_Finding(line, "include",
+                                         "only the shipped partials (fr/_*.j2, en/_*.j2) "
+                                         "may be included"))
+        elif isinstance(node, nodes.Extends | nodes.Import | nodes.FromImport):
+            findings.append(_Finding(line, "import", "extends and import are not allowed"))
+    return findings
+
+
+def _unsafe_name(name: str) -> bool:
+    return name.startswith("_") or name.lower() in FORBIDDEN_NAMES
+
+
+def _describe(node: nodes.Node) -> str:
+    if isinstance(node, nodes.Name):
+        return repr(node.name)
+    if isinstance(node, nodes.Getattr):
+        return f"the method {node.attr!r}"
+    return "an expression"
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def render_source(
+    source: str, variables: Mapping[str, Any], *, html_escape: bool = False
+) -> str:
+    """Render ``source`` (validated first) against template variables; raises when refused."""
+    problems = validate_template(source)
+    if problems:
+        raise TemplateRefusedError(problems)
+    return _render_compiled(source, variables, html_escape=html_escape)
+
+
+def _render_compiled(source: str, variables: Mapping[str, Any], *, html_escape: bool) -> str:
+    template = _compiled(source, html_escape)
+    try:
+        return template.render(dict(variables))
+    except SecurityError as exc:
+        raise TemplateRefusedError([Problem("unsafe", str(exc))]) from exc
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        raise TemplateRefusedError([Problem("render", str(exc), line=line)]) from exc
+
+
+@cache
+def _compiled(source: str, html_escape: bool) -> Any:
+    env = html_environment() if html_escape else text_environment()
+    return env.from_string(source)
+
+
+def preview(source: str, context: LetterContext) -> str | list[Problem]:
+    """What ``source`` gives for ``context``, or the problems that refuse it."""
+    problems = validate_template(source)
+    if problems:
+        return problems
+    try:
+        return _render_compiled(source, context.as_template_vars(), html_escape=False)
+    except TemplateRefusedError as exc:
+        return list(exc.problems)
+
+
+@cache
+def shipped_source(name: str) -> str:
+    """A shipped template's source, ``"fr/formal_notice.txt.j2"`` say."""
+    path = resources.files("relance.documents").joinpath(TEMPLATE_ROOT, *name.split("/"))
+    if not path.is_file():
+        raise NotFoundError(f"No shipped template {name!r}.")
+    return path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedText:
+    """A step's document as text: subject, plain body, and the e-mail HTML derived from it."""
+
+    step: str
+    lang: str
+    subject: str
+    text: str
+
+    @property
+    def html(self) -> str:
+        return text_to_html(self.text)
+
+
+def render_step(
+    context: LetterContext,
+    step: str,
+    lang: str | None = None,
+    *,
+    sources: Mapping[str, str] | None = None,
+) -> RenderedText:
+    """The subject and body of ``step`` for ``context``.
+
+    ``sources`` overrides shipped templates by name (``"subject"``, ``"txt"``): the creditor's
+    edited versions, validated before use.
+    """
+    name = step_name(step)
+    language = lang or context.lang
+    if language not in ("fr", "en"):
+        raise InvalidInputError(f"Unknown language {language!r}; use fr or en.")
+    # Channel labels and filters follow the document's language.
+    variables = replace(context, lang=language).as_template_vars()  # type: ignore[arg-type]
+    amount = payable_amount(context, name)
+    variables["pay"] = {**variables["pay"], "amount": amount, "link": context.pay_link(amount)}
+    parts: dict[str, str] = {}
+    for part in ("subject", "txt"):
+        if sources and part in sources:
+            parts[part] = render_source(sources[part], variables)
+        else:
+            parts[part] = _render_compiled(
+                shipped_source(f"{language}/{name}.{part}.j2"), variables, html_escape=False
+            )
+    subject = " ".join(parts["subject"].split())
+    return RenderedText(step=name, lang=language, subject=subject, text=tidy(parts["txt"]))
+
+
+def tidy(text: str) -> str:
+    """Trailing spaces off, at most one blank line in a row, one final newline."""
+    lines = [line.rstrip() for line in text.strip("\n").splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if not line and out and not out[-1]:
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def text_to_html(text: str) -> str:
+    """HTML from a rendered text: paragraphs, ``- `` lists, and headed blocks, all escaped.
+
+    >>> text_to_html("Bonjour,\\n\\n- F1 <b>\\n- F2")
+    '<p>Bonjour,</p>\\n<ul><li>F1 &lt;b&gt;</li><li>F2</li></ul>'
+    """
+    blocks = [b for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
+    out: list[str] = []
+    for block in blocks:
+        lines = block.splitlines()
+        items = [line for line in lines if line.startswith("- ")]
+        head = [line for line in lines if not line.startswith(("- ", "  "))]
+        if items and len(head) <= 1 and lines[-1].startswith(("- ", "  ")):
+            parts: list[str] = []
+            if head and not lines[0].startswith("- "):
+                parts.append(f"<p>{html.escape(head[0])}</p>")
+            lis: list[str] = []
+            for line in lines[1 if parts else 0 :]:
+                if line.startswith("- "):
+                    lis.append(html.escape(line[2:]))
+                elif lis:
+                    lis[-1] += "<br>" + html.escape(line.strip())
+            parts.append("<ul>" + "".join(f"<li>{li}</li>" for li in lis) + "</ul>")
+            out.append("".join(parts))
+        else:
+            out.append("<p>" + "<br>".join(html.escape(line) for line in lines) + "</p>")
+    return "\n".join(out)
+
+
+def html_markup(text: str) -> Markup:
+    """``text_to_html`` as markup a trusted layout may insert unescaped."""
+    return Markup(text_to_html(text))  # noqa: S704 - every piece was escaped by text_to_html
