@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from relance.domain.law import RateTables, penalties_on_invoice
+from relance.domain.law import RateTables, Regime, penalties_on_invoice
 from relance.domain.money import ZERO, round_cents
 from relance.errors import InvalidInputError
 
@@ -464,7 +464,7 @@ def build_penalties(
     """
     if debtor_kind not in ("business", "consumer", "public"):
         raise InvalidInputError(f"Unknown debtor kind {debtor_kind!r}.")
-    regime = "fr-b2b" if debtor_kind != "consumer" else "fr-civil"
+    regime: Regime = "fr-b2b" if debtor_kind != "consumer" else "fr-civil"
     if regime == "fr-civil" and notice_date is None:
         return PenaltySummary(
             regime=regime,

@@ -123,7 +123,7 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
     need("MISE EN DEMEURE" in text, "words", 'The words "MISE EN DEMEURE" are missing.')
     need(re.search(r"injonction de payer", folded), "consequences_injonction",
          "The consequences are not stated: injonction de payer.")
-    need(re.search(r"refere", folded), "consequences_refere",
+    need(re.search(r"\brefere\b", folded), "consequences_refere",
          "The consequences are not stated: référé.")
     need(re.search(r"\bdelai\b|\bwithin\b|au plus tard|\bby\b", folded), "deadline",
          "No deadline to pay is stated.")
@@ -149,7 +149,8 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
     def has(value: str) -> bool:
         return bool(value) and _fold(value) in folded
 
-    need(has(format_date(context.letter_date, lang)) and has(place), "date_place",
+    day = format_date(context.letter_date, lang)
+    need(has(f"{place}, le {day}" if lang == "fr" else f"{place}, {day}"), "date_place",
          "The date and the place of the letter are missing.")
     need(has(creditor.name), "creditor_identity", "The creditor's name is missing.")
     need(has(format_siren(creditor.siren)), "creditor_siren", "The creditor's SIREN is missing.")

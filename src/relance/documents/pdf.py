@@ -79,10 +79,18 @@ def _layout() -> Any:
 
 
 @cache
+def _font_config() -> Any:
+    # One font configuration per process: building it for each letter costs a few ms.
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@cache
 def _stylesheet() -> Any:
     from weasyprint import CSS
 
-    return CSS(string=_layout_file("letter.css"))
+    return CSS(string=_layout_file("letter.css"), font_config=_font_config())
 
 
 def letter_html(letter: Letter) -> str:
@@ -130,9 +138,7 @@ def _document(letter: Letter) -> Any:
     from weasyprint import HTML
 
     return HTML(string=_page(letter_html(letter), letter.lang, letter.footer),
-                base_url=".").render(
-        stylesheets=[_stylesheet()]
-    )
+                base_url=".").render(stylesheets=[_stylesheet()], font_config=_font_config())
 
 
 def render_letter(context: LetterContext, step: str, lang: str | None = None) -> bytes:
@@ -203,7 +209,7 @@ def render_batch(
         else f"Letters of {format_date(letters[0].context.letter_date, 'en')}"
     )
     cover = HTML(string=_page(_cover_html(entries, heading, lang), lang)).render(
-        stylesheets=[_stylesheet()]
+        stylesheets=[_stylesheet()], font_config=_font_config()
     )
     return _join([bytes(cover.write_pdf()), *parts]), entries
 

@@ -40,9 +40,10 @@ from jinja2 import (
     nodes,
     pass_context,
 )
+from jinja2.exceptions import SecurityError
 from jinja2.meta import find_undeclared_variables
 from jinja2.runtime import Context, LoopContext
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from relance.documents.context import CONTEXT_DOC, LetterContext, format_iban, format_siren
@@ -397,7 +398,7 @@ def render_source(
 def _render_compiled(source: str, variables: Mapping[str, Any], *, html_escape: bool) -> str:
     template = _compiled(source, html_escape)
     try:
-        return template.render(dict(variables))
+        return str(template.render(dict(variables)))
     except SecurityError as exc:
         raise TemplateRefusedError([Problem("unsafe", str(exc))]) from exc
     except TemplateError as exc:
@@ -473,7 +474,8 @@ def render_step(
             parts[part] = _render_compiled(
                 shipped_source(f"{language}/{name}.{part}.j2"), variables, html_escape=False
             )
-    subject = " ".join(parts["subject"].split())
+    # Only ASCII blanks fold: the no-break spaces inside amounts stay.
+    subject = re.sub(r"[ \t\r\n]+", " ", parts["subject"]).strip()
     return RenderedText(step=name, lang=language, subject=subject, text=tidy(parts["txt"]))
 
 

@@ -1,0 +1,99 @@
+"""PDF letters read back with pdftotext: accents, euro sign, page numbers, the window block."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from relance.documents.pdf import LetterJob, render_batch, render_letter
+from tests.documents.samples import business_context, consumer_context
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                reason="pdftotext (poppler-utils) is not installed")
+MM = 72 / 25.4
+# What a DL right-hand window always shows of the sheet (see relance.documents.pdf).
+WINDOW = {"x": (100 * MM, 190 * MM), "y": (50 * MM, 84 * MM)}
+
+
+@pytest.fixture(scope="module")
+def formal_notice_pdf(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("pdf") / "formal_notice.pdf"
+    path.write_bytes(render_letter(business_context("formal_notice"), "formal_notice"))
+    return path
+
+
+def pdftotext(path: Path, *args: str) -> str:
+    return subprocess.run(["pdftotext", *args, str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_accents_and_the_euro_sign_come_out_right(formal_notice_pdf):
+    text = pdftotext(formal_notice_pdf, "-layout")
+    assert "MISE EN DEMEURE" in text
+    assert "Lettre recommandée avec accusé de réception" in text
+    assert "À Lyon, le 23 avril 2026" in text
+    assert re.search(r"2\s?385,68\s?€", text)
+    assert "créancière" in text
+
+
+def test_pages_are_numbered_out_of_the_total(formal_notice_pdf):
+    text = pdftotext(formal_notice_pdf, "-layout")
+    assert "Page 1/2" in text
+    assert "Page 2/2" in text
+
+
+def test_the_letterhead_states_the_creditors_identity(formal_notice_pdf):
+    text = pdftotext(formal_notice_pdf, "-layout", "-l", "1")
+    assert "SIREN 732 829 320" in text
+    assert "TVA intracommunautaire FR44732829320" in text
+
+
+def test_the_address_block_sits_inside_the_envelope_window(formal_notice_pdf):
+    bbox = pdftotext(formal_notice_pdf, "-bbox", "-f", "1", "-l", "1")
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                       r"([^<]*)</word>", bbox)
+    block = {"Boulangerie", "Paul", "Service", "Jaurès", "69007", "LYON"}
+    found: dict[str, tuple[float, ...]] = {}
+    for word in words:  # the first occurrence: the body names the debtor again
+        if word[4] in block:
+            found.setdefault(word[4], tuple(map(float, word[:4])))
+    assert set(found) == block
+    for x0, y0, x1, y1 in found.values():
+        assert WINDOW["x"][0] <= x0
+        assert x1 <= WINDOW["x"][1]
+        assert WINDOW["y"][0] <= y0
+        assert y1 <= WINDOW["y"][1]
+
+
+def test_nothing_else_shows_through_the_window(formal_notice_pdf):
+    cropped = pdftotext(formal_notice_pdf, "-f", "1", "-l", "1", "-x", str(int(100 * MM)),
+                        "-y", str(int(50 * MM)), "-W", str(int(90 * MM)), "-H", str(int(34 * MM)),
+                        "-r", "72")
+    expected = ("Boulangerie Martin SAS À l’attention de M. Paul Martin Service comptabilité "
+                "8 avenue Jean Jaurès 69007 LYON")
+    assert " ".join(cropped.split()) == expected
+
+
+def test_the_qr_code_and_pay_link_are_printed(formal_notice_pdf):
+    text = pdftotext(formal_notice_pdf, "-raw")
+    assert "Scannez ce code" in text
+    link = "https://pay.atelier-durand.fr/p?i=F-2026-0042%2CF-2026-0087&a=2385.68&d=C00042"
+    assert link in "".join(text.split())  # a long link wraps
+
+
+def test_a_batch_has_a_cover_sheet_listing_each_letter(tmp_path):
+    jobs = [LetterJob(business_context("reminder_letter"), "reminder_letter"),
+            LetterJob(consumer_context("formal_notice"), "formal_notice")]
+    pdf, entries = render_batch(jobs, workers=1)
+    path = tmp_path / "batch.pdf"
+    path.write_bytes(pdf)
+    cover = pdftotext(path, "-layout", "-l", "1")
+    assert "Lettres du 23 avril 2026" in cover
+    assert "Mme Sophie Lefèvre" in cover
+    assert [e.step for e in entries] == ["reminder_letter", "formal_notice"]
+    pages = pdftotext(path, "-layout").count("\f")
+    assert pages == 1 + sum(e.pages for e in entries)
