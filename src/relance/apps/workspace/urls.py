@@ -1,9 +1,24 @@
-from django.urls import path
-from django.views.generic import RedirectView
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from relance.apps.workspace import views
 
 app_name = "workspace"
 
 urlpatterns = [
-    # Until the workspace pages land, the admin is the web app.
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("", views.dashboard, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="workspace:login"), name="logout"),
+    path("creditor/", views.creditor_switch, name="creditor_switch"),
+    path("debtors/", views.debtors, name="debtors"),
+    path("debtors/<int:debtor_id>/", views.debtor_detail, name="debtor"),
+    path("debtors/<int:debtor_id>/hold/", views.debtor_hold, name="debtor_hold"),
+    path("debtors/<int:debtor_id>/notes/", views.debtor_notes, name="debtor_notes"),
+    path("imports/", views.imports, name="imports"),
+    path("imports/<str:token>/", views.import_review, name="import_review"),
+    path("imports/<str:token>/confirm/", views.import_confirm, name="import_confirm"),
+    path("settings/", views.creditor_settings, name="settings"),
+    path("worklist/", views.worklist, name="worklist"),
+    path("worklist/actions/<int:action_id>/<slug:decision>/", views.action_decide, name="action_decide"),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

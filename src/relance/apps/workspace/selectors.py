@@ -1,0 +1,436 @@
+"""Reads of the workspace: grants, throttling, the dashboard, debtor lists and pages, worklist.
+
+Every read takes the creditor the person is working for and filters on it first, so an id from
+another creditor is simply not found. Lists are set-based: one aggregated query per page.
+"""
+
+from __future__ import annotations
+
+import calendar
+import importlib.util
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from relance.apps.audit.models import Event
+from relance.apps.creditors.models import Creditor
+from relance.apps.ledger.models import Allocation, Debtor, ImportBatch, Invoice, Payment
+from relance.apps.ledger.selectors import BUCKETS, aging_report
+from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
+from relance.apps.workspace.services import THROTTLE_FAILURES, THROTTLE_WINDOW
+from relance.errors import NotFoundError, RelanceError
+
+ZERO = Decimal("0.00")
+ROLE_RANK = {Membership.Role.VIEWER: 0, Membership.Role.COLLECTOR: 1, Membership.Role.ADMIN: 2}
+PAGE_SIZE = 50
+SORTS = ("overdue", "days", "name")
+FILTERS = ("overdue", "dispute", "plan", "hold")
+
+
+# --- access ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grant:
+    creditor: Creditor
+    role: str
+
+    def allows(self, role: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]  # type: ignore[index]
+
+
+def grants_for(*, user: AbstractBaseUser | AnonymousUser) -> list[Grant]:
+    """The creditors ``user`` may open, with the role on each. Superusers administer them all."""
+    if not user.is_authenticated:
+        return []
+    if getattr(user, "is_superuser", False):
+        return [Grant(c, Membership.Role.ADMIN) for c in Creditor.objects.order_by("name", "id")]
+    return [
+        Grant(m.creditor, m.role)
+        for m in Membership.objects.filter(user_id=user.pk).select_related("creditor").order_by("creditor__name", "creditor_id")
+    ]
+
+
+def grant_choose(*, grants: list[Grant], creditor_id: Any) -> Grant | None:
+    """The grant for the creditor kept in the session, else the first one."""
+    if not grants:
+        return None
+    for grant in grants:
+        if str(grant.creditor.pk) == str(creditor_id):
+            return grant
+    return grants[0]
+
+
+def login_throttled(*, username: str, ip: str) -> bool:
+    since = timezone.now() - THROTTLE_WINDOW
+    recent = LoginFailure.objects.filter(username=username[:150], ip=ip[:45], at__gte=since)
+    return recent.count() >= THROTTLE_FAILURES
+
+
+# --- the collection app, when it is installed with its tables ------------------------------------------
+
+
+@cache
+def _collection_ready() -> bool:
+    if importlib.util.find_spec("relance.apps.collection.selectors") is None:
+        return False
+    from relance.apps.collection.models import Action, Case, Dispute, PaymentPlan, Promise
+
+    tables = set(connection.introspection.table_names())
+    return all(m._meta.db_table in tables for m in (Action, Case, Dispute, PaymentPlan, Promise))
+
+
+def collection_ready() -> bool:
+    try:
+        return _collection_ready()
+    except (ImportError, AttributeError):
+        return False
+
+
+# --- dashboard ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    bucket: str
+    amount: Decimal
+    count: int
+    percent: float
+
+
+@dataclass
+class DsoPoint:
+    month_end: date
+    days: Decimal | None
+    percent: float = 0.0
+
+
+@dataclass
+class Dashboard:
+    as_of: date
+    currency: str
+    open_total: Decimal
+    overdue_total: Decimal
+    open_count: int
+    bars: list[Bar]
+    dso: list[DsoPoint]
+    dso_now: Decimal | None
+    collected: list[tuple[str, Decimal]]
+    collected_by: str
+    collected_total: Decimal
+    promises_due: list[Any] = field(default_factory=list)
+    promises_broken: list[Any] = field(default_factory=list)
+    has_collection: bool = False
+
+
+def _month_ends(as_of: date, months: int) -> list[date]:
+    ends = [as_of]
+    year, month = as_of.year, as_of.month
+    for _ in range(months - 1):
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+        ends.append(date(year, month, calendar.monthrange(year, month)[1]))
+    return list(reversed(ends))
+
+
+def dso_series(*, creditor: Creditor, as_of: date, currency: str, months: int = 12, window_days: int = 90) -> list[DsoPoint]:
+    """DSO at each of the last ``months`` month ends (the current month: ``as_of``).
+
+    Receivables at a date: invoices issued by then less what was allocated to them by then;
+    sales: invoices issued in the ``window_days`` before. Two aggregate queries in all.
+    """
+    ends = _month_ends(as_of, months)
+    invoices = Invoice.objects.filter(creditor=creditor, currency=currency)
+    sums: dict[str, Any] = {}
+    for i, end in enumerate(ends):
+        sums[f"r{i}"] = Sum("total_amount", filter=Q(issue_date__lte=end))
+        sums[f"s{i}"] = Sum("total_amount", filter=Q(issue_date__gt=end - timedelta(days=window_days), issue_date__lte=end))
+    totals = invoices.aggregate(**sums)
+    paid = Allocation.objects.filter(invoice__creditor=creditor, invoice__currency=currency).aggregate(**{
+        f"p{i}": Sum("amount", filter=Q(payment__value_date__lte=end, invoice__issue_date__lte=end))
+        for i, end in enumerate(ends)
+    })
+    points = []
+    for i, end in enumerate(ends):
+        receivable = (totals[f"r{i}"] or ZERO) - (paid[f"p{i}"] or ZERO)
+        sales = totals[f"s{i}"] or ZERO
+        days = (receivable / sales * window_days).quantize(Decimal("1")) if sales > 0 else None
+        points.append(DsoPoint(end, days))
+    top = max((p.days for p in points if p.days is not None), default=None)
+    for p in points:
+        p.percent = float(p.days / top * 100) if top and p.days is not None and p.days > 0 else 0.0
+    return points
+
+
+def collected_in_month(*, creditor: Creditor, as_of: date, currency: str) -> tuple[str, list[tuple[str, Decimal]]]:
+    """Money applied to invoices this month, by the step that preceded it (or by origin)."""
+    allocations = Allocation.objects.filter(
+        invoice__creditor=creditor, invoice__currency=currency,
+        payment__value_date__gte=as_of.replace(day=1), payment__value_date__lte=as_of,
+    )
+    if collection_ready():
+        from django.db.models import Subquery
+
+        from relance.apps.collection.models import Action
+
+        last_step = Action.objects.filter(
+            debtor_id=OuterRef("invoice__debtor_id"), state="sent",
+            sent_at__date__lte=OuterRef("payment__value_date"),
+        ).order_by("-sent_at").values("step_key")[:1]
+        rows = allocations.annotate(step=Subquery(last_step)).values("step", "payment__origin").annotate(total=Sum("amount"))
+        by: dict[str, Decimal] = {}
+        for r in rows:  # money that came in with no step before it is shown by origin
+            key = r["step"] or r["payment__origin"]
+            by[key] = by.get(key, ZERO) + r["total"]
+        return "step", sorted(by.items(), key=lambda kv: -kv[1])
+    rows = allocations.values("payment__origin").annotate(total=Sum("amount")).order_by("-total")
+    return "origin", [(r["payment__origin"], r["total"]) for r in rows]
+
+
+def dashboard(*, creditor: Creditor, as_of: date) -> Dashboard:
+    report = aging_report(creditor=creditor, as_of=as_of)
+    main = max(report.totals, key=lambda line: line.total, default=None)
+    currency = main.currency if main else "EUR"
+    top = max((main.buckets[b] for b in BUCKETS), default=ZERO) if main else ZERO
+    bars = [
+        Bar(b, main.buckets[b] if main else ZERO, main.counts[b] if main else 0,
+            float(main.buckets[b] / top * 100) if main and top > 0 else 0.0)
+        for b in BUCKETS
+    ]
+    series = dso_series(creditor=creditor, as_of=as_of, currency=currency)
+    collected_by, collected = collected_in_month(creditor=creditor, as_of=as_of, currency=currency)
+    board = Dashboard(
+        as_of=as_of, currency=currency,
+        open_total=main.total if main else ZERO, overdue_total=main.overdue if main else ZERO,
+        open_count=sum(main.counts.values()) if main else 0,
+        bars=bars, dso=series, dso_now=series[-1].days if series else None,
+        collected=collected, collected_by=collected_by,
+        collected_total=sum((amount for _, amount in collected), ZERO),
+    )
+    if collection_ready():
+        from relance.apps.collection.models import Promise
+
+        promises = Promise.objects.filter(creditor=creditor).select_related("debtor")
+        board.has_collection = True
+        board.promises_due = list(promises.filter(status="open", promised_date__gte=as_of, promised_date__lte=as_of + timedelta(days=7)).order_by("promised_date")[:50])
+        board.promises_broken = list(promises.filter(status="broken", resolved_on__gte=as_of - timedelta(days=30)).order_by("-resolved_on")[:50])
+    return board
+
+
+# --- debtors --------------------------------------------------------------------------------------
+
+
+def debtors_search(
+    *, creditor: Creditor, as_of: date, q: str = "", filters: tuple[str, ...] = (), sort: str = "overdue"
+) -> QuerySet[Debtor]:
+    """The creditor's debtors with their open and overdue totals, searched, filtered and sorted."""
+    qs = Debtor.objects.filter(creditor=creditor)
+    text = q.strip()
+    if text:
+        compact = text.replace(" ", "")
+        match = Q(name__icontains=text) | Q(account__istartswith=text)
+        if compact.isdigit():
+            match |= Q(siren__startswith=compact)
+        qs = qs.filter(match)
+    open_q = Q(invoices__status=Invoice.Status.OPEN)
+    overdue_q = open_q & Q(invoices__due_date__lt=as_of)
+    qs = qs.annotate(
+        open_total=Sum("invoices__open_amount", filter=open_q),
+        overdue_total=Sum("invoices__open_amount", filter=overdue_q),
+        oldest_due=Min("invoices__due_date", filter=overdue_q),
+        open_count=Count("invoices", filter=open_q),
+    )
+    if "overdue" in filters:
+        qs = qs.filter(overdue_total__gt=0)
+    if "hold" in filters:
+        hold = Q(is_legal_hold=True)
+        if collection_ready():
+            from relance.apps.collection.models import Case
+
+            hold |= Q(Exists(Case.objects.filter(debtor_id=OuterRef("pk"), status="paused")))
+        qs = qs.filter(hold)
+    if "dispute" in filters:
+        if not collection_ready():
+            return qs.none()
+        from relance.apps.collection.models import Dispute
+
+        qs = qs.filter(Exists(Dispute.objects.filter(invoice__debtor_id=OuterRef("pk"), status="open")))
+    if "plan" in filters:
+        if not collection_ready():
+            return qs.none()
+        from relance.apps.collection.models import PaymentPlan
+
+        qs = qs.filter(Exists(PaymentPlan.objects.filter(debtor_id=OuterRef("pk"), status="active")))
+    if sort == "days":
+        return qs.order_by(F("oldest_due").asc(nulls_last=True), "name", "id")
+    if sort == "name":
+        return qs.order_by("name", "id")
+    return qs.order_by(F("overdue_total").desc(nulls_last=True), "name", "id")
+
+
+def debtors_page(
+    *, creditor: Creditor, as_of: date, q: str = "", filters: tuple[str, ...] = (), sort: str = "overdue", page: Any = 1
+) -> Page[Debtor]:
+    qs = debtors_search(creditor=creditor, as_of=as_of, q=q, filters=filters, sort=sort)
+    found = Paginator(qs, PAGE_SIZE).get_page(page)
+    for debtor in found.object_list:
+        oldest = debtor.oldest_due  # type: ignore[attr-defined]
+        debtor.days_overdue = (as_of - oldest).days if oldest else 0  # type: ignore[attr-defined]
+    return found
+
+
+def debtor_get(*, creditor: Creditor, debtor_id: int) -> Debtor:
+    debtor = Debtor.objects.filter(creditor=creditor, pk=debtor_id).first()
+    if debtor is None:
+        raise NotFoundError(f"no debtor {debtor_id}")
+    return debtor
+
+
+@dataclass
+class InvoiceLine:
+    invoice: Invoice
+    days_overdue: int
+    penalties: Decimal | None
+    amount_due: Decimal | None
+    note: str = ""
+
+
+def _penalties() -> Any:
+    try:
+        from relance.apps.legal.selectors import invoice_penalties, rate_tables
+    except ImportError:  # the legal app without its selectors: show no penalties
+        return None, None
+    return invoice_penalties, rate_tables
+
+
+def debtor_invoices(*, debtor: Debtor, as_of: date, limit: int = 200) -> list[InvoiceLine]:
+    """The debtor's open invoices, oldest due first, with penalties as of ``as_of``."""
+    invoice_penalties, rate_tables = _penalties()
+    tables = rate_tables() if rate_tables else None
+    lines = []
+    qs = Invoice.objects.filter(debtor=debtor, status=Invoice.Status.OPEN).select_related("creditor").order_by("due_date", "number")
+    for invoice in qs[:limit]:
+        days = max((as_of - invoice.due_date).days, 0)
+        penalties = amount_due = None
+        note = ""
+        if invoice_penalties and days > 0 and invoice.total_amount > 0:
+            try:
+                computed = invoice_penalties(invoice=invoice, as_of=as_of, tables=tables)
+                penalties, amount_due = computed.penalties_total, computed.amount_due
+                note = " ".join(computed.warnings)
+            except RelanceError as exc:
+                note = exc.message
+        lines.append(InvoiceLine(invoice, days, penalties, amount_due, note))
+    return lines
+
+
+def debtor_paid_invoices(*, debtor: Debtor, limit: int = 20) -> list[Invoice]:
+    return list(Invoice.objects.filter(debtor=debtor, status=Invoice.Status.PAID).order_by("-due_date", "-number")[:limit])
+
+
+@dataclass
+class TimelineItem:
+    at: datetime
+    kind: str
+    text: str
+    actor: str = ""
+
+
+def _event_text(event: Event) -> str:
+    p = event.payload or {}
+    if event.subject_type == "invoice":
+        after = p.get("after") or {}
+        parts = [str(p.get("number", ""))]
+        if "open_amount" in after:
+            parts.append(f"{(p.get('before') or {}).get('open_amount', '')} → {after['open_amount']}")
+        return " ".join(x for x in parts if x)
+    if p.get("reason"):
+        return str(p["reason"])
+    if "notes" in p:
+        return str(p["notes"])[:200]
+    return ""
+
+
+def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
+    """What happened to the debtor, newest first: audit events, payments, and collection steps."""
+    invoice_ids = Invoice.objects.filter(debtor=debtor).values("id")
+    events = Event.objects.filter(creditor_id=debtor.creditor_id).filter(
+        Q(subject_type="debtor", subject_id=debtor.pk) | Q(subject_type="invoice", subject_id__in=invoice_ids)
+    ).order_by("-id")[:limit]
+    items = [TimelineItem(e.created_at, e.kind, _event_text(e), e.actor) for e in events]
+    tz = timezone.get_current_timezone()
+    for payment in Payment.objects.filter(debtor=debtor).order_by("-value_date")[:limit]:
+        at = datetime(payment.value_date.year, payment.value_date.month, payment.value_date.day, 12, tzinfo=tz)
+        items.append(TimelineItem(at, "payment", f"{payment.amount} {payment.currency} {payment.reference}".strip(), payment.origin))
+    if collection_ready():
+        from relance.apps.collection.models import Action, Dispute, Promise
+
+        for action in Action.objects.filter(debtor=debtor).order_by("-planned_date")[:limit]:
+            at = action.sent_at or datetime(action.planned_date.year, action.planned_date.month, action.planned_date.day, 9, tzinfo=tz)
+            items.append(TimelineItem(at, f"action.{action.state}", f"{action.step_key} ({action.channel}) {action.subject}".strip()))
+        for promise in Promise.objects.filter(debtor=debtor)[:limit]:
+            items.append(TimelineItem(promise.created_at, f"promise.{promise.status}", f"{promise.amount} → {promise.promised_date}"))
+        for dispute in Dispute.objects.filter(invoice__debtor=debtor).select_related("invoice")[:limit]:
+            items.append(TimelineItem(dispute.created_at, f"dispute.{dispute.status}", f"{dispute.invoice.number}: {dispute.reason}"))
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit]
+
+
+# --- worklist -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Worklist:
+    source: str  # "collection" or "ledger"
+    calls: list[Any]
+    approvals: list[Any]
+
+
+def worklist(*, creditor: Creditor, as_of: date, limit: int = 50) -> Worklist:
+    """Today's calls and the actions waiting for approval; without collection, debtors to call."""
+    if collection_ready():
+        from relance.apps.collection.models import Action
+
+        pending = Action.objects.filter(creditor=creditor, state__in=("planned", "approved")).select_related("debtor")
+        calls = list(pending.filter(channel="call", planned_date__lte=as_of).order_by("planned_date", "id")[:limit])
+        approvals = list(pending.filter(requires_approval=True, state="planned").order_by("planned_date", "id")[:limit])
+        return Worklist("collection", calls, approvals)
+    debtors = debtors_search(creditor=creditor, as_of=as_of, filters=("overdue",), sort="overdue")
+    calls = list(debtors.exclude(phone="").filter(is_do_not_contact=False, is_legal_hold=False)[:limit])
+    for debtor in calls:
+        debtor.days_overdue = (as_of - debtor.oldest_due).days if debtor.oldest_due else 0  # type: ignore[attr-defined]
+    return Worklist("ledger", calls, [])
+
+
+def action_get(*, creditor: Creditor, action_id: int) -> Any:
+    if not collection_ready():
+        raise NotFoundError("no collection actions in this install")
+    from relance.apps.collection.models import Action
+
+    action = Action.objects.filter(creditor=creditor, pk=action_id).first()
+    if action is None:
+        raise NotFoundError(f"no action {action_id}")
+    return action
+
+
+# --- imports --------------------------------------------------------------------------------------
+
+
+def import_upload_get(*, creditor: Creditor, token: str) -> ImportUpload:
+    upload = ImportUpload.objects.filter(creditor=creditor, token=token).select_related("creditor").first()
+    if upload is None:
+        raise NotFoundError("no such upload (it may have been imported or dropped already)")
+    return upload
+
+
+def imports_recent(*, creditor: Creditor, limit: int = 20) -> list[ImportBatch]:
+    return list(ImportBatch.objects.filter(creditor=creditor).order_by("-created_at", "-id")[:limit])

@@ -1,0 +1,263 @@
+"""Writes of the workspace: users and grants, failed logins, creditor settings, holds, staged imports.
+
+Each service takes keyword arguments, validates them, writes in one transaction and leaves an
+audit event where a person changed business data.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from stdnum.fr import siren as fr_siren
+
+from relance.apps.audit.services import event_record
+from relance.apps.creditors.models import Creditor
+from relance.apps.ledger.models import Debtor
+from relance.apps.ledger.services import ledger_import
+from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
+from relance.errors import InvalidInputError, NotFoundError
+
+ROLES = tuple(Membership.Role.values)
+THROTTLE_FAILURES = 5
+THROTTLE_WINDOW = timedelta(minutes=15)
+UPLOAD_MAX_AGE = timedelta(days=1)
+
+
+# --- users and grants ---------------------------------------------------------------------------
+
+
+def user_create(
+    *, username: str, password: str, role: str, creditors: Sequence[Creditor], email: str = ""
+) -> AbstractBaseUser:
+    """A login granted ``role`` on each of ``creditors``; the password passes Django's validators."""
+    username = username.strip()
+    if not username:
+        raise InvalidInputError("a user needs a username")
+    if role not in ROLES:
+        raise InvalidInputError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if not creditors:
+        raise InvalidInputError("grant at least one creditor (--creditor)")
+    user_model = get_user_model()
+    if user_model.objects.filter(username=username).exists():
+        raise InvalidInputError(f"user {username!r} already exists")
+    candidate = user_model(username=username, email=email)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise InvalidInputError("password refused: " + " ".join(exc.messages)) from exc
+    with transaction.atomic():
+        user = user_model.objects.create_user(username=username, email=email, password=password)
+        Membership.objects.bulk_create(
+            [Membership(user=user, creditor=c, role=role) for c in {c.pk: c for c in creditors}.values()]
+        )
+        for creditor in creditors:
+            event_record(
+                kind="workspace.user_granted", subject_type="user", subject_id=user.pk,
+                creditor_id=creditor.pk, payload={"username": username, "role": role}, actor="cli",
+            )
+    return user
+
+
+# --- login throttling ---------------------------------------------------------------------------
+
+
+def login_failure_record(*, username: str, ip: str) -> None:
+    now = timezone.now()
+    LoginFailure.objects.create(username=username[:150], ip=ip[:45], at=now)
+    # Old rows are of no use to the throttle; keep the table small as it goes.
+    LoginFailure.objects.filter(at__lt=now - 4 * THROTTLE_WINDOW).delete()
+
+
+def login_failures_clear(*, username: str, ip: str) -> None:
+    LoginFailure.objects.filter(username=username[:150], ip=ip[:45]).delete()
+
+
+# --- creditor settings ----------------------------------------------------------------------------
+
+SETTINGS_FIELDS = (
+    "name", "siren", "vat_number", "iban", "bic", "email", "phone", "address", "postal_code",
+    "city", "payment_terms_days", "signature",
+)
+
+
+def creditor_settings_update(*, creditor: Creditor, actor: str, **values: Any) -> Creditor:
+    """Change the creditor's identity, bank details, signature and terms; record what changed."""
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise InvalidInputError(f"unknown settings: {', '.join(sorted(unknown))}")
+    clean = dict(values)
+    if "name" in clean and not str(clean["name"]).strip():
+        raise InvalidInputError("a creditor needs a name")
+    if clean.get("siren"):
+        compact = fr_siren.compact(clean["siren"])
+        if not fr_siren.is_valid(compact):
+            raise InvalidInputError(f"SIREN {clean['siren']!r} is not valid")
+        clean["siren"] = compact
+    if clean.get("iban"):
+        try:
+            iban = IBAN(clean["iban"])
+        except SchwiftyException as exc:
+            raise InvalidInputError(f"IBAN {clean['iban']!r} is not valid: {exc}") from exc
+        clean["iban"] = iban.compact
+    if "payment_terms_days" in clean:
+        days = int(clean["payment_terms_days"])
+        if not 0 <= days <= 365:
+            raise InvalidInputError("payment terms must be between 0 and 365 days")
+        clean["payment_terms_days"] = days
+    changed = {k: v for k, v in clean.items() if getattr(creditor, k) != v}
+    if not changed:
+        return creditor
+    with transaction.atomic():
+        before = {k: getattr(creditor, k) for k in changed}
+        for key, value in changed.items():
+            setattr(creditor, key, value)
+        try:
+            creditor.full_clean()
+        except ValidationError as exc:
+            raise InvalidInputError(" ".join(exc.messages)) from exc
+        creditor.save(update_fields=list(changed))
+        event_record(
+            kind="creditor.settings_changed", subject_type="creditor", subject_id=creditor.pk,
+            creditor_id=creditor.pk, actor=actor, payload={"before": before, "after": changed},
+        )
+    return creditor
+
+
+# --- debtors --------------------------------------------------------------------------------------
+
+
+def debtor_hold_set(*, debtor: Debtor, hold: bool, reason: str = "", actor: str) -> Debtor:
+    """Pause (hold) or resume chasing a debtor; the daily pass skips debtors on hold."""
+    if debtor.is_legal_hold == hold:
+        return debtor
+    try:
+        from relance.apps.collection.services import debtor_hold
+    except ImportError:  # without collection, the flag and its event are written here
+        pass
+    else:
+        held: Debtor = debtor_hold(creditor=debtor.creditor, debtor_account=debtor.account, hold=hold,
+                                   reason=reason.strip()[:500], actor=actor)
+        return held
+    with transaction.atomic():
+        debtor.is_legal_hold = hold
+        debtor.save(update_fields=["is_legal_hold", "updated_at"])
+        event_record(
+            kind="debtor.held" if hold else "debtor.released", subject_type="debtor",
+            subject_id=debtor.pk, creditor_id=debtor.creditor_id, actor=actor,
+            payload={"reason": reason.strip()[:500]},
+        )
+    return debtor
+
+
+def debtor_notes_update(*, debtor: Debtor, notes: str, actor: str) -> Debtor:
+    if debtor.notes == notes:
+        return debtor
+    with transaction.atomic():
+        debtor.notes = notes
+        debtor.save(update_fields=["notes", "updated_at"])
+        event_record(
+            kind="debtor.notes_changed", subject_type="debtor", subject_id=debtor.pk,
+            creditor_id=debtor.creditor_id, actor=actor, payload={"notes": notes[:2000]},
+        )
+    return debtor
+
+
+# --- staged imports -------------------------------------------------------------------------------
+
+
+def _uploads_dir() -> Path:
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _bank_import() -> Any:
+    try:
+        from relance.apps.banking.services import statement_import
+    except ImportError:  # the banking app has no import service in this install yet
+        return None
+    return statement_import
+
+
+def bank_import_available() -> bool:
+    return _bank_import() is not None
+
+
+def _run(upload: ImportUpload, *, dry_run: bool, actor: str) -> dict[str, Any]:
+    path = Path(upload.path)
+    if upload.kind == ImportUpload.Kind.BANK:
+        statement_import = _bank_import()
+        if statement_import is None:
+            raise InvalidInputError("bank files cannot be imported in this install")
+        result: dict[str, Any] = statement_import(
+            creditor=upload.creditor, data=path.read_bytes(), filename=upload.filename,
+            dry_run=dry_run, actor=actor,
+        )
+        result.setdefault("problems", [])
+        return result
+    with path.open("rb") as stream:
+        return ledger_import(
+            creditor=upload.creditor, stream=stream, filename=upload.filename, dry_run=dry_run,
+            actor=actor,
+        ).as_dict()
+
+
+def import_upload_stage(
+    *, creditor: Creditor, user: AbstractBaseUser | None, kind: str, filename: str, data: bytes, actor: str
+) -> ImportUpload:
+    """Keep the file under MEDIA_ROOT/imports/ and check it with a dry run; nothing is written."""
+    if kind not in ImportUpload.Kind.values:
+        raise InvalidInputError(f"import kind must be one of {', '.join(ImportUpload.Kind.values)}")
+    if not data:
+        raise InvalidInputError("the file is empty")
+    token = secrets.token_urlsafe(24)
+    path = _uploads_dir() / f"{token}.upload"
+    path.write_bytes(data)
+    upload = ImportUpload.objects.create(
+        token=token, creditor=creditor, user=user, kind=kind,
+        filename=Path(filename).name[:255] or "upload", path=str(path),
+    )
+    try:
+        upload.dry_run = _run(upload, dry_run=True, actor=actor)
+    except Exception:
+        import_upload_drop(upload=upload)
+        raise
+    upload.save(update_fields=["dry_run"])
+    _uploads_expire()
+    return upload
+
+
+def import_upload_confirm(*, upload: ImportUpload, actor: str) -> dict[str, Any]:
+    """Import the staged file for real, then forget it (the import batch keeps its digest)."""
+    if upload.dry_run.get("problems"):
+        raise InvalidInputError("this file has problems: fix them and upload it again")
+    if not Path(upload.path).exists():
+        import_upload_drop(upload=upload)
+        raise NotFoundError("the uploaded file is gone: upload it again")
+    result = _run(upload, dry_run=False, actor=actor)
+    import_upload_drop(upload=upload)
+    return result
+
+
+def import_upload_drop(*, upload: ImportUpload) -> None:
+    Path(upload.path).unlink(missing_ok=True)
+    if upload.pk:
+        upload.delete()
+
+
+def _uploads_expire() -> None:
+    for upload in ImportUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_MAX_AGE):
+        import_upload_drop(upload=upload)
