@@ -96,8 +96,14 @@ def debtor_detail(request: HttpRequest, debtor_id: int) -> HttpResponse:
     debtor = selectors.debtor_get(creditor=creditor, debtor_id=debtor_id)
     today = timezone.localdate()
     lines = selectors.debtor_invoices(debtor=debtor, as_of=today)
+    notes: list[str] = []
+    for line in lines:  # the same warning on many invoices is one footnote
+        if line.note:
+            if line.note not in notes:
+                notes.append(line.note)
+            line.note_number = notes.index(line.note) + 1  # type: ignore[attr-defined]
     return render(request, "workspace/debtor.html", {
-        "debtor": debtor, "lines": lines, "today": today, "nav": "debtors",
+        "debtor": debtor, "lines": lines, "notes": notes, "today": today, "nav": "debtors",
         "open_total": sum((line.invoice.open_amount for line in lines), 0),
         "penalties_total": sum((line.penalties or 0 for line in lines), 0),
         "paid": selectors.debtor_paid_invoices(debtor=debtor),
