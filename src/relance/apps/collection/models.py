@@ -147,6 +147,15 @@ class Action(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     outcome = models.JSONField(default=dict, blank=True)
+    document = models.FileField(
+        upload_to="documents/", max_length=200, blank=True,
+        help_text="the letter as printed and sent, stored unchanged as documents/<sha256>.pdf",
+    )
+    tracking_number = models.CharField(max_length=40, blank=True, help_text="the registered letter's tracking number")
+    received_date = models.DateField(
+        null=True, blank=True, help_text="the acknowledgement of receipt's date: the proof, and the notice date"
+    )
+    not_claimed = models.BooleanField(default=False, help_text="the registered letter came back unclaimed")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
