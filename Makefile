@@ -28,7 +28,7 @@ demo: $(VENV)/.installed
 	$(RELANCE) aging
 	$(RELANCE) run
 	@echo
-	@echo "Relance is serving on http://$(DEMO_HOST):$(DEMO_PORT)/admin/  (login: demo / relance-demo)"
+	@echo "Relance is serving on http://$(DEMO_HOST):$(DEMO_PORT)/  (login: demo / relance-demo)"
 	@echo "Stop with Ctrl-C."
 	RELANCE_DEBUG=1 $(RELANCE) serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 

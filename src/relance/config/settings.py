@@ -162,9 +162,19 @@ WHITENOISE_USE_FINDERS = True
 
 EMAIL_URL = os.environ.get("RELANCE_EMAIL_URL", f"file://{VAR_DIR / 'outbox'}")
 
+LOGIN_URL = "workspace:login"
+LOGIN_REDIRECT_URL = "workspace:home"
+
 if not DEBUG:
-    SESSION_COOKIE_SECURE = _flag("RELANCE_SECURE_COOKIES", False)
-    CSRF_COOKIE_SECURE = _flag("RELANCE_SECURE_COOKIES", False)
+    # Behind a TLS proxy set RELANCE_SECURE_COOKIES=1: secure cookies, HTTPS redirect and HSTS.
+    # A laptop serving plain http on loopback keeps them off.
+    _SECURE = _flag("RELANCE_SECURE_COOKIES", False)
+    SESSION_COOKIE_SECURE = _SECURE
+    CSRF_COOKIE_SECURE = _SECURE
+    SECURE_SSL_REDIRECT = _flag("RELANCE_SSL_REDIRECT", _SECURE)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("RELANCE_HSTS_SECONDS", "31536000" if _SECURE else "0"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
