@@ -251,7 +251,9 @@ def test_delivery_records_tracking_and_receipt_which_becomes_the_notice_date(cre
     assert after.penalties.lines
     assert after.penalties.lines[0].start == date(2026, 4, 18)
     assert after.penalties.indemnity_total == 0
-    assert (date(2026, 4, 15), "registered_letter") in [(x.date, x.channel) for x in after.attempts]
+    (sent,) = [x for x in after.attempts if x.channel == "registered_letter"]
+    assert sent.date == date(2026, 4, 15)
+    assert sent.summary.startswith("MISE EN DEMEURE")
 
 
 def test_not_claimed(creditor):

@@ -471,7 +471,8 @@ def letters_batch(
             invoice_ids = list(Invoice.objects.filter(debtor_id=a.debtor_id, number__in=[i.number for i in context.invoices])
                                .values_list("pk", flat=True))
             Action.objects.filter(pk=a.pk).update(
-                state=Action.State.SENT, sent_at=moment, sha256=digest, document=name, subject=letter.subject,
+                state=Action.State.SENT, sent_at=moment, sha256=digest, document=name,
+                subject=render_step(context, template).subject,
                 body_text=letter.as_text(), invoice_ids=invoice_ids, recipient="\n".join(letter.recipient),
                 updated_at=moment,
             )
