@@ -355,9 +355,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[Any, Any], None]]:
     """Command groups that live beside their area (law, collection, banking...)."""
-    from relance import cli_bank, cli_collection, cli_law, cli_workspace
+    from relance import cli_bank, cli_collection, cli_documents, cli_law, cli_workspace
 
-    return [cli_law.register, cli_bank.register, cli_collection.register, cli_workspace.register]
+    # Order matters: documents adds `deliver` to the `actions` group that collection creates.
+    return [
+        cli_law.register,
+        cli_bank.register,
+        cli_collection.register,
+        cli_documents.register,
+        cli_workspace.register,
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
