@@ -24,6 +24,9 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "RELANCE_HOME": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "relance.config.settings",
     }
+    # The browser tests allow Django's ORM next to Playwright's event loop in this process;
+    # a deployment never does, and `check --deploy` rightly refuses it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     code = (
         "import django; django.setup();"
         "from django.core.management import call_command;"
