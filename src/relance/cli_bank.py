@@ -1,7 +1,9 @@
-"""``relance import bank`` and ``relance matches list|apply|undo``.
+"""``relance import bank``, ``relance matches list|apply|undo``, ``relance bank lines|dismiss|restore``.
 
 Thin commands over the banking app's services and selectors: import a statement, see what
-was matched and why, confirm the doubtful matches, undo a wrong one.
+was matched and why, confirm the doubtful matches, undo a wrong one; see the statement
+lines and which debtor an unmatched credit holds back, dismiss a credit that pays no
+invoice (a refund, a loan...) so that chasing resumes, restore it.
 """
 
 from __future__ import annotations
@@ -129,12 +131,75 @@ def cmd_matches_undo(args: argparse.Namespace) -> int:
     return _match_command(args, "undo")
 
 
+LINE_STATUSES = ["unmatched", "suggested", "matched", "ignored", "dismissed"]
+
+
+def _print_line(line: dict[str, Any]) -> None:
+    payer = line["counterparty_name"] or "(no payer name)"
+    if line["counterparty_iban"]:
+        payer += f" {line['counterparty_iban']}"
+    quoted = line["structured_reference"] or " ".join(line["remittance"].split())
+    amount = line["amount"] if line["amount"].startswith("-") else f"+{line['amount']}"
+    print(
+        f"#{line['id']} {line['booking_date']} {amount} {line['currency']} {line['status']}: "
+        f"{payer}" + (f" \"{quoted[:80]}\"" if quoted else "")
+    )
+    for debtor in line["blocks"]:
+        print(f"    blocks   {debtor['account']} {debtor['name']} (dismiss the line if it is not theirs)")
+    if line["status"] == "dismissed":
+        print(f"    dismissed by {line['dismissed_by']}: {line['dismissed_reason']}")
+
+
+def cmd_bank_lines(args: argparse.Namespace) -> int:
+    from relance.apps.banking.selectors import lines_list, lines_summary
+    from relance.apps.creditors.selectors import creditor_get
+
+    creditor = creditor_get(ref=args.creditor)
+    data = lines_summary(list(lines_list(creditor=creditor, status=args.status)))
+    if args.json:
+        emit_json(data)
+        return 0
+    if not data:
+        print("No statement lines" + (f" {args.status}." if args.status else "."))
+    for line in data:
+        _print_line(line)
+    return 0
+
+
+def _line_command(args: argparse.Namespace, action: str) -> int:
+    from relance.apps.banking.selectors import line_get, lines_summary
+    from relance.apps.banking.services import line_dismiss, line_restore
+    from relance.apps.creditors.selectors import creditor_get
+
+    creditor = creditor_get(ref=args.creditor) if args.creditor else None
+    line = line_get(line_id=args.id, creditor=creditor)
+    if action == "dismiss":
+        done = line_dismiss(line=line, actor=_actor(), reason=args.reason)
+    else:
+        done = line_restore(line=line, actor=_actor())
+    (summary,) = lines_summary([line_get(line_id=done.pk)])
+    if args.json:
+        emit_json(summary)
+    else:
+        print(f"Line {done.pk} {'dismissed' if action == 'dismiss' else 'restored'}.")
+        _print_line(summary)
+    return 0
+
+
+def cmd_bank_dismiss(args: argparse.Namespace) -> int:
+    return _line_command(args, "dismiss")
+
+
+def cmd_bank_restore(args: argparse.Namespace) -> int:
+    return _line_command(args, "restore")
+
+
 def _subparsers(parser: argparse.ArgumentParser) -> Any:
     return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
 
 
 def register(sub: Any, command: Any) -> None:
-    """Add ``import bank`` under cli.py's ``import`` group, and the ``matches`` group."""
+    """Add ``import bank`` under cli.py's ``import`` group, and the ``matches`` and ``bank`` groups."""
     isub = _subparsers(sub.choices["import"])
     p = command(isub, "bank", cmd_import_bank,
                 "import a bank statement (camt.053/054, OFX, CFONB 120, CSV) and match its credits")
@@ -155,3 +220,18 @@ def register(sub: Any, command: Any) -> None:
         p = command(msub, name, handler, help)
         p.add_argument("id", type=int)
         p.add_argument("--creditor")
+
+    bank = sub.add_parser("bank", help="bank statement lines")
+    bsub = bank.add_subparsers(dest="bank_command", required=True, metavar="ACTION")
+    p = command(bsub, "lines", cmd_bank_lines,
+                "list statement lines, and which debtor an unmatched credit holds back")
+    p.add_argument("--status", choices=LINE_STATUSES)
+    p.add_argument("--creditor")
+    p = command(bsub, "dismiss", cmd_bank_dismiss,
+                "a credit pays no open invoice (refund, loan...): stop it holding back chasing")
+    p.add_argument("id", type=int)
+    p.add_argument("--reason", required=True, help="why it is not a payment of an invoice")
+    p.add_argument("--creditor")
+    p = command(bsub, "restore", cmd_bank_restore, "undo a dismissal")
+    p.add_argument("id", type=int)
+    p.add_argument("--creditor")

@@ -52,6 +52,9 @@ class StatementLine(models.Model):
         SUGGESTED = "suggested", "match suggested"
         MATCHED = "matched", "matched"
         IGNORED = "ignored", "ignored (debit)"
+        # A person looked and said it pays no open invoice (a refund, a loan...): it blocks
+        # no chasing and is never matched again, unless restored.
+        DISMISSED = "dismissed", "dismissed by a person"
 
     statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
     creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="statement_lines")
@@ -70,6 +73,9 @@ class StatementLine(models.Model):
     kind = models.CharField(max_length=40, blank=True)
     line = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.CharField(max_length=100, blank=True)
+    dismissed_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

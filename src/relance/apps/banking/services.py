@@ -5,6 +5,10 @@ reader reports any problem, stores the lines it has not seen before, and matches
 credit lines against the creditor's open invoices (``relance.domain.matching``). Matches at
 or above the threshold are applied at once; the others wait as suggestions for a person.
 
+A person who looks at a credit nobody could tie to an invoice (a refund, a loan, another
+activity) dismisses it (``line_dismiss``): it then holds nobody's chasing and is never
+matched again, until ``line_restore`` gives it back.
+
 Applying a match writes a ledger ``Payment`` (origin ``bank``) for the whole line and one
 ledger ``Allocation`` per invoice, and lowers the invoices' open amounts, in one
 transaction. What the line brings beyond its allocations stays on the payment, unallocated:
@@ -566,6 +570,10 @@ def match_apply(*, match: Match, actor: str) -> Match:
             raise InvalidInputError(f"match {match.pk} is {match.state}; only a suggestion can be applied")
         if match.line.matches.filter(state=Match.State.APPLIED).exclude(pk=match.pk).exists():
             raise InvalidInputError(f"line {match.line.pk} is already matched by another match")
+        if match.line.status == StatementLine.Status.DISMISSED:
+            raise InvalidInputError(
+                f"line {match.line.pk} was dismissed; restore it first (`relance bank restore`)"
+            )
         match.allocation_rows = list(match.allocations.order_by("id"))  # type: ignore[attr-defined]
         now = timezone.now()
         events = _matches_apply([match], actor=actor, now=now)
@@ -646,3 +654,122 @@ def _known_iban_forget(match: Match) -> None:
             creditor_id=match.creditor_id, debtor_id=match.debtor_id, iban=iban
         ).delete()
 
+
+
+# --- a person dismisses a credit that pays no invoice -------------------------------------------
+
+
+def _line_locked(line: StatementLine) -> StatementLine:
+    return StatementLine.objects.select_for_update().get(pk=line.pk)
+
+
+def line_dismiss(*, line: StatementLine, actor: str, reason: str) -> StatementLine:
+    """A person looked at an unmatched or suggested credit and says it pays no open invoice.
+
+    The line becomes ``dismissed``: it no longer holds the chasing of any debtor and no
+    match will ever be made of it. Its pending suggestions are closed (``undone``).
+    """
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidInputError("say why the line is dismissed (--reason)")
+    with transaction.atomic():
+        line = _line_locked(line)
+        pending = (StatementLine.Status.UNMATCHED, StatementLine.Status.SUGGESTED)
+        if line.amount <= 0 or line.status not in pending:
+            hint = " (undo its match first: `relance matches undo ID`)" if (
+                line.status == StatementLine.Status.MATCHED
+            ) else ""
+            raise InvalidInputError(
+                f"line {line.pk} is {'a debit' if line.amount <= 0 else line.status}; only an "
+                f"unmatched or suggested credit can be dismissed{hint}"
+            )
+        now = timezone.now()
+        suggestions = list(
+            Match.objects.select_for_update()
+            .filter(line=line, state=Match.State.SUGGESTED)
+            .order_by("id")
+        )
+        for match in suggestions:
+            match.state = Match.State.UNDONE
+            match.undone_at = now
+            match.undone_by = actor
+        Match.objects.bulk_update(suggestions, ["state", "undone_at", "undone_by"])
+        was = line.status
+        line.status = StatementLine.Status.DISMISSED
+        line.dismissed_at = now
+        line.dismissed_by = actor
+        line.dismissed_reason = reason
+        line.save(update_fields=["status", "dismissed_at", "dismissed_by", "dismissed_reason"])
+        events_record(
+            events=[
+                EventInput(
+                    kind="bank.line_dismissed",
+                    subject_type="statement_line",
+                    subject_id=line.pk,
+                    creditor_id=line.creditor_id,
+                    actor=actor,
+                    payload={
+                        "reason": reason,
+                        "was": was,
+                        "booking_date": line.booking_date,
+                        "amount": line.amount,
+                        "currency": line.currency,
+                        "counterparty_name": line.counterparty_name,
+                        "counterparty_iban": line.counterparty_iban,
+                        "suggestions_closed": [
+                            {"match": m.pk, "debtor": m.debtor_id} for m in suggestions
+                        ],
+                    },
+                )
+            ],
+            at=now,
+        )
+    return line
+
+
+def line_restore(*, line: StatementLine, actor: str) -> StatementLine:
+    """Undo ``line_dismiss``: the suggestions it closed are open again, the line is
+    suggested or unmatched as before, and holds the chasing of its debtors again."""
+    with transaction.atomic():
+        line = _line_locked(line)
+        if line.status != StatementLine.Status.DISMISSED:
+            raise InvalidInputError(f"line {line.pk} is {line.status}, not dismissed")
+        now = timezone.now()
+        # The dismissal closed them at its own moment: exactly those are reopened.
+        reopened = list(
+            Match.objects.select_for_update().filter(
+                line=line, state=Match.State.UNDONE, payment__isnull=True,
+                undone_at=line.dismissed_at, undone_by=line.dismissed_by,
+            ).order_by("id")
+        ) if line.dismissed_at else []
+        for match in reopened:
+            match.state = Match.State.SUGGESTED
+            match.undone_at = None
+            match.undone_by = ""
+        Match.objects.bulk_update(reopened, ["state", "undone_at", "undone_by"])
+        payload = {
+            "reason_was": line.dismissed_reason,
+            "dismissed_by": line.dismissed_by,
+            "suggestions_reopened": [{"match": m.pk, "debtor": m.debtor_id} for m in reopened],
+        }
+        line.status = (
+            StatementLine.Status.SUGGESTED if reopened else StatementLine.Status.UNMATCHED
+        )
+        line.dismissed_at = None
+        line.dismissed_by = ""
+        line.dismissed_reason = ""
+        line.save(update_fields=["status", "dismissed_at", "dismissed_by", "dismissed_reason"])
+        events_record(
+            events=[
+                EventInput(
+                    kind="bank.line_restored",
+                    subject_type="statement_line",
+                    subject_id=line.pk,
+                    creditor_id=line.creditor_id,
+                    actor=actor,
+                    payload=payload,
+                )
+            ],
+            at=now,
+        )
+    return line
