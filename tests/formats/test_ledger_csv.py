@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from relance.domain.ledger import InvoiceRecord
 from relance.domain.problems import Problem
+from relance.formats import ledger_csv
 from relance.formats.ledger_csv import LedgerCsvReader, sniff
 
 EN_HEADER = "invoice_number,debtor_account,debtor_name,issue_date,due_date,total_amount"
@@ -300,3 +301,122 @@ def test_amounts_written_in_french_or_english_style_read_back_exactly(
     assert reader.report.problems == []
     assert record.total_amount == amount
     assert record.open_amount == amount
+
+
+# The fast path for clean rows ----------------------------------------------------------------
+
+FULL_HEADER = (
+    "invoice_number;debtor_account;debtor_name;debtor_kind;siren;email;telephone;adresse;"
+    "code_postal;ville;pays;issue_date;due_date;devise;total_amount;open_amount;notes"
+)
+
+
+def _cells(valid: tuple[str, ...], odd: tuple[str, ...] = ()) -> st.SearchStrategy[str]:
+    """Mostly values a clean row holds (so rows take the fast path), sometimes odd ones."""
+    return st.sampled_from(valid * 8 + odd)
+
+
+ROWS = st.lists(
+    st.tuples(
+        st.integers(0, 40).map(lambda n: f"F{n}") | _cells(("F1",), (" F3 ", "")),
+        _cells(("C1", "C2"), (" C1", "")),
+        _cells(("Dupont", "Durand SA"), (" Dupont ", "")),
+        _cells(("", "entreprise"), ("Particulier", " public", "client")),
+        _cells(("",), ("732 829 320", "73282932000074", "123456789")),
+        _cells(("", "a@example.org")),
+        _cells(("", "01 02 03 04 05")),
+        _cells(("", "1 rue de la Paix")),
+        _cells(("", "75001")),
+        _cells(("", "Paris")),
+        _cells(("", "fr"), ("BE",)),
+        _cells(("2026-01-01", "01/01/2026"), ("1/2/2026", "2026-02-30", "", " 2026-01-05")),
+        _cells(("2026-01-31", "31/01/2026"), ("2025-12-31", "bad", "")),
+        _cells(("", "EUR", "gbp"), ("EURO", " usd")),
+        _cells(("5", "10,50", "-12.00"), ("1 234,50", "x", "", "0", ".5", "5.", "1e3", "+5")),
+        _cells(("", "", "5", "2"), ("10,50", "-1", "0", "-12.00", "-0", "7 €", "x")),
+        _cells(("", "note")),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _read_both(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[InvoiceRecord], list[Problem], list[InvoiceRecord], list[Problem]]:
+    fast, fast_reader = read(text)
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            LedgerCsvReader, "_clean_row_reader", lambda self, first_line: lambda row, line: None
+        )
+        full, full_reader = read(text)
+    return fast, fast_reader.report.problems, full, full_reader.report.problems
+
+
+@given(rows=ROWS, small_cache=st.booleans())
+def test_the_fast_path_reads_every_row_as_the_full_check_does(
+    rows: list[tuple[str, ...]], small_cache: bool
+) -> None:
+    text = FULL_HEADER + "\n" + "".join(";".join(row) + "\n" for row in rows)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        if small_cache:  # the debtor cache fills, empties and pauses within the file
+            monkeypatch.setattr(ledger_csv, "_DEBTOR_CACHE_SIZE", 2)
+            monkeypatch.setattr(ledger_csv, "_SHARING_PAYS", 3)
+            monkeypatch.setattr(ledger_csv, "_SHARING_PAUSE", 3)
+        fast, fast_problems, full, full_problems = _read_both(text, monkeypatch)
+
+    assert fast == full
+    assert fast_problems == full_problems
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        EN_HEADER,  # narrower than the known columns: the whole row is stripped
+        FULL_HEADER.replace("notes", ",".join(f"extra_{n}" for n in range(20))),
+    ],
+)
+def test_the_fast_path_strips_cells_whatever_the_width(
+    header: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    header = header.replace(";", ",")
+    width = header.count(",") + 1
+    cells = [" F1 ", " C1 ", " Dupont ", " 2026-01-01 ", " 2026-01-31 ", " 5 "]
+    if width > 6:
+        cells = [" F1 ", " C1 ", " Dupont "] + [""] * 8 + [" 2026-01-01 ", " 2026-01-31 ", ""]
+        cells += [" 5 ", ""] + [" x "] * (width - len(cells) - 2)
+    text = header + "\n" + ",".join(cells) + "\n" + ",".join(cells).replace("F1", "F2") + "\n"
+
+    fast, fast_problems, full, full_problems = _read_both(text, monkeypatch)
+
+    assert fast_problems == full_problems == []
+    assert fast == full
+    assert [(r.number, r.debtor.account, r.total_amount) for r in fast] == [
+        ("F1", "C1", Decimal(5)),
+        ("F2", "C1", Decimal(5)),
+    ]
+
+
+def test_the_invoices_of_a_debtor_share_one_record() -> None:
+    rows = "".join(f"F{n},C1,Dupont,2026-01-01,2026-01-31,5\n" for n in range(4))
+    records, _reader = read(EN_HEADER + "\n" + rows)
+
+    assert len({id(record.debtor) for record in records}) == 1
+
+
+def test_sharing_pauses_when_the_debtor_cache_does_not_pay(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ledger_csv, "_DEBTOR_CACHE_SIZE", 4)
+    monkeypatch.setattr(ledger_csv, "_SHARING_PAYS", 5)
+    monkeypatch.setattr(ledger_csv, "_SHARING_PAUSE", 10)
+    # Lines 2-6 bring five debtors in four rows since line 2: at line 6 the full cache has had
+    # no hit, so up to line 15 debtors are built afresh; from line 16 on they are shared again.
+    rows = [f"F{n},C{n},Dupont,2026-01-01,2026-01-31,5" for n in range(5)]
+    rows += [f"G{n},C9,Durand,2026-01-01,2026-01-31,5" for n in range(14)]
+    records, reader = read(EN_HEADER + "\n" + "\n".join(rows) + "\n")
+
+    assert reader.report.problems == []
+    paused = [r.debtor for r in records if 7 <= r.line <= 15]
+    shared = [r.debtor for r in records if r.line >= 16]
+    assert len({id(debtor) for debtor in paused}) == len(paused) == 9
+    assert len({id(debtor) for debtor in shared}) == 1
+    assert len(set(paused + shared)) == 1  # equal all the same

@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
@@ -41,6 +41,7 @@ from relance.formats.text import (
     head_line,
     normalize_header,
     parse_date,
+    record_maker,
 )
 
 FORMAT = "csv"
@@ -85,7 +86,18 @@ KINDS: dict[str, DebtorKind] = {
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 _PLAIN_AMOUNT = re.compile(r"-?\d+(?:[.,]\d+)?")
 _CACHE_SIZE = 50_000
+# Debtor records are shared between the invoices of one debtor. A larger cache shares more
+# in files where a debtor's invoices lie far apart, but holding many records costs more than
+# building them again (a 50,000-record cache costs ~2 µs a row when most lookups miss). When
+# a cache's worth of debtors came in fewer than _SHARING_PAYS rows, the cache is not paying:
+# records are built afresh for the next _SHARING_PAUSE rows, then sharing is tried again.
+_DEBTOR_CACHE_SIZE = 4_096
+_SHARING_PAYS = _DEBTOR_CACHE_SIZE * 5 // 4
+_SHARING_PAUSE = _DEBTOR_CACHE_SIZE * 16
+_ZERO = Decimal(0)
 _NOT_DIGITS = re.compile(r"[\s.\u00a0-]")
+_new_debtor = record_maker(DebtorRecord)
+_new_invoice = record_maker(InvoiceRecord)
 
 
 def sniff(head: bytes) -> bool:
@@ -106,9 +118,9 @@ def sniff(head: bytes) -> bool:
     return len(known) >= 2
 
 
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+def _remember(cache: dict[Any, Any], key: Any, value: Any, size: int = _CACHE_SIZE) -> None:
     """Cache a value; values repeat in a ledger, but memory must stay bounded."""
-    if len(cache) >= _CACHE_SIZE:
+    if len(cache) >= size:
         cache.clear()
     cache[key] = value
 
@@ -149,13 +161,14 @@ class LedgerCsvReader:
         self._read = True
         source = TextSource(self._stream, legacy=WINDOWS_1252)
         try:
-            yield from self._rows(source)
+            yield from self._rows(source)  # the header here, the rows by _records
         finally:
             self.report.problems.extend(source.problems)
             self.report.problems.sort(key=lambda p: p.line or 0)
             self.report.notes.extend(source.notes)
 
     def _rows(self, source: TextSource) -> Iterator[InvoiceRecord]:
+        """Read the header; the rows' invoices when it is sound, else none."""
         problems = self.report.problems
         lines = iter(source)
         first = next(lines, None)
@@ -163,7 +176,7 @@ class LedgerCsvReader:
             first = next(lines, None)
         if first is None:
             problems.append(Problem("empty_file", "the file is empty; expected a header row"))
-            return
+            return iter(())
         header_line = source.line_number
         separator = detect_separator(first, SEPARATORS)
         reader = csv.reader(itertools.chain([first], lines), delimiter=separator)
@@ -202,57 +215,210 @@ class LedgerCsvReader:
                 "Columns ignored: " + ", ".join(repr(name) for name in ignored) + "."
             )
         if problems:
-            return
+            return iter(())
 
         self._header, self._index = header, index
         self._fields = tuple(index)
         self._cells = itemgetter(*index.values())
-        width = len(header)
+        return self._records(reader, header_line)
+
+    def _records(self, reader: Any, header_line: int) -> Iterator[InvoiceRecord]:
+        """The invoices of the rows after the header, recording the problems of the others."""
+        problems = self.report.problems
+        width = len(self._header)
+        number_at = self._index["invoice_number"]
+        number_column = self._header[number_at]
+        clean = self._clean_row_reader(header_line + 1)
+        full_check = self._record
         first_line_of: dict[str, int] = {}
+        seen = first_line_of.setdefault
         # csv counts the lines it was given; blank lines before the header come on top.
-        offset = header_line - 1
+        offset = header_line
         previous_end = reader.line_num
         while True:
             try:
-                row = next(reader)
-            except StopIteration:
+                for row in reader:
+                    line = offset + previous_end
+                    previous_end = reader.line_num
+                    if len(row) != width:
+                        if any(cell.strip() for cell in row):
+                            problems.append(
+                                Problem(
+                                    "field_count",
+                                    f"{len(row)} fields where the header has {width}",
+                                    line=line,
+                                )
+                            )
+                        continue
+                    number = row[number_at].strip()
+                    if number:
+                        seen_on = seen(number, line)
+                        if seen_on != line:
+                            problems.append(
+                                Problem(
+                                    "duplicate_invoice",
+                                    f"invoice {number} already appears on line {seen_on}",
+                                    line=line,
+                                    column=number_column,
+                                )
+                            )
+                            full_check(row, line)  # for the row's own problems
+                            continue
+                    elif not any(cell.strip() for cell in row):
+                        continue
+                    record = clean(row, line) or full_check(row, line)
+                    if record is not None:
+                        yield record
                 return
             except csv.Error as exc:
                 problems.append(
                     Problem(
-                        "malformed_row", f"unreadable row: {exc}", line=offset + reader.line_num
+                        "malformed_row",
+                        f"unreadable row: {exc}",
+                        line=offset + reader.line_num - 1,
                     )
                 )
                 previous_end = reader.line_num
-                continue
-            line = offset + previous_end + 1
-            previous_end = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != width:
-                problems.append(
-                    Problem(
-                        "field_count",
-                        f"{len(row)} fields where the header has {width}",
-                        line=line,
-                    )
-                )
-                continue
-            number = row[index["invoice_number"]].strip()
-            seen_on = first_line_of.setdefault(number, line) if number else line
-            if seen_on != line:
-                problems.append(
-                    Problem(
-                        "duplicate_invoice",
-                        f"invoice {number} already appears on line {seen_on}",
-                        line=line,
-                        column=header[index["invoice_number"]],
-                    )
-                )
-            record = self._record(row, line)
-            if record is None or seen_on != line:
-                continue
-            yield record
+
+    def _clean_row_reader(
+        self, first_line: int
+    ) -> Callable[[list[str], int], InvoiceRecord | None]:
+        """A function reading a clean row fast: the invoice, or None when it must be checked.
+
+        Every cell is read by a precomputed index and every check is a cache lookup or a
+        comparison. A row that fails any check, or that the caches do not know yet, gives
+        None and goes to ``_record``, which checks it in full and records its problems in
+        their usual order; this function never records one.
+        """
+        index = self._index
+        width = len(self._header)
+        # Every field in COLUMNS order; an absent column reads the "" appended to the row.
+        padded = len(index) < len(COLUMNS)
+        take = itemgetter(*(index.get(field, width) for field in COLUMNS))
+        # Strip the whole row when it is narrower than COLUMNS (fewer cells to strip), else
+        # strip the cells taken.
+        strip_row = width < len(COLUMNS)
+        strip = str.strip
+        plain = _PLAIN_AMOUNT.fullmatch
+        dates = self._dates
+        sirens = self._sirens
+        debtors = self._debtors
+        kinds: dict[str, DebtorKind] = {}
+        currencies: dict[str, str] = {}
+        default_currency = self.default_currency
+        cache_since = first_line  # the line from which the debtor cache was filled
+        share_from = 0  # the line from which debtors are looked up in the cache again
+
+        def clean(row: list[str], line: int) -> InvoiceRecord | None:
+            nonlocal cache_since, share_from
+            if strip_row:
+                cells: Iterable[str] = take([*map(strip, row), ""])
+            else:
+                if padded:
+                    row.append("")
+                cells = map(strip, take(row))
+            (
+                number,
+                account,
+                name,
+                kind_text,
+                siren_text,
+                email,
+                phone,
+                address,
+                postal_code,
+                city,
+                country,
+                issue_text,
+                due_text,
+                currency_text,
+                total_text,
+                open_text,
+            ) = cells
+            if not (number and account and name):
+                return None
+            issue_date = dates.get(issue_text)
+            due_date = dates.get(due_text)
+            if issue_date is None or due_date is None or due_date < issue_date:
+                return None
+            # Digits with at most one inner decimal mark pass without the regex (faster).
+            total_dot = total_text.replace(",", ".")
+            if not (
+                total_dot.replace(".", "", 1).isdecimal()
+                and total_dot[0] != "."
+                and total_dot[-1] != "."
+            ) and not plain(total_text):
+                return None
+            total_amount = Decimal(total_dot)
+            if not open_text or open_text == total_text:
+                open_amount = total_amount
+            else:
+                open_dot = open_text.replace(",", ".")
+                if not (
+                    open_dot.replace(".", "", 1).isdecimal()
+                    and open_dot[0] != "."
+                    and open_dot[-1] != "."
+                ) and not plain(open_text):
+                    return None
+                open_amount = Decimal(open_dot)
+                # Within the total and of its sign: what _record checks, in two comparisons.
+                if not (
+                    _ZERO <= open_amount <= total_amount or total_amount <= open_amount <= _ZERO
+                ):
+                    return None
+            kind: DebtorKind = "business"
+            if kind_text:
+                found_kind = kinds.get(kind_text)
+                if found_kind is None:
+                    found_kind = KINDS.get(kind_text) or KINDS.get(normalize_header(kind_text))
+                    if found_kind is None:
+                        return None
+                    _remember(kinds, kind_text, found_kind)
+                kind = found_kind
+            siren = ""
+            if siren_text:
+                siren = sirens.get(siren_text) or ""
+                if not siren:  # invalid, or not checked yet
+                    return None
+            currency_text = currency_text or default_currency
+            currency = currencies.get(currency_text)
+            if currency is None:
+                if not _CURRENCY.fullmatch(currency_text):
+                    return None
+                currency = currency_text.upper()
+                _remember(currencies, currency_text, currency)
+            fields = (
+                account,
+                name,
+                kind,
+                siren,
+                email,
+                phone,
+                address,
+                postal_code,
+                city,
+                country.upper() if country else "FR",
+            )
+            # Exports list a debtor on each of its invoices: share one record between them.
+            if line < share_from:  # see _SHARING_PAYS
+                debtor = _new_debtor(*fields)
+            else:
+                cached = debtors.get(fields)
+                if cached is not None:
+                    debtor = cached
+                else:
+                    debtor = _new_debtor(*fields)
+                    if len(debtors) >= _DEBTOR_CACHE_SIZE:  # _remember, inline
+                        debtors.clear()
+                        if line - cache_since < _SHARING_PAYS:
+                            share_from = line + _SHARING_PAUSE
+                        cache_since = max(line, share_from)
+                    debtors[fields] = debtor
+            return _new_invoice(
+                number, debtor, issue_date, due_date, total_amount, open_amount, currency, line
+            )
+
+        return clean
 
     def _fault(self, code: str, field: str, message: str, line: int) -> None:
         column = self._header[self._index[field]]
@@ -384,7 +550,7 @@ class LedgerCsvReader:
         debtor = self._debtors.get(fields)
         if debtor is None:
             debtor = DebtorRecord(*fields)
-            _remember(self._debtors, fields, debtor)
+            _remember(self._debtors, fields, debtor, _DEBTOR_CACHE_SIZE)
         return InvoiceRecord(
             number=cells["invoice_number"],
             debtor=debtor,

@@ -12,14 +12,17 @@ Nothing here holds more than one line of the file: a 1,000,000-line export strea
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from relance.domain.problems import Problem
+
+T = TypeVar("T")
 
 UTF8 = "utf-8"
 WINDOWS_1252 = "cp1252"
@@ -257,3 +260,53 @@ def parse_fec_date(text: str) -> date:
     if match is None:
         raise DateError(f"{text!r} is not a date (expected YYYYMMDD)")
     return _date(match[1], match[2], match[3], text)
+
+
+def record_maker(cls: type[T]) -> Callable[..., T]:
+    """A positional constructor for a frozen, slotted dataclass, some 5× faster than ``cls``.
+
+    A frozen dataclass sets each field through ``object.__setattr__``, which costs the ledger
+    readers more per row (2-3 µs) than everything else they do with a clean row. The maker
+    fills a mutable twin with the very same slots, then turns it into ``cls``: the record is
+    a plain ``cls`` instance, equal to and indistinguishable from ``cls(*values)``, and frozen.
+    Falls back to ``cls`` itself when the class is not a plain slotted dataclass (a base class,
+    a ``__post_init__``, other slots) or when the result would differ from ``cls(*values)``.
+
+    >>> @dataclasses.dataclass(frozen=True, slots=True)
+    ... class Point:
+    ...     x: int
+    ...     y: int = 0
+    >>> point = record_maker(Point)(1, 2)
+    >>> point, type(point) is Point, point == Point(1, 2)
+    (Point(x=1, y=2), True, True)
+    """
+    if not dataclasses.is_dataclass(cls):
+        return cls
+    names = tuple(field.name for field in dataclasses.fields(cls))
+    if (
+        cls.__bases__ != (object,)
+        or getattr(cls, "__slots__", None) != names
+        or hasattr(cls, "__post_init__")
+        or not all(name.isidentifier() and not name.startswith("_") for name in names)
+    ):
+        return cls
+    twin = type(f"_Mutable{cls.__name__}", (), {"__slots__": names})
+    # Generated like dataclasses' own __init__, from the class's field names only.
+    source = (
+        f"def make({', '.join(names)}):\n"
+        "    _record = _new(_twin)\n"
+        + "".join(f"    _record.{name} = {name}\n" for name in names)
+        + "    _record.__class__ = _cls\n"
+        "    return _record\n"
+    )
+    namespace: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
+    try:
+        exec(source, namespace)  # noqa: S102 - the source is built from field names only
+        make: Callable[..., T] = namespace["make"]
+        values = [object() for _name in names]
+        made = make(*values)
+        if type(made) is not cls or made != cls(*values):
+            return cls
+    except (TypeError, SyntaxError):  # pragma: no cover - a layout CPython cannot swap
+        return cls
+    return make
