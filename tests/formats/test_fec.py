@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from relance.domain.ledger import InvoiceRecord
 from relance.formats.fec import COLUMNS, FecReader, sniff
@@ -379,3 +381,77 @@ def test_sniff_wants_a_journalcode_header() -> None:
     assert sniff(HEADER.encode())
     assert sniff(b"\xef\xbb\xbfJournalCode|JournalLib")
     assert not sniff(b"invoice_number;montant_ttc\n")
+
+
+# The fast path for sound lines ---------------------------------------------------------------
+
+
+def _cells(valid: tuple[str, ...], odd: tuple[str, ...] = ()) -> st.SearchStrategy[str]:
+    """Mostly values a sound line holds (so lines take the fast path), sometimes odd ones."""
+    return st.sampled_from(valid * 8 + odd)
+
+
+LINES = st.lists(
+    st.tuples(
+        _cells(("VE", "BQ"), ("", " OD")),
+        _cells(("Ventes", "Banque"), ("",)),
+        _cells(("1", "2"), ("",)),
+        _cells(("20260108", "20260110"), ("", "2026-01-08", "20260230")),
+        _cells(("41100000", "70600000", "411MARTIN"), ("", " 41100000")),
+        _cells(("Clients", "Ventes"), ("",)),
+        _cells(("", "C1", "C2"), (" C1 ",)),
+        _cells(("", "Martin SARL"), ("  ",)),
+        _cells(("FV1", "FV2", "VIR1"), ("", " FV1")),
+        _cells(("20260108", "20260112"), ("", "08/01/2026")),
+        _cells(("Facture", "Virement"), ("",)),
+        _cells(("0,00", "120,00", "", "0"), ("1 200,50", "-5,00", "x", "1.234,50", ",5", "5,")),
+        _cells(("0,00", "120,00", "", "-0,00"), ("1 200,50", "-5,00", "x", "12.5", "1e3")),
+        _cells(("", "AA"), (" AA",)),
+        _cells(("", "20260201"), ("2026", " 20260201")),
+        _cells(("20260131",), ("", "bad", " 20260131 ")),
+        _cells(("",)),
+        _cells(("", "EUR")),
+    ),
+    max_size=40,
+)
+
+
+@given(lines=LINES)
+def test_the_fast_path_reads_every_line_as_the_full_check_does(
+    lines: list[tuple[str, ...]],
+) -> None:
+    data = ("\t".join(COLUMNS) + "\n" + "".join("\t".join(row) + "\n" for row in lines)).encode()
+    fast = read(data)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(FecReader, "_fast_path", False)
+        full = read(data)
+
+    assert as_json(*fast) == as_json(*full)
+    assert fast[0] == full[0]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, []),
+        ({"JournalCode": " "}, [("empty_value", 3, "JournalCode")]),
+        ({"CompteLib": ""}, [("empty_value", 3, "CompteLib")]),
+        ({"EcritureDate": "2026"}, [("bad_date", 3, "EcritureDate")]),
+        ({"PieceDate": ""}, [("empty_value", 3, "PieceDate")]),
+        ({"DateLet": "20260230"}, [("bad_date", 3, "DateLet")]),
+        ({"ValidDate": ""}, [("not_validated", 3, "ValidDate")]),
+        ({"Debit": "1e3"}, [("bad_amount", 3, "Debit")]),
+        ({"Debit": "5,"}, [("bad_amount", 3, "Debit")]),
+        ({"Debit": "1 200,50"}, []),
+        ({"Credit": "x"}, [("bad_amount", 3, "Credit")]),
+        ({"Credit": "100,00"}, [("debit_and_credit", 3, "Credit")]),
+    ],
+)
+def test_each_line_problem_is_found_after_a_sound_line(
+    fields: dict[str, str], expected: list[tuple[str, int, str]]
+) -> None:
+    # The sound line first caches the dates, so the second takes the fast path as far as it can.
+    records, reader = read(fec(invoice("F1", "100,00"), invoice("F2", "100,00", **fields)))
+
+    assert [(p.code, p.line, p.column) for p in reader.report.problems] == expected
+    assert [r.number for r in records] == (["F1", "F2"] if not expected else ["F1"])

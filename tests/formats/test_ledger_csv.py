@@ -420,3 +420,43 @@ def test_sharing_pauses_when_the_debtor_cache_does_not_pay(monkeypatch: pytest.M
     assert len({id(debtor) for debtor in paused}) == len(paused) == 9
     assert len({id(debtor) for debtor in shared}) == 1
     assert len(set(paused + shared)) == 1  # equal all the same
+
+
+WARM_HEADER = EN_HEADER + ",open_amount,debtor_kind,debtor_siren,currency\n"
+# A sound row first: its dates, SIREN and currency are then cached, so the rows after it take
+# the fast path as far as it goes before finding their fault.
+WARM_ROW = "F0,C1,Dupont,2026-01-01,2026-01-31,5,2,entreprise,732829320,EUR\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("F1,C1,Dupont,2026-01-01,2026-01-31", [("field_count", 3, None)]),
+        ("F0,C1,Dupont,2026-01-01,2026-01-31,5,,,,", [("duplicate_invoice", 3, "invoice_number")]),
+        (",C1,Dupont,2026-01-01,2026-01-31,5,,,,", [("empty_value", 3, "invoice_number")]),
+        ("F1,,Dupont,2026-01-01,2026-01-31,5,,,,", [("empty_value", 3, "debtor_account")]),
+        ("F1,C1,,2026-01-01,2026-01-31,5,,,,", [("empty_value", 3, "debtor_name")]),
+        ("F1,C1,Dupont,2026-02-30,2026-01-31,5,,,,", [("bad_date", 3, "issue_date")]),
+        ("F1,C1,Dupont,2026-01-01,,5,,,,", [("empty_value", 3, "due_date")]),
+        ("F1,C1,Dupont,2026-01-31,2026-01-01,5,,,,", [("due_before_issue", 3, "due_date")]),
+        ("F1,C1,Dupont,2026-01-01,2026-01-31,5.,,,,", [("bad_amount", 3, "total_amount")]),
+        ("F1,C1,Dupont,2026-01-01,2026-01-31,1e3,,,,", [("bad_amount", 3, "total_amount")]),
+        ("F1,C1,Dupont,2026-01-01,2026-01-31,5,,,,", []),
+        ("F1,C1,Dupont,2026-01-01,2026-01-31,5,.5,,,", []),
+        ("F1,C1,Dupont,2026-01-01,2026-01-31,5,5.,,,", [("bad_amount", 3, "open_amount")]),
+        ("F1,C1,Dupont,2026-01-01,2026-01-31,5,6,,,", [("open_exceeds_total", 3, "open_amount")]),
+        ("F1,C1,Dupont,2026-01-01,2026-01-31,5,-1,,,", [("open_exceeds_total", 3, "open_amount")]),
+        ("F1,C1,Dupont,2026-01-01,2026-01-31,-5,-6,,,", [("open_exceeds_total", 3, "open_amount")]),
+        ("F1,C1,Dupont,2026-01-01,2026-01-31,-5,-5,,,", []),
+        ("F1,C1,Dupont,2026-01-01,2026-01-31,5,,client,,", [("bad_kind", 3, "debtor_kind")]),
+        ("F1,C1,Dupont,2026-01-01,2026-01-31,5,,,123456789,", [("bad_siren", 3, "debtor_siren")]),
+        ("F1,C1,Dupont,2026-01-01,2026-01-31,5,,,,EURO", [("bad_currency", 3, "currency")]),
+    ],
+)
+def test_each_row_problem_is_located_after_a_sound_row(
+    row: str, expected: list[tuple[str, int, str]]
+) -> None:
+    records, reader = read(WARM_HEADER + WARM_ROW + row + "\n")
+
+    assert [(p.code, p.line, p.column) for p in reader.report.problems] == expected
+    assert [r.line for r in records] == [2] + ([3] if not expected else [])

@@ -49,6 +49,7 @@ from relance.formats.text import (
     head_line,
     normalize_header,
     parse_fec_date,
+    record_maker,
 )
 
 FORMAT = "fec"
@@ -112,6 +113,7 @@ REQUIRED = (
 _SALES_CODES = frozenset({"V", "VE", "VT", "VTE", "VEN", "VENTE", "VENTES", "SALES"})
 _ZERO = Decimal("0.00")
 _ZEROS = frozenset({"", "0", "0,00", "0.00", "0,0", "0.0", "-0,00"})
+_new_invoice = record_maker(InvoiceRecord)
 
 # Invoice under construction: (line, issue date, total, from the sales journal,
 # lettered debits as ((letter, amount), ...)).
@@ -161,6 +163,10 @@ class FecReader:
         self._dates: dict[str, date] = {}
         self._sales: dict[tuple[str, str], bool] = {}
 
+    # Sound lines are read on a fast path that falls back to _check_line on any doubt; tests
+    # turn it off to compare.
+    _fast_path = True
+
     def __iter__(self) -> Iterator[InvoiceRecord]:
         if self._read:
             raise RuntimeError("a ledger reader reads its stream once")
@@ -200,6 +206,11 @@ class FecReader:
         unlettered: dict[str, list[_Credit]] = defaultdict(list)
         prefixes = self.customer_accounts
         outside_sales = 0
+        strip = str.strip
+        dates = self._dates
+        zeros = _ZEROS
+        check_line = self._check_line
+        fast_path = self._fast_path
 
         for text in lines:
             line = source.line_number
@@ -211,24 +222,90 @@ class FecReader:
                 fields = self._fit(fields, body, separator, other, line)
                 if not fields:
                     continue
-            checked = self._check_line(fields, line)
+            (
+                journal_code,
+                journal_lib,
+                entry_number,
+                entry_date,
+                account,
+                account_lib,
+                aux,
+                aux_lib,
+                piece,
+                piece_date,
+                entry_lib,
+                debit_text,
+                credit_text,
+                letter,
+                letter_date,
+                valid_date,
+                _currency_amount,
+                _currency,
+            ) = map(strip, fields)
+
+            # The fast path for a sound line; on any doubt, _check_line checks it in full and
+            # records its problems.
+            checked: tuple[date, Decimal] | None = None
+            if (
+                fast_path
+                and journal_code
+                and journal_lib
+                and entry_number
+                and account
+                and account_lib
+                and piece
+                and entry_lib
+                and valid_date in dates
+                and entry_date in dates
+                and (not letter_date or letter_date in dates)
+            ):
+                issue_date = dates.get(piece_date)
+                debit: Decimal | None
+                credit: Decimal | None
+                if debit_text in zeros:
+                    debit = _ZERO
+                else:
+                    dotted = debit_text.replace(",", ".")
+                    debit = (
+                        Decimal(dotted)
+                        if dotted.replace(".", "", 1).isdecimal()
+                        and dotted[0] != "."
+                        and dotted[-1] != "."
+                        else None
+                    )
+                if credit_text in zeros:
+                    credit = _ZERO
+                else:
+                    dotted = credit_text.replace(",", ".")
+                    credit = (
+                        Decimal(dotted)
+                        if dotted.replace(".", "", 1).isdecimal()
+                        and dotted[0] != "."
+                        and dotted[-1] != "."
+                        else None
+                    )
+                if (
+                    issue_date is not None
+                    and debit is not None
+                    and credit is not None
+                    and not (debit and credit)
+                ):
+                    checked = issue_date, debit - credit
             if checked is None:
-                continue
-            account = fields[COMPTE_NUM].strip()
+                checked = check_line(fields, line)
+                if checked is None:
+                    continue
             if not account.startswith(prefixes):
                 continue
             issue_date, amount = checked
             if not amount:
                 continue
-            aux = fields[COMP_AUX_NUM].strip()
             debtor = aux or account
             if debtor not in names:
-                label = fields[COMP_AUX_LIB].strip() if aux else ""
-                names[debtor] = label or fields[COMPTE_LIB].strip() or debtor
-            piece = fields[PIECE_REF].strip()
-            letter = fields[ECRITURE_LET].strip()
+                label = aux_lib if aux else ""
+                names[debtor] = label or account_lib or debtor
             if amount > 0:
-                journal = (fields[JOURNAL_CODE].strip(), fields[JOURNAL_LIB].strip())
+                journal = (journal_code, journal_lib)
                 sales = self._sales.get(journal)
                 if sales is None:
                     sales = self._sales[journal] = _is_sales_journal(*journal)
@@ -485,13 +562,13 @@ class FecReader:
             record = debtors.get(account)
             if record is None:
                 record = debtors[account] = DebtorRecord(account=account, name=names[account])
-            yield InvoiceRecord(
-                number=number,
-                debtor=record,
-                issue_date=issue_date,
-                due_date=issue_date + terms,
-                total_amount=total,
-                open_amount=max(total - paid.get(key, _ZERO), _ZERO),
-                currency=CURRENCY,
-                line=line,
+            yield _new_invoice(  # InvoiceRecord's fields, in order
+                number,
+                record,
+                issue_date,
+                issue_date + terms,
+                total,
+                max(total - paid.get(key, _ZERO), _ZERO),
+                CURRENCY,
+                line,
             )
