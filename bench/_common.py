@@ -80,3 +80,14 @@ def print_table(rows: list[list[Any]], headers: list[str]) -> None:
         print("  ".join(c.rjust(widths[i]) for i, c in enumerate(r)))
         if n == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def insert_open_invoices(cur: Any, rows: list[tuple[Any, ...]]) -> None:
+    """Open EUR invoices straight into the ledger table: (creditor_id, debtor_id, number,
+    issue_date, due_date, total_amount, open_amount, created_at, updated_at) per row."""
+    cur.executemany(
+        "INSERT INTO ledger_invoice (creditor_id, debtor_id, number, issue_date, due_date, currency,"
+        " total_amount, open_amount, status, pdf, source_line, created_at, updated_at)"
+        " VALUES (%s, %s, %s, %s, %s, 'EUR', %s, %s, 'open', '', NULL, %s, %s)",
+        rows,
+    )

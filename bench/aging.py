@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import (
     fresh_database,
+    insert_open_invoices,
     postgres_available,
     print_table,
     run_child,
@@ -53,23 +54,15 @@ def seed(n: int) -> int:
             batch.append((creditor.pk, first + rng.randrange(debtors), f"F{i:08d}", due - timedelta(days=30),
                           due, amount, amount, now, now))
             if len(batch) == 50_000:
-                _insert(cur, batch)
+                insert_open_invoices(cur, batch)
                 batch = []
         if batch:
-            _insert(cur, batch)
+            insert_open_invoices(cur, batch)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE ledger_invoice")
     return int(creditor.pk)
 
-
-def _insert(cur, rows) -> None:  # type: ignore[no-untyped-def]
-    cur.executemany(
-        "INSERT INTO ledger_invoice (creditor_id, debtor_id, number, issue_date, due_date, currency,"
-        " total_amount, open_amount, status, pdf, source_line, created_at, updated_at)"
-        " VALUES (%s, %s, %s, %s, %s, 'EUR', %s, %s, 'open', '', NULL, %s, %s)",
-        rows,
-    )
 
 
 BARE = """

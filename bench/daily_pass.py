@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import (
     fresh_database,
+    insert_open_invoices,
     peak_rss_mb,
     postgres_available,
     print_table,
@@ -56,24 +57,16 @@ def seed(n: int, debtors: int) -> int:
             batch.append((creditor.pk, first + rng.randrange(debtors), f"F{i:08d}", due - timedelta(days=30),
                           due, amount, amount, now, now))
             if len(batch) == 50_000:
-                _insert(cur, batch)
+                insert_open_invoices(cur, batch)
                 batch = []
         if batch:
-            _insert(cur, batch)
+            insert_open_invoices(cur, batch)
         if connection.vendor == "postgresql":
             cur.execute("ANALYZE")
         else:
             cur.execute("ANALYZE")
     return int(creditor.pk)
 
-
-def _insert(cur, rows) -> None:  # type: ignore[no-untyped-def]
-    cur.executemany(
-        "INSERT INTO ledger_invoice (creditor_id, debtor_id, number, issue_date, due_date, currency,"
-        " total_amount, open_amount, status, pdf, source_line, created_at, updated_at)"
-        " VALUES (%s, %s, %s, %s, %s, 'EUR', %s, %s, 'open', '', NULL, %s, %s)",
-        rows,
-    )
 
 
 BARE = "SELECT debtor_id, due_date, open_amount FROM ledger_invoice WHERE creditor_id = %s AND status = 'open'"

@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import (
     fresh_database,
+    insert_open_invoices,
     peak_rss_mb,
     postgres_available,
     print_table,
@@ -118,24 +119,16 @@ def seed(n: int, rng: random.Random) -> tuple[int, list[int], list[Decimal], lis
             batch.append((creditor.pk, first + debtor, f"F{i:08d}", due - timedelta(days=30), due,
                           amount, amount, now, now))
             if len(batch) == 50_000:
-                _insert(cur, batch)
+                insert_open_invoices(cur, batch)
                 batch = []
         if batch:
-            _insert(cur, batch)
+            insert_open_invoices(cur, batch)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE ledger_invoice")
             cur.execute("ANALYZE ledger_debtor")
     return int(creditor.pk), invoice_debtor, amounts, names
 
-
-def _insert(cur, rows) -> None:  # type: ignore[no-untyped-def]
-    cur.executemany(
-        "INSERT INTO ledger_invoice (creditor_id, debtor_id, number, issue_date, due_date, currency,"
-        " total_amount, open_amount, status, pdf, source_line, created_at, updated_at)"
-        " VALUES (%s, %s, %s, %s, %s, 'EUR', %s, %s, 'open', '', NULL, %s, %s)",
-        rows,
-    )
 
 
 def make_lines(count: int, invoice_debtor: list[int], amounts: list[Decimal], names: list[str],
