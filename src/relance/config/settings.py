@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "relance.apps.banking",
     "relance.apps.collection",
     "relance.apps.workspace",
+    "relance.apps.editors",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,6 @@ urlpatterns = [
     path("settings/", views.creditor_settings, name="settings"),
     path("worklist/", views.worklist, name="worklist"),
     path("worklist/actions/<int:action_id>/<slug:decision>/", views.action_decide, name="action_decide"),
-    path("", include("relance.apps.workspace.urls_editors")),
+    path("", include("relance.apps.editors.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
