@@ -60,9 +60,18 @@ def cmd_scenario_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise InvalidInputError(f"{path} is not a readable file")
-    row = scenario_import(text=path.read_text(encoding="utf-8"), is_default=True if args.default else None)
+    row = scenario_import(
+        text=path.read_text(encoding="utf-8"), is_default=True if args.default else None
+    )
     if args.json:
-        _cli().emit_json({"id": row.pk, "name": row.name, "steps": row.steps.count(), "is_default": row.is_default})
+        _cli().emit_json(
+            {
+                "id": row.pk,
+                "name": row.name,
+                "steps": row.steps.count(),
+                "is_default": row.is_default,
+            }
+        )
     else:
         print(f"Scenario {row.name!r} imported ({row.steps.count()} steps).")
     return 0
@@ -79,14 +88,21 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
     from relance.apps.collection.models import Scenario
 
     data = [
-        {"name": s.name, "debtor_kinds": s.debtor_kinds, "is_default": s.is_default, "steps": s.steps.count()}
+        {
+            "name": s.name,
+            "debtor_kinds": s.debtor_kinds,
+            "is_default": s.is_default,
+            "steps": s.steps.count(),
+        }
         for s in Scenario.objects.all()
     ]
     if args.json:
         _cli().emit_json(data)
     else:
         for d in data:
-            print(f"{d['name']}  ({', '.join(d['debtor_kinds'])}; {d['steps']} steps){'  default' if d['is_default'] else ''}")
+            print(
+                f"{d['name']}  ({', '.join(d['debtor_kinds'])}; {d['steps']} steps){'  default' if d['is_default'] else ''}"
+            )
     return 0
 
 
@@ -95,7 +111,12 @@ def cmd_dispute(args: argparse.Namespace) -> int:
 
     creditor = _creditor(args)
     if args.dispute_command == "open":
-        d = dispute_open(creditor=creditor, invoice_number=args.invoice, reason=args.reason or "", as_of=_today(args))
+        d = dispute_open(
+            creditor=creditor,
+            invoice_number=args.invoice,
+            reason=args.reason or "",
+            as_of=_today(args),
+        )
     else:
         d = dispute_close(creditor=creditor, invoice_number=args.invoice, as_of=_today(args))
     if args.json:
@@ -115,21 +136,46 @@ def _amount(text: str) -> Decimal:
 def cmd_promise_add(args: argparse.Namespace) -> int:
     from relance.apps.collection.services import promise_add
 
-    p = promise_add(creditor=_creditor(args), debtor_account=args.debtor, amount=args.amount,
-                    promised_date=args.date, grace_days=args.grace, as_of=_today(args))
+    p = promise_add(
+        creditor=_creditor(args),
+        debtor_account=args.debtor,
+        amount=args.amount,
+        promised_date=args.date,
+        grace_days=args.grace,
+        as_of=_today(args),
+    )
     if args.json:
-        _cli().emit_json({"id": p.pk, "amount": p.amount, "date": p.promised_date, "grace_days": p.grace_days, "status": p.status})
+        _cli().emit_json(
+            {
+                "id": p.pk,
+                "amount": p.amount,
+                "date": p.promised_date,
+                "grace_days": p.grace_days,
+                "status": p.status,
+            }
+        )
     else:
-        print(f"Promise {p.pk}: {p.amount} by {p.promised_date} (+{p.grace_days} days); the case is paused.")
+        print(
+            f"Promise {p.pk}: {p.amount} by {p.promised_date} (+{p.grace_days} days); the case is paused."
+        )
     return 0
 
 
 def cmd_plan_create(args: argparse.Namespace) -> int:
     from relance.apps.collection.services import plan_create
 
-    plan = plan_create(creditor=_creditor(args), debtor_account=args.debtor, instalments=args.instalments,
-                       first=args.first, every=args.every, as_of=_today(args))
-    rows = [{"position": i.position, "due_date": i.due_date, "amount": i.amount} for i in plan.instalments.all()]
+    plan = plan_create(
+        creditor=_creditor(args),
+        debtor_account=args.debtor,
+        instalments=args.instalments,
+        first=args.first,
+        every=args.every,
+        as_of=_today(args),
+    )
+    rows = [
+        {"position": i.position, "due_date": i.due_date, "amount": i.amount}
+        for i in plan.instalments.all()
+    ]
     if args.json:
         _cli().emit_json({"id": plan.pk, "total": plan.total_amount, "instalments": rows})
     else:
@@ -143,9 +189,21 @@ def cmd_debtor_hold(args: argparse.Namespace) -> int:
     from relance.apps.collection.services import debtor_hold
 
     hold = args.debtor_command == "hold"
-    d = debtor_hold(creditor=_creditor(args), debtor_account=args.debtor, hold=hold, kind=args.flag, reason=args.reason or "")
+    d = debtor_hold(
+        creditor=_creditor(args),
+        debtor_account=args.debtor,
+        hold=hold,
+        kind=args.flag,
+        reason=args.reason or "",
+    )
     if args.json:
-        _cli().emit_json({"debtor": d.account, "is_legal_hold": d.is_legal_hold, "is_do_not_contact": d.is_do_not_contact})
+        _cli().emit_json(
+            {
+                "debtor": d.account,
+                "is_legal_hold": d.is_legal_hold,
+                "is_do_not_contact": d.is_do_not_contact,
+            }
+        )
     else:
         print(f"Debtor {d.account}: {args.flag} {'on' if hold else 'off'}.")
     return 0
@@ -155,16 +213,36 @@ def cmd_actions_list(args: argparse.Namespace) -> int:
     from relance.apps.collection.selectors import action_as_dict, actions_list
 
     creditor = _creditor(args) if args.creditor else None
-    data = [action_as_dict(a) for a in actions_list(creditor=creditor, state=args.state, as_of=args.as_of,
-                                                    channel=args.channel, awaiting_approval=args.awaiting_approval)]
+    data = [
+        action_as_dict(a)
+        for a in actions_list(
+            creditor=creditor,
+            state=args.state,
+            as_of=args.as_of,
+            channel=args.channel,
+            awaiting_approval=args.awaiting_approval,
+        )
+    ]
     if args.json:
         _cli().emit_json(data)
     else:
-        print(_cli()._table(
-            [(d["id"], d["planned_date"], d["debtor_account"], d["step"], d["channel"],
-              d["state"] + (" (approval)" if d["awaiting_approval"] else ""), d["reason"] or d["error"]) for d in data],
-            ["id", "date", "debtor", "step", "channel", "state", "note"],
-        ))
+        print(
+            _cli()._table(
+                [
+                    (
+                        d["id"],
+                        d["planned_date"],
+                        d["debtor_account"],
+                        d["step"],
+                        d["channel"],
+                        d["state"] + (" (approval)" if d["awaiting_approval"] else ""),
+                        d["reason"] or d["error"],
+                    )
+                    for d in data
+                ],
+                ["id", "date", "debtor", "step", "channel", "state", "note"],
+            )
+        )
     return 0
 
 
@@ -192,26 +270,83 @@ def cmd_actions_skip(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_call_record(args: argparse.Namespace) -> int:
+    from relance.apps.collection.calls import call_outcome_record
+
+    creditor = _creditor(args) if args.creditor else None
+    result = call_outcome_record(
+        action=args.id,
+        outcome=args.outcome,
+        as_of=_today(args),
+        creditor=creditor,
+        actor="cli",
+        amount=args.amount,
+        day=args.date,
+        invoices=args.invoice or (),
+        reason=args.reason or "",
+        phone=args.phone or "",
+        note=args.note or "",
+        grace_days=args.grace,
+    )
+    data = result.as_dict()
+    if args.json:
+        _cli().emit_json(data)
+        return 0
+    print(f"Call {data['action']}: {args.outcome} recorded ({data['outcome'].get('summary', '')}).")
+    for f in data["follow_ups"]:
+        print(f"  follow-up {f['id']}: {f['channel']} {f['step']} on {f['planned_date']}")
+    return 0
+
+
+def cmd_task_done(args: argparse.Namespace) -> int:
+    from relance.apps.collection.calls import task_complete
+
+    creditor = _creditor(args) if args.creditor else None
+    a = task_complete(
+        action=args.id, as_of=_today(args), note=args.note or "", creditor=creditor, actor="cli"
+    )
+    if args.json:
+        _cli().emit_json({"id": a.pk, "state": a.state, "outcome": a.outcome})
+    else:
+        print(f"Task {a.pk} done.")
+    return 0
+
+
 def register(sub: Any, command: Any) -> None:
     from relance.cli import _date
 
-    p = command(sub, "run", cmd_run, "the daily pass: close paid cases, decide each debtor's next step, send")
+    p = command(
+        sub,
+        "run",
+        cmd_run,
+        "the daily pass: close paid cases, decide each debtor's next step, send",
+    )
     p.add_argument("--as-of", type=_date, help="the day to run for (default: today)")
     p.add_argument("--creditor")
     p.add_argument("--dry-run", action="store_true", help="show what would happen, change nothing")
 
     sc = sub.add_parser("scenario", help="dunning scenarios (TOML)")
     scsub = sc.add_subparsers(dest="scenario_command", required=True, metavar="ACTION")
-    p = command(scsub, "import", cmd_scenario_import, "import (or replace, by name) a scenario from a TOML file")
+    p = command(
+        scsub,
+        "import",
+        cmd_scenario_import,
+        "import (or replace, by name) a scenario from a TOML file",
+    )
     p.add_argument("file")
-    p.add_argument("--default", action="store_true", help="make it the default for its debtor kinds")
+    p.add_argument(
+        "--default", action="store_true", help="make it the default for its debtor kinds"
+    )
     p = command(scsub, "export", cmd_scenario_export, "print a scenario as TOML", json_flag=False)
     p.add_argument("name")
     command(scsub, "list", cmd_scenario_list, "list the scenarios")
 
     dp = sub.add_parser("dispute", help="disputes: take an invoice out of the chase")
     dsub = dp.add_subparsers(dest="dispute_command", required=True, metavar="ACTION")
-    for name, text in (("open", "open a dispute on an invoice"), ("close", "close an invoice's dispute")):
+    for name, text in (
+        ("open", "open a dispute on an invoice"),
+        ("close", "close an invoice's dispute"),
+    ):
         p = command(dsub, name, cmd_dispute, text)
         p.add_argument("--invoice", required=True, help="invoice number")
         p.add_argument("--creditor")
@@ -221,7 +356,12 @@ def register(sub: Any, command: Any) -> None:
 
     pr = sub.add_parser("promise", help="promises to pay")
     prsub = pr.add_subparsers(dest="promise_command", required=True, metavar="ACTION")
-    p = command(prsub, "add", cmd_promise_add, "record a promise to pay; the case waits until its date plus grace")
+    p = command(
+        prsub,
+        "add",
+        cmd_promise_add,
+        "record a promise to pay; the case waits until its date plus grace",
+    )
     p.add_argument("--debtor", required=True, help="debtor account")
     p.add_argument("--amount", required=True, type=_amount)
     p.add_argument("--date", required=True, type=_date)
@@ -251,7 +391,10 @@ def register(sub: Any, command: Any) -> None:
     ac = sub.add_parser("actions", help="actions: the worklist and the approval queue")
     acsub = ac.add_subparsers(dest="actions_command", required=True, metavar="ACTION")
     p = command(acsub, "list", cmd_actions_list, "list actions")
-    p.add_argument("--state", choices=["planned", "approved", "sending", "sent", "failed", "cancelled", "skipped"])
+    p.add_argument(
+        "--state",
+        choices=["planned", "approved", "sending", "sent", "failed", "cancelled", "skipped"],
+    )
     p.add_argument("--as-of", type=_date, help="only those planned for that day")
     p.add_argument("--channel")
     p.add_argument("--awaiting-approval", action="store_true")
@@ -262,3 +405,39 @@ def register(sub: Any, command: Any) -> None:
     p = command(acsub, "skip", cmd_actions_skip, "skip a planned action")
     p.add_argument("id", type=int)
     p.add_argument("--reason")
+
+    ca = sub.add_parser("call", help="calls: record what a call achieved; close tasks")
+    casub = ca.add_subparsers(dest="call_command", required=True, metavar="ACTION")
+    p = command(casub, "record", cmd_call_record, "record a call's outcome; it updates the case")
+    p.add_argument(
+        "id", type=int, help="the call action's id (relance actions list --channel call)"
+    )
+    p.add_argument(
+        "--outcome",
+        required=True,
+        choices=["promise", "dispute", "call_back", "wrong_number", "paid_already", "no_answer"],
+    )
+    p.add_argument("--amount", type=_amount, help="promise: the amount promised")
+    p.add_argument(
+        "--date",
+        type=_date,
+        help="promise: the promised date; call_back: the day to call; paid_already: the day paid",
+    )
+    p.add_argument(
+        "--invoice", action="append", help="dispute: an invoice number (repeat for several)"
+    )
+    p.add_argument("--reason", help="dispute: the reason given")
+    p.add_argument("--phone", help="wrong_number: the number found wrong (default: the debtor's)")
+    p.add_argument("--note", help="what else was said")
+    p.add_argument(
+        "--grace", type=int, default=3, help="promise: days of grace after the date (default 3)"
+    )
+    p.add_argument("--creditor")
+    p.add_argument("--as-of", type=_date)
+    p = command(
+        casub, "done", cmd_task_done, "close a task (find a number, check a payment) as done"
+    )
+    p.add_argument("id", type=int)
+    p.add_argument("--note")
+    p.add_argument("--creditor")
+    p.add_argument("--as-of", type=_date)
