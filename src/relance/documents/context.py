@@ -71,6 +71,8 @@ class CreditorInfo:
     pay_link_template: str = ""
     logo_path: Path | None = None
     legal_form: str = ""
+    # The creditor's edited templates, ("fr/reminder.txt", source) pairs, used instead of the shipped ones.
+    templates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,17 +17,28 @@ is saved; ``preview(source, context)`` renders it once validated. Filters: ``mon
 
 Shipped templates live in ``templates/{fr,en}/<step>.subject.j2`` and ``<step>.txt.j2``; the
 e-mail HTML is derived from the same text (``text_to_html``), never kept apart.
+
+A creditor's edited templates travel on its ``CreditorInfo.templates`` as
+``("fr/reminder.txt", source)`` pairs and replace the shipped ones in ``render_step`` (so in
+``compose_letter``, the PDF and the e-mail). This layer never reads the database: the editors
+app registers a provider (``register_source_provider``) and the app side asks it through
+``creditor_sources(key)`` when it builds the context, so letters rendered in worker processes
+carry their sources with them. An edited source is validated and compiled once per content
+(keyed by its sha256), so a changed template is never served from a stale cache.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -406,7 +417,7 @@ def _render_compiled(source: str, variables: Mapping[str, Any], *, html_escape: 
         raise TemplateRefusedError([Problem("render", str(exc), line=line)]) from exc
 
 
-@cache
+@lru_cache(maxsize=1024)  # bounded: previews compile sources a person is still typing
 def _compiled(source: str, html_escape: bool) -> Any:
     env = html_environment() if html_escape else text_environment()
     return env.from_string(source)
@@ -446,6 +457,16 @@ class RenderedText:
         return text_to_html(self.text)
 
 
+def _step_variables(context: LetterContext, name: str, language: str) -> dict[str, Any]:
+    if language not in ("fr", "en"):
+        raise InvalidInputError(f"Unknown language {language!r}; use fr or en.")
+    # Channel labels and filters follow the document's language.
+    variables = replace(context, lang=language).as_template_vars()  # type: ignore[arg-type]
+    amount = payable_amount(context, name)
+    variables["pay"] = {**variables["pay"], "amount": amount, "link": context.pay_link(amount)}
+    return variables
+
+
 def render_step(
     context: LetterContext,
     step: str,
@@ -455,28 +476,124 @@ def render_step(
 ) -> RenderedText:
     """The subject and body of ``step`` for ``context``.
 
-    ``sources`` overrides shipped templates by name (``"subject"``, ``"txt"``): the creditor's
-    edited versions, validated before use.
+    ``sources`` overrides templates by part (``"subject"``, ``"txt"``); otherwise the creditor's
+    edited versions (``context.creditor.templates``) are used, else the shipped ones. Edited
+    sources are validated before use.
     """
     name = step_name(step)
     language = lang or context.lang
-    if language not in ("fr", "en"):
-        raise InvalidInputError(f"Unknown language {language!r}; use fr or en.")
-    # Channel labels and filters follow the document's language.
-    variables = replace(context, lang=language).as_template_vars()  # type: ignore[arg-type]
-    amount = payable_amount(context, name)
-    variables["pay"] = {**variables["pay"], "amount": amount, "link": context.pay_link(amount)}
+    variables = _step_variables(context, name, language)
+    edited = dict(context.creditor.templates) if context.creditor.templates else {}
     parts: dict[str, str] = {}
-    for part in ("subject", "txt"):
-        if sources and part in sources:
-            parts[part] = render_source(sources[part], variables)
+    for part in PARTS:
+        source = sources.get(part) if sources else None
+        if source is None:
+            source = edited.get(f"{language}/{name}.{part}")
+        if source is not None:
+            parts[part] = _render_edited(source, variables)
         else:
             parts[part] = _render_compiled(
                 shipped_source(f"{language}/{name}.{part}.j2"), variables, html_escape=False
             )
-    # Only ASCII blanks fold: the no-break spaces inside amounts stay.
-    subject = re.sub(r"[ \t\r\n]+", " ", parts["subject"]).strip()
-    return RenderedText(step=name, lang=language, subject=subject, text=tidy(parts["txt"]))
+    return RenderedText(step=name, lang=language, subject=fold_subject(parts["subject"]),
+                        text=tidy(parts["txt"]))
+
+
+def fold_subject(text: str) -> str:
+    """A subject on one line. Only ASCII blanks fold: the no-break spaces inside amounts stay."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
+def preview_step(
+    context: LetterContext, name: str, source: str, lang: str | None = None
+) -> str | list[Problem]:
+    """What the edited template ``name`` (``"reminder.txt"``) gives for ``context``, laid out as
+    ``render_step`` would, or the problems that refuse it."""
+    step, part = split_name(name)
+    language = lang or context.lang
+    problems = checked_problems(source)
+    if problems:
+        return list(problems)
+    try:
+        text = _render_edited(source, _step_variables(context, step, language))
+    except TemplateRefusedError as exc:
+        return list(exc.problems)
+    return fold_subject(text) if part == "subject" else tidy(text)
+
+
+# --- edited templates ----------------------------------------------------------------------
+
+PARTS = ("subject", "txt")
+EDITED_CACHE_SIZE = 512
+_edited_lock = threading.Lock()
+_edited: OrderedDict[str, tuple[tuple[Problem, ...], Any]] = OrderedDict()
+SourceProvider = Callable[[str], Iterable[tuple[str, str]]]
+_provider: list[SourceProvider] = []
+
+
+def editable_names() -> list[str]:
+    """Every template a creditor may edit: ``<step>.subject`` and ``<step>.txt`` per step."""
+    return [f"{step}.{part}" for step in STEPS for part in PARTS]
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """``"reminder.txt"`` (or ``"fr/reminder.txt.j2"``) as (step, part); refuses the others."""
+    bare = name.strip().rsplit("/", 1)[-1].removesuffix(".j2")
+    step, _, part = bare.rpartition(".")
+    if part not in PARTS or step not in STEPS:
+        raise NotFoundError(
+            f"No editable template {name!r}: use <step>.subject or <step>.txt, step one of "
+            f"{', '.join(STEPS)} (the partials _*.j2 are shared and not edited)."
+        )
+    return step, part
+
+
+def _entry(source: str) -> tuple[tuple[Problem, ...], Any]:
+    """Validation problems and compiled template of an edited source, cached by its sha256."""
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    with _edited_lock:
+        hit = _edited.get(digest)
+        if hit is not None:
+            _edited.move_to_end(digest)
+            return hit
+    problems = tuple(validate_template(source))
+    compiled = None if problems else text_environment().from_string(source)
+    with _edited_lock:
+        _edited[digest] = (problems, compiled)
+        while len(_edited) > EDITED_CACHE_SIZE:
+            _edited.popitem(last=False)
+    return problems, compiled
+
+
+def checked_problems(source: str) -> tuple[Problem, ...]:
+    """``validate_template(source)``, remembered by content."""
+    return _entry(source)[0]
+
+
+def _render_edited(source: str, variables: Mapping[str, Any]) -> str:
+    problems, template = _entry(source)
+    if problems:
+        raise TemplateRefusedError(problems)
+    try:
+        return str(template.render(dict(variables)))
+    except SecurityError as exc:
+        raise TemplateRefusedError([Problem("unsafe", str(exc))]) from exc
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        raise TemplateRefusedError([Problem("render", str(exc), line=line)]) from exc
+
+
+def register_source_provider(provider: SourceProvider) -> None:
+    """Where ``creditor_sources`` finds edited templates (the editors app registers it)."""
+    _provider[:] = [provider]
+
+
+def creditor_sources(key: str) -> tuple[tuple[str, str], ...]:
+    """A creditor's edited templates as ``("fr/reminder.txt", source)`` pairs, for its
+    ``CreditorInfo.templates``; empty when nothing is edited or no provider is registered."""
+    if not _provider:
+        return ()
+    return tuple(sorted(_provider[0](key)))
 
 
 def tidy(text: str) -> str:

@@ -57,7 +57,7 @@ from relance.documents.context import (
 from relance.documents.formal_notice import check_formal_notice
 from relance.documents.letter import compose_letter
 from relance.documents.qr import EpcError, epc_png
-from relance.documents.templates import LETTER_STEPS, render_step, step_name
+from relance.documents.templates import LETTER_STEPS, creditor_sources, render_step, step_name
 from relance.domain.law import RateTables
 from relance.domain.problems import Problem
 from relance.errors import InvalidInputError, NotFoundError, RelanceError
@@ -88,6 +88,7 @@ def _creditor_info(c: Creditor) -> CreditorInfo:
         signature=c.signature,
         place=c.city,
         pay_link_template=c.pay_link_template,
+        templates=creditor_sources(str(c.pk)),
     )
 
 
