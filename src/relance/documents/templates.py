@@ -64,21 +64,70 @@ from relance.errors import InvalidInputError, NotFoundError
 
 TEMPLATE_ROOT = "templates"
 LOOP_ATTRIBUTES = frozenset(
-    {"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0",
-     "previtem", "nextitem"}
+    {
+        "index",
+        "index0",
+        "revindex",
+        "revindex0",
+        "first",
+        "last",
+        "length",
+        "depth",
+        "depth0",
+        "previtem",
+        "nextitem",
+    }
 )
 FORBIDDEN_NAMES = frozenset(
-    {"mro", "globals", "func_globals", "builtins", "gi_frame", "gi_code", "cr_frame",
-     "f_globals", "f_locals", "f_back", "tb_frame", "im_func", "environment", "module",
-     "self", "subclasses", "class", "base", "bases", "dict", "code", "import", "eval", "exec",
-     "getattr", "setattr", "open", "os", "sys", "config", "request"}
+    {
+        "mro",
+        "globals",
+        "func_globals",
+        "builtins",
+        "gi_frame",
+        "gi_code",
+        "cr_frame",
+        "f_globals",
+        "f_locals",
+        "f_back",
+        "tb_frame",
+        "im_func",
+        "environment",
+        "module",
+        "self",
+        "subclasses",
+        "class",
+        "base",
+        "bases",
+        "dict",
+        "code",
+        "import",
+        "eval",
+        "exec",
+        "getattr",
+        "setattr",
+        "open",
+        "os",
+        "sys",
+        "config",
+        "request",
+    }
 )
 
 # The steps of the default scenarios (collection/scenarios/*.toml) and the extra documents;
 # the brief's and other scenarios' names map onto them.
 STEPS: tuple[str, ...] = (
-    "courtesy", "reminder", "invoice_again", "call", "final_reminder", "reminder_letter",
-    "formal_notice", "escalation", "thank_you", "promise_confirmation", "plan_confirmation",
+    "courtesy",
+    "reminder",
+    "invoice_again",
+    "call",
+    "final_reminder",
+    "reminder_letter",
+    "formal_notice",
+    "escalation",
+    "thank_you",
+    "promise_confirmation",
+    "plan_confirmation",
 )
 STEP_ALIASES: dict[str, str] = {
     "reminder_1": "reminder",
@@ -95,10 +144,35 @@ def payable_amount(context: LetterContext, step: str) -> Decimal:
     """What the pay link and the QR code ask for at ``step``."""
     return context.amount_claimed if step_name(step) in CLAIM_STEPS else context.principal
 
-FR_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-             "septembre", "octobre", "novembre", "décembre")
-EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December")
+
+FR_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "USD": "$"}
 
 
@@ -209,10 +283,45 @@ FILTERS: dict[str, Callable[..., Any]] = {
 # Jinja's builtin filters that only transform values; ``attr``, ``map``, ``groupby`` and
 # friends reach attributes and are left out.
 BUILTIN_FILTERS = frozenset(
-    {"abs", "capitalize", "center", "default", "d", "escape", "e", "first", "float", "format",
-     "indent", "int", "join", "last", "length", "count", "list", "lower", "replace", "round",
-     "safe", "string", "striptags", "sum", "title", "trim", "truncate", "upper", "wordwrap",
-     "wordcount", "batch", "slice", "reverse", "sort", "unique", "max", "min"}
+    {
+        "abs",
+        "capitalize",
+        "center",
+        "default",
+        "d",
+        "escape",
+        "e",
+        "first",
+        "float",
+        "format",
+        "indent",
+        "int",
+        "join",
+        "last",
+        "length",
+        "count",
+        "list",
+        "lower",
+        "replace",
+        "round",
+        "safe",
+        "string",
+        "striptags",
+        "sum",
+        "title",
+        "trim",
+        "truncate",
+        "upper",
+        "wordwrap",
+        "wordcount",
+        "batch",
+        "slice",
+        "reverse",
+        "sort",
+        "unique",
+        "max",
+        "min",
+    }
 )
 
 
@@ -333,8 +442,11 @@ def validate_template(source: str, *, allowed: Mapping[str, str] = CONTEXT_DOC) 
             (n.lineno for n in ast.find_all(nodes.Name) if n.name == name and n.ctx == "load"), 1
         )
         findings.append(
-            _Finding(line, "unknown_name", f"{name!r} is not in the documented context "
-                     f"({', '.join(sorted(allowed))})")
+            _Finding(
+                line,
+                "unknown_name",
+                f"{name!r} is not in the documented context ({', '.join(sorted(allowed))})",
+            )
         )
     if not findings:
         try:
@@ -352,30 +464,41 @@ def _walk(ast: nodes.Template, env: DocumentEnvironment) -> list[_Finding]:
         line = node.lineno
         if isinstance(node, nodes.Getattr):
             if _unsafe_name(node.attr):
-                findings.append(_Finding(line, "unsafe_attribute",
-                                         f"access to {node.attr!r} is not allowed"))
+                findings.append(
+                    _Finding(line, "unsafe_attribute", f"access to {node.attr!r} is not allowed")
+                )
         elif isinstance(node, nodes.Getitem):
             key = node.arg.value if isinstance(node.arg, nodes.Const) else None
             if isinstance(key, str) and _unsafe_name(key):
-                findings.append(_Finding(line, "unsafe_attribute",
-                                         f"access to {key!r} is not allowed"))
+                findings.append(
+                    _Finding(line, "unsafe_attribute", f"access to {key!r} is not allowed")
+                )
         elif isinstance(node, nodes.Call):
             target = node.node
             if not (isinstance(target, nodes.Name) and target.name in macros | {"caller"}):
-                findings.append(_Finding(line, "call", f"calling {_describe(target)} is not "
-                                         "allowed; only the template's own macros may be called"))
+                findings.append(
+                    _Finding(
+                        line,
+                        "call",
+                        f"calling {_describe(target)} is not "
+                        "allowed; only the template's own macros may be called",
+                    )
+                )
         elif isinstance(node, nodes.Filter | nodes.Test):
             registry = env.filters if isinstance(node, nodes.Filter) else env.tests
             if node.name not in registry:
                 kind = "filter" if isinstance(node, nodes.Filter) else "test"
-                findings.append(_Finding(line, f"unknown_{kind}",
-                                         f"no {kind} named {node.name!r}"))
+                findings.append(_Finding(line, f"unknown_{kind}", f"no {kind} named {node.name!r}"))
         elif isinstance(node, nodes.Include):
             name = node.template.value if isinstance(node.template, nodes.Const) else None
             if not (isinstance(name, str) and is_partial(name)):
-                findings.append(_Finding(line, "include",
-                                         "only the shipped partials (fr/_*.j2, en/_*.j2) "
-                                         "may be included"))
+                findings.append(
+                    _Finding(
+                        line,
+                        "include",
+                        "only the shipped partials (fr/_*.j2, en/_*.j2) may be included",
+                    )
+                )
         elif isinstance(node, nodes.Extends | nodes.Import | nodes.FromImport):
             findings.append(_Finding(line, "import", "extends and import are not allowed"))
     return findings
@@ -396,9 +519,7 @@ def _describe(node: nodes.Node) -> str:
 # --- rendering -----------------------------------------------------------------------------
 
 
-def render_source(
-    source: str, variables: Mapping[str, Any], *, html_escape: bool = False
-) -> str:
+def render_source(source: str, variables: Mapping[str, Any], *, html_escape: bool = False) -> str:
     """Render ``source`` (validated first) against template variables; raises when refused."""
     problems = validate_template(source)
     if problems:
@@ -495,8 +616,9 @@ def render_step(
             parts[part] = _render_compiled(
                 shipped_source(f"{language}/{name}.{part}.j2"), variables, html_escape=False
             )
-    return RenderedText(step=name, lang=language, subject=fold_subject(parts["subject"]),
-                        text=tidy(parts["txt"]))
+    return RenderedText(
+        step=name, lang=language, subject=fold_subject(parts["subject"]), text=tidy(parts["txt"])
+    )
 
 
 def fold_subject(text: str) -> str:
