@@ -752,10 +752,7 @@ def child(args: argparse.Namespace) -> None:
     import json
 
     kind = "sqlite" if args.sqlite else "postgres"
-    if args.reuse:
-        url = os.environ.get("RELANCE_BENCH_WEB_URL") or f"{PG_SERVER}/{DB_NAME}"
-    else:
-        url = fresh_database(kind, DB_NAME)
+    url = f"{PG_SERVER}/{args.database}" if args.reuse else fresh_database(kind, args.database)
     os.environ["RELANCE_ALLOWED_HOSTS"] = (
         "127.0.0.1,localhost,testserver"  # testserver: the query count
     )
@@ -842,8 +839,9 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help=f"measure on the PostgreSQL database {DB_NAME} seeded by an earlier run",
+        help="measure again on the PostgreSQL database seeded by an earlier run",
     )
+    parser.add_argument("--database", default=DB_NAME, help=f"database name (default {DB_NAME})")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -868,6 +866,7 @@ def main() -> None:
         ]
         + (["--sqlite"] if args.sqlite else [])
         + (["--reuse"] if args.reuse else [])
+        + ["--database", args.database]
     )
     r = run_child(Path(__file__), forwarded)
     rows = []
