@@ -1,0 +1,211 @@
+"""Reading templates and scenarios for the editors: what is shipped, what a creditor edited,
+which debtors a scenario applies to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+
+from relance.apps.collection.models import OPEN_CASE_STATUSES, Case, Scenario
+from relance.apps.creditors.models import Creditor
+from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
+from relance.apps.ledger.models import Debtor
+from relance.documents.templates import editable_names, shipped_source, split_name
+from relance.errors import InvalidInputError, NotFoundError
+
+LANGS = ("fr", "en")
+
+
+def override_pairs(key: str) -> Iterable[tuple[str, str]]:
+    """The source provider for the documents layer: a creditor's edited templates by name."""
+    try:
+        creditor_id = int(key)
+    except ValueError:
+        return []
+    return [
+        (f"{lang}/{name}", source)
+        for name, lang, source in TemplateOverride.objects.filter(
+            creditor_id=creditor_id
+        ).values_list("name", "lang", "source")
+    ]
+
+
+def lang_check(lang: str) -> str:
+    if lang not in LANGS:
+        raise InvalidInputError(f"Unknown language {lang!r}; use fr or en.")
+    return lang
+
+
+def name_check(name: str) -> str:
+    """The canonical name (``reminder.txt``) of an editable template; NotFoundError otherwise."""
+    step, part = split_name(name)
+    return f"{step}.{part}"
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    name: str
+    step: str
+    part: str
+    lang: str
+    edited: bool
+    updated_at: datetime | None = None
+    updated_by: str = ""
+
+
+def templates_list(*, creditor: Creditor) -> list[TemplateRow]:
+    """Every editable template in both languages, and whether ``creditor`` edited it."""
+    edited = {
+        (o.name, o.lang): o
+        for o in TemplateOverride.objects.filter(creditor=creditor).only(
+            "name", "lang", "updated_at", "updated_by"
+        )
+    }
+    rows = []
+    for name in editable_names():
+        step, part = split_name(name)
+        for lang in LANGS:
+            o = edited.get((name, lang))
+            rows.append(
+                TemplateRow(
+                    name,
+                    step,
+                    part,
+                    lang,
+                    o is not None,
+                    o.updated_at if o else None,
+                    o.updated_by if o else "",
+                )
+            )
+    return rows
+
+
+@dataclass(frozen=True)
+class TemplateDetail:
+    name: str
+    step: str
+    part: str
+    lang: str
+    shipped: str
+    override: TemplateOverride | None
+
+    @property
+    def source(self) -> str:
+        return self.override.source if self.override else self.shipped
+
+    @property
+    def edited(self) -> bool:
+        return self.override is not None
+
+
+def template_get(*, creditor: Creditor, name: str, lang: str) -> TemplateDetail:
+    canonical = name_check(name)
+    lang_check(lang)
+    step, part = split_name(canonical)
+    override = TemplateOverride.objects.filter(creditor=creditor, name=canonical, lang=lang).first()
+    return TemplateDetail(
+        canonical, step, part, lang, shipped_source(f"{lang}/{canonical}.j2"), override
+    )
+
+
+# --- scenarios ----------------------------------------------------------------------------------
+
+
+def scenarios_list() -> list[Scenario]:
+    return list(Scenario.objects.prefetch_related("steps").order_by("name"))
+
+
+def scenario_get(*, name: str) -> Scenario:
+    row = Scenario.objects.filter(name=name).prefetch_related("steps").first()
+    if row is None:
+        raise NotFoundError(f"no scenario named {name!r}")
+    return row
+
+
+def scenario_by_id(*, scenario_id: int) -> Scenario:
+    row = Scenario.objects.filter(pk=scenario_id).prefetch_related("steps").first()
+    if row is None:
+        raise NotFoundError(f"no scenario {scenario_id}")
+    return row
+
+
+def scenario_shared(*, scenario: Scenario, creditor: Creditor) -> bool:
+    """Whether changing ``scenario`` would change another creditor's chasing: it is a default
+    (every creditor's debtors of its kinds follow it) or another creditor uses it."""
+    if scenario.is_default:
+        return True
+    others = ~Q(creditor=creditor)
+    return (
+        Case.objects.filter(others, scenario=scenario).exists()
+        or ScenarioAssignment.objects.filter(others, scenario=scenario).exists()
+    )
+
+
+@dataclass(frozen=True)
+class ScenarioReach:
+    """Which of the creditor's debtors follow a scenario, and why."""
+
+    open_cases: list[Debtor]
+    assigned: list[Debtor]
+    by_default: int
+
+
+def scenario_reach(*, scenario: Scenario, creditor: Creditor, limit: int = 50) -> ScenarioReach:
+    on_case = list(
+        Debtor.objects.filter(
+            creditor=creditor, cases__scenario=scenario, cases__status__in=OPEN_CASE_STATUSES
+        ).order_by("name")[:limit]
+    )
+    assigned = list(
+        Debtor.objects.filter(creditor=creditor, scenario_assignment__scenario=scenario).order_by(
+            "name"
+        )[:limit]
+    )
+    by_default = 0
+    if scenario.is_default:
+        kinds = scenario.debtor_kinds or [k for k, _ in Debtor.Kind.choices]
+        by_default = (
+            Debtor.objects.filter(
+                creditor=creditor, kind__in=kinds, scenario_assignment__isnull=True
+            )
+            .exclude(cases__status__in=OPEN_CASE_STATUSES)
+            .count()
+        )
+    return ScenarioReach(on_case, assigned, by_default)
+
+
+def debtor_by_account(*, creditor: Creditor, account: str) -> Debtor:
+    debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
+    if debtor is None:
+        raise NotFoundError(f"no debtor with account {account!r} for {creditor.name}")
+    return debtor
+
+
+def debtor_by_id(*, creditor: Creditor, debtor_id: int) -> Debtor:
+    debtor = Debtor.objects.filter(creditor=creditor, pk=debtor_id).first()
+    if debtor is None:
+        raise NotFoundError(f"no debtor {debtor_id}")
+    return debtor
+
+
+def debtors_for_preview(*, creditor: Creditor, limit: int = 200) -> list[Debtor]:
+    """Debtors to preview a template against: those with open invoices first."""
+    return list(
+        Debtor.objects.filter(creditor=creditor, invoices__open_amount__gt=0)
+        .distinct()
+        .order_by("name")[:limit]
+    )
+
+
+def assignment_for(*, debtor: Debtor) -> ScenarioAssignment | None:
+    return ScenarioAssignment.objects.filter(debtor=debtor).select_related("scenario").first()
+
+
+def assigned_scenario_ids(*, creditor: Creditor) -> dict[int, int]:
+    """debtor id → assigned scenario id: what the daily pass reads before the kind's default."""
+    return dict(
+        ScenarioAssignment.objects.filter(creditor=creditor).values_list("debtor_id", "scenario_id")
+    )

@@ -1,0 +1,259 @@
+"""Writing templates and scenarios from the editors: save (validated first), reset, preview,
+assign a scenario to a debtor. Every change is an audit event."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from relance.apps.audit.services import event_record
+from relance.apps.collection.models import OPEN_CASE_STATUSES, Case, Scenario
+from relance.apps.collection.services import scenario_save
+from relance.apps.creditors.models import Creditor
+from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
+from relance.apps.editors.selectors import lang_check, name_check, scenario_shared
+from relance.apps.ledger.models import Debtor
+from relance.documents.templates import (
+    TemplateRefusedError,
+    preview_step,
+    split_name,
+    step_name,
+    validate_template,
+)
+from relance.domain import scenario as engine
+from relance.domain.problems import Problem
+from relance.errors import InvalidInputError, RelanceError
+
+MAX_SOURCE = 50_000
+
+
+def _clean(source: str) -> str:
+    return source.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def template_check(source: str) -> list[Problem]:
+    """Every reason to refuse ``source`` as an edited template, each with its line."""
+    source = _clean(source)
+    if not source.strip():
+        return [
+            Problem(
+                "empty", "the template is empty; reset it to go back to the shipped text", line=1
+            )
+        ]
+    if len(source) > MAX_SOURCE:
+        return [Problem("too_long", f"the template is longer than {MAX_SOURCE} characters", line=1)]
+    return validate_template(source)
+
+
+def template_save(
+    *, creditor: Creditor, name: str, lang: str, source: str, actor: str = "system"
+) -> TemplateOverride:
+    """Keep ``source`` as the creditor's text for ``name`` in ``lang``; refused (nothing saved)
+    with each problem's line and reason when it is broken or unsafe."""
+    canonical, lang = name_check(name), lang_check(lang)
+    source = _clean(source)
+    problems = template_check(source)
+    if problems:
+        raise TemplateRefusedError(problems)
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            TemplateOverride.objects.select_for_update()
+            .filter(creditor=creditor, name=canonical, lang=lang)
+            .first()
+        )
+        previous = row.sha256 if row else None
+        if row is None:
+            row = TemplateOverride(creditor=creditor, name=canonical, lang=lang)
+        row.source, row.sha256, row.updated_by, row.updated_at = source, digest, actor, now
+        row.save()
+        event_record(
+            kind="template.saved",
+            subject_type="template",
+            subject_id=row.pk,
+            creditor_id=creditor.pk,
+            payload={
+                "name": canonical,
+                "lang": lang,
+                "sha256": digest,
+                "previous_sha256": previous,
+                "source": source,
+            },
+            actor=actor,
+        )
+    return row
+
+
+def template_reset(*, creditor: Creditor, name: str, lang: str, actor: str = "system") -> bool:
+    """Back to the shipped text; False when the template was not edited."""
+    canonical, lang = name_check(name), lang_check(lang)
+    with transaction.atomic():
+        row = (
+            TemplateOverride.objects.select_for_update()
+            .filter(creditor=creditor, name=canonical, lang=lang)
+            .first()
+        )
+        if row is None:
+            return False
+        pk, digest = row.pk, row.sha256
+        row.delete()
+        event_record(
+            kind="template.reset",
+            subject_type="template",
+            subject_id=pk,
+            creditor_id=creditor.pk,
+            payload={"name": canonical, "lang": lang, "previous_sha256": digest},
+            actor=actor,
+        )
+    return True
+
+
+def template_preview(
+    *, creditor: Creditor, name: str, lang: str, source: str, debtor: Debtor, as_of: date
+) -> str | list[Problem]:
+    """What ``source`` gives for one of the creditor's debtors as of ``as_of``, in the sandbox;
+    or the problems (line and reason) that would refuse it."""
+    from relance.apps.collection.letters import letter_context_for
+
+    canonical, lang = name_check(name), lang_check(lang)
+    if debtor.creditor_id != creditor.pk:
+        raise InvalidInputError("that debtor belongs to another creditor")
+    problems = template_check(source)
+    if problems:
+        return problems
+    step, _ = split_name(canonical)
+    try:
+        context = letter_context_for(case_or_debtor=debtor, step_key=step, as_of=as_of, lang=lang)
+    except RelanceError as exc:
+        return [Problem(exc.code, exc.message)]
+    return preview_step(context, canonical, _clean(source), lang)
+
+
+# --- scenarios ----------------------------------------------------------------------------------
+
+
+def scenario_parse(text: str) -> engine.Scenario:
+    """A scenario from TOML, checked by the pure engine and against the known templates."""
+    parsed = engine.scenario_from_toml(text)
+    return _checked(parsed)
+
+
+def scenario_from_rows(
+    *, name: str, description: str, debtor_kinds: list[str], rows: list[dict[str, Any]]
+) -> engine.Scenario:
+    """A scenario from the form's step rows (blank rows left out), checked like a TOML file."""
+    steps = [r for r in rows if str(r.get("key", "")).strip()]
+    return _checked(
+        engine.scenario_from_dict(
+            {
+                "scenario": {
+                    "name": name.strip(),
+                    "description": description,
+                    "debtor_kinds": debtor_kinds,
+                },
+                "steps": steps,
+            }
+        )
+    )
+
+
+def _checked(parsed: engine.Scenario) -> engine.Scenario:
+    unknown = []
+    for s in parsed.steps:
+        try:
+            step_name(s.template)
+        except RelanceError:
+            unknown.append(f"step {s.key!r}: no template named {s.template!r}")
+    if unknown:
+        raise engine.ScenarioError("; ".join(unknown))
+    return parsed
+
+
+def scenario_edit(
+    *, creditor: Creditor, scenario: engine.Scenario, actor: str = "system"
+) -> Scenario:
+    """Save a scenario from the editor. One that other creditors' debtors follow (a default, or
+    used by another creditor) is not changed from one creditor's workspace: save it under a new
+    name instead, then assign it."""
+    existing = Scenario.objects.filter(name=scenario.name).first()
+    if existing is not None and scenario_shared(scenario=existing, creditor=creditor):
+        raise InvalidInputError(
+            f"the scenario {scenario.name!r} is shared with other creditors (a default, or in use "
+            "elsewhere): save your version under a new name, then assign it to your debtors"
+        )
+    row = scenario_save(scenario=scenario, actor=actor)
+    event_record(
+        kind="scenario.edited",
+        subject_type="scenario",
+        subject_id=row.pk,
+        creditor_id=creditor.pk,
+        payload={"name": row.name, "toml": engine.scenario_to_toml(scenario)},
+        actor=actor,
+    )
+    return row
+
+
+def scenario_assign(
+    *, creditor: Creditor, debtor: Debtor, scenario: Scenario, actor: str = "system"
+) -> ScenarioAssignment:
+    """Make ``scenario`` the debtor's: its open case switches to it now, its later cases open
+    with it."""
+    if debtor.creditor_id != creditor.pk:
+        raise InvalidInputError("that debtor belongs to another creditor")
+    if scenario.debtor_kinds and debtor.kind not in scenario.debtor_kinds:
+        raise InvalidInputError(
+            f"the scenario {scenario.name!r} is for {', '.join(scenario.debtor_kinds)} debtors; "
+            f"{debtor.name} is a {debtor.kind} debtor"
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        row = ScenarioAssignment.objects.select_for_update().filter(debtor=debtor).first()
+        previous = row.scenario_id if row else None
+        if row is None:
+            row = ScenarioAssignment(creditor=creditor, debtor=debtor)
+        row.scenario, row.assigned_by, row.assigned_at = scenario, actor, now
+        row.save()
+        case_ids = list(
+            Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES).values_list(
+                "pk", flat=True
+            )
+        )
+        Case.objects.filter(pk__in=case_ids).update(scenario=scenario, updated_at=now)
+        event_record(
+            kind="scenario.assigned",
+            subject_type="debtor",
+            subject_id=debtor.pk,
+            creditor_id=creditor.pk,
+            payload={
+                "account": debtor.account,
+                "scenario": scenario.name,
+                "scenario_id": scenario.pk,
+                "previous_scenario_id": previous,
+                "open_cases": case_ids,
+            },
+            actor=actor,
+        )
+    return row
+
+
+def scenario_unassign(*, creditor: Creditor, debtor: Debtor, actor: str = "system") -> bool:
+    """The debtor follows the default for its kind again (for its later cases)."""
+    if debtor.creditor_id != creditor.pk:
+        raise InvalidInputError("that debtor belongs to another creditor")
+    with transaction.atomic():
+        deleted, _ = ScenarioAssignment.objects.filter(debtor=debtor).delete()
+        if deleted:
+            event_record(
+                kind="scenario.unassigned",
+                subject_type="debtor",
+                subject_id=debtor.pk,
+                creditor_id=creditor.pk,
+                payload={"account": debtor.account},
+                actor=actor,
+            )
+    return bool(deleted)
