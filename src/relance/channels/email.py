@@ -49,7 +49,7 @@ from email.utils import formatdate
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from relance.errors import ConfigurationError
 
@@ -77,6 +77,20 @@ class OutgoingEmail:
     text: str
     html: str
     date_timestamp: float | None = None
+    to_name: str = ""
+    reference: str = ""  # X-Relance-Reference: the file's reference, for replies and proof
+    inline: tuple[Attachment, ...] = ()  # shown in the HTML (``cid:``): multipart/related
+    attachments: tuple[Attachment, ...] = ()  # PDFs: multipart/mixed
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried by a message: inline (with ``content_id``, the HTML's ``cid:``) or attached."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    content_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,33 +157,69 @@ def _quoted_printable(text: str) -> bytes:
     return binascii.b2a_qp(lines.encode(), istext=True).replace(b"\n", b"\r\n")
 
 
+def _filename_param(name: str) -> str:
+    """``filename="…"``, or RFC 2231 ``filename*=utf-8''…`` when the name is not plain ASCII."""
+    if name.isascii() and not any(c in name for c in '"\\\r\n'):
+        return f'filename="{name}"'
+    return "filename*=utf-8''" + quote(name, safe="")
+
+
+def _binary_part(item: Attachment, disposition: str) -> bytes:
+    if "\r" in item.content_type + item.content_id or "\n" in item.content_type + item.content_id:
+        raise ValueError(f"a header may not contain a line break: {item.content_type!r}")
+    head = [f"Content-Type: {item.content_type}", "Content-Transfer-Encoding: base64",
+            f"Content-Disposition: {disposition}; {_filename_param(item.filename)}"]
+    if item.content_id:
+        head.append(f"Content-ID: <{item.content_id}>")
+    return "\r\n".join(head).encode() + b"\r\n\r\n" + base64.encodebytes(item.data).replace(b"\n", b"\r\n")
+
+
+def _multipart(boundary: str, parts: list[bytes]) -> bytes:
+    """The body of a multipart: each part behind the boundary, then the closing one. The line
+    break before a boundary belongs to the boundary (RFC 2046), so one is always added."""
+    out = [b"--" + boundary.encode() + b"\r\n" + part + b"\r\n" for part in parts]
+    return b"".join(out) + f"--{boundary}--\r\n".encode()
+
+
 def prepare(mail: OutgoingEmail) -> PreparedEmail:
-    """A multipart/alternative (text then HTML) message, UTF-8 throughout, as bytes."""
-    for value in (mail.message_id, mail.from_name, mail.from_address, mail.to, mail.reply_to, mail.subject):
+    """The message as bytes, UTF-8 throughout: text then HTML (multipart/alternative), inside
+    multipart/related with the inline images the HTML shows, inside multipart/mixed with the
+    attached files; each level only when it has something to carry."""
+    for value in (mail.message_id, mail.from_name, mail.from_address, mail.to, mail.to_name, mail.reply_to,
+                  mail.subject, mail.reference):
         if "\r" in value or "\n" in value:
             raise ValueError(f"a header may not contain a line break: {value!r}")
     for address in (mail.from_address, mail.to, mail.reply_to):
         if not address.isascii():
             raise ValueError(f"not an ASCII e-mail address: {address!r}")
     boundary = "=_relance_" + hashlib.sha256(mail.message_id.encode()).hexdigest()[:32]
+    part = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
+    body = _multipart(f"{boundary}_a", [
+        part.format("plain").encode() + _quoted_printable(mail.text),
+        part.format("html").encode() + _quoted_printable(mail.html),
+    ])
+    content_type = f'multipart/alternative;\r\n boundary="{boundary}_a"'
+    if mail.inline:
+        head = f"Content-Type: {content_type}\r\n\r\n".encode()
+        body = _multipart(f"{boundary}_r", [head + body, *(_binary_part(i, "inline") for i in mail.inline)])
+        content_type = f'multipart/related;\r\n type="multipart/alternative";\r\n boundary="{boundary}_r"'
+    if mail.attachments:
+        head = f"Content-Type: {content_type}\r\n\r\n".encode()
+        body = _multipart(f"{boundary}_m", [head + body, *(_binary_part(i, "attachment") for i in mail.attachments)])
+        content_type = f'multipart/mixed;\r\n boundary="{boundary}_m"'
     headers = [
         f"From: {_mailbox(mail.from_name, mail.from_address)}",
-        f"To: {mail.to}",
+        f"To: {_mailbox(mail.to_name, mail.to)}",
         *([f"Reply-To: {_mailbox(mail.from_name, mail.reply_to)}"] if mail.reply_to else []),
         _header_text("Subject", mail.subject),
         f"Message-ID: {mail.message_id}",
         f"Date: {formatdate(mail.date_timestamp, localtime=False)}",
+        *([_header_text("X-Relance-Reference", mail.reference)] if mail.reference else []),
         "Auto-Submitted: auto-generated",
         "MIME-Version: 1.0",
-        f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"',
+        f"Content-Type: {content_type}",
     ]
-    part = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
-    data = b"".join([
-        "\r\n".join(headers).encode(), b"\r\n\r\n",
-        f"--{boundary}\r\n{part.format('plain')}".encode(), _quoted_printable(mail.text), b"\r\n",
-        f"--{boundary}\r\n{part.format('html')}".encode(), _quoted_printable(mail.html), b"\r\n",
-        f"--{boundary}--\r\n".encode(),
-    ])
+    data = "\r\n".join(headers).encode() + b"\r\n\r\n" + body
     return PreparedEmail(mail.message_id, mail.from_address, (mail.to,), data)
 
 
