@@ -67,8 +67,11 @@ def test_render_eml_of_a_letter_step_attaches_the_letter(creditor, capsys, tmp_p
     assert run(capsys, "render", "--debtor", "411DUPONT", "--step", "reminder_letter", "--as-of", "2026-04-15",
                "--lang", "en", "--out", str(out))[0] == 0
     msg = email.message_from_bytes(out.read_bytes(), policy=policy.default)
-    types = sorted(part.get_content_type() for part in msg.iter_attachments())
+    # The letter attached, the QR code inline beside the HTML (multipart/related).
+    types = sorted(part.get_content_type() for part in msg.walk()
+                   if not part.is_multipart() and part.get_content_maintype() != "text")
     assert types == ["application/pdf", "image/png"]
+    assert [p.get_content_type() for p in msg.iter_attachments()] == ["application/pdf"]
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
