@@ -355,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[Any, Any], None]]:
     """Command groups that live beside their area (law, collection, banking...)."""
-    from relance import cli_bank, cli_collection, cli_documents, cli_law, cli_workspace
+    from relance import cli_bank, cli_collection, cli_documents, cli_editors, cli_law, cli_workspace
 
     # Order matters: documents adds `deliver` to the `actions` group that collection creates.
     return [
@@ -364,6 +364,7 @@ def _extensions() -> list[Callable[[Any, Any], None]]:
         cli_collection.register,
         cli_documents.register,
         cli_workspace.register,
+        cli_editors.register,
     ]
 
 

@@ -32,7 +32,7 @@ from relance.apps.editors.services import (
 )
 from relance.documents.templates import TemplateRefusedError
 from relance.errors import InvalidInputError, NotFoundError
-from tests.apps.collection.test_letters import AS_OF, creditor, make_debtor, media, planned  # noqa: F401
+from tests.apps.collection.test_letters import AS_OF, make_debtor, planned
 from tests.factories import CreditorFactory, DebtorFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def pdftotext(data: bytes) -> str:
     ).stdout.decode()
 
 
-def test_a_saved_template_is_kept_with_its_hash_and_an_audit_event(creditor):  # noqa: F811
+def test_a_saved_template_is_kept_with_its_hash_and_an_audit_event(creditor):
     row = template_save(
         creditor=creditor, name="reminder.txt", lang="fr", source=EDITED, actor="user:adele"
     )
@@ -91,7 +91,7 @@ def test_a_saved_template_is_kept_with_its_hash_and_an_audit_event(creditor):  #
 )
 def test_a_broken_or_unsafe_template_is_refused_with_its_line_and_nothing_is_saved(
     creditor, source, line, code
-):  # noqa: F811
+):
     template_save(creditor=creditor, name="reminder.txt", lang="fr", source=EDITED)
     with pytest.raises(TemplateRefusedError) as info:
         template_save(creditor=creditor, name="reminder.txt", lang="fr", source=source)
@@ -101,7 +101,7 @@ def test_a_broken_or_unsafe_template_is_refused_with_its_line_and_nothing_is_sav
     assert Event.objects.filter(kind="template.saved").count() == 1
 
 
-def test_unknown_names_and_languages_are_refused(creditor):  # noqa: F811
+def test_unknown_names_and_languages_are_refused(creditor):
     with pytest.raises(NotFoundError):
         template_save(creditor=creditor, name="_payment.txt", lang="fr", source="x")
     with pytest.raises(InvalidInputError):
@@ -109,7 +109,7 @@ def test_unknown_names_and_languages_are_refused(creditor):  # noqa: F811
     assert not TemplateOverride.objects.exists()
 
 
-def test_reset_goes_back_to_the_shipped_text(creditor):  # noqa: F811
+def test_reset_goes_back_to_the_shipped_text(creditor):
     template_save(
         creditor=creditor, name="reminder.subject", lang="en", source="Hello {{ debtor.name }}"
     )
@@ -119,7 +119,7 @@ def test_reset_goes_back_to_the_shipped_text(creditor):  # noqa: F811
     assert Event.objects.filter(kind="template.reset").count() == 1
 
 
-def test_preview_renders_against_a_real_debtor_in_the_sandbox(creditor):  # noqa: F811
+def test_preview_renders_against_a_real_debtor_in_the_sandbox(creditor):
     debtor, _ = make_debtor(creditor)
     text = template_preview(
         creditor=creditor, name="reminder.txt", lang="fr", source=EDITED, debtor=debtor, as_of=AS_OF
@@ -159,7 +159,7 @@ def test_preview_renders_against_a_real_debtor_in_the_sandbox(creditor):  # noqa
         )
 
 
-def test_render_uses_the_creditor_s_edited_template_and_not_another_s(creditor):  # noqa: F811
+def test_render_uses_the_creditor_s_edited_template_and_not_another_s(creditor):
     make_debtor(creditor)
     other = CreditorFactory(name="Autre SAS")
     make_debtor(other, "411AUTRE")
@@ -206,7 +206,7 @@ def test_render_uses_the_creditor_s_edited_template_and_not_another_s(creditor):
     assert b"TEXTE" not in doc.data
 
 
-def test_the_letter_pdf_and_the_batch_use_the_edited_letter(creditor, media):  # noqa: F811
+def test_the_letter_pdf_and_the_batch_use_the_edited_letter(creditor, media):
     d1, c1 = make_debtor(creditor, "411AA")
     template_save(
         creditor=creditor,
@@ -257,7 +257,7 @@ def test_a_scenario_is_checked_by_the_engine_and_against_the_templates():
         scenario_parse("[scenario\nname=")
 
 
-def test_a_default_scenario_is_not_changed_from_one_creditor_s_workspace(creditor):  # noqa: F811
+def test_a_default_scenario_is_not_changed_from_one_creditor_s_workspace(creditor):
     scenarios_load_defaults()
     default = Scenario.objects.get(name="B2B standard")
     with pytest.raises(InvalidInputError, match="shared with other creditors"):
@@ -271,7 +271,7 @@ def test_a_default_scenario_is_not_changed_from_one_creditor_s_workspace(credito
     assert Event.objects.filter(kind="scenario.edited", creditor_id=creditor.pk).exists()
 
 
-def test_assigning_a_scenario_moves_the_open_case_and_is_kept_for_later_cases(creditor):  # noqa: F811
+def test_assigning_a_scenario_moves_the_open_case_and_is_kept_for_later_cases(creditor):
     debtor, case = make_debtor(creditor)
     mine = scenario_edit(creditor=creditor, scenario=scenario_parse(MINE))
     scenario_assign(creditor=creditor, debtor=debtor, scenario=mine, actor="user:adele")
