@@ -8,8 +8,10 @@ shows it once the sheet is folded in three: allowing for the sheet's slack in th
 y 50–84 mm. The block is drawn at x 105–190 mm, y 52–84 mm: six lines of 9.5 pt DejaVu Sans
 Condensed fit in 32 mm, and 38 characters in 85 mm. The letterhead stays left of x 98 mm.
 
-Page numbers ("Page 1/2") come from the CSS ``@page`` counters of each letter's own document,
-so they restart for every letter of a batch. The EPC QR code (SVG, vector) and the pay link are
+Many letters are laid out as one WeasyPrint document (a batch chunk, or the single letter):
+each letter is a page group of its own named page, whose ``@page`` rule sets the page counter
+back to 1 and prints the letter's footer and page total, so "Page 1/2" restarts for every
+letter of a batch (see ``_letters_html``). The EPC QR code (SVG, vector) and the pay link are
 printed under the body when the creditor has an IBAN or a pay-link template. Text is in DejaVu
 Sans, which has every accented letter and the euro sign, so ``pdftotext`` reads them back.
 
@@ -39,10 +41,11 @@ from relance.documents.qr import epc_svg
 from relance.documents.templates import format_date, html_markup
 
 LABELS = {
-    "fr": {"qr": "Scannez ce code avec l'application de votre banque pour payer par virement.",
-           "link": "Paiement en ligne :"},
-    "en": {"qr": "Scan this code with your banking app to pay by transfer.",
-           "link": "Pay online:"},
+    "fr": {
+        "qr": "Scannez ce code avec l'application de votre banque pour payer par virement.",
+        "link": "Paiement en ligne :",
+    },
+    "en": {"qr": "Scan this code with your banking app to pay by transfer.", "link": "Pay online:"},
 }
 # Below this many letters a pool costs more than it saves.
 PARALLEL_FROM = 40
@@ -66,8 +69,10 @@ class BatchEntry:
 
 
 def _layout_file(name: str) -> str:
-    return resources.files("relance.documents").joinpath("templates", "layout", name).read_text(
-        encoding="utf-8"
+    return (
+        resources.files("relance.documents")
+        .joinpath("templates", "layout", name)
+        .read_text(encoding="utf-8")
     )
 
 
@@ -114,11 +119,14 @@ def letter_html(letter: Letter) -> str:
     )
 
 
-def _page(fragments: str, lang: str, footer: str = "") -> str:
+def _page(fragments: str, lang: str, footer: str = "", style: str = "") -> str:
     # The footer goes straight into the margin box: ``string-set`` would cost a layout pass.
-    style = f"<style>@page {{ @bottom-left {{ content: {_css_string(footer)} }} }}</style>"
-    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">{style}</head>'
-            f"<body>{fragments}</body></html>")
+    if not style:
+        style = f"@page {{ @bottom-left {{ content: {_css_string(footer)} }} }}"
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<style>{style}</style></head><body>{fragments}</body></html>"
+    )
 
 
 def _css_string(text: str) -> str:
@@ -133,49 +141,122 @@ def _css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
+# Pages seen per (step, language): the guess of how many pages a letter takes (see _letters_html).
+_PAGES_SEEN: dict[tuple[str, str], int] = {}
 
-def _document(letter: Letter) -> Any:
+
+def _letters_html(letters: Sequence[Letter], totals: Sequence[int], first: int) -> str:
+    """Several letters as one HTML document, each on its own pages numbered "Page X/Y".
+
+    Each letter starts a page group of a named page (``page: pN``) that carries its footer and
+    its page total ``Y``; the page counter is set back to 1 on the first page of each group.
+    Writing the totals out, rather than ``counter(pages)``, spares WeasyPrint a second layout
+    pass, and ``counter(pages)`` would count the whole document. Letter ``i`` carries the id
+    ``letter-{first + i}``, which tells on which page it starts.
+    """
+    names: dict[tuple[str, int], str] = {}
+    fragments = []
+    for index, (letter, total) in enumerate(zip(letters, totals, strict=True)):
+        name = names.setdefault((letter.footer, total), f"p{len(names)}")
+        fragments.append(
+            f'<div id="letter-{first + index}" style="page: {name}">{letter_html(letter)}</div>'
+        )
+    style = "".join(
+        f"@page {name} {{ @bottom-left {{ content: {_css_string(footer)} }}"
+        f' @bottom-right {{ content: "Page " counter(page) "/{total}" }} }}'
+        f" @page {name}:nth(1 of {name}) {{ counter-set: page 1 }}"
+        for (footer, total), name in names.items()
+    )
+    return _page("".join(fragments), letters[0].lang, style=style)
+
+
+def _lay_out(letters: Sequence[Letter], totals: Sequence[int], first: int) -> tuple[Any, list[int]]:
+    """The letters laid out as one document, and how many pages each one took."""
     from weasyprint import HTML
 
-    return HTML(string=_page(letter_html(letter), letter.lang, letter.footer),
-                base_url=".").render(stylesheets=[_stylesheet()], font_config=_font_config())
+    document = HTML(string=_letters_html(letters, totals, first), base_url=".").render(
+        stylesheets=[_stylesheet()], font_config=_font_config()
+    )
+    starts: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            starts.setdefault(anchor, number)
+    bounds = [starts[f"letter-{first + index}"] for index in range(len(letters))]
+    bounds.append(len(document.pages))
+    return document, [bounds[i + 1] - bounds[i] for i in range(len(letters))]
+
+
+def _render_letters(letters: Sequence[Letter], first: int = 0) -> tuple[Any, list[int]]:
+    """The letters as one WeasyPrint document, each numbered on its own, and their page counts.
+
+    A letter's page total is printed before the layout tells it, so it is guessed (what the
+    same step took last time, else one page); the letters guessed wrong are laid out again with
+    their real totals and their pages put in place of the first ones. The body's layout does
+    not depend on the footer, so the second pass gives the same page counts.
+    """
+    totals = [_PAGES_SEEN.get((letter.step, letter.lang), 1) for letter in letters]
+    document, counts = _lay_out(letters, totals, first)
+    offsets = [0]
+    for count in counts:
+        offsets.append(offsets[-1] + count)
+    pages = [document.pages[offsets[i] : offsets[i + 1]] for i in range(len(letters))]
+    wrong = [i for i in range(len(letters)) if counts[i] != totals[i]]
+    for i in wrong:
+        _PAGES_SEEN[(letters[i].step, letters[i].lang)] = counts[i]
+    if wrong:
+        again, again_counts = _lay_out(
+            [letters[i] for i in wrong], [counts[i] for i in wrong], first + len(letters)
+        )
+        if again_counts != [counts[i] for i in wrong]:
+            raise RuntimeError("letters changed page count between two layouts")
+        position = 0
+        for i, count in zip(wrong, again_counts, strict=True):
+            pages[i] = again.pages[position : position + count]
+            position += count
+    return document.copy([page for letter_pages in pages for page in letter_pages]), counts
 
 
 def render_letter(context: LetterContext, step: str, lang: str | None = None) -> bytes:
     """The letter for ``step`` as a PDF."""
-    document = _document(compose_letter(context, step, lang))
+    document, _ = _render_letters([compose_letter(context, step, lang)])
     return bytes(document.write_pdf())
 
 
-def _render_chunk(jobs: Sequence[LetterJob]) -> tuple[bytes, list[BatchEntry]]:
-    """Render ``jobs`` into one PDF (pages joined), with each letter's entry."""
-    documents = []
-    entries = []
-    for job in jobs:
-        letter = compose_letter(job.context, job.step, job.lang)
-        document = _document(letter)
-        documents.append(document)
-        entries.append(BatchEntry(letter.debtor_name, letter.reference, letter.step,
-                                  len(document.pages)))
-    pages = [page for document in documents for page in document.pages]
-    return bytes(documents[0].copy(pages).write_pdf()), entries
+def _render_chunk(chunk: tuple[int, Sequence[LetterJob]]) -> tuple[bytes, list[BatchEntry]]:
+    """Render the jobs (the first one being the batch's letter ``first``) into one PDF."""
+    first, jobs = chunk
+    letters = [compose_letter(job.context, job.step, job.lang) for job in jobs]
+    document, counts = _render_letters(letters, first)
+    entries = [
+        BatchEntry(letter.debtor_name, letter.reference, letter.step, count)
+        for letter, count in zip(letters, counts, strict=True)
+    ]
+    return bytes(document.write_pdf()), entries
 
 
 def _cover_html(entries: Sequence[BatchEntry], title: str, lang: str) -> str:
     fr = lang == "fr"
-    head = ("Débiteur", "Référence", "Étape", "Pages") if fr else (
-        "Debtor", "Reference", "Step", "Pages")
+    head = (
+        ("Débiteur", "Référence", "Étape", "Pages")
+        if fr
+        else ("Debtor", "Reference", "Step", "Pages")
+    )
     rows = "".join(
-        "<tr>" + "".join(f"<td>{Markup.escape(v)}</td>" for v in
-                         (e.debtor, e.reference, e.step, e.pages)) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{Markup.escape(v)}</td>" for v in (e.debtor, e.reference, e.step, e.pages))
+        + "</tr>"
         for e in entries
     )
     total = sum(e.pages for e in entries)
-    summary = (f"{len(entries)} lettres, {total} pages" if fr
-               else f"{len(entries)} letters, {total} pages")
-    return (f'<div class="cover"><h1>{Markup.escape(title)}</h1><p>{summary}</p><table><thead><tr>'
-            + "".join(f"<th>{h}</th>" for h in head) + f"</tr></thead><tbody>{rows}</tbody>"
-            "</table></div>")
+    summary = (
+        f"{len(entries)} lettres, {total} pages" if fr else f"{len(entries)} letters, {total} pages"
+    )
+    return (
+        f'<div class="cover"><h1>{Markup.escape(title)}</h1><p>{summary}</p><table><thead><tr>'
+        + "".join(f"<th>{h}</th>" for h in head)
+        + f"</tr></thead><tbody>{rows}</tbody>"
+        "</table></div>"
+    )
 
 
 def render_batch(
@@ -196,16 +277,17 @@ def render_batch(
     count = workers or os.cpu_count() or 1
     if count > 1 and len(letters) >= PARALLEL_FROM:
         size = -(-len(letters) // (count * 4))  # a few chunks per worker evens the load
-        chunks = [letters[i : i + size] for i in range(0, len(letters), size)]
+        chunks = [(i, letters[i : i + size]) for i in range(0, len(letters), size)]
         with ProcessPoolExecutor(max_workers=count) as pool:
             results = list(pool.map(_render_chunk, chunks))
         entries = [entry for _, chunk_entries in results for entry in chunk_entries]
         parts = [pdf for pdf, _ in results]
     else:
-        pdf, entries = _render_chunk(letters)
+        pdf, entries = _render_chunk((0, letters))
         parts = [pdf]
     heading = title or (
-        f"Lettres du {format_date(letters[0].context.letter_date, 'fr')}" if lang == "fr"
+        f"Lettres du {format_date(letters[0].context.letter_date, 'fr')}"
+        if lang == "fr"
         else f"Letters of {format_date(letters[0].context.letter_date, 'en')}"
     )
     cover = HTML(string=_page(_cover_html(entries, heading, lang), lang)).render(
