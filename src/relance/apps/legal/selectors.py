@@ -140,11 +140,16 @@ def invoice_penalties(
             f"Invoice {invoice.number} has a total of {invoice.total_amount}: a credit note bears "
             "no penalties."
         )
+    # A page listing many invoices prefetches their allocations (with their payments) at once.
+    prefetched = getattr(invoice, "_prefetched_objects_cache", {}).get("allocations")
+    rows = (
+        sorted(prefetched, key=lambda a: (a.payment.value_date, a.id))
+        if prefetched is not None
+        else invoice.allocations.select_related("payment").order_by("payment__value_date", "id")
+    )
     allocations = [
         (allocation.payment.value_date, allocation.amount, allocation.payment.origin)
-        for allocation in invoice.allocations.select_related("payment").order_by(
-            "payment__value_date", "id"
-        )
+        for allocation in rows
         if allocation.payment.value_date <= as_of
     ]
     computation = penalties_on_invoice(

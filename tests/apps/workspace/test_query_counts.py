@@ -1,0 +1,192 @@
+"""Each page runs a bounded number of queries, the same with 5 debtors as with 50 (no N+1).
+
+The desk is built with the real services: debtors with overdue invoices, a paid invoice each
+(a payment allocated to it), the daily pass planning calls and approvals, promises, disputes,
+and one big debtor with partly paid invoices. Then it grows tenfold and every page must run
+exactly as many queries as before.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from relance.apps.audit.services import event_record
+from relance.apps.collection.models import Case, Dispute, PaymentPlan, Promise
+from relance.apps.collection.services import collection_run
+from relance.apps.ledger.models import Allocation, ImportBatch, Invoice, Payment
+from tests.factories import DebtorFactory, InvoiceFactory
+
+pytestmark = pytest.mark.django_db
+
+# The most queries any page may run, whatever the volume.
+MAX_QUERIES = 25
+
+
+def _pay(invoice: Invoice, amount: Decimal, day) -> None:  # type: ignore[no-untyped-def]
+    payment = Payment.objects.create(
+        creditor=invoice.creditor,
+        debtor=invoice.debtor,
+        value_date=day,
+        amount=amount,
+        reference=invoice.number,
+        origin=Payment.Origin.BANK,
+    )
+    Allocation.objects.create(payment=payment, invoice=invoice, amount=amount)
+    invoice.open_amount -= amount
+    invoice.status = Invoice.Status.PAID if invoice.open_amount == 0 else Invoice.Status.OPEN
+    invoice.save()
+
+
+class Desk:
+    """A creditor's desk that grows: ``grow(n)`` brings it to ``n`` debtors."""
+
+    def __init__(self, creditor, today) -> None:  # type: ignore[no-untyped-def]
+        self.creditor, self.today, self.debtors = creditor, today, []
+        self.big = DebtorFactory(
+            creditor=creditor, name="Grossiste Big SAS", phone="04 00 00 00 01"
+        )
+
+    def grow(self, n: int) -> None:
+        today, creditor = self.today, self.creditor
+        while len(self.debtors) < n:
+            i = len(self.debtors)
+            debtor = DebtorFactory(
+                creditor=creditor, phone=f"04 00 00 {i // 100:02d} {i % 100:02d}"
+            )
+            late = 40 if i % 2 else 16  # a registered letter awaiting approval, or a call
+            invoice = InvoiceFactory(
+                debtor=debtor,
+                creditor=creditor,
+                issue_date=today - timedelta(days=late + 30),
+                due_date=today - timedelta(days=late),
+            )
+            paid = InvoiceFactory(
+                debtor=debtor,
+                creditor=creditor,
+                issue_date=today - timedelta(days=80),
+                due_date=today - timedelta(days=50),
+            )
+            _pay(paid, paid.total_amount, today.replace(day=1))
+            if i % 3 == 0:
+                Dispute.objects.create(
+                    creditor=creditor,
+                    invoice=invoice,
+                    reason="livraison incomplète",
+                    opened_on=today - timedelta(days=2),
+                )
+            event_record(
+                kind="debtor.notes_updated",
+                subject_type="debtor",
+                subject_id=debtor.pk,
+                creditor_id=creditor.pk,
+                payload={"notes": f"note {i}"},
+                actor="user:test",
+            )
+            # the big debtor: one more invoice, partly paid, each with its own event
+            big = InvoiceFactory(
+                debtor=self.big,
+                creditor=creditor,
+                issue_date=today - timedelta(days=90 + i),
+                due_date=today - timedelta(days=60 + i),
+            )
+            _pay(big, Decimal("100.00"), today - timedelta(days=5))
+            event_record(
+                kind="invoice.updated",
+                subject_type="invoice",
+                subject_id=big.pk,
+                creditor_id=creditor.pk,
+                payload={"number": big.number},
+                actor="import:ledger",
+            )
+            ImportBatch.objects.create(
+                creditor=creditor,
+                kind="ledger",
+                format="csv",
+                filename=f"gl-{i}.csv",
+                sha256=f"{i:064x}",
+                status="committed",
+            )
+            self.debtors.append(debtor)
+        collection_run(as_of=today, creditor=creditor, dispatch=False)
+        for k, case in enumerate(
+            Case.objects.filter(creditor=creditor, promises__isnull=True).order_by("id")
+        ):
+            Promise.objects.create(
+                creditor=creditor,
+                debtor_id=case.debtor_id,
+                case=case,
+                amount=Decimal("50.00"),
+                baseline_amount=Decimal("1200.00"),
+                promised_date=today + timedelta(days=k % 5),
+                status="open" if k % 2 else "broken",
+                resolved_on=None if k % 2 else today - timedelta(days=1),
+            )
+            if k % 4 == 0:
+                PaymentPlan.objects.create(
+                    creditor=creditor,
+                    debtor_id=case.debtor_id,
+                    case=case,
+                    total_amount=Decimal("1200.00"),
+                    baseline_amount=Decimal("1200.00"),
+                )
+
+
+@pytest.fixture
+def desk(creditor_a, today):
+    return Desk(creditor_a, today)
+
+
+PAGES = [
+    "/",
+    "/worklist/",
+    "/debtors/",
+    "/debtors/?sort=days",
+    "/debtors/?sort=name",
+    "/debtors/?filter=overdue",
+    "/debtors/?filter=dispute",
+    "/debtors/?filter=plan",
+    "/debtors/?filter=hold",
+    "/debtors/?q=Client",
+    "/debtors/?filter=overdue&sort=days&page=2",
+    "big-debtor",
+    "/imports/",
+    "/settings/",
+]
+
+
+def _count(client, path: str) -> int:  # type: ignore[no-untyped-def]
+    client.get(path)  # the first view of a page may fill caches (templates, translations)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_page_runs_as_many_queries_for_50_debtors_as_for_5(admin_a, desk, page):
+    path = f"/debtors/{desk.big.pk}/" if page == "big-debtor" else page
+    desk.grow(5)
+    small = _count(admin_a, path)
+    desk.grow(50)
+    assert Invoice.objects.filter(debtor=desk.big).count() == 50
+    large = _count(admin_a, path)
+    assert large == small, f"{path}: {small} queries with 5 debtors, {large} with 50"
+    assert large <= MAX_QUERIES, f"{path}: {large} queries"
+
+
+def test_the_desk_has_work_on_every_page(admin_a, desk):
+    """The counts above mean something only if the pages list rows."""
+    desk.grow(6)
+    work = admin_a.get("/worklist/").context["work"]
+    assert work.calls
+    assert work.approvals
+    assert len(admin_a.get("/debtors/?filter=dispute").context["page"].object_list) == 2
+    assert admin_a.get("/").context["board"].promises_due
+    lines = admin_a.get(f"/debtors/{desk.big.pk}/").context["lines"]
+    assert len(lines) == 6
+    assert all(line.invoice.open_amount == Decimal("1100.00") for line in lines)
