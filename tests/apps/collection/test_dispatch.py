@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import email
+import hashlib
 import socket
 from datetime import date
 from email import policy
@@ -198,4 +199,39 @@ def test_sent_is_recorded_per_batch_with_the_hand_over_time_and_an_event_each(cr
     sent = Event.objects.filter(kind="action.sent")
     assert sorted(sent.values_list("subject_id", flat=True)) == sorted(emails.values_list("pk", flat=True))
     assert Event.objects.filter(kind="action.sending").count() == 5
+    assert chain_verify().ok
+
+
+class Keeping:
+    def __init__(self) -> None:
+        self.received: dict[str, bytes] = {}
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received[email.message_from_bytes(envelope.content)["Message-ID"]] = envelope.original_content
+        return "250 OK"
+
+
+@pytest.mark.django_db
+def test_each_message_sent_is_stored_unchanged_with_its_hash_in_the_audit_trail(creditor, settings):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = Keeping()
+    c = controller_mod.Controller(handler, hostname="127.0.0.1", port=port, decode_data=False)
+    c.start()
+    try:
+        _due(creditor, 3)
+        out = outbox_dispatch(as_of=AS_OF, creditor=creditor,
+                              transport=SmtpTransport(host="127.0.0.1", port=port, connections=2))
+    finally:
+        c.stop()
+    assert out.sent == 3
+    for a in Action.objects.filter(state="sent"):
+        stored = (settings.MEDIA_ROOT / a.document.name).read_bytes()
+        assert a.document.name == f"documents/{a.sha256}.eml"
+        assert hashlib.sha256(stored).hexdigest() == a.sha256
+        # What the server received, byte for byte (it adds nothing to the DATA it was given).
+        assert handler.received[a.message_id].replace(b"\r\n", b"\n") == stored.replace(b"\r\n", b"\n")
+        sent = Event.objects.get(kind="action.sent", subject_id=a.pk)
+        assert (sent.payload["sha256"], sent.payload["document"]) == (a.sha256, a.document.name)
     assert chain_verify().ok

@@ -1,10 +1,14 @@
-"""E-mail texts (golden files), MIME, transports, retries with backoff."""
+"""The e-mail the outbox sends (the documents' texts, QR code, PDFs, as relance render writes it),
+MIME, transports, retries with backoff."""
 
 from __future__ import annotations
 
 import email
-import os
+import hashlib
+import io
+import shutil
 import socket
+import subprocess
 from datetime import date, timedelta
 from decimal import Decimal
 from email import policy
@@ -12,89 +16,133 @@ from pathlib import Path
 
 import pytest
 
+from relance.apps.audit.models import Event
 from relance.apps.collection.dispatch import MAX_ATTEMPTS, outbox_dispatch
+from relance.apps.collection.letters import document_render
 from relance.apps.collection.models import Action
-from relance.apps.collection.rendering import email_render
-from relance.apps.collection.services import collection_run
+from relance.apps.collection.services import case_for, collection_run
 from relance.channels.email import FileTransport, SmtpTransport, transport_from_url
-from relance.errors import ConfigurationError, NotFoundError
+from relance.errors import ConfigurationError
 from tests.factories import DebtorFactory, InvoiceFactory
 
-GOLDEN = Path(__file__).parent / "golden"
-TEMPLATES = ["courtesy", "reminder", "invoice_again", "final_reminder"]
-CONTEXT = {
-    "creditor": {"name": "Atelier Lumière SAS", "siren": "552100554", "iban": "FR7630006000011234567890189",
-                 "bic": "AGRIFRPPXXX", "email": "recouvrement@atelier-lumiere.example", "phone": "04 72 00 00 00",
-                 "address": "12 rue des Tanneurs", "postal_code": "69002", "city": "Lyon",
-                 "signature": "Claire Fontaine, responsable du recouvrement"},
-    "debtor": {"name": "Boulangerie Martin SARL", "account": "41100012"},
-    "invoices": [
-        {"id": 1, "number": "FA-2026-00012", "issue_date": date(2026, 1, 15), "due_date": date(2026, 2, 14),
-         "open_amount": Decimal("1234.50"), "total_amount": Decimal("1234.50"), "currency": "EUR", "days_late": 19},
-        {"id": 2, "number": "FA-2026-00031", "issue_date": date(2026, 2, 1), "due_date": date(2026, 3, 3),
-         "open_amount": Decimal("89.90"), "total_amount": Decimal("189.90"), "currency": "EUR", "days_late": 1},
-    ],
-    "as_of": date(2026, 3, 5),
-}
+AS_OF = date(2026, 3, 5)
 
 
-@pytest.mark.parametrize("lang", ["fr", "en"])
-@pytest.mark.parametrize("template", TEMPLATES)
-def test_default_texts_match_their_golden_files(template, lang):
-    rendered = email_render(template=template, lang=lang, context=CONTEXT)
-    got = f"Subject: {rendered.subject}\n\n{rendered.text}"
-    path = GOLDEN / f"{template}.{lang}.txt"
-    if os.environ.get("RELANCE_UPDATE_GOLDEN"):
-        path.write_text(got, encoding="utf-8")
-    assert got == path.read_text(encoding="utf-8")
-
-
-@pytest.mark.parametrize("lang", ["fr", "en"])
-def test_every_text_names_each_invoice_its_dates_and_open_amount(lang):
-    for template in TEMPLATES:
-        r = email_render(template=template, lang=lang, context=CONTEXT)
-        for part in (r.text, r.html):
-            assert "FA-2026-00012" in part
-            assert "FA-2026-00031" in part
-            assert ("14/02/2026" if lang == "fr" else "14 February 2026") in part
-            assert ("1 234,50 €" if lang == "fr" else "€1,234.50") in part
-            assert "552100554" in part
-            assert "Atelier Lumière SAS" in part
-
-
-def test_html_escapes_what_it_is_given():
-    ctx = {**CONTEXT, "debtor": {"name": "x", "account": "<b>411</b>"}}
-    assert "&lt;b&gt;411&lt;/b&gt;" in email_render(template="reminder", lang="fr", context=ctx).html
-
-
-def test_an_unknown_template_is_an_error_not_a_silent_fallback():
-    with pytest.raises(NotFoundError):
-        email_render(template="nope", lang="fr", context=CONTEXT)
-
-
-def test_an_unknown_language_falls_back_to_french():
-    assert email_render(template="reminder", lang="de", context=CONTEXT).text.startswith("Bonjour")
+def _parts(msg):
+    return [part for part in msg.walk() if not part.is_multipart()]
 
 
 @pytest.mark.django_db
 def test_the_message_is_proper_mime_with_reply_to_the_creditor(creditor, outbox):
-    debtor = DebtorFactory(creditor=creditor, name="Élodie Légère", email="elodie@example.org")
-    InvoiceFactory(debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2))
-    collection_run(creditor=creditor, as_of=date(2026, 3, 5))
+    creditor.pay_link_template = "https://pay.example/{debtor}?amount={amount}"
+    creditor.save()
+    debtor = DebtorFactory(creditor=creditor, name="Élodie Légère", email="elodie@example.org", account="411ELO")
+    InvoiceFactory(debtor=debtor, creditor=creditor, number="FA-77", issue_date=date(2026, 2, 1),
+                   due_date=date(2026, 3, 2), total_amount=Decimal("1234.50"))
+    collection_run(creditor=creditor, as_of=AS_OF)
     (path,) = outbox.glob("*.eml")
     msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     action = Action.objects.get(state="sent")
     assert msg["Message-ID"] == action.message_id
     assert msg["Reply-To"].addresses[0].addr_spec == creditor.email
-    assert msg["To"] == "elodie@example.org"
+    assert msg["To"] == "Élodie Légère <elodie@example.org>"
     assert msg["Subject"] == action.subject
-    assert "règlement" in msg["Subject"]
-    assert msg.get_content_type() == "multipart/alternative"
+    assert "FA-77" in msg["Subject"]
+    assert all(not part.defects for part in msg.walk())
+    # The HTML and the QR code it shows travel together; the text is the alternative.
+    assert msg.get_content_type() == "multipart/related"
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
     assert text.replace("\r\n", "\n") == action.body_text
     assert html.replace("\r\n", "\n") == action.body_html
-    assert len(action.sha256) == 64
+    for part in (text, html):
+        assert "FA-77" in part
+        assert "1\u202f234,50\u00a0€" in part
+        assert "2 mars 2026" in part
+        assert creditor.name in part
+        assert "552 100 554" in part  # the creditor's identity
+    assert 'href="https://pay.example/411ELO?amount=1234.50"' in html
+    (qr,) = [p for p in _parts(msg) if p.get_content_type() == "image/png"]
+    assert f'src="cid:{qr["Content-ID"].strip("<>")}"' in html
+    assert qr.get_content_disposition() == "inline"
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.get_content())))
+    assert code.text.split("\n")[4:8] == ["", creditor.name, "FR7630006000011234567890189", "EUR1234.50"]
+    assert code.text.split("\n")[10].endswith("FA-77")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == action.sha256
+
+
+@pytest.mark.django_db
+def test_the_outbox_sends_what_relance_render_writes(creditor, outbox, tmp_path):
+    debtor = DebtorFactory(creditor=creditor, account="411REN", language="en")
+    InvoiceFactory(debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2))
+    collection_run(creditor=creditor, as_of=AS_OF, dispatch=False)  # plans the step: the case exists
+    rendered = document_render(creditor=creditor, debtor_account="411REN", step_key="reminder", as_of=AS_OF,
+                               kind="eml")
+    assert outbox_dispatch(as_of=AS_OF, creditor=creditor).sent == 1
+    (path,) = outbox.glob("*.eml")
+    sent = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    preview = email.message_from_bytes(rendered.data, policy=policy.default)
+    assert sent["Subject"] == preview["Subject"] == rendered.subject
+    for header in ("From", "To", "Reply-To", "X-Relance-Reference", "Content-Type"):
+        assert sent[header].split("boundary")[0] == preview[header].split("boundary")[0], header
+    assert [p.get_content_type() for p in _parts(sent)] == [p.get_content_type() for p in _parts(preview)]
+    for a, b in zip(_parts(sent), _parts(preview), strict=True):
+        assert a.get_content() == b.get_content()
+    assert sent["Message-ID"] != preview["Message-ID"]
+
+
+@pytest.mark.django_db
+def test_a_letter_step_by_e_mail_attaches_the_letter_and_the_invoice_pdf(creditor, outbox, settings):
+    from django.core.files.base import ContentFile
+
+    debtor = DebtorFactory(creditor=creditor, account="411LET", address="5 avenue Foch", postal_code="75016",
+                           city="Paris")
+    invoice = InvoiceFactory(debtor=debtor, creditor=creditor, number="FA-9", issue_date=date(2026, 1, 5),
+                             due_date=date(2026, 2, 4))
+    invoice.pdf.save("FA-9.pdf", ContentFile(b"%PDF-1.4 the invoice as issued"))
+    case = case_for(debtor=debtor, as_of=AS_OF)
+    action = Action.objects.create(creditor=creditor, debtor=debtor, case=case, step_key="reminder_letter",
+                                   channel="email", template="reminder_letter", planned_date=AS_OF,
+                                   idempotency_key="letter-by-mail")
+    outbox_dispatch(as_of=AS_OF, creditor=creditor)
+    action.refresh_from_db()
+    assert action.error == ""
+    assert action.state == "sent"
+    msg = email.message_from_bytes(Path(settings.MEDIA_ROOT, action.document.name).read_bytes(),
+                                   policy=policy.default)
+    assert msg.get_content_type() == "multipart/mixed"
+    files = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
+    assert files["FA-9.pdf"] == b"%PDF-1.4 the invoice as issued"
+    letter = files[f"R-{case.opened_on.year}-{case.pk:04d}.pdf"]
+    assert letter.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=letter, capture_output=True, check=True).stdout.decode()
+        assert "FA-9" in text
+    # The penalties this step states are in the e-mail too.
+    assert "L441-10" in msg.get_body(("plain",)).get_content()
+
+
+@pytest.mark.django_db
+def test_an_unpublished_rate_leaves_the_penalties_out_and_the_message_still_goes(creditor, outbox):
+    late = date(2026, 8, 17)  # 2026 H2: no published rate
+    debtor = DebtorFactory(creditor=creditor, account="411LATE", address="5 avenue Foch", postal_code="75016",
+                           city="Paris")
+    InvoiceFactory(debtor=debtor, creditor=creditor, issue_date=date(2026, 5, 5), due_date=date(2026, 6, 4))
+    case = case_for(debtor=debtor, as_of=late)
+    action = Action.objects.create(creditor=creditor, debtor=debtor, case=case, step_key="reminder_letter",
+                                   channel="email", template="reminder_letter", planned_date=late,
+                                   idempotency_key="late-letter-by-mail")
+    out = outbox_dispatch(as_of=late, creditor=creditor)
+    action.refresh_from_db()
+    assert action.state == "sent"
+    assert "L441-10" not in action.body_text
+    assert [p.code for p in out.problems] == ["rate_unknown"]
+    assert "2026 H2" in out.problems[0].message
+    sending = Event.objects.get(kind="action.sending", subject_id=action.pk)
+    assert "2026 H2" in sending.payload["penalties_left_out"]
 
 
 def test_transport_urls():

@@ -74,13 +74,17 @@ from django.db.models import Exists, F, Field, OuterRef, Q
 from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
-from relance.apps.collection.models import Action, Dispute
-from relance.apps.collection.rendering import email_render
+from relance.apps.collection.letters import (
+    ContextRequest,
+    document_store,
+    email_compose,
+    letter_contexts,
+)
+from relance.apps.collection.models import Action, Case, Dispute
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.channels.email import (
     Deferred,
-    OutgoingEmail,
     PermanentEmailError,
     PreparedEmail,
     Transport,
@@ -89,8 +93,10 @@ from relance.channels.email import (
     prepare,
     transport_from_url,
 )
+from relance.documents.formal_notice import check_formal_notice
+from relance.documents.templates import step_name
 from relance.domain.problems import Problem
-from relance.errors import RelanceError
+from relance.errors import InvalidInputError, RelanceError
 
 if TYPE_CHECKING:
     from relance.apps.collection.services import RunResult
@@ -158,6 +164,7 @@ class _Claimed:
     recipient: str
     message_id: str
     sha256: str
+    document: str
     mail: PreparedEmail
 
 
@@ -214,7 +221,8 @@ def _recover(*, creditor: Creditor | None, out: DispatchResult, actor: str) -> N
             if a.handed_over_at is not None:
                 changed = still.update(state=Action.State.SENT, sent_at=a.handed_over_at, next_attempt_at=None,
                                        updated_at=now)
-                kind, payload = "action.sent", {"message_id": a.message_id, "sha256": a.sha256, "recovered": True}
+                kind, payload = "action.sent", {"message_id": a.message_id, "sha256": a.sha256,
+                                                "document": a.document.name, "recovered": True}
                 out.sent += changed
             else:
                 # Only if it is still under the claim seen above and was not handed over since.
@@ -255,7 +263,7 @@ def _creditor_context(c: Creditor) -> dict[str, Any]:
 
 _CLAIM_FIELDS = (
     "state", "reason", "error", "attempts", "subject", "body_text", "body_html", "sha256", "invoice_ids",
-    "recipient", "message_id", "claimed_by", "next_attempt_at", "handed_over_at", "updated_at",
+    "recipient", "message_id", "claimed_by", "next_attempt_at", "handed_over_at", "updated_at", "document",
 )
 
 
@@ -272,8 +280,8 @@ def _write_rows(actions: list[Action], names: Iterable[str]) -> None:
 
 
 def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor: str) -> _Batch | None:
-    """Take up to ``BATCH`` due actions, render them, commit them as ``sending``; None when the
-    queue is empty."""
+    """Take up to ``BATCH`` due actions, render them, store each message, commit them as
+    ``sending``; None when the queue is empty."""
     now = timezone.now()
     with transaction.atomic():
         qs = Action.objects.filter(channel="email", planned_date__lte=as_of).filter(
@@ -287,17 +295,37 @@ def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor
         if not actions:
             return None
         debtors = {d.pk: d for d in Debtor.objects.filter(pk__in={a.debtor_id for a in actions})}
+        cases = {c.pk: c for c in Case.objects.filter(pk__in={a.case_id for a in actions})}
         creditors = {c.pk: c for c in Creditor.objects.filter(pk__in={a.creditor_id for a in actions})}
-        contexts = {pk: _creditor_context(c) for pk, c in creditors.items()}
-        invoices = _listed_invoices(debtors, as_of)
         batch = _Batch(owner=_owner(), lease=now + LEASE, items=[])
-        events = []
+        events: list[EventInput] = []
+
+        def fail(a: Action, error: str) -> None:
+            a.state, a.error, a.reason = Action.State.FAILED, error, "cannot be written"
+            out.failed += 1
+            events.append(EventInput("action.failed", "action", a.pk, a.creditor_id, {"error": error}, actor))
+
+        requests: list[tuple[Action, ContextRequest]] = []
         for a in actions:
-            debtor, cred = debtors[a.debtor_id], creditors[a.creditor_id]
-            listed = invoices.get(a.debtor_id, [])
             a.attempts += 1
             a.updated_at = now
-            if not listed:
+            debtor = debtors[a.debtor_id]
+            try:
+                template = step_name(a.template or a.step_key)
+            except RelanceError as exc:
+                fail(a, str(exc))
+                continue
+            lang = debtor.language if debtor.language in ("fr", "en") else "fr"
+            requests.append((a, ContextRequest(debtor, cases.get(a.case_id), template, a.channel, lang, a.pk)))
+        built = letter_contexts([r for _, r in requests], as_of=as_of, without_unknown_rates=True)
+        stamp = now.timestamp()
+        for (a, request), result in zip(requests, built, strict=True):
+            debtor, cred = debtors[a.debtor_id], creditors[a.creditor_id]
+            if isinstance(result, RelanceError):
+                fail(a, str(result))
+                continue
+            context = result.context
+            if not context.invoices:
                 # Checked again right before sending: paid or disputed since the action was planned.
                 a.state, a.reason = Action.State.CANCELLED, "nothing left to chase"
                 out.cancelled += 1
@@ -307,31 +335,35 @@ def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor
             try:
                 if not debtor.email:
                     raise PermanentEmailError(f"debtor {debtor.account} has no e-mail address")
-                rendered = email_render(
-                    template=a.template, lang=debtor.language,
-                    context={"creditor": contexts[cred.pk], "debtor": {"name": debtor.name, "account": debtor.account},
-                             "invoices": listed, "as_of": as_of},
-                )
-                mail = prepare(OutgoingEmail(
-                    message_id=message_id, from_name=cred.name, from_address=cred.email or "relance@localhost",
-                    to=debtor.email, reply_to=cred.email, subject=rendered.subject, text=rendered.text,
-                    html=rendered.html,
-                ))
+                if request.template == "formal_notice":
+                    refused = check_formal_notice(context)
+                    if refused:
+                        raise InvalidInputError("; ".join(p.message for p in refused))
+                outgoing = email_compose(context=context, template=request.template, message_id=message_id,
+                                         invoices=result.invoices, date_timestamp=stamp)
+                mail = prepare(outgoing)
             except (PermanentEmailError, RelanceError, ValueError) as exc:
-                a.state, a.error, a.reason = Action.State.FAILED, str(exc), "cannot be written"
-                out.failed += 1
-                events.append(EventInput("action.failed", "action", a.pk, a.creditor_id, {"error": str(exc)}, actor))
+                fail(a, str(exc))
                 continue
-            a.subject, a.body_text, a.body_html, a.sha256 = rendered.subject, rendered.text, rendered.html, rendered.sha256
-            a.invoice_ids = [i["id"] for i in listed]
+            # The message as it will go out, stored unchanged: the proof of what was sent. A
+            # claim that never reaches the hand-over leaves an unreferenced file, nothing else.
+            document, digest = document_store(mail.data, suffix=".eml", durable=True)
+            a.subject, a.body_text, a.body_html = outgoing.subject, outgoing.text, outgoing.html
+            a.sha256, a.document = digest, document
+            a.invoice_ids = [i.pk for i in result.invoices]
             a.recipient = debtor.email
             a.message_id = message_id
             a.state, a.claimed_by, a.next_attempt_at = Action.State.SENDING, batch.owner, batch.lease
             a.handed_over_at = None
             batch.items.append(_Claimed(a.pk, a.creditor_id, a.attempts, a.requires_approval, a.recipient,
-                                        a.message_id, a.sha256, mail))
-            events.append(EventInput("action.sending", "action", a.pk, a.creditor_id,
-                                     {"message_id": a.message_id, "sha256": a.sha256, "attempt": a.attempts}, actor))
+                                        a.message_id, a.sha256, document, mail))
+            payload: dict[str, Any] = {"message_id": a.message_id, "sha256": digest, "document": document,
+                                       "attempt": a.attempts}
+            if result.missing_rate:
+                payload["penalties_left_out"] = f"no published rate for {result.missing_rate}"
+                out.problems.append(Problem("rate_unknown", f"action {a.pk} ({debtor.account}): sent without "
+                                            f"the penalties, no published rate for {result.missing_rate}"))
+            events.append(EventInput("action.sending", "action", a.pk, a.creditor_id, payload, actor))
         _write_rows(actions, _CLAIM_FIELDS)
         events_record(events=events)
     return batch
@@ -403,7 +435,8 @@ def _mark_sent(handed: list[_Claimed], *, batch: _Batch, out: DispatchResult, ac
             next_attempt_at=batch.lease, handed_over_at__isnull=False,
         ).update(state=Action.State.SENT, sent_at=F("handed_over_at"), next_attempt_at=None, updated_at=timezone.now())
         events_record(events=[
-            EventInput("action.sent", "action", i.pk, i.creditor_id, {"message_id": i.message_id, "sha256": i.sha256}, actor)
+            EventInput("action.sent", "action", i.pk, i.creditor_id,
+                       {"message_id": i.message_id, "sha256": i.sha256, "document": i.document}, actor)
             for i in handed
         ])
     out.sent += len(handed)
