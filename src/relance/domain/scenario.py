@@ -14,6 +14,12 @@ call steps move to the next business day (French public holidays).
   never skipped *silently* — it is either carried out or recorded as passed over — and a
   debtor never receives a burst of stale reminders after downtime.
 
+A registered letter (the mise en demeure) holds back the step after it until it has been
+delivered: that step comes no earlier than the acknowledgement of receipt's date (or the day
+the letter came back unclaimed) plus the deadline the letter gave. Until one of them is known
+the case waits (``Decision.waiting`` says on what), and ``NO_NEWS_DAYS`` after sending with
+still no news the wait is flagged ``overdue``, for a person to chase La Poste.
+
 Scenarios are data: ``scenario_from_toml`` / ``scenario_to_toml`` read and write the format
 of ``relance scenario import|export``. Pure: no Django, no I/O, no clock.
 """
@@ -21,7 +27,7 @@ of ``relance scenario import|export``. Pure: no Django, no I/O, no clock.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -97,7 +103,9 @@ def scenario_problems(scenario: Scenario) -> list[str]:
         if not s.key.strip():
             problems.append("a step has an empty key")
         if s.channel not in CHANNELS:
-            problems.append(f"step {s.key!r}: channel {s.channel!r} is not one of {', '.join(CHANNELS)}")
+            problems.append(
+                f"step {s.key!r}: channel {s.channel!r} is not one of {', '.join(CHANNELS)}"
+            )
         bad = [k for k in s.debtor_kinds if k not in DEBTOR_KINDS]
         if bad:
             problems.append(f"step {s.key!r}: unknown debtor kinds {bad}")
@@ -107,13 +115,88 @@ def scenario_problems(scenario: Scenario) -> list[str]:
     return problems
 
 
+# La Poste keeps an unclaimed registered letter 15 days, then returns it; the acknowledgement
+# (or the letter) takes a few more days to come back. Past this, no news is a problem.
+NO_NEWS_DAYS = 21
+DEFAULT_DEADLINE_DAYS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where a registered letter of the case stands: the facts its proof records.
+
+    ``sent`` is None while the letter is not printed yet; ``received`` is the acknowledgement
+    of receipt's date; ``not_claimed_on`` the day it came back unclaimed; ``deadline_days``
+    the time to pay the letter gave.
+    """
+
+    sent: date | None
+    received: date | None = None
+    not_claimed_on: date | None = None
+    deadline_days: int = DEFAULT_DEADLINE_DAYS
+
+    @property
+    def delivered_on(self) -> date | None:
+        """The day the letter counts as delivered: received, or returned unclaimed."""
+        return self.received or self.not_claimed_on
+
+    def next_step_from(self) -> date | None:
+        """The first day the step after the letter may come, once the delivery is known."""
+        day = self.delivered_on
+        return None if day is None else day + timedelta(days=self.deadline_days)
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Why the case does not move on: its registered letter ``step_key`` is not through yet.
+
+    ``reason``: ``not_sent`` (not printed yet), ``acknowledgement`` (sent, neither receipt nor
+    return recorded) or ``deadline`` (delivered; the deadline it gave runs until ``until``).
+    ``overdue``: no news ``NO_NEWS_DAYS`` after sending.
+    """
+
+    step_key: str
+    reason: str
+    delivery: Delivery
+    until: date | None = None
+    overdue: bool = False
+
+
+def waiting_for(step_key: str, delivery: Delivery, as_of: date) -> Waiting | None:
+    """What the case waits for on ``as_of`` because of this registered letter (None: nothing).
+
+    >>> sent = date(2026, 3, 2)
+    >>> waiting_for("mise", Delivery(None), sent).reason
+    'not_sent'
+    >>> w = waiting_for("mise", Delivery(sent), sent + timedelta(days=21))
+    >>> w.reason, w.overdue
+    ('acknowledgement', True)
+    >>> waiting_for("mise", Delivery(sent, received=date(2026, 3, 5)), date(2026, 3, 12)).until
+    datetime.date(2026, 3, 13)
+    >>> waiting_for("mise", Delivery(sent, received=date(2026, 3, 5)), date(2026, 3, 13))
+    """
+    if delivery.sent is None:
+        return Waiting(step_key, "not_sent", delivery)
+    until = delivery.next_step_from()
+    if until is None:
+        overdue = as_of >= delivery.sent + timedelta(days=NO_NEWS_DAYS)
+        return Waiting(step_key, "acknowledgement", delivery, overdue=overdue)
+    if as_of < until:
+        return Waiting(step_key, "deadline", delivery, until=until)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What the engine says for one debtor on one day."""
+    """What the engine says for one debtor on one day.
+
+    ``waiting``: the registered letter the case waits on (then ``step`` is None), or None.
+    """
 
     step: Step | None
     day: date | None = None
     passed_over: tuple[Step, ...] = field(default=())
+    waiting: Waiting | None = None
 
 
 def evaluate(
@@ -123,8 +206,12 @@ def evaluate(
     as_of: date,
     done_keys: Collection[str],
     debtor_kind: str | None = None,
+    deliveries: Mapping[str, Delivery] | None = None,
 ) -> Decision:
     """The step to carry out on ``as_of`` (if any) and the steps it passes over.
+
+    ``deliveries``: per registered-letter step already taken (printed or not), where its
+    delivery stands; the steps after the latest of them wait on it (see ``waiting_for``).
 
     >>> s = Scenario("s", (Step("a", 3, "email", "a"), Step("b", 10, "email", "b")))
     >>> evaluate(s, anchor_due_date=date(2026, 1, 1), as_of=date(2026, 1, 2), done_keys=()).step
@@ -142,9 +229,20 @@ def evaluate(
     steps = [s for s in scenario.steps if s.applies_to(debtor_kind)]
     days = step_days(steps, anchor_due_date)
     last_done = max((i for i, s in enumerate(steps) if s.key in done_keys), default=-1)
+    waiting = None
+    letters = [
+        i
+        for i in range(last_done + 1)
+        if steps[i].channel == "registered_letter"
+        and steps[i].key in done_keys
+        and steps[i].key in (deliveries or {})
+    ]
+    if letters and last_done < len(steps) - 1:  # a step is still to come after it
+        key = steps[letters[-1]].key
+        waiting = waiting_for(key, (deliveries or {})[key], as_of)
     due = [i for i in range(last_done + 1, len(steps)) if days[i] <= as_of]
-    if not due:
-        return Decision(None)
+    if not due or waiting is not None:
+        return Decision(None, waiting=waiting)
     # Catching up may pass over reminders, never over a step a person must approve: the mise
     # en demeure is what makes escalation lawful, so a long-overdue debtor met for the first
     # time gets it proposed, not an escalation nobody was warned of.
@@ -176,7 +274,10 @@ def next_step(
 ) -> Step | None:
     """The most advanced step due on ``as_of`` that comes after every step already taken."""
     return evaluate(
-        scenario, anchor_due_date=anchor_due_date, as_of=as_of, done_keys=done_keys,
+        scenario,
+        anchor_due_date=anchor_due_date,
+        as_of=as_of,
+        done_keys=done_keys,
         debtor_kind=debtor_kind,
     ).step
 
@@ -213,7 +314,9 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
             try:
                 min_amount = Decimal(str(min_amount))
             except InvalidOperation:
-                raise ScenarioError(f"{where}: min_amount {min_amount!r} is not an amount") from None
+                raise ScenarioError(
+                    f"{where}: min_amount {min_amount!r} is not an amount"
+                ) from None
         steps.append(
             Step(
                 key=str(key),
@@ -243,7 +346,9 @@ def scenario_from_toml(text: str) -> Scenario:
 
 
 def _str(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    escaped = (
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    )
     return f'"{escaped}"'
 
 
