@@ -209,3 +209,25 @@ def assigned_scenario_ids(*, creditor: Creditor) -> dict[int, int]:
     return dict(
         ScenarioAssignment.objects.filter(creditor=creditor).values_list("debtor_id", "scenario_id")
     )
+
+
+def open_case_for(*, debtor: Debtor) -> Case | None:
+    return (
+        Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES)
+        .select_related("scenario")
+        .first()
+    )
+
+
+def scenario_debtor_count(*, scenario: Scenario, creditor: Creditor) -> int:
+    """How many of the creditor's debtors follow ``scenario``: open case, assignment or default."""
+    explicit = (
+        Debtor.objects.filter(creditor=creditor)
+        .filter(
+            Q(cases__scenario=scenario, cases__status__in=OPEN_CASE_STATUSES)
+            | Q(scenario_assignment__scenario=scenario)
+        )
+        .distinct()
+        .count()
+    )
+    return explicit + scenario_reach(scenario=scenario, creditor=creditor, limit=0).by_default
