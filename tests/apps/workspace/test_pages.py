@@ -72,7 +72,7 @@ def test_the_debtor_page_lists_invoices_with_penalties_and_the_timeline(collecto
     assert response.status_code == 200
     lines = response.context["lines"]
     assert [line.days_overdue > 0 for line in lines] == [True, True]
-    assert all(line.penalties is not None or line.note for line in lines)  # a missing rate is said
+    assert all(line.penalties is not None or line.note or line.missing_rate for line in lines)  # a missing rate is said
     assert response.context["timeline"][0].kind == "debtor.held"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -45,7 +47,9 @@ class ThrottledLoginForm(AuthenticationForm):
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of file"), choices=[("ledger", _("Ledger (CSV or FEC)"))])
+    kind = forms.ChoiceField(
+        label=_("Kind of file"), choices=[("ledger", _("Ledger (CSV or FEC)"))]
+    )
     file = forms.FileField(label=_("File"))
 
     def __init__(self, *args: Any, bank: bool = False, **kwargs: Any) -> None:
@@ -62,7 +66,9 @@ class HoldForm(forms.Form):
 
 
 class NotesForm(forms.Form):
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
 
 
 class SettingsForm(forms.Form):
@@ -76,5 +82,136 @@ class SettingsForm(forms.Form):
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     postal_code = forms.CharField(label=_("Postal code"), max_length=10, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
-    payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), min_value=0, max_value=365)
-    signature = forms.CharField(label=_("Signature"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    payment_terms_days = forms.IntegerField(
+        label=_("Payment terms (days)"), min_value=0, max_value=365
+    )
+    signature = forms.CharField(
+        label=_("Signature"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+# --- calls and the case ---------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class AmountField(forms.DecimalField):
+    """A decimal amount as people type it: "1 200,50" (any spaces), or "1200.50"."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = "".join(value.split()).replace("\u202f", "")
+        return super().to_python(value)
+
+
+def _amount(label: Any) -> forms.DecimalField:
+    return AmountField(
+        label=label,
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
+class PromiseForm(forms.Form):
+    amount = _amount(_("Amount promised"))
+    date = forms.DateField(label=_("Promised date"), widget=DateInput())
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class InvoicesField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+
+class DisputeOutcomeForm(forms.Form):
+    invoices = InvoicesField(label=_("Invoices disputed"))
+    reason = forms.CharField(label=_("Reason given"), max_length=500)
+
+    def __init__(self, *args: Any, invoices: Iterable[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["invoices"].choices = [(i.number, i.number) for i in invoices]
+
+
+class CallBackForm(forms.Form):
+    date = forms.DateField(label=_("Call back on"), widget=DateInput())
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class WrongNumberForm(forms.Form):
+    phone = forms.CharField(label=_("Number called"), max_length=30, required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class PaidAlreadyForm(forms.Form):
+    date = forms.DateField(
+        label=_("Paid on (as the debtor says)"), widget=DateInput(), required=False
+    )
+    note = forms.CharField(label=_("How it was paid"), max_length=500, required=False)
+
+
+class NoAnswerForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+OUTCOME_FORMS: dict[str, type[forms.Form]] = {
+    "promise": PromiseForm,
+    "dispute": DisputeOutcomeForm,
+    "call_back": CallBackForm,
+    "wrong_number": WrongNumberForm,
+    "paid_already": PaidAlreadyForm,
+    "no_answer": NoAnswerForm,
+}
+OUTCOME_LABELS = {
+    "promise": _("Promise to pay"),
+    "dispute": _("Dispute"),
+    "call_back": _("Call back"),
+    "wrong_number": _("Wrong number"),
+    "paid_already": _("Already paid"),
+    "no_answer": _("No answer"),
+}
+
+
+def outcome_forms(
+    action: Any, invoices: Iterable[Any], data: Any = None, only: str = ""
+) -> list[tuple[str, Any, forms.Form]]:
+    """One form per outcome of call ``action``, prefixed so that many cards share a page."""
+    found = []
+    for outcome, form_class in OUTCOME_FORMS.items():
+        bound = data if outcome == only else None
+        kwargs: dict[str, Any] = {"prefix": f"c{action.pk}-{outcome}"}
+        if outcome == "dispute":
+            kwargs["invoices"] = invoices
+        if outcome == "wrong_number" and bound is None:
+            kwargs["initial"] = {"phone": action.debtor.phone}
+        found.append((outcome, OUTCOME_LABELS[outcome], form_class(bound, **kwargs)))
+    return found
+
+
+class TaskDoneForm(forms.Form):
+    note = forms.CharField(label=_("What was found"), max_length=500, required=False)
+
+
+class DisputeOpenForm(forms.Form):
+    invoice = forms.ChoiceField(label=_("Invoice"))
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(self, *args: Any, invoices: Iterable[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["invoice"].choices = [(i.number, i.number) for i in invoices]
+
+
+class PlanForm(forms.Form):
+    instalments = forms.IntegerField(label=_("Number of instalments"), min_value=1, max_value=60)
+    first = forms.DateField(label=_("First instalment on"), widget=DateInput())
+    every = forms.ChoiceField(
+        label=_("Every"),
+        choices=[("1m", _("month")), ("2w", _("two weeks")), ("1w", _("week"))],
+        initial="1m",
+    )

@@ -24,6 +24,7 @@ from relance.apps.audit.models import Event
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Debtor, ImportBatch, Invoice, Payment
 from relance.apps.ledger.selectors import BUCKETS, aging_report
+from relance.apps.workspace import figures
 from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
 from relance.apps.workspace.services import THROTTLE_FAILURES, THROTTLE_WINDOW
 from relance.errors import NotFoundError, RelanceError
@@ -196,7 +197,7 @@ def collected_in_month(*, creditor: Creditor, as_of: date, currency: str) -> tup
     return "origin", [(r["payment__origin"], r["total"]) for r in rows]
 
 
-def dashboard(*, creditor: Creditor, as_of: date) -> Dashboard:
+def _ledger_board(*, creditor: Creditor, as_of: date) -> Dashboard:
     report = aging_report(creditor=creditor, as_of=as_of)
     main = max(report.totals, key=lambda line: line.total, default=None)
     currency = main.currency if main else "EUR"
@@ -208,7 +209,7 @@ def dashboard(*, creditor: Creditor, as_of: date) -> Dashboard:
     ]
     series = dso_series(creditor=creditor, as_of=as_of, currency=currency)
     collected_by, collected = collected_in_month(creditor=creditor, as_of=as_of, currency=currency)
-    board = Dashboard(
+    return Dashboard(
         as_of=as_of, currency=currency,
         open_total=main.total if main else ZERO, overdue_total=main.overdue if main else ZERO,
         open_count=sum(main.counts.values()) if main else 0,
@@ -216,6 +217,12 @@ def dashboard(*, creditor: Creditor, as_of: date) -> Dashboard:
         collected=collected, collected_by=collected_by,
         collected_total=sum((amount for _, amount in collected), ZERO),
     )
+
+
+def dashboard(*, creditor: Creditor, as_of: date) -> Dashboard:
+    """The ledger's figures (kept until the ledger changes: figures.py), then today's promises."""
+    board = figures.kept("dashboard", creditor=creditor, as_of=as_of,
+                         compute=lambda: _ledger_board(creditor=creditor, as_of=as_of))
     if collection_ready():
         from relance.apps.collection.models import Promise
 
@@ -230,9 +237,13 @@ def dashboard(*, creditor: Creditor, as_of: date) -> Dashboard:
 
 
 def debtors_search(
-    *, creditor: Creditor, as_of: date, q: str = "", filters: tuple[str, ...] = (), sort: str = "overdue"
+    *, creditor: Creditor, as_of: date, q: str = "", filters: tuple[str, ...] = (), sort: str = "overdue",
+    totals: bool = True,
 ) -> QuerySet[Debtor]:
-    """The creditor's debtors with their open and overdue totals, searched, filtered and sorted."""
+    """The creditor's debtors with their open and overdue totals, searched, filtered and sorted.
+
+    ``totals=False`` leaves the totals out (sorting by name, without the overdue filter).
+    """
     qs = Debtor.objects.filter(creditor=creditor)
     text = q.strip()
     if text:
@@ -243,12 +254,13 @@ def debtors_search(
         qs = qs.filter(match)
     open_q = Q(invoices__status=Invoice.Status.OPEN)
     overdue_q = open_q & Q(invoices__due_date__lt=as_of)
-    qs = qs.annotate(
-        open_total=Sum("invoices__open_amount", filter=open_q),
-        overdue_total=Sum("invoices__open_amount", filter=overdue_q),
-        oldest_due=Min("invoices__due_date", filter=overdue_q),
-        open_count=Count("invoices", filter=open_q),
-    )
+    if totals or "overdue" in filters or sort != "name":
+        qs = qs.annotate(
+            open_total=Sum("invoices__open_amount", filter=open_q),
+            overdue_total=Sum("invoices__open_amount", filter=overdue_q),
+            oldest_due=Min("invoices__due_date", filter=overdue_q),
+            open_count=Count("invoices", filter=open_q),
+        )
     if "overdue" in filters:
         qs = qs.filter(overdue_total__gt=0)
     if "hold" in filters:
@@ -280,8 +292,22 @@ def debtors_search(
 def debtors_page(
     *, creditor: Creditor, as_of: date, q: str = "", filters: tuple[str, ...] = (), sort: str = "overdue", page: Any = 1
 ) -> Page[Debtor]:
-    qs = debtors_search(creditor=creditor, as_of=as_of, q=q, filters=filters, sort=sort)
-    found = Paginator(qs, PAGE_SIZE).get_page(page)
+    if not q.strip() and set(filters) <= {"overdue"} and sort in ("overdue", "days"):
+        # The whole ledger ranked by an aggregate: kept between requests (figures.py).
+        ranking = figures.debtor_ranking(creditor=creditor, as_of=as_of, sort=sort, overdue_only=bool(filters))
+        found = Paginator(ranking, PAGE_SIZE).get_page(page)
+    elif sort == "name" and "overdue" not in filters:
+        # In name order: page the debtors first, then total the page's fifty only.
+        names = debtors_search(creditor=creditor, as_of=as_of, q=q, filters=filters, sort=sort, totals=False)
+        found = Paginator(names.values_list("id", flat=True), PAGE_SIZE).get_page(page)
+    else:
+        qs = debtors_search(creditor=creditor, as_of=as_of, q=q, filters=filters, sort=sort)
+        found = Paginator(qs, PAGE_SIZE).get_page(page)
+    listed = list(found.object_list)
+    if listed and not isinstance(listed[0], Debtor):  # ids: the page's fifty, with their totals
+        rows = {d.pk: d for d in debtors_search(creditor=creditor, as_of=as_of).filter(pk__in=listed)}
+        listed = [rows[i] for i in listed if i in rows]
+    found.object_list = listed
     for debtor in found.object_list:
         oldest = debtor.oldest_due  # type: ignore[attr-defined]
         debtor.days_overdue = (as_of - oldest).days if oldest else 0  # type: ignore[attr-defined]
@@ -302,6 +328,8 @@ class InvoiceLine:
     penalties: Decimal | None
     amount_due: Decimal | None
     note: str = ""
+    missing_rate: str = ""  # the period whose rate nobody recorded yet
+    rate_command: str = ""  # the command that records it
 
 
 def _penalties() -> Any:
@@ -332,9 +360,31 @@ def debtor_invoices(*, debtor: Debtor, as_of: date, limit: int = 200) -> list[In
                 penalties, amount_due = computed.penalties_total, computed.amount_due
                 note = " ".join(computed.warnings)
             except RelanceError as exc:
+                if getattr(exc, "code", "") == "unknown_rate":
+                    lines.append(InvoiceLine(invoice, days, None, None, "", exc.period, exc.command))  # type: ignore[attr-defined]
+                    continue
                 note = exc.message
         lines.append(InvoiceLine(invoice, days, penalties, amount_due, note))
     return lines
+
+
+def debtor_invoices_open(*, debtor: Debtor, limit: int = 200) -> list[Invoice]:
+    return list(Invoice.objects.filter(debtor=debtor, status=Invoice.Status.OPEN).order_by("due_date", "number")[:limit])
+
+
+def debtor_case(*, debtor: Debtor) -> Any:
+    """The debtor's open collection case, or None."""
+    from relance.apps.collection.models import OPEN_CASE_STATUSES, Case
+
+    return Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES).first()
+
+
+def debtor_disputes_open(*, debtor: Debtor) -> dict[str, Any]:
+    """The debtor's open disputes by invoice number."""
+    from relance.apps.collection.models import Dispute
+
+    rows = Dispute.objects.filter(invoice__debtor=debtor, status="open").select_related("invoice")
+    return {d.invoice.number: d for d in rows}
 
 
 def debtor_paid_invoices(*, debtor: Debtor, limit: int = 20) -> list[Invoice]:
@@ -347,6 +397,10 @@ class TimelineItem:
     kind: str
     text: str
     actor: str = ""
+    channel: str = ""
+    action_id: int | None = None
+    has_document: bool = False
+    body: str = ""
 
 
 def _event_text(event: Event) -> str:
@@ -376,15 +430,33 @@ def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
         at = datetime(payment.value_date.year, payment.value_date.month, payment.value_date.day, 12, tzinfo=tz)
         items.append(TimelineItem(at, "payment", f"{payment.amount} {payment.currency} {payment.reference}".strip(), payment.origin))
     if collection_ready():
-        from relance.apps.collection.models import Action, Dispute, Promise
+        from relance.apps.collection.models import Action, Dispute, PaymentPlan, Promise
 
-        for action in Action.objects.filter(debtor=debtor).order_by("-planned_date")[:limit]:
+        for action in Action.objects.filter(debtor=debtor).order_by("-planned_date", "-id")[:limit]:
             at = action.sent_at or datetime(action.planned_date.year, action.planned_date.month, action.planned_date.day, 9, tzinfo=tz)
-            items.append(TimelineItem(at, f"action.{action.state}", f"{action.step_key} ({action.channel}) {action.subject}".strip()))
+            outcome = action.outcome if isinstance(action.outcome, dict) else {}
+            if action.channel == "call" and outcome.get("outcome"):  # a call made: what it achieved
+                text = f"{action.step_key}: {outcome.get('summary') or outcome['outcome']}"
+                if outcome.get("note"):
+                    text += f" — {outcome['note']}"
+                kind, actor = "call", str(outcome.get("by", ""))
+            else:
+                text = f"{action.step_key} {action.subject}".strip()
+                if outcome.get("note"):
+                    text += f" — {outcome['note']}"
+                kind, actor = f"action.{action.state}", ""
+            items.append(TimelineItem(at, kind, text, actor, channel=action.channel, action_id=action.pk,
+                                      has_document=bool(action.document), body=action.body_text))
         for promise in Promise.objects.filter(debtor=debtor)[:limit]:
             items.append(TimelineItem(promise.created_at, f"promise.{promise.status}", f"{promise.amount} → {promise.promised_date}"))
         for dispute in Dispute.objects.filter(invoice__debtor=debtor).select_related("invoice")[:limit]:
-            items.append(TimelineItem(dispute.created_at, f"dispute.{dispute.status}", f"{dispute.invoice.number}: {dispute.reason}"))
+            items.append(TimelineItem(dispute.created_at, "dispute.open", f"{dispute.invoice.number}: {dispute.reason}"))
+            if dispute.closed_on:
+                closed = datetime(dispute.closed_on.year, dispute.closed_on.month, dispute.closed_on.day, 12, tzinfo=tz)
+                items.append(TimelineItem(max(closed, dispute.created_at), "dispute.closed", dispute.invoice.number))
+        for plan in PaymentPlan.objects.filter(debtor=debtor).prefetch_related("instalments")[:limit]:
+            parts = ", ".join(f"{i.amount} → {i.due_date}" for i in plan.instalments.all())
+            items.append(TimelineItem(plan.created_at, f"plan.{plan.status}", f"{plan.total_amount}: {parts}"))
     items.sort(key=lambda item: item.at, reverse=True)
     return items[:limit]
 

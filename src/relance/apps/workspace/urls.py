@@ -21,5 +21,6 @@ urlpatterns = [
     path("worklist/", views.worklist, name="worklist"),
     path("worklist/actions/<int:action_id>/<slug:decision>/", views.action_decide, name="action_decide"),
     path("", include("relance.apps.editors.urls")),
+    path("", include("relance.apps.workspace.desk_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,16 +14,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from relance.apps.workspace import selectors, services
+from relance.apps.workspace import desk, selectors, services
 from relance.apps.workspace.access import SESSION_CREDITOR, back_url, workspace_view
 from relance.apps.workspace.forms import (
+    DisputeOpenForm,
     HoldForm,
     NotesForm,
+    PlanForm,
+    PromiseForm,
     SettingsForm,
+    TaskDoneForm,
     ThrottledLoginForm,
     UploadForm,
+    outcome_forms,
 )
-from relance.errors import InvalidInputError
+from relance.errors import InvalidInputError, RelanceError
 
 BUCKET_LABELS = {
     "not_due": gettext_lazy("Not due"),
@@ -35,6 +42,47 @@ FILTER_LABELS = {
     "dispute": gettext_lazy("In dispute"),
     "plan": gettext_lazy("On a plan"),
     "hold": gettext_lazy("On hold"),
+}
+KIND_LABELS = {
+    "business": gettext_lazy("Business"),
+    "consumer": gettext_lazy("Consumer"),
+    "public": gettext_lazy("Public body"),
+}
+TIMELINE_LABELS = {
+    "action.planned": gettext_lazy("Planned"),
+    "action.approved": gettext_lazy("Approved"),
+    "action.sending": gettext_lazy("Sending"),
+    "action.sent": gettext_lazy("Done"),
+    "action.failed": gettext_lazy("Failed"),
+    "action.cancelled": gettext_lazy("Cancelled"),
+    "action.skipped": gettext_lazy("Skipped"),
+    "call": gettext_lazy("Call"),
+    "promise.open": gettext_lazy("Promise"),
+    "promise.kept": gettext_lazy("Promise kept"),
+    "promise.broken": gettext_lazy("Promise broken"),
+    "dispute.open": gettext_lazy("Dispute open"),
+    "dispute.closed": gettext_lazy("Dispute closed"),
+    "plan.active": gettext_lazy("Payment plan"),
+    "plan.completed": gettext_lazy("Payment plan completed"),
+    "plan.broken": gettext_lazy("Payment plan broken"),
+    "payment": gettext_lazy("Payment"),
+    "debtor.held": gettext_lazy("Chasing paused"),
+    "debtor.released": gettext_lazy("Chasing resumed"),
+    "debtor.notes_changed": gettext_lazy("Notes changed"),
+    "ledger.invoice_updated": gettext_lazy("Invoice changed"),
+    "ledger.invoice_settled": gettext_lazy("Invoice settled"),
+}
+CHANNEL_LABELS = {
+    "email": gettext_lazy("e-mail"),
+    "letter": gettext_lazy("letter"),
+    "registered_letter": gettext_lazy("registered letter"),
+    "call": gettext_lazy("call"),
+    "sms": gettext_lazy("SMS"),
+    "task": gettext_lazy("task"),
+}
+TASK_LABELS = {
+    "find_number": gettext_lazy("Find the right phone number"),
+    "check_payment": gettext_lazy("Check the bank for the announced payment"),
 }
 SORT_LABELS = {
     "overdue": gettext_lazy("Overdue amount"),
@@ -68,7 +116,9 @@ def creditor_switch(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     board = selectors.dashboard(creditor=request.creditor, as_of=timezone.localdate())  # type: ignore[attr-defined]
     bars = [(BUCKET_LABELS[b.bucket], b) for b in board.bars]
-    return render(request, "workspace/dashboard.html", {"board": board, "bars": bars, "nav": "home"})
+    return render(
+        request, "workspace/dashboard.html", {"board": board, "bars": bars, "nav": "home"}
+    )
 
 
 @workspace_view()
@@ -78,40 +128,104 @@ def debtors(request: HttpRequest) -> HttpResponse:
     sort = sort if sort in selectors.SORTS else "overdue"
     active = tuple(f for f in request.GET.getlist("filter") if f in selectors.FILTERS)
     page = selectors.debtors_page(
-        creditor=request.creditor, as_of=timezone.localdate(), q=q, filters=active,  # type: ignore[attr-defined]
-        sort=sort, page=request.GET.get("page", 1),
+        creditor=request.creditor,
+        as_of=timezone.localdate(),
+        q=q,
+        filters=active,  # type: ignore[attr-defined]
+        sort=sort,
+        page=request.GET.get("page", 1),
     )
     keep = request.GET.copy()
     keep.pop("page", None)
-    return render(request, "workspace/debtors.html", {
-        "page": page, "q": q, "sort": sort, "active": active, "nav": "debtors",
-        "filters": list(FILTER_LABELS.items()), "sorts": list(SORT_LABELS.items()),
-        "query_keep": keep.urlencode(), "has_collection": selectors.collection_ready(),
-    })
+    return render(
+        request,
+        "workspace/debtors.html",
+        {
+            "page": page,
+            "q": q,
+            "sort": sort,
+            "active": active,
+            "nav": "debtors",
+            "filters": list(FILTER_LABELS.items()),
+            "sorts": list(SORT_LABELS.items()),
+            "query_keep": keep.urlencode(),
+            "has_collection": selectors.collection_ready(),
+        },
+    )
 
 
 @workspace_view()
 def debtor_detail(request: HttpRequest, debtor_id: int) -> HttpResponse:
-    creditor = request.creditor  # type: ignore[attr-defined]
-    debtor = selectors.debtor_get(creditor=creditor, debtor_id=debtor_id)
+    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)  # type: ignore[attr-defined]
+    return _debtor_page(request, debtor)
+
+
+def _penalty_note(line: selectors.InvoiceLine) -> str:
+    if line.missing_rate:
+        return _(
+            "No rate is recorded yet for %(period)s: the penalties cannot be computed. "
+            "Once it is published, record it with: %(command)s"
+        ) % {"period": line.missing_rate, "command": line.rate_command}
+    return line.note
+
+
+def _debtor_page(
+    request: HttpRequest, debtor: Any, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     today = timezone.localdate()
     lines = selectors.debtor_invoices(debtor=debtor, as_of=today)
     notes: list[str] = []
     for line in lines:  # the same warning on many invoices is one footnote
-        if line.note:
-            if line.note not in notes:
-                notes.append(line.note)
-            line.note_number = notes.index(line.note) + 1  # type: ignore[attr-defined]
-    return render(request, "workspace/debtor.html", {
-        "debtor": debtor, "lines": lines, "notes": notes, "today": today, "nav": "debtors",
-        "open_total": sum((line.invoice.open_amount for line in lines), 0),
-        "penalties_total": sum((line.penalties or 0 for line in lines), 0),
-        "paid": selectors.debtor_paid_invoices(debtor=debtor),
-        "contacts": list(debtor.contacts.all()),
-        "timeline": selectors.debtor_timeline(debtor=debtor),
-        "hold_form": HoldForm(), "notes_form": NotesForm(initial={"notes": debtor.notes}),
-        "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
-    })
+        note = _penalty_note(line)
+        if note:
+            if note not in notes:
+                notes.append(note)
+            line.note_number = notes.index(note) + 1  # type: ignore[attr-defined]
+    unknown = any(line.days_overdue and line.penalties is None for line in lines)
+    collection = selectors.collection_ready()
+    case = selectors.debtor_case(debtor=debtor) if collection else None
+    open_invoices = [line.invoice for line in lines]
+    disputed = selectors.debtor_disputes_open(debtor=debtor) if collection else {}
+    forms = {
+        "promise_form": PromiseForm(prefix="promise"),
+        "dispute_form": DisputeOpenForm(
+            prefix="dispute", invoices=[i for i in open_invoices if i.number not in disputed]
+        ),
+        "plan_form": PlanForm(prefix="plan", initial={"instalments": 3, "every": "1m"}),
+        "hold_form": HoldForm(),
+        "notes_form": NotesForm(initial={"notes": debtor.notes}),
+    }
+    forms.update(bound or {})
+    return render(
+        request,
+        "workspace/debtor.html",
+        {
+            "debtor": debtor,
+            "lines": lines,
+            "notes": notes,
+            "today": today,
+            "nav": "debtors",
+            "kind_label": KIND_LABELS.get(debtor.kind, debtor.kind),
+            "open_total": sum((line.invoice.open_amount for line in lines), 0),
+            "penalties_total": None if unknown else sum((line.penalties or 0 for line in lines), 0),
+            "paid": selectors.debtor_paid_invoices(debtor=debtor),
+            "contacts": list(debtor.contacts.all()),
+            "timeline": _timeline(selectors.debtor_timeline(debtor=debtor)),
+            "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
+            "has_collection": collection,
+            "case": case,
+            "disputed": disputed,
+            **forms,
+        },
+        status=status,
+    )
+
+
+def _timeline(items: list[selectors.TimelineItem]) -> list[selectors.TimelineItem]:
+    for item in items:
+        item.label = TIMELINE_LABELS.get(item.kind, item.kind)  # type: ignore[attr-defined]
+        item.channel_label = CHANNEL_LABELS.get(item.channel, item.channel)  # type: ignore[attr-defined]
+    return items
 
 
 @require_POST
@@ -121,7 +235,9 @@ def debtor_hold(request: HttpRequest, debtor_id: int) -> HttpResponse:
     form = HoldForm(request.POST)
     form.is_valid()
     hold = request.POST.get("hold") == "1"
-    services.debtor_hold_set(debtor=debtor, hold=hold, reason=form.cleaned_data.get("reason", ""), actor=_actor(request))
+    services.debtor_hold_set(
+        debtor=debtor, hold=hold, reason=form.cleaned_data.get("reason", ""), actor=_actor(request)
+    )
     messages.success(request, _("Chasing paused.") if hold else _("Chasing resumed."))
     return redirect("workspace:debtor", debtor_id=debtor.pk)
 
@@ -132,7 +248,9 @@ def debtor_notes(request: HttpRequest, debtor_id: int) -> HttpResponse:
     debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)  # type: ignore[attr-defined]
     form = NotesForm(request.POST)
     if form.is_valid():
-        services.debtor_notes_update(debtor=debtor, notes=form.cleaned_data["notes"], actor=_actor(request))
+        services.debtor_notes_update(
+            debtor=debtor, notes=form.cleaned_data["notes"], actor=_actor(request)
+        )
         messages.success(request, _("Notes saved."))
     return redirect("workspace:debtor", debtor_id=debtor.pk)
 
@@ -145,20 +263,34 @@ def imports(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
         upload = services.import_upload_stage(
-            creditor=creditor, user=request.user, kind=form.cleaned_data["kind"],  # type: ignore[arg-type]
-            filename=uploaded.name, data=uploaded.read(), actor=_actor(request),
+            creditor=creditor,
+            user=request.user,
+            kind=form.cleaned_data["kind"],  # type: ignore[arg-type]
+            filename=uploaded.name,
+            data=uploaded.read(),
+            actor=_actor(request),
         )
         return redirect("workspace:import_review", token=upload.token)
-    return render(request, "workspace/imports.html", {
-        "form": form, "batches": selectors.imports_recent(creditor=creditor), "nav": "imports",
-        "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
-    })
+    return render(
+        request,
+        "workspace/imports.html",
+        {
+            "form": form,
+            "batches": selectors.imports_recent(creditor=creditor),
+            "nav": "imports",
+            "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
+        },
+    )
 
 
 @workspace_view("collector")
 def import_review(request: HttpRequest, token: str) -> HttpResponse:
     upload = selectors.import_upload_get(creditor=request.creditor, token=token)  # type: ignore[attr-defined]
-    return render(request, "workspace/import_review.html", {"upload": upload, "result": upload.dry_run, "nav": "imports"})
+    return render(
+        request,
+        "workspace/import_review.html",
+        {"upload": upload, "result": upload.dry_run, "nav": "imports"},
+    )
 
 
 @require_POST
@@ -170,7 +302,11 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
         messages.info(request, _("The file was not imported."))
         return redirect("workspace:imports")
     result = services.import_upload_confirm(upload=upload, actor=_actor(request))
-    return render(request, "workspace/import_done.html", {"result": result, "filename": upload.filename, "nav": "imports"})
+    return render(
+        request,
+        "workspace/import_done.html",
+        {"result": result, "filename": upload.filename, "nav": "imports"},
+    )
 
 
 @workspace_view("admin", write_role="admin")
@@ -180,7 +316,9 @@ def creditor_settings(request: HttpRequest) -> HttpResponse:
     form = SettingsForm(request.POST or None, initial={f: getattr(creditor, f) for f in fields})
     if request.method == "POST" and form.is_valid():
         try:
-            services.creditor_settings_update(creditor=creditor, actor=_actor(request), **form.cleaned_data)
+            services.creditor_settings_update(
+                creditor=creditor, actor=_actor(request), **form.cleaned_data
+            )
         except InvalidInputError as exc:
             form.add_error(None, exc.message)
         else:
@@ -191,10 +329,231 @@ def creditor_settings(request: HttpRequest) -> HttpResponse:
 
 @workspace_view()
 def worklist(request: HttpRequest) -> HttpResponse:
-    work = selectors.worklist(creditor=request.creditor, as_of=timezone.localdate())  # type: ignore[attr-defined]
-    return render(request, "workspace/worklist.html", {
-        "work": work, "nav": "worklist", "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
-    })
+    creditor = request.creditor  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    work = selectors.worklist(creditor=creditor, as_of=today)
+    context: dict[str, Any] = {
+        "work": work,
+        "nav": "worklist",
+        "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
+    }
+    if work.source == "collection":
+        tables = desk.rate_tables() if work.calls or work.approvals else None
+        calls, approvals = desk.contexts(
+            [(work.calls, desk.call_template), (work.approvals, desk.action_template)],
+            as_of=today,
+            tables=tables,
+        )
+        context["cards"] = _cards(
+            desk.call_cards(creditor=creditor, calls=work.calls, as_of=today, built=calls)
+        )
+        context["previews"] = desk.action_previews(
+            actions=work.approvals, as_of=today, built=approvals
+        )
+        tasks = desk.tasks_due(creditor=creditor, as_of=today)
+        for t in tasks:
+            t.label = TASK_LABELS.get(t.step_key, t.subject or t.step_key)
+        context["tasks"] = [(t, TaskDoneForm(prefix=f"t{t.pk}")) for t in tasks]
+    return render(request, "workspace/worklist.html", context)
+
+
+def _cards(cards: list[desk.CallCard], data: Any = None, only: str = "") -> list[desk.CallCard]:
+    for card in cards:
+        card.forms = outcome_forms(card.action, card.invoices, data, only)  # type: ignore[attr-defined]
+        for attempt in card.history:
+            attempt.label = CHANNEL_LABELS.get(attempt.channel, attempt.channel)
+    return cards
+
+
+@workspace_view()
+def call_detail(request: HttpRequest, action_id: int) -> HttpResponse:
+    """One call: its card and outcome forms; POST records the outcome (works without JavaScript)."""
+    from relance.apps.collection.calls import call_get, call_outcome_record
+
+    creditor = request.creditor  # type: ignore[attr-defined]
+    action = call_get(action_id=action_id, creditor=creditor)
+    if action.channel != "call":
+        raise Http404
+    today = timezone.localdate()
+    outcome = request.POST.get("outcome", "") if request.method == "POST" else ""
+    [card] = _cards(
+        desk.call_cards(creditor=creditor, calls=[action], as_of=today),
+        request.POST or None,
+        outcome,
+    )
+    if request.method == "POST":
+        chosen = next((f for o, _label, f in card.forms if o == outcome), None)  # type: ignore[attr-defined]
+        if chosen is None:
+            messages.error(request, _("Choose what the call achieved."))
+        elif chosen.is_valid():
+            data = chosen.cleaned_data
+            try:
+                call_outcome_record(
+                    action=action,
+                    outcome=outcome,
+                    as_of=today,
+                    actor=_actor(request),
+                    creditor=creditor,
+                    amount=data.get("amount"),
+                    day=data.get("date"),
+                    invoices=data.get("invoices") or (),
+                    reason=data.get("reason", ""),
+                    phone=data.get("phone", ""),
+                    note=data.get("note", ""),
+                )
+            except RelanceError as exc:
+                chosen.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Call outcome recorded."))
+                return HttpResponseRedirect(back_url(request, reverse("workspace:worklist")))
+        return render(
+            request,
+            "workspace/call.html",
+            {"card": card, "nav": "worklist", "can_act": True, "open_outcome": outcome},
+            status=400,
+        )
+    return render(
+        request,
+        "workspace/call.html",
+        {
+            "card": card,
+            "nav": "worklist",
+            "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
+        },
+    )
+
+
+@require_POST
+@workspace_view()
+def task_done(request: HttpRequest, action_id: int) -> HttpResponse:
+    from relance.apps.collection.calls import call_get, task_complete
+
+    creditor = request.creditor  # type: ignore[attr-defined]
+    action = call_get(action_id=action_id, creditor=creditor)
+    form = TaskDoneForm(request.POST, prefix=f"t{action.pk}")
+    form.is_valid()
+    task_complete(
+        action=action,
+        as_of=timezone.localdate(),
+        note=form.cleaned_data.get("note", ""),
+        actor=_actor(request),
+        creditor=creditor,
+    )
+    messages.success(request, _("Task done."))
+    return HttpResponseRedirect(back_url(request, reverse("workspace:worklist")))
+
+
+@workspace_view()
+def action_letter(request: HttpRequest, action_id: int) -> HttpResponse:
+    """The letter a pending action would print today (a preview: rendered, never stored)."""
+    action = selectors.action_get(creditor=request.creditor, action_id=action_id)  # type: ignore[attr-defined]
+    pdf = desk.letter_pdf(action=action, as_of=timezone.localdate())
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="preview-{action.pk}.pdf"'
+    return response
+
+
+@workspace_view()
+def action_document(request: HttpRequest, action_id: int) -> HttpResponse:
+    """The document as it was sent (kept unchanged under MEDIA_ROOT/documents/)."""
+    action = selectors.action_get(creditor=request.creditor, action_id=action_id)  # type: ignore[attr-defined]
+    if not action.document:
+        raise Http404
+    try:
+        handle = action.document.open("rb")
+    except OSError as exc:
+        raise Http404 from exc
+    return FileResponse(
+        handle, content_type="application/pdf", filename=f"{action.sha256 or action.pk}.pdf"
+    )
+
+
+@require_POST
+@workspace_view()
+def debtor_promise(request: HttpRequest, debtor_id: int) -> HttpResponse:
+    from relance.apps.collection.services import promise_add
+
+    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)  # type: ignore[attr-defined]
+    form = PromiseForm(request.POST, prefix="promise")
+    if form.is_valid():
+        try:
+            promise_add(
+                creditor=debtor.creditor,
+                debtor_account=debtor.account,
+                amount=form.cleaned_data["amount"],
+                promised_date=form.cleaned_data["date"],
+                as_of=timezone.localdate(),
+                actor=_actor(request),
+            )
+        except RelanceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Promise recorded; chasing waits until its date."))
+            return redirect("workspace:debtor", debtor_id=debtor.pk)
+    return _debtor_page(request, debtor, {"promise_form": form}, status=400)
+
+
+@require_POST
+@workspace_view()
+def debtor_dispute(request: HttpRequest, debtor_id: int, decision: str) -> HttpResponse:
+    from relance.apps.collection.services import dispute_close, dispute_open
+
+    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    if decision == "close":
+        number = request.POST.get("invoice", "")
+        if number not in selectors.debtor_disputes_open(debtor=debtor):
+            raise Http404
+        dispute_close(
+            creditor=debtor.creditor, invoice_number=number, as_of=today, actor=_actor(request)
+        )
+        messages.success(request, _("Dispute closed: the invoice is chased again."))
+        return redirect("workspace:debtor", debtor_id=debtor.pk)
+    if decision != "open":
+        raise Http404
+    invoices = selectors.debtor_invoices_open(debtor=debtor)
+    form = DisputeOpenForm(request.POST, prefix="dispute", invoices=invoices)
+    if form.is_valid():
+        try:
+            dispute_open(
+                creditor=debtor.creditor,
+                invoice_number=form.cleaned_data["invoice"],
+                reason=form.cleaned_data["reason"],
+                as_of=today,
+                actor=_actor(request),
+            )
+        except RelanceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Dispute opened: this invoice is no longer chased."))
+            return redirect("workspace:debtor", debtor_id=debtor.pk)
+    return _debtor_page(request, debtor, {"dispute_form": form}, status=400)
+
+
+@require_POST
+@workspace_view()
+def debtor_plan(request: HttpRequest, debtor_id: int) -> HttpResponse:
+    from relance.apps.collection.services import plan_create
+
+    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)  # type: ignore[attr-defined]
+    form = PlanForm(request.POST, prefix="plan")
+    if form.is_valid():
+        try:
+            plan_create(
+                creditor=debtor.creditor,
+                debtor_account=debtor.account,
+                instalments=form.cleaned_data["instalments"],
+                first=form.cleaned_data["first"],
+                every=form.cleaned_data["every"],
+                as_of=timezone.localdate(),
+                actor=_actor(request),
+            )
+        except RelanceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Payment plan created."))
+            return redirect("workspace:debtor", debtor_id=debtor.pk)
+    return _debtor_page(request, debtor, {"plan_form": form}, status=400)
 
 
 @require_POST
@@ -204,10 +563,14 @@ def action_decide(request: HttpRequest, action_id: int, decision: str) -> HttpRe
     from relance.apps.collection import services as collection_services
 
     if decision == "approve":
-        collection_services.actions_approve(ids=[action.pk], creditor=request.creditor, actor=_actor(request))  # type: ignore[attr-defined]
+        collection_services.actions_approve(
+            ids=[action.pk], creditor=request.creditor, actor=_actor(request)
+        )  # type: ignore[attr-defined]
     elif decision == "skip":
         collection_services.action_skip(action_id=action.pk, actor=_actor(request))
     else:
         raise Http404
-    messages.success(request, _("Action approved.") if decision == "approve" else _("Action skipped."))
+    messages.success(
+        request, _("Action approved.") if decision == "approve" else _("Action skipped.")
+    )
     return HttpResponseRedirect(back_url(request, reverse("workspace:worklist")))

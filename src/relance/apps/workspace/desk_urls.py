@@ -1,0 +1,22 @@
+"""The collector's desk: calls and their outcomes, tasks, letter previews, the case on the debtor page.
+
+Included by ``workspace.urls`` inside the ``workspace`` namespace.
+"""
+
+from django.urls import path
+
+from relance.apps.workspace import views
+
+urlpatterns = [
+    path("worklist/calls/<int:action_id>/", views.call_detail, name="call"),
+    path("worklist/tasks/<int:action_id>/done/", views.task_done, name="task_done"),
+    path("worklist/actions/<int:action_id>/letter.pdf", views.action_letter, name="action_letter"),
+    path("actions/<int:action_id>/document/", views.action_document, name="action_document"),
+    path("debtors/<int:debtor_id>/promise/", views.debtor_promise, name="debtor_promise"),
+    path(
+        "debtors/<int:debtor_id>/dispute/<slug:decision>/",
+        views.debtor_dispute,
+        name="debtor_dispute",
+    ),
+    path("debtors/<int:debtor_id>/plan/", views.debtor_plan, name="debtor_plan"),
+]
