@@ -97,7 +97,8 @@ def cmd_letters_batch(args: argparse.Namespace) -> int:
 def cmd_actions_deliver(args: argparse.Namespace) -> int:
     from relance.apps.collection.letters import letter_deliver
 
-    a = letter_deliver(action_id=args.id, tracking=args.tracking, received=args.received, not_claimed=args.not_claimed)
+    a = letter_deliver(action_id=args.id, tracking=args.tracking, received=args.received,
+                       not_claimed=args.not_claimed or args.returned is not None, returned=args.returned)
     data = {"id": a.pk, "tracking_number": a.tracking_number, "received_date": a.received_date,
             "not_claimed": a.not_claimed, "sha256": a.sha256}
     if args.json:
@@ -148,3 +149,4 @@ def register(sub: Any, command: Any) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--received", type=_date, help="the date on the acknowledgement of receipt")
     group.add_argument("--not-claimed", action="store_true", help="the letter came back unclaimed")
+    p.add_argument("--returned", type=_date, help="the day the unclaimed letter came back (default today)")

@@ -23,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from relance.domain import scenario
 from relance.domain.law import RateTables, Regime, penalties_on_invoice
 from relance.domain.money import ZERO, round_cents
 from relance.errors import InvalidInputError
@@ -30,7 +31,7 @@ from relance.errors import InvalidInputError
 DebtorKind = Literal["business", "consumer", "public"]
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
-DEFAULT_DEADLINE_DAYS = 8
+DEFAULT_DEADLINE_DAYS = scenario.DEFAULT_DEADLINE_DAYS  # the scenario engine counts it too
 
 CHANNEL_LABELS: dict[str, dict[str, str]] = {
     "fr": {
@@ -313,8 +314,7 @@ class LetterContext:
             ],
             "penalties": _penalties_vars(penalties),
             "other_claims": [
-                {"label": c.label, "amount": c.amount, "basis": c.basis}
-                for c in self.other_claims
+                {"label": c.label, "amount": c.amount, "basis": c.basis} for c in self.other_claims
             ],
             "totals": {
                 "currency": self.currency,
@@ -344,9 +344,7 @@ class LetterContext:
                 "amount": self.amount_claimed,
             },
             "promise": (
-                {"amount": self.promise.amount, "date": self.promise.date}
-                if self.promise
-                else None
+                {"amount": self.promise.amount, "date": self.promise.date} if self.promise else None
             ),
             "plan": {
                 "instalments": [{"date": x.date, "amount": x.amount} for x in self.plan],
@@ -354,9 +352,7 @@ class LetterContext:
                 "total": sum((x.amount for x in self.plan), ZERO),
             },
             "payment": (
-                {"amount": self.payment.amount, "date": self.payment.date}
-                if self.payment
-                else None
+                {"amount": self.payment.amount, "date": self.payment.date} if self.payment else None
             ),
         }
 
@@ -429,14 +425,26 @@ def _merged_periods(periods: tuple[RatePeriod, ...]) -> list[dict[str, Any]]:
     merged: list[dict[str, Any]] = []
     for p in periods:
         last = merged[-1] if merged else None
-        if (last and last["rate"] == p.rate and last["base"] == p.base
-                and last["end"] + timedelta(days=1) == p.start):
+        if (
+            last
+            and last["rate"] == p.rate
+            and last["base"] == p.base
+            and last["end"] + timedelta(days=1) == p.start
+        ):
             last["end"] = p.end
             last["days"] += p.days
             last["interest"] += p.interest
             continue
-        merged.append({"start": p.start, "end": p.end, "days": p.days, "rate": p.rate,
-                       "base": p.base, "interest": p.interest})
+        merged.append(
+            {
+                "start": p.start,
+                "end": p.end,
+                "days": p.days,
+                "rate": p.rate,
+                "base": p.base,
+                "interest": p.interest,
+            }
+        )
     return merged
 
 
@@ -549,4 +557,3 @@ def _url_part(text: str) -> str:
     from urllib.parse import quote
 
     return quote(text, safe="")
-

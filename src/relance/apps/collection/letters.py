@@ -717,8 +717,12 @@ def letters_batch(
 
 def letter_deliver(
     *, action_id: int, tracking: str, received: date | None = None, not_claimed: bool = False, actor: str = "system",
+    returned: date | None = None,
 ) -> Action:
-    """Record a registered letter's tracking number and its acknowledgement (date, or not claimed)."""
+    """Record a registered letter's tracking number and its acknowledgement (date, or not claimed).
+
+    ``returned``: the day an unclaimed letter came back (default today), kept as
+    ``outcome["not_claimed_on"]``: the next step counts its deadline from it."""
     tracking = tracking.strip()
     if not tracking:
         raise InvalidInputError("give the registered letter's tracking number")
@@ -750,7 +754,11 @@ def letter_deliver(
             action.received_date, action.not_claimed = received, False
         if not_claimed:
             action.not_claimed = True
-        action.save(update_fields=["tracking_number", "received_date", "not_claimed", "updated_at"])
+            back = returned or timezone.localdate()
+            if back < sent_day:
+                raise InvalidInputError(f"the letter cannot come back ({back}) before it was sent ({sent_day})")
+            action.outcome = {**(action.outcome or {}), "not_claimed_on": back.isoformat()}
+        action.save(update_fields=["tracking_number", "received_date", "not_claimed", "outcome", "updated_at"])
         kind = ("action.received" if received else "action.not_claimed" if not_claimed else "action.tracking")
         event_record(kind=kind, subject_type="action", subject_id=action.pk, creditor_id=action.creditor_id,
                      payload={"step": action.step_key, "tracking": tracking, "received": received,

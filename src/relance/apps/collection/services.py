@@ -13,6 +13,13 @@ debtor's second case on (a debtor who paid and fell behind again starts the scen
 
 A step passed over because the pass did not run (or the case was paused) is recorded as a
 ``skipped`` action with the reason "caught up": it is accounted for, never sent late.
+
+A registered letter (the mise en demeure) holds back the step after it until it is delivered
+(``engine.Delivery``): no earlier than the acknowledgement's date, or the day it came back
+unclaimed, plus the deadline it gave. While the case waits, the letter's action says on what
+(its ``reason``, shown by ``relance actions list``), and the run counts it as held
+("awaiting_delivery"); three weeks after sending with no news, the run reports a problem and
+plans a ``no_acknowledgement`` task, once.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from django.db import transaction
 from django.db.models import Case as SqlCase
 from django.db.models import Count, DecimalField, Exists, Max, Min, OuterRef, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, event_record, events_record
 from relance.apps.collection.models import (
@@ -49,6 +57,7 @@ from relance.apps.ledger.models import Debtor, Invoice
 from relance.domain import scenario as engine
 from relance.domain.calendar import next_business_day
 from relance.domain.problems import Problem
+from relance.domain.scenario import DEFAULT_DEADLINE_DAYS
 from relance.errors import InvalidInputError, NotFoundError
 
 ZERO = Decimal("0.00")
@@ -58,14 +67,18 @@ T = TypeVar("T")
 
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 # --- scenarios ----------------------------------------------------------------------------------
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "scenarios"
 # Which shipped scenario a debtor of each kind gets unless its case names another one.
-DEFAULT_FILES = {"b2b_standard.toml": True, "consumer_gentle.toml": True, "key_accounts.toml": False}
+DEFAULT_FILES = {
+    "b2b_standard.toml": True,
+    "consumer_gentle.toml": True,
+    "key_accounts.toml": False,
+}
 
 
 def scenario_to_domain(scenario: Scenario) -> engine.Scenario:
@@ -73,8 +86,12 @@ def scenario_to_domain(scenario: Scenario) -> engine.Scenario:
         name=scenario.name,
         steps=tuple(
             engine.Step(
-                key=s.key, offset_days=s.offset_days, channel=s.channel, template=s.template,
-                requires_approval=s.requires_approval, min_amount=s.min_amount,
+                key=s.key,
+                offset_days=s.offset_days,
+                channel=s.channel,
+                template=s.template,
+                requires_approval=s.requires_approval,
+                min_amount=s.min_amount,
                 debtor_kinds=tuple(s.debtor_kinds or ()),
             )
             for s in sorted(scenario.steps.all(), key=lambda s: (s.position, s.offset_days))
@@ -84,7 +101,9 @@ def scenario_to_domain(scenario: Scenario) -> engine.Scenario:
     )
 
 
-def scenario_save(*, scenario: engine.Scenario, is_default: bool | None = None, actor: str = "system") -> Scenario:
+def scenario_save(
+    *, scenario: engine.Scenario, is_default: bool | None = None, actor: str = "system"
+) -> Scenario:
     """Create or replace (by name) a scenario and its steps."""
     with transaction.atomic():
         row, created = Scenario.objects.get_or_create(name=scenario.name)
@@ -96,21 +115,34 @@ def scenario_save(*, scenario: engine.Scenario, is_default: bool | None = None, 
         row.steps.all().delete()
         Step.objects.bulk_create(
             Step(
-                scenario=row, position=n, key=s.key, offset_days=s.offset_days, channel=s.channel,
-                template=s.template, requires_approval=s.requires_approval, min_amount=s.min_amount,
+                scenario=row,
+                position=n,
+                key=s.key,
+                offset_days=s.offset_days,
+                channel=s.channel,
+                template=s.template,
+                requires_approval=s.requires_approval,
+                min_amount=s.min_amount,
                 debtor_kinds=list(s.debtor_kinds),
             )
             for n, s in enumerate(scenario.steps)
         )
         event_record(
-            kind="scenario.imported" if created else "scenario.replaced", subject_type="scenario",
-            subject_id=row.pk, payload={"toml": engine.scenario_to_toml(scenario)}, actor=actor,
+            kind="scenario.imported" if created else "scenario.replaced",
+            subject_type="scenario",
+            subject_id=row.pk,
+            payload={"toml": engine.scenario_to_toml(scenario)},
+            actor=actor,
         )
     return row
 
 
-def scenario_import(*, text: str, is_default: bool | None = None, actor: str = "system") -> Scenario:
-    return scenario_save(scenario=engine.scenario_from_toml(text), is_default=is_default, actor=actor)
+def scenario_import(
+    *, text: str, is_default: bool | None = None, actor: str = "system"
+) -> Scenario:
+    return scenario_save(
+        scenario=engine.scenario_from_toml(text), is_default=is_default, actor=actor
+    )
 
 
 def scenario_export(*, name: str) -> str:
@@ -164,13 +196,20 @@ class _DryRun(Exception):
     """Raised at the end of a dry run to roll back everything it wrote."""
 
 
-def idempotency_key(*, creditor_id: int, debtor_id: int, scenario_id: int, step_key: str, cycle: int) -> str:
+def idempotency_key(
+    *, creditor_id: int, debtor_id: int, scenario_id: int, step_key: str, cycle: int
+) -> str:
     key = f"{creditor_id}:{debtor_id}:{scenario_id}:{step_key}"
     return key if cycle <= 1 else f"{key}:{cycle}"
 
 
-def _events(kind: str, subject: str, rows: Iterable[tuple[int, int, dict[str, Any]]], actor: str) -> list[EventInput]:
-    return [EventInput(kind, subject, pk, creditor_id, payload, actor) for pk, creditor_id, payload in rows]
+def _events(
+    kind: str, subject: str, rows: Iterable[tuple[int, int, dict[str, Any]]], actor: str
+) -> list[EventInput]:
+    return [
+        EventInput(kind, subject, pk, creditor_id, payload, actor)
+        for pk, creditor_id, payload in rows
+    ]
 
 
 def _open_total(debtor_ids: Iterable[int]) -> dict[int, Decimal]:
@@ -180,7 +219,9 @@ def _open_total(debtor_ids: Iterable[int]) -> dict[int, Decimal]:
     for part in _chunks(ids):
         for debtor_id, total in (
             Invoice.objects.filter(debtor_id__in=part, status=Invoice.Status.OPEN)
-            .values_list("debtor_id").annotate(t=Sum("open_amount")).values_list("debtor_id", "t")
+            .values_list("debtor_id")
+            .annotate(t=Sum("open_amount"))
+            .values_list("debtor_id", "t")
         ):
             totals[debtor_id] = total or ZERO
     return totals
@@ -196,7 +237,9 @@ def collection_run(
 ) -> RunResult:
     """The daily pass for one creditor or all of them (DESIGN.md, "The daily pass")."""
     result = RunResult(as_of=as_of, dry_run=dry_run)
-    creditor_ids = [creditor.pk] if creditor else list(Creditor.objects.values_list("pk", flat=True))
+    creditor_ids = (
+        [creditor.pk] if creditor else list(Creditor.objects.values_list("pk", flat=True))
+    )
     try:
         with transaction.atomic():
             if not Scenario.objects.exists():
@@ -244,14 +287,20 @@ def _open_cases_q(creditor: Creditor) -> Any:
     return Case.objects.filter(creditor=creditor, status__in=OPEN_CASE_STATUSES)
 
 
-def _close_settled(*, creditor: Creditor, as_of: date, lead: int, result: RunResult, actor: str) -> None:
+def _close_settled(
+    *, creditor: Creditor, as_of: date, lead: int, result: RunResult, actor: str
+) -> None:
     """Close the cases of debtors who owe nothing the scenario would chase; cancel what is pending."""
     chasable = Invoice.objects.filter(
-        debtor_id=OuterRef("debtor_id"), status=Invoice.Status.OPEN, open_amount__gt=0,
+        debtor_id=OuterRef("debtor_id"),
+        status=Invoice.Status.OPEN,
+        open_amount__gt=0,
         due_date__lte=as_of + timedelta(days=lead),
     )
     settled = list(
-        _open_cases_q(creditor).exclude(status=Case.Status.LEGAL).filter(~Exists(chasable))
+        _open_cases_q(creditor)
+        .exclude(status=Case.Status.LEGAL)
+        .filter(~Exists(chasable))
         .values_list("pk", "debtor_id")
     )
     if not settled:
@@ -259,24 +308,48 @@ def _close_settled(*, creditor: Creditor, as_of: date, lead: int, result: RunRes
     ids = [pk for pk, _ in settled]
     cancelled: list[tuple[int, int, dict[str, Any]]] = []
     for part in _chunks(ids):
-        pending = list(Action.objects.filter(case_id__in=part, state__in=PENDING_ACTION_STATES).values_list("pk", "step_key"))
-        Action.objects.filter(pk__in=[p for p, _ in pending]).update(state=Action.State.CANCELLED, reason="paid")
+        pending = list(
+            Action.objects.filter(case_id__in=part, state__in=PENDING_ACTION_STATES).values_list(
+                "pk", "step_key"
+            )
+        )
+        Action.objects.filter(pk__in=[p for p, _ in pending]).update(
+            state=Action.State.CANCELLED, reason="paid"
+        )
         cancelled += [(p, creditor.pk, {"step": k, "reason": "paid"}) for p, k in pending]
-        Case.objects.filter(pk__in=part).update(status=Case.Status.CLOSED_PAID, closed_on=as_of, paused_until=None, pause_reason="")
+        Case.objects.filter(pk__in=part).update(
+            status=Case.Status.CLOSED_PAID, closed_on=as_of, paused_until=None, pause_reason=""
+        )
     events_record(
-        events=_events("case.closed_paid", "case", [(pk, creditor.pk, {"debtor": d, "as_of": as_of}) for pk, d in settled], actor)
+        events=_events(
+            "case.closed_paid",
+            "case",
+            [(pk, creditor.pk, {"debtor": d, "as_of": as_of}) for pk, d in settled],
+            actor,
+        )
         + _events("action.cancelled", "action", cancelled, actor)
     )
     result.cases["closed_paid"] += len(settled)
     result.actions["cancelled"] += len(cancelled)
 
 
-def _resume(case_ids: list[int], *, creditor: Creditor, reason: str, result: RunResult, actor: str) -> None:
+def _resume(
+    case_ids: list[int], *, creditor: Creditor, reason: str, result: RunResult, actor: str
+) -> None:
     if not case_ids:
         return
     for part in _chunks(case_ids):
-        Case.objects.filter(pk__in=part).update(status=Case.Status.ACTIVE, paused_until=None, pause_reason="")
-    events_record(events=_events("case.resumed", "case", [(pk, creditor.pk, {"reason": reason}) for pk in case_ids], actor))
+        Case.objects.filter(pk__in=part).update(
+            status=Case.Status.ACTIVE, paused_until=None, pause_reason=""
+        )
+    events_record(
+        events=_events(
+            "case.resumed",
+            "case",
+            [(pk, creditor.pk, {"reason": reason}) for pk in case_ids],
+            actor,
+        )
+    )
     result.cases["resumed"] += len(case_ids)
 
 
@@ -293,33 +366,50 @@ def _resolve_promises(*, creditor: Creditor, as_of: date, result: RunResult, act
             p.status = Promise.Status.KEPT
         elif as_of > p.promised_date + timedelta(days=p.grace_days):
             p.status = Promise.Status.BROKEN
-            result.problems.append(Problem(
-                "promise_broken",
-                f"debtor {p.debtor_id} promised {p.amount} by {p.promised_date} and paid {max(paid, ZERO)}: chase resumes",
-            ))
+            result.problems.append(
+                Problem(
+                    "promise_broken",
+                    f"debtor {p.debtor_id} promised {p.amount} by {p.promised_date} and paid {max(paid, ZERO)}: chase resumes",
+                )
+            )
         else:
             continue
         p.resolved_on = as_of
         p.save(update_fields=["status", "resolved_on"])
-        events.append(EventInput(f"promise.{p.status}", "promise", p.pk, creditor.pk,
-                                 {"debtor": p.debtor_id, "amount": p.amount, "paid": paid}, actor))
+        events.append(
+            EventInput(
+                f"promise.{p.status}",
+                "promise",
+                p.pk,
+                creditor.pk,
+                {"debtor": p.debtor_id, "amount": p.amount, "paid": paid},
+                actor,
+            )
+        )
         result.cases[f"promises_{p.status}"] += 1
         if p.case_id:
             resume.append(p.case_id)
     events_record(events=events)
     still_paused = set(
-        Promise.objects.filter(case_id__in=resume, status=Promise.Status.OPEN).values_list("case_id", flat=True)
+        Promise.objects.filter(case_id__in=resume, status=Promise.Status.OPEN).values_list(
+            "case_id", flat=True
+        )
     )
     ids = list(
-        Case.objects.filter(pk__in=[c for c in resume if c not in still_paused], status=Case.Status.PAUSED)
-        .values_list("pk", flat=True)
+        Case.objects.filter(
+            pk__in=[c for c in resume if c not in still_paused], status=Case.Status.PAUSED
+        ).values_list("pk", flat=True)
     )
     _resume(ids, creditor=creditor, reason="promise resolved", result=result, actor=actor)
 
 
 def _resolve_plans(*, creditor: Creditor, as_of: date, result: RunResult, actor: str) -> None:
     """Instalments count as paid as the debtor's balance falls; the first one missed ends the plan."""
-    plans = list(PaymentPlan.objects.filter(creditor=creditor, status=PaymentPlan.Status.ACTIVE).prefetch_related("instalments"))
+    plans = list(
+        PaymentPlan.objects.filter(
+            creditor=creditor, status=PaymentPlan.Status.ACTIVE
+        ).prefetch_related("instalments")
+    )
     if not plans:
         return
     owed = _open_total({p.debtor_id for p in plans})
@@ -339,33 +429,55 @@ def _resolve_plans(*, creditor: Creditor, as_of: date, result: RunResult, actor:
                 missed = inst
         if newly_paid:
             Instalment.objects.filter(pk__in=newly_paid).update(is_paid=True)
-            events += [EventInput("instalment.paid", "instalment", pk, creditor.pk, {"plan": plan.pk}, actor) for pk in newly_paid]
+            events += [
+                EventInput(
+                    "instalment.paid", "instalment", pk, creditor.pk, {"plan": plan.pk}, actor
+                )
+                for pk in newly_paid
+            ]
         if paid >= plan.total_amount:
             plan.status = PaymentPlan.Status.COMPLETED
         elif missed is not None:
             plan.status = PaymentPlan.Status.BROKEN
-            result.problems.append(Problem(
-                "plan_broken",
-                f"debtor {plan.debtor_id} missed instalment {missed.position} of {missed.amount} due {missed.due_date}: chase resumes",
-            ))
+            result.problems.append(
+                Problem(
+                    "plan_broken",
+                    f"debtor {plan.debtor_id} missed instalment {missed.position} of {missed.amount} due {missed.due_date}: chase resumes",
+                )
+            )
         else:
             continue
         plan.resolved_on = as_of
         plan.save(update_fields=["status", "resolved_on"])
-        events.append(EventInput(f"plan.{plan.status}", "payment_plan", plan.pk, creditor.pk, {"debtor": plan.debtor_id}, actor))
+        events.append(
+            EventInput(
+                f"plan.{plan.status}",
+                "payment_plan",
+                plan.pk,
+                creditor.pk,
+                {"debtor": plan.debtor_id},
+                actor,
+            )
+        )
         result.cases[f"plans_{plan.status}"] += 1
         if plan.case_id:
             resume.append(plan.case_id)
     events_record(events=events)
-    ids = list(Case.objects.filter(pk__in=resume, status=Case.Status.PLAN).values_list("pk", flat=True))
+    ids = list(
+        Case.objects.filter(pk__in=resume, status=Case.Status.PLAN).values_list("pk", flat=True)
+    )
     _resume(ids, creditor=creditor, reason="payment plan ended", result=result, actor=actor)
 
 
-def _resume_expired_pauses(*, creditor: Creditor, as_of: date, result: RunResult, actor: str) -> None:
+def _resume_expired_pauses(
+    *, creditor: Creditor, as_of: date, result: RunResult, actor: str
+) -> None:
     open_promise = Promise.objects.filter(case_id=OuterRef("pk"), status=Promise.Status.OPEN)
     ids = list(
-        _open_cases_q(creditor).filter(status=Case.Status.PAUSED, paused_until__lt=as_of)
-        .filter(~Exists(open_promise)).values_list("pk", flat=True)
+        _open_cases_q(creditor)
+        .filter(status=Case.Status.PAUSED, paused_until__lt=as_of)
+        .filter(~Exists(open_promise))
+        .values_list("pk", flat=True)
     )
     _resume(ids, creditor=creditor, reason="pause ended", result=result, actor=actor)
 
@@ -381,9 +493,168 @@ class Decision:
     passed_over: tuple[tuple[engine.Step, date], ...]
 
 
+@dataclass(frozen=True)
+class LetterWait:
+    """A case held back by its registered letter (``action_id``), and why."""
+
+    debtor_id: int
+    case_id: int
+    action_id: int
+    waiting: engine.Waiting
+
+    def note(self) -> str:
+        """What the credit manager reads on the letter's action (``relance actions list``)."""
+        w, d = self.waiting, self.waiting.delivery
+        if w.reason == "not_sent":
+            return "next step waits: registered letter not printed yet (relance letters batch)"
+        if w.reason == "deadline":
+            how = (
+                f"received {d.received}" if d.received else f"returned unclaimed {d.not_claimed_on}"
+            )
+            return f"{how}: next step not before {w.until} ({d.deadline_days}-day deadline)"
+        note = (
+            f"sent {d.sent}, awaiting acknowledgement of receipt: "
+            f"relance actions deliver {self.action_id} --tracking N --received DATE | --not-claimed"
+        )
+        if w.overdue:
+            note = f"no acknowledgement recorded {engine.NO_NEWS_DAYS}+ days after sending ({d.sent}): ask La Poste"
+        return note
+
+
 @dataclass
 class DecisionPlan:
     decisions: list[Decision] = field(default_factory=list)
+    waits: list[LetterWait] = field(default_factory=list)
+
+
+# A registered letter whose delivery the next step waits on: on its way to the printer, or sent.
+_LETTER_ON_ITS_WAY = (*PENDING_ACTION_STATES, Action.State.SENDING, Action.State.SENT)
+NO_ACKNOWLEDGEMENT = "no_acknowledgement"
+
+
+def _read_deliveries(letters: dict[int, dict[str, tuple[int, engine.Delivery]]]) -> None:
+    """Fill in each registered letter's delivery facts: sent, received, returned unclaimed.
+
+    The day it came back unclaimed is ``outcome["not_claimed_on"]`` when recorded, else the
+    day the fact was recorded; the deadline is the letter's (``outcome["deadline_days"]``) or
+    the documents' default.
+    """
+    ids = {pk: (case_id, key) for case_id, keys in letters.items() for key, (pk, _) in keys.items()}
+    for part in _chunks(list(ids)):
+        for (
+            pk,
+            state,
+            sent_at,
+            planned,
+            received,
+            not_claimed,
+            outcome,
+            updated,
+        ) in Action.objects.filter(pk__in=part).values_list(
+            "pk",
+            "state",
+            "sent_at",
+            "planned_date",
+            "received_date",
+            "not_claimed",
+            "outcome",
+            "updated_at",
+        ):
+            if state != Action.State.SENT:
+                continue  # not printed yet: Delivery(sent=None)
+            outcome = outcome or {}
+            returned = None
+            if not_claimed:
+                raw = outcome.get("not_claimed_on")
+                returned = date.fromisoformat(raw) if raw else timezone.localdate(updated)
+            deadline = outcome.get("deadline_days")
+            case_id, key = ids[pk]
+            letters[case_id][key] = (
+                pk,
+                engine.Delivery(
+                    sent=timezone.localdate(sent_at) if sent_at else planned,
+                    received=received,
+                    not_claimed_on=returned,
+                    deadline_days=int(deadline) if deadline else DEFAULT_DEADLINE_DAYS,
+                ),
+            )
+
+
+def _record_waits(
+    *, creditor: Creditor, as_of: date, plan: DecisionPlan, result: RunResult, actor: str
+) -> None:
+    """Say on each held letter's action what the case waits for; raise the letters with no news.
+
+    A letter with no acknowledgement ``NO_NEWS_DAYS`` after sending is a problem in the run's
+    summary every day until it is recorded, and a task on the worklist once (its idempotency
+    key is the letter's plus ``:no_acknowledgement``).
+    """
+    if not plan.waits:
+        return
+    letters = {
+        a.pk: a
+        for part in _chunks([w.action_id for w in plan.waits])
+        for a in Action.objects.filter(pk__in=part).select_related("debtor")
+    }
+    tasks: list[Action] = []
+    for w in plan.waits:
+        letter = letters[w.action_id]
+        note = w.note()[:200]
+        if letter.reason != note:
+            Action.objects.filter(pk=letter.pk).update(reason=note)
+        if not w.waiting.overdue:
+            continue
+        result.problems.append(
+            Problem(
+                NO_ACKNOWLEDGEMENT,
+                f"action {letter.pk} ({letter.debtor.account}, {letter.step_key}): registered letter sent on "
+                f"{w.waiting.delivery.sent}, no acknowledgement recorded; the next step waits",
+            )
+        )
+        tasks.append(
+            Action(
+                creditor=creditor,
+                debtor_id=w.debtor_id,
+                case_id=w.case_id,
+                step_key=NO_ACKNOWLEDGEMENT,
+                channel=Step.Channel.TASK,
+                template=NO_ACKNOWLEDGEMENT,
+                planned_date=as_of,
+                state=Action.State.PLANNED,
+                reason=note,
+                idempotency_key=f"{letter.idempotency_key}:{NO_ACKNOWLEDGEMENT}",
+                outcome={"letter": letter.pk, "tracking": letter.tracking_number},
+            )
+        )
+    if not tasks:
+        return
+    token = uuid.uuid4().hex
+    for task in tasks:
+        task.run_token = token
+    Action.objects.bulk_create(tasks, ignore_conflicts=True)
+    created = list(Action.objects.filter(run_token=token).values_list("pk", "case_id", "outcome"))
+    events_record(
+        events=_events(
+            "action.planned",
+            "action",
+            [
+                (
+                    pk,
+                    creditor.pk,
+                    {
+                        "case": case_id,
+                        "step": NO_ACKNOWLEDGEMENT,
+                        "channel": "task",
+                        "letter": o.get("letter"),
+                    },
+                )
+                for pk, case_id, o in created
+            ],
+            actor,
+        )
+    )
+    result.actions["planned"] += len(created)
+    result.by_channel["task"] += len(created)
 
 
 def debtor_positions(*, creditor: Creditor, as_of: date, lead: int) -> Any:
@@ -392,7 +663,9 @@ def debtor_positions(*, creditor: Creditor, as_of: date, lead: int) -> Any:
     money = DecimalField(max_digits=16, decimal_places=2)
     return (
         Invoice.objects.filter(
-            creditor=creditor, status=Invoice.Status.OPEN, open_amount__gt=0,
+            creditor=creditor,
+            status=Invoice.Status.OPEN,
+            open_amount__gt=0,
             due_date__lte=as_of + timedelta(days=lead),
         )
         .filter(~Exists(disputed))
@@ -401,8 +674,15 @@ def debtor_positions(*, creditor: Creditor, as_of: date, lead: int) -> Any:
             anchor=Min("due_date"),
             listed_amount=Sum("open_amount"),
             overdue_amount=Coalesce(
-                Sum(SqlCase(When(due_date__lt=as_of, then="open_amount"), default=Value(ZERO), output_field=money)),
-                Value(ZERO), output_field=money,
+                Sum(
+                    SqlCase(
+                        When(due_date__lt=as_of, then="open_amount"),
+                        default=Value(ZERO),
+                        output_field=money,
+                    )
+                ),
+                Value(ZERO),
+                output_field=money,
             ),
             invoices=Count("id"),
         )
@@ -410,36 +690,53 @@ def debtor_positions(*, creditor: Creditor, as_of: date, lead: int) -> Any:
     )
 
 
-def collection_decide(*, creditor: Creditor, as_of: date, result: RunResult | None = None) -> DecisionPlan:
+def collection_decide(
+    *, creditor: Creditor, as_of: date, result: RunResult | None = None
+) -> DecisionPlan:
     """What the pass would do for each debtor of ``creditor`` today (reads only)."""
     result = result if result is not None else RunResult(as_of=as_of)
     scenarios, defaults = _scenarios()
     lead = max([0, *(s.lead_days for s in scenarios.values())])
     cases = {
         row["debtor_id"]: row
-        for row in _open_cases_q(creditor).values("pk", "debtor_id", "status", "scenario_id", "cycle")
+        for row in _open_cases_q(creditor).values(
+            "pk", "debtor_id", "status", "scenario_id", "cycle"
+        )
     }
     done: dict[int, set[str]] = defaultdict(set)
     blocked: set[int] = set()
-    for case_id, step_key, state, channel, needs_approval in (
-        Action.objects.filter(case__creditor=creditor, case__status__in=OPEN_CASE_STATUSES)
-        .values_list("case_id", "step_key", "state", "channel", "requires_approval")
-    ):
+    letters: dict[int, dict[str, tuple[int, engine.Delivery]]] = defaultdict(dict)
+    for case_id, step_key, state, channel, needs_approval, pk in Action.objects.filter(
+        case__creditor=creditor, case__status__in=OPEN_CASE_STATUSES
+    ).values_list("case_id", "step_key", "state", "channel", "requires_approval", "pk"):
         done[case_id].add(step_key)
+        if channel == Step.Channel.REGISTERED_LETTER and state in _LETTER_ON_ITS_WAY:
+            letters[case_id][step_key] = (pk, engine.Delivery(sent=None))
         # A case waits while a person has to approve its step, or while an e-mail is in flight.
         if (state == Action.State.PLANNED and needs_approval) or (
-            channel == Step.Channel.EMAIL and state in (*PENDING_ACTION_STATES, Action.State.SENDING)
+            channel == Step.Channel.EMAIL
+            and state in (*PENDING_ACTION_STATES, Action.State.SENDING)
         ):
             blocked.add(case_id)
+    _read_deliveries(letters)
     cycles = dict(
-        Case.objects.filter(creditor=creditor).values("debtor_id").annotate(m=Max("cycle")).values_list("debtor_id", "m")
+        Case.objects.filter(creditor=creditor)
+        .values("debtor_id")
+        .annotate(m=Max("cycle"))
+        .values_list("debtor_id", "m")
     )
     unmatched, stale = _banking_checks(creditor=creditor, as_of=as_of)
     if stale:
-        result.problems.append(Problem("bank_feed_stale", f"{creditor.name}: {stale}; no message is sent until it is fresh"))
+        result.problems.append(
+            Problem(
+                "bank_feed_stale", f"{creditor.name}: {stale}; no message is sent until it is fresh"
+            )
+        )
     plan = DecisionPlan()
     missing_kinds: set[str] = set()
-    for row in debtor_positions(creditor=creditor, as_of=as_of, lead=lead).iterator(chunk_size=5000):
+    for row in debtor_positions(creditor=creditor, as_of=as_of, lead=lead).iterator(
+        chunk_size=5000
+    ):
         result.cases_evaluated += 1
         debtor_id, kind = row["debtor_id"], row["debtor__kind"]
         case = cases.get(debtor_id)
@@ -451,10 +748,25 @@ def collection_decide(*, creditor: Creditor, as_of: date, result: RunResult | No
             missing_kinds.add(kind)
             continue
         scenario = scenarios[scenario_id]
+        case_letters = letters.get(case["pk"], {}) if case else {}
         decision = engine.evaluate(
-            scenario, anchor_due_date=row["anchor"], as_of=as_of,
-            done_keys=done.get(case["pk"], ()) if case else (), debtor_kind=kind,
+            scenario,
+            anchor_due_date=row["anchor"],
+            as_of=as_of,
+            done_keys=done.get(case["pk"], ()) if case else (),
+            debtor_kind=kind,
+            deliveries={key: delivery for key, (_, delivery) in case_letters.items()},
         )
+        if decision.waiting is not None and case is not None:
+            plan.waits.append(
+                LetterWait(
+                    debtor_id,
+                    case["pk"],
+                    case_letters[decision.waiting.step_key][0],
+                    decision.waiting,
+                )
+            )
+            result.held["awaiting_delivery"] += 1
         if decision.step is None or decision.day is None:
             continue
         step = decision.step
@@ -469,14 +781,22 @@ def collection_decide(*, creditor: Creditor, as_of: date, result: RunResult | No
             reason = "bank_feed_stale"
         elif debtor_id in unmatched:
             reason = "unmatched_credit"
-        elif step.min_amount is not None and (
-            row["overdue_amount"] if step.offset_days >= 0 else row["listed_amount"]
-        ) < step.min_amount:
+        elif (
+            step.min_amount is not None
+            and (row["overdue_amount"] if step.offset_days >= 0 else row["listed_amount"])
+            < step.min_amount
+        ):
             reason = "below_minimum"
         if reason:
             result.held[reason] += 1
             continue
-        days = dict(zip([s.key for s in scenario.steps], engine.step_days(scenario.steps, row["anchor"]), strict=True))
+        days = dict(
+            zip(
+                [s.key for s in scenario.steps],
+                engine.step_days(scenario.steps, row["anchor"]),
+                strict=True,
+            )
+        )
         plan.decisions.append(
             Decision(
                 debtor_id=debtor_id,
@@ -489,7 +809,11 @@ def collection_decide(*, creditor: Creditor, as_of: date, result: RunResult | No
             )
         )
     for kind in sorted(missing_kinds):
-        result.problems.append(Problem("no_scenario", f"no default scenario for {kind} debtors: import one with is_default"))
+        result.problems.append(
+            Problem(
+                "no_scenario", f"no default scenario for {kind} debtors: import one with is_default"
+            )
+        )
     return plan
 
 
@@ -506,7 +830,10 @@ def _banking_checks(*, creditor: Creditor, as_of: date) -> tuple[set[int], str |
     return blocked, stale
 
 
-def _apply(*, creditor: Creditor, as_of: date, plan: DecisionPlan, result: RunResult, actor: str) -> None:
+def _apply(
+    *, creditor: Creditor, as_of: date, plan: DecisionPlan, result: RunResult, actor: str
+) -> None:
+    _record_waits(creditor=creditor, as_of=as_of, plan=plan, result=result, actor=actor)
     if not plan.decisions:
         return
     token = uuid.uuid4().hex
@@ -514,11 +841,18 @@ def _apply(*, creditor: Creditor, as_of: date, plan: DecisionPlan, result: RunRe
     if new_cases:
         Case.objects.bulk_create(
             [
-                Case(creditor=creditor, debtor_id=d.debtor_id, scenario_id=d.scenario_id, cycle=d.cycle,
-                     status=Case.Status.ACTIVE, opened_on=as_of)
+                Case(
+                    creditor=creditor,
+                    debtor_id=d.debtor_id,
+                    scenario_id=d.scenario_id,
+                    cycle=d.cycle,
+                    status=Case.Status.ACTIVE,
+                    opened_on=as_of,
+                )
                 for d in new_cases
             ],
-            batch_size=2000, ignore_conflicts=True,
+            batch_size=2000,
+            ignore_conflicts=True,
         )
     case_ids = dict(_open_cases_q(creditor).values_list("debtor_id", "pk")) if new_cases else {}
     opened = [(case_ids[d.debtor_id], d) for d in new_cases if d.debtor_id in case_ids]
@@ -531,13 +865,34 @@ def _apply(*, creditor: Creditor, as_of: date, plan: DecisionPlan, result: RunRe
         if d.case_id:
             superseded.append(case_id)
 
-        def action(step: engine.Step, day: date, state: str, reason: str = "", *, d: Decision = d, case_id: int = case_id) -> Action:
+        def action(
+            step: engine.Step,
+            day: date,
+            state: str,
+            reason: str = "",
+            *,
+            d: Decision = d,
+            case_id: int = case_id,
+        ) -> Action:
             return Action(
-                creditor=creditor, debtor_id=d.debtor_id, case_id=case_id, step_key=step.key,
-                channel=step.channel, template=step.template, planned_date=day, state=state,
-                requires_approval=step.requires_approval, reason=reason, run_token=token,
-                idempotency_key=idempotency_key(creditor_id=creditor.pk, debtor_id=d.debtor_id,
-                                                scenario_id=d.scenario_id, step_key=step.key, cycle=d.cycle),
+                creditor=creditor,
+                debtor_id=d.debtor_id,
+                case_id=case_id,
+                step_key=step.key,
+                channel=step.channel,
+                template=step.template,
+                planned_date=day,
+                state=state,
+                requires_approval=step.requires_approval,
+                reason=reason,
+                run_token=token,
+                idempotency_key=idempotency_key(
+                    creditor_id=creditor.pk,
+                    debtor_id=d.debtor_id,
+                    scenario_id=d.scenario_id,
+                    step_key=step.key,
+                    cycle=d.cycle,
+                ),
             )
 
         for step, day in d.passed_over:
@@ -549,25 +904,63 @@ def _apply(*, creditor: Creditor, as_of: date, plan: DecisionPlan, result: RunRe
     for part in _chunks(superseded):
         cancelled += list(
             Action.objects.filter(case_id__in=part, state__in=PENDING_ACTION_STATES)
-            .exclude(channel=Step.Channel.EMAIL).values_list("pk", "step_key")
+            .exclude(channel=Step.Channel.EMAIL)
+            .values_list("pk", "step_key")
         )
-    Action.objects.filter(pk__in=[p for p, _ in cancelled]).update(state=Action.State.CANCELLED, reason="superseded")
+    Action.objects.filter(pk__in=[p for p, _ in cancelled]).update(
+        state=Action.State.CANCELLED, reason="superseded"
+    )
     Action.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
     created = list(
-        Action.objects.filter(run_token=token).values_list("pk", "case_id", "step_key", "channel", "state", "requires_approval")
+        Action.objects.filter(run_token=token).values_list(
+            "pk", "case_id", "step_key", "channel", "state", "requires_approval"
+        )
     )
     by_step: dict[str, list[int]] = defaultdict(list)
-    events = _events("case.opened", "case", [(pk, creditor.pk, {"debtor": d.debtor_id, "scenario": d.scenario_id}) for pk, d in opened], actor)
-    events += _events("action.cancelled", "action", [(p, creditor.pk, {"step": k, "reason": "superseded"}) for p, k in cancelled], actor)
+    events = _events(
+        "case.opened",
+        "case",
+        [(pk, creditor.pk, {"debtor": d.debtor_id, "scenario": d.scenario_id}) for pk, d in opened],
+        actor,
+    )
+    events += _events(
+        "action.cancelled",
+        "action",
+        [(p, creditor.pk, {"step": k, "reason": "superseded"}) for p, k in cancelled],
+        actor,
+    )
     for pk, case_id, step_key, channel, state, needs_approval in created:
         if state == Action.State.SKIPPED:
             result.actions["skipped"] += 1
-            events.append(EventInput("action.skipped", "action", pk, creditor.pk, {"case": case_id, "step": step_key, "reason": "caught up"}, actor))
+            events.append(
+                EventInput(
+                    "action.skipped",
+                    "action",
+                    pk,
+                    creditor.pk,
+                    {"case": case_id, "step": step_key, "reason": "caught up"},
+                    actor,
+                )
+            )
             continue
         result.actions["awaiting_approval" if needs_approval else "planned"] += 1
         result.by_channel[channel] += 1
         by_step[step_key].append(case_id)
-        events.append(EventInput("action.planned", "action", pk, creditor.pk, {"case": case_id, "step": step_key, "channel": channel, "awaiting_approval": needs_approval}, actor))
+        events.append(
+            EventInput(
+                "action.planned",
+                "action",
+                pk,
+                creditor.pk,
+                {
+                    "case": case_id,
+                    "step": step_key,
+                    "channel": channel,
+                    "awaiting_approval": needs_approval,
+                },
+                actor,
+            )
+        )
     for step_key, ids in by_step.items():
         for part in _chunks(ids):
             Case.objects.filter(pk__in=part).update(current_step=step_key)
@@ -605,25 +998,48 @@ def case_for(*, debtor: Debtor, as_of: date) -> Case:
     if scenario_id is None:
         raise InvalidInputError(f"no default scenario for {debtor.kind} debtors")
     cycle = (Case.objects.filter(debtor=debtor).aggregate(m=Max("cycle"))["m"] or 0) + 1
-    case = Case.objects.create(creditor_id=debtor.creditor_id, debtor=debtor, scenario_id=scenario_id, cycle=cycle, opened_on=as_of)
-    event_record(kind="case.opened", subject_type="case", subject_id=case.pk, creditor_id=debtor.creditor_id,
-                 payload={"debtor": debtor.pk, "scenario": scenario_id})
+    case = Case.objects.create(
+        creditor_id=debtor.creditor_id,
+        debtor=debtor,
+        scenario_id=scenario_id,
+        cycle=cycle,
+        opened_on=as_of,
+    )
+    event_record(
+        kind="case.opened",
+        subject_type="case",
+        subject_id=case.pk,
+        creditor_id=debtor.creditor_id,
+        payload={"debtor": debtor.pk, "scenario": scenario_id},
+    )
     return case
 
 
-def dispute_open(*, creditor: Creditor, invoice_number: str, reason: str, as_of: date, actor: str = "system") -> Dispute:
+def dispute_open(
+    *, creditor: Creditor, invoice_number: str, reason: str, as_of: date, actor: str = "system"
+) -> Dispute:
     """Take one invoice out of the chase; the debtor's other invoices go on."""
     invoice = _invoice(creditor, invoice_number)
     with transaction.atomic():
         if Dispute.objects.filter(invoice=invoice, status=Dispute.Status.OPEN).exists():
             raise InvalidInputError(f"invoice {invoice_number} is already in dispute")
-        dispute = Dispute.objects.create(creditor=creditor, invoice=invoice, reason=reason, opened_on=as_of)
-        event_record(kind="dispute.opened", subject_type="dispute", subject_id=dispute.pk, creditor_id=creditor.pk,
-                     payload={"invoice": invoice.number, "reason": reason}, actor=actor)
+        dispute = Dispute.objects.create(
+            creditor=creditor, invoice=invoice, reason=reason, opened_on=as_of
+        )
+        event_record(
+            kind="dispute.opened",
+            subject_type="dispute",
+            subject_id=dispute.pk,
+            creditor_id=creditor.pk,
+            payload={"invoice": invoice.number, "reason": reason},
+            actor=actor,
+        )
     return dispute
 
 
-def dispute_close(*, creditor: Creditor, invoice_number: str, as_of: date, actor: str = "system") -> Dispute:
+def dispute_close(
+    *, creditor: Creditor, invoice_number: str, as_of: date, actor: str = "system"
+) -> Dispute:
     invoice = _invoice(creditor, invoice_number)
     with transaction.atomic():
         dispute = Dispute.objects.filter(invoice=invoice, status=Dispute.Status.OPEN).first()
@@ -631,14 +1047,26 @@ def dispute_close(*, creditor: Creditor, invoice_number: str, as_of: date, actor
             raise NotFoundError(f"invoice {invoice_number} has no open dispute")
         dispute.status, dispute.closed_on = Dispute.Status.CLOSED, as_of
         dispute.save(update_fields=["status", "closed_on"])
-        event_record(kind="dispute.closed", subject_type="dispute", subject_id=dispute.pk, creditor_id=creditor.pk,
-                     payload={"invoice": invoice.number}, actor=actor)
+        event_record(
+            kind="dispute.closed",
+            subject_type="dispute",
+            subject_id=dispute.pk,
+            creditor_id=creditor.pk,
+            payload={"invoice": invoice.number},
+            actor=actor,
+        )
     return dispute
 
 
 def promise_add(
-    *, creditor: Creditor, debtor_account: str, amount: Decimal, promised_date: date, as_of: date,
-    grace_days: int = 3, actor: str = "system",
+    *,
+    creditor: Creditor,
+    debtor_account: str,
+    amount: Decimal,
+    promised_date: date,
+    as_of: date,
+    grace_days: int = 3,
+    actor: str = "system",
 ) -> Promise:
     """Record a promise to pay and pause the case until its date plus the grace days."""
     if amount <= 0:
@@ -650,23 +1078,59 @@ def promise_add(
         case = case_for(debtor=debtor, as_of=as_of)
         owed = _open_total([debtor.pk]).get(debtor.pk, ZERO)
         promise = Promise.objects.create(
-            creditor=creditor, debtor=debtor, case=case, amount=amount, promised_date=promised_date,
-            grace_days=grace_days, baseline_amount=owed,
+            creditor=creditor,
+            debtor=debtor,
+            case=case,
+            amount=amount,
+            promised_date=promised_date,
+            grace_days=grace_days,
+            baseline_amount=owed,
         )
         until = promised_date + timedelta(days=grace_days)
-        case.status, case.paused_until, case.pause_reason = Case.Status.PAUSED, until, f"promise {promise.pk}"
+        case.status, case.paused_until, case.pause_reason = (
+            Case.Status.PAUSED,
+            until,
+            f"promise {promise.pk}",
+        )
         case.save(update_fields=["status", "paused_until", "pause_reason", "updated_at"])
-        events_record(events=[
-            EventInput("promise.added", "promise", promise.pk, creditor.pk,
-                       {"debtor": debtor.account, "amount": amount, "date": promised_date, "grace_days": grace_days}, actor),
-            EventInput("case.paused", "case", case.pk, creditor.pk, {"until": until, "reason": "promise"}, actor),
-        ])
+        events_record(
+            events=[
+                EventInput(
+                    "promise.added",
+                    "promise",
+                    promise.pk,
+                    creditor.pk,
+                    {
+                        "debtor": debtor.account,
+                        "amount": amount,
+                        "date": promised_date,
+                        "grace_days": grace_days,
+                    },
+                    actor,
+                ),
+                EventInput(
+                    "case.paused",
+                    "case",
+                    case.pk,
+                    creditor.pk,
+                    {"until": until, "reason": "promise"},
+                    actor,
+                ),
+            ]
+        )
     return promise
 
 
 def plan_create(
-    *, creditor: Creditor, debtor_account: str, instalments: int, first: date, as_of: date,
-    every: str = "1m", grace_days: int = 3, actor: str = "system",
+    *,
+    creditor: Creditor,
+    debtor_account: str,
+    instalments: int,
+    first: date,
+    as_of: date,
+    every: str = "1m",
+    grace_days: int = 3,
+    actor: str = "system",
 ) -> PaymentPlan:
     """Schedule what the debtor owes in instalments that sum to it exactly; the case waits on the plan."""
     debtor = _debtor(creditor, debtor_account)
@@ -675,8 +1139,13 @@ def plan_create(
     with transaction.atomic():
         case = case_for(debtor=debtor, as_of=as_of)
         plan = PaymentPlan.objects.create(
-            creditor=creditor, debtor=debtor, case=case, total_amount=owed, baseline_amount=owed,
-            every=every, grace_days=grace_days,
+            creditor=creditor,
+            debtor=debtor,
+            case=case,
+            total_amount=owed,
+            baseline_amount=owed,
+            every=every,
+            grace_days=grace_days,
         )
         Instalment.objects.bulk_create(
             Instalment(plan=plan, position=n, due_date=day, amount=amount)
@@ -684,13 +1153,23 @@ def plan_create(
         )
         case.status, case.pause_reason = Case.Status.PLAN, f"payment plan {plan.pk}"
         case.save(update_fields=["status", "pause_reason", "updated_at"])
-        events_record(events=[
-            EventInput("plan.created", "payment_plan", plan.pk, creditor.pk, {
-                "debtor": debtor.account, "total": owed,
-                "instalments": [{"date": d, "amount": a} for d, a in schedule],
-            }, actor),
-            EventInput("case.plan", "case", case.pk, creditor.pk, {"plan": plan.pk}, actor),
-        ])
+        events_record(
+            events=[
+                EventInput(
+                    "plan.created",
+                    "payment_plan",
+                    plan.pk,
+                    creditor.pk,
+                    {
+                        "debtor": debtor.account,
+                        "total": owed,
+                        "instalments": [{"date": d, "amount": a} for d, a in schedule],
+                    },
+                    actor,
+                ),
+                EventInput("case.plan", "case", case.pk, creditor.pk, {"plan": plan.pk}, actor),
+            ]
+        )
     return plan
 
 
@@ -698,7 +1177,13 @@ HOLD_FLAGS = {"legal": "is_legal_hold", "do-not-contact": "is_do_not_contact"}
 
 
 def debtor_hold(
-    *, creditor: Creditor, debtor_account: str, hold: bool, kind: str = "legal", reason: str = "", actor: str = "system",
+    *,
+    creditor: Creditor,
+    debtor_account: str,
+    hold: bool,
+    kind: str = "legal",
+    reason: str = "",
+    actor: str = "system",
 ) -> Debtor:
     """Set or clear a debtor's legal-hold (or do-not-contact) flag: no message goes out while set."""
     if kind not in HOLD_FLAGS:
@@ -707,15 +1192,23 @@ def debtor_hold(
     with transaction.atomic():
         setattr(debtor, HOLD_FLAGS[kind], hold)
         debtor.save(update_fields=[HOLD_FLAGS[kind], "updated_at"])
-        event_record(kind="debtor.held" if hold else "debtor.released", subject_type="debtor", subject_id=debtor.pk,
-                     creditor_id=creditor.pk, payload={"flag": kind, "reason": reason}, actor=actor)
+        event_record(
+            kind="debtor.held" if hold else "debtor.released",
+            subject_type="debtor",
+            subject_id=debtor.pk,
+            creditor_id=creditor.pk,
+            payload={"flag": kind, "reason": reason},
+            actor=actor,
+        )
     return debtor
 
 
 # --- actions by hand ----------------------------------------------------------------------------
 
 
-def actions_approve(*, ids: Sequence[int] | None, creditor: Creditor | None = None, actor: str = "system") -> int:
+def actions_approve(
+    *, ids: Sequence[int] | None, creditor: Creditor | None = None, actor: str = "system"
+) -> int:
     """Approve actions waiting for it (``ids=None``: all of them). Returns how many."""
     qs = Action.objects.filter(state=Action.State.PLANNED, requires_approval=True)
     if creditor is not None:
@@ -725,23 +1218,39 @@ def actions_approve(*, ids: Sequence[int] | None, creditor: Creditor | None = No
         found = set(qs.values_list("pk", flat=True))
         missing = [i for i in ids if i not in found]
         if missing:
-            raise NotFoundError(f"no action awaiting approval with id {', '.join(map(str, missing))}")
+            raise NotFoundError(
+                f"no action awaiting approval with id {', '.join(map(str, missing))}"
+            )
     with transaction.atomic():
         rows = list(qs.select_for_update().values_list("pk", "creditor_id", "step_key"))
         Action.objects.filter(pk__in=[r[0] for r in rows]).update(state=Action.State.APPROVED)
-        events_record(events=_events("action.approved", "action", [(pk, c, {"step": k}) for pk, c, k in rows], actor))
+        events_record(
+            events=_events(
+                "action.approved", "action", [(pk, c, {"step": k}) for pk, c, k in rows], actor
+            )
+        )
     return len(rows)
 
 
-def action_skip(*, action_id: int, reason: str = "skipped by hand", actor: str = "system") -> Action:
+def action_skip(
+    *, action_id: int, reason: str = "skipped by hand", actor: str = "system"
+) -> Action:
     with transaction.atomic():
         action = Action.objects.select_for_update().filter(pk=action_id).first()
         if action is None:
             raise NotFoundError(f"no action {action_id}")
         if action.state not in PENDING_ACTION_STATES:
-            raise InvalidInputError(f"action {action_id} is {action.state}: only a planned or approved action can be skipped")
+            raise InvalidInputError(
+                f"action {action_id} is {action.state}: only a planned or approved action can be skipped"
+            )
         action.state, action.reason = Action.State.SKIPPED, reason
         action.save(update_fields=["state", "reason", "updated_at"])
-        event_record(kind="action.skipped", subject_type="action", subject_id=action.pk, creditor_id=action.creditor_id,
-                     payload={"step": action.step_key, "reason": reason}, actor=actor)
+        event_record(
+            kind="action.skipped",
+            subject_type="action",
+            subject_id=action.pk,
+            creditor_id=action.creditor_id,
+            payload={"step": action.step_key, "reason": reason},
+            actor=actor,
+        )
     return action
