@@ -239,3 +239,17 @@ def test_a_debtor_without_an_e_mail_address_fails_visibly(creditor):
     action = Action.objects.get(step_key="reminder")
     assert action.state == "failed"
     assert "no e-mail address" in action.error
+
+
+@pytest.mark.parametrize(("name", "iban", "bic", "amount", "text"), [
+    ("Atelier Lumière SAS", "FR76 3000 6000 0112 3456 7890 189", "AGRIFRPP", Decimal("1234.5"), "R-2026-0001 FA-1"),
+    ("A" * 90, "FR7630006000011234567890189", "", Decimal("0.01"), "x  y\n" * 60),
+])
+def test_the_cached_epc_payload_is_the_documents_one(name, iban, bic, amount, text):
+    from relance.apps.collection.letters import _epc_payload
+    from relance.documents.qr import EpcError, EpcPayment, epc_payload
+
+    assert _epc_payload(name, iban, bic, amount, text) == epc_payload(EpcPayment(name, iban, amount, text, bic))
+    for bad in (Decimal("0"), Decimal("1000000000")):
+        with pytest.raises(EpcError):
+            _epc_payload(name, iban, bic, bad, text)

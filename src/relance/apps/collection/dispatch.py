@@ -77,6 +77,7 @@ from relance.apps.audit.services import EventInput, events_record
 from relance.apps.collection.letters import (
     ContextRequest,
     document_store,
+    documents_sync,
     email_compose,
     letter_contexts,
 )
@@ -347,7 +348,7 @@ def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor
                 continue
             # The message as it will go out, stored unchanged: the proof of what was sent. A
             # claim that never reaches the hand-over leaves an unreferenced file, nothing else.
-            document, digest = document_store(mail.data, suffix=".eml", durable=True)
+            document, digest = document_store(mail.data, suffix=".eml")
             a.subject, a.body_text, a.body_html = outgoing.subject, outgoing.text, outgoing.html
             a.sha256, a.document = digest, document
             a.invoice_ids = [i.pk for i in result.invoices]
@@ -364,8 +365,10 @@ def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor
                 out.problems.append(Problem("rate_unknown", f"action {a.pk} ({debtor.account}): sent without "
                                             f"the penalties, no published rate for {result.missing_rate}"))
             events.append(EventInput("action.sending", "action", a.pk, a.creditor_id, payload, actor))
+        synced = documents_sync([i.document for i in batch.items])
         _write_rows(actions, _CLAIM_FIELDS)
         events_record(events=events)
+        synced()  # every stored message on disk before the claim commits, so before any hand-over
     return batch
 
 

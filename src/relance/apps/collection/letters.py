@@ -29,10 +29,8 @@ import hashlib
 import html
 import io
 import os
-import struct
-import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -65,10 +63,12 @@ from relance.documents.context import (
 )
 from relance.documents.formal_notice import check_formal_notice
 from relance.documents.letter import compose_letter
-from relance.documents.qr import EpcError, EpcPayment, epc_qr
+from relance.documents.qr import MAX_AMOUNT, MAX_PAYLOAD_BYTES, EpcError, EpcPayment, epc_payload
+from relance.documents.qr_fast import png_from_matrix, qr_matrix
 from relance.documents.templates import LETTER_STEPS, creditor_sources, render_step, step_name
 from relance.domain.law import RateTables
 from relance.domain.law.rates import UnknownRateError
+from relance.domain.money import round_cents
 from relance.domain.problems import Problem
 from relance.errors import InvalidInputError, NotFoundError, RelanceError
 
@@ -325,9 +325,13 @@ def letter_contexts(
                             .order_by("debtor_id", "pk").values_list("debtor_id", "name")):
         contacts.setdefault(debtor_id, name)
     notices: dict[int, date] = {}
-    for debtor_id, day in (Action.objects.filter(debtor_id__in=debtor_ids, channel=Step.Channel.REGISTERED_LETTER,
-                                                 received_date__isnull=False, received_date__lte=as_of)
+    unclaimed: set[int] = set()  # a registered letter came back unclaimed (same query)
+    for debtor_id, day in (Action.objects.filter(debtor_id__in=debtor_ids, channel=Step.Channel.REGISTERED_LETTER)
+                           .filter(Q(received_date__isnull=False, received_date__lte=as_of) | Q(not_claimed=True))
                            .values_list("debtor_id", "received_date")):
+        if day is None:
+            unclaimed.add(debtor_id)
+            continue
         notices[debtor_id] = max(day, notices.get(debtor_id, day))
     last_payments: dict[int, PaymentReceived] = {}
     for debtor_id, amount, day in (Payment.objects.filter(debtor_id__in=debtor_ids, value_date__lte=as_of, amount__gt=0)
@@ -369,6 +373,7 @@ def letter_contexts(
                 lang=cast(Lang, r.lang),
                 channel=r.channel,
                 notice_date=notice,
+                notice_not_claimed=r.debtor.pk in unclaimed,
                 payment=last_payments.get(r.debtor.pk),
             )
         except RelanceError as exc:
@@ -502,7 +507,7 @@ def email_compose(
     inline: list[Attachment] = []
     png = _qr_png(context, amount) if creditor.iban and context.currency == "EUR" and amount > 0 else b""
     if png:
-        cid = f"qr.{hashlib.sha256(png).hexdigest()[:16]}@relance"
+        cid = f"qr-virement@{message_id.strip('<>').rpartition('@')[2] or 'relance.invalid'}"
         inline.append(Attachment("qr-virement.png", "image/png", png, cid))
         help_text = labels["qr_help"].format(amount=format_money(amount, rendered.lang, context.currency),
                                              reference=context.reference)
@@ -537,39 +542,33 @@ def _qr_png(context: LetterContext, amount: Decimal) -> bytes:
 
 @lru_cache(maxsize=4096)
 def _epc_png(name: str, iban: str, bic: str, amount: Decimal, text: str) -> bytes:
-    """The EPC QR code as a PNG, cached by what it carries (a retry draws the same code); b""
+    """The EPC QR code as a PNG (the symbol segno draws, written in well under a millisecond:
+    ``documents.qr_fast``), cached by what it carries, as a retry draws the same code; b""
     when the creditor's IBAN or BIC cannot go into one."""
     try:
-        matrix = epc_qr(EpcPayment(name=name, iban=iban, amount=amount, text=text, bic=bic)).matrix
+        payload = _epc_payload(name, iban, bic, amount, text)
     except EpcError:
         return b""
-    return png_from_matrix(matrix)
+    return png_from_matrix(qr_matrix(payload.encode("utf-8")))
 
 
-_PNG_DARK = bytes(0xFF if n == 0 else 0x00 for n in range(256))  # a module: 8 pixels, one byte
+@lru_cache(maxsize=256)
+def _epc_head(name: str, iban: str, bic: str) -> str:
+    """The payload's lines up to the amount, the IBAN and BIC checked once per creditor."""
+    payload = epc_payload(EpcPayment(name=name, iban=iban, amount=Decimal("1.00"), bic=bic))
+    return payload[: payload.index("\nEUR")]
 
 
-def png_from_matrix(matrix: Sequence[bytes | bytearray], *, border: int = 4) -> bytes:
-    """A QR matrix (rows of 0 light / 1 dark) as a 1-bit greyscale PNG, 8 pixels per module.
-
-    At 8 pixels a module is exactly one byte of a 1-bit row, so each row is one
-    ``bytes.translate``: the writer costs microseconds where segno's generic one costs
-    milliseconds, for the same picture."""
-    quiet = b"\xff" * border
-    width = len(matrix[0]) + 2 * border
-    blank = b"\x00" + b"\xff" * width
-    rows = [blank] * (8 * border)
-    for row in matrix:
-        rows.extend([b"\x00" + quiet + bytes(row).translate(_PNG_DARK) + quiet] * 8)
-    rows.extend([blank] * (8 * border))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    side = width * 8
-    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 6))
-            + chunk(b"IEND", b""))
+def _epc_payload(name: str, iban: str, bic: str, amount: Decimal, text: str) -> str:
+    """``qr.epc_payload`` for a text, the creditor's part checked once (schwifty parses an
+    IBAN in a tenth of a millisecond); tests compare the two."""
+    value = round_cents(amount)
+    if not Decimal("0.01") <= value <= MAX_AMOUNT:
+        raise EpcError(f"The QR amount must be between 0.01 and {MAX_AMOUNT}, not {value}.")
+    payload = f"{_epc_head(name, iban, bic)}\nEUR{value}\n\n\n{' '.join(text.split())[:140]}"
+    if len(payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+        raise EpcError(f"The EPC payload is longer than {MAX_PAYLOAD_BYTES} bytes.")
+    return payload
 
 
 # --- the day's letters ----------------------------------------------------------------------------
@@ -607,20 +606,60 @@ def letters_due(*, as_of: date, creditor: Creditor | None = None) -> list[Action
 
 def document_store(data: bytes, *, suffix: str = ".pdf", durable: bool = False) -> tuple[str, str]:
     """Store ``data`` unchanged as ``documents/<sha256><suffix>`` under MEDIA_ROOT: (name, sha256).
-    ``durable``: on disk (fsync) before this returns, as a sent message's proof must be."""
+    ``durable``: on disk (fsync) before this returns; ``documents_sync`` does it for many."""
     digest = hashlib.sha256(data).hexdigest()
     name = f"{DOCUMENTS_DIR}/{digest}{suffix}"
     path = Path(settings.MEDIA_ROOT) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_bytes() != data:
+    try:
+        same = path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        same = False
+    if not same:
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
+        try:
+            tmp.write_bytes(data)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
         tmp.replace(path)
+    if durable:
+        documents_sync([name])()
     return name, digest
+
+
+_SYNC_THREADS = 8
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def documents_sync(names: Sequence[str]) -> Callable[[], None]:
+    """Start making stored documents durable (each file, then the folder naming them);
+    returns the wait for it. The fsyncs run side by side in threads (the file system commits
+    them together: ~0.6 ms a file instead of ~5), while the caller goes on."""
+    paths = [Path(settings.MEDIA_ROOT) / name for name in names]
+    if not paths:
+        return lambda: None
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(min(_SYNC_THREADS, len(paths)))
+    files = [pool.submit(_fsync, p) for p in paths]
+
+    def wait() -> None:
+        try:
+            for f in files:
+                f.result()
+            for folder in {p.parent for p in paths}:
+                _fsync(folder)
+        finally:
+            pool.shutdown(wait=True)
+
+    return wait
 
 
 def document_path(name: str) -> Path:
