@@ -63,10 +63,17 @@ CONSUMER = DebtorInfo(
 )
 
 INVOICES = (
-    InvoiceLine("F-2026-0042", date(2026, 1, 15), date(2026, 2, 14), Decimal("1800.00"),
-                Decimal("1300.00"), payments=((date(2026, 3, 2), Decimal("500.00")),)),
-    InvoiceLine("F-2026-0087", date(2026, 2, 10), date(2026, 3, 12), Decimal("960.00"),
-                Decimal("960.00")),
+    InvoiceLine(
+        "F-2026-0042",
+        date(2026, 1, 15),
+        date(2026, 2, 14),
+        Decimal("1800.00"),
+        Decimal("1300.00"),
+        payments=((date(2026, 3, 2), Decimal("500.00")),),
+    ),
+    InvoiceLine(
+        "F-2026-0087", date(2026, 2, 10), date(2026, 3, 12), Decimal("960.00"), Decimal("960.00")
+    ),
 )
 
 ATTEMPTS = (
@@ -78,8 +85,12 @@ ATTEMPTS = (
 
 
 def business_context(step: str = "formal_notice", lang: str = "fr", **changes) -> LetterContext:
-    channel = {"formal_notice": "registered_letter", "reminder_letter": "letter",
-               "escalation": "letter", "call": "call"}.get(step, "email")
+    channel = {
+        "formal_notice": "registered_letter",
+        "reminder_letter": "letter",
+        "escalation": "letter",
+        "call": "call",
+    }.get(step, "email")
     context = LetterContext(
         creditor=CREDITOR,
         debtor=BUSINESS,
@@ -91,10 +102,13 @@ def business_context(step: str = "formal_notice", lang: str = "fr", **changes) -
         lang=lang,  # type: ignore[arg-type]
         channel=channel,
         notice_date=date(2026, 4, 8) if step == "escalation" else None,
+        notice_sent_date=date(2026, 4, 6) if step == "escalation" else None,
         promise=Promise(Decimal("1300.00"), date(2026, 5, 5)),
-        plan=(Instalment(date(2026, 5, 5), Decimal("760.00")),
-              Instalment(date(2026, 6, 5), Decimal("750.00")),
-              Instalment(date(2026, 7, 6), Decimal("750.00"))),
+        plan=(
+            Instalment(date(2026, 5, 5), Decimal("760.00")),
+            Instalment(date(2026, 6, 5), Decimal("750.00")),
+            Instalment(date(2026, 7, 6), Decimal("750.00")),
+        ),
         payment=PaymentReceived(Decimal("500.00"), date(2026, 3, 2)),
     )
     return replace(context, **changes)
@@ -102,20 +116,27 @@ def business_context(step: str = "formal_notice", lang: str = "fr", **changes) -
 
 def consumer_context(step: str = "formal_notice", lang: str = "fr", **changes) -> LetterContext:
     open_amount = Decimal("0.00") if step == "thank_you" else Decimal("640.00")
-    invoices = (InvoiceLine("F-2026-0061", date(2026, 2, 3), date(2026, 3, 5),
-                            Decimal("640.00"), open_amount),)
+    invoices = (
+        InvoiceLine(
+            "F-2026-0061", date(2026, 2, 3), date(2026, 3, 5), Decimal("640.00"), open_amount
+        ),
+    )
     notice = date(2026, 4, 2) if step == "escalation" else None
     context = replace(
         business_context(step, lang),
         debtor=CONSUMER,
         invoices=invoices,
         attempts=ATTEMPTS[:2],
-        penalties=build_penalties(debtor_kind="consumer", invoices=invoices, as_of=LETTER_DATE,
-                                  notice_date=notice),
+        penalties=build_penalties(
+            debtor_kind="consumer", invoices=invoices, as_of=LETTER_DATE, notice_date=notice
+        ),
         notice_date=notice,
+        notice_sent_date=date(2026, 3, 31) if step == "escalation" else None,
         promise=Promise(Decimal("640.00"), date(2026, 5, 5)),
-        plan=(Instalment(date(2026, 5, 5), Decimal("320.00")),
-              Instalment(date(2026, 6, 5), Decimal("320.00"))),
+        plan=(
+            Instalment(date(2026, 5, 5), Decimal("320.00")),
+            Instalment(date(2026, 6, 5), Decimal("320.00")),
+        ),
         payment=PaymentReceived(Decimal("640.00"), date(2026, 4, 20)),
     )
     return replace(context, **changes)

@@ -216,6 +216,8 @@ class LetterContext:
     lang: Lang = "fr"
     channel: str = "letter"
     notice_date: date | None = None
+    notice_sent_date: date | None = None
+    notice_not_claimed: bool = False
     other_claims: tuple[ClaimLine, ...] = ()
     promise: Promise | None = None
     plan: tuple[Instalment, ...] = ()
@@ -228,6 +230,17 @@ class LetterContext:
     @property
     def deadline_date(self) -> date:
         return self.letter_date + timedelta(days=self.deadline_days)
+
+    @property
+    def formal_notice_date(self) -> date | None:
+        """The mise en demeure's own date: ``notice_sent_date``, else the latest registered
+        letter among the attempts (the date it was sent)."""
+        if self.notice_sent_date is not None:
+            return self.notice_sent_date
+        sent = [a.date for a in self.attempts if a.channel == "registered_letter"]
+        if self.notice_date is not None:
+            sent = [day for day in sent if day <= self.notice_date]
+        return max(sent, default=None)
 
     @property
     def principal(self) -> Decimal:
@@ -335,6 +348,8 @@ class LetterContext:
                 "channel": self.channel,
                 "is_registered": self.channel == "registered_letter",
                 "notice_date": self.notice_date,
+                "notice_sent_date": self.formal_notice_date,
+                "notice_not_claimed": self.notice_not_claimed and self.notice_date is None,
             },
             "pay": {
                 "link": self.pay_link(),
@@ -373,7 +388,8 @@ CONTEXT_DOC: Mapping[str, str] = {
     "totals": "{currency, invoiced, paid, principal, interest, indemnity, penalties, "
     "other_claims, claimed}.",
     "letter": "{date, reference, deadline_days, deadline_date, channel, is_registered, "
-    "notice_date}.",
+    "notice_date (the mise en demeure's receipt date), notice_sent_date (its own date), "
+    "notice_not_claimed (it came back unclaimed)}.",
     "pay": "{link, iban, bic, reference, amount}.",
     "promise": "{amount, date} or none.",
     "plan": "{instalments: [{date, amount}], count, total}.",

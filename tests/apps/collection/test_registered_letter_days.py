@@ -16,9 +16,11 @@ from decimal import Decimal
 import pytest
 
 from relance.apps.audit.services import chain_verify
+from relance.apps.collection.letters import letter_context_for
 from relance.apps.collection.models import Action, Scenario
 from relance.apps.collection.services import scenario_import, scenarios_load_defaults
 from relance.cli import main
+from relance.documents.templates import render_step
 from relance.domain.scenario import NO_NEWS_DAYS
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
@@ -193,7 +195,15 @@ def test_the_escalation_waits_for_the_receipt_plus_the_deadline(creditor, capsys
     code, out, _ = cli(capsys, "actions", "list", "--channel", "registered_letter", "--json")
     notes = {row["debtor_account"]: row["reason"] for row in json.loads(out)}
     assert "no acknowledgement recorded" in notes["MUET"]
+    # The escalation notice cites the mise en demeure by its date and what became of it.
+    assert "du 14 mars 2026, reçue le 28 mars 2026," in escalation_text(received, day(60))
+    assert "du 14 mars 2026, non réclamée," in escalation_text(returned, day(60))
     assert chain_verify().ok
+
+
+def escalation_text(d, as_of):
+    context = letter_context_for(case_or_debtor=d, step_key="escalation", as_of=as_of)
+    return " ".join(render_step(context, "escalation").text.split())
 
 
 def test_caught_up_after_downtime_the_receipt_still_decides(creditor, capsys, tmp_path):
