@@ -14,9 +14,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from relance.apps.audit.services import event_record
-from relance.apps.collection.models import Case, Dispute, PaymentPlan, Promise
+from relance.apps.collection.models import Action, Case, Dispute, PaymentPlan, Promise
 from relance.apps.collection.services import collection_run
 from relance.apps.ledger.models import Allocation, ImportBatch, Invoice, Payment
 from relance.apps.workspace import figures
@@ -114,6 +115,24 @@ class Desk:
             )
             self.debtors.append(debtor)
         collection_run(as_of=today, creditor=creditor, dispatch=False)
+        for call in Action.objects.filter(creditor=creditor, channel="call", state="planned"):
+            # an e-mail sent before the call: the call card lists it among the attempts
+            sent = timezone.now() - timedelta(days=9)
+            Action.objects.get_or_create(
+                idempotency_key=f"test-{call.case_id}-email",
+                defaults={
+                    "creditor": creditor,
+                    "debtor_id": call.debtor_id,
+                    "case_id": call.case_id,
+                    "step_key": "reminder",
+                    "channel": "email",
+                    "template": "reminder",
+                    "planned_date": sent.date(),
+                    "state": "sent",
+                    "sent_at": sent,
+                    "subject": "Facture impayée",
+                },
+            )
         for k, case in enumerate(
             Case.objects.filter(creditor=creditor, promises__isnull=True).order_by("id")
         ):
@@ -184,7 +203,9 @@ def test_a_page_runs_as_many_queries_for_50_debtors_as_for_5(admin_a, desk, page
 def test_the_desk_has_work_on_every_page(admin_a, desk):
     """The counts above mean something only if the pages list rows."""
     desk.grow(6)
-    work = admin_a.get("/worklist/").context["work"]
+    response = admin_a.get("/worklist/")
+    assert any(card.history for card in response.context["cards"])
+    work = response.context["work"]
     assert work.calls
     assert work.approvals
     assert len(admin_a.get("/debtors/?filter=dispute").context["page"].object_list) == 2

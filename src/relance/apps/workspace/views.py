@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django.contrib import messages
@@ -360,8 +361,16 @@ def worklist(request: HttpRequest) -> HttpResponse:
 def _cards(cards: list[desk.CallCard], data: Any = None, only: str = "") -> list[desk.CallCard]:
     for card in cards:
         card.forms = outcome_forms(card.action, card.invoices, data, only)  # type: ignore[attr-defined]
-        for attempt in card.history:
-            attempt.label = CHANNEL_LABELS.get(attempt.channel, attempt.channel)
+        # The attempts are frozen dataclasses: the labelled copies are plain namespaces.
+        card.history = [
+            SimpleNamespace(
+                date=a.date,
+                channel=a.channel,
+                summary=a.summary,
+                label=CHANNEL_LABELS.get(a.channel, a.channel),
+            )
+            for a in card.history
+        ]
     return cards
 
 
