@@ -761,7 +761,7 @@ def child(args: argparse.Namespace) -> None:
 
     from relance.apps.collection.models import Action
     from relance.apps.creditors.models import Creditor
-    from relance.apps.ledger.models import Debtor, Invoice
+    from relance.apps.ledger.models import Debtor, ImportBatch, Invoice
     from relance.apps.workspace.services import user_create
 
     as_of = timezone.localdate()
@@ -796,6 +796,17 @@ def child(args: argparse.Namespace) -> None:
         _, base_times = measure(browser, static, args.repeat)
         for label, path in paths:
             status, times = measure(browser, path, args.repeat)
+            # The first view after the ledger changed (a file imported): kept figures go stale.
+            ImportBatch.objects.create(
+                creditor=creditor,
+                kind="ledger",
+                format="csv",
+                filename="bump.csv",
+                sha256="0" * 64,
+                status="refused",
+            )
+            with timed() as t:
+                browser.request("GET", path)
             results.append(
                 {
                     "page": label,
@@ -804,6 +815,7 @@ def child(args: argparse.Namespace) -> None:
                     "queries": counts.get(label),
                     "p50": statistics.median(times) if times else None,
                     "p95": percentile(times, 95) if times else None,
+                    "changed": t() * 1000,
                 }
             )
             log(f"  {label}: {status} " + (f"p50 {results[-1]['p50']:.0f} ms" if times else ""))
@@ -873,7 +885,16 @@ def main() -> None:
     for p in r["pages"]:
         if p["p50"] is None:
             rows.append(
-                [p["page"], p["path"][:48], p["queries"], f"HTTP {p['status']}", "", "", "skipped"]
+                [
+                    p["page"],
+                    p["path"][:48],
+                    p["queries"],
+                    f"HTTP {p['status']}",
+                    "",
+                    "",
+                    "",
+                    "skipped",
+                ]
             )
             continue
         rows.append(
@@ -884,6 +905,7 @@ def main() -> None:
                 f"{p['p50']:.0f}",
                 f"{p['p95']:.0f}",
                 f"{p['p50'] / r['base_p50']:.0f}x",
+                f"{p['changed']:.0f}",
                 "yes" if p["p95"] <= TARGET_MS else "NO",
             ]
         )
@@ -891,7 +913,23 @@ def main() -> None:
         f"{r['db']}: {r['invoices']:,} invoices, {r['debtors']:,} debtors ({r['big_invoices']:,} on the big one),"
         f" {r['actions']:,} actions; static-file baseline p50 {r['base_p50']:.1f} ms, p95 {r['base_p95']:.1f} ms"
     )
-    print_table(rows, ["page", "path", "queries", "p50 ms", "p95 ms", "p50/static", "p95<=300ms"])
+    print_table(
+        rows,
+        [
+            "page",
+            "path",
+            "queries",
+            "p50 ms",
+            "p95 ms",
+            "p50/static",
+            "after import ms",
+            "p95<=300ms",
+        ],
+    )
+    print(
+        "queries: counted once in-process, figures not yet kept; after import: the first view"
+        " after a new import batch, when the kept figures (workspace/figures.py) are computed again"
+    )
     missed = sum(1 for row in rows if row[-1] == "NO")
     print(
         f"target: every page p95 <= {TARGET_MS:.0f} ms server time, full response on loopback"
