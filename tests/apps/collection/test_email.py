@@ -18,7 +18,7 @@ import pytest
 
 from relance.apps.audit.models import Event
 from relance.apps.collection.dispatch import MAX_ATTEMPTS, outbox_dispatch
-from relance.apps.collection.letters import document_render
+from relance.apps.collection.letters import document_render, email_preview
 from relance.apps.collection.models import Action
 from relance.apps.collection.services import case_for, collection_run
 from relance.channels.email import FileTransport, SmtpTransport, transport_from_url
@@ -81,17 +81,21 @@ def test_the_outbox_sends_what_relance_render_writes(creditor, outbox, tmp_path)
     collection_run(creditor=creditor, as_of=AS_OF, dispatch=False)  # plans the step: the case exists
     rendered = document_render(creditor=creditor, debtor_account="411REN", step_key="reminder", as_of=AS_OF,
                                kind="eml")
+    preview = email_preview(action=Action.objects.get(step_key="reminder"), as_of=AS_OF)
     assert outbox_dispatch(as_of=AS_OF, creditor=creditor).sent == 1
+    sent_action = Action.objects.get(step_key="reminder")
+    assert (preview.subject, preview.text, preview.html) == (sent_action.subject, sent_action.body_text,
+                                                             sent_action.body_html)
     (path,) = outbox.glob("*.eml")
     sent = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-    preview = email.message_from_bytes(rendered.data, policy=policy.default)
-    assert sent["Subject"] == preview["Subject"] == rendered.subject
+    rendered_msg = email.message_from_bytes(rendered.data, policy=policy.default)
+    assert sent["Subject"] == rendered_msg["Subject"] == rendered.subject
     for header in ("From", "To", "Reply-To", "X-Relance-Reference", "Content-Type"):
-        assert sent[header].split("boundary")[0] == preview[header].split("boundary")[0], header
-    assert [p.get_content_type() for p in _parts(sent)] == [p.get_content_type() for p in _parts(preview)]
-    for a, b in zip(_parts(sent), _parts(preview), strict=True):
+        assert sent[header].split("boundary")[0] == rendered_msg[header].split("boundary")[0], header
+    assert [p.get_content_type() for p in _parts(sent)] == [p.get_content_type() for p in _parts(rendered_msg)]
+    for a, b in zip(_parts(sent), _parts(rendered_msg), strict=True):
         assert a.get_content() == b.get_content()
-    assert sent["Message-ID"] != preview["Message-ID"]
+    assert sent["Message-ID"] != rendered_msg["Message-ID"]
 
 
 @pytest.mark.django_db

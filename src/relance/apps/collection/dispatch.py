@@ -76,6 +76,7 @@ from django.utils import timezone
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.collection.letters import (
     ContextRequest,
+    action_request,
     document_store,
     documents_sync,
     email_compose,
@@ -95,7 +96,6 @@ from relance.channels.email import (
     transport_from_url,
 )
 from relance.documents.formal_notice import check_formal_notice
-from relance.documents.templates import step_name
 from relance.domain.problems import Problem
 from relance.errors import InvalidInputError, RelanceError
 
@@ -238,6 +238,11 @@ def _recover(*, creditor: Creditor | None, out: DispatchResult, actor: str) -> N
         events_record(events=events)
 
 
+# _listed_invoices and _creditor_context no longer write the e-mails (letters.email_compose
+# does); they stay for the workspace's preview (workspace/desk.py) until it calls
+# letters.email_preview, which shows exactly what the outbox sends.
+
+
 def _listed_invoices(debtor_ids: Iterable[int], as_of: date) -> dict[int, list[dict[str, Any]]]:
     """Per debtor, what the message lists: its overdue invoices not in dispute (or, before any
     is overdue, the ones about to fall due)."""
@@ -310,14 +315,10 @@ def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor
         for a in actions:
             a.attempts += 1
             a.updated_at = now
-            debtor = debtors[a.debtor_id]
             try:
-                template = step_name(a.template or a.step_key)
+                requests.append((a, action_request(a, debtor=debtors[a.debtor_id], case=cases.get(a.case_id))))
             except RelanceError as exc:
                 fail(a, str(exc))
-                continue
-            lang = debtor.language if debtor.language in ("fr", "en") else "fr"
-            requests.append((a, ContextRequest(debtor, cases.get(a.case_id), template, a.channel, lang, a.pk)))
         built = letter_contexts([r for _, r in requests], as_of=as_of, without_unknown_rates=True)
         stamp = now.timestamp()
         for (a, request), result in zip(requests, built, strict=True):

@@ -286,6 +286,29 @@ def context_request(
     return ContextRequest(debtor, case, template, chosen_channel, language, exclude_action_id)
 
 
+def action_request(action: Action, *, debtor: Debtor, case: Case | None) -> ContextRequest:
+    """The context an action's document reads: its case, its template, its channel, the
+    debtor's language, the action itself left out of the attempts. Raises ``NotFoundError``
+    for a template no step has."""
+    lang = debtor.language if debtor.language in ("fr", "en") else "fr"
+    return ContextRequest(debtor, case, step_name(action.template or action.step_key), action.channel, lang, action.pk)
+
+
+def email_preview(*, action: Action, as_of: date) -> OutgoingEmail:
+    """The e-mail the outbox would send for ``action`` as of ``as_of`` (only its Message-ID
+    and Date would differ), for the workspace's preview. Raises ``InvalidInputError`` when
+    nothing is left to chase, and what kept the e-mail from being written."""
+    request = action_request(action, debtor=action.debtor, case=action.case)
+    (built,) = letter_contexts([request], as_of=as_of, without_unknown_rates=True)
+    if isinstance(built, Exception):
+        raise built
+    if not built.context.invoices:
+        raise InvalidInputError("nothing left to chase")
+    domain = action.creditor.email.rpartition("@")[2] or "relance.invalid"
+    return email_compose(context=built.context, template=request.template,
+                         message_id=action.message_id or f"<preview-{action.pk}@{domain}>", invoices=built.invoices)
+
+
 def letter_contexts(
     requests: Sequence[ContextRequest], *, as_of: date, tables: RateTables | None = None,
     without_unknown_rates: bool = False,
@@ -611,17 +634,16 @@ def document_store(data: bytes, *, suffix: str = ".pdf", durable: bool = False) 
     name = f"{DOCUMENTS_DIR}/{digest}{suffix}"
     path = Path(settings.MEDIA_ROOT) / name
     try:
-        same = path.stat().st_size == len(data) and path.read_bytes() == data
+        with open(path, "xb") as fh:  # a new document (the usual case): written in place
+            fh.write(data)
     except FileNotFoundError:
-        same = False
-    if not same:
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return document_store(data, suffix=suffix, durable=durable)
+    except FileExistsError:
+        if path.read_bytes() != data:  # left incomplete by a crash: written again, whole
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
             tmp.write_bytes(data)
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(data)
-        tmp.replace(path)
+            tmp.replace(path)
     if durable:
         documents_sync([name])()
     return name, digest
