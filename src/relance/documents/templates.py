@@ -63,6 +63,8 @@ from relance.domain.problems import Problem
 from relance.errors import InvalidInputError, NotFoundError
 
 TEMPLATE_ROOT = "templates"
+MAX_POWER = 64
+MAX_REPEAT = 10_000
 LOOP_ATTRIBUTES = frozenset(
     {
         "index",
@@ -281,20 +283,18 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "iban": format_iban,
 }
 # Jinja's builtin filters that only transform values; ``attr``, ``map``, ``groupby`` and
-# friends reach attributes and are left out.
+# friends reach attributes and are left out, and so are ``center``, ``indent`` and ``format``,
+# which pad to any width a template asks for.
 BUILTIN_FILTERS = frozenset(
     {
         "abs",
         "capitalize",
-        "center",
         "default",
         "d",
         "escape",
         "e",
         "first",
         "float",
-        "format",
-        "indent",
         "int",
         "join",
         "last",
@@ -344,7 +344,39 @@ def is_partial(name: str) -> bool:
 
 
 class DocumentEnvironment(ImmutableSandboxedEnvironment):
-    """The sandbox, narrowed to dict lookups, loop counters and no calls but macros."""
+    """The sandbox, narrowed to dict lookups, loop counters and no calls but macros.
+
+    Arithmetic that could exhaust the machine is bounded: ``**`` takes small exponents, ``*``
+    repeats a string or list only up to ``MAX_REPEAT`` items, ``%`` never formats a string.
+    """
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        numbers = (int, float, Decimal)
+        if operator == "**":
+            if (
+                not (isinstance(left, numbers) and isinstance(right, numbers))
+                or abs(right) > MAX_POWER
+            ):
+                raise SecurityError(
+                    f"powers are limited to numbers and exponents up to {MAX_POWER}"
+                )
+            return left**right
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(times, int)
+                    and len(seq) * times > MAX_REPEAT
+                ):
+                    raise SecurityError(f"repeating gives more than {MAX_REPEAT} items")
+            return left * right
+        if operator == "%":
+            if not (isinstance(left, numbers) and isinstance(right, numbers)):
+                raise SecurityError("% only takes numbers; format values with the filters")
+            return left % right
+        return super().call_binop(context, operator, left, right)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, LoopContext):
@@ -462,7 +494,11 @@ def _walk(ast: nodes.Template, env: DocumentEnvironment) -> list[_Finding]:
     macros = {m.name for m in ast.find_all(nodes.Macro)}
     for node in ast.find_all(nodes.Node):
         line = node.lineno
-        if isinstance(node, nodes.Getattr):
+        if isinstance(node, nodes.Name) and node.ctx == "load" and node.name == "self":
+            findings.append(
+                _Finding(line, "unknown_name", "'self' is not in the documented context")
+            )
+        elif isinstance(node, nodes.Getattr):
             if _unsafe_name(node.attr):
                 findings.append(
                     _Finding(line, "unsafe_attribute", f"access to {node.attr!r} is not allowed")
@@ -532,9 +568,9 @@ def _render_compiled(source: str, variables: Mapping[str, Any], *, html_escape: 
     try:
         return str(template.render(dict(variables)))
     except SecurityError as exc:
-        raise TemplateRefusedError([Problem("unsafe", str(exc))]) from exc
+        raise TemplateRefusedError([Problem("unsafe", str(exc), line=template_line(exc))]) from exc
     except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
+        line = getattr(exc, "lineno", None) or template_line(exc)
         raise TemplateRefusedError([Problem("render", str(exc), line=line)]) from exc
 
 
@@ -699,10 +735,21 @@ def _render_edited(source: str, variables: Mapping[str, Any]) -> str:
     try:
         return str(template.render(dict(variables)))
     except SecurityError as exc:
-        raise TemplateRefusedError([Problem("unsafe", str(exc))]) from exc
+        raise TemplateRefusedError([Problem("unsafe", str(exc), line=template_line(exc))]) from exc
     except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
+        line = getattr(exc, "lineno", None) or template_line(exc)
         raise TemplateRefusedError([Problem("render", str(exc), line=line)]) from exc
+
+
+def template_line(exc: BaseException) -> int | None:
+    """The line of the template being rendered where ``exc`` was raised (Jinja rewrites the
+    traceback so that template frames carry template lines), or None."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            return tb.tb_lineno
+        tb = tb.tb_next
+    return None
 
 
 def register_source_provider(provider: SourceProvider) -> None:
