@@ -297,3 +297,25 @@ def test_assigning_a_scenario_moves_the_open_case_and_is_kept_for_later_cases(cr
     )
     with pytest.raises(InvalidInputError, match="shared"):
         scenario_edit(creditor=creditor, scenario=scenario_parse(MINE))
+
+
+def test_a_misspelt_field_is_refused_at_save_with_its_line(creditor):
+    with pytest.raises(TemplateRefusedError) as info:
+        template_save(
+            creditor=creditor, name="reminder.txt", lang="fr", source="Bonjour\n{{ debtor.nmae }}\n"
+        )
+    (problem,) = info.value.problems
+    assert (problem.code, problem.line) == ("render", 2)
+    assert "nmae" in problem.message
+    assert "sample business debtor" in problem.message
+    assert not TemplateOverride.objects.exists()
+    # Every shipped text passes the same check, in both languages.
+    from relance.apps.editors.services import template_check
+    from relance.documents.templates import editable_names, shipped_source
+
+    for name in editable_names():
+        for lang in ("fr", "en"):
+            assert template_check(shipped_source(f"{lang}/{name}.j2"), name, lang) == [], (
+                lang,
+                name,
+            )

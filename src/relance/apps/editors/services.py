@@ -15,6 +15,7 @@ from relance.apps.collection.models import OPEN_CASE_STATUSES, Case, Scenario
 from relance.apps.collection.services import scenario_save
 from relance.apps.creditors.models import Creditor
 from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
+from relance.apps.editors.samples import sample_context
 from relance.apps.editors.selectors import lang_check, name_check, scenario_shared
 from relance.apps.ledger.models import Debtor
 from relance.documents.templates import (
@@ -35,8 +36,9 @@ def _clean(source: str) -> str:
     return source.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def template_check(source: str) -> list[Problem]:
-    """Every reason to refuse ``source`` as an edited template, each with its line."""
+def template_check(source: str, name: str = "reminder.txt", lang: str = "fr") -> list[Problem]:
+    """Every reason to refuse ``source`` as the edited ``name``, each with its line: the sandbox's
+    checks, then a trial render on a sample business and consumer debtor (a misspelt field)."""
     source = _clean(source)
     if not source.strip():
         return [
@@ -46,7 +48,17 @@ def template_check(source: str) -> list[Problem]:
         ]
     if len(source) > MAX_SOURCE:
         return [Problem("too_long", f"the template is longer than {MAX_SOURCE} characters", line=1)]
-    return validate_template(source)
+    problems = validate_template(source)
+    if problems:
+        return problems
+    for kind in ("business", "consumer"):
+        result = preview_step(sample_context(lang, kind=kind), name, source, lang)
+        if not isinstance(result, str):
+            return [
+                Problem(p.code, f"{p.message} (tried on a sample {kind} debtor)", line=p.line)
+                for p in result
+            ]
+    return []
 
 
 def template_save(
@@ -56,7 +68,7 @@ def template_save(
     with each problem's line and reason when it is broken or unsafe."""
     canonical, lang = name_check(name), lang_check(lang)
     source = _clean(source)
-    problems = template_check(source)
+    problems = template_check(source, canonical, lang)
     if problems:
         raise TemplateRefusedError(problems)
     digest = hashlib.sha256(source.encode()).hexdigest()
@@ -123,7 +135,7 @@ def template_preview(
     canonical, lang = name_check(name), lang_check(lang)
     if debtor.creditor_id != creditor.pk:
         raise InvalidInputError("that debtor belongs to another creditor")
-    problems = template_check(source)
+    problems = template_check(source, canonical, lang)
     if problems:
         return problems
     step, _ = split_name(canonical)
