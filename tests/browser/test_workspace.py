@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -17,14 +18,83 @@ PASSWORD = "Correct-Horse-Battery-9"
 
 def _csv() -> str:
     today = timezone.localdate()
-    rows = ["Numéro facture;Compte client;Raison sociale;SIREN;Téléphone;Date facture;Date échéance;Montant TTC;Reste dû"]
-    for n, (days, amount) in enumerate([(75, "1840,00"), (40, "920,50"), (12, "310,00"), (-10, "560,00")]):
+    header = (
+        "Numéro facture;Compte client;Raison sociale;SIREN;Téléphone;Adresse;Code postal;Ville;"
+        "Date facture;Date échéance;Montant TTC;Reste dû"
+    )
+    rows = [header]
+
+    def row(number, account, name, siren, phone, days, amount, address=";;"):
         due = today - timedelta(days=days)
         issue = due - timedelta(days=30)
-        rows.append(f"FA-7{n:03d};411777;Menuiserie Lefèvre SARL;552100554;04 72 10 20 30;{issue:%d/%m/%Y};{due:%d/%m/%Y};{amount};{amount}")
-    due = today - timedelta(days=100)
-    rows.append(f"FA-8000;411888;Garage Martin SAS;;;{due - timedelta(days=30):%d/%m/%Y};{due:%d/%m/%Y};4200,00;4200,00")
+        rows.append(
+            f"{number};{account};{name};{siren};{phone};{address};{issue:%d/%m/%Y};{due:%d/%m/%Y};{amount};{amount}"
+        )
+
+    for n, (days, amount) in enumerate(
+        [(75, "1840,00"), (40, "920,50"), (12, "310,00"), (-10, "560,00")]
+    ):
+        row(
+            f"FA-7{n:03d}",
+            "411777",
+            "Menuiserie Lefèvre SARL",
+            "552100554",
+            "04 72 10 20 30",
+            days,
+            amount,
+        )
+    row("FA-8000", "411888", "Garage Martin SAS", "", "", 100, "4200,00")
+    # Due 40 days ago: the mise en demeure (J+35) waits for approval.
+    row(
+        "FA-8100",
+        "411810",
+        "Boulangerie Roux SARL",
+        "443061841",
+        "04 72 00 00 10",
+        40,
+        "2500,00",
+        "3 rue Pasteur;69007;Lyon",
+    )
+    # Due 18 days ago: the call (J+15) is on today's worklist.
+    row(
+        "FA-8200",
+        "411820",
+        "Fleurs Petit SARL",
+        "",
+        "04 72 00 00 20",
+        18,
+        "1200,00",
+        "8 quai Perrache;69002;Lyon",
+    )
     return "\n".join(rows) + "\n"
+
+
+def _run_the_day(creditor) -> None:
+    """The day's pass, as the scheduler runs it each morning, with the rates it needs recorded."""
+    from relance.apps.collection.models import Action
+    from relance.apps.collection.services import collection_run
+    from relance.apps.ledger.models import Debtor
+    from relance.apps.legal.services import rate_add
+    from relance.apps.workspace.selectors import debtor_invoices
+
+    today = timezone.localdate()
+    for debtor in Debtor.objects.filter(creditor=creditor):
+        for _ in range(6):  # what `relance rates add` does when the page says a rate is missing
+            missing = [
+                line for line in debtor_invoices(debtor=debtor, as_of=today) if line.missing_rate
+            ]
+            if not missing:
+                break
+            words = missing[0].rate_command.split()
+            rate_add(
+                table=words[words.index("--table") + 1],
+                from_date=date.fromisoformat(words[words.index("--from") + 1]),
+                rate=Decimal("2.15"),
+                source="test",
+            )
+    collection_run(as_of=today, creditor=creditor, dispatch=False)
+    # The pass plans a call for the next business day: on a weekend, bring it to today.
+    Action.objects.filter(creditor=creditor, channel="call").update(planned_date=today)
 
 
 @pytest.fixture
@@ -43,7 +113,9 @@ def _login(page, base):
     page.wait_for_url(f"{base}/")
 
 
-def test_a_collector_imports_a_ledger_and_works_a_debtor(page, live_server, collector, tmp_path, artifacts):
+def test_a_collector_imports_a_ledger_and_works_a_debtor(
+    page, live_server, collector, tmp_path, artifacts
+):
     base = live_server.url
     _login(page, base)
     assert page.get_by_role("heading", name="Tableau de bord").is_visible()
@@ -54,7 +126,7 @@ def test_a_collector_imports_a_ledger_and_works_a_debtor(page, live_server, coll
     page.get_by_label("Fichier", exact=True).set_input_files(str(csv_file))
     page.get_by_role("button", name="Vérifier le fichier").click()
     page.wait_for_selector("#confirm-import")
-    assert page.locator(".count-created").inner_text() == "5"
+    assert page.locator(".count-created").inner_text() == "7"
     page.get_by_role("button", name="Importer pour de bon").click()
     page.wait_for_selector("text=Importé")
 
@@ -66,14 +138,48 @@ def test_a_collector_imports_a_ledger_and_works_a_debtor(page, live_server, coll
     page.get_by_label("Motif", exact=True).fill("Le client conteste une livraison")
     page.get_by_role("button", name="Suspendre les relances").click()
     page.wait_for_selector("text=Relances suspendues.")
-    assert "debtor.held" in page.locator(".timeline").inner_text()
+    assert "Relances suspendues" in page.locator(".timeline").inner_text()
     page.screenshot(path=str(artifacts / "debtor-fr.png"), full_page=True)
+
+    _run_the_day(collector)
+    page.goto(f"{base}/worklist/")
+    approval = page.locator("article.approval", has_text="Boulangerie Roux SARL")
+    assert "MISE EN DEMEURE" in approval.locator("pre.preview").inner_text().upper()
+    card = page.locator("article.call-card", has_text="Fleurs Petit SARL")
+    card.locator("summary", has_text="Fiche d’appel").click()
+    assert "S'agit-il d'un oubli ?" in card.locator("pre.script").inner_text()
+    page.screenshot(path=str(artifacts / "worklist-fr.png"), full_page=True)
+    approval.get_by_role("button", name="Valider").click()
+    page.wait_for_selector("text=Action validée.")
+    assert page.locator("article.approval", has_text="Boulangerie Roux SARL").count() == 0
+
+    card = page.locator("article.call-card", has_text="Fleurs Petit SARL")
+    card.locator("summary", has_text="Promesse de paiement").click()
+    promised = timezone.localdate() + timedelta(days=10)
+    card.get_by_label("Montant promis").fill("1 200,00")
+    card.get_by_label("Date promise").fill(promised.isoformat())
+    card.get_by_role("button", name="Enregistrer : Promesse de paiement").click()
+    page.wait_for_selector("text=Issue de l’appel enregistrée.")
+    assert page.locator("article.call-card").count() == 0
+
+    page.goto(f"{base}/debtors/?q=Fleurs")
+    page.get_by_role("link", name="Fleurs Petit SARL").click()
+    page.wait_for_selector("h1:has-text('Fleurs Petit SARL')")
+    timeline = page.locator(".timeline").inner_text()
+    assert "promesse de paiement de 1 200,00 €" in timeline
+    assert "Promesse" in timeline
+    assert "Entreprise" in page.locator(".facts").first.inner_text()
+    page.screenshot(path=str(artifacts / "debtor-promise-fr.png"), full_page=True)
 
     page.get_by_label("Langue", exact=True).select_option("en")
     page.locator("#language-submit").click()
-    page.wait_for_selector("text=Resume chasing")
+    page.wait_for_selector("text=Record a promise to pay")
+    assert "Promise" in page.locator(".timeline").inner_text()
+    assert "Business" in page.locator(".facts").first.inner_text()
     page.screenshot(path=str(artifacts / "debtor-en.png"), full_page=True)
 
+    page.goto(f"{base}/worklist/")
+    page.screenshot(path=str(artifacts / "worklist-en.png"), full_page=True)
     page.goto(f"{base}/")
     assert page.get_by_role("heading", name="Dashboard").is_visible()
     page.screenshot(path=str(artifacts / "dashboard-en.png"), full_page=True)
@@ -89,8 +195,15 @@ def test_the_login_form_is_reachable_with_the_keyboard(page, live_server, collec
     seen = []
     for _ in range(12):
         page.keyboard.press("Tab")
-        seen.append(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
-    assert seen.index("language-switch") < seen.index("id_username") < seen.index("id_password") < seen.index("Connexion")
+        seen.append(
+            page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()")
+        )
+    assert (
+        seen.index("language-switch")
+        < seen.index("id_username")
+        < seen.index("id_password")
+        < seen.index("Connexion")
+    )
     page.locator("#id_username").fill("camille")
     page.locator("#id_password").fill(PASSWORD)
     page.keyboard.press("Enter")
@@ -99,7 +212,7 @@ def test_the_login_form_is_reachable_with_the_keyboard(page, live_server, collec
 
 def test_every_input_of_the_main_pages_has_a_label(page, live_server, collector):
     _login(page, live_server.url)
-    for path in ("/", "/debtors/", "/imports/", "/worklist/"):
+    for path in ("/", "/debtors/", "/imports/", "/worklist/", *_desk_paths(collector)):
         page.goto(f"{live_server.url}{path}")
         unlabelled = page.evaluate(
             """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
@@ -107,3 +220,21 @@ def test_every_input_of_the_main_pages_has_a_label(page, live_server, collector)
                  .map(e => e.name)"""
         )
         assert unlabelled == [], path
+
+
+def _desk_paths(creditor) -> list[str]:
+    """The debtor page and a call page of a desk with a call to make."""
+    from relance.apps.collection.models import Action
+    from tests.factories import DebtorFactory, InvoiceFactory
+
+    today = timezone.localdate()
+    debtor = DebtorFactory(creditor=creditor, phone="04 72 00 00 30")
+    InvoiceFactory(
+        debtor=debtor,
+        creditor=creditor,
+        issue_date=today - timedelta(days=48),
+        due_date=today - timedelta(days=18),
+    )
+    _run_the_day(creditor)
+    call = Action.objects.get(debtor=debtor, channel="call")
+    return [f"/debtors/{debtor.pk}/", f"/worklist/calls/{call.pk}/"]

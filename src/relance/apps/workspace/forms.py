@@ -200,7 +200,7 @@ class TaskDoneForm(forms.Form):
 
 class DisputeOpenForm(forms.Form):
     invoice = forms.ChoiceField(label=_("Invoice"))
-    reason = forms.CharField(label=_("Reason"), max_length=500)
+    reason = forms.CharField(label=_("Reason for the dispute"), max_length=500)
 
     def __init__(self, *args: Any, invoices: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -436,7 +436,7 @@ def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
             at = action.sent_at or datetime(action.planned_date.year, action.planned_date.month, action.planned_date.day, 9, tzinfo=tz)
             outcome = action.outcome if isinstance(action.outcome, dict) else {}
             if action.channel == "call" and outcome.get("outcome"):  # a call made: what it achieved
-                text = f"{action.step_key}: {outcome.get('summary') or outcome['outcome']}"
+                text = str(outcome.get("summary") or outcome["outcome"])
                 if outcome.get("note"):
                     text += f" — {outcome['note']}"
                 kind, actor = "call", str(outcome.get("by", ""))

@@ -351,6 +351,10 @@ def worklist(request: HttpRequest) -> HttpResponse:
         context["previews"] = desk.action_previews(
             actions=work.approvals, as_of=today, built=approvals
         )
+        for preview in context["previews"]:
+            preview.channel_label = CHANNEL_LABELS.get(
+                preview.action.channel, preview.action.channel
+            )
         tasks = desk.tasks_due(creditor=creditor, as_of=today)
         for t in tasks:
             t.label = TASK_LABELS.get(t.step_key, t.subject or t.step_key)
