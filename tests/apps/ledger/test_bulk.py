@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+import re
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from relance.apps.ledger import services
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.apps.ledger.services import ledger_import
 
@@ -21,10 +26,118 @@ def test_names_with_delimiters_and_escapes_survive_the_bulk_write(creditor):
         f'FA-1\t411\\X\t"{awkward.replace(chr(34), chr(34) * 2)}"\t2026-01-31\t2026-03-02\t0.01\t0.01\n'
         "FA-2\t411Y\tÉlodie Ñúñez — 10 €\t2026-01-31\t2026-03-02\t123456789012.34\t0\n"
     )
-    result = ledger_import(creditor=creditor, stream=io.BytesIO(text.encode()), filename="x.tsv", as_of=date(2026, 4, 1))
+    result = ledger_import(
+        creditor=creditor,
+        stream=io.BytesIO(text.encode()),
+        filename="x.tsv",
+        as_of=date(2026, 4, 1),
+    )
     assert result.ok, result.problems
     assert Debtor.objects.get(account="411\\X").name == awkward
     assert Debtor.objects.get(account="411Y").name == "Élodie Ñúñez — 10 €"
     fa2 = Invoice.objects.get(number="FA-2")
-    assert (fa2.total_amount, fa2.open_amount, fa2.status) == (Decimal("123456789012.34"), Decimal("0.00"), "paid")
+    assert (fa2.total_amount, fa2.open_amount, fa2.status) == (
+        Decimal("123456789012.34"),
+        Decimal("0.00"),
+        "paid",
+    )
     assert Invoice.objects.get(number="FA-1").due_date == date(2026, 3, 2)
+
+
+HEADER = "invoice_number;debtor_account;debtor_name;issue_date;due_date;total_amount;open_amount\n"
+
+
+def _rows(count: int, start: int = 0) -> str:
+    return "".join(
+        f"FC-{i:04d};411C{i % 7};Client {i % 7} SAS;2026-01-{1 + i % 28:02d};2026-03-02;{10 + i},00;{5 + i},00\n"
+        for i in range(start, start + count)
+    )
+
+
+def _import(creditor, text: str):
+    return ledger_import(
+        creditor=creditor,
+        stream=io.BytesIO(text.encode()),
+        filename="x.csv",
+        as_of=date(2026, 4, 1),
+    )
+
+
+def _invoice_indexes() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger_invoice'"
+            " AND sql IS NOT NULL ORDER BY name"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _statements(queries: CaptureQueriesContext, verb: str) -> list[str]:
+    return [
+        q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(verb)
+    ]
+
+
+@pytest.fixture
+def small_thresholds(monkeypatch):
+    """Chunks of 3 rows, indexes set aside from 4 new invoices: a large import in miniature."""
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite imports set indexes aside")
+    monkeypatch.setattr(services, "CHUNK", 3)
+    monkeypatch.setattr(services, "REBUILD_INDEXES_FROM", 4)
+
+
+def test_a_large_sqlite_import_rebuilds_the_indexes_it_set_aside(creditor, small_thresholds):
+    before = _invoice_indexes()
+    with CaptureQueriesContext(connection) as queries:
+        result = _import(creditor, HEADER + _rows(20))
+    assert result.ok, result.problems
+    assert len(_statements(queries, "DROP INDEX")) == 3
+    assert sorted(_statements(queries, "CREATE INDEX")) == sorted(
+        s for s in before if "UNIQUE" not in s
+    )
+    assert _invoice_indexes() == before
+    assert Invoice.objects.count() == 20
+    assert Invoice.objects.get(number="FC-0019").open_amount == Decimal("24.00")
+
+
+def test_a_refused_sqlite_import_leaves_the_indexes_it_set_aside(creditor, small_thresholds):
+    before = _invoice_indexes()
+    bad = HEADER + _rows(20) + "FC-BAD;411Z;Z SAS;2026-02-30;2026-03-02;10,00;10,00\n"
+    with CaptureQueriesContext(connection) as queries:
+        result = _import(creditor, bad)
+    assert [p.code for p in result.problems] == ["bad_date"]
+    assert len(_statements(queries, "DROP INDEX")) == 3
+    assert _invoice_indexes() == before
+    assert Invoice.objects.count() == 0
+
+
+def test_a_small_import_into_a_large_table_keeps_its_indexes(creditor, small_thresholds):
+    assert _import(creditor, HEADER + _rows(40)).ok
+    with CaptureQueriesContext(connection) as queries:
+        result = _import(creditor, HEADER + _rows(45))
+    assert (result.created, result.unchanged) == (5, 40)
+    assert _statements(queries, "DROP INDEX") == []
+
+
+def test_bulk_rows_store_dates_and_timestamps_as_the_orm_does(creditor):
+    assert _import(creditor, HEADER + _rows(3)).ok
+    if connection.vendor == "sqlite":  # the text itself: ISO dates, naive UTC timestamps
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT issue_date || '', created_at || '', updated_at || '' FROM ledger_invoice ORDER BY number"
+            )
+            rows = cursor.fetchall()
+            cursor.execute("SELECT created_at || '' FROM ledger_importbatch")
+            (orm_stamp,) = cursor.fetchone()
+        assert [r[0] for r in rows] == ["2026-01-01", "2026-01-02", "2026-01-03"]
+        stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?")
+        assert stamp.fullmatch(orm_stamp)
+        assert all(stamp.fullmatch(r[1]) and stamp.fullmatch(r[2]) for r in rows), rows
+    since = timezone.now() - timedelta(minutes=5)
+    assert Invoice.objects.filter(created_at__gte=since, updated_at__gte=since).count() == 3
+    assert [i.issue_date for i in Invoice.objects.order_by("number")] == [
+        date(2026, 1, 1),
+        date(2026, 1, 2),
+        date(2026, 1, 3),
+    ]

@@ -10,39 +10,52 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 
-_AS_IS = frozenset({str, int, bool, type(None), float})
 
+def _sqlite_rows(rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
+    """Rows with values as Django stores them in SQLite (dates ISO, timestamps naive).
 
-def _sqlite_rows(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
-    """Rows with values as Django stores them in SQLite (dates ISO, decimals as text).
-
-    A million rows hold few distinct dates and timestamps, so their text is computed once.
+    ``sqlite3`` takes ``str``, ``int``, ``float`` and ``None`` as they are, and the adapter
+    Django registers for ``Decimal`` (``str``) runs in C: those values pass untouched. Dates
+    and timestamps need a Python call each (and timestamps Django's own text, in the
+    connection's time zone, which the ``datetime`` adapter would not give); a million rows
+    hold few distinct ones, so the columns holding them are found from the first row (and,
+    where it has ``None``, from every row) and each distinct value is converted once.
     """
-    seen: dict[Any, Any] = {}
-
-    def adapt(value: Any) -> Any:
-        kind = type(value)
-        if kind in _AS_IS:
-            return value
-        if kind is Decimal:
-            return str(value)
-        found = seen.get(value)
-        if found is None:
-            if kind is datetime:
-                found = connection.ops.adapt_datetimefield_value(value)
-            elif kind is date:
-                found = value.isoformat()
-            else:
-                return value
-            seen[value] = found
-        return found
-
-    return [tuple(map(adapt, row)) for row in rows]
+    rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
+        return rows
+    kinds = (date, datetime)
+    columns = [
+        i
+        for i, value in enumerate(rows[0])
+        if type(value) in kinds or (value is None and any(type(row[i]) in kinds for row in rows))
+    ]
+    if not columns:
+        return rows
+    text: dict[Any, Any] = {}
+    known = text.get
+    adapt = connection.ops.adapt_datetimefield_value
+    out = []
+    for row in rows:
+        cells = list(row)
+        for i in columns:
+            value = cells[i]
+            found = known(value)
+            if found is None:
+                kind = type(value)
+                if kind is datetime:
+                    found = text[value] = adapt(value)
+                elif kind is date:
+                    found = text[value] = value.isoformat()
+                else:
+                    continue
+            cells[i] = found
+        out.append(cells)
+    return out
 
 
 # COPY's text format: backslash escapes for the characters that delimit it.
@@ -89,11 +102,15 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
             return count
         materialised = _sqlite_rows(rows)
         placeholders = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f"INSERT INTO {qn(table)} ({names}) VALUES ({placeholders})", materialised)
+        cursor.executemany(
+            f"INSERT INTO {qn(table)} ({names}) VALUES ({placeholders})", materialised
+        )
         return len(materialised)
 
 
-def bulk_update(table: str, key: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def bulk_update(
+    table: str, key: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
     """``UPDATE table SET columns... WHERE key = row[-1]`` for each row (values first, key last)."""
     qn = connection.ops.quote_name
     sets = ", ".join(f"{qn(c)} = %s" for c in columns)
@@ -113,9 +130,12 @@ def reserve_ids(table: str, count: int) -> list[int]:
         return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The sequence is named once: pg_get_serial_sequence in the select list would be
+            # evaluated for every id (20 s of a million-row import).
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cursor.fetchone()[0]
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
             )
             return [row[0] for row in cursor.fetchall()]
         # SQLite: the import holds the write lock (BEGIN IMMEDIATE), so nobody else inserts
@@ -127,3 +147,39 @@ def reserve_ids(table: str, count: int) -> list[int]:
         )
         top = cursor.fetchone()[0] or 0
         return list(range(top + 1, top + count + 1))
+
+
+def drop_secondary_indexes(table: str) -> list[str]:
+    """Drop ``table``'s SQLite indexes that enforce nothing; return the statements that rebuild them.
+
+    Inserting a million rows into B-trees ordered by random keys (dates, debtors) costs more
+    than all else in an import once they outgrow the page cache, and the cost per row grows
+    with the table; building an index afterwards sorts its keys once. Unique indexes stay:
+    they enforce constraints and serve the import's own lookups. Call only inside the
+    transaction that writes the rows and rebuilds the indexes (``create_indexes``), so that a
+    rollback restores them and other connections never see the table without them (SQLite's
+    readers keep their snapshot). Does nothing (returns ``[]``) on other databases.
+    """
+    if connection.vendor != "sqlite":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s"
+            " AND sql IS NOT NULL ORDER BY name",
+            [table],
+        )
+        found = [
+            (name, sql)
+            for name, sql in cursor.fetchall()
+            if not sql.lstrip().upper().startswith("CREATE UNIQUE")
+        ]
+        for name, _ in found:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [sql for _, sql in found]
+
+
+def create_indexes(statements: Sequence[str]) -> None:
+    """Run the statements ``drop_secondary_indexes`` returned."""
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)

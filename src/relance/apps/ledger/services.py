@@ -16,27 +16,64 @@ from datetime import date
 from decimal import Decimal
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.creditors.models import Creditor
-from relance.apps.ledger.bulk import bulk_insert, bulk_update, reserve_ids
+from relance.apps.ledger.bulk import (
+    bulk_insert,
+    bulk_update,
+    create_indexes,
+    drop_secondary_indexes,
+    reserve_ids,
+)
 from relance.apps.ledger.models import Debtor, ImportBatch, Invoice, Payment
 from relance.domain.ledger import DebtorRecord, InvoiceRecord
 from relance.domain.problems import Problem
 from relance.formats.ledger import open_ledger
 
 CHUNK = 5000
+# Past this many new invoices in one import, and a quarter of the rows the table held, an
+# SQLite import drops the invoice indexes that enforce nothing and rebuilds them at the end:
+# cheaper than inserting into B-trees on random keys once they outgrow the page cache.
+REBUILD_INDEXES_FROM = 50_000
 ZERO = Decimal("0.00")
 _DEBTOR_COLUMNS = (
-    "creditor_id", "account", "name", "kind", "siren", "email", "phone", "address",
-    "postal_code", "city", "country", "language", "is_do_not_contact", "is_legal_hold", "notes",
-    "created_at", "updated_at",
+    "creditor_id",
+    "account",
+    "name",
+    "kind",
+    "siren",
+    "email",
+    "phone",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "language",
+    "is_do_not_contact",
+    "is_legal_hold",
+    "notes",
+    "created_at",
+    "updated_at",
 )
 _INVOICE_COLUMNS = (
-    "creditor_id", "debtor_id", "number", "issue_date", "due_date", "currency", "total_amount",
-    "open_amount", "status", "pdf", "import_batch_id", "source_line", "created_at", "updated_at",
+    "creditor_id",
+    "debtor_id",
+    "number",
+    "issue_date",
+    "due_date",
+    "currency",
+    "total_amount",
+    "open_amount",
+    "status",
+    "pdf",
+    "import_batch_id",
+    "source_line",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -105,11 +142,19 @@ class _LedgerWriter:
         self._debtor_seen: dict[str, DebtorRecord] = {}
         # What the creditor already has, read once: a chunk then only queries rows that exist.
         self._debtor_ids: dict[str, int] = dict(
-            Debtor.objects.filter(creditor=creditor).values_list("account", "id").iterator(chunk_size=10000)
+            Debtor.objects.filter(creditor=creditor)
+            .values_list("account", "id")
+            .iterator(chunk_size=10000)
         )
         self._known_numbers: set[str] = set(
-            Invoice.objects.filter(creditor=creditor).values_list("number", flat=True).iterator(chunk_size=10000)
+            Invoice.objects.filter(creditor=creditor)
+            .values_list("number", flat=True)
+            .iterator(chunk_size=10000)
         )
+        # Invoices written by this import get larger ids: only those up to here may be settled.
+        self._last_id_before: int | None = Invoice.objects.aggregate(top=Max("id"))["top"]
+        self._rebuild: list[str] = []  # statements rebuilding the indexes set aside
+        self._weigh_indexes_at: float = REBUILD_INDEXES_FROM  # created count
 
     def _settlement_payment(self, currency: str) -> Payment:
         # One payment per batch and currency carries every settlement the export reports, so
@@ -131,30 +176,51 @@ class _LedgerWriter:
     def _debtors(self, records: list[InvoiceRecord]) -> dict[str, int]:
         """Debtor ids for the chunk's accounts, creating the new ones and refreshing changed ones."""
         wanted: dict[str, DebtorRecord] = {}
-        for r in records:
-            wanted.setdefault(r.debtor.account, r.debtor)
-        missing = [a for a in wanted if a not in self._debtor_ids]
+        want = wanted.setdefault
+        for debtor in [r.debtor for r in records]:
+            want(debtor.account, debtor)
+        debtor_ids = self._debtor_ids
+        seen = self._debtor_seen
+        missing = [a for a in wanted if a not in debtor_ids]
         if missing:
             now = timezone.now()
+            creditor_id = self.creditor.pk
             ids = reserve_ids("ledger_debtor", len(missing))
             bulk_insert(
                 "ledger_debtor",
                 ("id", *_DEBTOR_COLUMNS),
-                (
+                [
                     (
-                        pk, self.creditor.pk, rec.account, rec.name, rec.kind, rec.siren,
-                        rec.email, rec.phone, rec.address, rec.postal_code, rec.city,
-                        rec.country or "FR", "fr", False, False, "", now, now,
+                        pk,
+                        creditor_id,
+                        rec.account,
+                        rec.name,
+                        rec.kind,
+                        rec.siren,
+                        rec.email,
+                        rec.phone,
+                        rec.address,
+                        rec.postal_code,
+                        rec.city,
+                        rec.country or "FR",
+                        "fr",
+                        False,
+                        False,
+                        "",
+                        now,
+                        now,
                     )
-                    for pk, rec in zip(ids, (wanted[a] for a in missing), strict=True)
-                ),
+                    for pk, rec in zip(ids, [wanted[a] for a in missing], strict=True)
+                ],
             )
             for pk, account in zip(ids, missing, strict=True):
-                self._debtor_ids[account] = pk
-                self._debtor_seen[account] = wanted[account]
+                debtor_ids[account] = pk
+                seen[account] = wanted[account]
+        # Records are shared between a debtor's rows, so most are the very one seen before.
         changed = [
-            rec for account, rec in wanted.items()
-            if self._debtor_seen.get(account) != rec
+            rec
+            for account, rec in wanted.items()
+            if (before := seen.get(account)) is not rec and before != rec
         ]
         if changed:
             self._refresh_debtors(changed)
@@ -174,7 +240,11 @@ class _LedgerWriter:
         for rec in records:
             d = debtors[rec.account]
             self._debtor_seen[rec.account] = rec
-            updates = {f: getattr(rec, f) for f in fields if getattr(rec, f) and getattr(d, f) != getattr(rec, f)}
+            updates = {
+                f: getattr(rec, f)
+                for f in fields
+                if getattr(rec, f) and getattr(d, f) != getattr(rec, f)
+            }
             if updates:
                 for f, value in updates.items():
                     setattr(d, f, value)
@@ -188,8 +258,14 @@ class _LedgerWriter:
         existing = {
             row[1]: row
             for row in Invoice.objects.filter(creditor=self.creditor, number__in=known).values_list(
-                "id", "number", "debtor_id", "issue_date", "due_date", "currency",
-                "total_amount", "open_amount",
+                "id",
+                "number",
+                "debtor_id",
+                "issue_date",
+                "due_date",
+                "currency",
+                "total_amount",
+                "open_amount",
             )
         }
         now = timezone.now()
@@ -197,27 +273,52 @@ class _LedgerWriter:
         new_rows: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         allocations: list[tuple[int, str, Decimal]] = []
+        # Locals for the loop that runs a million times: attribute lookups cost as much as
+        # the rest of a new invoice's row.
+        creditor_id, batch_id = self.creditor.pk, self.batch.pk
+        open_status, paid_status = Invoice.Status.OPEN.value, Invoice.Status.PAID.value
+        add_row, add_allocation = new_rows.append, allocations.append
+        known_add = self._known_numbers.add
+        find = existing.get
+        created = 0
         for r in records:
             debtor_id = debtor_ids[r.debtor.account]
-            row = existing.get(r.number)
+            row = find(r.number) if existing else None
             if row is None:
                 pk = next(new_ids)
-                new_rows.append((
-                    pk, self.creditor.pk, debtor_id, r.number, r.issue_date, r.due_date, r.currency,
-                    r.total_amount, r.open_amount,
-                    Invoice.Status.OPEN if r.open_amount else Invoice.Status.PAID,
-                    "", self.batch.pk, r.line or None, now, now,
-                ))
-                if r.open_amount != r.total_amount:
-                    allocations.append((pk, r.currency, r.total_amount - r.open_amount))
-                self._known_numbers.add(r.number)
-                self.result.created += 1
+                total, open_amount = r.total_amount, r.open_amount
+                add_row(
+                    (
+                        pk,
+                        creditor_id,
+                        debtor_id,
+                        r.number,
+                        r.issue_date,
+                        r.due_date,
+                        r.currency,
+                        total,
+                        open_amount,
+                        open_status if open_amount else paid_status,
+                        "",
+                        batch_id,
+                        r.line or None,
+                        now,
+                        now,
+                    )
+                )
+                if open_amount != total:
+                    add_allocation((pk, r.currency, total - open_amount))
+                known_add(r.number)
+                created += 1
                 continue
             pk, _, old_debtor, old_issue, old_due, old_currency, old_total, old_open = row
             self.seen.add(pk)
             fields_changed = (
-                old_due != r.due_date or old_issue != r.issue_date or old_total != r.total_amount
-                or old_currency != r.currency or old_debtor != debtor_id
+                old_due != r.due_date
+                or old_issue != r.issue_date
+                or old_total != r.total_amount
+                or old_currency != r.currency
+                or old_debtor != debtor_id
             )
             # A changed total moves the open amount with it; what the export says is still
             # open beyond that was settled (or reopened) and becomes an allocation.
@@ -234,10 +335,19 @@ class _LedgerWriter:
             else:
                 self.result.updated += 1
                 kind = "ledger.invoice_updated"
-            updates.append((
-                debtor_id, r.issue_date, r.due_date, r.currency, r.total_amount, r.open_amount,
-                Invoice.Status.OPEN if r.open_amount else Invoice.Status.PAID, now, pk,
-            ))
+            updates.append(
+                (
+                    debtor_id,
+                    r.issue_date,
+                    r.due_date,
+                    r.currency,
+                    r.total_amount,
+                    r.open_amount,
+                    Invoice.Status.OPEN if r.open_amount else Invoice.Status.PAID,
+                    now,
+                    pk,
+                )
+            )
             self.events.append(
                 EventInput(
                     kind=kind,
@@ -249,26 +359,57 @@ class _LedgerWriter:
                         "batch": self.batch.pk,
                         "line": r.line,
                         "before": {
-                            "debtor": old_debtor, "issue_date": old_issue, "due_date": old_due,
-                            "currency": old_currency, "total_amount": old_total,
+                            "debtor": old_debtor,
+                            "issue_date": old_issue,
+                            "due_date": old_due,
+                            "currency": old_currency,
+                            "total_amount": old_total,
                             "open_amount": old_open,
                         },
                         "after": {
-                            "debtor": debtor_id, "issue_date": r.issue_date,
-                            "due_date": r.due_date, "currency": r.currency,
-                            "total_amount": r.total_amount, "open_amount": r.open_amount,
+                            "debtor": debtor_id,
+                            "issue_date": r.issue_date,
+                            "due_date": r.due_date,
+                            "currency": r.currency,
+                            "total_amount": r.total_amount,
+                            "open_amount": r.open_amount,
                         },
                     },
                 )
             )
+        self.result.created += created
         if new_rows:
+            if self.result.created >= self._weigh_indexes_at:
+                self._set_indexes_aside()
             bulk_insert("ledger_invoice", ("id", *_INVOICE_COLUMNS), new_rows)
         self._allocate(allocations)
         bulk_update(
-            "ledger_invoice", "id",
-            ["debtor_id", "issue_date", "due_date", "currency", "total_amount", "open_amount", "status", "updated_at"],
+            "ledger_invoice",
+            "id",
+            [
+                "debtor_id",
+                "issue_date",
+                "due_date",
+                "currency",
+                "total_amount",
+                "open_amount",
+                "status",
+                "updated_at",
+            ],
             updates,
         )
+
+    def _set_indexes_aside(self) -> None:
+        """Drop the invoice indexes that enforce nothing when this import is a large part of
+        the table (SQLite only, see REBUILD_INDEXES_FROM); ``finish`` rebuilds them."""
+        self._weigh_indexes_at = float("inf")
+        if connection.vendor != "sqlite":
+            return
+        created = self.result.created
+        if created * 4 < Invoice.objects.count() - created:
+            self._weigh_indexes_at = created * 2  # a small part of a large table, so far
+            return
+        self._rebuild = drop_secondary_indexes("ledger_invoice")
 
     def _allocate(self, allocations: list[tuple[int, str, Decimal]]) -> None:
         """Record the settlements the export reports; invoices already carry their new open amount."""
@@ -282,10 +423,13 @@ class _LedgerWriter:
 
     def settle_missing(self) -> None:
         """Invoices still open here but gone from the export's open list have been settled."""
+        if self._last_id_before is None:
+            return  # the table was empty: every invoice is this import's
         gone = [
             row
-            for row in Invoice.objects.filter(creditor=self.creditor, status=Invoice.Status.OPEN)
-            .exclude(import_batch=self.batch)
+            for row in Invoice.objects.filter(
+                creditor=self.creditor, status=Invoice.Status.OPEN, id__lte=self._last_id_before
+            )
             .values_list("id", "number", "currency", "open_amount")
             .iterator(chunk_size=5000)
             if row[0] not in self.seen
@@ -295,7 +439,9 @@ class _LedgerWriter:
             chunk = gone[start : start + CHUNK]
             self._allocate([(pk, currency, open_amount) for pk, _, currency, open_amount in chunk])
             bulk_update(
-                "ledger_invoice", "id", ["open_amount", "status", "updated_at"],
+                "ledger_invoice",
+                "id",
+                ["open_amount", "status", "updated_at"],
                 [(ZERO, Invoice.Status.PAID, now, pk) for pk, *_ in chunk],
             )
             self.events.extend(
@@ -316,6 +462,8 @@ class _LedgerWriter:
             self.result.settled += len(chunk)
 
     def finish(self) -> None:
+        if self._rebuild:
+            create_indexes(self._rebuild)
         for payment in self._payments.values():
             payment.save(update_fields=["amount"])
 
