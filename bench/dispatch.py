@@ -4,7 +4,7 @@ A fresh database (SQLite, then PostgreSQL when it answers) gets N debtors each w
 overdue invoice, for a creditor with an IBAN and a pay link; the outbox then claims, renders
 (the documents' texts, HTML, the EPC QR code inline), stores, hands over and records each message
 (``outbox_dispatch``, default settings: batches of 100, groups of 8 SMTP connections) to an
-aiosmtpd server running in a thread. The same bytes (the stored messages) are then sent with bare ``smtplib`` over
+aiosmtpd server running in a process of its own. The same bytes (the stored messages) are then sent with bare ``smtplib`` over
 one connection, in the same process: on a busy machine both slow down, the ratio less so.
 Target (issue 4): ≥ 300 messages/s.
 
@@ -42,20 +42,41 @@ class Sink:
         return "250 OK"
 
 
+def sink(port: int) -> None:
+    """The SMTP server, in a process of its own (as a real one is): it does not take the
+    interpreter lock from the sender. Prints the count of messages received on each line read."""
+    from aiosmtpd.controller import Controller
+
+    handler = Sink()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        print(handler.count, flush=True)
+    controller.stop()
+
+
 def child(args: argparse.Namespace) -> None:
     import json
     import os
     import smtplib
+    import subprocess
     import tempfile
-
-    from aiosmtpd.controller import Controller
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    server = subprocess.Popen([sys.executable, __file__, "--sink", str(port)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    assert server.stdin is not None
+    assert server.stdout.readline().strip() == "ready"
+
+    def received() -> int:
+        server.stdin.write("count\n")
+        server.stdin.flush()
+        return int(server.stdout.readline())
+
     os.environ["RELANCE_EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
     os.environ.setdefault("RELANCE_HOME", tempfile.mkdtemp(prefix="relance-bench-mail-"))  # the stored .eml files
     setup_django(fresh_database(args.db, "relance_bench_mail"))
@@ -84,8 +105,10 @@ def child(args: argparse.Namespace) -> None:
         for data, rcpt in messages:
             smtp.sendmail(creditor.email, [rcpt], data)
     raw_s = t()
-    controller.stop()
-    print(json.dumps({"relance": relance_s, "raw": raw_s, "sent": out.sent, "received": sink.count,
+    count = received()
+    server.stdin.close()
+    server.wait()
+    print(json.dumps({"relance": relance_s, "raw": raw_s, "sent": out.sent, "received": count,
                       "bytes": size}))
 
 
@@ -94,7 +117,11 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sink:
+        sink(args.sink)
+        return
     if args.child:
         child(args)
         return

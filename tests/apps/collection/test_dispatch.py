@@ -7,6 +7,7 @@ import email
 import hashlib
 import socket
 from datetime import date
+from decimal import Decimal
 from email import policy
 
 import pytest
@@ -17,6 +18,7 @@ from relance.apps.collection.dispatch import outbox_dispatch
 from relance.apps.collection.models import Action
 from relance.apps.collection.services import collection_run
 from relance.channels.email import (
+    FileTransport,
     OutgoingEmail,
     PermanentEmailError,
     SmtpTransport,
@@ -235,3 +237,43 @@ def test_each_message_sent_is_stored_unchanged_with_its_hash_in_the_audit_trail(
         sent = Event.objects.get(kind="action.sent", subject_id=a.pk)
         assert (sent.payload["sha256"], sent.payload["document"]) == (a.sha256, a.document.name)
     assert chain_verify().ok
+
+
+@pytest.mark.django_db
+def test_a_message_written_ahead_is_taken_only_if_written_from_the_same_context(creditor):
+    from dataclasses import replace
+
+    from relance.apps.collection import dispatch
+    from relance.apps.ledger.models import Invoice
+
+    _due(creditor, 2)
+    jobs = dispatch._next_jobs(as_of=AS_OF, creditor=creditor)
+    assert len(jobs) == 2
+    ahead = {}
+    for pk, key, args in jobs:
+        rendered = dispatch._render(*args)
+        ahead[pk] = (key, replace(rendered, subject=f"written ahead {pk}"))
+    first, second = (Action.objects.get(pk=pk) for pk, _, _ in jobs)
+    Invoice.objects.filter(debtor_id=second.debtor_id).update(open_amount=Decimal("7.77"))  # changed since
+    batch = dispatch._claim(as_of=AS_OF, creditor=creditor, out=dispatch.DispatchResult(), actor="t", ahead=ahead)
+    assert batch is not None
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.subject == f"written ahead {first.pk}"
+    assert not second.subject.startswith("written ahead")
+    assert "7,77" in second.body_text
+
+
+@pytest.mark.django_db
+def test_batches_rendered_ahead_by_another_process_each_go_once(creditor, monkeypatch, outbox):
+    from relance.apps.collection import dispatch
+
+    monkeypatch.setattr(dispatch, "BATCH", 3)
+    monkeypatch.setattr(dispatch, "RENDER_AHEAD", True)
+    _due(creditor, 7)
+    out = dispatch.outbox_dispatch(as_of=AS_OF, creditor=creditor)
+    assert (out.sent, out.failed) == (7, 0)
+    sent = Action.objects.filter(state="sent")
+    assert sorted(p.name for p in outbox.glob("*.eml")) == sorted(
+        FileTransport.filename(m) for m in sent.values_list("message_id", flat=True))
+    assert Event.objects.filter(kind="action.sending").count() == 7

@@ -10,7 +10,15 @@ Work goes in batches of up to ``BATCH`` actions. What each step writes, and what
    in the same transaction. On PostgreSQL the rows are taken with ``SELECT … FOR UPDATE SKIP
    LOCKED`` so two dispatchers never claim the same row. Crash → the rows are ``sending``
    without ``handed_over_at``. Every message of the batch is rendered to bytes (inside the
-   claim) before the first one is sent.
+   claim) before the first one is sent: the documents' text and HTML, the EPC QR code, the
+   PDFs (``letters.email_compose``, what ``relance render`` writes), from contexts built for
+   the whole batch at once (``letters.letter_contexts``). Each message is stored unchanged as
+   ``documents/<sha256>.eml`` and made durable (fsync) before the claim commits; the claim
+   records that file and hash on the row and in its events, so the proof of a message is the
+   very bytes handed over under that claim. A claim that never reaches the hand-over leaves
+   an unreferenced file. While a full batch is being sent, a second process renders the next
+   one (``_RenderAhead``); the next claim takes a message written ahead only if it was
+   written from the same context, template and Message-ID it rebuilds in its transaction.
 2. *hand-over*, per group of messages (one per SMTP connection, ``?connections=`` in the
    URL, 8 by default): the transport writes each message of the group up to the final dot,
    then this module commits ``handed_over_at`` for them — one ``UPDATE`` of the group's
@@ -59,6 +67,7 @@ point being reached once per message.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import signal
 import socket
@@ -66,11 +75,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, Field, OuterRef, Q
+from django.db.models import Exists, F, Field, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
@@ -80,6 +91,7 @@ from relance.apps.collection.letters import (
     document_store,
     documents_sync,
     email_compose,
+    invoice_files,
     letter_contexts,
 )
 from relance.apps.collection.models import Action, Case, Dispute
@@ -95,6 +107,7 @@ from relance.channels.email import (
     prepare,
     transport_from_url,
 )
+from relance.documents.context import LetterContext
 from relance.documents.formal_notice import check_formal_notice
 from relance.domain.problems import Problem
 from relance.errors import InvalidInputError, RelanceError
@@ -174,6 +187,87 @@ class _Batch:
     owner: str
     lease: datetime
     items: list[_Claimed]
+    full: bool = False  # as many actions as a batch takes: more may be waiting
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    subject: str
+    text: str
+    html: str
+    mail: PreparedEmail
+    document: str
+    sha256: str
+
+
+def _render(context: LetterContext, template: str, message_id: str, files: tuple[tuple[str, Path], ...],
+            stamp: float) -> _Rendered:
+    """The message, written and stored (not yet durably: the claim syncs its batch)."""
+    outgoing = email_compose(context=context, template=template, message_id=message_id, invoices=files,
+                             date_timestamp=stamp)
+    mail = prepare(outgoing)
+    document, digest = document_store(mail.data, suffix=".eml")
+    return _Rendered(outgoing.subject, outgoing.text, outgoing.html, mail, document, digest)
+
+
+_Job = tuple[int, tuple[Any, ...], tuple[LetterContext, str, str, tuple[tuple[str, Path], ...], float]]
+_Ahead = dict[int, tuple[tuple[Any, ...], "_Rendered | None"]]
+
+
+def _render_loop(conn: Connection, parent_end: Connection) -> None:
+    """The render-ahead process: render each list of jobs it is sent, send the results back;
+    stop when the dispatcher is gone (its end of the pipe closed, even by SIGKILL)."""
+    parent_end.close()
+    while True:
+        try:
+            jobs: list[_Job] = conn.recv()
+        except (EOFError, OSError):
+            return
+        out: list[tuple[int, tuple[tuple[Any, ...], _Rendered | None]]] = []
+        for pk, key, args in jobs:
+            try:
+                out.append((pk, (key, _render(*args))))
+            except Exception:
+                out.append((pk, (key, None)))
+        try:
+            conn.send(out)
+        except OSError:
+            return
+
+
+class _RenderAhead:
+    """A process that writes the next batch's messages while this one sends the current
+    batch: rendering (text, HTML, QR code, MIME, the stored copy) is most of a message's CPU,
+    and SMTP and the database wait. Nothing it writes is trusted blindly: the claim rebuilds
+    each context in its transaction and takes the message written ahead only when it was
+    written from the very same context, template and Message-ID (else it writes it again)."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_render_loop, args=(child, self.conn), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def submit(self, jobs: list[_Job]) -> None:
+        self.conn.send(jobs)
+
+    def collect(self) -> _Ahead:
+        try:
+            return dict(self.conn.recv())
+        except (EOFError, OSError):
+            return {}
+
+    def close(self) -> None:
+        self.conn.close()
+        self.proc.join(timeout=10)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+
+
+# Worth a process only with a second core to run it.
+RENDER_AHEAD = (os.cpu_count() or 1) > 1 and os.environ.get("RELANCE_RENDER_AHEAD", "1") != "0"
 
 
 def _queued_state(requires_approval: bool) -> str:
@@ -191,14 +285,25 @@ def outbox_dispatch(
     """Send every due e-mail action once. Must run outside a transaction (each step commits)."""
     out = DispatchResult()
     transport = transport or transport_from_url(settings.EMAIL_URL)
+    ahead: _Ahead = {}
+    worker: _RenderAhead | None = None
     try:
         _recover(creditor=creditor, out=out, actor=actor)
         _kill_point("before_claim")
-        while (batch := _claim(as_of=as_of, creditor=creditor, out=out, actor=actor)) is not None:
+        while (batch := _claim(as_of=as_of, creditor=creditor, out=out, actor=actor, ahead=ahead)) is not None:
             _kill_point("after_claim")
+            ahead = {}
+            jobs = _next_jobs(as_of=as_of, creditor=creditor) if batch.full and RENDER_AHEAD else []
+            if jobs:
+                worker = worker or _RenderAhead()
+                worker.submit(jobs)
             _send_batch(batch, transport=transport, out=out, actor=actor)
+            if jobs and worker is not None:
+                ahead = worker.collect()
     finally:
         transport.close()
+        if worker is not None:
+            worker.close()
     if result is not None:
         result.actions["sent"] += out.sent
         result.actions["failed"] += out.failed
@@ -285,25 +390,57 @@ def _write_rows(actions: list[Action], names: Iterable[str]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor: str) -> _Batch | None:
+def _due(*, as_of: date, creditor: Creditor | None, now: datetime) -> QuerySet[Action]:
+    qs = Action.objects.filter(channel="email", planned_date__lte=as_of).filter(
+        Q(state=Action.State.PLANNED, requires_approval=False) | Q(state=Action.State.APPROVED)
+    ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    if creditor is not None:
+        qs = qs.filter(creditor=creditor)
+    return qs.order_by("id")
+
+
+def _next_jobs(*, as_of: date, creditor: Creditor | None) -> list[_Job]:
+    """What the next claim will most likely take, to render ahead (read only, nothing locked)."""
+    actions = list(_due(as_of=as_of, creditor=creditor, now=timezone.now())[:BATCH])
+    debtors = {d.pk: d for d in Debtor.objects.filter(pk__in={a.debtor_id for a in actions})}
+    cases = {c.pk: c for c in Case.objects.filter(pk__in={a.case_id for a in actions})}
+    creditors = {c.pk: c for c in Creditor.objects.filter(pk__in={a.creditor_id for a in actions})}
+    requests = []
+    for a in actions:
+        try:
+            requests.append((a, action_request(a, debtor=debtors[a.debtor_id], case=cases.get(a.case_id))))
+        except RelanceError:
+            continue
+    built = letter_contexts([r for _, r in requests], as_of=as_of, without_unknown_rates=True)
+    stamp = timezone.now().timestamp()
+    jobs: list[_Job] = []
+    for (a, request), result in zip(requests, built, strict=True):
+        if isinstance(result, RelanceError) or not result.context.invoices or not debtors[a.debtor_id].email:
+            continue
+        message_id = a.message_id or message_id_for(a.idempotency_key, creditors[a.creditor_id])
+        files = tuple(invoice_files(result.invoices))
+        key = (message_id, request.template, result.context, files)
+        jobs.append((a.pk, key, (result.context, request.template, message_id, files, stamp)))
+    return jobs
+
+
+def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor: str,
+           ahead: _Ahead | None = None) -> _Batch | None:
     """Take up to ``BATCH`` due actions, render them, store each message, commit them as
     ``sending``; None when the queue is empty."""
     now = timezone.now()
+    ahead = ahead or {}
     with transaction.atomic():
-        qs = Action.objects.filter(channel="email", planned_date__lte=as_of).filter(
-            Q(state=Action.State.PLANNED, requires_approval=False) | Q(state=Action.State.APPROVED)
-        ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        if creditor is not None:
-            qs = qs.filter(creditor=creditor)
+        qs = _due(as_of=as_of, creditor=creditor, now=now)
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True)
-        actions = list(qs.order_by("id")[:BATCH])
+        actions = list(qs[:BATCH])
         if not actions:
             return None
         debtors = {d.pk: d for d in Debtor.objects.filter(pk__in={a.debtor_id for a in actions})}
         cases = {c.pk: c for c in Case.objects.filter(pk__in={a.case_id for a in actions})}
         creditors = {c.pk: c for c in Creditor.objects.filter(pk__in={a.creditor_id for a in actions})}
-        batch = _Batch(owner=_owner(), lease=now + LEASE, items=[])
+        batch = _Batch(owner=_owner(), lease=now + LEASE, items=[], full=len(actions) == BATCH)
         events: list[EventInput] = []
 
         def fail(a: Action, error: str) -> None:
@@ -341,16 +478,21 @@ def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor
                     refused = check_formal_notice(context)
                     if refused:
                         raise InvalidInputError("; ".join(p.message for p in refused))
-                outgoing = email_compose(context=context, template=request.template, message_id=message_id,
-                                         invoices=result.invoices, date_timestamp=stamp)
-                mail = prepare(outgoing)
+                files = tuple(invoice_files(result.invoices))
+                # Written ahead from this very context, or written now. Either way the message
+                # as it will go out is stored unchanged: the proof of what was sent. A claim
+                # that never reaches the hand-over leaves an unreferenced file, nothing else.
+                early = ahead.get(a.pk)
+                if early is not None and early[1] is not None and early[0] == (message_id, request.template,
+                                                                                context, files):
+                    rendered = early[1]
+                else:
+                    rendered = _render(context, request.template, message_id, files, stamp)
             except (PermanentEmailError, RelanceError, ValueError) as exc:
                 fail(a, str(exc))
                 continue
-            # The message as it will go out, stored unchanged: the proof of what was sent. A
-            # claim that never reaches the hand-over leaves an unreferenced file, nothing else.
-            document, digest = document_store(mail.data, suffix=".eml")
-            a.subject, a.body_text, a.body_html = outgoing.subject, outgoing.text, outgoing.html
+            mail, document, digest = rendered.mail, rendered.document, rendered.sha256
+            a.subject, a.body_text, a.body_html = rendered.subject, rendered.text, rendered.html
             a.sha256, a.document = digest, document
             a.invoice_ids = [i.pk for i in result.invoices]
             a.recipient = debtor.email

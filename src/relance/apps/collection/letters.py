@@ -496,7 +496,7 @@ EMAIL_LABELS = {
 
 
 def email_compose(
-    *, context: LetterContext, template: str, message_id: str, invoices: Iterable[Invoice] = (),
+    *, context: LetterContext, template: str, message_id: str, invoices: Iterable[Invoice | tuple[str, Path]] = (),
     with_letter: bool | None = None, date_timestamp: float | None = None,
 ) -> OutgoingEmail:
     """A step as the e-mail the debtor receives: the step's text (``render_step``, the
@@ -542,19 +542,28 @@ def email_compose(
     attachments: list[Attachment] = []
     if with_letter:
         attachments.append(Attachment(f"{context.reference}.pdf", "application/pdf", render_letter(context, template)))
-    for invoice in invoices:
-        if invoice.pdf:
-            try:
-                with invoice.pdf.open("rb") as fh:
-                    attachments.append(Attachment(f"{invoice.number}.pdf", "application/pdf", fh.read()))
-            except OSError:
-                continue
+    for number, path in invoice_files(invoices):
+        try:
+            attachments.append(Attachment(f"{number}.pdf", "application/pdf", path.read_bytes()))
+        except OSError:
+            continue
     return OutgoingEmail(
         message_id=message_id, from_name=creditor.name, from_address=creditor.email or "noreply@relance.invalid",
         to=debtor.email, to_name=debtor.name, reply_to=creditor.email, subject=rendered.subject, text=text,
         html=page, date_timestamp=date_timestamp, reference=context.reference, inline=tuple(inline),
         attachments=tuple(attachments),
     )
+
+
+def invoice_files(invoices: Iterable[Invoice | tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """(number, path) of each invoice whose PDF the ledger keeps (pairs are passed through)."""
+    out = []
+    for invoice in invoices:
+        if isinstance(invoice, tuple):
+            out.append(invoice)
+        elif invoice.pdf:
+            out.append((invoice.number, Path(invoice.pdf.path)))
+    return out
 
 
 def _qr_png(context: LetterContext, amount: Decimal) -> bytes:
