@@ -213,3 +213,16 @@ def test_english_pages(admin_a, creditor_a):
 def test_scenario_edit_service_used_by_the_page_is_the_same(creditor_a):
     row = scenario_edit(creditor=creditor_a, scenario=scenario_parse(MINE))
     assert row.steps.count() == 2
+
+
+def test_assign_from_the_scenario_page(admin_a, creditor_a, debtor_a, debtor_b):
+    mine = scenario_edit(creditor=creditor_a, scenario=scenario_parse(MINE))
+    url = reverse("workspace:scenario_assign", args=[mine.pk])
+    page = admin_a.post(url, {"account": debtor_a.account})
+    assert page.status_code == 302
+    assert ScenarioAssignment.objects.get(debtor=debtor_a).scenario_id == mine.pk
+    # Another creditor's account is not found.
+    assert admin_a.post(url, {"account": debtor_b.account}).status_code == 404
+    assert not ScenarioAssignment.objects.filter(debtor=debtor_b).exists()
+    page = admin_a.get(reverse("workspace:debtor_scenario", args=[debtor_a.pk]))
+    assert "Clients fidèles" in page.content.decode()

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from relance.apps.collection.models import Step
 from relance.apps.editors import selectors, services
@@ -272,6 +273,23 @@ offset_days = 3
 channel = "email"
 template = "reminder"
 """
+
+
+@require_POST
+@workspace_view(write_role="admin")
+def scenario_assign(request: HttpRequest, scenario_id: int) -> HttpResponse:
+    """Assign this scenario to one of the creditor's debtors, from the scenario's page."""
+    creditor = request.creditor  # type: ignore[attr-defined]
+    chosen = selectors.scenario_by_id(scenario_id=scenario_id)
+    account = request.POST.get("account", "").strip()
+    if not account:
+        raise InvalidInputError(_("Give the debtor's account."))
+    debtor = selectors.debtor_by_account(creditor=creditor, account=account)
+    services.scenario_assign(
+        creditor=creditor, debtor=debtor, scenario=chosen, actor=_actor(request)
+    )
+    messages.success(request, _("Scenario “%(name)s” assigned.") % {"name": chosen.name})
+    return HttpResponseRedirect(reverse("workspace:scenario", args=[chosen.pk]))
 
 
 @workspace_view(write_role="admin")
