@@ -12,8 +12,9 @@ import pytest
 from relance.documents.pdf import LetterJob, render_batch, render_letter
 from tests.documents.samples import business_context, consumer_context
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                reason="pdftotext (poppler-utils) is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
+)
 MM = 72 / 25.4
 # What a DL right-hand window always shows of the sheet (see relance.documents.pdf).
 WINDOW = {"x": (100 * MM, 190 * MM), "y": (50 * MM, 84 * MM)}
@@ -27,8 +28,9 @@ def formal_notice_pdf(tmp_path_factory) -> Path:
 
 
 def pdftotext(path: Path, *args: str) -> str:
-    return subprocess.run(["pdftotext", *args, str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", *args, str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_accents_and_the_euro_sign_come_out_right(formal_notice_pdf):
@@ -54,8 +56,11 @@ def test_the_letterhead_states_the_creditors_identity(formal_notice_pdf):
 
 def test_the_address_block_sits_inside_the_envelope_window(formal_notice_pdf):
     bbox = pdftotext(formal_notice_pdf, "-bbox", "-f", "1", "-l", "1")
-    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
-                       r"([^<]*)</word>", bbox)
+    words = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+        r"([^<]*)</word>",
+        bbox,
+    )
     block = {"Boulangerie", "Paul", "Service", "Jaurès", "69007", "LYON"}
     found: dict[str, tuple[float, ...]] = {}
     for word in words:  # the first occurrence: the body names the debtor again
@@ -70,11 +75,27 @@ def test_the_address_block_sits_inside_the_envelope_window(formal_notice_pdf):
 
 
 def test_nothing_else_shows_through_the_window(formal_notice_pdf):
-    cropped = pdftotext(formal_notice_pdf, "-f", "1", "-l", "1", "-x", str(int(100 * MM)),
-                        "-y", str(int(50 * MM)), "-W", str(int(90 * MM)), "-H", str(int(34 * MM)),
-                        "-r", "72")
-    expected = ("Boulangerie Martin SAS À l’attention de M. Paul Martin Service comptabilité "
-                "8 avenue Jean Jaurès 69007 LYON")
+    cropped = pdftotext(
+        formal_notice_pdf,
+        "-f",
+        "1",
+        "-l",
+        "1",
+        "-x",
+        str(int(100 * MM)),
+        "-y",
+        str(int(50 * MM)),
+        "-W",
+        str(int(90 * MM)),
+        "-H",
+        str(int(34 * MM)),
+        "-r",
+        "72",
+    )
+    expected = (
+        "Boulangerie Martin SAS À l’attention de M. Paul Martin Service comptabilité "
+        "8 avenue Jean Jaurès 69007 LYON"
+    )
     assert " ".join(cropped.split()) == expected
 
 
@@ -86,8 +107,10 @@ def test_the_qr_code_and_pay_link_are_printed(formal_notice_pdf):
 
 
 def test_a_batch_has_a_cover_sheet_listing_each_letter(tmp_path):
-    jobs = [LetterJob(business_context("reminder_letter"), "reminder_letter"),
-            LetterJob(consumer_context("formal_notice"), "formal_notice")]
+    jobs = [
+        LetterJob(business_context("reminder_letter"), "reminder_letter"),
+        LetterJob(consumer_context("formal_notice"), "formal_notice"),
+    ]
     pdf, entries = render_batch(jobs, workers=1)
     path = tmp_path / "batch.pdf"
     path.write_bytes(pdf)
@@ -97,3 +120,32 @@ def test_a_batch_has_a_cover_sheet_listing_each_letter(tmp_path):
     assert [e.step for e in entries] == ["reminder_letter", "formal_notice"]
     pages = pdftotext(path, "-layout").count("\f")
     assert pages == 1 + sum(e.pages for e in entries)
+
+
+def test_the_printed_qr_code_reads_back_as_the_payment(formal_notice_pdf, tmp_path):
+    # Scanned from the page as a banking app would see it: rasterised at 300 dpi.
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    from relance.documents.letter import compose_letter
+    from relance.documents.qr import epc_payload
+
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "300",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-png",
+            str(formal_notice_pdf),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
+    (image,) = tmp_path.glob("page*.png")
+    results = zxingcpp.read_barcodes(Image.open(image))
+    letter = compose_letter(business_context("formal_notice"), "formal_notice")
+    assert [r.text for r in results] == [epc_payload(letter.qr)]
