@@ -40,7 +40,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import (
     BaseLoader,
@@ -353,29 +353,29 @@ class DocumentEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        numbers = (int, float, Decimal)
+        def number(x: Any) -> bool:
+            return isinstance(x, int | float | Decimal)
+
+        a, b = cast(Any, left), cast(Any, right)  # operands stay Any: the checks are on values
         if operator == "**":
-            if (
-                not (isinstance(left, numbers) and isinstance(right, numbers))
-                or abs(right) > MAX_POWER
-            ):
+            if not (number(a) and number(b)) or abs(b) > MAX_POWER:
                 raise SecurityError(
                     f"powers are limited to numbers and exponents up to {MAX_POWER}"
                 )
-            return left**right
+            return a**b
         if operator == "*":
-            for seq, times in ((left, right), (right, left)):
+            for seq, times in ((a, b), (b, a)):
                 if (
                     isinstance(seq, str | list | tuple)
                     and isinstance(times, int)
                     and len(seq) * times > MAX_REPEAT
                 ):
                     raise SecurityError(f"repeating gives more than {MAX_REPEAT} items")
-            return left * right
+            return a * b
         if operator == "%":
-            if not (isinstance(left, numbers) and isinstance(right, numbers)):
+            if not (number(a) and number(b)):
                 raise SecurityError("% only takes numbers; format values with the filters")
-            return left % right
+            return a % b
         return super().call_binop(context, operator, left, right)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:

@@ -11,6 +11,7 @@ from relance.documents.context import (
     Attempt,
     CreditorInfo,
     DebtorInfo,
+    DebtorKind,
     Instalment,
     InvoiceLine,
     LetterContext,
@@ -22,7 +23,7 @@ from relance.documents.context import (
 DAY = date(2026, 4, 23)
 
 
-def sample_context(lang: str = "fr", *, kind: str = "business") -> LetterContext:
+def sample_context(lang: str = "fr", *, kind: DebtorKind = "business") -> LetterContext:
     invoices = (
         InvoiceLine(
             "F-2026-0042",
@@ -60,7 +61,7 @@ def sample_context(lang: str = "fr", *, kind: str = "business") -> LetterContext
         debtor=DebtorInfo(
             name="Client Exemple SAS",
             kind=kind,
-            siren="732829320" if kind != "consumer" else "",  # type: ignore[arg-type]
+            siren="732829320" if kind != "consumer" else "",
             address_lines=("8 avenue de l'Exemple",),
             postcode="75016",
             city="Paris",
