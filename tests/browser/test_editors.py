@@ -30,15 +30,19 @@ def admin(transactional_db, settings, tmp_path):
     return creditor
 
 
-def test_an_admin_edits_previews_saves_and_render_uses_it(
-    page, live_server, admin, tmp_path, artifacts, capsys
-):
-    base = live_server.url
+def _login(page, base):
     page.goto(f"{base}/login/")
     page.get_by_label("Nom d’utilisateur").fill("adele")
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Connexion").click()
     page.wait_for_url(f"{base}/")
+
+
+def test_an_admin_edits_previews_saves_and_render_uses_it(
+    page, live_server, admin, tmp_path, artifacts, capsys
+):
+    base = live_server.url
+    _login(page, base)
 
     page.get_by_role("link", name="Scénarios et modèles").click()
     page.wait_for_selector("h1:has-text('Scénarios')")
@@ -97,3 +101,51 @@ def test_an_admin_edits_previews_saves_and_render_uses_it(
     page.get_by_role("button", name="Revenir au texte livré").click()
     page.wait_for_selector("#state:has-text('texte livré')")
     assert not TemplateOverride.objects.exists()
+
+
+SCENARIO = """[scenario]
+name = "Clients fidèles"
+debtor_kinds = ["business"]
+
+[[steps]]
+key = "reminder"
+offset_days = 7
+channel = "email"
+template = "reminder"
+
+[[steps]]
+key = "reminder_letter"
+offset_days = 30
+channel = "letter"
+template = "reminder_letter"
+"""
+
+
+def test_an_admin_writes_a_scenario_and_gives_it_to_a_debtor(page, live_server, admin, artifacts):
+    base = live_server.url
+    _login(page, base)
+    page.goto(f"{base}/scenarios/new/")
+    page.get_by_label("Scénario (TOML, comme l’écrit relance scenario export)").fill(
+        SCENARIO.replace("offset_days = 30", "offset_days = 1")
+    )
+    page.get_by_role("button", name="Vérifier et enregistrer").first.click()
+    page.wait_for_selector("#problems")
+    assert "offset_days" in page.locator("#problems").inner_text()
+
+    page.get_by_label("Scénario (TOML, comme l’écrit relance scenario export)").fill(SCENARIO)
+    page.get_by_role("button", name="Vérifier et enregistrer").first.click()
+    page.wait_for_selector("text=Scénario « Clients fidèles » enregistré.")
+    assert page.locator("#steps tbody tr").count() == 2
+
+    page.get_by_label("Attribuer au débiteur de compte").fill("411DUPONT")
+    page.get_by_role("button", name="Attribuer", exact=True).click()
+    page.wait_for_selector("text=Scénario « Clients fidèles » attribué.")
+    assert "Dupont Bâtiment NT" in page.locator("#reach").inner_text()
+    page.screenshot(path=str(artifacts / "scenario-fr.png"), full_page=True)
+
+    page.get_by_label("Langue", exact=True).select_option("en")
+    page.locator("#language-submit").click()
+    page.wait_for_selector("text=Which of your debtors follow it")
+    page.goto(f"{base}/templates/")
+    assert page.get_by_role("heading", name="Message templates").is_visible()
+    page.screenshot(path=str(artifacts / "templates-en.png"), full_page=True)
