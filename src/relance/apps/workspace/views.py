@@ -355,6 +355,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
             preview.channel_label = CHANNEL_LABELS.get(
                 preview.action.channel, preview.action.channel
             )
+            language = preview.action.debtor.language
+            preview.lang = language if language in ("fr", "en") else "fr"
+            preview.template = preview.action.template or preview.action.step_key
         tasks = desk.tasks_due(creditor=creditor, as_of=today)
         for t in tasks:
             t.label = TASK_LABELS.get(t.step_key, t.subject or t.step_key)
