@@ -225,3 +225,15 @@ def test_a_payment_shows_at_once_on_the_kept_figures(admin_a, desk, today):
         _pay(invoice, invoice.open_amount, today)
     assert admin_a.get("/debtors/").context["page"].object_list[0] != desk.big
     assert admin_a.get("/").context["board"].open_total == before - Decimal("6600.00")
+
+
+def test_the_hold_filter_lists_legal_holds_and_paused_cases_and_counts_them(admin_a, desk):
+    desk.grow(6)
+    held, paused = desk.debtors[0], desk.debtors[1]
+    held.is_legal_hold = True
+    held.save()
+    Case.objects.filter(debtor=paused).update(status="paused")
+    page = admin_a.get("/debtors/?filter=hold&sort=days").context["page"]
+    assert {d.pk for d in page.object_list} == {held.pk, paused.pk}
+    assert page.paginator.count == 2
+    assert all(d.open_total == Decimal("1200.00") for d in page.object_list)

@@ -67,6 +67,12 @@ class Debtor(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["creditor", "account"], name="debtor_account_unique"),
         ]
+        indexes = [
+            # The debtor list's "on hold" filter: a few debtors among 200,000, found without a scan.
+            models.Index(
+                fields=["creditor"], condition=models.Q(is_legal_hold=True), name="debtor_legal_hold"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.account})"

@@ -11,7 +11,7 @@ import importlib.util
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -242,7 +242,8 @@ def debtors_search(
 ) -> QuerySet[Debtor]:
     """The creditor's debtors with their open and overdue totals, searched, filtered and sorted.
 
-    ``totals=False`` leaves the totals out (sorting by name, without the overdue filter).
+    ``totals=False`` leaves the totals out (to count the debtors, or page them by name), unless
+    the overdue filter needs them.
     """
     qs = Debtor.objects.filter(creditor=creditor)
     text = q.strip()
@@ -254,7 +255,7 @@ def debtors_search(
         qs = qs.filter(match)
     open_q = Q(invoices__status=Invoice.Status.OPEN)
     overdue_q = open_q & Q(invoices__due_date__lt=as_of)
-    if totals or "overdue" in filters or sort != "name":
+    if totals or "overdue" in filters:
         qs = qs.annotate(
             open_total=Sum("invoices__open_amount", filter=open_q),
             overdue_total=Sum("invoices__open_amount", filter=overdue_q),
@@ -264,12 +265,14 @@ def debtors_search(
     if "overdue" in filters:
         qs = qs.filter(overdue_total__gt=0)
     if "hold" in filters:
-        hold = Q(is_legal_hold=True)
+        # One list of ids (no OR across tables), so the totals are read for these debtors only.
+        held = Debtor.objects.filter(creditor=creditor, is_legal_hold=True).order_by().values("id")
         if collection_ready():
             from relance.apps.collection.models import Case
 
-            hold |= Q(Exists(Case.objects.filter(debtor_id=OuterRef("pk"), status="paused")))
-        qs = qs.filter(hold)
+            paused = Case.objects.filter(creditor=creditor, status="paused").order_by().values("debtor_id")
+            held = held.union(paused)
+        qs = qs.filter(pk__in=held)
     if "dispute" in filters:
         if not collection_ready():
             return qs.none()
@@ -282,11 +285,23 @@ def debtors_search(
         from relance.apps.collection.models import PaymentPlan
 
         qs = qs.filter(Exists(PaymentPlan.objects.filter(debtor_id=OuterRef("pk"), status="active")))
+    if sort == "name" or not (totals or "overdue" in filters):
+        return qs.order_by("name", "id")
     if sort == "days":
         return qs.order_by(F("oldest_due").asc(nulls_last=True), "name", "id")
-    if sort == "name":
-        return qs.order_by("name", "id")
     return qs.order_by(F("overdue_total").desc(nulls_last=True), "name", "id")
+
+
+class _CountedPaginator(Paginator):
+    """Counts ``counted`` (the same debtors without their totals) rather than the totalled list."""
+
+    def __init__(self, object_list: Any, per_page: int, *, counted: QuerySet[Debtor]) -> None:
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.count()
 
 
 def debtors_page(
@@ -302,7 +317,8 @@ def debtors_page(
         found = Paginator(names.values_list("id", flat=True), PAGE_SIZE).get_page(page)
     else:
         qs = debtors_search(creditor=creditor, as_of=as_of, q=q, filters=filters, sort=sort)
-        found = Paginator(qs, PAGE_SIZE).get_page(page)
+        plain = debtors_search(creditor=creditor, as_of=as_of, q=q, filters=filters, totals=False)
+        found = _CountedPaginator(qs, PAGE_SIZE, counted=plain).get_page(page)
     listed = list(found.object_list)
     if listed and not isinstance(listed[0], Debtor):  # ids: the page's fifty, with their totals
         rows = {d.pk: d for d in debtors_search(creditor=creditor, as_of=as_of).filter(pk__in=listed)}
