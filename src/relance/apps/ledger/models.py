@@ -68,6 +68,8 @@ class Debtor(models.Model):
             models.UniqueConstraint(fields=["creditor", "account"], name="debtor_account_unique"),
         ]
         indexes = [
+            # The debtor list in name order, a page at a time, without sorting every debtor.
+            models.Index(fields=["creditor", "name", "id"], name="debtor_name"),
             # The debtor list's "on hold" filter: a few debtors among 200,000, found without a scan.
             models.Index(
                 fields=["creditor"], condition=models.Q(is_legal_hold=True), name="debtor_legal_hold"
