@@ -168,6 +168,7 @@ def test_a_collector_imports_a_ledger_and_works_a_debtor(
     timeline = page.locator(".timeline").inner_text()
     assert "promesse de paiement de 1 200,00 €" in timeline
     assert "Promesse" in timeline
+    assert "1 200,00 →" in timeline.replace("\u202f", " ").replace("\xa0", " ")
     assert "Entreprise" in page.locator(".facts").first.inner_text()
     page.screenshot(path=str(artifacts / "debtor-promise-fr.png"), full_page=True)
 

@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from relance.apps.audit.models import Event
 from relance.apps.creditors.models import Creditor
@@ -434,6 +434,14 @@ def _event_text(event: Event) -> str:
     return ""
 
 
+def _money(amount: Decimal) -> str:
+    return formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
+
+
+def _day(day: date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
 def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
     """What happened to the debtor, newest first: audit events, payments, and collection steps."""
     invoice_ids = Invoice.objects.filter(debtor=debtor).values("id")
@@ -464,15 +472,15 @@ def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
             items.append(TimelineItem(at, kind, text, actor, channel=action.channel, action_id=action.pk,
                                       has_document=bool(action.document), body=action.body_text))
         for promise in Promise.objects.filter(debtor=debtor)[:limit]:
-            items.append(TimelineItem(promise.created_at, f"promise.{promise.status}", f"{promise.amount} → {promise.promised_date}"))
+            items.append(TimelineItem(promise.created_at, f"promise.{promise.status}", f"{_money(promise.amount)} → {_day(promise.promised_date)}"))
         for dispute in Dispute.objects.filter(invoice__debtor=debtor).select_related("invoice")[:limit]:
             items.append(TimelineItem(dispute.created_at, "dispute.open", f"{dispute.invoice.number}: {dispute.reason}"))
             if dispute.closed_on:
                 closed = datetime(dispute.closed_on.year, dispute.closed_on.month, dispute.closed_on.day, 12, tzinfo=tz)
                 items.append(TimelineItem(max(closed, dispute.created_at), "dispute.closed", dispute.invoice.number))
         for plan in PaymentPlan.objects.filter(debtor=debtor).prefetch_related("instalments")[:limit]:
-            parts = ", ".join(f"{i.amount} → {i.due_date}" for i in plan.instalments.all())
-            items.append(TimelineItem(plan.created_at, f"plan.{plan.status}", f"{plan.total_amount}: {parts}"))
+            parts = ", ".join(f"{_money(i.amount)} → {_day(i.due_date)}" for i in plan.instalments.all())
+            items.append(TimelineItem(plan.created_at, f"plan.{plan.status}", f"{_money(plan.total_amount)}: {parts}"))
     items.sort(key=lambda item: item.at, reverse=True)
     return items[:limit]
 
