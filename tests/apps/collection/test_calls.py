@@ -254,3 +254,43 @@ def test_a_failed_outcome_rolls_back_the_disputes_already_opened(call, creditor)
     call.refresh_from_db()
     assert call.state == "planned"
     assert not Event.objects.filter(kind="call.recorded").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_people_recording_the_same_call_at_once_record_it_once():
+    import threading
+
+    from django.db import connection
+
+    creditor = CreditorFactory()
+    debtor = DebtorFactory(creditor=creditor, phone="04 72 00 00 01")
+    InvoiceFactory(
+        debtor=debtor, creditor=creditor, issue_date=DUE - timedelta(days=30), due_date=DUE
+    )
+    collection_run(creditor=creditor, as_of=DAY, dispatch=False)
+    call = Action.objects.get(debtor=debtor, channel="call")
+    barrier = threading.Barrier(2)
+    done, refused = [], []
+
+    def record_no_answer() -> None:
+        try:
+            barrier.wait()
+            done.append(call_outcome_record(action=call.pk, outcome="no_answer", as_of=DAY))
+        except InvalidInputError as exc:
+            refused.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record_no_answer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(done) == 1
+    assert len(refused) == 1
+    assert "already has its outcome" in refused[0].message
+    assert (
+        Action.objects.filter(debtor=debtor, channel="call").count() == 2
+    )  # the call and one retry
+    assert Event.objects.filter(kind="call.recorded").count() == 1
