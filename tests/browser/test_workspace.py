@@ -239,3 +239,31 @@ def _desk_paths(creditor) -> list[str]:
     _run_the_day(creditor)
     call = Action.objects.get(debtor=debtor, channel="call")
     return [f"/debtors/{debtor.pk}/", f"/worklist/calls/{call.pk}/"]
+
+
+def test_a_call_outcome_can_be_recorded_with_the_keyboard_alone(page, live_server, collector):
+    from relance.apps.collection.models import Action
+
+    _desk_paths(collector)
+    _login(page, live_server.url)
+    page.goto(f"{live_server.url}/worklist/")
+    page.locator(".skip").focus()
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Pas de réponse":
+            break
+    else:
+        pytest.fail("the outcome 'Pas de réponse' cannot be reached with Tab")
+    page.keyboard.press("Enter")  # opens the outcome's form
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "INPUT"  # its note, labelled
+    page.keyboard.type("messagerie pleine")
+    page.keyboard.press("Tab")
+    assert (
+        page.evaluate("document.activeElement.textContent.trim()") == "Enregistrer : Pas de réponse"
+    )
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Issue de l’appel enregistrée.")
+    call = Action.objects.get(creditor=collector, channel="call", state="sent")
+    assert call.outcome["outcome"] == "no_answer"
+    assert call.outcome["note"] == "messagerie pleine"
