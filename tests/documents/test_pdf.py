@@ -149,3 +149,29 @@ def test_the_printed_qr_code_reads_back_as_the_payment(formal_notice_pdf, tmp_pa
     results = zxingcpp.read_barcodes(Image.open(image))
     letter = compose_letter(business_context("formal_notice"), "formal_notice")
     assert [r.text for r in results] == [epc_payload(letter.qr)]
+
+
+def test_a_pooled_batch_numbers_each_letter_on_its_own_and_lists_it_on_the_cover(tmp_path):
+    # Enough letters for the worker pool; every tenth a two-page mise en demeure, whose page
+    # total the first layout guesses wrong.
+    from relance.documents.pdf import PARALLEL_FROM
+
+    jobs = [
+        LetterJob(business_context("formal_notice"), "formal_notice")
+        if n % 10 == 3
+        else LetterJob(consumer_context("reminder_letter"), "reminder_letter")
+        for n in range(PARALLEL_FROM)
+    ]
+    pdf, entries = render_batch(jobs, workers=2)
+    path = tmp_path / "batch.pdf"
+    path.write_bytes(pdf)
+    assert [e.pages for e in entries] == [2 if n % 10 == 3 else 1 for n in range(PARALLEL_FROM)]
+    pages = pdftotext(path, "-layout").split("\f")[:-1]
+    cover_pages = len(pages) - sum(e.pages for e in entries)
+    cover = "".join(pages[:cover_pages])
+    assert f"{PARALLEL_FROM} lettres, {sum(e.pages for e in entries)} pages" in cover
+    numbers = [re.search(r"Page (\d+)/(\d+)", page).groups() for page in pages[cover_pages:]]
+    expected = []
+    for e in entries:
+        expected += [(str(n), str(e.pages)) for n in range(1, e.pages + 1)]
+    assert numbers == expected

@@ -299,32 +299,48 @@ def render_batch(
 ) -> tuple[bytes, list[BatchEntry]]:
     """One print-ready PDF: a cover sheet listing the letters, then every letter.
 
-    ``workers`` defaults to the CPU count; small batches are rendered in this process.
+    ``workers`` defaults to the CPU count; small batches are rendered in this process. With a
+    pool, the cover sheet is rendered in it too, beside the letters, from each letter's
+    guessed page count; if a guess was wrong it is rendered again here with the real ones.
     """
-    from weasyprint import HTML
-
     if not letters:
         raise ValueError("render_batch needs at least one letter")
-    count = workers or os.cpu_count() or 1
-    if count > 1 and len(letters) >= PARALLEL_FROM:
-        size = -(-len(letters) // (count * 4))  # a few chunks per worker evens the load
-        chunks = [(i, letters[i : i + size]) for i in range(0, len(letters), size)]
-        with ProcessPoolExecutor(max_workers=count) as pool:
-            results = list(pool.map(_render_chunk, chunks))
-        entries = [entry for _, chunk_entries in results for entry in chunk_entries]
-        parts = [pdf for pdf, _ in results]
-    else:
-        pdf, entries = _render_chunk((0, letters))
-        parts = [pdf]
     heading = title or (
         f"Lettres du {format_date(letters[0].context.letter_date, 'fr')}"
         if lang == "fr"
         else f"Letters of {format_date(letters[0].context.letter_date, 'en')}"
     )
+    count = workers or os.cpu_count() or 1
+    if count > 1 and len(letters) >= PARALLEL_FROM:
+        size = -(-len(letters) // (count * 4))  # a few chunks per worker evens the load
+        chunks = [(i, letters[i : i + size]) for i in range(0, len(letters), size)]
+        with ProcessPoolExecutor(max_workers=count) as pool:
+            guessed = []
+            for job in letters:
+                letter = compose_letter(job.context, job.step, job.lang)
+                pages = _PAGES_SEEN.get((letter.step, letter.lang), 1)
+                guessed.append(BatchEntry(letter.debtor_name, letter.reference, letter.step, pages))
+            cover_future = pool.submit(_cover_pdf, guessed, heading, lang)
+            results = list(pool.map(_render_chunk, chunks))
+            cover = cover_future.result()
+        entries = [entry for _, chunk_entries in results for entry in chunk_entries]
+        parts = [pdf for pdf, _ in results]
+        if entries != guessed:
+            cover = _cover_pdf(entries, heading, lang)
+    else:
+        pdf, entries = _render_chunk((0, letters))
+        parts = [pdf]
+        cover = _cover_pdf(entries, heading, lang)
+    return _join([cover, *parts]), entries
+
+
+def _cover_pdf(entries: Sequence[BatchEntry], heading: str, lang: str) -> bytes:
+    from weasyprint import HTML
+
     cover = HTML(string=_page(_cover_html(entries, heading, lang), lang)).render(
         stylesheets=[_stylesheet()], font_config=_font_config()
     )
-    return _join([bytes(cover.write_pdf()), *parts]), entries
+    return bytes(cover.write_pdf())
 
 
 def _join(pdfs: Sequence[bytes]) -> bytes:
