@@ -106,6 +106,7 @@ def child(args: argparse.Namespace) -> None:
             smtp.sendmail(creditor.email, [rcpt], data)
     raw_s = t()
     count = received()
+    assert count == 2 * out.sent, (count, out.sent)  # every message, once by each sender
     server.stdin.close()
     server.wait()
     print(json.dumps({"relance": relance_s, "raw": raw_s, "sent": out.sent, "received": count,

@@ -21,8 +21,10 @@ The file transport has no such window: each file is renamed (atomically) to its 
 *before* the callback, so writing it again after a crash is writing once.
 
 Speed. ``prepare`` writes the MIME bytes directly (RFC 2047 headers, quoted-printable UTF-8
-bodies, both done by C code in ``binascii``): the ``email`` package's header folding cost
-several milliseconds per message, more than the SMTP exchange itself. ``build_message``
+bodies, both done by C code in ``binascii``; base64 for the inline images and attached
+PDFs, nested in multipart/related and multipart/mixed only when there are some): the
+``email`` package's header folding cost several milliseconds per message, more than the
+SMTP exchange itself. ``build_message``
 gives the same message as an ``EmailMessage`` for whoever wants to inspect it.
 
 Must not import ``relance.apps``.
