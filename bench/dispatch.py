@@ -66,8 +66,12 @@ def child(args: argparse.Namespace) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, __file__, "--sink", str(port)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--sink", str(port)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert server.stdout is not None
     assert server.stdin is not None
     assert server.stdout.readline().strip() == "ready"
@@ -78,7 +82,9 @@ def child(args: argparse.Namespace) -> None:
         return int(server.stdout.readline())
 
     os.environ["RELANCE_EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
-    os.environ.setdefault("RELANCE_HOME", tempfile.mkdtemp(prefix="relance-bench-mail-"))  # the stored .eml files
+    os.environ.setdefault(
+        "RELANCE_HOME", tempfile.mkdtemp(prefix="relance-bench-mail-")
+    )  # the stored .eml files
     setup_django(fresh_database(args.db, "relance_bench_mail"))
     from django.conf import settings
     from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
@@ -87,11 +93,19 @@ def child(args: argparse.Namespace) -> None:
     from relance.apps.collection.models import Action
     from relance.apps.collection.services import collection_run
 
-    creditor = CreditorFactory(email="recouvrement@bench.example", bic="AGRIFRPP",
-                               pay_link_template="https://pay.bench.example/{debtor}?amount={amount}")
+    creditor = CreditorFactory(
+        email="recouvrement@bench.example",
+        bic="AGRIFRPP",
+        pay_link_template="https://pay.bench.example/{debtor}?amount={amount}",
+    )
     for _ in range(args.messages):
         d = DebtorFactory(creditor=creditor)
-        InvoiceFactory(debtor=d, creditor=creditor, issue_date=AS_OF - timedelta(days=33), due_date=AS_OF - timedelta(days=3))
+        InvoiceFactory(
+            debtor=d,
+            creditor=creditor,
+            issue_date=AS_OF - timedelta(days=33),
+            due_date=AS_OF - timedelta(days=3),
+        )
     collection_run(creditor=creditor, as_of=AS_OF, dispatch=False)
     with timed() as t:
         out = outbox_dispatch(as_of=AS_OF, creditor=creditor)
@@ -109,8 +123,11 @@ def child(args: argparse.Namespace) -> None:
     assert count == 2 * out.sent, (count, out.sent)  # every message, once by each sender
     server.stdin.close()
     server.wait()
-    print(json.dumps({"relance": relance_s, "raw": raw_s, "sent": out.sent, "received": count,
-                      "bytes": size}))
+    print(
+        json.dumps(
+            {"relance": relance_s, "raw": raw_s, "sent": out.sent, "received": count, "bytes": size}
+        )
+    )
 
 
 def main() -> None:
@@ -132,10 +149,34 @@ def main() -> None:
             continue
         r = run_child(Path(__file__), ["--db", db, "--messages", str(args.messages)])
         rate, raw_rate = r["sent"] / r["relance"], r["sent"] / r["raw"]
-        rows.append([db, r["sent"], f"{r['bytes'] / 1024:.1f}", f"{r['relance']:.2f}", f"{rate:.0f}", f"{raw_rate:.0f}",
-                     f"{r['relance'] / r['raw']:.1f}x", "yes" if rate >= 300 else "NO"])
-    print_table(rows, ["db", "messages", "KiB/msg", "dispatch s", "msg/s", "raw smtplib msg/s", "ratio", "target met"])
-    print("target: >= 300 messages/s through the outbox (render, claim, hand-over, record) to a local aiosmtpd")
+        rows.append(
+            [
+                db,
+                r["sent"],
+                f"{r['bytes'] / 1024:.1f}",
+                f"{r['relance']:.2f}",
+                f"{rate:.0f}",
+                f"{raw_rate:.0f}",
+                f"{r['relance'] / r['raw']:.1f}x",
+                "yes" if rate >= 300 else "NO",
+            ]
+        )
+    print_table(
+        rows,
+        [
+            "db",
+            "messages",
+            "KiB/msg",
+            "dispatch s",
+            "msg/s",
+            "raw smtplib msg/s",
+            "ratio",
+            "target met",
+        ],
+    )
+    print(
+        "target: >= 300 messages/s through the outbox (render, claim, hand-over, record) to a local aiosmtpd"
+    )
 
 
 if __name__ == "__main__":

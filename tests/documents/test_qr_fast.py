@@ -41,8 +41,15 @@ def test_the_png_scans_back_and_has_the_modules_where_the_matrix_says():
     zxingcpp = pytest.importorskip("zxingcpp")
     from PIL import Image
 
-    payload = epc_payload(EpcPayment("Atelier Lumière SAS", "FR7630006000011234567890189", Decimal("1234.5"),
-                                     "R-2026-0001 FA-1 FA-2", "AGRIFRPP"))
+    payload = epc_payload(
+        EpcPayment(
+            "Atelier Lumière SAS",
+            "FR7630006000011234567890189",
+            Decimal("1234.5"),
+            "R-2026-0001 FA-1 FA-2",
+            "AGRIFRPP",
+        )
+    )
     matrix = qr_matrix(payload.encode())
     image = Image.open(io.BytesIO(png_from_matrix(matrix)))
     side = (len(matrix) + 8) * 4

@@ -169,11 +169,18 @@ def _filename_param(name: str) -> str:
 def _binary_part(item: Attachment, disposition: str) -> bytes:
     if "\r" in item.content_type + item.content_id or "\n" in item.content_type + item.content_id:
         raise ValueError(f"a header may not contain a line break: {item.content_type!r}")
-    head = [f"Content-Type: {item.content_type}", "Content-Transfer-Encoding: base64",
-            f"Content-Disposition: {disposition}; {_filename_param(item.filename)}"]
+    head = [
+        f"Content-Type: {item.content_type}",
+        "Content-Transfer-Encoding: base64",
+        f"Content-Disposition: {disposition}; {_filename_param(item.filename)}",
+    ]
     if item.content_id:
         head.append(f"Content-ID: <{item.content_id}>")
-    return "\r\n".join(head).encode() + b"\r\n\r\n" + base64.encodebytes(item.data).replace(b"\n", b"\r\n")
+    return (
+        "\r\n".join(head).encode()
+        + b"\r\n\r\n"
+        + base64.encodebytes(item.data).replace(b"\n", b"\r\n")
+    )
 
 
 def _multipart(boundary: str, parts: list[bytes]) -> bytes:
@@ -187,8 +194,16 @@ def prepare(mail: OutgoingEmail) -> PreparedEmail:
     """The message as bytes, UTF-8 throughout: text then HTML (multipart/alternative), inside
     multipart/related with the inline images the HTML shows, inside multipart/mixed with the
     attached files; each level only when it has something to carry."""
-    for value in (mail.message_id, mail.from_name, mail.from_address, mail.to, mail.to_name, mail.reply_to,
-                  mail.subject, mail.reference):
+    for value in (
+        mail.message_id,
+        mail.from_name,
+        mail.from_address,
+        mail.to,
+        mail.to_name,
+        mail.reply_to,
+        mail.subject,
+        mail.reference,
+    ):
         if "\r" in value or "\n" in value:
             raise ValueError(f"a header may not contain a line break: {value!r}")
     for address in (mail.from_address, mail.to, mail.reply_to):
@@ -196,18 +211,28 @@ def prepare(mail: OutgoingEmail) -> PreparedEmail:
             raise ValueError(f"not an ASCII e-mail address: {address!r}")
     boundary = "=_relance_" + hashlib.sha256(mail.message_id.encode()).hexdigest()[:32]
     part = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
-    body = _multipart(f"{boundary}_a", [
-        part.format("plain").encode() + _quoted_printable(mail.text),
-        part.format("html").encode() + _quoted_printable(mail.html),
-    ])
+    body = _multipart(
+        f"{boundary}_a",
+        [
+            part.format("plain").encode() + _quoted_printable(mail.text),
+            part.format("html").encode() + _quoted_printable(mail.html),
+        ],
+    )
     content_type = f'multipart/alternative;\r\n boundary="{boundary}_a"'
     if mail.inline:
         head = f"Content-Type: {content_type}\r\n\r\n".encode()
-        body = _multipart(f"{boundary}_r", [head + body, *(_binary_part(i, "inline") for i in mail.inline)])
-        content_type = f'multipart/related;\r\n type="multipart/alternative";\r\n boundary="{boundary}_r"'
+        body = _multipart(
+            f"{boundary}_r", [head + body, *(_binary_part(i, "inline") for i in mail.inline)]
+        )
+        content_type = (
+            f'multipart/related;\r\n type="multipart/alternative";\r\n boundary="{boundary}_r"'
+        )
     if mail.attachments:
         head = f"Content-Type: {content_type}\r\n\r\n".encode()
-        body = _multipart(f"{boundary}_m", [head + body, *(_binary_part(i, "attachment") for i in mail.attachments)])
+        body = _multipart(
+            f"{boundary}_m",
+            [head + body, *(_binary_part(i, "attachment") for i in mail.attachments)],
+        )
         content_type = f'multipart/mixed;\r\n boundary="{boundary}_m"'
     headers = [
         f"From: {_mailbox(mail.from_name, mail.from_address)}",
@@ -254,7 +279,10 @@ class Transport(Protocol):
     group_size: int
 
     def send_group(
-        self, mails: Sequence[PreparedEmail], *, before_commit: Callable[[list[int]], Collection[int]],
+        self,
+        mails: Sequence[PreparedEmail],
+        *,
+        before_commit: Callable[[list[int]], Collection[int]],
     ) -> list[Outcome]: ...
 
     def close(self) -> None: ...
@@ -276,8 +304,17 @@ class SmtpTransport:
     instead of per message; the window between the commit and the dots is one ``send()``
     per message of the group, with no round trip in it."""
 
-    def __init__(self, *, host: str, port: int, mode: str = "plain", username: str = "", password: str = "",
-                 timeout: float = 30.0, connections: int = SMTP_CONNECTIONS) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        mode: str = "plain",
+        username: str = "",
+        password: str = "",
+        timeout: float = 30.0,
+        connections: int = SMTP_CONNECTIONS,
+    ) -> None:
         self.host, self.port, self.mode = host, port, mode
         self.username, self.password, self.timeout = username, password, timeout
         self.group_size = max(1, connections)
@@ -289,8 +326,9 @@ class SmtpTransport:
             return existing
         try:
             if self.mode == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                                      context=ssl.create_default_context())
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
                 if self.mode == "starttls":
@@ -303,7 +341,9 @@ class SmtpTransport:
             if self.username:
                 smtp.login(self.username, self.password)
         except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentEmailError(f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}") from exc
+            raise PermanentEmailError(
+                f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}"
+            ) from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise TemporaryEmailError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
         self._pool[slot] = smtp
@@ -330,7 +370,9 @@ class SmtpTransport:
         steps: dict[int, list[tuple[str, str, tuple[int, ...], str]]] = {}
         for slot, mail in enumerate(mails):
             if slot >= self.group_size:
-                outcomes[slot] = Deferred(f"the server takes {self.group_size} connections at a time")
+                outcomes[slot] = Deferred(
+                    f"the server takes {self.group_size} connections at a time"
+                )
                 continue
             try:
                 for address in (mail.sender, *mail.recipients):
@@ -351,7 +393,10 @@ class SmtpTransport:
             # MAIL and RCPT written directly: ``smtp.mail``/``rcpt`` re-parse each address.
             steps[slot] = [
                 ("mail", f"FROM:<{mail.sender}>", (250,), "sender"),
-                *(("rcpt", f"TO:<{rcpt}>", (250, 251), f"recipient {rcpt}") for rcpt in mail.recipients),
+                *(
+                    ("rcpt", f"TO:<{rcpt}>", (250, 251), f"recipient {rcpt}")
+                    for rcpt in mail.recipients
+                ),
                 ("data", "", (354,), "DATA"),
             ]
         for n in range(max((len(s) for s in steps.values()), default=0)):
@@ -375,7 +420,13 @@ class SmtpTransport:
                 self._io(slot, outcomes, steps, partial(smtplib.SMTP.send, s=data))
         return list(steps)
 
-    def _io(self, slot: int, outcomes: list[Outcome], steps: dict[int, Any], call: Callable[[smtplib.SMTP], Any]) -> Any:
+    def _io(
+        self,
+        slot: int,
+        outcomes: list[Outcome],
+        steps: dict[int, Any],
+        call: Callable[[smtplib.SMTP], Any],
+    ) -> Any:
         """``call`` on the slot's connection; a broken connection is dropped and its message
         marked for a later try."""
         try:
@@ -387,7 +438,10 @@ class SmtpTransport:
             return None
 
     def send_group(
-        self, mails: Sequence[PreparedEmail], *, before_commit: Callable[[list[int]], Collection[int]],
+        self,
+        mails: Sequence[PreparedEmail],
+        *,
+        before_commit: Callable[[list[int]], Collection[int]],
     ) -> list[Outcome]:
         if len(mails) > self.group_size:
             raise ValueError(f"at most {self.group_size} messages at a time")
@@ -412,7 +466,9 @@ class SmtpTransport:
             except (OSError, smtplib.SMTPServerDisconnected) as exc:
                 self._drop(slot)
                 # Past the point of no return: the caller has recorded the hand-over.
-                outcomes[slot] = UncertainDeliveryError(f"connection lost after the message was handed over: {exc}")
+                outcomes[slot] = UncertainDeliveryError(
+                    f"connection lost after the message was handed over: {exc}"
+                )
             else:
                 dotted.append(slot)
         for slot in dotted:
@@ -420,12 +476,14 @@ class SmtpTransport:
                 code, reply = self._pool[slot].getreply()  # type: ignore[union-attr]
             except (OSError, smtplib.SMTPServerDisconnected) as exc:
                 self._drop(slot)
-                outcomes[slot] = UncertainDeliveryError(f"connection lost after the message was handed over: {exc}")
+                outcomes[slot] = UncertainDeliveryError(
+                    f"connection lost after the message was handed over: {exc}"
+                )
                 continue
             if code != 250:
-                outcomes[slot] = (TemporaryEmailError if 400 <= code < 500 else PermanentEmailError)(
-                    f"message refused after DATA: {code} {reply.decode(errors='replace')}"
-                )
+                outcomes[slot] = (
+                    TemporaryEmailError if 400 <= code < 500 else PermanentEmailError
+                )(f"message refused after DATA: {code} {reply.decode(errors='replace')}")
         return outcomes
 
     def _refused(self, slot: int, code: int, reply: bytes, what: str) -> Exception:
@@ -467,7 +525,10 @@ class FileTransport:
             raise
 
     def send_group(
-        self, mails: Sequence[PreparedEmail], *, before_commit: Callable[[list[int]], Collection[int]],
+        self,
+        mails: Sequence[PreparedEmail],
+        *,
+        before_commit: Callable[[list[int]], Collection[int]],
     ) -> list[Outcome]:
         self.folder.mkdir(parents=True, exist_ok=True)
         for mail in mails:
@@ -494,9 +555,14 @@ def transport_from_url(url: str) -> Transport:
     query = parse_qs(parts.query)
     connections = query.get("connections", [str(SMTP_CONNECTIONS)])[0]
     if not connections.isdigit() or int(connections) < 1:
-        raise ConfigurationError(f"RELANCE_EMAIL_URL {url!r}: connections must be a whole number, at least 1")
+        raise ConfigurationError(
+            f"RELANCE_EMAIL_URL {url!r}: connections must be a whole number, at least 1"
+        )
     return SmtpTransport(
-        host=parts.hostname, port=parts.port or default_port, mode=mode,
-        username=unquote(parts.username or ""), password=unquote(parts.password or ""),
+        host=parts.hostname,
+        port=parts.port or default_port,
+        mode=mode,
+        username=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
         connections=int(connections),
     )

@@ -66,7 +66,9 @@ def _layout(version: int) -> tuple[int, bytes, int, Callable[[bytes], tuple[int,
     encoder.add_format_info(matrix, version, ERROR_M, 0)
     encoder.add_version_info(matrix, version)
     count = len(positions)
-    flips = bytes(1 if (n // width + n % width) % 2 == 0 else 0 for n in positions)  # mask 0: (i + j) even
+    flips = bytes(
+        1 if (n // width + n % width) % 2 == 0 else 0 for n in positions
+    )  # mask 0: (i + j) even
     source = list(range(count, count + width * width))  # template cells
     for k, n in enumerate(positions):
         source[n] = k  # data cells
@@ -135,7 +137,9 @@ def qr_matrix(data: bytes) -> tuple[bytes, ...]:
     bits = b"".join(_BITS[byte] for byte in _codewords(data, version))
     bits += bytes(count - len(bits))  # the remainder bits are 0
     # Masked data: the bits XOR the mask, all at once as integers.
-    masked = (int.from_bytes(bits, "big") ^ int.from_bytes(flips_template[:count], "big")).to_bytes(count, "big")
+    masked = (int.from_bytes(bits, "big") ^ int.from_bytes(flips_template[:count], "big")).to_bytes(
+        count, "big"
+    )
     flat = bytes(gather(masked + flips_template[count:]))
     return tuple(flat[r * width : (r + 1) * width] for r in range(width))
 
@@ -163,7 +167,9 @@ def png_from_matrix(matrix: Sequence[bytes | bytearray], *, border: int = 4) -> 
     quiet = bytes(border)  # light modules (0)
     pad = bytes(2 - modules % 2)  # each line an even number of modules, at least one light after
     blank = bytes(modules) + pad
-    lines = b"".join([blank * border, *(quiet + bytes(r) + quiet + pad for r in matrix), blank * border])
+    lines = b"".join(
+        [blank * border, *(quiet + bytes(r) + quiet + pad for r in matrix), blank * border]
+    )
     even, odd = lines[0::2].translate(_HIGH), lines[1::2].translate(_LOW)
     packed = (int.from_bytes(even, "big") | int.from_bytes(odd, "big")).to_bytes(len(even), "big")
     step = len(blank) // 2
@@ -173,10 +179,14 @@ def png_from_matrix(matrix: Sequence[bytes | bytearray], *, border: int = 4) -> 
         rows.extend([b"\x00" + packed[start : start + used]] * 4)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
     # A small window and little memory: zlib's default set-up costs more than compressing 5 KB.
     deflate = zlib.compressobj(6, zlib.DEFLATED, 9, 1)
     image = deflate.compress(b"".join(rows)) + deflate.flush()
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", image) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", image) + chunk(b"IEND", b"")
+    )

@@ -56,22 +56,37 @@ def smtp():
 
 def _mail(n: int = 0, **kw: str) -> OutgoingEmail:
     fields = {
-        "message_id": f"<m{n}@creancier.example>", "from_name": "Atelier Lumière SAS",
-        "from_address": "recouvrement@creancier.example", "to": f"client{n}@example.org",
-        "reply_to": "recouvrement@creancier.example", "subject": "Relance : règlement attendu",
-        "text": "Bonjour,\n\n.ligne commençant par un point\n", "html": "<p>Réglez</p>\n",
+        "message_id": f"<m{n}@creancier.example>",
+        "from_name": "Atelier Lumière SAS",
+        "from_address": "recouvrement@creancier.example",
+        "to": f"client{n}@example.org",
+        "reply_to": "recouvrement@creancier.example",
+        "subject": "Relance : règlement attendu",
+        "text": "Bonjour,\n\n.ligne commençant par un point\n",
+        "html": "<p>Réglez</p>\n",
     }
     return OutgoingEmail(**{**fields, **kw})  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("name", "subject"), [
-    ("Atelier Lumière SAS", "Relance : règlement de vos factures en attente depuis longtemps, merci de régulariser " * 3),
-    ('Dupont, "Fils" & Cie', "Short"),
-    ("Plain Name", "A long plain ASCII subject that has to be folded over several lines " * 3),
-    ("x =?utf-8?q?a?=", "=?utf-8?q?looks_encoded?= but is not"),
-])
+@pytest.mark.parametrize(
+    ("name", "subject"),
+    [
+        (
+            "Atelier Lumière SAS",
+            "Relance : règlement de vos factures en attente depuis longtemps, merci de régulariser "
+            * 3,
+        ),
+        ('Dupont, "Fils" & Cie', "Short"),
+        ("Plain Name", "A long plain ASCII subject that has to be folded over several lines " * 3),
+        ("x =?utf-8?q?a?=", "=?utf-8?q?looks_encoded?= but is not"),
+    ],
+)
 def test_the_hand_written_mime_reads_back_exactly(name, subject):
-    mail = _mail(text="Bonjour,\n\nLigne é   \n.point\n" + "x" * 200 + "\nfin", from_name=name, subject=subject)
+    mail = _mail(
+        text="Bonjour,\n\nLigne é   \n.point\n" + "x" * 200 + "\nfin",
+        from_name=name,
+        subject=subject,
+    )
     data = prepare(mail).data
     msg = email.message_from_bytes(data, policy=policy.default)
     assert str(msg["Subject"]) == subject
@@ -83,7 +98,7 @@ def test_the_hand_written_mime_reads_back_exactly(name, subject):
     assert all(not part.defects for part in msg.walk())
     assert data.isascii()
     head = data.split(b"\r\n\r\n", 1)[0].decode()
-    subject = head[head.index("Subject:"):head.index("\r\nMessage-ID:")]
+    subject = head[head.index("Subject:") : head.index("\r\nMessage-ID:")]
     assert max(len(line) for line in subject.split("\r\n")) <= 78
     assert max(len(line) for line in data.split(b"\r\n")) <= 78 * 2
     assert build_message(mail)["Message-ID"] == mail.message_id
@@ -105,7 +120,9 @@ def test_a_group_goes_out_on_its_connections_after_one_hand_over(smtp):
         return [n for n in ready if n != 2]  # the third one is no longer ours
 
     try:
-        outcomes = transport.send_group([prepare(_mail(n)) for n in range(4)], before_commit=before_commit)
+        outcomes = transport.send_group(
+            [prepare(_mail(n)) for n in range(4)], before_commit=before_commit
+        )
         again = transport.send_group([prepare(_mail(9))], before_commit=lambda ready: ready)
     finally:
         transport.close()
@@ -120,8 +137,10 @@ def test_a_bad_address_fails_that_message_only(smtp):
     handler, port = smtp
     transport = SmtpTransport(host="127.0.0.1", port=port, connections=2)
     try:
-        outcomes = transport.send_group([prepare(_mail(0, to="a b@example.org")), prepare(_mail(1))],
-                                        before_commit=lambda ready: ready)
+        outcomes = transport.send_group(
+            [prepare(_mail(0, to="a b@example.org")), prepare(_mail(1))],
+            before_commit=lambda ready: ready,
+        )
     finally:
         transport.close()
     assert isinstance(outcomes[0], PermanentEmailError)
@@ -141,7 +160,9 @@ class Limited(SmtpTransport):
 def _due(creditor, n: int) -> None:
     for k in range(n):
         debtor = DebtorFactory(creditor=creditor, email=f"client{k}@example.org")
-        InvoiceFactory(debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2))
+        InvoiceFactory(
+            debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2)
+        )
     collection_run(creditor=creditor, as_of=AS_OF, dispatch=False)
 
 
@@ -199,7 +220,9 @@ def test_sent_is_recorded_per_batch_with_the_hand_over_time_and_an_event_each(cr
         assert a.state == "sent"
         assert a.sent_at == a.handed_over_at is not None
     sent = Event.objects.filter(kind="action.sent")
-    assert sorted(sent.values_list("subject_id", flat=True)) == sorted(emails.values_list("pk", flat=True))
+    assert sorted(sent.values_list("subject_id", flat=True)) == sorted(
+        emails.values_list("pk", flat=True)
+    )
     assert Event.objects.filter(kind="action.sending").count() == 5
     assert chain_verify().ok
 
@@ -209,7 +232,9 @@ class Keeping:
         self.received: dict[str, bytes] = {}
 
     async def handle_DATA(self, server, session, envelope):
-        self.received[email.message_from_bytes(envelope.content)["Message-ID"]] = envelope.original_content
+        self.received[email.message_from_bytes(envelope.content)["Message-ID"]] = (
+            envelope.original_content
+        )
         return "250 OK"
 
 
@@ -223,8 +248,11 @@ def test_each_message_sent_is_stored_unchanged_with_its_hash_in_the_audit_trail(
     c.start()
     try:
         _due(creditor, 3)
-        out = outbox_dispatch(as_of=AS_OF, creditor=creditor,
-                              transport=SmtpTransport(host="127.0.0.1", port=port, connections=2))
+        out = outbox_dispatch(
+            as_of=AS_OF,
+            creditor=creditor,
+            transport=SmtpTransport(host="127.0.0.1", port=port, connections=2),
+        )
     finally:
         c.stop()
     assert out.sent == 3
@@ -233,7 +261,9 @@ def test_each_message_sent_is_stored_unchanged_with_its_hash_in_the_audit_trail(
         assert a.document.name == f"documents/{a.sha256}.eml"
         assert hashlib.sha256(stored).hexdigest() == a.sha256
         # What the server received, byte for byte (it adds nothing to the DATA it was given).
-        assert handler.received[a.message_id].replace(b"\r\n", b"\n") == stored.replace(b"\r\n", b"\n")
+        assert handler.received[a.message_id].replace(b"\r\n", b"\n") == stored.replace(
+            b"\r\n", b"\n"
+        )
         sent = Event.objects.get(kind="action.sent", subject_id=a.pk)
         assert (sent.payload["sha256"], sent.payload["document"]) == (a.sha256, a.document.name)
     assert chain_verify().ok
@@ -254,8 +284,12 @@ def test_a_message_written_ahead_is_taken_only_if_written_from_the_same_context(
         rendered = dispatch._render(*args)
         ahead[pk] = (key, replace(rendered, subject=f"written ahead {pk}"))
     first, second = (Action.objects.get(pk=pk) for pk, _, _ in jobs)
-    Invoice.objects.filter(debtor_id=second.debtor_id).update(open_amount=Decimal("7.77"))  # changed since
-    batch = dispatch._claim(as_of=AS_OF, creditor=creditor, out=dispatch.DispatchResult(), actor="t", ahead=ahead)
+    Invoice.objects.filter(debtor_id=second.debtor_id).update(
+        open_amount=Decimal("7.77")
+    )  # changed since
+    batch = dispatch._claim(
+        as_of=AS_OF, creditor=creditor, out=dispatch.DispatchResult(), actor="t", ahead=ahead
+    )
     assert batch is not None
     first.refresh_from_db()
     second.refresh_from_db()
@@ -275,5 +309,6 @@ def test_batches_rendered_ahead_by_another_process_each_go_once(creditor, monkey
     assert (out.sent, out.failed) == (7, 0)
     sent = Action.objects.filter(state="sent")
     assert sorted(p.name for p in outbox.glob("*.eml")) == sorted(
-        FileTransport.filename(m) for m in sent.values_list("message_id", flat=True))
+        FileTransport.filename(m) for m in sent.values_list("message_id", flat=True)
+    )
     assert Event.objects.filter(kind="action.sending").count() == 7

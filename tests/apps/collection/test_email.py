@@ -36,9 +36,17 @@ def _parts(msg):
 def test_the_message_is_proper_mime_with_reply_to_the_creditor(creditor, outbox):
     creditor.pay_link_template = "https://pay.example/{debtor}?amount={amount}"
     creditor.save()
-    debtor = DebtorFactory(creditor=creditor, name="Élodie Légère", email="elodie@example.org", account="411ELO")
-    InvoiceFactory(debtor=debtor, creditor=creditor, number="FA-77", issue_date=date(2026, 2, 1),
-                   due_date=date(2026, 3, 2), total_amount=Decimal("1234.50"))
+    debtor = DebtorFactory(
+        creditor=creditor, name="Élodie Légère", email="elodie@example.org", account="411ELO"
+    )
+    InvoiceFactory(
+        debtor=debtor,
+        creditor=creditor,
+        number="FA-77",
+        issue_date=date(2026, 2, 1),
+        due_date=date(2026, 3, 2),
+        total_amount=Decimal("1234.50"),
+    )
     collection_run(creditor=creditor, as_of=AS_OF)
     (path,) = outbox.glob("*.eml")
     msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
@@ -69,7 +77,12 @@ def test_the_message_is_proper_mime_with_reply_to_the_creditor(creditor, outbox)
     from PIL import Image
 
     (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.get_content())))
-    assert code.text.split("\n")[4:8] == ["", creditor.name, "FR7630006000011234567890189", "EUR1234.50"]
+    assert code.text.split("\n")[4:8] == [
+        "",
+        creditor.name,
+        "FR7630006000011234567890189",
+        "EUR1234.50",
+    ]
     assert code.text.split("\n")[10].endswith("FA-77")
     assert hashlib.sha256(path.read_bytes()).hexdigest() == action.sha256
 
@@ -77,53 +90,87 @@ def test_the_message_is_proper_mime_with_reply_to_the_creditor(creditor, outbox)
 @pytest.mark.django_db
 def test_the_outbox_sends_what_relance_render_writes(creditor, outbox, tmp_path):
     debtor = DebtorFactory(creditor=creditor, account="411REN", language="en")
-    InvoiceFactory(debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2))
-    collection_run(creditor=creditor, as_of=AS_OF, dispatch=False)  # plans the step: the case exists
-    rendered = document_render(creditor=creditor, debtor_account="411REN", step_key="reminder", as_of=AS_OF,
-                               kind="eml")
+    InvoiceFactory(
+        debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2)
+    )
+    collection_run(
+        creditor=creditor, as_of=AS_OF, dispatch=False
+    )  # plans the step: the case exists
+    rendered = document_render(
+        creditor=creditor, debtor_account="411REN", step_key="reminder", as_of=AS_OF, kind="eml"
+    )
     preview = email_preview(action=Action.objects.get(step_key="reminder"), as_of=AS_OF)
     assert outbox_dispatch(as_of=AS_OF, creditor=creditor).sent == 1
     sent_action = Action.objects.get(step_key="reminder")
-    assert (preview.subject, preview.text, preview.html) == (sent_action.subject, sent_action.body_text,
-                                                             sent_action.body_html)
+    assert (preview.subject, preview.text, preview.html) == (
+        sent_action.subject,
+        sent_action.body_text,
+        sent_action.body_html,
+    )
     (path,) = outbox.glob("*.eml")
     sent = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     rendered_msg = email.message_from_bytes(rendered.data, policy=policy.default)
     assert sent["Subject"] == rendered_msg["Subject"] == rendered.subject
     for header in ("From", "To", "Reply-To", "X-Relance-Reference", "Content-Type"):
-        assert sent[header].split("boundary")[0] == rendered_msg[header].split("boundary")[0], header
-    assert [p.get_content_type() for p in _parts(sent)] == [p.get_content_type() for p in _parts(rendered_msg)]
+        assert sent[header].split("boundary")[0] == rendered_msg[header].split("boundary")[0], (
+            header
+        )
+    assert [p.get_content_type() for p in _parts(sent)] == [
+        p.get_content_type() for p in _parts(rendered_msg)
+    ]
     for a, b in zip(_parts(sent), _parts(rendered_msg), strict=True):
         assert a.get_content() == b.get_content()
     assert sent["Message-ID"] != rendered_msg["Message-ID"]
 
 
 @pytest.mark.django_db
-def test_a_letter_step_by_e_mail_attaches_the_letter_and_the_invoice_pdf(creditor, outbox, settings):
+def test_a_letter_step_by_e_mail_attaches_the_letter_and_the_invoice_pdf(
+    creditor, outbox, settings
+):
     from django.core.files.base import ContentFile
 
-    debtor = DebtorFactory(creditor=creditor, account="411LET", address="5 avenue Foch", postal_code="75016",
-                           city="Paris")
-    invoice = InvoiceFactory(debtor=debtor, creditor=creditor, number="FA-9", issue_date=date(2026, 1, 5),
-                             due_date=date(2026, 2, 4))
+    debtor = DebtorFactory(
+        creditor=creditor,
+        account="411LET",
+        address="5 avenue Foch",
+        postal_code="75016",
+        city="Paris",
+    )
+    invoice = InvoiceFactory(
+        debtor=debtor,
+        creditor=creditor,
+        number="FA-9",
+        issue_date=date(2026, 1, 5),
+        due_date=date(2026, 2, 4),
+    )
     invoice.pdf.save("FA-9.pdf", ContentFile(b"%PDF-1.4 the invoice as issued"))
     case = case_for(debtor=debtor, as_of=AS_OF)
-    action = Action.objects.create(creditor=creditor, debtor=debtor, case=case, step_key="reminder_letter",
-                                   channel="email", template="reminder_letter", planned_date=AS_OF,
-                                   idempotency_key="letter-by-mail")
+    action = Action.objects.create(
+        creditor=creditor,
+        debtor=debtor,
+        case=case,
+        step_key="reminder_letter",
+        channel="email",
+        template="reminder_letter",
+        planned_date=AS_OF,
+        idempotency_key="letter-by-mail",
+    )
     outbox_dispatch(as_of=AS_OF, creditor=creditor)
     action.refresh_from_db()
     assert action.error == ""
     assert action.state == "sent"
-    msg = email.message_from_bytes(Path(settings.MEDIA_ROOT, action.document.name).read_bytes(),
-                                   policy=policy.default)
+    msg = email.message_from_bytes(
+        Path(settings.MEDIA_ROOT, action.document.name).read_bytes(), policy=policy.default
+    )
     assert msg.get_content_type() == "multipart/mixed"
     files = {p.get_filename(): p.get_content() for p in msg.iter_attachments()}
     assert files["FA-9.pdf"] == b"%PDF-1.4 the invoice as issued"
     letter = files[f"R-{case.opened_on.year}-{case.pk:04d}.pdf"]
     assert letter.startswith(b"%PDF")
     if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-", "-"], input=letter, capture_output=True, check=True).stdout.decode()
+        text = subprocess.run(
+            ["pdftotext", "-", "-"], input=letter, capture_output=True, check=True
+        ).stdout.decode()
         assert "FA-9" in text
     # The penalties this step states are in the e-mail too.
     assert "L441-10" in msg.get_body(("plain",)).get_content()
@@ -132,13 +179,27 @@ def test_a_letter_step_by_e_mail_attaches_the_letter_and_the_invoice_pdf(credito
 @pytest.mark.django_db
 def test_an_unpublished_rate_leaves_the_penalties_out_and_the_message_still_goes(creditor, outbox):
     late = date(2026, 8, 17)  # 2026 H2: no published rate
-    debtor = DebtorFactory(creditor=creditor, account="411LATE", address="5 avenue Foch", postal_code="75016",
-                           city="Paris")
-    InvoiceFactory(debtor=debtor, creditor=creditor, issue_date=date(2026, 5, 5), due_date=date(2026, 6, 4))
+    debtor = DebtorFactory(
+        creditor=creditor,
+        account="411LATE",
+        address="5 avenue Foch",
+        postal_code="75016",
+        city="Paris",
+    )
+    InvoiceFactory(
+        debtor=debtor, creditor=creditor, issue_date=date(2026, 5, 5), due_date=date(2026, 6, 4)
+    )
     case = case_for(debtor=debtor, as_of=late)
-    action = Action.objects.create(creditor=creditor, debtor=debtor, case=case, step_key="reminder_letter",
-                                   channel="email", template="reminder_letter", planned_date=late,
-                                   idempotency_key="late-letter-by-mail")
+    action = Action.objects.create(
+        creditor=creditor,
+        debtor=debtor,
+        case=case,
+        step_key="reminder_letter",
+        channel="email",
+        template="reminder_letter",
+        planned_date=late,
+        idempotency_key="late-letter-by-mail",
+    )
     out = outbox_dispatch(as_of=late, creditor=creditor)
     action.refresh_from_db()
     assert action.state == "sent"
@@ -153,7 +214,13 @@ def test_transport_urls():
     assert isinstance(transport_from_url("file:///tmp/x"), FileTransport)
     t = transport_from_url("smtp+starttls://me%40x.fr:s3cr%2Ft@mail.example:587")
     assert isinstance(t, SmtpTransport)
-    assert (t.host, t.port, t.mode, t.username, t.password) == ("mail.example", 587, "starttls", "me@x.fr", "s3cr/t")
+    assert (t.host, t.port, t.mode, t.username, t.password) == (
+        "mail.example",
+        587,
+        "starttls",
+        "me@x.fr",
+        "s3cr/t",
+    )
     assert transport_from_url("smtps://mail.example").port == 465
     with pytest.raises(ConfigurationError):
         transport_from_url("http://example.org")
@@ -187,13 +254,17 @@ def test_a_temporary_refusal_is_retried_with_backoff_then_fails_with_the_reason(
     try:
         settings.EMAIL_URL = f"smtp://127.0.0.1:{c.port}"
         debtor = DebtorFactory(creditor=creditor)
-        InvoiceFactory(debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2))
+        InvoiceFactory(
+            debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2)
+        )
         collection_run(creditor=creditor, as_of=date(2026, 3, 5))
         action = Action.objects.get(step_key="reminder")
         assert (action.state, action.attempts) == ("planned", 1)
         assert "451" in action.error
         assert action.next_attempt_at is not None
-        assert timedelta(minutes=4) < action.next_attempt_at - action.updated_at < timedelta(minutes=6)
+        assert (
+            timedelta(minutes=4) < action.next_attempt_at - action.updated_at < timedelta(minutes=6)
+        )
         for _ in range(MAX_ATTEMPTS - 1):
             Action.objects.filter(pk=action.pk).update(next_attempt_at=None)  # time passes
             outbox_dispatch(as_of=date(2026, 3, 5))
@@ -210,7 +281,9 @@ def test_a_permanent_refusal_fails_at_once_and_is_reported(creditor, settings):
     try:
         settings.EMAIL_URL = f"smtp://127.0.0.1:{c.port}"
         debtor = DebtorFactory(creditor=creditor)
-        InvoiceFactory(debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2))
+        InvoiceFactory(
+            debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2)
+        )
         result = collection_run(creditor=creditor, as_of=date(2026, 3, 5))
         action = Action.objects.get(step_key="reminder")
         assert action.state == "failed"
@@ -228,7 +301,9 @@ def test_a_server_that_does_not_answer_means_a_retry(creditor, settings):
         port = s.getsockname()[1]
     settings.EMAIL_URL = f"smtp://127.0.0.1:{port}"
     debtor = DebtorFactory(creditor=creditor)
-    InvoiceFactory(debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2))
+    InvoiceFactory(
+        debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2)
+    )
     collection_run(creditor=creditor, as_of=date(2026, 3, 5))
     action = Action.objects.get(step_key="reminder")
     assert action.state == "planned"
@@ -238,22 +313,35 @@ def test_a_server_that_does_not_answer_means_a_retry(creditor, settings):
 @pytest.mark.django_db
 def test_a_debtor_without_an_e_mail_address_fails_visibly(creditor):
     debtor = DebtorFactory(creditor=creditor, email="")
-    InvoiceFactory(debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2))
+    InvoiceFactory(
+        debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2)
+    )
     collection_run(creditor=creditor, as_of=date(2026, 3, 5))
     action = Action.objects.get(step_key="reminder")
     assert action.state == "failed"
     assert "no e-mail address" in action.error
 
 
-@pytest.mark.parametrize(("name", "iban", "bic", "amount", "text"), [
-    ("Atelier Lumière SAS", "FR76 3000 6000 0112 3456 7890 189", "AGRIFRPP", Decimal("1234.5"), "R-2026-0001 FA-1"),
-    ("A" * 90, "FR7630006000011234567890189", "", Decimal("0.01"), "x  y\n" * 60),
-])
+@pytest.mark.parametrize(
+    ("name", "iban", "bic", "amount", "text"),
+    [
+        (
+            "Atelier Lumière SAS",
+            "FR76 3000 6000 0112 3456 7890 189",
+            "AGRIFRPP",
+            Decimal("1234.5"),
+            "R-2026-0001 FA-1",
+        ),
+        ("A" * 90, "FR7630006000011234567890189", "", Decimal("0.01"), "x  y\n" * 60),
+    ],
+)
 def test_the_cached_epc_payload_is_the_documents_one(name, iban, bic, amount, text):
     from relance.apps.collection.letters import _epc_payload
     from relance.documents.qr import EpcError, EpcPayment, epc_payload
 
-    assert _epc_payload(name, iban, bic, amount, text) == epc_payload(EpcPayment(name, iban, amount, text, bic))
+    assert _epc_payload(name, iban, bic, amount, text) == epc_payload(
+        EpcPayment(name, iban, amount, text, bic)
+    )
     for bad in (Decimal("0"), Decimal("1000000000")):
         with pytest.raises(EpcError):
             _epc_payload(name, iban, bic, bad, text)

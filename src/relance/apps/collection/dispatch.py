@@ -200,17 +200,29 @@ class _Rendered:
     sha256: str
 
 
-def _render(context: LetterContext, template: str, message_id: str, files: tuple[tuple[str, Path], ...],
-            stamp: float) -> _Rendered:
+def _render(
+    context: LetterContext,
+    template: str,
+    message_id: str,
+    files: tuple[tuple[str, Path], ...],
+    stamp: float,
+) -> _Rendered:
     """The message, written and stored (not yet durably: the claim syncs its batch)."""
-    outgoing = email_compose(context=context, template=template, message_id=message_id, invoices=files,
-                             date_timestamp=stamp)
+    outgoing = email_compose(
+        context=context,
+        template=template,
+        message_id=message_id,
+        invoices=files,
+        date_timestamp=stamp,
+    )
     mail = prepare(outgoing)
     document, digest = document_store(mail.data, suffix=".eml")
     return _Rendered(outgoing.subject, outgoing.text, outgoing.html, mail, document, digest)
 
 
-_Job = tuple[int, tuple[Any, ...], tuple[LetterContext, str, str, tuple[tuple[str, Path], ...], float]]
+_Job = tuple[
+    int, tuple[Any, ...], tuple[LetterContext, str, str, tuple[tuple[str, Path], ...], float]
+]
 _Ahead = dict[int, tuple[tuple[Any, ...], "_Rendered | None"]]
 
 
@@ -290,7 +302,9 @@ def outbox_dispatch(
     try:
         _recover(creditor=creditor, out=out, actor=actor)
         _kill_point("before_claim")
-        while (batch := _claim(as_of=as_of, creditor=creditor, out=out, actor=actor, ahead=ahead)) is not None:
+        while (
+            batch := _claim(as_of=as_of, creditor=creditor, out=out, actor=actor, ahead=ahead)
+        ) is not None:
             _kill_point("after_claim")
             ahead = {}
             jobs = _next_jobs(as_of=as_of, creditor=creditor) if batch.full and RENDER_AHEAD else []
@@ -317,7 +331,11 @@ def _recover(*, creditor: Creditor | None, out: DispatchResult, actor: str) -> N
     qs = Action.objects.filter(state=Action.State.SENDING, channel="email")
     if creditor is not None:
         qs = qs.filter(creditor=creditor)
-    stuck = [a for a in qs if (a.next_attempt_at and a.next_attempt_at < now) or _owner_gone(a.claimed_by)]
+    stuck = [
+        a
+        for a in qs
+        if (a.next_attempt_at and a.next_attempt_at < now) or _owner_gone(a.claimed_by)
+    ]
     if not stuck:
         return
     events = []
@@ -325,18 +343,38 @@ def _recover(*, creditor: Creditor | None, out: DispatchResult, actor: str) -> N
         for a in stuck:
             still = Action.objects.filter(pk=a.pk, state=Action.State.SENDING)
             if a.handed_over_at is not None:
-                changed = still.update(state=Action.State.SENT, sent_at=a.handed_over_at, next_attempt_at=None,
-                                       updated_at=now)
-                kind, payload = "action.sent", {"message_id": a.message_id, "sha256": a.sha256,
-                                                "document": a.document.name, "recovered": True}
+                changed = still.update(
+                    state=Action.State.SENT,
+                    sent_at=a.handed_over_at,
+                    next_attempt_at=None,
+                    updated_at=now,
+                )
+                kind, payload = (
+                    "action.sent",
+                    {
+                        "message_id": a.message_id,
+                        "sha256": a.sha256,
+                        "document": a.document.name,
+                        "recovered": True,
+                    },
+                )
                 out.sent += changed
             else:
                 # Only if it is still under the claim seen above and was not handed over since.
-                changed = still.filter(handed_over_at__isnull=True, claimed_by=a.claimed_by,
-                                       next_attempt_at=a.next_attempt_at).update(
-                    state=_queued_state(a.requires_approval), next_attempt_at=None, claimed_by="", updated_at=now,
+                changed = still.filter(
+                    handed_over_at__isnull=True,
+                    claimed_by=a.claimed_by,
+                    next_attempt_at=a.next_attempt_at,
+                ).update(
+                    state=_queued_state(a.requires_approval),
+                    next_attempt_at=None,
+                    claimed_by="",
+                    updated_at=now,
                 )
-                kind, payload = "action.requeued", {"reason": f"dispatcher {a.claimed_by} stopped before the hand-over"}
+                kind, payload = (
+                    "action.requeued",
+                    {"reason": f"dispatcher {a.claimed_by} stopped before the hand-over"},
+                )
             if changed:
                 out.recovered += 1
                 events.append(EventInput(kind, "action", a.pk, a.creditor_id, payload, actor))
@@ -354,10 +392,24 @@ def _listed_invoices(debtor_ids: Iterable[int], as_of: date) -> dict[int, list[d
     disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for inv in (
-        Invoice.objects.filter(debtor_id__in=list(debtor_ids), status=Invoice.Status.OPEN, open_amount__gt=0,
-                               due_date__lte=as_of + timedelta(days=31))
-        .filter(~Exists(disputed)).order_by("due_date", "number")
-        .values("id", "debtor_id", "number", "issue_date", "due_date", "open_amount", "total_amount", "currency")
+        Invoice.objects.filter(
+            debtor_id__in=list(debtor_ids),
+            status=Invoice.Status.OPEN,
+            open_amount__gt=0,
+            due_date__lte=as_of + timedelta(days=31),
+        )
+        .filter(~Exists(disputed))
+        .order_by("due_date", "number")
+        .values(
+            "id",
+            "debtor_id",
+            "number",
+            "issue_date",
+            "due_date",
+            "open_amount",
+            "total_amount",
+            "currency",
+        )
     ):
         row: dict[str, Any] = dict(inv)
         row["days_late"] = (as_of - row["due_date"]).days
@@ -369,12 +421,40 @@ def _listed_invoices(debtor_ids: Iterable[int], as_of: date) -> dict[int, list[d
 
 
 def _creditor_context(c: Creditor) -> dict[str, Any]:
-    return {k: getattr(c, k) for k in ("name", "siren", "iban", "bic", "email", "phone", "address", "postal_code", "city", "signature")}
+    return {
+        k: getattr(c, k)
+        for k in (
+            "name",
+            "siren",
+            "iban",
+            "bic",
+            "email",
+            "phone",
+            "address",
+            "postal_code",
+            "city",
+            "signature",
+        )
+    }
 
 
 _CLAIM_FIELDS = (
-    "state", "reason", "error", "attempts", "subject", "body_text", "body_html", "sha256", "invoice_ids",
-    "recipient", "message_id", "claimed_by", "next_attempt_at", "handed_over_at", "updated_at", "document",
+    "state",
+    "reason",
+    "error",
+    "attempts",
+    "subject",
+    "body_text",
+    "body_html",
+    "sha256",
+    "invoice_ids",
+    "recipient",
+    "message_id",
+    "claimed_by",
+    "next_attempt_at",
+    "handed_over_at",
+    "updated_at",
+    "document",
 )
 
 
@@ -385,15 +465,22 @@ def _write_rows(actions: list[Action], names: Iterable[str]) -> None:
     qn = connection.ops.quote_name
     columns = ", ".join(f"{qn(cast(str, f.column))} = %s" for f in fields)
     sql = f"UPDATE {qn(Action._meta.db_table)} SET {columns} WHERE {qn('id')} = %s"  # noqa: S608 (names from the model)
-    rows = [[f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk] for a in actions]
+    rows = [
+        [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk]
+        for a in actions
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
 
 def _due(*, as_of: date, creditor: Creditor | None, now: datetime) -> QuerySet[Action]:
-    qs = Action.objects.filter(channel="email", planned_date__lte=as_of).filter(
-        Q(state=Action.State.PLANNED, requires_approval=False) | Q(state=Action.State.APPROVED)
-    ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    qs = (
+        Action.objects.filter(channel="email", planned_date__lte=as_of)
+        .filter(
+            Q(state=Action.State.PLANNED, requires_approval=False) | Q(state=Action.State.APPROVED)
+        )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    )
     if creditor is not None:
         qs = qs.filter(creditor=creditor)
     return qs.order_by("id")
@@ -408,14 +495,20 @@ def _next_jobs(*, as_of: date, creditor: Creditor | None) -> list[_Job]:
     requests = []
     for a in actions:
         try:
-            requests.append((a, action_request(a, debtor=debtors[a.debtor_id], case=cases.get(a.case_id))))
+            requests.append(
+                (a, action_request(a, debtor=debtors[a.debtor_id], case=cases.get(a.case_id)))
+            )
         except RelanceError:
             continue
     built = letter_contexts([r for _, r in requests], as_of=as_of, without_unknown_rates=True)
     stamp = timezone.now().timestamp()
     jobs: list[_Job] = []
     for (a, request), result in zip(requests, built, strict=True):
-        if isinstance(result, RelanceError) or not result.context.invoices or not debtors[a.debtor_id].email:
+        if (
+            isinstance(result, RelanceError)
+            or not result.context.invoices
+            or not debtors[a.debtor_id].email
+        ):
             continue
         message_id = a.message_id or message_id_for(a.idempotency_key, creditors[a.creditor_id])
         files = tuple(invoice_files(result.invoices))
@@ -424,8 +517,14 @@ def _next_jobs(*, as_of: date, creditor: Creditor | None) -> list[_Job]:
     return jobs
 
 
-def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor: str,
-           ahead: _Ahead | None = None) -> _Batch | None:
+def _claim(
+    *,
+    as_of: date,
+    creditor: Creditor | None,
+    out: DispatchResult,
+    actor: str,
+    ahead: _Ahead | None = None,
+) -> _Batch | None:
     """Take up to ``BATCH`` due actions, render them, store each message, commit them as
     ``sending``; None when the queue is empty."""
     now = timezone.now()
@@ -439,21 +538,27 @@ def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor
             return None
         debtors = {d.pk: d for d in Debtor.objects.filter(pk__in={a.debtor_id for a in actions})}
         cases = {c.pk: c for c in Case.objects.filter(pk__in={a.case_id for a in actions})}
-        creditors = {c.pk: c for c in Creditor.objects.filter(pk__in={a.creditor_id for a in actions})}
+        creditors = {
+            c.pk: c for c in Creditor.objects.filter(pk__in={a.creditor_id for a in actions})
+        }
         batch = _Batch(owner=_owner(), lease=now + LEASE, items=[], full=len(actions) == BATCH)
         events: list[EventInput] = []
 
         def fail(a: Action, error: str) -> None:
             a.state, a.error, a.reason = Action.State.FAILED, error, "cannot be written"
             out.failed += 1
-            events.append(EventInput("action.failed", "action", a.pk, a.creditor_id, {"error": error}, actor))
+            events.append(
+                EventInput("action.failed", "action", a.pk, a.creditor_id, {"error": error}, actor)
+            )
 
         requests: list[tuple[Action, ContextRequest]] = []
         for a in actions:
             a.attempts += 1
             a.updated_at = now
             try:
-                requests.append((a, action_request(a, debtor=debtors[a.debtor_id], case=cases.get(a.case_id))))
+                requests.append(
+                    (a, action_request(a, debtor=debtors[a.debtor_id], case=cases.get(a.case_id)))
+                )
             except RelanceError as exc:
                 fail(a, str(exc))
         built = letter_contexts([r for _, r in requests], as_of=as_of, without_unknown_rates=True)
@@ -468,7 +573,16 @@ def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor
                 # Checked again right before sending: paid or disputed since the action was planned.
                 a.state, a.reason = Action.State.CANCELLED, "nothing left to chase"
                 out.cancelled += 1
-                events.append(EventInput("action.cancelled", "action", a.pk, a.creditor_id, {"reason": a.reason}, actor))
+                events.append(
+                    EventInput(
+                        "action.cancelled",
+                        "action",
+                        a.pk,
+                        a.creditor_id,
+                        {"reason": a.reason},
+                        actor,
+                    )
+                )
                 continue
             message_id = a.message_id or message_id_for(a.idempotency_key, cred)
             try:
@@ -483,8 +597,11 @@ def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor
                 # as it will go out is stored unchanged: the proof of what was sent. A claim
                 # that never reaches the hand-over leaves an unreferenced file, nothing else.
                 early = ahead.get(a.pk)
-                if early is not None and early[1] is not None and early[0] == (message_id, request.template,
-                                                                                context, files):
+                if (
+                    early is not None
+                    and early[1] is not None
+                    and early[0] == (message_id, request.template, context, files)
+                ):
                     rendered = early[1]
                 else:
                     rendered = _render(context, request.template, message_id, files, stamp)
@@ -497,17 +614,43 @@ def _claim(*, as_of: date, creditor: Creditor | None, out: DispatchResult, actor
             a.invoice_ids = [i.pk for i in result.invoices]
             a.recipient = debtor.email
             a.message_id = message_id
-            a.state, a.claimed_by, a.next_attempt_at = Action.State.SENDING, batch.owner, batch.lease
+            a.state, a.claimed_by, a.next_attempt_at = (
+                Action.State.SENDING,
+                batch.owner,
+                batch.lease,
+            )
             a.handed_over_at = None
-            batch.items.append(_Claimed(a.pk, a.creditor_id, a.attempts, a.requires_approval, a.recipient,
-                                        a.message_id, a.sha256, document, mail))
-            payload: dict[str, Any] = {"message_id": a.message_id, "sha256": digest, "document": document,
-                                       "attempt": a.attempts}
+            batch.items.append(
+                _Claimed(
+                    a.pk,
+                    a.creditor_id,
+                    a.attempts,
+                    a.requires_approval,
+                    a.recipient,
+                    a.message_id,
+                    a.sha256,
+                    document,
+                    mail,
+                )
+            )
+            payload: dict[str, Any] = {
+                "message_id": a.message_id,
+                "sha256": digest,
+                "document": document,
+                "attempt": a.attempts,
+            }
             if result.missing_rate:
                 payload["penalties_left_out"] = f"no published rate for {result.missing_rate}"
-                out.problems.append(Problem("rate_unknown", f"action {a.pk} ({debtor.account}): sent without "
-                                            f"the penalties, no published rate for {result.missing_rate}"))
-            events.append(EventInput("action.sending", "action", a.pk, a.creditor_id, payload, actor))
+                out.problems.append(
+                    Problem(
+                        "rate_unknown",
+                        f"action {a.pk} ({debtor.account}): sent without "
+                        f"the penalties, no published rate for {result.missing_rate}",
+                    )
+                )
+            events.append(
+                EventInput("action.sending", "action", a.pk, a.creditor_id, payload, actor)
+            )
         synced = documents_sync([i.document for i in batch.items])
         _write_rows(actions, _CLAIM_FIELDS)
         events_record(events=events)
@@ -524,13 +667,22 @@ def _hand_over(items: list[_Claimed], *, batch: _Batch) -> set[int]:
     qn = connection.ops.quote_name
     prep = Action._meta.get_field("handed_over_at").get_db_prep_save
     where = " AND ".join(f"{qn(c)} = %s" for c in ("state", "claimed_by", "next_attempt_at"))
-    params = [prep(timezone.now(), connection), Action.State.SENDING, batch.owner, prep(batch.lease, connection)]
+    params = [
+        prep(timezone.now(), connection),
+        Action.State.SENDING,
+        batch.owner,
+        prep(batch.lease, connection),
+    ]
     update = f"UPDATE {qn(Action._meta.db_table)} SET {qn('handed_over_at')} = %s WHERE {where}"  # noqa: S608 (names from the model)
     with connection.cursor() as cursor:
-        if connection.features.can_return_columns_from_insert:  # RETURNING: PostgreSQL, SQLite >= 3.35
+        if (
+            connection.features.can_return_columns_from_insert
+        ):  # RETURNING: PostgreSQL, SQLite >= 3.35
             marks = ", ".join(["%s"] * len(items))
-            cursor.execute(f"{update} AND {qn('id')} IN ({marks}) RETURNING {qn('id')}",
-                           [*params, *(i.pk for i in items)])
+            cursor.execute(
+                f"{update} AND {qn('id')} IN ({marks}) RETURNING {qn('id')}",
+                [*params, *(i.pk for i in items)],
+            )
             return {pk for (pk,) in cursor.fetchall()}
         recorded = set()
         with transaction.atomic():
@@ -545,7 +697,7 @@ def _send_batch(batch: _Batch, *, transport: Transport, out: DispatchResult, act
     handed: list[_Claimed] = []
     waiting = list(batch.items)
     while waiting:
-        group, waiting = waiting[:transport.group_size], waiting[transport.group_size:]
+        group, waiting = waiting[: transport.group_size], waiting[transport.group_size :]
 
         def hand_over(ready: list[int], group: list[_Claimed] = group) -> list[int]:
             for _ in ready:
@@ -554,7 +706,9 @@ def _send_batch(batch: _Batch, *, transport: Transport, out: DispatchResult, act
             return [n for n in ready if group[n].pk in recorded]
 
         outcomes = transport.send_group([i.mail for i in group], before_commit=hand_over)
-        waiting[:0] = [i for i, outcome in zip(group, outcomes, strict=True) if isinstance(outcome, Deferred)]
+        waiting[:0] = [
+            i for i, outcome in zip(group, outcomes, strict=True) if isinstance(outcome, Deferred)
+        ]
         for item, outcome in zip(group, outcomes, strict=True):
             if isinstance(outcome, Deferred):
                 continue
@@ -577,14 +731,30 @@ def _mark_sent(handed: list[_Claimed], *, batch: _Batch, out: DispatchResult, ac
         return
     with transaction.atomic():
         Action.objects.filter(
-            pk__in=[i.pk for i in handed], state=Action.State.SENDING, claimed_by=batch.owner,
-            next_attempt_at=batch.lease, handed_over_at__isnull=False,
-        ).update(state=Action.State.SENT, sent_at=F("handed_over_at"), next_attempt_at=None, updated_at=timezone.now())
-        events_record(events=[
-            EventInput("action.sent", "action", i.pk, i.creditor_id,
-                       {"message_id": i.message_id, "sha256": i.sha256, "document": i.document}, actor)
-            for i in handed
-        ])
+            pk__in=[i.pk for i in handed],
+            state=Action.State.SENDING,
+            claimed_by=batch.owner,
+            next_attempt_at=batch.lease,
+            handed_over_at__isnull=False,
+        ).update(
+            state=Action.State.SENT,
+            sent_at=F("handed_over_at"),
+            next_attempt_at=None,
+            updated_at=timezone.now(),
+        )
+        events_record(
+            events=[
+                EventInput(
+                    "action.sent",
+                    "action",
+                    i.pk,
+                    i.creditor_id,
+                    {"message_id": i.message_id, "sha256": i.sha256, "document": i.document},
+                    actor,
+                )
+                for i in handed
+            ]
+        )
     out.sent += len(handed)
 
 
@@ -595,18 +765,33 @@ def _failure(item: _Claimed, exc: Exception, *, out: DispatchResult, actor: str)
     with transaction.atomic():
         if permanent:
             Action.objects.filter(pk=item.pk).update(
-                state=Action.State.FAILED, error=str(exc), reason="e-mail refused", next_attempt_at=None,
-                handed_over_at=None, updated_at=now,
+                state=Action.State.FAILED,
+                error=str(exc),
+                reason="e-mail refused",
+                next_attempt_at=None,
+                handed_over_at=None,
+                updated_at=now,
             )
             out.failed += 1
             kind, payload = "action.failed", {"error": str(exc), "attempts": item.attempts}
-            out.problems.append(Problem("email_failed", f"action {item.pk} ({item.recipient}): {exc}"))
+            out.problems.append(
+                Problem("email_failed", f"action {item.pk} ({item.recipient}): {exc}")
+            )
         else:
             retry_at = now + BACKOFF * (4 ** (item.attempts - 1))
             Action.objects.filter(pk=item.pk).update(
-                state=_queued_state(item.requires_approval), error=str(exc), next_attempt_at=retry_at,
-                handed_over_at=None, claimed_by="", updated_at=now,
+                state=_queued_state(item.requires_approval),
+                error=str(exc),
+                next_attempt_at=retry_at,
+                handed_over_at=None,
+                claimed_by="",
+                updated_at=now,
             )
             out.retried += 1
-            kind, payload = "action.retry", {"error": str(exc), "attempts": item.attempts, "next_attempt_at": retry_at}
-        events_record(events=[EventInput(kind, "action", item.pk, item.creditor_id, payload, actor)])
+            kind, payload = (
+                "action.retry",
+                {"error": str(exc), "attempts": item.attempts, "next_attempt_at": retry_at},
+            )
+        events_record(
+            events=[EventInput(kind, "action", item.pk, item.creditor_id, payload, actor)]
+        )

@@ -128,9 +128,14 @@ def listed_invoices(*, debtor: Debtor, as_of: date) -> list[Invoice]:
     those falling due within a month (the courtesy reminder)."""
     disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
     rows = list(
-        Invoice.objects.filter(debtor=debtor, status=Invoice.Status.OPEN, open_amount__gt=0,
-                               due_date__lte=as_of + timedelta(days=31))
-        .filter(~Exists(disputed)).order_by("due_date", "number")
+        Invoice.objects.filter(
+            debtor=debtor,
+            status=Invoice.Status.OPEN,
+            open_amount__gt=0,
+            due_date__lte=as_of + timedelta(days=31),
+        )
+        .filter(~Exists(disputed))
+        .order_by("due_date", "number")
     )
     overdue = [i for i in rows if i.due_date < as_of]
     return overdue or rows
@@ -139,14 +144,21 @@ def listed_invoices(*, debtor: Debtor, as_of: date) -> list[Invoice]:
 def _invoice_lines(invoices: list[Invoice], as_of: date) -> tuple[InvoiceLine, ...]:
     paid: dict[int, list[tuple[date, Any]]] = {}
     for invoice_id, day, amount in (
-        Allocation.objects.filter(invoice_id__in=[i.pk for i in invoices], payment__value_date__lte=as_of)
-        .order_by("payment__value_date", "id").values_list("invoice_id", "payment__value_date", "amount")
+        Allocation.objects.filter(
+            invoice_id__in=[i.pk for i in invoices], payment__value_date__lte=as_of
+        )
+        .order_by("payment__value_date", "id")
+        .values_list("invoice_id", "payment__value_date", "amount")
     ):
         paid.setdefault(invoice_id, []).append((day, amount))
     return tuple(
         InvoiceLine(
-            number=i.number, issue_date=i.issue_date, due_date=i.due_date, total=i.total_amount,
-            open_amount=i.open_amount, currency=i.currency,
+            number=i.number,
+            issue_date=i.issue_date,
+            due_date=i.due_date,
+            total=i.total_amount,
+            open_amount=i.open_amount,
+            currency=i.currency,
             payments=tuple(payments_net(paid.get(i.pk, []))),
         )
         for i in invoices
@@ -161,62 +173,95 @@ def _outcome_summary(outcome: dict[str, Any]) -> str:
     return ""
 
 
-_ATTEMPT_FIELDS = ("pk", "debtor_id", "channel", "state", "outcome", "sent_at", "planned_date", "subject")
+_ATTEMPT_FIELDS = (
+    "pk",
+    "debtor_id",
+    "channel",
+    "state",
+    "outcome",
+    "sent_at",
+    "planned_date",
+    "subject",
+)
 
 
 def _attempt_rows(debtor_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """Per debtor, the actions that may count as attempts, oldest plan first."""
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in (
-        Action.objects.filter(debtor_id__in=list(debtor_ids), channel__in=(*ATTEMPT_CHANNELS, Step.Channel.CALL))
+        Action.objects.filter(
+            debtor_id__in=list(debtor_ids), channel__in=(*ATTEMPT_CHANNELS, Step.Channel.CALL)
+        )
         .exclude(state__in=(Action.State.CANCELLED, Action.State.SKIPPED, Action.State.FAILED))
-        .order_by("planned_date", "id").values(*_ATTEMPT_FIELDS)
+        .order_by("planned_date", "id")
+        .values(*_ATTEMPT_FIELDS)
     ):
         rows[row["debtor_id"]].append(row)
     return rows
 
 
-def _attempts_from(rows: Iterable[dict[str, Any]], *, before: date, exclude_id: int | None) -> tuple[Attempt, ...]:
+def _attempts_from(
+    rows: Iterable[dict[str, Any]], *, before: date, exclude_id: int | None
+) -> tuple[Attempt, ...]:
     attempts = []
     for a in rows:
         if a["pk"] == exclude_id:
             continue
-        done = bool(a["outcome"]) if a["channel"] == Step.Channel.CALL else a["state"] == Action.State.SENT
+        done = (
+            bool(a["outcome"])
+            if a["channel"] == Step.Channel.CALL
+            else a["state"] == Action.State.SENT
+        )
         if not done:
             continue
         day = timezone.localdate(a["sent_at"]) if a["sent_at"] else a["planned_date"]
         if day >= before and a["planned_date"] < before:
-            day = a["planned_date"]  # sent after the day looked at (a past day replayed): its plan date
+            day = a[
+                "planned_date"
+            ]  # sent after the day looked at (a past day replayed): its plan date
         if day >= before:
             continue
-        summary = a["subject"] if a["channel"] != Step.Channel.CALL else _outcome_summary(a["outcome"])
+        summary = (
+            a["subject"] if a["channel"] != Step.Channel.CALL else _outcome_summary(a["outcome"])
+        )
         attempts.append(Attempt(date=day, channel=a["channel"], summary=summary))
     attempts.sort(key=lambda x: x.date)
     return tuple(attempts)
 
 
-def attempts_for(*, debtor: Debtor, before: date, exclude_id: int | None = None) -> tuple[Attempt, ...]:
+def attempts_for(
+    *, debtor: Debtor, before: date, exclude_id: int | None = None
+) -> tuple[Attempt, ...]:
     """The steps carried out with the debtor before ``before``, oldest first.
 
     Sent e-mails, letters, registered letters and SMS; calls once an outcome was recorded.
     Planned, skipped, cancelled and failed actions never reached the debtor and are left out.
     """
-    return _attempts_from(_attempt_rows([debtor.pk]).get(debtor.pk, []), before=before, exclude_id=exclude_id)
+    return _attempts_from(
+        _attempt_rows([debtor.pk]).get(debtor.pk, []), before=before, exclude_id=exclude_id
+    )
 
 
 def notice_date_for(*, debtor: Debtor, as_of: date) -> date | None:
     """The receipt date of the debtor's latest delivered registered letter (the mise en demeure)."""
     action = (
-        Action.objects.filter(debtor=debtor, channel=Step.Channel.REGISTERED_LETTER,
-                              received_date__isnull=False, received_date__lte=as_of)
-        .order_by("-received_date").first()
+        Action.objects.filter(
+            debtor=debtor,
+            channel=Step.Channel.REGISTERED_LETTER,
+            received_date__isnull=False,
+            received_date__lte=as_of,
+        )
+        .order_by("-received_date")
+        .first()
     )
     return action.received_date if action else None
 
 
 def _open_case(debtor: Debtor) -> Case | None:
-    return (Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES).first()
-            or Case.objects.filter(debtor=debtor).order_by("-cycle").first())
+    return (
+        Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES).first()
+        or Case.objects.filter(debtor=debtor).order_by("-cycle").first()
+    )
 
 
 def _reference(case: Case | None, debtor: Debtor, as_of: date) -> str:
@@ -239,8 +284,13 @@ def letter_context_for(
     ``as_of``. ``lang`` defaults to the debtor's language; ``channel`` to the step's channel in
     the debtor's scenario. Raises ``UnknownRateError`` when a penalty needs an unpublished rate.
     """
-    request = context_request(case_or_debtor=case_or_debtor, step_key=step_key, lang=lang, channel=channel,
-                              exclude_action_id=exclude_action_id)
+    request = context_request(
+        case_or_debtor=case_or_debtor,
+        step_key=step_key,
+        lang=lang,
+        channel=channel,
+        exclude_action_id=exclude_action_id,
+    )
     (built,) = letter_contexts([request], as_of=as_of, tables=tables)
     if isinstance(built, Exception):
         raise built
@@ -263,11 +313,17 @@ class ContextRequest:
 class BuiltContext:
     context: LetterContext
     invoices: tuple[Invoice, ...]  # the ledger rows listed, in the context's order
-    missing_rate: str = ""  # the semester whose rate is unpublished, when the penalties were left out
+    missing_rate: str = (
+        ""  # the semester whose rate is unpublished, when the penalties were left out
+    )
 
 
 def context_request(
-    *, case_or_debtor: Case | Debtor, step_key: str, lang: str | None = None, channel: str | None = None,
+    *,
+    case_or_debtor: Case | Debtor,
+    step_key: str,
+    lang: str | None = None,
+    channel: str | None = None,
     exclude_action_id: int | None = None,
 ) -> ContextRequest:
     """Resolve the debtor's case, the step's template and channel, and the language."""
@@ -291,7 +347,9 @@ def action_request(action: Action, *, debtor: Debtor, case: Case | None) -> Cont
     debtor's language, the action itself left out of the attempts. Raises ``NotFoundError``
     for a template no step has."""
     lang = debtor.language if debtor.language in ("fr", "en") else "fr"
-    return ContextRequest(debtor, case, step_name(action.template or action.step_key), action.channel, lang, action.pk)
+    return ContextRequest(
+        debtor, case, step_name(action.template or action.step_key), action.channel, lang, action.pk
+    )
 
 
 def email_preview(*, action: Action, as_of: date) -> OutgoingEmail:
@@ -305,12 +363,19 @@ def email_preview(*, action: Action, as_of: date) -> OutgoingEmail:
     if not built.context.invoices:
         raise InvalidInputError("nothing left to chase")
     domain = action.creditor.email.rpartition("@")[2] or "relance.invalid"
-    return email_compose(context=built.context, template=request.template,
-                         message_id=action.message_id or f"<preview-{action.pk}@{domain}>", invoices=built.invoices)
+    return email_compose(
+        context=built.context,
+        template=request.template,
+        message_id=action.message_id or f"<preview-{action.pk}@{domain}>",
+        invoices=built.invoices,
+    )
 
 
 def letter_contexts(
-    requests: Sequence[ContextRequest], *, as_of: date, tables: RateTables | None = None,
+    requests: Sequence[ContextRequest],
+    *,
+    as_of: date,
+    tables: RateTables | None = None,
     without_unknown_rates: bool = False,
 ) -> list[BuiltContext | RelanceError]:
     """The contexts of many documents as of ``as_of``, a fixed number of queries for all.
@@ -324,50 +389,75 @@ def letter_contexts(
         return []
     debtor_ids = {r.debtor.pk for r in requests}
     # Once per creditor: its info carries its edited templates, read from the database.
-    creditors = {c.pk: _creditor_info(c)
-                 for c in Creditor.objects.filter(pk__in={r.debtor.creditor_id for r in requests})}
+    creditors = {
+        c.pk: _creditor_info(c)
+        for c in Creditor.objects.filter(pk__in={r.debtor.creditor_id for r in requests})
+    }
     disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
     invoices: dict[int, list[Invoice]] = defaultdict(list)
     for inv in (
-        Invoice.objects.filter(debtor_id__in=debtor_ids, status=Invoice.Status.OPEN, open_amount__gt=0,
-                               due_date__lte=as_of + timedelta(days=31))
-        .filter(~Exists(disputed)).order_by("due_date", "number")
+        Invoice.objects.filter(
+            debtor_id__in=debtor_ids,
+            status=Invoice.Status.OPEN,
+            open_amount__gt=0,
+            due_date__lte=as_of + timedelta(days=31),
+        )
+        .filter(~Exists(disputed))
+        .order_by("due_date", "number")
     ):
         invoices[inv.debtor_id].append(inv)
     for debtor_id, rows in invoices.items():
         invoices[debtor_id] = [i for i in rows if i.due_date < as_of] or rows
     paid: dict[int, list[tuple[date, Any]]] = defaultdict(list)
     for invoice_id, day, amount in (
-        Allocation.objects.filter(invoice_id__in=[i.pk for rows in invoices.values() for i in rows],
-                                  payment__value_date__lte=as_of)
-        .order_by("payment__value_date", "id").values_list("invoice_id", "payment__value_date", "amount")
+        Allocation.objects.filter(
+            invoice_id__in=[i.pk for rows in invoices.values() for i in rows],
+            payment__value_date__lte=as_of,
+        )
+        .order_by("payment__value_date", "id")
+        .values_list("invoice_id", "payment__value_date", "amount")
     ):
         paid[invoice_id].append((day, amount))
     contacts: dict[int, str] = {}
-    for debtor_id, name in (Contact.objects.filter(debtor_id__in=debtor_ids, is_primary=True).exclude(name="")
-                            .order_by("debtor_id", "pk").values_list("debtor_id", "name")):
+    for debtor_id, name in (
+        Contact.objects.filter(debtor_id__in=debtor_ids, is_primary=True)
+        .exclude(name="")
+        .order_by("debtor_id", "pk")
+        .values_list("debtor_id", "name")
+    ):
         contacts.setdefault(debtor_id, name)
     notices: dict[int, date] = {}
     unclaimed: set[int] = set()  # a registered letter came back unclaimed (same query)
-    for debtor_id, day in (Action.objects.filter(debtor_id__in=debtor_ids, channel=Step.Channel.REGISTERED_LETTER)
-                           .filter(Q(received_date__isnull=False, received_date__lte=as_of) | Q(not_claimed=True))
-                           .values_list("debtor_id", "received_date")):
+    for debtor_id, day in (
+        Action.objects.filter(debtor_id__in=debtor_ids, channel=Step.Channel.REGISTERED_LETTER)
+        .filter(Q(received_date__isnull=False, received_date__lte=as_of) | Q(not_claimed=True))
+        .values_list("debtor_id", "received_date")
+    ):
         if day is None:
             unclaimed.add(debtor_id)
             continue
         notices[debtor_id] = max(day, notices.get(debtor_id, day))
     last_payments: dict[int, PaymentReceived] = {}
-    for debtor_id, amount, day in (Payment.objects.filter(debtor_id__in=debtor_ids, value_date__lte=as_of, amount__gt=0)
-                                   .order_by("debtor_id", "-value_date", "-id")
-                                   .values_list("debtor_id", "amount", "value_date")):
+    for debtor_id, amount, day in (
+        Payment.objects.filter(debtor_id__in=debtor_ids, value_date__lte=as_of, amount__gt=0)
+        .order_by("debtor_id", "-value_date", "-id")
+        .values_list("debtor_id", "amount", "value_date")
+    ):
         last_payments.setdefault(debtor_id, PaymentReceived(amount, day))
     attempt_rows = _attempt_rows(debtor_ids)
     out: list[BuiltContext | RelanceError] = []
     for r in requests:
         listed = tuple(invoices.get(r.debtor.pk, ()))
         lines = tuple(
-            InvoiceLine(number=i.number, issue_date=i.issue_date, due_date=i.due_date, total=i.total_amount,
-                        open_amount=i.open_amount, currency=i.currency, payments=tuple(payments_net(paid.get(i.pk, []))))
+            InvoiceLine(
+                number=i.number,
+                issue_date=i.issue_date,
+                due_date=i.due_date,
+                total=i.total_amount,
+                open_amount=i.open_amount,
+                currency=i.currency,
+                payments=tuple(payments_net(paid.get(i.pk, []))),
+            )
             for i in listed
         )
         info = _debtor_info(r.debtor, contacts.get(r.debtor.pk, ""))
@@ -378,8 +468,13 @@ def letter_contexts(
                 if tables is None:
                     tables = rate_tables()
                 try:
-                    penalties = build_penalties(debtor_kind=info.kind, invoices=lines, as_of=as_of,
-                                                notice_date=notice, tables=tables)
+                    penalties = build_penalties(
+                        debtor_kind=info.kind,
+                        invoices=lines,
+                        as_of=as_of,
+                        notice_date=notice,
+                        tables=tables,
+                    )
                 except UnknownRateError as exc:
                     if not without_unknown_rates:
                         raise
@@ -390,8 +485,11 @@ def letter_contexts(
                 invoices=lines,
                 letter_date=as_of,
                 reference=_reference(r.case, r.debtor, as_of),
-                attempts=_attempts_from(attempt_rows.get(r.debtor.pk, ()), before=as_of + timedelta(days=1),
-                                        exclude_id=r.exclude_action_id),
+                attempts=_attempts_from(
+                    attempt_rows.get(r.debtor.pk, ()),
+                    before=as_of + timedelta(days=1),
+                    exclude_id=r.exclude_action_id,
+                ),
                 penalties=penalties,
                 lang=cast(Lang, r.lang),
                 channel=r.channel,
@@ -416,8 +514,14 @@ def step_for(*, debtor: Debtor, case: Case | None, step_key: str) -> Step | None
     """The step ``step_key`` of the debtor's scenario (its case's, else the default for its kind)."""
     scenario_id = case.scenario_id if case else None
     if scenario_id is None:
-        default = next((s for s in Scenario.objects.filter(is_default=True).order_by("pk")
-                        if debtor.kind in (s.debtor_kinds or [debtor.kind])), None)
+        default = next(
+            (
+                s
+                for s in Scenario.objects.filter(is_default=True).order_by("pk")
+                if debtor.kind in (s.debtor_kinds or [debtor.kind])
+            ),
+            None,
+        )
         scenario_id = default.pk if default else None
     if scenario_id is None:
         return None
@@ -449,7 +553,13 @@ class RenderedDocument:
 
 
 def document_render(
-    *, creditor: Creditor, debtor_account: str, step_key: str, as_of: date, lang: str | None = None, kind: str = "pdf",
+    *,
+    creditor: Creditor,
+    debtor_account: str,
+    step_key: str,
+    as_of: date,
+    lang: str | None = None,
+    kind: str = "pdf",
 ) -> RenderedDocument:
     """What ``step_key`` would send the debtor as of ``as_of``: a PDF letter or an e-mail (.eml).
 
@@ -473,31 +583,59 @@ def document_render(
         problems += (_missing_rate_problem(built.missing_rate),)
     if kind == "pdf":
         letter = compose_letter(context, template)
-        return RenderedDocument("pdf", render_letter(context, template), template, context.channel,
-                                letter.subject, problems)
+        return RenderedDocument(
+            "pdf",
+            render_letter(context, template),
+            template,
+            context.channel,
+            letter.subject,
+            problems,
+        )
     domain = creditor.email.rpartition("@")[2] or "relance.invalid"
-    mail = email_compose(context=context, template=template, message_id=make_msgid(domain=domain),
-                         invoices=built.invoices)
-    return RenderedDocument("eml", prepare(mail).data, template, context.channel, mail.subject, problems)
+    mail = email_compose(
+        context=context,
+        template=template,
+        message_id=make_msgid(domain=domain),
+        invoices=built.invoices,
+    )
+    return RenderedDocument(
+        "eml", prepare(mail).data, template, context.channel, mail.subject, problems
+    )
 
 
 def _missing_rate_problem(period: str) -> Problem:
-    return Problem("rate_unknown", f"the penalties are left out: no published rate for {period} "
-                                   "(relance rates add)")
+    return Problem(
+        "rate_unknown",
+        f"the penalties are left out: no published rate for {period} (relance rates add)",
+    )
 
 
 EMAIL_LABELS = {
-    "fr": {"qr": "Code QR de virement SEPA", "qr_help": "À scanner avec l'application de votre banque : "
-           "le bénéficiaire, le montant ({amount}) et la référence ({reference}) sont déjà remplis.",
-           "siren": "SIREN", "pay": "Régler en ligne"},
-    "en": {"qr": "SEPA transfer QR code", "qr_help": "Scan it with your banking app: the payee, the amount "
-           "({amount}) and the reference ({reference}) are filled in.", "siren": "SIREN", "pay": "Pay online"},
+    "fr": {
+        "qr": "Code QR de virement SEPA",
+        "qr_help": "À scanner avec l'application de votre banque : "
+        "le bénéficiaire, le montant ({amount}) et la référence ({reference}) sont déjà remplis.",
+        "siren": "SIREN",
+        "pay": "Régler en ligne",
+    },
+    "en": {
+        "qr": "SEPA transfer QR code",
+        "qr_help": "Scan it with your banking app: the payee, the amount "
+        "({amount}) and the reference ({reference}) are filled in.",
+        "siren": "SIREN",
+        "pay": "Pay online",
+    },
 }
 
 
 def email_compose(
-    *, context: LetterContext, template: str, message_id: str, invoices: Iterable[Invoice | tuple[str, Path]] = (),
-    with_letter: bool | None = None, date_timestamp: float | None = None,
+    *,
+    context: LetterContext,
+    template: str,
+    message_id: str,
+    invoices: Iterable[Invoice | tuple[str, Path]] = (),
+    with_letter: bool | None = None,
+    date_timestamp: float | None = None,
 ) -> OutgoingEmail:
     """A step as the e-mail the debtor receives: the step's text (``render_step``, the
     creditor's edited templates included) as plain text and HTML, the creditor's identity
@@ -528,29 +666,52 @@ def email_compose(
         escaped = html.escape(link)
         body = body.replace(escaped, f'<a href="{escaped}">{escaped}</a>')
     inline: list[Attachment] = []
-    png = _qr_png(context, amount) if creditor.iban and context.currency == "EUR" and amount > 0 else b""
+    png = (
+        _qr_png(context, amount)
+        if creditor.iban and context.currency == "EUR" and amount > 0
+        else b""
+    )
     if png:
         cid = f"qr-virement@{message_id.strip('<>').rpartition('@')[2] or 'relance.invalid'}"
         inline.append(Attachment("qr-virement.png", "image/png", png, cid))
-        help_text = labels["qr_help"].format(amount=format_money(amount, rendered.lang, context.currency),
-                                             reference=context.reference)
-        body += (f'\n<p><img src="cid:{cid}" alt="{html.escape(labels["qr"])}" width="196" height="196"><br>'
-                 f"<small>{html.escape(help_text)}</small></p>")
-    page = (f'<!doctype html>\n<html lang="{rendered.lang}"><head><meta charset="utf-8">'
-            f"<title>{html.escape(rendered.subject)}</title></head>\n<body>\n{body}\n"
-            f'<hr>\n<p style="font-size:small;color:#555">{html.escape(footer)}</p>\n</body></html>\n')
+        help_text = labels["qr_help"].format(
+            amount=format_money(amount, rendered.lang, context.currency),
+            reference=context.reference,
+        )
+        body += (
+            f'\n<p><img src="cid:{cid}" alt="{html.escape(labels["qr"])}" width="196" height="196"><br>'
+            f"<small>{html.escape(help_text)}</small></p>"
+        )
+    page = (
+        f'<!doctype html>\n<html lang="{rendered.lang}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(rendered.subject)}</title></head>\n<body>\n{body}\n"
+        f'<hr>\n<p style="font-size:small;color:#555">{html.escape(footer)}</p>\n</body></html>\n'
+    )
     attachments: list[Attachment] = []
     if with_letter:
-        attachments.append(Attachment(f"{context.reference}.pdf", "application/pdf", render_letter(context, template)))
+        attachments.append(
+            Attachment(
+                f"{context.reference}.pdf", "application/pdf", render_letter(context, template)
+            )
+        )
     for number, path in invoice_files(invoices):
         try:
             attachments.append(Attachment(f"{number}.pdf", "application/pdf", path.read_bytes()))
         except OSError:
             continue
     return OutgoingEmail(
-        message_id=message_id, from_name=creditor.name, from_address=creditor.email or "noreply@relance.invalid",
-        to=debtor.email, to_name=debtor.name, reply_to=creditor.email, subject=rendered.subject, text=text,
-        html=page, date_timestamp=date_timestamp, reference=context.reference, inline=tuple(inline),
+        message_id=message_id,
+        from_name=creditor.name,
+        from_address=creditor.email or "noreply@relance.invalid",
+        to=debtor.email,
+        to_name=debtor.name,
+        reply_to=creditor.email,
+        subject=rendered.subject,
+        text=text,
+        html=page,
+        date_timestamp=date_timestamp,
+        reference=context.reference,
+        inline=tuple(inline),
         attachments=tuple(attachments),
     )
 
@@ -569,7 +730,9 @@ def invoice_files(invoices: Iterable[Invoice | tuple[str, Path]]) -> list[tuple[
 def _qr_png(context: LetterContext, amount: Decimal) -> bytes:
     creditor = context.creditor
     numbers = " ".join(i.number for i in context.invoices)
-    return _epc_png(creditor.name, creditor.iban, creditor.bic, amount, f"{context.reference} {numbers}")
+    return _epc_png(
+        creditor.name, creditor.iban, creditor.bic, amount, f"{context.reference} {numbers}"
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -628,9 +791,13 @@ class BatchResult:
 def letters_due(*, as_of: date, creditor: Creditor | None = None) -> list[Action]:
     """The letter and registered-letter actions ready to print: approved (or needing no
     approval) and planned for ``as_of`` or before."""
-    qs = Action.objects.filter(channel__in=LETTER_CHANNELS, planned_date__lte=as_of).filter(
-        Q(state=Action.State.PLANNED, requires_approval=False) | Q(state=Action.State.APPROVED)
-    ).select_related("debtor", "debtor__creditor", "case")
+    qs = (
+        Action.objects.filter(channel__in=LETTER_CHANNELS, planned_date__lte=as_of)
+        .filter(
+            Q(state=Action.State.PLANNED, requires_approval=False) | Q(state=Action.State.APPROVED)
+        )
+        .select_related("debtor", "debtor__creditor", "case")
+    )
     if creditor is not None:
         qs = qs.filter(creditor=creditor)
     return list(qs.order_by("creditor_id", "debtor__name", "id"))
@@ -698,7 +865,11 @@ def document_path(name: str) -> Path:
 
 
 def letters_batch(
-    *, as_of: date, creditor: Creditor | None = None, workers: int | None = None, actor: str = "system",
+    *,
+    as_of: date,
+    creditor: Creditor | None = None,
+    workers: int | None = None,
+    actor: str = "system",
 ) -> BatchResult:
     """Print the day's letters into one PDF and mark them sent; refuse what may not go out."""
     from pypdf import PdfReader, PdfWriter
@@ -714,8 +885,14 @@ def letters_batch(
     for a in actions:
         try:
             template = step_name(a.template or a.step_key)
-            context = letter_context_for(case_or_debtor=a.case, step_key=a.step_key, as_of=as_of,
-                                         channel=a.channel, tables=tables, exclude_action_id=a.pk)
+            context = letter_context_for(
+                case_or_debtor=a.case,
+                step_key=a.step_key,
+                as_of=as_of,
+                channel=a.channel,
+                tables=tables,
+                exclude_action_id=a.pk,
+            )
             if not context.invoices:
                 raise InvalidInputError("nothing left to chase")
             problems = check_formal_notice(context) if template == "formal_notice" else []
@@ -723,11 +900,29 @@ def letters_batch(
             problems = [Problem(exc.code, exc.message)]
         if problems:
             for p in problems:
-                result.problems.append(Problem(p.code, f"action {a.pk} ({a.debtor.account}, {a.step_key}): {p.message}"))
-            result.refused.append({"action": a.pk, "debtor": a.debtor.account, "step": a.step_key,
-                                   "problems": [p.as_dict() for p in problems]})
-            refusals.append(EventInput("action.refused", "action", a.pk, a.creditor_id,
-                                       {"step": a.step_key, "problems": [str(p) for p in problems]}, actor))
+                result.problems.append(
+                    Problem(
+                        p.code, f"action {a.pk} ({a.debtor.account}, {a.step_key}): {p.message}"
+                    )
+                )
+            result.refused.append(
+                {
+                    "action": a.pk,
+                    "debtor": a.debtor.account,
+                    "step": a.step_key,
+                    "problems": [p.as_dict() for p in problems],
+                }
+            )
+            refusals.append(
+                EventInput(
+                    "action.refused",
+                    "action",
+                    a.pk,
+                    a.creditor_id,
+                    {"step": a.step_key, "problems": [str(p) for p in problems]},
+                    actor,
+                )
+            )
             continue
         jobs.append(LetterJob(context, template))
         ready.append((a, context, template))
@@ -735,7 +930,9 @@ def letters_batch(
     if not jobs:
         return result
     locale = (ready[0][0].creditor.locale or "fr")[:2]
-    pdf, entries = render_batch(jobs, workers=workers, lang=locale if locale in ("fr", "en") else "fr")
+    pdf, entries = render_batch(
+        jobs, workers=workers, lang=locale if locale in ("fr", "en") else "fr"
+    )
     reader = PdfReader(io.BytesIO(pdf))
     start = len(reader.pages) - sum(e.pages for e in entries)
     moment = timezone.now()
@@ -757,27 +954,71 @@ def letters_batch(
             locked = Action.objects.select_for_update().get(pk=a.pk)
             if locked.state not in (Action.State.PLANNED, Action.State.APPROVED):
                 continue  # taken by someone else meanwhile: its own record stands
-            invoice_ids = list(Invoice.objects.filter(debtor_id=a.debtor_id, number__in=[i.number for i in context.invoices])
-                               .values_list("pk", flat=True))
+            invoice_ids = list(
+                Invoice.objects.filter(
+                    debtor_id=a.debtor_id, number__in=[i.number for i in context.invoices]
+                ).values_list("pk", flat=True)
+            )
             Action.objects.filter(pk=a.pk).update(
-                state=Action.State.SENT, sent_at=moment, sha256=digest, document=name,
+                state=Action.State.SENT,
+                sent_at=moment,
+                sha256=digest,
+                document=name,
                 subject=render_step(context, template).subject,
-                body_text=letter.as_text(), invoice_ids=invoice_ids, recipient="\n".join(letter.recipient),
+                body_text=letter.as_text(),
+                invoice_ids=invoice_ids,
+                recipient="\n".join(letter.recipient),
                 updated_at=moment,
             )
-            row = {"action": a.pk, "debtor": a.debtor.account, "debtor_name": a.debtor.name, "step": a.step_key,
-                   "channel": a.channel, "reference": context.reference, "pages": entry.pages,
-                   "sha256": digest, "document": name, "amount": str(context.amount_claimed)}
+            row = {
+                "action": a.pk,
+                "debtor": a.debtor.account,
+                "debtor_name": a.debtor.name,
+                "step": a.step_key,
+                "channel": a.channel,
+                "reference": context.reference,
+                "pages": entry.pages,
+                "sha256": digest,
+                "document": name,
+                "amount": str(context.amount_claimed),
+            }
             result.letters.append(row)
-            events.append(EventInput("action.sent", "action", a.pk, a.creditor_id, {
-                "note": "document as sent", "step": a.step_key, "channel": a.channel, "sha256": digest,
-                "document": name, "pages": entry.pages, "batch_sha256": batch_digest,
-                "invoices": [i.number for i in context.invoices], "amount": context.amount_claimed,
-                "awaiting_delivery": a.channel == Step.Channel.REGISTERED_LETTER,
-            }, actor))
-        events.append(EventInput("letters.batch", "batch", None, creditor.pk if creditor else None, {
-            "as_of": as_of, "sha256": batch_digest, "document": batch_name, "letters": len(result.letters),
-        }, actor))
+            events.append(
+                EventInput(
+                    "action.sent",
+                    "action",
+                    a.pk,
+                    a.creditor_id,
+                    {
+                        "note": "document as sent",
+                        "step": a.step_key,
+                        "channel": a.channel,
+                        "sha256": digest,
+                        "document": name,
+                        "pages": entry.pages,
+                        "batch_sha256": batch_digest,
+                        "invoices": [i.number for i in context.invoices],
+                        "amount": context.amount_claimed,
+                        "awaiting_delivery": a.channel == Step.Channel.REGISTERED_LETTER,
+                    },
+                    actor,
+                )
+            )
+        events.append(
+            EventInput(
+                "letters.batch",
+                "batch",
+                None,
+                creditor.pk if creditor else None,
+                {
+                    "as_of": as_of,
+                    "sha256": batch_digest,
+                    "document": batch_name,
+                    "letters": len(result.letters),
+                },
+                actor,
+            )
+        )
         events_record(events=events)
     return result
 
@@ -786,7 +1027,12 @@ def letters_batch(
 
 
 def letter_deliver(
-    *, action_id: int, tracking: str, received: date | None = None, not_claimed: bool = False, actor: str = "system",
+    *,
+    action_id: int,
+    tracking: str,
+    received: date | None = None,
+    not_claimed: bool = False,
+    actor: str = "system",
     returned: date | None = None,
 ) -> Action:
     """Record a registered letter's tracking number and its acknowledgement (date, or not claimed).
@@ -803,7 +1049,9 @@ def letter_deliver(
         if action is None:
             raise NotFoundError(f"no action {action_id}")
         if action.channel != Step.Channel.REGISTERED_LETTER:
-            raise InvalidInputError(f"action {action_id} is a {action.channel}, not a registered letter")
+            raise InvalidInputError(
+                f"action {action_id} is a {action.channel}, not a registered letter"
+            )
         if action.state != Action.State.SENT:
             raise InvalidInputError(
                 f"action {action_id} is {action.state}: print it first (relance letters batch)"
@@ -814,7 +1062,9 @@ def letter_deliver(
             )
         sent_day = timezone.localdate(action.sent_at) if action.sent_at else action.planned_date
         if received is not None and received < sent_day:
-            raise InvalidInputError(f"the letter cannot be received ({received}) before it was sent ({sent_day})")
+            raise InvalidInputError(
+                f"the letter cannot be received ({received}) before it was sent ({sent_day})"
+            )
         if action.received_date and received and received != action.received_date:
             raise InvalidInputError(
                 f"action {action_id} was already received on {action.received_date}: the proof is not rewritten"
@@ -826,13 +1076,40 @@ def letter_deliver(
             action.not_claimed = True
             back = returned or timezone.localdate()
             if back < sent_day:
-                raise InvalidInputError(f"the letter cannot come back ({back}) before it was sent ({sent_day})")
+                raise InvalidInputError(
+                    f"the letter cannot come back ({back}) before it was sent ({sent_day})"
+                )
             action.outcome = {**(action.outcome or {}), "not_claimed_on": back.isoformat()}
-        action.save(update_fields=["tracking_number", "received_date", "not_claimed", "outcome", "updated_at"])
-        kind = ("action.received" if received else "action.not_claimed" if not_claimed else "action.tracking")
-        event_record(kind=kind, subject_type="action", subject_id=action.pk, creditor_id=action.creditor_id,
-                     payload={"step": action.step_key, "tracking": tracking, "received": received,
-                              "not_claimed": action.not_claimed, "sha256": action.sha256}, actor=actor)
+        action.save(
+            update_fields=[
+                "tracking_number",
+                "received_date",
+                "not_claimed",
+                "outcome",
+                "updated_at",
+            ]
+        )
+        kind = (
+            "action.received"
+            if received
+            else "action.not_claimed"
+            if not_claimed
+            else "action.tracking"
+        )
+        event_record(
+            kind=kind,
+            subject_type="action",
+            subject_id=action.pk,
+            creditor_id=action.creditor_id,
+            payload={
+                "step": action.step_key,
+                "tracking": tracking,
+                "received": received,
+                "not_claimed": action.not_claimed,
+                "sha256": action.sha256,
+            },
+            actor=actor,
+        )
     return action
 
 
