@@ -299,6 +299,7 @@ def outbox_dispatch(
     transport = transport or transport_from_url(settings.EMAIL_URL)
     ahead: _Ahead = {}
     worker: _RenderAhead | None = None
+    failed_to_start = False
     try:
         _recover(creditor=creditor, out=out, actor=actor)
         _kill_point("before_claim")
@@ -307,9 +308,17 @@ def outbox_dispatch(
         ) is not None:
             _kill_point("after_claim")
             ahead = {}
-            jobs = _next_jobs(as_of=as_of, creditor=creditor) if batch.full and RENDER_AHEAD else []
-            if jobs:
-                worker = worker or _RenderAhead()
+            ahead_on = batch.full and RENDER_AHEAD and not failed_to_start
+            jobs = _next_jobs(as_of=as_of, creditor=creditor) if ahead_on else []
+            if jobs and worker is None:
+                try:
+                    worker = _RenderAhead()
+                except (
+                    OSError,
+                    AssertionError,
+                ):  # no fork here (a daemonic worker…): render inline
+                    failed_to_start, jobs = True, []
+            if jobs and worker is not None:
                 worker.submit(jobs)
             _send_batch(batch, transport=transport, out=out, actor=actor)
             if jobs and worker is not None:
