@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -126,6 +128,59 @@ def _chunks(records: Iterable[InvoiceRecord], size: int) -> Iterator[list[Invoic
     it = iter(records)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
+
+
+_DONE = object()
+
+
+class _ReadAhead:
+    """Chunks of records read by a second thread while the caller writes the previous ones.
+
+    Reading is Python work; writing is mostly the database's (PostgreSQL's server, SQLite's
+    B-trees, both without the GIL): on two cores they overlap. At most two chunks wait in
+    the queue, so memory stays bounded. The reader thread touches no database. Use as a
+    context manager: leaving it, on success or error, stops and joins the thread.
+    """
+
+    def __init__(self, records: Iterable[InvoiceRecord], size: int):
+        self._records = records
+        self._size = size
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="ledger-read-ahead", daemon=True)
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)  # wakes up to notice a stop
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self) -> None:
+        try:
+            for chunk in _chunks(self._records, self._size):
+                if not self._put(chunk):
+                    return
+        except BaseException as exc:  # handed to the writing thread, which raises it
+            self._put(exc)
+            return
+        self._put(_DONE)
+
+    def __enter__(self) -> Iterator[list[InvoiceRecord]]:
+        self._thread.start()
+        return self._chunks()
+
+    def _chunks(self) -> Iterator[list[InvoiceRecord]]:
+        while (item := self._queue.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 class _LedgerWriter:
@@ -525,10 +580,11 @@ def ledger_import(
                 status=ImportBatch.Status.COMMITTED,
             )
             writer = _LedgerWriter(creditor, batch, day, result)
-            for chunk in _chunks(reader, CHUNK):
-                if reader.report.problems:
-                    continue  # keep reading to list every problem; nothing more is written
-                writer.apply(chunk)
+            with _ReadAhead(reader, CHUNK) as chunks:
+                for chunk in chunks:
+                    if reader.report.problems:
+                        continue  # keep reading to list every problem; nothing more is written
+                    writer.apply(chunk)
             result.problems = list(reader.report.problems)
             result.notes = _capped(reader.report.notes)
             if result.problems:
