@@ -314,6 +314,7 @@ def render_batch(
     if count > 1 and len(letters) >= PARALLEL_FROM:
         size = -(-len(letters) // (count * 4))  # a few chunks per worker evens the load
         chunks = [(i, letters[i : i + size]) for i in range(0, len(letters), size)]
+        _stylesheet()  # fonts and stylesheet loaded once, here: forked workers inherit them
         with ProcessPoolExecutor(max_workers=count) as pool:
             guessed = []
             for job in letters:
