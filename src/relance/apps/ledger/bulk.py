@@ -134,10 +134,12 @@ def reserve_ids(table: str, count: int) -> list[int]:
             # evaluated for every id (20 s of a million-row import).
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
             sequence = cursor.fetchone()[0]
+            # One array rather than a row per id: psycopg reads it in C.
             cursor.execute(
-                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
+                "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+                [sequence, count],
             )
-            return [row[0] for row in cursor.fetchall()]
+            return list(cursor.fetchone()[0])
         # SQLite: the import holds the write lock (BEGIN IMMEDIATE), so nobody else inserts
         # between this read and our insert. AUTOINCREMENT keeps its own high-water mark.
         cursor.execute(
