@@ -307,9 +307,14 @@ class _CountedPaginator(Paginator):
 def debtors_page(
     *, creditor: Creditor, as_of: date, q: str = "", filters: tuple[str, ...] = (), sort: str = "overdue", page: Any = 1
 ) -> Page[Debtor]:
-    if not q.strip() and set(filters) <= {"overdue"} and sort in ("overdue", "days"):
-        # The whole ledger ranked by an aggregate: kept between requests (figures.py).
-        ranking = figures.debtor_ranking(creditor=creditor, as_of=as_of, sort=sort, overdue_only=bool(filters))
+    if not q.strip() and sort in ("overdue", "days"):
+        # The whole ledger ranked by an aggregate: kept between requests (figures.py). The
+        # collection filters (disputes, plans, holds change by the minute) are read now.
+        ranking = figures.debtor_ranking(creditor=creditor, as_of=as_of, sort=sort, overdue_only="overdue" in filters)
+        others = tuple(f for f in filters if f != "overdue")
+        if others:
+            wanted = set(debtors_search(creditor=creditor, as_of=as_of, filters=others, totals=False).values_list("id", flat=True))
+            ranking = [debtor_id for debtor_id in ranking if debtor_id in wanted]
         found = Paginator(ranking, PAGE_SIZE).get_page(page)
     elif sort == "name" and "overdue" not in filters:
         # In name order: page the debtors first, then total the page's fifty only.
