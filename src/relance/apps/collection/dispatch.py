@@ -16,9 +16,10 @@ Work goes in batches of up to ``BATCH`` actions. What each step writes, and what
    ``documents/<sha256>.eml`` and made durable (fsync) before the claim commits; the claim
    records that file and hash on the row and in its events, so the proof of a message is the
    very bytes handed over under that claim. A claim that never reaches the hand-over leaves
-   an unreferenced file. While a full batch is being sent, a second process renders the next
-   one (``_RenderAhead``); the next claim takes a message written ahead only if it was
-   written from the same context, template and Message-ID it rebuilds in its transaction.
+   an unreferenced file. With ``RELANCE_RENDER_AHEAD=1``, while a full batch is being sent, a
+   second process renders the next one (``_RenderAhead``); the next claim takes a message
+   written ahead only if it was written from the same context, template and Message-ID it
+   rebuilds in its transaction. Off by default: it measured slower on a busy 2-core machine.
 2. *hand-over*, per group of messages (one per SMTP connection, ``?connections=`` in the
    URL, 8 by default): the transport writes each message of the group up to the final dot,
    then this module commits ``handed_over_at`` for them — one ``UPDATE`` of the group's
@@ -278,8 +279,11 @@ class _RenderAhead:
             self.proc.join()
 
 
-# Worth a process only with a second core to run it.
-RENDER_AHEAD = (os.cpu_count() or 1) > 1 and os.environ.get("RELANCE_RENDER_AHEAD", "1") != "0"
+# Off unless RELANCE_RENDER_AHEAD=1 (and a second core): on the shared 2-core bench machine it
+# made the outbox slower (SQLite, 1,000 messages: 2.7-4.1x the smtplib baseline with it,
+# 2.0x without), the second process competing with the SMTP server for the cores and the
+# next batch's contexts being read twice.
+RENDER_AHEAD = (os.cpu_count() or 1) > 1 and os.environ.get("RELANCE_RENDER_AHEAD", "0") == "1"
 
 
 def _queued_state(requires_approval: bool) -> str:
