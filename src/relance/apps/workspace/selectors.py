@@ -292,6 +292,33 @@ def debtors_search(
     return qs.order_by(F("overdue_total").desc(nulls_last=True), "name", "id")
 
 
+def _collection_filtered_ids(*, creditor: Creditor, filters: tuple[str, ...]) -> set[int]:
+    """The ids of the debtors every one of ``filters`` keeps (as ``debtors_search`` filters),
+    read from the collection's tables alone rather than by testing each of the debtors."""
+    kept: set[int] | None = None
+    for name in filters:
+        if name == "hold":
+            ids = set(Debtor.objects.filter(creditor=creditor, is_legal_hold=True).values_list("id", flat=True))
+            if collection_ready():
+                from relance.apps.collection.models import Case
+
+                ids |= set(Case.objects.filter(creditor=creditor, status="paused").values_list("debtor_id", flat=True))
+        elif name in ("dispute", "plan"):
+            if not collection_ready():
+                return set()
+            from relance.apps.collection.models import Dispute, PaymentPlan
+
+            if name == "dispute":
+                rows = Dispute.objects.filter(invoice__creditor=creditor, status="open").values_list("invoice__debtor_id", flat=True)
+            else:
+                rows = PaymentPlan.objects.filter(creditor=creditor, status="active").values_list("debtor_id", flat=True)
+            ids = set(rows)
+        else:
+            continue
+        kept = ids if kept is None else kept & ids
+    return kept or set()
+
+
 class _CountedPaginator(Paginator):
     """Counts ``counted`` (the same debtors without their totals) rather than the totalled list."""
 
@@ -313,7 +340,7 @@ def debtors_page(
         ranking = figures.debtor_ranking(creditor=creditor, as_of=as_of, sort=sort, overdue_only="overdue" in filters)
         others = tuple(f for f in filters if f != "overdue")
         if others:
-            wanted = set(debtors_search(creditor=creditor, as_of=as_of, filters=others, totals=False).values_list("id", flat=True))
+            wanted = _collection_filtered_ids(creditor=creditor, filters=others)
             ranking = [debtor_id for debtor_id in ranking if debtor_id in wanted]
         found = Paginator(ranking, PAGE_SIZE).get_page(page)
     elif sort == "name" and "overdue" not in filters:
