@@ -1,13 +1,18 @@
-"""The import reads the next chunks in a second thread: in order, errors passed on, stopped on exit."""
+"""The import reads ahead in a second thread (in order, errors passed on, stopped on exit) and
+pauses the cyclic garbage collector while it runs."""
 
 from __future__ import annotations
 
+import gc
+import io
 import itertools
 import threading
+from datetime import date
 
 import pytest
 
-from relance.apps.ledger.services import _ReadAhead
+from relance.apps.ledger.models import Invoice
+from relance.apps.ledger.services import _cyclic_gc_paused, _ReadAhead, ledger_import
 
 
 def _threads() -> list[threading.Thread]:
@@ -48,3 +53,32 @@ def test_a_writer_that_stops_early_stops_the_reader():
         write()
     assert _threads() == []
     assert next(endless) < 100  # the reader stopped with the queue full, two or three chunks ahead
+
+
+def test_imports_at_once_share_one_pause_of_the_cyclic_gc():
+    assert gc.isenabled()
+    first, second = _cyclic_gc_paused(), _cyclic_gc_paused()
+    first.__enter__()
+    second.__enter__()
+    assert not gc.isenabled()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the second import still runs
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+
+
+@pytest.mark.django_db
+def test_the_cyclic_gc_runs_again_after_an_import_refused_or_taken(creditor):
+    header = "invoice_number;debtor_account;debtor_name;issue_date;due_date;total_amount\n"
+    for text in (
+        header + "F1;411A;A SAS;2026-01-31;2026-02-30;1,00\n",
+        header + "F1;411A;A SAS;2026-01-31;2026-03-02;1,00\n",
+    ):
+        ledger_import(
+            creditor=creditor,
+            stream=io.BytesIO(text.encode()),
+            filename="x.csv",
+            as_of=date(2026, 4, 1),
+        )
+        assert gc.isenabled()
+    assert Invoice.objects.count() == 1

@@ -8,11 +8,13 @@ transaction is rolled back: a file is taken whole or not at all.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import queue
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -131,6 +133,34 @@ def _chunks(records: Iterable[InvoiceRecord], size: int) -> Iterator[list[Invoic
 
 
 _DONE = object()
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large import runs.
+
+    An import allocates millions of short-lived tuples and records (freed by reference
+    counting) beside hundreds of thousands of long-lived ones (the debtors and invoice
+    numbers it has seen), which every full collection walks again: a third of a
+    million-row import's CPU time went to collections that found nothing. The records form
+    no cycles. Imports running at once share the pause; the last one out restores it.
+    """
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 class _ReadAhead:
@@ -570,7 +600,7 @@ def ledger_import(
     )
     result = ImportResult(format=reader.report.format, dry_run=dry_run)
     try:
-        with transaction.atomic():
+        with _cyclic_gc_paused(), transaction.atomic():
             batch = ImportBatch.objects.create(
                 creditor=creditor,
                 kind=ImportBatch.Kind.LEDGER,
