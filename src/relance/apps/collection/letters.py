@@ -63,8 +63,14 @@ from relance.documents.context import (
 )
 from relance.documents.formal_notice import check_formal_notice
 from relance.documents.letter import compose_letter
-from relance.documents.qr import MAX_AMOUNT, MAX_PAYLOAD_BYTES, EpcError, EpcPayment, epc_payload
-from relance.documents.qr_fast import png_from_matrix, qr_matrix
+from relance.documents.qr import (
+    MAX_AMOUNT,
+    MAX_PAYLOAD_BYTES,
+    EpcError,
+    EpcPayment,
+    epc_payload,
+    payload_png,
+)
 from relance.documents.templates import LETTER_STEPS, creditor_sources, render_step, step_name
 from relance.domain.law import RateTables
 from relance.domain.law.rates import UnknownRateError
@@ -737,14 +743,13 @@ def _qr_png(context: LetterContext, amount: Decimal) -> bytes:
 
 @lru_cache(maxsize=4096)
 def _epc_png(name: str, iban: str, bic: str, amount: Decimal, text: str) -> bytes:
-    """The EPC QR code as a PNG (the symbol segno draws, written in well under a millisecond:
-    ``documents.qr_fast``), cached by what it carries, as a retry draws the same code; b""
-    when the creditor's IBAN or BIC cannot go into one."""
+    """The EPC QR code as a PNG drawn by segno, cached by what it carries (a retry draws the
+    same code); b"" when the creditor's IBAN or BIC cannot go into one."""
     try:
         payload = _epc_payload(name, iban, bic, amount, text)
     except EpcError:
         return b""
-    return png_from_matrix(qr_matrix(payload.encode("utf-8")))
+    return payload_png(payload)
 
 
 @lru_cache(maxsize=256)
