@@ -66,7 +66,7 @@ def test_a_promise_closes_the_call_records_the_promise_and_pauses_the_case(call)
     event = Event.objects.get(kind="call.recorded", subject_id=call.pk)
     assert event.payload["outcome"] == "promise"
     assert event.actor == "user:camille"
-    assert call.outcome["summary"] == "promesse de paiement de 1 200,00 € au 28/03/2026"
+    assert call.outcome["summary"] == "promesse de paiement de 1\u202f200,00\xa0€ au 28 mars 2026"
 
 
 def test_the_outcome_is_quoted_among_the_earlier_attempts_of_later_letters(call):

@@ -142,7 +142,7 @@ def test_a_promise_recorded_in_the_browser_form_updates_the_case_and_the_timelin
     assert "call" in kinds
     assert "promise.open" in kinds
     called = next(item for item in timeline if item.kind == "call")
-    assert "promesse de paiement de 1 200,50 €" in called.text
+    assert "promesse de paiement de 1\u202f200,50\xa0€" in called.text
     assert collector_a.get("/worklist/").context["cards"] == []
 
 

@@ -45,9 +45,9 @@ from relance.apps.collection.models import (
     Promise,
     Step,
 )
-from relance.apps.collection.rendering import format_day, format_money
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
+from relance.documents.templates import format_date, format_money
 from relance.domain.calendar import add_business_days, next_business_day
 from relance.errors import InvalidInputError, NotFoundError
 
@@ -314,7 +314,7 @@ def call_outcome_record(
             promised = Decimal(promise.amount).quantize(CENT)
             data.update(amount=str(promised), date=day.isoformat(), promise=promise.pk)
             data["summary"] = text["promise"].format(
-                amount=format_money(promised, "EUR", lang), day=format_day(day, lang)
+                amount=format_money(promised, lang), day=format_date(day, lang)
             )
         elif outcome == "dispute":
             found = dict(
@@ -351,7 +351,7 @@ def call_outcome_record(
                 )
             )
             data["date"] = day.isoformat()
-            data["summary"] = text["call_back"].format(day=format_day(day, lang))
+            data["summary"] = text["call_back"].format(day=format_date(day, lang))
         elif outcome == "wrong_number":
             wrong = _clean_text(phone, "phone number") or debtor.phone
             if not wrong:
@@ -395,7 +395,7 @@ def call_outcome_record(
                     subject=TASKS["check_payment"],
                 )
             )
-            paid = PAID_ON[lang].format(day=format_day(day, lang)) if day else ""
+            paid = PAID_ON[lang].format(day=format_date(day, lang)) if day else ""
             if day:
                 data["paid_on"] = day.isoformat()
             data["summary"] = text["paid_already"].format(paid=paid)

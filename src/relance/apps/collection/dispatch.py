@@ -72,7 +72,7 @@ import multiprocessing
 import os
 import signal
 import socket
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -82,7 +82,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, Field, OuterRef, Q, QuerySet
+from django.db.models import F, Field, Q, QuerySet
 from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
@@ -95,9 +95,9 @@ from relance.apps.collection.letters import (
     invoice_files,
     letter_contexts,
 )
-from relance.apps.collection.models import Action, Case, Dispute
+from relance.apps.collection.models import Action, Case
 from relance.apps.creditors.models import Creditor
-from relance.apps.ledger.models import Debtor, Invoice
+from relance.apps.ledger.models import Debtor
 from relance.channels.email import (
     Deferred,
     PermanentEmailError,
@@ -393,62 +393,6 @@ def _recover(*, creditor: Creditor | None, out: DispatchResult, actor: str) -> N
                 events.append(EventInput(kind, "action", a.pk, a.creditor_id, payload, actor))
         events_record(events=events)
 
-
-# _listed_invoices and _creditor_context no longer write the e-mails (letters.email_compose
-# does); they stay for the workspace's preview (workspace/desk.py) until it calls
-# letters.email_preview, which shows exactly what the outbox sends.
-
-
-def _listed_invoices(debtor_ids: Iterable[int], as_of: date) -> dict[int, list[dict[str, Any]]]:
-    """Per debtor, what the message lists: its overdue invoices not in dispute (or, before any
-    is overdue, the ones about to fall due)."""
-    disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
-    rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for inv in (
-        Invoice.objects.filter(
-            debtor_id__in=list(debtor_ids),
-            status=Invoice.Status.OPEN,
-            open_amount__gt=0,
-            due_date__lte=as_of + timedelta(days=31),
-        )
-        .filter(~Exists(disputed))
-        .order_by("due_date", "number")
-        .values(
-            "id",
-            "debtor_id",
-            "number",
-            "issue_date",
-            "due_date",
-            "open_amount",
-            "total_amount",
-            "currency",
-        )
-    ):
-        row: dict[str, Any] = dict(inv)
-        row["days_late"] = (as_of - row["due_date"]).days
-        rows[row["debtor_id"]].append(row)
-    for debtor_id, invoices in rows.items():
-        overdue = [i for i in invoices if i["days_late"] > 0]
-        rows[debtor_id] = overdue or invoices
-    return rows
-
-
-def _creditor_context(c: Creditor) -> dict[str, Any]:
-    return {
-        k: getattr(c, k)
-        for k in (
-            "name",
-            "siren",
-            "iban",
-            "bic",
-            "email",
-            "phone",
-            "address",
-            "postal_code",
-            "city",
-            "signature",
-        )
-    }
 
 
 _CLAIM_FIELDS = (
