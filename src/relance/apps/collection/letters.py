@@ -517,8 +517,13 @@ def default_channel(template: str) -> str:
 
 
 def step_for(*, debtor: Debtor, case: Case | None, step_key: str) -> Step | None:
-    """The step ``step_key`` of the debtor's scenario (its case's, else the default for its kind)."""
+    """The step ``step_key`` of the debtor's scenario (its case's, else the one assigned to the
+    debtor, else the default for its kind)."""
     scenario_id = case.scenario_id if case else None
+    if scenario_id is None:
+        scenario_id = (
+            Scenario.objects.filter(assignments__debtor=debtor).values_list("pk", flat=True).first()
+        )
     if scenario_id is None:
         default = next(
             (

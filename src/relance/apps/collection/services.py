@@ -657,6 +657,16 @@ def _record_waits(
     result.by_channel["task"] += len(created)
 
 
+def assigned_scenarios(*, creditor: Creditor) -> dict[int, int]:
+    """debtor id → the scenario a person chose for that debtor (the editors' assignment), which
+    a new case follows rather than the default for the debtor's kind."""
+    return dict(
+        Debtor.objects.filter(creditor=creditor, scenario_assignment__isnull=False).values_list(
+            "id", "scenario_assignment__scenario_id"
+        )
+    )
+
+
 def debtor_positions(*, creditor: Creditor, as_of: date, lead: int) -> Any:
     """Per debtor: oldest due date among open invoices not in dispute, totals, counts (one query)."""
     disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
@@ -725,6 +735,7 @@ def collection_decide(
         .annotate(m=Max("cycle"))
         .values_list("debtor_id", "m")
     )
+    assigned = assigned_scenarios(creditor=creditor)
     unmatched, stale = _banking_checks(creditor=creditor, as_of=as_of)
     if stale:
         result.problems.append(
@@ -743,7 +754,7 @@ def collection_decide(
         if case is not None and case["status"] != Case.Status.ACTIVE:
             result.held[case["status"]] += 1
             continue
-        scenario_id = case["scenario_id"] if case else defaults.get(kind)
+        scenario_id = case["scenario_id"] if case else assigned.get(debtor_id, defaults.get(kind))
         if scenario_id is None:
             missing_kinds.add(kind)
             continue
@@ -987,14 +998,17 @@ def _invoice(creditor: Creditor, number: str) -> Invoice:
 
 
 def case_for(*, debtor: Debtor, as_of: date) -> Case:
-    """The debtor's open case, opened now (with the default scenario for its kind) if it has none."""
+    """The debtor's open case, opened now if it has none: with the scenario a person assigned to
+    the debtor, else the default for its kind."""
     case = Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES).first()
     if case is not None:
         return case
     if not Scenario.objects.exists():
         scenarios_load_defaults()
     _, defaults = _scenarios()
-    scenario_id = defaults.get(debtor.kind)
+    scenario_id = assigned_scenarios(creditor=debtor.creditor).get(debtor.pk) or defaults.get(
+        debtor.kind
+    )
     if scenario_id is None:
         raise InvalidInputError(f"no default scenario for {debtor.kind} debtors")
     cycle = (Case.objects.filter(debtor=debtor).aggregate(m=Max("cycle"))["m"] or 0) + 1
