@@ -50,6 +50,11 @@ def database_from_url(url: str) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         }
+    else:
+        # The pages and the pass run short queries over large tables: PostgreSQL's JIT compiles
+        # them for a second or more before a cold aggregate, and never wins it back here.
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     return config
 
 
