@@ -334,13 +334,19 @@ class _CountedPaginator(Paginator):
 def debtors_page(
     *, creditor: Creditor, as_of: date, q: str = "", filters: tuple[str, ...] = (), sort: str = "overdue", page: Any = 1
 ) -> Page[Debtor]:
-    if not q.strip() and sort in ("overdue", "days"):
+    if sort in ("overdue", "days"):
         # The whole ledger ranked by an aggregate: kept between requests (figures.py). The
-        # collection filters (disputes, plans, holds change by the minute) are read now.
+        # collection filters (disputes, plans, holds change by the minute) and the search are
+        # read now, as sets of ids, and keep their debtors in the ranking's order: a search
+        # matching thousands of debtors never totals their invoices, only the page's fifty.
         ranking = figures.debtor_ranking(creditor=creditor, as_of=as_of, sort=sort, overdue_only="overdue" in filters)
         others = tuple(f for f in filters if f != "overdue")
         if others:
             wanted = _collection_filtered_ids(creditor=creditor, filters=others)
+            ranking = [debtor_id for debtor_id in ranking if debtor_id in wanted]
+        if q.strip():
+            matching = debtors_search(creditor=creditor, as_of=as_of, q=q, totals=False).order_by()
+            wanted = set(matching.values_list("id", flat=True))
             ranking = [debtor_id for debtor_id in ranking if debtor_id in wanted]
         found = Paginator(ranking, PAGE_SIZE).get_page(page)
     elif sort == "name" and "overdue" not in filters:
