@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from relance.apps.collection.models import OPEN_CASE_STATUSES, Case, Scenario
 from relance.apps.creditors.models import Creditor
@@ -231,3 +231,72 @@ def scenario_debtor_count(*, scenario: Scenario, creditor: Creditor) -> int:
         .count()
     )
     return explicit + scenario_reach(scenario=scenario, creditor=creditor, limit=0).by_default
+
+
+def scenario_debtor_counts(*, creditor: Creditor, scenarios: list[Scenario]) -> dict[int, int]:
+    """``scenario_debtor_count`` for every scenario at once, by scenario id: a few grouped counts
+    over the cases, the assignments and the debtors, never one pass over the debtors each.
+
+    A debtor follows the scenario of its open case (one at most), else its assignment, else the
+    default for its kind; it is counted under its case's scenario and its assignment's when they
+    differ, as ``scenario_debtor_count`` counts it."""
+    open_cases = Case.objects.filter(creditor=creditor, status__in=OPEN_CASE_STATUSES)
+    on_case = dict(
+        open_cases.order_by()
+        .values("scenario_id")
+        .annotate(n=Count("id"))
+        .values_list("scenario_id", "n")
+    )
+    assigned = dict(
+        ScenarioAssignment.objects.filter(creditor=creditor)
+        .order_by()
+        .values("scenario_id")
+        .annotate(n=Count("id"))
+        .values_list("scenario_id", "n")
+    )
+    both = dict(
+        open_cases.filter(debtor__scenario_assignment__scenario_id=F("scenario_id"))
+        .order_by()
+        .values("scenario_id")
+        .annotate(n=Count("id"))
+        .values_list("scenario_id", "n")
+    )
+    free_by_kind: dict[str, int] = {}
+    if any(s.is_default for s in scenarios):
+        # NOT IN over the two id lists (hashed once) rather than a probe per debtor.
+        free_by_kind = dict(
+            Debtor.objects.filter(creditor=creditor)
+            .exclude(pk__in=open_cases.order_by().values("debtor_id"))
+            .exclude(
+                pk__in=ScenarioAssignment.objects.filter(creditor=creditor)
+                .order_by()
+                .values("debtor_id")
+            )
+            .order_by()
+            .values("kind")
+            .annotate(n=Count("id"))
+            .values_list("kind", "n")
+        )
+    counts = {}
+    for s in scenarios:
+        n = on_case.get(s.pk, 0) + assigned.get(s.pk, 0) - both.get(s.pk, 0)
+        if s.is_default:
+            kinds = s.debtor_kinds or [k for k, _ in Debtor.Kind.choices]
+            n += sum(free_by_kind.get(k, 0) for k in kinds)
+        counts[s.pk] = n
+    return counts
+
+
+def scenarios_shared(*, creditor: Creditor, scenarios: list[Scenario]) -> set[int]:
+    """The ids of the ``scenarios`` for which ``scenario_shared`` holds, in two queries."""
+    ids = [s.pk for s in scenarios if not s.is_default]
+    others = ~Q(creditor=creditor)
+    used = set(
+        Scenario.objects.filter(pk__in=ids)
+        .filter(
+            Exists(Case.objects.filter(others, scenario_id=OuterRef("pk")))
+            | Exists(ScenarioAssignment.objects.filter(others, scenario_id=OuterRef("pk")))
+        )
+        .values_list("pk", flat=True)
+    )
+    return used | {s.pk for s in scenarios if s.is_default}

@@ -157,14 +157,10 @@ def template(request: HttpRequest, lang: str, name: str) -> HttpResponse:
 @workspace_view()
 def scenarios(request: HttpRequest) -> HttpResponse:
     creditor = request.creditor  # type: ignore[attr-defined]
-    rows = [
-        {
-            "scenario": s,
-            "count": selectors.scenario_debtor_count(scenario=s, creditor=creditor),
-            "shared": selectors.scenario_shared(scenario=s, creditor=creditor),
-        }
-        for s in selectors.scenarios_list()
-    ]
+    listed = selectors.scenarios_list()
+    counts = selectors.scenario_debtor_counts(creditor=creditor, scenarios=listed)
+    shared = selectors.scenarios_shared(creditor=creditor, scenarios=listed)
+    rows = [{"scenario": s, "count": counts[s.pk], "shared": s.pk in shared} for s in listed]
     return render(
         request,
         "editors/scenarios.html",
