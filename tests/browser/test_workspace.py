@@ -166,7 +166,7 @@ def test_a_collector_imports_a_ledger_and_works_a_debtor(
     page.get_by_role("link", name="Fleurs Petit SARL").click()
     page.wait_for_selector("h1:has-text('Fleurs Petit SARL')")
     timeline = page.locator(".timeline").inner_text()
-    assert "promesse de paiement de 1 200,00 €" in timeline
+    assert "promesse de paiement de 1\u202f200,00\xa0€" in timeline
     assert "Promesse" in timeline
     assert "1 200,00 →" in timeline.replace("\u202f", " ").replace("\xa0", " ")
     assert "Entreprise" in page.locator(".facts").first.inner_text()
