@@ -394,16 +394,39 @@ def _penalties() -> Any:
     return invoice_penalties, rate_tables
 
 
+INVOICE_PAGE_SIZE = 50
+
+
 def debtor_invoices(*, debtor: Debtor, as_of: date, limit: int = 200) -> list[InvoiceLine]:
     """The debtor's open invoices, oldest due first, with penalties as of ``as_of``."""
+    qs = Invoice.objects.filter(debtor=debtor, status=Invoice.Status.OPEN).order_by("due_date", "number")
+    return _invoice_lines(debtor=debtor, as_of=as_of, invoices=qs[:limit])
+
+
+def debtor_invoices_page(*, debtor: Debtor, as_of: date, page: Any = 1, per_page: int = INVOICE_PAGE_SIZE) -> Page[InvoiceLine]:
+    """One page of the debtor's open invoices (oldest due first: the overdue ones lead), with
+    penalties as of ``as_of`` computed for that page's invoices only."""
+    qs = Invoice.objects.filter(debtor=debtor, status=Invoice.Status.OPEN).order_by("due_date", "number")
+    found = Paginator(qs.values_list("id", flat=True), per_page).get_page(page)
+    ids = list(found.object_list)
+    found.object_list = _invoice_lines(debtor=debtor, as_of=as_of, invoices=qs.filter(pk__in=ids)) if ids else []
+    return found
+
+
+def debtor_open_total(*, debtor: Debtor) -> Decimal:
+    """What the debtor owes on all its open invoices (every page)."""
+    total = Invoice.objects.filter(debtor=debtor, status=Invoice.Status.OPEN).aggregate(t=Sum("open_amount"))["t"]
+    return total or ZERO
+
+
+def _invoice_lines(*, debtor: Debtor, as_of: date, invoices: QuerySet[Invoice]) -> list[InvoiceLine]:
     invoice_penalties, rate_tables = _penalties()
     tables = rate_tables() if rate_tables else None
-    lines = []
+    lines: list[InvoiceLine] = []
     # The allocations of all the invoices in one query, and the debtor already in hand: the
     # penalties read both, and would otherwise cost two queries per invoice.
     allocations = Allocation.objects.select_related("payment").order_by("payment__value_date", "id")
-    qs = Invoice.objects.filter(debtor=debtor, status=Invoice.Status.OPEN).select_related("creditor").order_by("due_date", "number")
-    for invoice in qs.prefetch_related(Prefetch("allocations", queryset=allocations))[:limit]:
+    for invoice in invoices.select_related("creditor").prefetch_related(Prefetch("allocations", queryset=allocations)):
         invoice.debtor = debtor
         days = max((as_of - invoice.due_date).days, 0)
         penalties = amount_due = None
@@ -422,8 +445,12 @@ def debtor_invoices(*, debtor: Debtor, as_of: date, limit: int = 200) -> list[In
     return lines
 
 
-def debtor_invoices_open(*, debtor: Debtor, limit: int = 200) -> list[Invoice]:
-    return list(Invoice.objects.filter(debtor=debtor, status=Invoice.Status.OPEN).order_by("due_date", "number")[:limit])
+def debtor_invoices_open(*, debtor: Debtor, limit: int = 200, number: str | None = None) -> list[Invoice]:
+    """The debtor's open invoices, oldest due first; only the one numbered ``number`` if given."""
+    qs = Invoice.objects.filter(debtor=debtor, status=Invoice.Status.OPEN)
+    if number is not None:
+        qs = qs.filter(number=number)
+    return list(qs.order_by("due_date", "number")[:limit])
 
 
 def debtor_case(*, debtor: Debtor) -> Any:
@@ -526,27 +553,40 @@ def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
 # --- worklist -------------------------------------------------------------------------------------
 
 
+# A call card carries six outcome forms: ten cards is what a page renders well within 300 ms.
+CALLS_PAGE_SIZE = 10
+APPROVALS_PAGE_SIZE = 20
+
+
 @dataclass
 class Worklist:
     source: str  # "collection" or "ledger"
-    calls: list[Any]
-    approvals: list[Any]
+    calls: list[Any]  # the calls on the page asked for (the debtors to call, without collection)
+    approvals: list[Any]  # the approvals on the page asked for
+    calls_page: Page[Any] | None = None
+    approvals_page: Page[Any] | None = None
 
 
-def worklist(*, creditor: Creditor, as_of: date, limit: int = 50) -> Worklist:
-    """Today's calls and the actions waiting for approval; without collection, debtors to call."""
+def worklist(
+    *, creditor: Creditor, as_of: date, limit: int = 50, calls_page: Any = 1, approvals_page: Any = 1,
+    per_page: tuple[int, int] = (CALLS_PAGE_SIZE, APPROVALS_PAGE_SIZE),
+) -> Worklist:
+    """Today's calls and the actions waiting for approval, each list paged (``per_page``: calls,
+    approvals on a page; oldest first); without collection, the ``limit`` most overdue debtors."""
     if collection_ready():
         from relance.apps.collection.models import Action
 
         pending = Action.objects.filter(creditor=creditor, state__in=("planned", "approved")).select_related("debtor")
-        calls = list(pending.filter(channel="call", planned_date__lte=as_of).order_by("planned_date", "id")[:limit])
-        approvals = list(pending.filter(requires_approval=True, state="planned").order_by("planned_date", "id")[:limit])
-        return Worklist("collection", calls, approvals)
+        calls = pending.filter(channel="call", planned_date__lte=as_of).order_by("planned_date", "id")
+        approvals = pending.filter(requires_approval=True, state="planned").order_by("planned_date", "id")
+        on_calls = Paginator(calls, per_page[0]).get_page(calls_page)
+        on_approvals = Paginator(approvals, per_page[1]).get_page(approvals_page)
+        return Worklist("collection", list(on_calls.object_list), list(on_approvals.object_list), on_calls, on_approvals)
     debtors = debtors_search(creditor=creditor, as_of=as_of, filters=("overdue",), sort="overdue")
-    calls = list(debtors.exclude(phone="").filter(is_do_not_contact=False, is_legal_hold=False)[:limit])
-    for debtor in calls:
+    listed = list(debtors.exclude(phone="").filter(is_do_not_contact=False, is_legal_hold=False)[:limit])
+    for debtor in listed:
         debtor.days_overdue = (as_of - debtor.oldest_due).days if debtor.oldest_due else 0  # type: ignore[attr-defined]
-    return Worklist("ledger", calls, [])
+    return Worklist("ledger", listed, [])
 
 
 def action_get(*, creditor: Creditor, action_id: int) -> Any:

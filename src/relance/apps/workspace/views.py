@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -174,7 +175,10 @@ def _debtor_page(
     request: HttpRequest, debtor: Any, bound: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     today = timezone.localdate()
-    lines = selectors.debtor_invoices(debtor=debtor, as_of=today)
+    invoices = selectors.debtor_invoices_page(
+        debtor=debtor, as_of=today, page=request.GET.get("invoices", 1)
+    )
+    lines = invoices.object_list
     notes: list[str] = []
     for line in lines:  # the same warning on many invoices is one footnote
         note = _penalty_note(line)
@@ -203,11 +207,12 @@ def _debtor_page(
         {
             "debtor": debtor,
             "lines": lines,
+            "invoices_page": invoices,
             "notes": notes,
             "today": today,
             "nav": "debtors",
             "kind_label": KIND_LABELS.get(debtor.kind, debtor.kind),
-            "open_total": sum((line.invoice.open_amount for line in lines), 0),
+            "open_total": selectors.debtor_open_total(debtor=debtor),
             "penalties_total": None if unknown else sum((line.penalties or 0 for line in lines), 0),
             "paid": selectors.debtor_paid_invoices(debtor=debtor),
             "contacts": list(debtor.contacts.all()),
@@ -332,9 +337,15 @@ def creditor_settings(request: HttpRequest) -> HttpResponse:
 def worklist(request: HttpRequest) -> HttpResponse:
     creditor = request.creditor  # type: ignore[attr-defined]
     today = timezone.localdate()
-    work = selectors.worklist(creditor=creditor, as_of=today)
+    work = selectors.worklist(
+        creditor=creditor,
+        as_of=today,
+        calls_page=request.GET.get("calls", 1),
+        approvals_page=request.GET.get("approvals", 1),
+    )
     context: dict[str, Any] = {
         "work": work,
+        "pagers": _work_pagers(work),
         "nav": "worklist",
         "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
     }
@@ -363,6 +374,26 @@ def worklist(request: HttpRequest) -> HttpResponse:
             t.label = TASK_LABELS.get(t.step_key, t.subject or t.step_key)
         context["tasks"] = [(t, TaskDoneForm(prefix=f"t{t.pk}")) for t in tasks]
     return render(request, "workspace/worklist.html", context)
+
+
+def _work_pagers(work: selectors.Worklist) -> dict[str, dict[str, Any]]:
+    """Each list's page and the links to its neighbours, the other list staying on its page."""
+    lists = {"calls": work.calls_page, "approvals": work.approvals_page}
+    at = {name: page.number for name, page in lists.items() if page is not None}
+    pagers: dict[str, dict[str, Any]] = {}
+    for name, page in lists.items():
+        if page is None:
+            continue
+        pagers[name] = {
+            "page": page,
+            "previous": "?" + urlencode({**at, name: page.previous_page_number()})
+            if page.has_previous()
+            else "",
+            "next": "?" + urlencode({**at, name: page.next_page_number()})
+            if page.has_next()
+            else "",
+        }
+    return pagers
 
 
 def _cards(cards: list[desk.CallCard], data: Any = None, only: str = "") -> list[desk.CallCard]:
@@ -527,7 +558,10 @@ def debtor_dispute(request: HttpRequest, debtor_id: int, decision: str) -> HttpR
         return redirect("workspace:debtor", debtor_id=debtor.pk)
     if decision != "open":
         raise Http404
-    invoices = selectors.debtor_invoices_open(debtor=debtor)
+    # Any open invoice of the debtor may be disputed, whichever page listed it.
+    invoices = selectors.debtor_invoices_open(
+        debtor=debtor, number=request.POST.get("dispute-invoice", "")
+    )
     form = DisputeOpenForm(request.POST, prefix="dispute", invoices=invoices)
     if form.is_valid():
         try:
