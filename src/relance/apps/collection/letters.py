@@ -31,7 +31,7 @@ import io
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from email.utils import make_msgid
@@ -285,6 +285,7 @@ def letter_context_for(
     channel: str | None = None,
     tables: RateTables | None = None,
     exclude_action_id: int | None = None,
+    edits: tuple[tuple[str, str], ...] = (),
 ) -> LetterContext:
     """The ``LetterContext`` for ``step_key`` (a scenario step key or a template name) as of
     ``as_of``. ``lang`` defaults to the debtor's language; ``channel`` to the step's channel in
@@ -297,6 +298,8 @@ def letter_context_for(
         channel=channel,
         exclude_action_id=exclude_action_id,
     )
+    if edits:
+        request = replace(request, edits=edits)
     (built,) = letter_contexts([request], as_of=as_of, tables=tables)
     if isinstance(built, Exception):
         raise built
@@ -313,6 +316,8 @@ class ContextRequest:
     channel: str
     lang: str
     exclude_action_id: int | None = None
+    # This one document's edited templates (``Action.edits``), over the creditor's own.
+    edits: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -354,8 +359,26 @@ def action_request(action: Action, *, debtor: Debtor, case: Case | None) -> Cont
     for a template no step has."""
     lang = debtor.language if debtor.language in ("fr", "en") else "fr"
     return ContextRequest(
-        debtor, case, step_name(action.template or action.step_key), action.channel, lang, action.pk
+        debtor,
+        case,
+        step_name(action.template or action.step_key),
+        action.channel,
+        lang,
+        action.pk,
+        action_edits(action),
     )
+
+
+def action_edits(action: Action) -> tuple[tuple[str, str], ...]:
+    """The templates a person edited for this one action, as ``CreditorInfo.templates`` pairs."""
+    edits = action.edits if isinstance(action.edits, dict) else {}
+    return tuple(sorted((str(k), str(v)) for k, v in edits.items()))
+
+
+def _with_edits(info: CreditorInfo, edits: tuple[tuple[str, str], ...]) -> CreditorInfo:
+    if not edits:
+        return info
+    return replace(info, templates=tuple(sorted({**dict(info.templates), **dict(edits)}.items())))
 
 
 def email_preview(*, action: Action, as_of: date) -> OutgoingEmail:
@@ -486,7 +509,7 @@ def letter_contexts(
                         raise
                     missing = exc.period
             context = LetterContext(
-                creditor=creditors[r.debtor.creditor_id],
+                creditor=_with_edits(creditors[r.debtor.creditor_id], r.edits),
                 debtor=info,
                 invoices=lines,
                 letter_date=as_of,
@@ -902,6 +925,7 @@ def letters_batch(
                 channel=a.channel,
                 tables=tables,
                 exclude_action_id=a.pk,
+                edits=action_edits(a),
             )
             if not context.invoices:
                 raise InvalidInputError("nothing left to chase")

@@ -147,6 +147,10 @@ class Action(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     outcome = models.JSONField(default=dict, blank=True)
+    edits = models.JSONField(
+        default=dict, blank=True,
+        help_text='this one message as a person edited it before approval: {"fr/reminder.txt": source}',
+    )
     document = models.FileField(
         upload_to="documents/", max_length=200, blank=True,
         help_text="the letter as printed and sent, stored unchanged as documents/<sha256>.pdf",

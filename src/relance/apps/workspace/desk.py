@@ -50,7 +50,7 @@ def contexts(
 ) -> list[dict[int, Any]]:
     """Per group of ``(actions, template_of)``, each action's ``BuiltContext`` or the error that
     kept it from being built: one ``letter_contexts`` read for all groups (and one of cases)."""
-    from relance.apps.collection.letters import ContextRequest, letter_contexts
+    from relance.apps.collection.letters import ContextRequest, action_edits, letter_contexts
     from relance.apps.collection.models import Case
 
     everything = [a for actions, _ in groups for a in actions]
@@ -69,7 +69,9 @@ def contexts(
             channel = "call" if template == "call" else a.channel
             keys.append((n, a.pk))
             requests.append(
-                ContextRequest(debtor, cases.get(a.case_id), template, channel, lang, a.pk)
+                ContextRequest(
+                    debtor, cases.get(a.case_id), template, channel, lang, a.pk, action_edits(a)
+                )
             )
     if requests:
         # An e-mail goes out without the penalties when a rate is unpublished; a letter waits.
@@ -256,7 +258,7 @@ def _email(preview: Preview, result: Any, template: str) -> None:
 
 def letter_pdf(*, action: Any, as_of: date) -> bytes:
     """The letter ``action`` would print today, as a PDF (rendered, never stored)."""
-    from relance.apps.collection.letters import LETTER_CHANNELS, letter_context_for
+    from relance.apps.collection.letters import LETTER_CHANNELS, action_edits, letter_context_for
     from relance.documents.pdf import render_letter
 
     if action.channel not in LETTER_CHANNELS:
@@ -267,6 +269,7 @@ def letter_pdf(*, action: Any, as_of: date) -> bytes:
         as_of=as_of,
         channel=action.channel,
         exclude_action_id=action.pk,
+        edits=action_edits(action),
     )
     if not context.invoices:
         raise NotFoundError(f"action {action.pk} has nothing left to chase")
