@@ -241,7 +241,7 @@ def test_an_approval_shows_exactly_the_letter_that_will_be_printed(collector_a, 
     assert "MISE EN DEMEURE" in preview.text.upper()
     assert late.name in preview.recipient
     body = collector_a.get("/worklist/").content.decode()
-    assert f'href="/templates/fr/{notice.template}/"' in body  # edit the text before approving
+    assert f'href="/actions/{notice.pk}/text/"' in body  # edit this message before approving
     pdf = collector_a.get(f"/worklist/actions/{notice.pk}/letter.pdf")
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 
@@ -300,3 +301,48 @@ def scenarios_shared(*, creditor: Creditor, scenarios: list[Scenario]) -> set[in
         .values_list("pk", flat=True)
     )
     return used | {s.pk for s in scenarios if s.is_default}
+
+
+# --- one action's text ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionText:
+    """The texts an action waiting for approval will be written from: its own edits if a person
+    made some, else the creditor's edited template, else the shipped one."""
+
+    step: str
+    lang: str
+    subject: str
+    text: str
+    edited: bool  # this action carries its own edits
+    base_subject: str  # what the creditor's templates say, without this action's edits
+    base_text: str
+
+
+def action_lang(action: Any) -> str:
+    language = action.debtor.language
+    return language if language in LANGS else "fr"
+
+
+def action_text(*, action: Any) -> ActionText:
+    from relance.documents.templates import step_name
+
+    step = step_name(action.template or action.step_key)
+    lang = action_lang(action)
+    creditor_own = dict(override_pairs(str(action.creditor_id)))
+    base = {
+        part: creditor_own.get(f"{lang}/{step}.{part}")
+        or shipped_source(f"{lang}/{step}.{part}.j2")
+        for part in ("subject", "txt")
+    }
+    edits = action.edits if isinstance(action.edits, dict) else {}
+    return ActionText(
+        step=step,
+        lang=lang,
+        subject=edits.get(f"{lang}/{step}.subject", base["subject"]),
+        text=edits.get(f"{lang}/{step}.txt", base["txt"]),
+        edited=bool(edits),
+        base_subject=base["subject"],
+        base_text=base["txt"],
+    )

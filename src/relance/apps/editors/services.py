@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from relance.apps.audit.services import event_record
-from relance.apps.collection.models import OPEN_CASE_STATUSES, Case, Scenario
+from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Scenario
 from relance.apps.collection.services import scenario_save
 from relance.apps.creditors.models import Creditor
 from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
@@ -27,7 +27,7 @@ from relance.documents.templates import (
 )
 from relance.domain import scenario as engine
 from relance.domain.problems import Problem
-from relance.errors import InvalidInputError, RelanceError
+from relance.errors import InvalidInputError, NotFoundError, RelanceError
 
 MAX_SOURCE = 50_000
 
@@ -269,3 +269,141 @@ def scenario_unassign(*, creditor: Creditor, debtor: Debtor, actor: str = "syste
                 actor=actor,
             )
     return bool(deleted)
+
+
+# --- one action's text, before approval ----------------------------------------------------------
+
+EDITABLE_CHANNELS = ("email", "letter", "registered_letter")
+
+
+def action_text_check(*, action: Action, as_of: date) -> list[Problem]:
+    """Every reason the action, with the edits it carries (saved or not), cannot be written as
+    of ``as_of``: its own context rendered through them, and a mise en demeure checked for every
+    mention the law requires."""
+    from relance.apps.collection.letters import action_request, letter_contexts
+    from relance.documents.formal_notice import check_formal_notice
+    from relance.documents.templates import render_step
+
+    request = action_request(action, debtor=action.debtor, case=action.case)
+    (built,) = letter_contexts([request], as_of=as_of, without_unknown_rates=True)
+    if isinstance(built, RelanceError):
+        return [Problem(built.code, built.message)]
+    if not built.context.invoices:
+        return [Problem("nothing", "nothing is left to chase: the invoices are paid or disputed")]
+    try:
+        render_step(built.context, request.template)
+    except TemplateRefusedError as exc:
+        return list(exc.problems)
+    if request.template == "formal_notice" and not built.missing_rate:
+        return check_formal_notice(built.context)
+    return []
+
+
+def _waiting(action_id: int, creditor: Creditor) -> Action:
+    action = (
+        Action.objects.select_for_update()
+        .select_related("debtor", "case")
+        .filter(pk=action_id, creditor=creditor)
+        .first()
+    )
+    if action is None:
+        raise NotFoundError(f"no action {action_id}")
+    if action.state != Action.State.PLANNED:
+        raise InvalidInputError(
+            f"action {action_id} is {action.state}: only a message not yet approved can be edited"
+        )
+    if action.channel not in EDITABLE_CHANNELS:
+        raise InvalidInputError(f"action {action_id} is a {action.channel}: it has no text to edit")
+    return action
+
+
+def _edits_digest(edits: dict[str, str]) -> str | None:
+    if not edits:
+        return None
+    flat = "\0".join(f"{k}\0{v}" for k, v in sorted(edits.items()))
+    return hashlib.sha256(flat.encode()).hexdigest()
+
+
+def action_text_save(
+    *,
+    creditor: Creditor,
+    action_id: int,
+    subject: str,
+    text: str,
+    as_of: date,
+    actor: str = "system",
+) -> Action:
+    """Keep ``subject`` and ``text`` (template sources) as this one message's text, to be
+    approved then sent as it reads; refused (nothing saved), each problem with its line, when a
+    source is broken or unsafe or the message it gives could not be issued. A part equal to the
+    creditor's own text is not kept as an edit."""
+    from relance.apps.editors.selectors import action_text
+
+    with transaction.atomic():
+        action = _waiting(action_id, creditor)
+        current = action_text(action=action)
+        lang, step = current.lang, current.step
+        problems: list[Problem] = []
+        edits: dict[str, str] = {}
+        for part, source, base in (
+            ("subject", subject, current.base_subject),
+            ("txt", text, current.base_text),
+        ):
+            source = _clean(source)
+            found = template_check(source, f"{step}.{part}", lang)
+            label = "subject" if part == "subject" else "text"
+            problems += [Problem(p.code, f"{label}: {p.message}", line=p.line) for p in found]
+            if source.strip() != _clean(base).strip():
+                edits[f"{lang}/{step}.{part}"] = source
+        if problems:
+            raise TemplateRefusedError(problems)
+        previous = _edits_digest(action.edits if isinstance(action.edits, dict) else {})
+        # Refused for what the edit breaks; what the creditor's own text already lacks (a
+        # debtor's SIREN not on file, say) is shown on the preview and stops the letter anyway.
+        action.edits = {}
+        before = {(p.code, p.message) for p in action_text_check(action=action, as_of=as_of)}
+        action.edits = edits
+        problems = [
+            p
+            for p in action_text_check(action=action, as_of=as_of)
+            if (p.code, p.message) not in before
+        ]
+        if problems:
+            raise TemplateRefusedError(problems)
+        action.save(update_fields=["edits", "updated_at"])
+        event_record(
+            kind="action.edited",
+            subject_type="action",
+            subject_id=action.pk,
+            creditor_id=creditor.pk,
+            payload={
+                "step": step,
+                "lang": lang,
+                "sha256": _edits_digest(edits),
+                "previous_sha256": previous,
+                "edits": edits,
+            },
+            actor=actor,
+        )
+    return action
+
+
+def action_text_reset(*, creditor: Creditor, action_id: int, actor: str = "system") -> bool:
+    """Drop this message's own edits: it is written from the creditor's templates again. False
+    when it had none."""
+    with transaction.atomic():
+        action = _waiting(action_id, creditor)
+        if not action.edits:
+            return False
+        previous = _edits_digest(action.edits)
+        action.edits = {}
+        action.save(update_fields=["edits", "updated_at"])
+        event_record(
+            kind="action.edit_reset",
+            subject_type="action",
+            subject_id=action.pk,
+            creditor_id=creditor.pk,
+            payload={"previous_sha256": previous},
+            actor=actor,
+        )
+    return True

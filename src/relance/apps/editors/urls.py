@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern] = [
     path("debtors/<int:debtor_id>/scenario/", views.debtor_scenario, name="debtor_scenario"),
     path("templates/", views.templates, name="templates"),
     path("templates/<str:lang>/<str:name>/", views.template, name="template"),
+    path("actions/<int:action_id>/text/", views.action_text, name="action_text"),
 ]

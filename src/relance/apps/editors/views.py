@@ -323,3 +323,83 @@ def debtor_scenario(request: HttpRequest, debtor_id: int) -> HttpResponse:
             "can_edit": _is_admin(request),
         },
     )
+
+
+# --- one message before approval ------------------------------------------------------------------
+
+
+@workspace_view()
+def action_text(request: HttpRequest, action_id: int) -> HttpResponse:
+    """One message waiting for approval: its text (subject and body, as template sources) to
+    edit for this debtor only, previewed exactly as it will be sent; save, or go back to the
+    creditor's text. Collectors and admins edit; viewers read."""
+    from relance.apps.collection.models import Action
+    from relance.apps.workspace import desk
+    from relance.apps.workspace.selectors import action_get
+
+    creditor = request.creditor  # type: ignore[attr-defined]
+    action = action_get(creditor=creditor, action_id=action_id)
+    if action.channel not in services.EDITABLE_CHANNELS:
+        raise NotFoundError(_("This action has no text to edit."))
+    today = timezone.localdate()
+    current = selectors.action_text(action=action)
+    subject, text = current.subject, current.text
+    problems: list[Problem] = []
+    back = reverse("workspace:worklist") + f"#action-{action.pk}"
+    waiting = action.state == Action.State.PLANNED
+    if request.method == "POST":
+        decision = request.POST.get("action", "preview")
+        subject = request.POST.get("subject", "")
+        text = request.POST.get("text", "")
+        here = reverse("workspace:action_text", args=[action.pk])
+        if decision == "reset":
+            if services.action_text_reset(
+                creditor=creditor, action_id=action.pk, actor=_actor(request)
+            ):
+                messages.success(request, _("This message is written from your templates again."))
+            return HttpResponseRedirect(here)
+        if decision == "save":
+            try:
+                services.action_text_save(
+                    creditor=creditor,
+                    action_id=action.pk,
+                    subject=subject,
+                    text=text,
+                    as_of=today,
+                    actor=_actor(request),
+                )
+            except TemplateRefusedError as exc:
+                problems = list(exc.problems)
+            else:
+                messages.success(
+                    request,
+                    _("Saved for this message only. It is sent once approved, as previewed."),
+                )
+                return HttpResponseRedirect(back)
+        else:
+            step, lang = current.step, current.lang
+            action.edits = {f"{lang}/{step}.subject": subject, f"{lang}/{step}.txt": text}
+            for part, source in (("subject", subject), ("txt", text)):
+                problems += services.template_check(source, f"{step}.{part}", lang)
+    preview = None
+    if not problems:
+        [preview] = desk.action_previews(actions=[action], as_of=today)
+    return render(
+        request,
+        "editors/action_text.html",
+        {
+            "nav": "worklist",
+            "action": action,
+            "current": current,
+            "subject": subject,
+            "text": text,
+            "problems": problems,
+            "preview": preview,
+            "posted": request.method == "POST",
+            "waiting": waiting,
+            "can_edit": waiting and request.grant.allows("collector"),  # type: ignore[attr-defined]
+            "back": back,
+            "context_doc": sorted(CONTEXT_DOC.items()),
+        },
+        status=422 if problems else 200,
+    )
