@@ -345,3 +345,32 @@ def test_the_cached_epc_payload_is_the_documents_one(name, iban, bic, amount, te
     for bad in (Decimal("0"), Decimal("1000000000")):
         with pytest.raises(EpcError):
             _epc_payload(name, iban, bic, bad, text)
+
+
+def _scanlines(png: bytes) -> tuple[bytes, bytes]:
+    """The PNG's header and its pixels, whatever the compression."""
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    chunks, at = {}, 8
+    while at < len(png):
+        size = int.from_bytes(png[at : at + 4], "big")
+        chunks[png[at + 4 : at + 8]] = png[at + 8 : at + 8 + size]
+        at += 12 + size
+    assert list(chunks) == [b"IHDR", b"IDAT", b"IEND"]
+    import zlib
+
+    return chunks[b"IHDR"], zlib.decompress(chunks[b"IDAT"])
+
+
+@pytest.mark.parametrize(("scale", "border"), [(4, 4), (1, 2), (3, 0), (6, 1)])
+@pytest.mark.parametrize("length", [20, 110, 331])
+def test_the_e_mail_qr_png_has_the_pixels_segno_draws(scale, border, length):
+    import segno
+
+    from relance.apps.collection.letters import _matrix_png
+
+    symbol = segno.make_qr("é" + "x" * (length - 2), error="m", boost_error=False, mask=0)
+    out = io.BytesIO()
+    symbol.save(out, kind="png", scale=scale, border=border)
+    assert _scanlines(_matrix_png(symbol.matrix, scale=scale, border=border)) == _scanlines(
+        out.getvalue()
+    )
