@@ -401,3 +401,14 @@ def test_a_user_of_a_cannot_close_a_dispute_of_b_through_a_debtor_of_a(
         == 404
     )
     assert Dispute.objects.get().status == "open"
+
+
+def test_the_timeline_names_each_step_in_words_not_by_its_key(collector_a, desk):
+    _, _, late, notice = desk
+    body = collector_a.get(f"/debtors/{late.pk}/").content.decode()
+    timeline = body[body.index('<ol class="timeline">') :]
+    assert "Mise en demeure" in timeline
+    assert notice.step_key not in timeline
+    worklist = collector_a.get("/worklist/").content.decode()
+    approvals = worklist[worklist.index('id="approvals-title"') :]
+    assert "Mise en demeure · lettre recommandée" in approvals

@@ -482,6 +482,7 @@ class TimelineItem:
     action_id: int | None = None
     has_document: bool = False
     body: str = ""
+    step: str = ""  # a collection step's template (its kind of message), for its label
 
 
 def _event_text(event: Event) -> str:
@@ -507,6 +508,14 @@ def _day(day: date) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
+def _step_of(action: Any) -> str:
+    """The kind of message an action is (its template, aliases resolved), else its step key."""
+    from relance.documents.templates import STEP_ALIASES
+
+    name = action.template or action.step_key
+    return STEP_ALIASES.get(name, name)
+
+
 def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
     """What happened to the debtor, newest first: audit events, payments, and collection steps."""
     invoice_ids = Invoice.objects.filter(debtor=debtor).values("id")
@@ -530,12 +539,13 @@ def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
                     text += f" — {outcome['note']}"
                 kind, actor = "call", str(outcome.get("by", ""))
             else:
-                text = f"{action.step_key} {action.subject}".strip()
+                text = action.subject
                 if outcome.get("note"):
                     text += f" — {outcome['note']}"
                 kind, actor = f"action.{action.state}", ""
-            items.append(TimelineItem(at, kind, text, actor, channel=action.channel, action_id=action.pk,
-                                      has_document=bool(action.document), body=action.body_text))
+            items.append(TimelineItem(at, kind, text.strip(), actor, channel=action.channel, action_id=action.pk,
+                                      has_document=bool(action.document), body=action.body_text,
+                                      step=_step_of(action)))
         for promise in Promise.objects.filter(debtor=debtor)[:limit]:
             items.append(TimelineItem(promise.created_at, f"promise.{promise.status}", f"{_money(promise.amount)} → {_day(promise.promised_date)}"))
         for dispute in Dispute.objects.filter(invoice__debtor=debtor).select_related("invoice")[:limit]:

@@ -82,6 +82,21 @@ CHANNEL_LABELS = {
     "sms": gettext_lazy("SMS"),
     "task": gettext_lazy("task"),
 }
+STEP_LABELS = {
+    "courtesy": gettext_lazy("Courtesy reminder"),
+    "reminder": gettext_lazy("Reminder"),
+    "invoice_again": gettext_lazy("Invoice sent again"),
+    "call": gettext_lazy("Call"),
+    "final_reminder": gettext_lazy("Final reminder"),
+    "reminder_letter": gettext_lazy("Reminder letter"),
+    "formal_notice": gettext_lazy("Formal notice"),
+    "escalation": gettext_lazy("Escalation"),
+    "thank_you": gettext_lazy("Thank-you for the payment"),
+    "promise_confirmation": gettext_lazy("Promise confirmed"),
+    "plan_confirmation": gettext_lazy("Payment plan confirmed"),
+    "find_number": gettext_lazy("Find the right phone number"),
+    "check_payment": gettext_lazy("Check the bank for the announced payment"),
+}
 TASK_LABELS = {
     "find_number": gettext_lazy("Find the right phone number"),
     "check_payment": gettext_lazy("Check the bank for the announced payment"),
@@ -231,6 +246,7 @@ def _timeline(items: list[selectors.TimelineItem]) -> list[selectors.TimelineIte
     for item in items:
         item.label = TIMELINE_LABELS.get(item.kind, item.kind)  # type: ignore[attr-defined]
         item.channel_label = CHANNEL_LABELS.get(item.channel, item.channel)  # type: ignore[attr-defined]
+        item.step_label = STEP_LABELS.get(item.step, item.step)  # type: ignore[attr-defined]
     return items
 
 
@@ -369,6 +385,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
             language = preview.action.debtor.language
             preview.lang = language if language in ("fr", "en") else "fr"
             preview.template = preview.action.template or preview.action.step_key
+            preview.step_label = STEP_LABELS.get(preview.template, preview.action.step_key)
         tasks = desk.tasks_due(creditor=creditor, as_of=today)
         for t in tasks:
             t.label = TASK_LABELS.get(t.step_key, t.subject or t.step_key)
