@@ -513,7 +513,7 @@ def _step_of(action: Any) -> str:
     from relance.documents.templates import STEP_ALIASES
 
     name = action.template or action.step_key
-    return STEP_ALIASES.get(name, name)
+    return str(STEP_ALIASES.get(name, name))
 
 
 def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
