@@ -149,9 +149,14 @@ def test_a_collector_imports_a_ledger_and_works_a_debtor(
     card.locator("summary", has_text="Fiche d’appel").click()
     assert "S'agit-il d'un oubli ?" in card.locator("pre.script").inner_text()
     page.screenshot(path=str(artifacts / "worklist-fr.png"), full_page=True)
+    page.evaluate("window.stayedOnPage = true")  # gone if the page reloads: htmx works in place
     approval.get_by_role("button", name="Valider").click()
-    page.wait_for_selector("text=Action validée.")
-    assert page.locator("article.approval", has_text="Boulangerie Roux SARL").count() == 0
+    page.wait_for_selector("article.approval.decided >> text=Action validée.")
+    assert (
+        page.locator("article.approval:not(.decided)", has_text="Boulangerie Roux SARL").count()
+        == 0
+    )
+    assert page.evaluate("window.stayedOnPage === true")
 
     card = page.locator("article.call-card", has_text="Fleurs Petit SARL")
     card.locator("summary", has_text="Promesse de paiement").click()
@@ -159,8 +164,12 @@ def test_a_collector_imports_a_ledger_and_works_a_debtor(
     card.get_by_label("Montant promis").fill("1 200,00")
     card.get_by_label("Date promise").fill(promised.isoformat())
     card.get_by_role("button", name="Enregistrer : Promesse de paiement").click()
-    page.wait_for_selector("text=Issue de l’appel enregistrée.")
-    assert page.locator("article.call-card").count() == 0
+    recorded = page.locator("article.call-card", has_text="Fleurs Petit SARL").locator(".recorded")
+    recorded.wait_for()
+    assert "promesse de paiement" in recorded.inner_text()
+    assert page.evaluate("window.stayedOnPage === true")
+    page.reload()  # a recorded call leaves today's list
+    assert page.locator("article.call-card", has_text="Fleurs Petit SARL").count() == 0
 
     page.goto(f"{base}/debtors/?q=Fleurs")
     page.get_by_role("link", name="Fleurs Petit SARL").click()
@@ -263,7 +272,7 @@ def test_a_call_outcome_can_be_recorded_with_the_keyboard_alone(page, live_serve
         page.evaluate("document.activeElement.textContent.trim()") == "Enregistrer : Pas de réponse"
     )
     page.keyboard.press("Enter")
-    page.wait_for_selector("text=Issue de l’appel enregistrée.")
+    page.wait_for_selector("article.call-card .recorded")
     call = Action.objects.get(creditor=collector, channel="call", state="sent")
     assert call.outcome["outcome"] == "no_answer"
     assert call.outcome["note"] == "messagerie pleine"

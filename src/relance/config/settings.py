@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
     "relance.apps.audit",
     "relance.apps.creditors",
     "relance.apps.ledger",
@@ -116,6 +117,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "relance.config.urls"
@@ -179,7 +181,9 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = _SECURE
     SECURE_SSL_REDIRECT = _flag("RELANCE_SSL_REDIRECT", _SECURE)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.environ.get("RELANCE_HSTS_SECONDS", "31536000" if _SECURE else "0"))
+    SECURE_HSTS_SECONDS = int(
+        os.environ.get("RELANCE_HSTS_SECONDS", "31536000" if _SECURE else "0")
+    )
     SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
     SECURE_HSTS_PRELOAD = _flag("RELANCE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
     SECURE_CONTENT_TYPE_NOSNIFF = True

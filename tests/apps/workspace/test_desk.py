@@ -412,3 +412,30 @@ def test_the_timeline_names_each_step_in_words_not_by_its_key(collector_a, desk)
     worklist = collector_a.get("/worklist/").content.decode()
     approvals = worklist[worklist.index('id="approvals-title"') :]
     assert "Mise en demeure · lettre recommandée" in approvals
+
+
+def test_with_htmx_an_outcome_and_an_approval_answer_with_their_card_only(collector_a, desk, today):
+    _, call, _late, notice = desk
+    hx = {"HTTP_HX_REQUEST": "true"}
+    # A form error comes back in the card (htmx swaps only a 2xx answer), nothing recorded.
+    response = collector_a.post(f"/worklist/calls/{call.pk}/", {"outcome": "promise"}, **hx)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.startswith(f'<article class="card call-card" id="call-{call.pk}"')
+    assert 'aria-invalid="true"' in body
+    call.refresh_from_db()
+    assert call.outcome == {}
+    response = collector_a.post(f"/worklist/calls/{call.pk}/", {"outcome": "no_answer"}, **hx)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.startswith(f'<article class="card call-card" id="call-{call.pk}"')
+    assert "Issue enregistrée" in body
+    call.refresh_from_db()
+    assert call.outcome["outcome"] == "no_answer"
+    response = collector_a.post(f"/worklist/actions/{notice.pk}/approve/", **hx)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'id="action-{notice.pk}"' in body
+    assert "Action validée." in body
+    notice.refresh_from_db()
+    assert notice.state == "approved"

@@ -468,8 +468,24 @@ def call_detail(request: HttpRequest, action_id: int) -> HttpResponse:
             except RelanceError as exc:
                 chosen.add_error(None, exc.message)
             else:
+                if request.htmx:  # type: ignore[attr-defined]
+                    # In place on the worklist: the card again, its outcome now recorded.
+                    action = call_get(action_id=action_id, creditor=creditor)
+                    [card] = _cards(desk.call_cards(creditor=creditor, calls=[action], as_of=today))
+                    return render(
+                        request,
+                        "workspace/_call_card.html",
+                        {"card": card, "can_act": True, "just_recorded": True},
+                    )
                 messages.success(request, _("Call outcome recorded."))
                 return HttpResponseRedirect(back_url(request, reverse("workspace:worklist")))
+        if request.htmx:  # type: ignore[attr-defined]
+            # htmx swaps only a 2xx answer: the card comes back with the form's errors.
+            return render(
+                request,
+                "workspace/_call_card.html",
+                {"card": card, "can_act": True, "open_outcome": outcome},
+            )
         return render(
             request,
             "workspace/call.html",
@@ -637,6 +653,20 @@ def action_decide(request: HttpRequest, action_id: int, decision: str) -> HttpRe
         collection_services.action_skip(action_id=action.pk, actor=_actor(request))
     else:
         raise Http404
+    if request.htmx:  # type: ignore[attr-defined]
+        # In place on the worklist: the approval card gives way to what was decided.
+        action.refresh_from_db()
+        template = action.template or action.step_key
+        return render(
+            request,
+            "workspace/_decided.html",
+            {
+                "action": action,
+                "decision": decision,
+                "step_label": STEP_LABELS.get(template, action.step_key),
+                "channel_label": CHANNEL_LABELS.get(action.channel, action.channel),
+            },
+        )
     messages.success(
         request, _("Action approved.") if decision == "approve" else _("Action skipped.")
     )
