@@ -210,6 +210,29 @@ def cmd_invoices_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invoices_attach(args: argparse.Namespace) -> int:
+    from relance.apps.creditors.selectors import creditor_get
+    from relance.apps.ledger.attach import invoice_pdfs_attach
+
+    creditor = creditor_get(ref=args.creditor)
+    result = invoice_pdfs_attach(
+        creditor=creditor, paths=args.paths, dry_run=args.dry_run, actor="cli"
+    )
+    out = result.as_dict()
+    if args.json:
+        emit_json(out)
+    elif result.problems:
+        print(f"Refused: {len(result.problems)} problem(s), nothing attached.", file=sys.stderr)
+        for p in out["problems"]:
+            print(f"  {p['file']}: {p['message']} [{p['code']}]", file=sys.stderr)
+    else:
+        for f in out["files"]:
+            print(f"{f['invoice']:<20} {f['state']:<9} {f['file']} (number read from {f['read_from']})")
+        verb = "would attach" if args.dry_run else "attached"
+        print(f"{verb} {result.attached}, replaced {result.replaced}, unchanged {result.unchanged}")
+    return 1 if result.problems else 0
+
+
 def cmd_aging(args: argparse.Namespace) -> int:
     import csv
 
@@ -331,6 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--creditor")
     p.add_argument("--debtor", help="debtor account")
     p.add_argument("--open", action="store_true", help="only open invoices")
+    p = command(invsub, "attach", cmd_invoices_attach,
+                "keep invoice PDFs (Factur-X or named after the invoice) to send with reminders")
+    p.add_argument("paths", nargs="+", metavar="PDF_OR_FOLDER")
+    p.add_argument("--creditor")
+    p.add_argument("--dry-run", action="store_true", help="match and report, attach nothing")
 
     p = command(sub, "aging", cmd_aging, "aging summary (balance âgée) and DSO")
     p.add_argument("--creditor")
