@@ -141,7 +141,7 @@ def test_settings_are_saved_by_an_admin(admin_a, creditor_a):
 
 def test_settings_refuse_an_invalid_iban(admin_a, creditor_a):
     response = admin_a.post("/settings/", {"name": "Alpha SAS", "iban": "FR00 1234", "payment_terms_days": 30})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "IBAN" in response.content.decode()
 
 

@@ -106,6 +106,7 @@ def _creditor_info(c: Creditor) -> CreditorInfo:
         signature=c.signature,
         place=c.city,
         pay_link_template=c.pay_link_template,
+        logo_path=Path(c.logo.path) if c.logo else None,
         templates=creditor_sources(str(c.pk)),
     )
 

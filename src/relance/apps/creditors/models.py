@@ -29,6 +29,10 @@ class Creditor(models.Model):
     pay_link_template = models.CharField(
         max_length=300, blank=True, help_text="URL with {invoice}, {amount}, {debtor} placeholders"
     )
+    logo = models.FileField(
+        upload_to="logos/", max_length=200, blank=True,
+        help_text="the letterhead's logo (PNG or JPEG), stored as logos/<sha256>.<ext>",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

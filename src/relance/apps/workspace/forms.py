@@ -88,6 +88,24 @@ class SettingsForm(forms.Form):
     signature = forms.CharField(
         label=_("Signature"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+    pay_link_template = forms.CharField(
+        label=_("Pay link"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Your payment page's address; {invoice}, {amount} and {debtor} are filled in for "
+            "each message, e.g. https://pay.example.com/?ref={invoice}&amount={amount}"
+        ),
+    )
+
+
+class LogoForm(forms.Form):
+    logo = forms.FileField(label=_("Logo (PNG or JPEG, at most 1 MB)"), required=False)
+    remove = forms.BooleanField(label=_("No logo"), required=False)
+
+
+class SmtpTestForm(forms.Form):
+    to = forms.EmailField(label=_("Send a test message to"))
 
 
 # --- calls and the case ---------------------------------------------------------------------------

@@ -89,8 +89,26 @@ def login_failures_clear(*, username: str, ip: str) -> None:
 
 SETTINGS_FIELDS = (
     "name", "siren", "vat_number", "iban", "bic", "email", "phone", "address", "postal_code",
-    "city", "payment_terms_days", "signature",
+    "city", "payment_terms_days", "signature", "pay_link_template",
 )
+PAY_LINK_FIELDS = {"invoice": "FA-1", "amount": "100.00", "debtor": "411X"}
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+MAX_LOGO_BYTES = 1024 * 1024
+
+
+def _pay_link_check(template: str) -> str:
+    template = template.strip()
+    if not template:
+        return ""
+    if not template.startswith(("https://", "http://")):
+        raise InvalidInputError("the pay link must be a web address starting with https://")
+    try:
+        template.format(**PAY_LINK_FIELDS)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise InvalidInputError(
+            f"the pay link may only use {{invoice}}, {{amount}} and {{debtor}}: {exc!r} is unknown"
+        ) from exc
+    return template
 
 
 def creditor_settings_update(*, creditor: Creditor, actor: str, **values: Any) -> Creditor:
@@ -112,6 +130,8 @@ def creditor_settings_update(*, creditor: Creditor, actor: str, **values: Any) -
         except SchwiftyException as exc:
             raise InvalidInputError(f"IBAN {clean['iban']!r} is not valid: {exc}") from exc
         clean["iban"] = iban.compact
+    if "pay_link_template" in clean:
+        clean["pay_link_template"] = _pay_link_check(str(clean["pay_link_template"] or ""))
     if "payment_terms_days" in clean:
         days = int(clean["payment_terms_days"])
         if not 0 <= days <= 365:
@@ -261,3 +281,83 @@ def import_upload_drop(*, upload: ImportUpload) -> None:
 def _uploads_expire() -> None:
     for upload in ImportUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_MAX_AGE):
         import_upload_drop(upload=upload)
+
+
+def creditor_logo_set(*, creditor: Creditor, data: bytes | None, actor: str) -> Creditor:
+    """The letterhead's logo (PNG or JPEG, at most 1 MB), or none with ``data=None``; stored once
+    under its SHA-256, the change recorded."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = ""
+    if data is not None:
+        kind = next((ext for magic, ext in LOGO_TYPES.items() if data.startswith(magic)), None)
+        if kind is None:
+            raise InvalidInputError("the logo must be a PNG or JPEG image")
+        if len(data) > MAX_LOGO_BYTES:
+            raise InvalidInputError("the logo must be at most 1 MB")
+        digest = hashlib.sha256(data).hexdigest()
+        name = f"logos/{digest}.{kind}"
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(data))
+    previous = creditor.logo.name or ""
+    if previous == name:
+        return creditor
+    with transaction.atomic():
+        creditor.logo.name = name
+        creditor.save(update_fields=["logo"])
+        event_record(
+            kind="creditor.logo_changed", subject_type="creditor", subject_id=creditor.pk,
+            creditor_id=creditor.pk, actor=actor,
+            payload={"before": previous or None, "after": name or None},
+        )
+    return creditor
+
+
+def smtp_test_send(*, creditor: Creditor, to: str, actor: str) -> str:
+    """Send a short test message to ``to`` through the configured e-mail transport
+    (RELANCE_EMAIL_URL), from the creditor as the reminders are; its Message-ID, or an
+    ``InvalidInputError`` with the server's reason."""
+    import smtplib
+    from email.utils import make_msgid
+
+    from relance.channels.email import OutgoingEmail, prepare, transport_from_url
+    from relance.errors import RelanceError
+
+    domain = creditor.email.rpartition("@")[2] or "relance.invalid"
+    message_id = make_msgid(domain=domain)
+    text = (
+        f"Ceci est un message d'essai de Relance pour {creditor.name}.\n"
+        "Les relances partiront par ce même serveur.\n\n"
+        f"This is a test message from Relance for {creditor.name}.\n"
+        "Reminders will go out through this same server.\n"
+    )
+    mail = OutgoingEmail(
+        message_id=message_id,
+        from_name=creditor.name,
+        from_address=creditor.email or "noreply@relance.invalid",
+        to=to,
+        reply_to=creditor.email,
+        subject=f"Relance : message d'essai / test message ({creditor.name})",
+        text=text,
+        html="<p>" + text.replace("\n\n", "</p><p>").replace("\n", "<br>") + "</p>",
+    )
+    try:
+        transport = transport_from_url(settings.EMAIL_URL)
+    except RelanceError as exc:
+        raise InvalidInputError(exc.message) from exc
+    try:
+        [outcome] = transport.send_group([prepare(mail)], before_commit=lambda ready: ready)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise InvalidInputError(f"the e-mail server could not be reached: {exc}") from exc
+    finally:
+        transport.close()
+    if outcome is not None:
+        raise InvalidInputError(f"the test message was not sent: {outcome}")
+    event_record(
+        kind="creditor.smtp_tested", subject_type="creditor", subject_id=creditor.pk,
+        creditor_id=creditor.pk, actor=actor, payload={"to": to, "message_id": message_id},
+    )
+    return message_id

@@ -18,6 +18,7 @@ urlpatterns = [
     path("imports/<str:token>/", views.import_review, name="import_review"),
     path("imports/<str:token>/confirm/", views.import_confirm, name="import_confirm"),
     path("settings/", views.creditor_settings, name="settings"),
+    path("settings/logo/", views.creditor_logo, name="settings_logo"),
     path("worklist/", views.worklist, name="worklist"),
     path("worklist/actions/<int:action_id>/<slug:decision>/", views.action_decide, name="action_decide"),
     path("", include("relance.apps.editors.urls")),

@@ -21,10 +21,12 @@ from relance.apps.workspace.access import SESSION_CREDITOR, back_url, workspace_
 from relance.apps.workspace.forms import (
     DisputeOpenForm,
     HoldForm,
+    LogoForm,
     NotesForm,
     PlanForm,
     PromiseForm,
     SettingsForm,
+    SmtpTestForm,
     TaskDoneForm,
     ThrottledLoginForm,
     UploadForm,
@@ -333,10 +335,20 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @workspace_view("admin", write_role="admin")
 def creditor_settings(request: HttpRequest) -> HttpResponse:
+    """The creditor's identity, bank details, pay link and signature; its logo; a test e-mail
+    through the configured server. Three forms, told apart by their ``form`` field."""
     creditor = request.creditor  # type: ignore[attr-defined]
     fields = list(SettingsForm.base_fields)
-    form = SettingsForm(request.POST or None, initial={f: getattr(creditor, f) for f in fields})
-    if request.method == "POST" and form.is_valid():
+    which = request.POST.get("form", "identity") if request.method == "POST" else ""
+    initial = {f: getattr(creditor, f) for f in fields}
+    form = SettingsForm(request.POST if which == "identity" else None, initial=initial)
+    logo_form = LogoForm(request.POST if which == "logo" else None, request.FILES or None)
+    smtp_form = SmtpTestForm(
+        request.POST if which == "smtp" else None,
+        initial={"to": request.user.email or creditor.email},  # type: ignore[union-attr]
+    )
+    status = 200
+    if which == "identity" and form.is_valid():
         try:
             services.creditor_settings_update(
                 creditor=creditor, actor=_actor(request), **form.cleaned_data
@@ -346,7 +358,73 @@ def creditor_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Settings saved."))
             return redirect("workspace:settings")
-    return render(request, "workspace/settings.html", {"form": form, "nav": "settings"})
+    elif which == "logo" and logo_form.is_valid():
+        upload = logo_form.cleaned_data["logo"]
+        try:
+            if logo_form.cleaned_data["remove"]:
+                services.creditor_logo_set(creditor=creditor, data=None, actor=_actor(request))
+            elif upload is not None:
+                services.creditor_logo_set(
+                    creditor=creditor, data=upload.read(), actor=_actor(request)
+                )
+            else:
+                raise InvalidInputError(_("Choose an image, or tick No logo."))
+        except InvalidInputError as exc:
+            logo_form.add_error("logo", exc.message)
+        else:
+            messages.success(request, _("Logo saved: it heads the letters from now on."))
+            return redirect("workspace:settings")
+    elif which == "smtp" and smtp_form.is_valid():
+        to = smtp_form.cleaned_data["to"]
+        try:
+            message_id = services.smtp_test_send(creditor=creditor, to=to, actor=_actor(request))
+        except InvalidInputError as exc:
+            smtp_form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Test message sent to %(to)s (Message-ID %(id)s).") % {"to": to, "id": message_id},
+            )
+            return redirect("workspace:settings")
+    if which and any(f.errors for f in (form, logo_form, smtp_form)):
+        status = 400
+    return render(
+        request,
+        "workspace/settings.html",
+        {
+            "form": form,
+            "logo_form": logo_form,
+            "smtp_form": smtp_form,
+            "creditor": creditor,
+            "email_url": _email_target(),
+            "nav": "settings",
+        },
+        status=status,
+    )
+
+
+@workspace_view("admin", write_role="admin")
+def creditor_logo(request: HttpRequest) -> HttpResponse:
+    """The active creditor's logo as stored (for the settings page)."""
+    from django.http import FileResponse
+
+    creditor = request.creditor  # type: ignore[attr-defined]
+    if not creditor.logo:
+        raise Http404
+    kind = "image/png" if creditor.logo.name.endswith(".png") else "image/jpeg"
+    return FileResponse(creditor.logo.open("rb"), content_type=kind)  # type: ignore[return-value]
+
+
+def _email_target() -> str:
+    """Where e-mail goes, without any password: the server, or the folder of .eml files."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings as django_settings
+
+    parts = urlsplit(django_settings.EMAIL_URL)
+    if parts.scheme == "file":
+        return parts.path
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or ''}".rstrip(":")
 
 
 @workspace_view()

@@ -1,0 +1,118 @@
+"""Settings beyond identity: the pay link (checked), the logo (stored, then on the letters), and
+a test message through the configured e-mail server (a real aiosmtpd)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import pytest
+import segno
+
+from relance.apps.audit.models import Event
+from relance.apps.workspace.services import creditor_logo_set
+from tests.apps.editors.test_dispatch import smtp  # noqa: F401
+from tests.apps.workspace.test_desk import desk_for, record_missing_rates
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    segno.make("Relance").save(out, kind="png", scale=4)
+    return out.getvalue()
+
+
+def identity(**extra):
+    return {"form": "identity", "name": "Alpha SAS", "payment_terms_days": 30, **extra}
+
+
+def test_a_pay_link_is_checked_then_saved(admin_a, creditor_a):
+    bad = admin_a.post("/settings/", identity(pay_link_template="https://pay.example/{facture}"))
+    assert bad.status_code == 400
+    assert "{invoice}" in bad.content.decode()
+    creditor_a.refresh_from_db()
+    assert creditor_a.pay_link_template == ""
+    link = "https://pay.example/?ref={invoice}&amount={amount}"
+    assert admin_a.post("/settings/", identity(pay_link_template=link)).status_code == 302
+    creditor_a.refresh_from_db()
+    assert creditor_a.pay_link_template == link
+
+
+def test_a_logo_is_stored_shown_and_printed_on_the_letters(admin_a, creditor_a, today):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    refused = admin_a.post(
+        "/settings/",
+        {"form": "logo", "logo": SimpleUploadedFile("logo.gif", b"GIF89a....", "image/gif")},
+    )
+    assert refused.status_code == 400
+    assert "PNG" in refused.content.decode()
+    image = png()
+    saved = admin_a.post(
+        "/settings/", {"form": "logo", "logo": SimpleUploadedFile("logo.png", image, "image/png")}
+    )
+    assert saved.status_code == 302
+    creditor_a.refresh_from_db()
+    assert creditor_a.logo.name.startswith("logos/")
+    assert creditor_a.logo.name.endswith(".png")
+    assert b"".join(admin_a.get("/settings/logo/").streaming_content) == image
+    assert Event.objects.filter(kind="creditor.logo_changed").count() == 1
+
+    _, _, late, notice = desk_for(creditor_a, today, "A")
+    record_missing_rates(late, today)
+    pdf = admin_a.get(f"/worklist/actions/{notice.pk}/letter.pdf").content
+    images = subprocess.run(
+        ["pdfimages", "-list", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    rows = [line for line in images.splitlines()[2:] if line.strip()]
+    assert len(rows) >= 2  # the logo, beside the EPC QR code
+
+    creditor_logo_set(creditor=creditor_a, data=None, actor="t")
+    creditor_a.refresh_from_db()
+    assert not creditor_a.logo
+    pdf = admin_a.get(f"/worklist/actions/{notice.pk}/letter.pdf").content
+    images = subprocess.run(
+        ["pdfimages", "-list", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert len([line for line in images.splitlines()[2:] if line.strip()]) == len(rows) - 1
+
+
+def test_a_test_message_goes_through_the_configured_server(admin_a, creditor_a, settings, smtp):  # noqa: F811
+    handler, port = smtp
+    settings.EMAIL_URL = f"smtp://127.0.0.1:{port}"
+    response = admin_a.post("/settings/", {"form": "smtp", "to": "moi@example.org"})
+    assert response.status_code == 302
+    [message] = handler.messages
+    assert message["To"].addresses[0].addr_spec == "moi@example.org"
+    assert "message d'essai" in str(message["Subject"])
+    assert Event.objects.get(kind="creditor.smtp_tested").payload["to"] == "moi@example.org"
+
+
+def test_an_unreachable_server_is_said_plainly(admin_a, settings):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    settings.EMAIL_URL = f"smtp://127.0.0.1:{port}"
+    response = admin_a.post("/settings/", {"form": "smtp", "to": "moi@example.org"})
+    assert response.status_code == 400
+    assert (
+        "could not be reached" in response.content.decode()
+        or "not sent" in response.content.decode()
+    )
+    assert not Event.objects.filter(kind="creditor.smtp_tested").exists()
+
+
+def test_collectors_cannot_reach_the_settings(collector_a):
+    assert collector_a.get("/settings/").status_code == 403
+    assert (
+        collector_a.post("/settings/", {"form": "smtp", "to": "x@example.org"}).status_code == 403
+    )
+    assert collector_a.get("/settings/logo/").status_code == 403
