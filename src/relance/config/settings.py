@@ -7,6 +7,15 @@ RELANCE_DEBUG          1/true/yes to turn debug on (default: off)
 RELANCE_EMAIL_URL      smtp://host:port, smtp+starttls://user:pass@host:587, smtps://..., file:///DIR
 RELANCE_ALLOWED_HOSTS  comma-separated (default: localhost,127.0.0.1)
 RELANCE_HOME           the folder holding ./var (default: the current folder)
+
+The task queue (README, "Workers"), off unless RELANCE_BROKER_URL is set:
+RELANCE_BROKER_URL     redis://host:6379/0; unset, everything runs in-process
+RELANCE_BROKER_PREFIX  a prefix for every Redis key, for installs sharing one Redis (default: none)
+RELANCE_BROKER_VISIBILITY_TIMEOUT  seconds before a task a lost worker had taken is handed to
+                       another worker (default: 3600; must exceed RELANCE_TASK_TIME_LIMIT)
+RELANCE_TASK_TIME_LIMIT  seconds after which a task's process is killed (default: 3000)
+RELANCE_DAILY_PASS_AT  HH:MM, Europe/Paris, business days, for `relance beat` (default: 07:30;
+                       `off` for none)
 """
 
 from __future__ import annotations
@@ -30,6 +39,13 @@ def _flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _seconds(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip() or str(default)
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigurationError(f"{name} must be a whole number of seconds, not {text!r}")
+    return int(text)
 
 
 def database_from_url(url: str) -> dict[str, Any]:
@@ -169,6 +185,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 EMAIL_URL = os.environ.get("RELANCE_EMAIL_URL", f"file://{VAR_DIR / 'outbox'}")
+
+# The task queue: relance.config.celery builds Celery's configuration from these.
+BROKER_URL = os.environ.get("RELANCE_BROKER_URL", "").strip()
+BROKER_PREFIX = os.environ.get("RELANCE_BROKER_PREFIX", "").strip()
+TASK_TIME_LIMIT = _seconds("RELANCE_TASK_TIME_LIMIT", 3000)
+BROKER_VISIBILITY_TIMEOUT = _seconds("RELANCE_BROKER_VISIBILITY_TIMEOUT", 3600)
+DAILY_PASS_AT = os.environ.get("RELANCE_DAILY_PASS_AT", "07:30").strip()
 
 LOGIN_URL = "workspace:login"
 LOGIN_REDIRECT_URL = "workspace:home"
