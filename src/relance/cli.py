@@ -383,9 +383,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[Any, Any], None]]:
     """Command groups that live beside their area (law, collection, banking...)."""
-    from relance import cli_bank, cli_collection, cli_documents, cli_editors, cli_law, cli_workspace
+    from relance import (
+        cli_bank,
+        cli_collection,
+        cli_documents,
+        cli_editors,
+        cli_law,
+        cli_tasks,
+        cli_workspace,
+    )
 
-    # Order matters: documents adds `deliver` to the `actions` group that collection creates.
+    # Order matters: documents adds `deliver` to the `actions` group that collection creates,
+    # and tasks adds `--queue` to collection's `run`.
     return [
         cli_law.register,
         cli_bank.register,
@@ -393,6 +402,7 @@ def _extensions() -> list[Callable[[Any, Any], None]]:
         cli_documents.register,
         cli_workspace.register,
         cli_editors.register,
+        cli_tasks.register,
     ]
 
 
