@@ -255,12 +255,12 @@ def _seed_collection(
         debtor_kinds=["business", "consumer", "public"],
         is_default=False,
     )
-    for pos, (key, offset, channel) in enumerate(
+    for pos, (key, offset, channel, template) in enumerate(
         [
-            ("reminder", 3, "email"),
-            ("call", 15, "call"),
-            ("letter", 30, "letter"),
-            ("formal", 45, "registered_letter"),
+            ("reminder", 3, "email", "reminder"),
+            ("call", 15, "call", "call"),
+            ("letter", 30, "letter", "reminder_letter"),
+            ("formal", 45, "registered_letter", "formal_notice"),
         ]
     ):
         Step.objects.create(
@@ -269,7 +269,7 @@ def _seed_collection(
             key=key,
             offset_days=offset,
             channel=channel,
-            template=f"{key}.txt",
+            template=template,
             requires_approval=channel == "registered_letter",
         )
     cases = []
@@ -300,7 +300,7 @@ def _seed_collection(
                 **common,
                 step_key="reminder",
                 channel="email",
-                template="reminder.txt",
+                template="reminder",
                 planned_date=sent.date(),
                 state="sent",
                 sent_at=sent,
@@ -317,7 +317,7 @@ def _seed_collection(
                     **common,
                     step_key="call",
                     channel="call",
-                    template="call.txt",
+                    template="call",
                     planned_date=as_of - timedelta(days=n % 3),
                     state="planned",
                     idempotency_key=f"b{case_id}-call",
@@ -329,7 +329,7 @@ def _seed_collection(
                     **common,
                     step_key="formal",
                     channel="registered_letter",
-                    template="formal.txt",
+                    template="formal_notice",
                     planned_date=as_of + timedelta(days=n % 5),
                     state="planned",
                     requires_approval=True,
@@ -342,7 +342,7 @@ def _seed_collection(
                     **common,
                     step_key="letter",
                     channel="email",
-                    template="letter.txt",
+                    template="reminder_letter",
                     planned_date=as_of + timedelta(days=n % 10 + 1),
                     state="planned",
                     idempotency_key=f"b{case_id}-letter",
@@ -540,6 +540,25 @@ def _seed_imports_and_bank(creditor: Any, first: int, as_of: date) -> None:
     log(f"  {len(batches) + 1} import batches, 2,000 bank lines")
 
 
+def _record_rates(as_of: date) -> None:
+    """What a user does when a page asks for it: record the ECB rate of the current half-year
+    (unpublished when Relance shipped), so that the letters and penalties can be computed, as
+    they are in real use, instead of stopping early on a missing rate."""
+    from decimal import Decimal
+
+    from relance.apps.legal.services import rate_add
+
+    for table, day in (
+        ("ecb_mro", date(as_of.year, 1, 1)),
+        ("ecb_mro", date(as_of.year, 7, 1)),
+        ("fr_legal_professional", date(as_of.year, 7, 1)),
+        ("fr_legal_individual", date(as_of.year, 7, 1)),
+    ):
+        if day <= as_of:
+            rate = Decimal("2.15") if table == "ecb_mro" else Decimal("6.67")
+            rate_add(table=table, from_date=day, rate=rate, source="bench: assumed")
+
+
 def seed(invoices: int, debtors: int, as_of: date) -> None:
     from django.db import connection
 
@@ -549,6 +568,7 @@ def seed(invoices: int, debtors: int, as_of: date) -> None:
     now = f"{as_of} 07:00:00+00"
     big = creditor_create(name="Alpes Distribution SAS")
     small = creditor_create(name="Zephyr Atelier SARL")
+    _record_rates(as_of)
     big_account = min(2000, max(1, invoices // 50))
     with connection.cursor() as cur:
         first = _insert_debtors(cur, big.pk, debtors, rng, "C", now)
