@@ -168,6 +168,17 @@ class Action(models.Model):
         indexes = [
             models.Index(fields=["state", "channel", "planned_date"], name="action_outbox"),
             models.Index(fields=["case", "state"], name="action_case_state"),
+            # The worklist's two lists, each a page in planned order for one creditor.
+            models.Index(
+                fields=["creditor", "planned_date", "id"],
+                name="action_awaiting_approval",
+                condition=models.Q(state="planned", requires_approval=True),
+            ),
+            models.Index(
+                fields=["creditor", "planned_date", "id"],
+                name="action_calls_pending",
+                condition=models.Q(channel="call", state__in=("planned", "approved")),
+            ),
         ]
 
     def __str__(self) -> str:
