@@ -144,6 +144,7 @@ def test_a_collector_imports_a_ledger_and_works_a_debtor(
     _run_the_day(collector)
     page.goto(f"{base}/worklist/")
     approval = page.locator("article.approval", has_text="Boulangerie Roux SARL")
+    approval.scroll_into_view_if_needed()  # its preview loads as it comes into view
     assert "MISE EN DEMEURE" in approval.locator("pre.preview").inner_text().upper()
     card = page.locator("article.call-card", has_text="Fleurs Petit SARL")
     card.locator("summary", has_text="Fiche d’appel").click()

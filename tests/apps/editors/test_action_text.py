@@ -66,7 +66,7 @@ def test_a_collector_previews_saves_and_the_printed_letter_carries_the_edit(
     assert NOTE in event.payload["edits"]["fr/formal_notice.txt"]
 
     worklist = collector_a.get("/worklist/")
-    [preview] = worklist.context["previews"]
+    preview = collector_a.get(f"/worklist/actions/{notice.pk}/preview/").context["p"]
     assert NOTE in preview.text
     assert "Modifier ce message (modifié)" in worklist.content.decode()
     pdf = collector_a.get(f"/worklist/actions/{notice.pk}/letter.pdf")

@@ -234,7 +234,14 @@ def test_the_call_page_works_alone_and_shows_the_outcome_once_recorded(collector
 def test_an_approval_shows_exactly_the_letter_that_will_be_printed(collector_a, desk, today):
     _, _, late, notice = desk
     record_missing_rates(late, today)
-    [preview] = collector_a.get("/worklist/").context["previews"]
+    [listed] = collector_a.get("/worklist/").context["previews"]
+    assert listed.action == notice
+    # The preview comes on its own request as the card scrolls into view (htmx), or as a page.
+    fragment = collector_a.get(f"/worklist/actions/{notice.pk}/preview/", HTTP_HX_REQUEST="true")
+    assert fragment.content.decode().startswith('<div class="preview-slot loaded"')
+    page = collector_a.get(f"/worklist/actions/{notice.pk}/preview/")
+    assert "<html" in page.content.decode()
+    preview = fragment.context["p"]
     assert preview.action == notice
     assert preview.kind == "letter"
     assert preview.error == ""

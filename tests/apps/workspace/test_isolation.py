@@ -92,5 +92,7 @@ def test_an_action_of_b_cannot_be_approved_or_skipped(admin_of_a, creditor_b, to
     action = Action.objects.get(requires_approval=True)
     for decision in ("approve", "skip"):
         assert admin_of_a.post(f"/worklist/actions/{action.pk}/{decision}/").status_code == 404
+    assert admin_of_a.get(f"/worklist/actions/{action.pk}/preview/").status_code == 404
+    assert admin_of_a.get(f"/worklist/actions/{action.pk}/preview/", HTTP_HX_REQUEST="true").status_code == 404
     action.refresh_from_db()
     assert action.state == "planned"

@@ -20,6 +20,7 @@ urlpatterns = [
     path("settings/", views.creditor_settings, name="settings"),
     path("settings/logo/", views.creditor_logo, name="settings_logo"),
     path("worklist/", views.worklist, name="worklist"),
+    path("worklist/actions/<int:action_id>/preview/", views.action_preview, name="action_preview"),
     path("worklist/actions/<int:action_id>/<slug:decision>/", views.action_decide, name="action_decide"),
     path("", include("relance.apps.editors.urls")),
     path("", include("relance.apps.workspace.desk_urls")),

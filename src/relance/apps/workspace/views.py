@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from relance.apps.collection.letters import LETTER_CHANNELS
 from relance.apps.workspace import desk, selectors, services
 from relance.apps.workspace.access import SESSION_CREDITOR, back_url, workspace_view
 from relance.apps.workspace.forms import (
@@ -444,31 +445,41 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
     }
     if work.source == "collection":
-        tables = desk.rate_tables() if work.calls or work.approvals else None
-        calls, approvals = desk.contexts(
-            [(work.calls, desk.call_template), (work.approvals, desk.action_template)],
-            as_of=today,
-            tables=tables,
-        )
+        tables = desk.rate_tables() if work.calls else None
+        [calls] = desk.contexts([(work.calls, desk.call_template)], as_of=today, tables=tables)
         context["cards"] = _cards(
             desk.call_cards(creditor=creditor, calls=work.calls, as_of=today, built=calls)
         )
-        context["previews"] = desk.action_previews(
-            actions=work.approvals, as_of=today, built=approvals
-        )
-        for preview in context["previews"]:
-            preview.channel_label = CHANNEL_LABELS.get(
-                preview.action.channel, preview.action.channel
-            )
-            language = preview.action.debtor.language
-            preview.lang = language if language in ("fr", "en") else "fr"
-            preview.template = preview.action.template or preview.action.step_key
-            preview.step_label = STEP_LABELS.get(preview.template, preview.action.step_key)
+        # Each approval's preview (a whole letter, rendered and checked) comes on its own
+        # request as the card scrolls into view (action_preview): the list itself stays quick.
+        context["previews"] = [
+            _labelled(desk.Preview(a, "letter" if a.channel in LETTER_CHANNELS else a.channel))
+            for a in work.approvals
+        ]
         tasks = desk.tasks_due(creditor=creditor, as_of=today)
         for t in tasks:
             t.label = TASK_LABELS.get(t.step_key, t.subject or t.step_key)
         context["tasks"] = [(t, TaskDoneForm(prefix=f"t{t.pk}")) for t in tasks]
     return render(request, "workspace/worklist.html", context)
+
+
+def _labelled(preview: desk.Preview) -> desk.Preview:
+    action = preview.action
+    preview.channel_label = CHANNEL_LABELS.get(action.channel, action.channel)  # type: ignore[attr-defined]
+    template = action.template or action.step_key
+    preview.step_label = STEP_LABELS.get(template, action.step_key)  # type: ignore[attr-defined]
+    return preview
+
+
+@workspace_view()
+def action_preview(request: HttpRequest, action_id: int) -> HttpResponse:
+    """Exactly what one action waiting for approval will send if approved today: the letter as
+    the batch prints it (with the mise en demeure's check), the e-mail as the outbox writes it.
+    A fragment for the worklist's approval card; alone, it is a readable page too."""
+    action = selectors.action_get(creditor=request.creditor, action_id=action_id)  # type: ignore[attr-defined]
+    [preview] = desk.action_previews(actions=[action], as_of=timezone.localdate())
+    page = "workspace/_preview.html" if request.htmx else "workspace/action_preview.html"  # type: ignore[attr-defined]
+    return render(request, page, {"p": _labelled(preview), "a": action, "nav": "worklist"})
 
 
 def _work_pagers(work: selectors.Worklist) -> dict[str, dict[str, Any]]:
