@@ -90,8 +90,16 @@ def test_each_call_shows_the_summary_the_history_the_script_and_the_outcomes(col
     [card] = response.context["cards"]
     assert card.action == call
     assert card.overdue_total == Decimal("2400.00")
-    assert "FICHE D'APPEL" in card.script
-    assert "S'agit-il d'un oubli ?" in card.script
+    assert not card.scripted  # the script comes when the card opens it
+    script = collector_a.get(f"/worklist/calls/{call.pk}/script/", HTTP_HX_REQUEST="true")
+    assert "FICHE D'APPEL" in script.context["card"].script
+    assert "un oubli ?" in script.content.decode()
+    assert f'hx-get="/worklist/calls/{call.pk}/script/"' in response.content.decode()
+    # Without htmx, the call's own page shows the script.
+    assert collector_a.get(f"/worklist/calls/{call.pk}/script/")["Location"].endswith(
+        f"/worklist/calls/{call.pk}/"
+    )
+    assert "FICHE D'APPEL" in collector_a.get(f"/worklist/calls/{call.pk}/").context["card"].script
     assert [outcome for outcome, _, _ in card.forms] == [
         "promise",
         "dispute",
@@ -106,12 +114,13 @@ def test_each_call_shows_the_summary_the_history_the_script_and_the_outcomes(col
 
 
 def test_the_script_says_when_the_rate_for_the_penalties_is_missing(collector_a, desk, today):
-    caller, _, _, _ = desk
-    card = collector_a.get("/worklist/").context["cards"][0]
-    if card.missing_rate:
-        assert "relance rates add" in collector_a.get("/worklist/").content.decode()
+    caller, call, _, _ = desk
+    url = f"/worklist/calls/{call.pk}/script/"
+    script = collector_a.get(url, HTTP_HX_REQUEST="true")
+    if script.context["card"].missing_rate:
+        assert "relance rates add" in script.content.decode()
     record_missing_rates(caller, today)
-    card = collector_a.get("/worklist/").context["cards"][0]
+    card = collector_a.get(url, HTTP_HX_REQUEST="true").context["card"]
     assert card.missing_rate == ""
     assert "Pénalités et indemnités à ce jour" in card.script
 

@@ -251,6 +251,20 @@ def attempts_for(
     )
 
 
+def attempts_by_debtor(
+    debtor_ids: Iterable[int], *, before: date, exclude_ids: Iterable[int] = ()
+) -> dict[int, tuple[Attempt, ...]]:
+    """``attempts_for`` of many debtors in one query (the actions ``exclude_ids`` left out)."""
+    skip = set(exclude_ids)
+    return {
+        debtor_id: tuple(
+            a for a in _attempts_from([r for r in rows if r["pk"] not in skip], before=before,
+                                      exclude_id=None)
+        )
+        for debtor_id, rows in _attempt_rows(debtor_ids).items()
+    }
+
+
 def notice_date_for(*, debtor: Debtor, as_of: date) -> date | None:
     """The receipt date of the debtor's latest delivered registered letter (the mise en demeure)."""
     action = (

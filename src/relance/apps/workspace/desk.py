@@ -14,7 +14,7 @@ e-mail as the outbox will render it. Nothing here writes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,7 @@ class CallCard:
     script_problem: str = ""
     missing_rate: str = ""
     wrong_phones: set[str] = field(default_factory=set)
+    scripted: bool = False  # the script was written (else it comes on request: call_script)
 
 
 def call_template(action: Any) -> str:
@@ -88,8 +89,11 @@ def call_cards(
     as_of: date,
     tables: Any = None,
     built: dict[int, Any] | None = None,
+    scripts: bool = True,
 ) -> list[CallCard]:
-    """A card for each call action (already filtered on ``creditor``), in a fixed number of queries."""
+    """A card for each call action (already filtered on ``creditor``), in a fixed number of
+    queries. Without ``scripts`` the cards carry the history but not the script (the costly
+    part: the debtor's letter context, penalties and all), which ``call_script`` gives later."""
     from relance.apps.collection.models import Action
     from relance.documents.templates import render_step
 
@@ -115,7 +119,15 @@ def call_cards(
     ).values_list("debtor_id", "outcome"):
         if isinstance(outcome, dict) and outcome.get("phone"):
             wrong.setdefault(debtor_id, set()).add(str(outcome["phone"]))
-    if built is None:
+    history: dict[int, tuple[Any, ...]] = {}
+    if not scripts:
+        from relance.apps.collection.letters import attempts_by_debtor
+
+        built = {}
+        history = attempts_by_debtor(
+            debtor_ids, before=as_of + timedelta(days=1), exclude_ids=[a.pk for a in calls]
+        )
+    elif built is None:
         [built] = contexts([(calls, call_template)], as_of=as_of, tables=tables)
     cards = []
     for action in calls:
@@ -129,7 +141,10 @@ def call_cards(
             invoices=invoices.get(debtor.pk, [])[:50],
             history=[],
             wrong_phones=wrong.get(debtor.pk, set()),
+            scripted=scripts,
         )
+        if not scripts:
+            card.history = list(reversed(history.get(debtor.pk, ())))
         result = built.get(action.pk)
         if isinstance(result, RelanceError):
             card.script_problem = result.message

@@ -445,10 +445,10 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
     }
     if work.source == "collection":
-        tables = desk.rate_tables() if work.calls else None
-        [calls] = desk.contexts([(work.calls, desk.call_template)], as_of=today, tables=tables)
+        # A call's script (its letter context, penalties and all) comes when its card opens
+        # it (call_script); the card itself carries the summary, the history and the outcomes.
         context["cards"] = _cards(
-            desk.call_cards(creditor=creditor, calls=work.calls, as_of=today, built=calls)
+            desk.call_cards(creditor=creditor, calls=work.calls, as_of=today, scripts=False)
         )
         # Each approval's preview (a whole letter, rendered and checked) comes on its own
         # request as the card scrolls into view (action_preview): the list itself stays quick.
@@ -590,6 +590,22 @@ def call_detail(request: HttpRequest, action_id: int) -> HttpResponse:
             "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
         },
     )
+
+
+@workspace_view()
+def call_script(request: HttpRequest, action_id: int) -> HttpResponse:
+    """One call's script as of today, for its card on the worklist (htmx); alone, the call's
+    page, which shows it."""
+    from relance.apps.collection.calls import call_get
+
+    creditor = request.creditor  # type: ignore[attr-defined]
+    action = call_get(action_id=action_id, creditor=creditor)
+    if action.channel != "call":
+        raise Http404
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("workspace:call", action.pk)
+    [card] = desk.call_cards(creditor=creditor, calls=[action], as_of=timezone.localdate())
+    return render(request, "workspace/_call_script.html", {"card": card})
 
 
 @require_POST
