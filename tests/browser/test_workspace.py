@@ -264,7 +264,8 @@ def test_a_call_outcome_can_be_recorded_with_the_keyboard_alone(page, live_serve
             break
     else:
         pytest.fail("the outcome 'Pas de réponse' cannot be reached with Tab")
-    page.keyboard.press("Enter")  # opens the outcome's form
+    page.keyboard.press("Enter")  # opens the outcome's form, which loads (htmx)
+    page.wait_for_selector("details.outcome[open] .outcome-slot form input[type=text]")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.tagName") == "INPUT"  # its note, labelled
     page.keyboard.type("messagerie pleine")

@@ -109,7 +109,16 @@ def test_each_call_shows_the_summary_the_history_the_script_and_the_outcomes(col
         "no_answer",
     ]
     body = response.content.decode()
-    assert f'id="id_c{call.pk}-promise-amount"' in body
+    # Each outcome's form comes when the collector opens it (htmx); the labels are on the card.
+    assert f'hx-get="/worklist/calls/{call.pk}/outcome/promise/"' in body
+    form = collector_a.get(f"/worklist/calls/{call.pk}/outcome/promise/", HTTP_HX_REQUEST="true")
+    assert f'id="id_c{call.pk}-promise-amount"' in form.content.decode()
+    assert (
+        collector_a.get(
+            f"/worklist/calls/{call.pk}/outcome/nonsense/", HTTP_HX_REQUEST="true"
+        ).status_code
+        == 404
+    )
     assert "Promesse de paiement" in body  # the outcome labels are translated
 
 
@@ -355,6 +364,10 @@ def test_a_call_of_b_cannot_be_seen_or_recorded(admin_of_a, desk_b):
     assert (
         admin_of_a.post(f"/worklist/calls/{call.pk}/", {"outcome": "no_answer"}).status_code == 404
     )
+    for part in ("script/", "outcome/promise/"):
+        url = f"/worklist/calls/{call.pk}/{part}"
+        assert admin_of_a.get(url, HTTP_HX_REQUEST="true").status_code == 404
+        assert admin_of_a.get(url).status_code == 404
     call.refresh_from_db()
     assert call.state == "planned"
     assert "B Fleurs" not in admin_of_a.get("/worklist/").content.decode()

@@ -10,6 +10,11 @@ from relance.apps.workspace import views
 urlpatterns = [
     path("worklist/calls/<int:action_id>/", views.call_detail, name="call"),
     path("worklist/calls/<int:action_id>/script/", views.call_script, name="call_script"),
+    path(
+        "worklist/calls/<int:action_id>/outcome/<slug:outcome>/",
+        views.call_outcome,
+        name="call_outcome",
+    ),
     path("worklist/tasks/<int:action_id>/done/", views.task_done, name="task_done"),
     path("worklist/actions/<int:action_id>/letter.pdf", views.action_letter, name="action_letter"),
     path("actions/<int:action_id>/document/", views.action_document, name="action_document"),

@@ -384,7 +384,8 @@ def creditor_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Test message sent to %(to)s (Message-ID %(id)s).") % {"to": to, "id": message_id},
+                _("Test message sent to %(to)s (Message-ID %(id)s).")
+                % {"to": to, "id": message_id},
             )
             return redirect("workspace:settings")
     if which and any(f.errors for f in (form, logo_form, smtp_form)):
@@ -443,6 +444,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "pagers": _work_pagers(work),
         "nav": "worklist",
         "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
+        "lazy_outcomes": True,  # each outcome's form comes when it is opened (call_outcome)
     }
     if work.source == "collection":
         # A call's script (its letter context, penalties and all) comes when its card opens
@@ -588,6 +590,40 @@ def call_detail(request: HttpRequest, action_id: int) -> HttpResponse:
             "card": card,
             "nav": "worklist",
             "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
+        },
+    )
+
+
+@workspace_view()
+def call_outcome(request: HttpRequest, action_id: int, outcome: str) -> HttpResponse:
+    """One outcome's form for a call card on the worklist (htmx, when the collector opens it);
+    alone, the call's page, which shows them all."""
+    from relance.apps.collection.calls import call_get
+
+    creditor = request.creditor  # type: ignore[attr-defined]
+    action = call_get(action_id=action_id, creditor=creditor)
+    if action.channel != "call":
+        raise Http404
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("workspace:call", action.pk)
+    [card] = _cards(
+        desk.call_cards(
+            creditor=creditor, calls=[action], as_of=timezone.localdate(), scripts=False
+        )
+    )
+    found = [(label, form) for o, label, form in card.forms if o == outcome]  # type: ignore[attr-defined]
+    if not found:
+        raise Http404
+    [(label, form)] = found
+    return render(
+        request,
+        "workspace/_outcome_form.html",
+        {
+            "card": card,
+            "outcome": outcome,
+            "label": label,
+            "form": form,
+            "next_url": reverse("workspace:worklist"),
         },
     )
 
