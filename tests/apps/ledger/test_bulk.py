@@ -141,3 +141,36 @@ def test_bulk_rows_store_dates_and_timestamps_as_the_orm_does(creditor):
         date(2026, 1, 2),
         date(2026, 1, 3),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_sqlite_import_writes_without_foreign_key_checks_and_leaves_every_reference_sound():
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite imports turn foreign-key checks off")
+    from tests.factories import CreditorFactory
+
+    creditor = CreditorFactory()
+    first = HEADER + _rows(20)
+    newer = HEADER + _rows(10, start=5) + _rows(5, start=40)  # 5 settled, 5 new
+    with CaptureQueriesContext(connection) as queries:
+        assert _import(creditor, first).ok
+        assert _import(creditor, newer).ok
+    assert _statements(queries, "PRAGMA FOREIGN_KEYS = OFF")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_key_check")
+        assert cursor.fetchall() == []
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1  # on again for everything else
+    assert Invoice.objects.count() == 25
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_for_a_creditor_deleted_meanwhile_writes_nothing():
+    from relance.errors import NotFoundError
+    from tests.factories import CreditorFactory
+
+    creditor = CreditorFactory()
+    type(creditor).objects.filter(pk=creditor.pk).delete()
+    with pytest.raises(NotFoundError):
+        _import(creditor, HEADER + _rows(3))
+    assert Invoice.objects.count() == Debtor.objects.count() == 0
