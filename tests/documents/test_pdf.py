@@ -175,3 +175,18 @@ def test_a_pooled_batch_numbers_each_letter_on_its_own_and_lists_it_on_the_cover
     for e in entries:
         expected += [(str(n), str(e.pages)) for n in range(1, e.pages + 1)]
     assert numbers == expected
+
+
+def test_a_batch_restores_the_garbage_collector_it_paused():
+    import gc
+
+    jobs = [LetterJob(business_context("reminder_letter"), "reminder_letter")]
+    assert gc.isenabled()
+    render_batch(jobs, workers=1)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        render_batch(jobs, workers=1)
+        assert not gc.isenabled()  # a caller's own pause is kept
+    finally:
+        gc.enable()

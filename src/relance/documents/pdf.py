@@ -24,10 +24,13 @@ CPU-bound and single-threaded), then joins the pages behind a cover sheet listin
 from __future__ import annotations
 
 import base64
+import gc
 import io
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -233,16 +236,47 @@ def render_letter(context: LetterContext, step: str, lang: str | None = None) ->
     return bytes(document.write_pdf())
 
 
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a batch's PDFs are made.
+
+    A chunk's layout keeps hundreds of thousands of boxes and styles alive until it is drawn,
+    which every full collection walks again: 8 to 12 % of a chunk's CPU time went to a few
+    collections that freed nothing. What the chunk leaves behind is collected, young, once
+    the collector runs again. Threads rendering at once share the pause; the last one out
+    restores it.
+    """
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def _render_chunk(chunk: tuple[int, Sequence[LetterJob]]) -> tuple[bytes, list[BatchEntry]]:
     """Render the jobs (the first one being the batch's letter ``first``) into one PDF."""
     first, jobs = chunk
-    letters = [compose_letter(job.context, job.step, job.lang) for job in jobs]
-    document, counts = _render_letters(letters, first)
-    entries = [
-        BatchEntry(letter.debtor_name, letter.reference, letter.step, count)
-        for letter, count in zip(letters, counts, strict=True)
-    ]
-    return bytes(document.write_pdf()), entries
+    with _collector_paused():
+        letters = [compose_letter(job.context, job.step, job.lang) for job in jobs]
+        document, counts = _render_letters(letters, first)
+        entries = [
+            BatchEntry(letter.debtor_name, letter.reference, letter.step, count)
+            for letter, count in zip(letters, counts, strict=True)
+        ]
+        return bytes(document.write_pdf()), entries
 
 
 def _cover_html(entries: Sequence[BatchEntry], title: str, lang: str) -> str:
@@ -318,19 +352,21 @@ def render_batch(
 def _cover_pdf(entries: Sequence[BatchEntry], heading: str, lang: str) -> bytes:
     from weasyprint import HTML
 
-    cover = HTML(string=_page(_cover_html(entries, heading, lang), lang)).render(
-        stylesheets=[_stylesheet()], font_config=_font_config()
-    )
-    return bytes(cover.write_pdf())
+    with _collector_paused():
+        cover = HTML(string=_page(_cover_html(entries, heading, lang), lang)).render(
+            stylesheets=[_stylesheet()], font_config=_font_config()
+        )
+        return bytes(cover.write_pdf())
 
 
 def _join(pdfs: Sequence[bytes]) -> bytes:
     """Concatenate PDFs (pypdf, which factur-x already brings in)."""
     from pypdf import PdfWriter
 
-    writer = PdfWriter()
-    for pdf in pdfs:
-        writer.append(io.BytesIO(pdf))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    with _collector_paused():
+        writer = PdfWriter()
+        for pdf in pdfs:
+            writer.append(io.BytesIO(pdf))
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
