@@ -86,3 +86,19 @@ def test_the_list_counts_as_the_scenario_page_does(admin_a, creditor_a, creditor
     }
     assert listed["Clients fidèles"] == 7
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def test_the_counts_are_kept_between_views_and_follow_every_assignment(admin_a, creditor_a):
+    scenarios_load_defaults()
+    mine = scenario_edit(creditor=creditor_a, scenario=scenario_parse(MINE))
+    debtors = [DebtorFactory(creditor=creditor_a, kind="business") for _ in range(3)]
+    assert _listed(admin_a)[mine.name] == 0
+    with CaptureQueriesContext(connection) as again:
+        assert _listed(admin_a)[mine.name] == 0
+    assert not [q for q in again.captured_queries if "GROUP BY" in q["sql"]]  # kept
+    row = _assign(debtors[0], mine)
+    assert _listed(admin_a)[mine.name] == 1
+    row.delete()
+    assert _listed(admin_a)[mine.name] == 0
+    _case(debtors[1], mine)
+    assert _listed(admin_a)[mine.name] == 1

@@ -158,7 +158,9 @@ def template(request: HttpRequest, lang: str, name: str) -> HttpResponse:
 def scenarios(request: HttpRequest) -> HttpResponse:
     creditor = request.creditor  # type: ignore[attr-defined]
     listed = selectors.scenarios_list()
-    counts = selectors.scenario_debtor_counts(creditor=creditor, scenarios=listed)
+    counts = selectors.scenario_debtor_counts_kept(
+        creditor=creditor, scenarios=listed, as_of=timezone.localdate()
+    )
     shared = selectors.scenarios_shared(creditor=creditor, scenarios=listed)
     rows = [{"scenario": s, "count": counts[s.pk], "shared": s.pk in shared} for s in listed]
     return render(

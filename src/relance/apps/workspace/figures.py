@@ -38,17 +38,27 @@ def ledger_stamp(creditor: Creditor) -> str:
     return "-".join(str(row.get(name) or 0) for name in last)
 
 
-def kept(name: str, *, creditor: Creditor, as_of: date, compute: Callable[[], T]) -> T:
-    """``compute()``, or what it gave for the same creditor, date and ledger stamp.
+def kept(
+    name: str,
+    *,
+    creditor: Creditor,
+    as_of: date,
+    compute: Callable[[], T],
+    stamp: str | None = None,
+    seconds: int = CACHE_SECONDS,
+) -> T:
+    """``compute()``, or what it gave for the same creditor, date and stamp (by default the
+    ledger's), for at most ``seconds``.
 
     The creditor's creation time is part of the key: a database rebuilt from scratch (tests,
     a fresh install) may hand out the same ids again, never the same moment.
     """
-    key = f"relance:{name}:{creditor.pk}:{creditor.created_at.timestamp()}:{as_of}:{ledger_stamp(creditor)}"
+    stamp = ledger_stamp(creditor) if stamp is None else stamp
+    key = f"relance:{name}:{creditor.pk}:{creditor.created_at.timestamp()}:{as_of}:{stamp}"
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, CACHE_SECONDS)
+        cache.set(key, value, seconds)
     return value  # type: ignore[no-any-return]
 
 
