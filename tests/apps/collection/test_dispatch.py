@@ -188,7 +188,7 @@ class Stolen:
     def __init__(self) -> None:
         self.sent: list[str] = []
 
-    def send_group(self, mails, *, before_commit):
+    def send_group(self, mails, *, before_commit, idle=None):
         Action.objects.filter(message_id=mails[0].message_id).update(claimed_by="elsewhere:1")
         handed = set(before_commit(list(range(len(mails)))))
         self.sent += [m.message_id for n, m in enumerate(mails) if n in handed]
@@ -312,3 +312,83 @@ def test_batches_rendered_ahead_by_another_process_each_go_once(creditor, monkey
         FileTransport.filename(m) for m in sent.values_list("message_id", flat=True)
     )
     assert Event.objects.filter(kind="action.sending").count() == 7
+
+
+def test_the_caller_works_in_the_round_trips_but_never_between_hand_over_and_dots(
+    smtp, monkeypatch
+):
+    import smtplib
+
+    handler, port = smtp
+    log: list[str] = []
+    send = smtplib.SMTP.send
+
+    def logged_send(self, s):
+        if s == b".\r\n":
+            log.append("dot")
+        return send(self, s)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", logged_send)
+    transport = SmtpTransport(host="127.0.0.1", port=port, connections=3)
+
+    def idle():
+        log.append("idle")
+        return len(log) < 200
+
+    def before_commit(ready):
+        log.append("commit")
+        return ready
+
+    try:
+        outcomes = transport.send_group(
+            [prepare(_mail(n)) for n in range(3)], before_commit=before_commit, idle=idle
+        )
+    finally:
+        transport.close()
+    assert outcomes == [None] * 3
+    assert len(handler.ids) == 3
+    commit = log.index("commit")
+    assert log[commit + 1 : commit + 4] == ["dot"] * 3  # nothing between the commit and the dots
+    assert "idle" in log[:commit]  # the caller worked while the commands went round
+
+
+class Slow(FileTransport):
+    """A transport whose server takes its time: the caller's ``idle`` work runs out each time."""
+
+    waiting = False
+
+    def send_group(self, mails, *, before_commit, idle=None):
+        self.waiting = True
+        while idle is not None and idle():
+            pass
+        self.waiting = False
+        return super().send_group(mails, before_commit=before_commit)
+
+
+@pytest.mark.django_db
+def test_the_next_batch_written_in_the_round_trips_is_what_goes_out(creditor, monkeypatch, outbox):
+    from relance.apps.collection import dispatch
+
+    monkeypatch.setattr(dispatch, "BATCH", 3)
+    transport = Slow(outbox)
+    rendered, ahead = collections.Counter(), 0
+    render = dispatch._render
+
+    def counted(*args):
+        nonlocal ahead
+        rendered[args[2]] += 1  # by Message-ID
+        ahead += transport.waiting
+        return render(*args)
+
+    monkeypatch.setattr(dispatch, "_render", counted)
+    _due(creditor, 7)
+    out = dispatch.outbox_dispatch(as_of=AS_OF, creditor=creditor, transport=transport)
+    assert (out.sent, out.failed) == (7, 0)
+    sent = Action.objects.filter(state="sent")
+    assert set(rendered) == set(sent.values_list("message_id", flat=True))
+    assert ahead == 4  # the second batch while the first went out, the third during the second
+    assert set(rendered.values()) == {1}  # the claims took every message written ahead
+    for a in sent:
+        stored = (outbox.parent / "media" / a.document.name).read_bytes()
+        assert (outbox / FileTransport.filename(a.message_id)).read_bytes() == stored
+    assert chain_verify().ok

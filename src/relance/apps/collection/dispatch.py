@@ -16,10 +16,13 @@ Work goes in batches of up to ``BATCH`` actions. What each step writes, and what
    ``documents/<sha256>.eml`` and made durable (fsync) before the claim commits; the claim
    records that file and hash on the row and in its events, so the proof of a message is the
    very bytes handed over under that claim. A claim that never reaches the hand-over leaves
-   an unreferenced file. With ``RELANCE_RENDER_AHEAD=1``, while a full batch is being sent, a
-   second process renders the next one (``_RenderAhead``); the next claim takes a message
-   written ahead only if it was written from the same context, template and Message-ID it
-   rebuilds in its transaction. Off by default: it measured slower on a busy 2-core machine.
+   an unreferenced file. While a full batch is being sent, the next one is rendered in the
+   SMTP round trips, when this process would otherwise wait for the server's replies
+   (``_RenderInline``; never between a group's hand-over commit and its final dots); with
+   ``RELANCE_RENDER_AHEAD=1``, by a second process instead (``_RenderAhead``; it measured
+   slower on a busy 2-core machine). Either way the next claim takes a message written ahead
+   only if it was written from the same context, template and Message-ID it rebuilds in its
+   transaction.
 2. *hand-over*, per group of messages (one per SMTP connection, ``?connections=`` in the
    URL, 8 by default): the transport writes each message of the group up to the final dot,
    then this module commits ``handed_over_at`` for them — one ``UPDATE`` of the group's
@@ -100,6 +103,7 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.channels.email import (
     Deferred,
+    Idle,
     PermanentEmailError,
     PreparedEmail,
     Transport,
@@ -279,6 +283,37 @@ class _RenderAhead:
             self.proc.join()
 
 
+class _RenderInline:
+    """The next batch's messages written in this process while the transport waits for the
+    server's replies (``Transport.send_group``'s ``idle``): one message per call, the first
+    call reading what to write (``_next_jobs``). The server's round trips were a third of a
+    message's time, the process idle in them; now they hold the next batch's rendering. As
+    with the render-ahead process, the claim takes a message only if it rebuilds the same
+    context, template and Message-ID, and a crash leaves at most unreferenced files: the
+    transport never calls this between a group's hand-over commit and its final dots."""
+
+    def __init__(self, as_of: date, creditor: Creditor | None) -> None:
+        self.as_of, self.creditor = as_of, creditor
+        self.jobs: list[_Job] | None = None
+        self.done: _Ahead = {}
+
+    def __call__(self) -> bool:
+        if self.jobs is None:
+            try:
+                self.jobs = _next_jobs(as_of=self.as_of, creditor=self.creditor)[::-1]
+            except Exception:  # read again by the claim, which reports what is wrong
+                self.jobs = []
+            return bool(self.jobs)
+        if not self.jobs:
+            return False
+        pk, key, args = self.jobs.pop()
+        try:
+            self.done[pk] = (key, _render(*args))
+        except Exception:  # written again by the claim, which reports what is wrong
+            self.done[pk] = (key, None)
+        return True
+
+
 # Off unless RELANCE_RENDER_AHEAD=1 (and a second core): on the shared 2-core bench machine it
 # made the outbox slower (SQLite, 1,000 messages: 2.7-4.1x the smtplib baseline with it,
 # 2.0x without), the second process competing with the SMTP server for the cores and the
@@ -324,9 +359,13 @@ def outbox_dispatch(
                     failed_to_start, jobs = True, []
             if jobs and worker is not None:
                 worker.submit(jobs)
-            _send_batch(batch, transport=transport, out=out, actor=actor)
+            # No second process: the next batch is written here, in the SMTP round trips.
+            inline = _RenderInline(as_of, creditor) if batch.full and not jobs else None
+            _send_batch(batch, transport=transport, out=out, actor=actor, idle=inline)
             if jobs and worker is not None:
                 ahead = worker.collect()
+            elif inline is not None:
+                ahead = inline.done
     finally:
         transport.close()
         if worker is not None:
@@ -392,7 +431,6 @@ def _recover(*, creditor: Creditor | None, out: DispatchResult, actor: str) -> N
                 out.recovered += 1
                 events.append(EventInput(kind, "action", a.pk, a.creditor_id, payload, actor))
         events_record(events=events)
-
 
 
 _CLAIM_FIELDS = (
@@ -650,7 +688,14 @@ def _hand_over(items: list[_Claimed], *, batch: _Batch) -> set[int]:
         return recorded
 
 
-def _send_batch(batch: _Batch, *, transport: Transport, out: DispatchResult, actor: str) -> None:
+def _send_batch(
+    batch: _Batch,
+    *,
+    transport: Transport,
+    out: DispatchResult,
+    actor: str,
+    idle: Idle | None = None,
+) -> None:
     handed: list[_Claimed] = []
     waiting = list(batch.items)
     while waiting:
@@ -662,7 +707,7 @@ def _send_batch(batch: _Batch, *, transport: Transport, out: DispatchResult, act
             recorded = _hand_over([group[n] for n in ready], batch=batch)
             return [n for n in ready if group[n].pk in recorded]
 
-        outcomes = transport.send_group([i.mail for i in group], before_commit=hand_over)
+        outcomes = transport.send_group([i.mail for i in group], before_commit=hand_over, idle=idle)
         waiting[:0] = [
             i for i, outcome in zip(group, outcomes, strict=True) if isinstance(outcome, Deferred)
         ]
