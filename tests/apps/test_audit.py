@@ -12,7 +12,12 @@ pytestmark = pytest.mark.django_db
 
 def record_three():
     for n in range(3):
-        event_record(kind="test.event", subject_type="invoice", subject_id=n, payload={"n": n, "amount": "1.00"})
+        event_record(
+            kind="test.event",
+            subject_type="invoice",
+            subject_id=n,
+            payload={"n": n, "amount": "1.00"},
+        )
 
 
 def test_an_untouched_trail_verifies():

@@ -115,10 +115,16 @@ def chain_verify() -> ChainReport:
     for ev in Event.objects.order_by("id").iterator(chunk_size=5000):
         count += 1
         if ev.prev_hash != prev:
-            return ChainReport(count, False, ev.id, "previous hash does not match (event removed or reordered)")
-        e = EventInput(ev.kind, ev.subject_type, ev.subject_id, ev.creditor_id, ev.payload, ev.actor)
+            return ChainReport(
+                count, False, ev.id, "previous hash does not match (event removed or reordered)"
+            )
+        e = EventInput(
+            ev.kind, ev.subject_type, ev.subject_id, ev.creditor_id, ev.payload, ev.actor
+        )
         if _digest(prev, ev.created_at, e, ev.payload) != ev.hash:
-            return ChainReport(count, False, ev.id, "content does not match its hash (event altered)")
+            return ChainReport(
+                count, False, ev.id, "content does not match its hash (event altered)"
+            )
         prev = ev.hash
     head = ChainHead.objects.filter(pk=1).first()
     if head is not None and head.last_hash != prev:
