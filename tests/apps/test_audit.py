@@ -47,3 +47,37 @@ def test_removing_the_last_event_is_detected():
     report = chain_verify()
     assert not report.ok
     assert "last events" in report.reason
+
+
+def test_a_batch_of_events_is_stored_in_order_as_it_was_hashed():
+    import itertools
+    from datetime import date
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from relance.apps.audit.services import EventInput, events_record
+
+    record_three()
+    # More rows than one statement takes on SQLite: the batch is split, the order kept.
+    count = (connection.features.max_query_params or 999) // 9 * 2 + 5
+    events = [
+        EventInput(
+            "test.batch",
+            "action",
+            n,
+            7 if n % 2 else None,
+            {"amount": Decimal("12.50"), "on": date(2026, 3, 5), "n": n, "name": "Réglé"},
+            "system",
+        )
+        for n in range(count)
+    ]
+    assert events_record(events=events) == count
+    stored = list(Event.objects.filter(kind="test.batch").order_by("id"))
+    assert [e.subject_id for e in stored] == list(range(count))
+    assert stored[1].creditor_id == 7
+    assert stored[0].creditor_id is None
+    assert stored[0].payload == {"amount": "12.50", "on": "2026-03-05", "n": 0, "name": "Réglé"}
+    assert all(a.hash == b.prev_hash for a, b in itertools.pairwise(stored))
+    assert chain_verify().ok
+    assert chain_verify().events == count + 3
