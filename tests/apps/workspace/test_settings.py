@@ -116,3 +116,40 @@ def test_collectors_cannot_reach_the_settings(collector_a):
         collector_a.post("/settings/", {"form": "smtp", "to": "x@example.org"}).status_code == 403
     )
     assert collector_a.get("/settings/logo/").status_code == 403
+
+
+def test_an_admin_records_a_missing_rate_and_the_letter_can_then_be_printed(
+    admin_a, creditor_a, today
+):
+    from decimal import Decimal
+
+    from relance.apps.legal.models import RateOverride
+    from relance.apps.workspace.selectors import debtor_invoices
+
+    _, _, late, notice = desk_for(creditor_a, today, "A")
+    missing = [line for line in debtor_invoices(debtor=late, as_of=today) if line.missing_rate]
+    if not missing:
+        pytest.skip("every rate the letter needs is shipped")
+    words = missing[0].rate_command.split()
+    table, day = words[words.index("--table") + 1], words[words.index("--from") + 1]
+    preview = admin_a.get(f"/worklist/actions/{notice.pk}/preview/").content.decode()
+    assert "/settings/#rates" in preview
+    page = admin_a.get(f"/settings/?table={table}&from={day}")
+    assert "Connu jusqu" in page.content.decode()
+    refused = admin_a.post(
+        "/settings/",
+        {"form": "rate", "table": table, "from_date": day, "rate": "99", "source": "x"},
+    )
+    assert refused.status_code == 400
+    assert not RateOverride.objects.exists()
+    saved = admin_a.post(
+        "/settings/",
+        {"form": "rate", "table": table, "from_date": day, "rate": "2,15", "source": "BCE"},
+    )
+    assert saved.status_code == 302
+    row = RateOverride.objects.get()
+    assert (row.table, row.rate, row.source) == (table, Decimal("2.15"), "BCE")
+    # Every rate the letter needs may now be known; if another half-year is still missing,
+    # it is a different one.
+    again = [line for line in debtor_invoices(debtor=late, as_of=today) if line.missing_rate]
+    assert not again or again[0].rate_command.split()[3:6] != words[3:6]

@@ -233,3 +233,32 @@ class PlanForm(forms.Form):
         choices=[("1m", _("month")), ("2w", _("two weeks")), ("1w", _("week"))],
         initial="1m",
     )
+
+
+RATE_TABLE_LABELS = {
+    "ecb_mro": _("ECB main refinancing rate (B2B penalties, C. com. L441-10)"),
+    "fr_legal_professional": _("Taux légal, creditor a professional"),
+    "fr_legal_individual": _("Taux légal, creditor an individual"),
+    "boe_base": _("Bank of England base rate (UK)"),
+}
+
+
+class RateForm(forms.Form):
+    """A published rate, as ``relance rates add`` records it."""
+
+    table = forms.ChoiceField(label=_("Rate"), choices=list(RATE_TABLE_LABELS.items()))
+    from_date = forms.DateField(label=_("In force from"), widget=DateInput())
+    rate = AmountField(
+        label=_("Rate (% a year)"),
+        min_value=Decimal("-5"),
+        max_value=Decimal("50"),
+        max_digits=7,
+        decimal_places=4,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    source = forms.CharField(
+        label=_("Source (where it was published)"),
+        max_length=300,
+        help_text=_("e.g. ECB press release of 23 July 2026, or Arrêté du …, JO du …"),
+    )

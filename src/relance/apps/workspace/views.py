@@ -20,12 +20,14 @@ from relance.apps.collection.letters import LETTER_CHANNELS
 from relance.apps.workspace import desk, selectors, services
 from relance.apps.workspace.access import SESSION_CREDITOR, back_url, workspace_view
 from relance.apps.workspace.forms import (
+    RATE_TABLE_LABELS,
     DisputeOpenForm,
     HoldForm,
     LogoForm,
     NotesForm,
     PlanForm,
     PromiseForm,
+    RateForm,
     SettingsForm,
     SmtpTestForm,
     TaskDoneForm,
@@ -348,6 +350,10 @@ def creditor_settings(request: HttpRequest) -> HttpResponse:
         request.POST if which == "smtp" else None,
         initial={"to": request.user.email or creditor.email},  # type: ignore[union-attr]
     )
+    rate_form = RateForm(
+        request.POST if which == "rate" else None,
+        initial={"table": request.GET.get("table", ""), "from_date": request.GET.get("from", "")},
+    )
     status = 200
     if which == "identity" and form.is_valid():
         try:
@@ -375,6 +381,27 @@ def creditor_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Logo saved: it heads the letters from now on."))
             return redirect("workspace:settings")
+    elif which == "rate" and rate_form.is_valid():
+        from relance.apps.legal.services import rate_add
+        from relance.domain.law import InvalidRateError
+
+        data = rate_form.cleaned_data
+        try:
+            rate_add(
+                table=data["table"],
+                from_date=data["from_date"],
+                rate=data["rate"],
+                source=data["source"],
+                actor=_actor(request),
+            )
+        except (InvalidRateError, InvalidInputError) as exc:
+            rate_form.add_error(None, getattr(exc, "message", str(exc)))
+        else:
+            messages.success(
+                request,
+                _("Rate recorded: every computation uses it from now on."),
+            )
+            return redirect(reverse("workspace:settings") + "#rates")
     elif which == "smtp" and smtp_form.is_valid():
         to = smtp_form.cleaned_data["to"]
         try:
@@ -388,7 +415,7 @@ def creditor_settings(request: HttpRequest) -> HttpResponse:
                 % {"to": to, "id": message_id},
             )
             return redirect("workspace:settings")
-    if which and any(f.errors for f in (form, logo_form, smtp_form)):
+    if which and any(f.errors for f in (form, logo_form, smtp_form, rate_form)):
         status = 400
     return render(
         request,
@@ -399,6 +426,8 @@ def creditor_settings(request: HttpRequest) -> HttpResponse:
             "smtp_form": smtp_form,
             "creditor": creditor,
             "email_url": _email_target(),
+            "rate_form": rate_form,
+            "rates_known": _rates_known(),
             "nav": "settings",
         },
         status=status,
@@ -415,6 +444,25 @@ def creditor_logo(request: HttpRequest) -> HttpResponse:
         raise Http404
     kind = "image/png" if creditor.logo.name.endswith(".png") else "image/jpeg"
     return FileResponse(creditor.logo.open("rb"), content_type=kind)  # type: ignore[return-value]
+
+
+def _rates_known() -> list[dict[str, Any]]:
+    """Per rate table: its label, the latest rate and since when, the last day it is known."""
+    from relance.apps.legal.selectors import rates_known_until, rates_list
+
+    known = rates_known_until()
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rates_list():
+        latest[row["table"]] = row
+    return [
+        {
+            "table": name,
+            "label": label,
+            "latest": latest.get(name),
+            "known_until": known.get(name),
+        }
+        for name, label in RATE_TABLE_LABELS.items()
+    ]
 
 
 def _email_target() -> str:
