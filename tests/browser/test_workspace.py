@@ -69,17 +69,15 @@ def _csv() -> str:
     return "\n".join(rows) + "\n"
 
 
-def _run_the_day(creditor) -> None:
-    """The day's pass, as the scheduler runs it each morning, with the rates it needs recorded."""
-    from relance.apps.collection.models import Action
-    from relance.apps.collection.services import collection_run
+def _record_rates(creditor) -> None:
+    """What the admin does (Settings, Rates) when a page says a half-year's rate is missing."""
     from relance.apps.ledger.models import Debtor
     from relance.apps.legal.services import rate_add
     from relance.apps.workspace.selectors import debtor_invoices
 
     today = timezone.localdate()
     for debtor in Debtor.objects.filter(creditor=creditor):
-        for _ in range(6):  # what `relance rates add` does when the page says a rate is missing
+        for _ in range(6):
             missing = [
                 line for line in debtor_invoices(debtor=debtor, as_of=today) if line.missing_rate
             ]
@@ -92,14 +90,30 @@ def _run_the_day(creditor) -> None:
                 rate=Decimal("2.15"),
                 source="test",
             )
-    collection_run(as_of=today, creditor=creditor, dispatch=False)
-    # The pass plans a call for the next business day: on a weekend, bring it to today.
-    Action.objects.filter(creditor=creditor, channel="call").update(planned_date=today)
+
+
+def _calls_today(creditor) -> None:
+    """The pass plans a call for the next business day: on a weekend, bring it to today."""
+    from relance.apps.collection.models import Action
+
+    Action.objects.filter(creditor=creditor, channel="call").update(
+        planned_date=timezone.localdate()
+    )
+
+
+def _run_the_day(creditor) -> None:
+    """The day's pass, as the scheduler runs it each morning, with the rates it needs recorded."""
+    from relance.apps.collection.services import collection_run
+
+    _record_rates(creditor)
+    collection_run(as_of=timezone.localdate(), creditor=creditor, dispatch=False)
+    _calls_today(creditor)
 
 
 @pytest.fixture
 def collector(transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.EMAIL_URL = f"file://{tmp_path / 'outbox'}"
     creditor = CreditorFactory(name="Atelier Lumière SAS")
     user_create(username="camille", password=PASSWORD, role="collector", creditors=[creditor])
     return creditor
@@ -141,8 +155,12 @@ def test_a_collector_imports_a_ledger_and_works_a_debtor(
     assert "Relances suspendues" in page.locator(".timeline").inner_text()
     page.screenshot(path=str(artifacts / "debtor-fr.png"), full_page=True)
 
-    _run_the_day(collector)
+    _record_rates(collector)
     page.goto(f"{base}/worklist/")
+    page.get_by_role("button", name="Lancer la passe du jour").click()
+    page.wait_for_selector("text=Passe du jour faite")
+    _calls_today(collector)
+    page.reload()
     approval = page.locator("article.approval", has_text="Boulangerie Roux SARL")
     approval.scroll_into_view_if_needed()  # its preview loads as it comes into view
     assert "MISE EN DEMEURE" in approval.locator("pre.preview").inner_text().upper()

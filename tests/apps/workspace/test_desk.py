@@ -468,3 +468,31 @@ def test_with_htmx_an_outcome_and_an_approval_answer_with_their_card_only(collec
     assert "Action validée." in body
     notice.refresh_from_db()
     assert notice.state == "approved"
+
+
+def test_today_s_pass_runs_from_the_worklist_for_the_active_creditor_only(
+    collector_a, creditor_a, creditor_b, today, settings, tmp_path
+):
+    from django.test import Client
+
+    from tests.apps.workspace.conftest import make_user
+
+    settings.EMAIL_URL = f"file://{tmp_path / 'outbox'}"
+    mine = DebtorFactory(creditor=creditor_a, email="a@example.org")
+    theirs = DebtorFactory(creditor=creditor_b, email="b@example.org")
+    for debtor in (mine, theirs):
+        InvoiceFactory(
+            debtor=debtor,
+            creditor=debtor.creditor,
+            issue_date=today - timedelta(days=40),
+            due_date=today - timedelta(days=10),
+        )
+    viewer = Client()
+    viewer.force_login(make_user("vera", "viewer", creditor_a))
+    assert viewer.post("/worklist/run/").status_code == 403
+    response = collector_a.post("/worklist/run/", follow=True)
+    assert "Passe du jour faite" in response.content.decode()
+    assert Case.objects.filter(debtor=mine).exists()
+    assert not Case.objects.filter(debtor=theirs).exists()
+    again = collector_a.post("/worklist/run/", follow=True)  # twice the same day: nothing new
+    assert "0 messages envoyés" in again.content.decode()

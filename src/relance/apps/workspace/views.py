@@ -513,6 +513,46 @@ def worklist(request: HttpRequest) -> HttpResponse:
     return render(request, "workspace/worklist.html", context)
 
 
+@require_POST
+@workspace_view()
+def run_today(request: HttpRequest) -> HttpResponse:
+    """Today's pass for the active creditor, from the worklist: payments first, then each
+    debtor's next step, then the e-mails due, exactly as ``relance run`` (on a task queue when
+    one is configured). The scheduler does this each morning; the button is for an install
+    without one, and for a pass after an import."""
+    from django.conf import settings as django_settings
+
+    from relance.apps.collection.services import collection_run
+
+    creditor = request.creditor  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    if django_settings.BROKER_URL:
+        from relance.apps.collection.tasks import daily_pass_enqueue
+
+        daily_pass_enqueue(as_of=today, creditor=creditor.pk)
+        messages.success(request, _("Today's pass is queued: the worklist fills as it runs."))
+        return redirect("workspace:worklist")
+    result = collection_run(as_of=today, creditor=creditor, actor=_actor(request))
+    counts = result.as_dict()["actions"]
+    messages.success(
+        request,
+        _(
+            "Today's pass is done: %(cases)s debtors looked at; %(sent)s messages sent, "
+            "%(approval)s awaiting approval, %(planned)s planned, %(failed)s failed."
+        )
+        % {
+            "cases": result.cases_evaluated,
+            "sent": counts.get("sent", 0),
+            "approval": counts.get("awaiting_approval", 0),
+            "planned": counts.get("planned", 0),
+            "failed": counts.get("failed", 0),
+        },
+    )
+    for problem in result.problems[:5]:
+        messages.warning(request, problem.message)
+    return redirect("workspace:worklist")
+
+
 def _labelled(preview: desk.Preview) -> desk.Preview:
     action = preview.action
     preview.channel_label = CHANNEL_LABELS.get(action.channel, action.channel)  # type: ignore[attr-defined]
