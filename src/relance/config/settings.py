@@ -7,6 +7,8 @@ RELANCE_DEBUG          1/true/yes to turn debug on (default: off)
 RELANCE_EMAIL_URL      smtp://host:port, smtp+starttls://user:pass@host:587, smtps://..., file:///DIR
 RELANCE_ALLOWED_HOSTS  comma-separated (default: localhost,127.0.0.1)
 RELANCE_HOME           the folder holding ./var (default: the current folder)
+RELANCE_CACHE_URL      where the workspace keeps its figures, shared by every server process:
+                       file:///DIR (default: ./var/cache), redis://host:6379/1, or locmem://
 
 The task queue (README, "Workers"), off unless RELANCE_BROKER_URL is set:
 RELANCE_BROKER_URL     redis://host:6379/0; unset, everything runs in-process
@@ -185,6 +187,33 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 EMAIL_URL = os.environ.get("RELANCE_EMAIL_URL", f"file://{VAR_DIR / 'outbox'}")
+
+
+def _cache(url: str) -> dict[str, Any]:
+    """Where the workspace keeps its figures (workspace/figures.py), shared by every process
+    of the install: files under var/cache by default, Redis with redis://, or one process's
+    memory with locmem:// (figures then computed once per server process)."""
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url.startswith("locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith("file://"):
+        folder = url.removeprefix("file://")
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": folder,
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    raise ConfigurationError(
+        f"RELANCE_CACHE_URL {url!r}: use file:///DIR, redis://host:port/db or locmem://"
+    )
+
+
+CACHES = {
+    "default": _cache(
+        os.environ.get("RELANCE_CACHE_URL", "").strip() or f"file://{VAR_DIR / 'cache'}"
+    )
+}
 
 # The task queue: relance.config.celery builds Celery's configuration from these.
 BROKER_URL = os.environ.get("RELANCE_BROKER_URL", "").strip()
