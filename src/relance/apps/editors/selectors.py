@@ -3,7 +3,7 @@ which debtors a scenario applies to."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -246,7 +246,7 @@ def scenario_debtor_counts_kept(
     closing or reopening in place shows within ``COUNTS_SECONDS``."""
     from relance.apps.workspace.figures import kept
 
-    row = (
+    row: Mapping[str, Any] = (
         Creditor.objects.filter(pk=creditor.pk)
         .values(
             d=Subquery(Debtor.objects.order_by("-id").values("id")[:1]),

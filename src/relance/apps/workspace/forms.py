@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -13,6 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from relance.apps.workspace.selectors import login_throttled
 from relance.apps.workspace.services import login_failure_record, login_failures_clear
+
+
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's own copy of the ChoiceField its class declares as ``name`` (typed as a Field)."""
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 def client_ip(request: HttpRequest | None) -> str:
@@ -55,7 +60,7 @@ class UploadForm(forms.Form):
     def __init__(self, *args: Any, bank: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if bank:
-            self.fields["kind"].choices = [
+            _choice_field(self, "kind").choices = [
                 ("ledger", _("Ledger (CSV or FEC)")),
                 ("bank", _("Bank statement (CAMT, OFX, CFONB, CSV)")),
             ]
@@ -154,7 +159,7 @@ class DisputeOutcomeForm(forms.Form):
 
     def __init__(self, *args: Any, invoices: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["invoices"].choices = [(i.number, i.number) for i in invoices]
+        _choice_field(self, "invoices").choices = [(i.number, i.number) for i in invoices]
 
 
 class CallBackForm(forms.Form):
@@ -222,7 +227,7 @@ class DisputeOpenForm(forms.Form):
 
     def __init__(self, *args: Any, invoices: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["invoice"].choices = [(i.number, i.number) for i in invoices]
+        _choice_field(self, "invoice").choices = [(i.number, i.number) for i in invoices]
 
 
 class PlanForm(forms.Form):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.paginator import Page, Paginator
@@ -193,8 +193,8 @@ def collected_in_month(*, creditor: Creditor, as_of: date, currency: str) -> tup
             key = r["step"] or r["payment__origin"]
             by[key] = by.get(key, ZERO) + r["total"]
         return "step", sorted(by.items(), key=lambda kv: -kv[1])
-    rows = allocations.values("payment__origin").annotate(total=Sum("amount")).order_by("-total")
-    return "origin", [(r["payment__origin"], r["total"]) for r in rows]
+    origins = allocations.values("payment__origin").annotate(total=Sum("amount")).order_by("-total")
+    return "origin", [(r["payment__origin"], r["total"]) for r in origins]
 
 
 def _ledger_board(*, creditor: Creditor, as_of: date) -> Dashboard:
@@ -256,14 +256,13 @@ def debtors_search(
     open_q = Q(invoices__status=Invoice.Status.OPEN)
     overdue_q = open_q & Q(invoices__due_date__lt=as_of)
     if totals or "overdue" in filters:
-        qs = qs.annotate(
+        totalled = qs.annotate(
             open_total=Sum("invoices__open_amount", filter=open_q),
             overdue_total=Sum("invoices__open_amount", filter=overdue_q),
             oldest_due=Min("invoices__due_date", filter=overdue_q),
             open_count=Count("invoices", filter=open_q),
         )
-    if "overdue" in filters:
-        qs = qs.filter(overdue_total__gt=0)
+        qs = totalled.filter(overdue_total__gt=0) if "overdue" in filters else totalled
     if "hold" in filters:
         # One list of ids (no OR across tables), so the totals are read for these debtors only.
         held = Debtor.objects.filter(creditor=creditor, is_legal_hold=True).order_by().values("id")
@@ -309,17 +308,24 @@ def _collection_filtered_ids(*, creditor: Creditor, filters: tuple[str, ...]) ->
             from relance.apps.collection.models import Dispute, PaymentPlan
 
             if name == "dispute":
-                rows = Dispute.objects.filter(invoice__creditor=creditor, status="open").values_list("invoice__debtor_id", flat=True)
+                ids = set(
+                    Dispute.objects.filter(invoice__creditor=creditor, status="open").values_list(
+                        "invoice__debtor_id", flat=True
+                    )
+                )
             else:
-                rows = PaymentPlan.objects.filter(creditor=creditor, status="active").values_list("debtor_id", flat=True)
-            ids = set(rows)
+                ids = set(
+                    PaymentPlan.objects.filter(creditor=creditor, status="active").values_list(
+                        "debtor_id", flat=True
+                    )
+                )
         else:
             continue
         kept = ids if kept is None else kept & ids
     return kept or set()
 
 
-class _CountedPaginator(Paginator):
+class _CountedPaginator(Paginator[Debtor]):
     """Counts ``counted`` (the same debtors without their totals) rather than the totalled list."""
 
     def __init__(self, object_list: Any, per_page: int, *, counted: QuerySet[Debtor]) -> None:
@@ -334,6 +340,7 @@ class _CountedPaginator(Paginator):
 def debtors_page(
     *, creditor: Creditor, as_of: date, q: str = "", filters: tuple[str, ...] = (), sort: str = "overdue", page: Any = 1
 ) -> Page[Debtor]:
+    found: Page[int] | Page[Debtor]
     if sort in ("overdue", "days"):
         # The whole ledger ranked by an aggregate: kept between requests (figures.py). The
         # collection filters (disputes, plans, holds change by the minute) and the search are
@@ -362,10 +369,12 @@ def debtors_page(
         rows = {d.pk: d for d in debtors_search(creditor=creditor, as_of=as_of).filter(pk__in=listed)}
         listed = [rows[i] for i in listed if i in rows]
     found.object_list = listed
-    for debtor in found.object_list:
+    # Debtors now, however the page was cut: a swap the stubs cannot follow.
+    debtors_found = cast("Page[Debtor]", found)
+    for debtor in debtors_found:
         oldest = debtor.oldest_due  # type: ignore[attr-defined]
         debtor.days_overdue = (as_of - oldest).days if oldest else 0  # type: ignore[attr-defined]
-    return found
+    return debtors_found
 
 
 def debtor_get(*, creditor: Creditor, debtor_id: int) -> Debtor:
@@ -407,7 +416,8 @@ def debtor_invoices_page(*, debtor: Debtor, as_of: date, page: Any = 1, per_page
     """One page of the debtor's open invoices (oldest due first: the overdue ones lead), with
     penalties as of ``as_of`` computed for that page's invoices only."""
     qs = Invoice.objects.filter(debtor=debtor, status=Invoice.Status.OPEN).order_by("due_date", "number")
-    found = Paginator(qs.values_list("id", flat=True), per_page).get_page(page)
+    # The invoices' ids, paged; the page's lines then take their place.
+    found: Page[Any] = Paginator(qs.values_list("id", flat=True), per_page).get_page(page)
     ids = list(found.object_list)
     found.object_list = _invoice_lines(debtor=debtor, as_of=as_of, invoices=qs.filter(pk__in=ids)) if ids else []
     return found

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -236,7 +236,7 @@ def _run(upload: ImportUpload, *, dry_run: bool, actor: str) -> dict[str, Any]:
 
 
 def import_upload_stage(
-    *, creditor: Creditor, user: AbstractBaseUser | None, kind: str, filename: str, data: bytes, actor: str
+    *, creditor: Creditor, user: User | None, kind: str, filename: str, data: bytes, actor: str
 ) -> ImportUpload:
     """Keep the file under MEDIA_ROOT/imports/ and check it with a dry run; nothing is written."""
     if kind not in ImportUpload.Kind.values:

@@ -35,6 +35,7 @@ from relance.apps.workspace.forms import (
     UploadForm,
     outcome_forms,
 )
+from relance.apps.workspace.request import WorkspaceRequest
 from relance.errors import InvalidInputError, RelanceError
 
 BUCKET_LABELS = {
@@ -117,6 +118,12 @@ def _actor(request: HttpRequest) -> str:
     return f"user:{request.user.get_username()}"
 
 
+def _streamed(response: FileResponse) -> HttpResponse:
+    # workspace_view types a page as returning an HttpResponse; a FileResponse streams, so it is
+    # only an HttpResponseBase. Django serves either alike.
+    return response  # type: ignore[return-value]
+
+
 class LoginView(auth_views.LoginView):
     template_name = "workspace/login.html"
     authentication_form = ThrottledLoginForm
@@ -126,17 +133,17 @@ class LoginView(auth_views.LoginView):
 
 @require_POST
 @workspace_view(write_role="viewer")
-def creditor_switch(request: HttpRequest) -> HttpResponse:
+def creditor_switch(request: WorkspaceRequest) -> HttpResponse:
     wanted = request.POST.get("creditor", "")
-    if not any(str(g.creditor.pk) == wanted for g in request.grants):  # type: ignore[attr-defined]
+    if not any(str(g.creditor.pk) == wanted for g in request.grants):
         raise Http404
     request.session[SESSION_CREDITOR] = int(wanted)
     return HttpResponseRedirect(reverse("workspace:home"))
 
 
 @workspace_view()
-def dashboard(request: HttpRequest) -> HttpResponse:
-    board = selectors.dashboard(creditor=request.creditor, as_of=timezone.localdate())  # type: ignore[attr-defined]
+def dashboard(request: WorkspaceRequest) -> HttpResponse:
+    board = selectors.dashboard(creditor=request.creditor, as_of=timezone.localdate())
     bars = [(BUCKET_LABELS[b.bucket], b) for b in board.bars]
     return render(
         request, "workspace/dashboard.html", {"board": board, "bars": bars, "nav": "home"}
@@ -144,7 +151,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view()
-def debtors(request: HttpRequest) -> HttpResponse:
+def debtors(request: WorkspaceRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:100]
     sort = request.GET.get("sort", "overdue")
     sort = sort if sort in selectors.SORTS else "overdue"
@@ -153,7 +160,7 @@ def debtors(request: HttpRequest) -> HttpResponse:
         creditor=request.creditor,
         as_of=timezone.localdate(),
         q=q,
-        filters=active,  # type: ignore[attr-defined]
+        filters=active,
         sort=sort,
         page=request.GET.get("page", 1),
     )
@@ -177,8 +184,8 @@ def debtors(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view()
-def debtor_detail(request: HttpRequest, debtor_id: int) -> HttpResponse:
-    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)  # type: ignore[attr-defined]
+def debtor_detail(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
+    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     return _debtor_page(request, debtor)
 
 
@@ -192,7 +199,7 @@ def _penalty_note(line: selectors.InvoiceLine) -> str:
 
 
 def _debtor_page(
-    request: HttpRequest, debtor: Any, bound: dict[str, Any] | None = None, status: int = 200
+    request: WorkspaceRequest, debtor: Any, bound: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     today = timezone.localdate()
     invoices = selectors.debtor_invoices_page(
@@ -205,7 +212,7 @@ def _debtor_page(
         if note:
             if note not in notes:
                 notes.append(note)
-            line.note_number = notes.index(note) + 1  # type: ignore[attr-defined]
+            line.note_number = notes.index(note) + 1
     unknown = any(line.days_overdue and line.penalties is None for line in lines)
     collection = selectors.collection_ready()
     case = selectors.debtor_case(debtor=debtor) if collection else None
@@ -237,7 +244,7 @@ def _debtor_page(
             "paid": selectors.debtor_paid_invoices(debtor=debtor),
             "contacts": list(debtor.contacts.all()),
             "timeline": _timeline(selectors.debtor_timeline(debtor=debtor)),
-            "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
+            "can_act": request.grant.allows("collector"),
             "has_collection": collection,
             "case": case,
             "disputed": disputed,
@@ -257,8 +264,8 @@ def _timeline(items: list[selectors.TimelineItem]) -> list[selectors.TimelineIte
 
 @require_POST
 @workspace_view()
-def debtor_hold(request: HttpRequest, debtor_id: int) -> HttpResponse:
-    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)  # type: ignore[attr-defined]
+def debtor_hold(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
+    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     form = HoldForm(request.POST)
     form.is_valid()
     hold = request.POST.get("hold") == "1"
@@ -271,8 +278,8 @@ def debtor_hold(request: HttpRequest, debtor_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view()
-def debtor_notes(request: HttpRequest, debtor_id: int) -> HttpResponse:
-    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)  # type: ignore[attr-defined]
+def debtor_notes(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
+    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     form = NotesForm(request.POST)
     if form.is_valid():
         services.debtor_notes_update(
@@ -283,8 +290,8 @@ def debtor_notes(request: HttpRequest, debtor_id: int) -> HttpResponse:
 
 
 @workspace_view()
-def imports(request: HttpRequest) -> HttpResponse:
-    creditor = request.creditor  # type: ignore[attr-defined]
+def imports(request: WorkspaceRequest) -> HttpResponse:
+    creditor = request.creditor
     bank = services.bank_import_available()
     form = UploadForm(request.POST or None, request.FILES or None, bank=bank)
     if request.method == "POST" and form.is_valid():
@@ -292,7 +299,7 @@ def imports(request: HttpRequest) -> HttpResponse:
         upload = services.import_upload_stage(
             creditor=creditor,
             user=request.user,
-            kind=form.cleaned_data["kind"],  # type: ignore[arg-type]
+            kind=form.cleaned_data["kind"],
             filename=uploaded.name,
             data=uploaded.read(),
             actor=_actor(request),
@@ -305,14 +312,14 @@ def imports(request: HttpRequest) -> HttpResponse:
             "form": form,
             "batches": selectors.imports_recent(creditor=creditor),
             "nav": "imports",
-            "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
+            "can_act": request.grant.allows("collector"),
         },
     )
 
 
 @workspace_view("collector")
-def import_review(request: HttpRequest, token: str) -> HttpResponse:
-    upload = selectors.import_upload_get(creditor=request.creditor, token=token)  # type: ignore[attr-defined]
+def import_review(request: WorkspaceRequest, token: str) -> HttpResponse:
+    upload = selectors.import_upload_get(creditor=request.creditor, token=token)
     return render(
         request,
         "workspace/import_review.html",
@@ -322,8 +329,8 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @workspace_view("collector")
-def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    upload = selectors.import_upload_get(creditor=request.creditor, token=token)  # type: ignore[attr-defined]
+def import_confirm(request: WorkspaceRequest, token: str) -> HttpResponse:
+    upload = selectors.import_upload_get(creditor=request.creditor, token=token)
     if request.POST.get("decision") == "drop":
         services.import_upload_drop(upload=upload)
         messages.info(request, _("The file was not imported."))
@@ -337,10 +344,10 @@ def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @workspace_view("admin", write_role="admin")
-def creditor_settings(request: HttpRequest) -> HttpResponse:
+def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
     """The creditor's identity, bank details, pay link and signature; its logo; a test e-mail
     through the configured server. Three forms, told apart by their ``form`` field."""
-    creditor = request.creditor  # type: ignore[attr-defined]
+    creditor = request.creditor
     fields = list(SettingsForm.base_fields)
     which = request.POST.get("form", "identity") if request.method == "POST" else ""
     initial = {f: getattr(creditor, f) for f in fields}
@@ -348,7 +355,7 @@ def creditor_settings(request: HttpRequest) -> HttpResponse:
     logo_form = LogoForm(request.POST if which == "logo" else None, request.FILES or None)
     smtp_form = SmtpTestForm(
         request.POST if which == "smtp" else None,
-        initial={"to": request.user.email or creditor.email},  # type: ignore[union-attr]
+        initial={"to": request.user.email or creditor.email},
     )
     rate_form = RateForm(
         request.POST if which == "rate" else None,
@@ -435,15 +442,15 @@ def creditor_settings(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view("admin", write_role="admin")
-def creditor_logo(request: HttpRequest) -> HttpResponse:
+def creditor_logo(request: WorkspaceRequest) -> HttpResponse:
     """The active creditor's logo as stored (for the settings page)."""
     from django.http import FileResponse
 
-    creditor = request.creditor  # type: ignore[attr-defined]
+    creditor = request.creditor
     if not creditor.logo:
         raise Http404
     kind = "image/png" if creditor.logo.name.endswith(".png") else "image/jpeg"
-    return FileResponse(creditor.logo.open("rb"), content_type=kind)  # type: ignore[return-value]
+    return _streamed(FileResponse(creditor.logo.open("rb"), content_type=kind))
 
 
 def _rates_known() -> list[dict[str, Any]]:
@@ -478,8 +485,8 @@ def _email_target() -> str:
 
 
 @workspace_view()
-def worklist(request: HttpRequest) -> HttpResponse:
-    creditor = request.creditor  # type: ignore[attr-defined]
+def worklist(request: WorkspaceRequest) -> HttpResponse:
+    creditor = request.creditor
     today = timezone.localdate()
     work = selectors.worklist(
         creditor=creditor,
@@ -491,7 +498,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "work": work,
         "pagers": _work_pagers(work),
         "nav": "worklist",
-        "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
+        "can_act": request.grant.allows("collector"),
         "lazy_outcomes": True,  # each outcome's form comes when it is opened (call_outcome)
     }
     if work.source == "collection":
@@ -515,7 +522,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view()
-def run_today(request: HttpRequest) -> HttpResponse:
+def run_today(request: WorkspaceRequest) -> HttpResponse:
     """Today's pass for the active creditor, from the worklist: payments first, then each
     debtor's next step, then the e-mails due, exactly as ``relance run`` (on a task queue when
     one is configured). The scheduler does this each morning; the button is for an install
@@ -524,7 +531,7 @@ def run_today(request: HttpRequest) -> HttpResponse:
 
     from relance.apps.collection.services import collection_run
 
-    creditor = request.creditor  # type: ignore[attr-defined]
+    creditor = request.creditor
     today = timezone.localdate()
     if django_settings.BROKER_URL:
         from relance.apps.collection.tasks import daily_pass_enqueue
@@ -562,13 +569,13 @@ def _labelled(preview: desk.Preview) -> desk.Preview:
 
 
 @workspace_view()
-def action_preview(request: HttpRequest, action_id: int) -> HttpResponse:
+def action_preview(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     """Exactly what one action waiting for approval will send if approved today: the letter as
     the batch prints it (with the mise en demeure's check), the e-mail as the outbox writes it.
     A fragment for the worklist's approval card; alone, it is a readable page too."""
-    action = selectors.action_get(creditor=request.creditor, action_id=action_id)  # type: ignore[attr-defined]
+    action = selectors.action_get(creditor=request.creditor, action_id=action_id)
     [preview] = desk.action_previews(actions=[action], as_of=timezone.localdate())
-    page = "workspace/_preview.html" if request.htmx else "workspace/action_preview.html"  # type: ignore[attr-defined]
+    page = "workspace/_preview.html" if request.htmx else "workspace/action_preview.html"
     return render(request, page, {"p": _labelled(preview), "a": action, "nav": "worklist"})
 
 
@@ -609,11 +616,11 @@ def _cards(cards: list[desk.CallCard], data: Any = None, only: str = "") -> list
 
 
 @workspace_view()
-def call_detail(request: HttpRequest, action_id: int) -> HttpResponse:
+def call_detail(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     """One call: its card and outcome forms; POST records the outcome (works without JavaScript)."""
     from relance.apps.collection.calls import call_get, call_outcome_record
 
-    creditor = request.creditor  # type: ignore[attr-defined]
+    creditor = request.creditor
     action = call_get(action_id=action_id, creditor=creditor)
     if action.channel != "call":
         raise Http404
@@ -647,7 +654,7 @@ def call_detail(request: HttpRequest, action_id: int) -> HttpResponse:
             except RelanceError as exc:
                 chosen.add_error(None, exc.message)
             else:
-                if request.htmx:  # type: ignore[attr-defined]
+                if request.htmx:
                     # In place on the worklist: the card again, its outcome now recorded.
                     action = call_get(action_id=action_id, creditor=creditor)
                     [card] = _cards(desk.call_cards(creditor=creditor, calls=[action], as_of=today))
@@ -658,7 +665,7 @@ def call_detail(request: HttpRequest, action_id: int) -> HttpResponse:
                     )
                 messages.success(request, _("Call outcome recorded."))
                 return HttpResponseRedirect(back_url(request, reverse("workspace:worklist")))
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             # htmx swaps only a 2xx answer: the card comes back with the form's errors.
             return render(
                 request,
@@ -677,22 +684,22 @@ def call_detail(request: HttpRequest, action_id: int) -> HttpResponse:
         {
             "card": card,
             "nav": "worklist",
-            "can_act": request.grant.allows("collector"),  # type: ignore[attr-defined]
+            "can_act": request.grant.allows("collector"),
         },
     )
 
 
 @workspace_view()
-def call_outcome(request: HttpRequest, action_id: int, outcome: str) -> HttpResponse:
+def call_outcome(request: WorkspaceRequest, action_id: int, outcome: str) -> HttpResponse:
     """One outcome's form for a call card on the worklist (htmx, when the collector opens it);
     alone, the call's page, which shows them all."""
     from relance.apps.collection.calls import call_get
 
-    creditor = request.creditor  # type: ignore[attr-defined]
+    creditor = request.creditor
     action = call_get(action_id=action_id, creditor=creditor)
     if action.channel != "call":
         raise Http404
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return redirect("workspace:call", action.pk)
     [card] = _cards(
         desk.call_cards(
@@ -717,16 +724,16 @@ def call_outcome(request: HttpRequest, action_id: int, outcome: str) -> HttpResp
 
 
 @workspace_view()
-def call_script(request: HttpRequest, action_id: int) -> HttpResponse:
+def call_script(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     """One call's script as of today, for its card on the worklist (htmx); alone, the call's
     page, which shows it."""
     from relance.apps.collection.calls import call_get
 
-    creditor = request.creditor  # type: ignore[attr-defined]
+    creditor = request.creditor
     action = call_get(action_id=action_id, creditor=creditor)
     if action.channel != "call":
         raise Http404
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return redirect("workspace:call", action.pk)
     [card] = desk.call_cards(creditor=creditor, calls=[action], as_of=timezone.localdate())
     return render(request, "workspace/_call_script.html", {"card": card})
@@ -734,10 +741,10 @@ def call_script(request: HttpRequest, action_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view()
-def task_done(request: HttpRequest, action_id: int) -> HttpResponse:
+def task_done(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     from relance.apps.collection.calls import call_get, task_complete
 
-    creditor = request.creditor  # type: ignore[attr-defined]
+    creditor = request.creditor
     action = call_get(action_id=action_id, creditor=creditor)
     form = TaskDoneForm(request.POST, prefix=f"t{action.pk}")
     form.is_valid()
@@ -753,9 +760,9 @@ def task_done(request: HttpRequest, action_id: int) -> HttpResponse:
 
 
 @workspace_view()
-def action_letter(request: HttpRequest, action_id: int) -> HttpResponse:
+def action_letter(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     """The letter a pending action would print today (a preview: rendered, never stored)."""
-    action = selectors.action_get(creditor=request.creditor, action_id=action_id)  # type: ignore[attr-defined]
+    action = selectors.action_get(creditor=request.creditor, action_id=action_id)
     pdf = desk.letter_pdf(action=action, as_of=timezone.localdate())
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="preview-{action.pk}.pdf"'
@@ -763,26 +770,28 @@ def action_letter(request: HttpRequest, action_id: int) -> HttpResponse:
 
 
 @workspace_view()
-def action_document(request: HttpRequest, action_id: int) -> HttpResponse:
+def action_document(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     """The document as it was sent (kept unchanged under MEDIA_ROOT/documents/)."""
-    action = selectors.action_get(creditor=request.creditor, action_id=action_id)  # type: ignore[attr-defined]
+    action = selectors.action_get(creditor=request.creditor, action_id=action_id)
     if not action.document:
         raise Http404
     try:
         handle = action.document.open("rb")
     except OSError as exc:
         raise Http404 from exc
-    return FileResponse(
-        handle, content_type="application/pdf", filename=f"{action.sha256 or action.pk}.pdf"
+    return _streamed(
+        FileResponse(
+            handle, content_type="application/pdf", filename=f"{action.sha256 or action.pk}.pdf"
+        )
     )
 
 
 @require_POST
 @workspace_view()
-def debtor_promise(request: HttpRequest, debtor_id: int) -> HttpResponse:
+def debtor_promise(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
     from relance.apps.collection.services import promise_add
 
-    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)  # type: ignore[attr-defined]
+    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     form = PromiseForm(request.POST, prefix="promise")
     if form.is_valid():
         try:
@@ -804,10 +813,10 @@ def debtor_promise(request: HttpRequest, debtor_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view()
-def debtor_dispute(request: HttpRequest, debtor_id: int, decision: str) -> HttpResponse:
+def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> HttpResponse:
     from relance.apps.collection.services import dispute_close, dispute_open
 
-    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)  # type: ignore[attr-defined]
+    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     today = timezone.localdate()
     if decision == "close":
         number = request.POST.get("invoice", "")
@@ -844,10 +853,10 @@ def debtor_dispute(request: HttpRequest, debtor_id: int, decision: str) -> HttpR
 
 @require_POST
 @workspace_view()
-def debtor_plan(request: HttpRequest, debtor_id: int) -> HttpResponse:
+def debtor_plan(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
     from relance.apps.collection.services import plan_create
 
-    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)  # type: ignore[attr-defined]
+    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     form = PlanForm(request.POST, prefix="plan")
     if form.is_valid():
         try:
@@ -870,19 +879,19 @@ def debtor_plan(request: HttpRequest, debtor_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_view()
-def action_decide(request: HttpRequest, action_id: int, decision: str) -> HttpResponse:
-    action = selectors.action_get(creditor=request.creditor, action_id=action_id)  # type: ignore[attr-defined]
+def action_decide(request: WorkspaceRequest, action_id: int, decision: str) -> HttpResponse:
+    action = selectors.action_get(creditor=request.creditor, action_id=action_id)
     from relance.apps.collection import services as collection_services
 
     if decision == "approve":
         collection_services.actions_approve(
             ids=[action.pk], creditor=request.creditor, actor=_actor(request)
-        )  # type: ignore[attr-defined]
+        )
     elif decision == "skip":
         collection_services.action_skip(action_id=action.pk, actor=_actor(request))
     else:
         raise Http404
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         # In place on the worklist: the approval card gives way to what was decided.
         action.refresh_from_db()
         template = action.template or action.step_key

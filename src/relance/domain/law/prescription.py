@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from relance.domain.law.dates import add_years
 from relance.errors import InvalidInputError
@@ -34,6 +34,10 @@ _EVENT_BASIS: dict[str, str] = {
 
 class PrescriptionEventError(InvalidInputError):
     code = "invalid_prescription_event"
+
+
+def _is_event_kind(value: str) -> TypeGuard[EventKind]:
+    return value in EVENT_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +101,7 @@ def prescription(
     years, basis = _PERIODS[kind]
     checked: list[tuple[date, EventKind]] = []
     for day, event_kind in events:
-        if event_kind in EVENT_KINDS:
+        if _is_event_kind(event_kind):
             checked.append((day, event_kind))
             continue
         raise PrescriptionEventError(
