@@ -152,6 +152,16 @@ def _print_problems(problems: list[dict[str, Any]]) -> None:
         print(f"  ... and {len(problems) - 200} more (use --json for all)", file=sys.stderr)
 
 
+def _figures_warm(creditor: Any) -> None:
+    """The workspace's kept figures computed now, after an import changed the ledger, so that
+    the first person to open the dashboard does not wait for them (the cache is shared)."""
+    from django.utils import timezone
+
+    from relance.apps.workspace.figures import warm
+
+    warm(creditor=creditor, as_of=timezone.localdate())
+
+
 def cmd_import_ledger(args: argparse.Namespace) -> int:
     from relance.apps.creditors.selectors import creditor_get
     from relance.apps.ledger.services import ledger_import
@@ -169,6 +179,8 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             partial=args.partial,
         )
+    if not result.problems and not args.dry_run:
+        _figures_warm(creditor)
     data = result.as_dict()
     if args.json:
         emit_json(data)

@@ -34,7 +34,7 @@ def _print_match(m: dict[str, Any]) -> None:
     print(
         f"{ident} {m['state']} confidence {m['confidence']}: line {line['id'] or ''} "
         f"{line['booking_date']} +{line['amount']} {line['currency']} from {payer}"
-        + (f" \"{quoted[:80]}\"" if quoted else "")
+        + (f' "{quoted[:80]}"' if quoted else "")
     )
     print(f"    debtor   {debtor['account']} {debtor['name']}")
     if m["allocations"]:
@@ -62,6 +62,10 @@ def cmd_import_bank(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         actor=_actor(),
     )
+    if not result["problems"] and not args.dry_run and result["matched"]:
+        from relance.cli import _figures_warm
+
+        _figures_warm(creditor)
     if args.json:
         emit_json(result)
         return 1 if result["problems"] else 0
@@ -83,7 +87,9 @@ def cmd_import_bank(args: argparse.Namespace) -> int:
     for match in result["matches"]:
         _print_match(match)
     if result["suggested"]:
-        print("Confirm a suggestion with `relance matches apply ID`, undo with `relance matches undo ID`.")
+        print(
+            "Confirm a suggestion with `relance matches apply ID`, undo with `relance matches undo ID`."
+        )
     for note in result["notes"][:20]:
         print(f"  note: {note}")
     return 0
@@ -142,10 +148,12 @@ def _print_line(line: dict[str, Any]) -> None:
     amount = line["amount"] if line["amount"].startswith("-") else f"+{line['amount']}"
     print(
         f"#{line['id']} {line['booking_date']} {amount} {line['currency']} {line['status']}: "
-        f"{payer}" + (f" \"{quoted[:80]}\"" if quoted else "")
+        f"{payer}" + (f' "{quoted[:80]}"' if quoted else "")
     )
     for debtor in line["blocks"]:
-        print(f"    blocks   {debtor['account']} {debtor['name']} (dismiss the line if it is not theirs)")
+        print(
+            f"    blocks   {debtor['account']} {debtor['name']} (dismiss the line if it is not theirs)"
+        )
     if line["status"] == "dismissed":
         print(f"    dismissed by {line['dismissed_by']}: {line['dismissed_reason']}")
 
@@ -201,8 +209,12 @@ def _subparsers(parser: argparse.ArgumentParser) -> Any:
 def register(sub: Any, command: Any) -> None:
     """Add ``import bank`` under cli.py's ``import`` group, and the ``matches`` and ``bank`` groups."""
     isub = _subparsers(sub.choices["import"])
-    p = command(isub, "bank", cmd_import_bank,
-                "import a bank statement (camt.053/054, OFX, CFONB 120, CSV) and match its credits")
+    p = command(
+        isub,
+        "bank",
+        cmd_import_bank,
+        "import a bank statement (camt.053/054, OFX, CFONB 120, CSV) and match its credits",
+    )
     p.add_argument("file")
     p.add_argument("--creditor")
     p.add_argument("--format", default="auto", choices=BANK_FORMATS)
@@ -223,12 +235,20 @@ def register(sub: Any, command: Any) -> None:
 
     bank = sub.add_parser("bank", help="bank statement lines")
     bsub = bank.add_subparsers(dest="bank_command", required=True, metavar="ACTION")
-    p = command(bsub, "lines", cmd_bank_lines,
-                "list statement lines, and which debtor an unmatched credit holds back")
+    p = command(
+        bsub,
+        "lines",
+        cmd_bank_lines,
+        "list statement lines, and which debtor an unmatched credit holds back",
+    )
     p.add_argument("--status", choices=LINE_STATUSES)
     p.add_argument("--creditor")
-    p = command(bsub, "dismiss", cmd_bank_dismiss,
-                "a credit pays no open invoice (refund, loan...): stop it holding back chasing")
+    p = command(
+        bsub,
+        "dismiss",
+        cmd_bank_dismiss,
+        "a credit pays no open invoice (refund, loan...): stop it holding back chasing",
+    )
     p.add_argument("id", type=int)
     p.add_argument("--reason", required=True, help="why it is not a payment of an invoice")
     p.add_argument("--creditor")

@@ -237,3 +237,31 @@ def test_the_hold_filter_lists_legal_holds_and_paused_cases_and_counts_them(admi
     assert {d.pk for d in page.object_list} == {held.pk, paused.pk}
     assert page.paginator.count == 2
     assert all(d.open_total == Decimal("1200.00") for d in page.object_list)
+
+
+def test_an_import_confirmed_in_the_workspace_leaves_the_dashboard_ready(
+    collector_a, creditor_a, settings, tmp_path
+):
+    """The figures are computed as the import ends: the next dashboard reads them kept."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.apps.workspace.test_pages import CSV
+
+    settings.MEDIA_ROOT = tmp_path
+    collector_a.post(
+        "/imports/",
+        {"kind": "ledger", "file": SimpleUploadedFile("export.csv", CSV.encode())},
+    )
+    from relance.apps.workspace.models import ImportUpload
+
+    upload = ImportUpload.objects.get()
+    done = collector_a.post(f"/imports/{upload.token}/confirm/", {"decision": "confirm"})
+    assert done.status_code == 200
+    assert not ImportUpload.objects.exists()
+    with CaptureQueriesContext(connection) as queries:
+        assert collector_a.get("/").status_code == 200
+    assert not [
+        q
+        for q in queries.captured_queries
+        if "GROUP BY" in q["sql"] and "ledger_invoice" in q["sql"]
+    ]

@@ -76,9 +76,19 @@ def debtor_ranking(*, creditor: Creditor, as_of: date, sort: str, overdue_only: 
     )
 
 
+def warm(*, creditor: Creditor, as_of: date) -> None:
+    """Compute the kept figures now, right after an import moved the ledger's stamp, so that
+    the next dashboard or debtor list answers at once instead of the first person to open it
+    waiting seconds (the cache is shared by every server process: settings, CACHES)."""
+    from relance.apps.workspace.selectors import dashboard
+
+    dashboard(creditor=creditor, as_of=as_of)
+    debtor_ranking(creditor=creditor, as_of=as_of, sort="overdue", overdue_only=False)
+
+
 def invalidate() -> None:
     """Forget every kept figure (tests, and a command after editing the ledger by hand)."""
     cache.clear()
 
 
-__all__ = ["CACHE_SECONDS", "debtor_ranking", "invalidate", "kept", "ledger_stamp"]
+__all__ = ["CACHE_SECONDS", "debtor_ranking", "invalidate", "kept", "ledger_stamp", "warm"]

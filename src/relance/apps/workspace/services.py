@@ -269,6 +269,9 @@ def import_upload_confirm(*, upload: ImportUpload, actor: str) -> dict[str, Any]
         raise NotFoundError("the uploaded file is gone: upload it again")
     result = _run(upload, dry_run=False, actor=actor)
     import_upload_drop(upload=upload)
+    from relance.apps.workspace import figures
+
+    figures.warm(creditor=upload.creditor, as_of=timezone.localdate())
     return result
 
 
