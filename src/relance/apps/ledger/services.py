@@ -8,6 +8,7 @@ transaction is rolled back: a file is taken whole or not at all.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import itertools
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import IO, Any
 
 from django.db import connection, transaction
@@ -32,6 +34,7 @@ from relance.apps.ledger.bulk import (
     create_indexes,
     drop_secondary_indexes,
     reserve_ids,
+    timestamp_text,
 )
 from relance.apps.ledger.models import Debtor, ImportBatch, Invoice, Payment
 from relance.domain.ledger import DebtorRecord, InvoiceRecord
@@ -45,6 +48,7 @@ CHUNK = 5000
 # cheaper than inserting into B-trees on random keys once they outgrow the page cache.
 REBUILD_INDEXES_FROM = 50_000
 ZERO = Decimal("0.00")
+_DEBTOR_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(DebtorRecord)))
 _DEBTOR_COLUMNS = (
     "creditor_id",
     "account",
@@ -239,6 +243,7 @@ class _LedgerWriter:
         )
         # Invoices written by this import get larger ids: only those up to here may be settled.
         self._last_id_before: int | None = Invoice.objects.aggregate(top=Max("id"))["top"]
+        self._day_text: dict[date, str] = {}
         self._rebuild: list[str] = []  # statements rebuilding the indexes set aside
         self._weigh_indexes_at: float = REBUILD_INDEXES_FROM  # created count
 
@@ -269,7 +274,7 @@ class _LedgerWriter:
         seen = self._debtor_seen
         missing = [a for a in wanted if a not in debtor_ids]
         if missing:
-            now = timezone.now()
+            now = timestamp_text(timezone.now())
             creditor_id = self.creditor.pk
             ids = reserve_ids("ledger_debtor", len(missing))
             bulk_insert(
@@ -302,11 +307,14 @@ class _LedgerWriter:
             for pk, account in zip(ids, missing, strict=True):
                 debtor_ids[account] = pk
                 seen[account] = wanted[account]
-        # Records are shared between a debtor's rows, so most are the very one seen before.
+        # Records are shared between a debtor's rows, so many are the very one seen before;
+        # the others are compared field by field in C (a dataclass's __eq__ is Python).
+        fields_of = _DEBTOR_FIELDS
         changed = [
             rec
             for account, rec in wanted.items()
-            if (before := seen.get(account)) is not rec and before != rec
+            if (before := seen.get(account)) is not rec
+            and (before is None or fields_of(before) != fields_of(rec))
         ]
         if changed:
             self._refresh_debtors(changed)
@@ -355,6 +363,7 @@ class _LedgerWriter:
             )
         }
         now = timezone.now()
+        stamp = timestamp_text(now)
         new_ids = iter(reserve_ids("ledger_invoice", len(records) - len(existing)))
         new_rows: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
@@ -366,6 +375,9 @@ class _LedgerWriter:
         add_row, add_allocation = new_rows.append, allocations.append
         known_add = self._known_numbers.add
         find = existing.get
+        # Dates as the text both databases read, converted once per distinct date.
+        day_text = self._day_text
+        day = day_text.get
         created = 0
         for r in records:
             debtor_id = debtor_ids[r.debtor.account]
@@ -373,14 +385,15 @@ class _LedgerWriter:
             if row is None:
                 pk = next(new_ids)
                 total, open_amount = r.total_amount, r.open_amount
+                issue, due = r.issue_date, r.due_date
                 add_row(
                     (
                         pk,
                         creditor_id,
                         debtor_id,
                         r.number,
-                        r.issue_date,
-                        r.due_date,
+                        day(issue) or day_text.setdefault(issue, issue.isoformat()),
+                        day(due) or day_text.setdefault(due, due.isoformat()),
                         r.currency,
                         total,
                         open_amount,
@@ -388,8 +401,8 @@ class _LedgerWriter:
                         "",
                         batch_id,
                         r.line or None,
-                        now,
-                        now,
+                        stamp,
+                        stamp,
                     )
                 )
                 if open_amount != total:
@@ -499,12 +512,21 @@ class _LedgerWriter:
 
     def _allocate(self, allocations: list[tuple[int, str, Decimal]]) -> None:
         """Record the settlements the export reports; invoices already carry their new open amount."""
-        now = timezone.now()
-        rows = []
+        if not allocations:
+            return
+        now = timestamp_text(timezone.now())
+        payments: dict[str, int] = {}
+        rows: list[tuple[int, int, Decimal, str]] = []
+        add = rows.append
         for invoice_id, currency, amount in allocations:
-            payment = self._settlement_payment(currency)
-            payment.amount += amount
-            rows.append((payment.pk, invoice_id, amount, now))
+            payment_id = payments.get(currency)
+            if payment_id is None:
+                payment_id = payments[currency] = self._settlement_payment(currency).pk
+            add((payment_id, invoice_id, amount, now))
+        for currency in payments:
+            self._payments[currency].amount += sum(
+                [amount for _, kind, amount in allocations if kind == currency], ZERO
+            )
         bulk_insert("ledger_allocation", ("payment_id", "invoice_id", "amount", "created_at"), rows)
 
     def settle_missing(self) -> None:
