@@ -174,3 +174,30 @@ def test_an_import_for_a_creditor_deleted_meanwhile_writes_nothing():
     with pytest.raises(NotFoundError):
         _import(creditor, HEADER + _rows(3))
     assert Invoice.objects.count() == Debtor.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_sqlite_import_sorts_its_indexes_in_runs_and_restores_the_settings(monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite imports set indexes aside")
+    from tests.factories import CreditorFactory
+
+    monkeypatch.setattr(services, "CHUNK", 3)
+    monkeypatch.setattr(services, "REBUILD_INDEXES_FROM", 4)
+
+    def settings() -> list[int]:
+        with connection.cursor() as cursor:
+            names = ("temp_store", "cache_size")
+            return [cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in names]
+
+    during: list[list[int]] = []
+    create = services.create_indexes
+    monkeypatch.setattr(
+        services,
+        "create_indexes",
+        lambda statements: (during.append(settings()), create(statements)),
+    )
+    before = settings()
+    assert _import(CreditorFactory(), HEADER + _rows(20)).ok
+    assert during == [[1, before[1]]]  # temporary files, so runs of a bounded size
+    assert settings() == before

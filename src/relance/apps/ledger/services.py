@@ -34,6 +34,7 @@ from relance.apps.ledger.bulk import (
     create_indexes,
     drop_secondary_indexes,
     reserve_ids,
+    sorting_in_runs,
     timestamp_text,
 )
 from relance.apps.ledger.models import Debtor, ImportBatch, Invoice, Payment
@@ -632,6 +633,7 @@ def ledger_import(
         with (
             _cyclic_gc_paused(),
             connection.constraint_checks_disabled(),
+            sorting_in_runs(),
             transaction.atomic(),
         ):
             if not Creditor.objects.filter(pk=creditor.pk).exists():
