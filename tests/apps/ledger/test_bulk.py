@@ -63,13 +63,24 @@ def _import(creditor, text: str):
     )
 
 
-def _invoice_indexes() -> list[str]:
+def _indexes(*tables: str) -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger_invoice'"
-            " AND sql IS NOT NULL ORDER BY name"
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s)"
+                " ORDER BY tablename, indexname",
+                [list(tables)],
+            )
+        else:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                f" AND tbl_name IN ({', '.join(['%s'] * len(tables))}) ORDER BY tbl_name, name",
+                list(tables),
+            )
         return [row[0] for row in cursor.fetchall()]
+
+
+TABLES = ("ledger_invoice", "ledger_debtor")
 
 
 def _statements(queries: CaptureQueriesContext, verb: str) -> list[str]:
@@ -81,34 +92,32 @@ def _statements(queries: CaptureQueriesContext, verb: str) -> list[str]:
 @pytest.fixture
 def small_thresholds(monkeypatch):
     """Chunks of 3 rows, indexes set aside from 4 new invoices: a large import in miniature."""
-    if connection.vendor != "sqlite":
-        pytest.skip("only SQLite imports set indexes aside")
     monkeypatch.setattr(services, "CHUNK", 3)
     monkeypatch.setattr(services, "REBUILD_INDEXES_FROM", 4)
 
 
-def test_a_large_sqlite_import_rebuilds_the_indexes_it_set_aside(creditor, small_thresholds):
-    before = _invoice_indexes()
+def test_a_large_import_rebuilds_the_indexes_it_set_aside(creditor, small_thresholds):
+    before = _indexes(*TABLES)
+    aside = [s for s in before if "UNIQUE" not in s]  # invoices' and debtors'
     with CaptureQueriesContext(connection) as queries:
         result = _import(creditor, HEADER + _rows(20))
     assert result.ok, result.problems
-    assert len(_statements(queries, "DROP INDEX")) == 3
-    assert sorted(_statements(queries, "CREATE INDEX")) == sorted(
-        s for s in before if "UNIQUE" not in s
-    )
-    assert _invoice_indexes() == before
+    assert len(_statements(queries, "DROP INDEX")) == len(aside)
+    assert sorted(_statements(queries, "CREATE INDEX")) == sorted(aside)
+    assert _indexes(*TABLES) == before
     assert Invoice.objects.count() == 20
     assert Invoice.objects.get(number="FC-0019").open_amount == Decimal("24.00")
+    assert Debtor.objects.filter(creditor=creditor).count() == 7
 
 
-def test_a_refused_sqlite_import_leaves_the_indexes_it_set_aside(creditor, small_thresholds):
-    before = _invoice_indexes()
+def test_a_refused_import_leaves_the_indexes_it_set_aside(creditor, small_thresholds):
+    before = _indexes(*TABLES)
     bad = HEADER + _rows(20) + "FC-BAD;411Z;Z SAS;2026-02-30;2026-03-02;10,00;10,00\n"
     with CaptureQueriesContext(connection) as queries:
         result = _import(creditor, bad)
     assert [p.code for p in result.problems] == ["bad_date"]
-    assert len(_statements(queries, "DROP INDEX")) == 3
-    assert _invoice_indexes() == before
+    assert _statements(queries, "DROP INDEX")
+    assert _indexes(*TABLES) == before
     assert Invoice.objects.count() == 0
 
 

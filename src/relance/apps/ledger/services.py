@@ -44,9 +44,10 @@ from relance.errors import NotFoundError
 from relance.formats.ledger import open_ledger
 
 CHUNK = 5000
-# Past this many new invoices in one import, and a quarter of the rows the table held, an
-# SQLite import drops the invoice indexes that enforce nothing and rebuilds them at the end:
-# cheaper than inserting into B-trees on random keys once they outgrow the page cache.
+# Past this many new invoices in one import, when it brings most of the table's rows, an import
+# drops the invoice and debtor indexes that enforce nothing and rebuilds them at the end:
+# sorting keys once is cheaper than inserting them one by one into B-trees on random keys (and,
+# on PostgreSQL, than writing each insertion to the WAL).
 REBUILD_INDEXES_FROM = 50_000
 ZERO = Decimal("0.00")
 _DEBTOR_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(DebtorRecord)))
@@ -231,6 +232,7 @@ class _LedgerWriter:
         self.events: list[EventInput] = []
         self._payments: dict[str, Payment] = {}
         self._debtor_seen: dict[str, DebtorRecord] = {}
+        self._debtors_created = 0
         # What the creditor already has, read once: a chunk then only queries rows that exist.
         self._debtor_ids: dict[str, int] = dict(
             Debtor.objects.filter(creditor=creditor)
@@ -308,6 +310,7 @@ class _LedgerWriter:
             for pk, account in zip(ids, missing, strict=True):
                 debtor_ids[account] = pk
                 seen[account] = wanted[account]
+            self._debtors_created += len(missing)
         # Records are shared between a debtor's rows, so many are the very one seen before;
         # the others are compared field by field in C (a dataclass's __eq__ is Python).
         fields_of = _DEBTOR_FIELDS
@@ -500,16 +503,23 @@ class _LedgerWriter:
         )
 
     def _set_indexes_aside(self) -> None:
-        """Drop the invoice indexes that enforce nothing when this import is a large part of
-        the table (SQLite only, see REBUILD_INDEXES_FROM); ``finish`` rebuilds them."""
+        """Drop the invoice and debtor indexes that enforce nothing when this import brings
+        most of the table's rows (see REBUILD_INDEXES_FROM); ``finish`` rebuilds them.
+
+        PostgreSQL locks a table against its readers from DROP INDEX to commit, so there the
+        import must bring nearly all of the table: a new install's first ledger.
+        """
         self._weigh_indexes_at = float("inf")
-        if connection.vendor != "sqlite":
-            return
+        # How many rows the table may already hold, per row this import adds.
+        others_per_row = 4.0 if connection.vendor == "sqlite" else 0.25
         created = self.result.created
-        if created * 4 < Invoice.objects.count() - created:
+        if Invoice.objects.count() - created > created * others_per_row:
             self._weigh_indexes_at = created * 2  # a small part of a large table, so far
             return
         self._rebuild = drop_secondary_indexes("ledger_invoice")
+        debtors = self._debtors_created
+        if Debtor.objects.count() - debtors <= debtors * others_per_row:
+            self._rebuild += drop_secondary_indexes("ledger_debtor")
 
     def _allocate(self, allocations: list[tuple[int, str, Decimal]]) -> None:
         """Record the settlements the export reports; invoices already carry their new open amount."""
