@@ -210,3 +210,57 @@ def test_an_sqlite_import_sorts_its_indexes_in_runs_and_restores_the_settings(mo
     assert _import(CreditorFactory(), HEADER + _rows(20)).ok
     assert during == [[1, before[1]]]  # temporary files, so runs of a bounded size
     assert settings() == before
+
+
+def _dangling_references() -> int:
+    """Rows whose reference leads nowhere, among what imports write."""
+    checks = [
+        ("ledger_invoice", "debtor_id", "ledger_debtor"),
+        ("ledger_invoice", "creditor_id", "creditors_creditor"),
+        ("ledger_invoice", "import_batch_id", "ledger_importbatch"),
+        ("ledger_debtor", "creditor_id", "creditors_creditor"),
+        ("ledger_allocation", "invoice_id", "ledger_invoice"),
+        ("ledger_allocation", "payment_id", "ledger_payment"),
+    ]
+    with connection.cursor() as cursor:
+        return sum(
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {child} c WHERE c.{column} IS NOT NULL"
+                f" AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = c.{column})"
+            ).fetchone()[0]
+            for child, column, parent in checks
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_first_postgresql_import_skips_row_by_row_checks_and_leaves_every_reference_sound():
+    from tests.factories import CreditorFactory
+
+    creditor = CreditorFactory()
+    with CaptureQueriesContext(connection) as queries:
+        assert _import(creditor, HEADER + _rows(20)).ok
+    assert _statements(queries, "SET LOCAL SESSION_REPLICATION_ROLE = REPLICA")
+    with CaptureQueriesContext(connection) as queries:  # the creditor has invoices now
+        assert _import(creditor, HEADER + _rows(10, start=5) + _rows(5, start=40)).ok
+    assert not _statements(queries, "SET LOCAL SESSION_REPLICATION_ROLE")
+    assert _dangling_references() == 0
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"  # SET LOCAL ended with the import's transaction
+    assert Invoice.objects.count() == 25
+
+
+@pytest.mark.postgres
+def test_without_the_privilege_postgresql_keeps_its_checks_and_the_transaction_goes_on(db):
+    from relance.apps.ledger.bulk import foreign_key_checks_off
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE pg_monitor")  # a role that may not set it
+        try:
+            assert foreign_key_checks_off() is False
+        finally:
+            cursor.execute("RESET ROLE")
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+    assert Invoice.objects.count() == 0

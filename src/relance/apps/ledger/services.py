@@ -33,6 +33,7 @@ from relance.apps.ledger.bulk import (
     bulk_update,
     create_indexes,
     drop_secondary_indexes,
+    foreign_key_checks_off,
     reserve_ids,
     sorting_in_runs,
     timestamp_text,
@@ -246,9 +247,26 @@ class _LedgerWriter:
         )
         # Invoices written by this import get larger ids: only those up to here may be settled.
         self._last_id_before: int | None = Invoice.objects.aggregate(top=Max("id"))["top"]
+        if not self._debtor_ids and not self._known_numbers:
+            self._trust_own_references()
         self._day_text: dict[date, str] = {}
         self._rebuild: list[str] = []  # statements rebuilding the indexes set aside
         self._weigh_indexes_at: float = REBUILD_INDEXES_FROM  # created count
+
+    def _trust_own_references(self) -> None:
+        """A creditor's first import references only rows it writes itself, and the creditor:
+        once the creditor is locked against deletion, PostgreSQL's row-by-row foreign-key
+        checks (see ``foreign_key_checks_off``) can only confirm what holds by construction.
+        SQLite's are off for every import (see ``ledger_import``)."""
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM creditors_creditor WHERE id = %s FOR KEY SHARE",
+                [self.creditor.pk],
+            )
+            if cursor.fetchone() is not None:
+                foreign_key_checks_off()
 
     def _settlement_payment(self, currency: str) -> Payment:
         # One payment per batch and currency carries every settlement the export reports, so
