@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import subprocess
@@ -163,6 +164,7 @@ def test_a_pooled_batch_numbers_each_letter_on_its_own_and_lists_it_on_the_cover
         for n in range(PARALLEL_FROM)
     ]
     pdf, entries = render_batch(jobs, workers=2)
+    assert gc.isenabled()  # paused while the chunks were joined, and on again
     path = tmp_path / "batch.pdf"
     path.write_bytes(pdf)
     assert [e.pages for e in entries] == [2 if n % 10 == 3 else 1 for n in range(PARALLEL_FROM)]
@@ -178,8 +180,6 @@ def test_a_pooled_batch_numbers_each_letter_on_its_own_and_lists_it_on_the_cover
 
 
 def test_a_batch_restores_the_garbage_collector_it_paused():
-    import gc
-
     jobs = [LetterJob(business_context("reminder_letter"), "reminder_letter")]
     assert gc.isenabled()
     render_batch(jobs, workers=1)
