@@ -264,3 +264,13 @@ def test_without_the_privilege_postgresql_keeps_its_checks_and_the_transaction_g
         cursor.execute("SHOW session_replication_role")
         assert cursor.fetchone()[0] == "origin"
     assert Invoice.objects.count() == 0
+
+
+def test_an_import_into_an_empty_table_sets_indexes_aside_from_its_first_rows(creditor):
+    assert Invoice.objects.count() == 0
+    with CaptureQueriesContext(connection) as queries:
+        assert _import(creditor, HEADER + _rows(3)).ok  # far below REBUILD_INDEXES_FROM
+    assert _statements(queries, "DROP INDEX")
+    with CaptureQueriesContext(connection) as queries:
+        assert _import(creditor, HEADER + _rows(6)).ok
+    assert _statements(queries, "DROP INDEX") == []

@@ -45,10 +45,10 @@ from relance.errors import NotFoundError
 from relance.formats.ledger import open_ledger
 
 CHUNK = 5000
-# Past this many new invoices in one import, when it brings most of the table's rows, an import
-# drops the invoice and debtor indexes that enforce nothing and rebuilds them at the end:
-# sorting keys once is cheaper than inserting them one by one into B-trees on random keys (and,
-# on PostgreSQL, than writing each insertion to the WAL).
+# Past this many new invoices in one import (from the first when the table was empty), when it
+# brings most of the table's rows, an import drops the invoice and debtor indexes that enforce
+# nothing and rebuilds them at the end: sorting keys once is cheaper than inserting them one by
+# one into B-trees on random keys (and, on PostgreSQL, than writing each insertion to the WAL).
 REBUILD_INDEXES_FROM = 50_000
 ZERO = Decimal("0.00")
 _DEBTOR_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(DebtorRecord)))
@@ -251,7 +251,9 @@ class _LedgerWriter:
             self._trust_own_references()
         self._day_text: dict[date, str] = {}
         self._rebuild: list[str] = []  # statements rebuilding the indexes set aside
-        self._weigh_indexes_at: float = REBUILD_INDEXES_FROM  # created count
+        # The created count at which to weigh setting indexes aside: at once when the table
+        # is empty (rebuilding then costs only this import's own rows, whatever its size).
+        self._weigh_indexes_at: float = 1 if self._last_id_before is None else REBUILD_INDEXES_FROM
 
     def _trust_own_references(self) -> None:
         """A creditor's first import references only rows it writes itself, and the creditor:
