@@ -32,11 +32,12 @@ from relance.apps.ledger.bulk import (
     bulk_insert,
     bulk_update,
     create_indexes,
+    date_value,
     drop_secondary_indexes,
     foreign_key_checks_off,
     reserve_ids,
     sorting_in_runs,
-    timestamp_text,
+    timestamp_value,
 )
 from relance.apps.ledger.models import Debtor, ImportBatch, Invoice, Payment
 from relance.domain.ledger import DebtorRecord, InvoiceRecord
@@ -249,7 +250,7 @@ class _LedgerWriter:
         self._last_id_before: int | None = Invoice.objects.aggregate(top=Max("id"))["top"]
         if not self._debtor_ids and not self._known_numbers:
             self._trust_own_references()
-        self._day_text: dict[date, str] = {}
+        self._day_values: dict[date, Any] = {}
         self._rebuild: list[str] = []  # statements rebuilding the indexes set aside
         # The created count at which to weigh setting indexes aside: at once when the table
         # is empty (rebuilding then costs only this import's own rows, whatever its size).
@@ -297,7 +298,7 @@ class _LedgerWriter:
         seen = self._debtor_seen
         missing = [a for a in wanted if a not in debtor_ids]
         if missing:
-            now = timestamp_text(timezone.now())
+            now = timestamp_value(timezone.now())
             creditor_id = self.creditor.pk
             ids = reserve_ids("ledger_debtor", len(missing))
             bulk_insert(
@@ -387,7 +388,7 @@ class _LedgerWriter:
             )
         }
         now = timezone.now()
-        stamp = timestamp_text(now)
+        stamp = timestamp_value(now)
         new_ids = iter(reserve_ids("ledger_invoice", len(records) - len(existing)))
         new_rows: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
@@ -399,9 +400,9 @@ class _LedgerWriter:
         add_row, add_allocation = new_rows.append, allocations.append
         known_add = self._known_numbers.add
         find = existing.get
-        # Dates as the text both databases read, converted once per distinct date.
-        day_text = self._day_text
-        day = day_text.get
+        # Dates as each database takes them (see date_value), converted once per distinct date.
+        day_values = self._day_values
+        day = day_values.get
         created = 0
         for r in records:
             debtor_id = debtor_ids[r.debtor.account]
@@ -416,8 +417,8 @@ class _LedgerWriter:
                         creditor_id,
                         debtor_id,
                         r.number,
-                        day(issue) or day_text.setdefault(issue, issue.isoformat()),
-                        day(due) or day_text.setdefault(due, due.isoformat()),
+                        day(issue) or day_values.setdefault(issue, date_value(issue)),
+                        day(due) or day_values.setdefault(due, date_value(due)),
                         r.currency,
                         total,
                         open_amount,
@@ -545,7 +546,7 @@ class _LedgerWriter:
         """Record the settlements the export reports; invoices already carry their new open amount."""
         if not allocations:
             return
-        now = timestamp_text(timezone.now())
+        now = timestamp_value(timezone.now())
         payments: dict[str, int] = {}
         rows: list[tuple[int, int, Decimal, str]] = []
         add = rows.append
