@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from relance.documents.pdf import LetterJob, render_batch, render_letter
+from relance.documents.pdf import LetterJob, letter_pdfs, render_batch, render_letter
 from tests.documents.samples import business_context, consumer_context
 
 pytestmark = pytest.mark.skipif(
@@ -190,3 +190,29 @@ def test_a_batch_restores_the_garbage_collector_it_paused():
         assert not gc.isenabled()  # a caller's own pause is kept
     finally:
         gc.enable()
+
+
+def test_each_letter_of_a_batch_keeps_only_its_own_qr_code(tmp_path):
+    import io
+
+    from pypdf import PdfReader
+
+    jobs = [
+        LetterJob(business_context("formal_notice"), "formal_notice"),
+        LetterJob(consumer_context("reminder_letter"), "reminder_letter"),
+    ]
+    pdf, entries = render_batch(jobs, workers=1)
+    documents = letter_pdfs(pdf, entries)
+    assert len(documents) == 2
+    images = []
+    for document, entry in zip(documents, entries, strict=True):
+        pages = PdfReader(io.BytesIO(document)).pages
+        assert len(pages) == entry.pages
+        images.append(sum(len(page["/Resources"].get("/XObject", {})) for page in pages))
+    assert images == [1, 1]  # the batch's pages name both QR codes
+    first = tmp_path / "first.pdf"
+    first.write_bytes(documents[0])
+    text = pdftotext(first, "-layout")
+    assert "Boulangerie Martin SAS" in text
+    assert "Page 2/2" in text
+    assert "Sophie Lefèvre" not in text

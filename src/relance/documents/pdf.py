@@ -27,6 +27,7 @@ import base64
 import gc
 import io
 import os
+import re
 import threading
 import types
 from collections.abc import Callable, Iterator, Sequence
@@ -382,6 +383,54 @@ def render_batch(
                 return joined.pdf(), entries
     pdf, entries = _render_chunk((0, letters))
     return _join([_cover_pdf(entries, heading, lang), pdf]), entries
+
+
+def letter_pdfs(batch: bytes, entries: Sequence[BatchEntry]) -> list[bytes]:
+    """Each letter of a ``render_batch`` PDF as a PDF of its own, as it was printed.
+
+    WeasyPrint gives all the pages of a chunk one resource dictionary naming every image of the
+    chunk: copied as it is, a letter would carry the QR codes of the other letters of its
+    chunk (the other debtors' references and amounts). Each page keeps the images it draws.
+    Pages are copied one by one: ``PdfWriter.append`` reads the whole batch's outline and
+    destinations again for every letter (28 ms a letter for a 1,000-letter batch, against 4).
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(batch))
+    start = len(reader.pages) - sum(entry.pages for entry in entries)
+    pdfs = []
+    with _collector_paused():
+        for entry in entries:
+            writer = PdfWriter()
+            for page in reader.pages[start : start + entry.pages]:
+                _keep_drawn_images(page)
+                writer.add_page(page)
+            start += entry.pages
+            out = io.BytesIO()
+            writer.write(out)
+            pdfs.append(out.getvalue())
+    return pdfs
+
+
+def _keep_drawn_images(page: Any) -> None:
+    """Narrow ``page``'s images (XObjects) to those its content draws."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    resources = cast(DictionaryObject, page["/Resources"].get_object())
+    contents = page.get_contents()
+    if "/XObject" not in resources or contents is None:
+        return
+    drawn = set(_DRAWN.findall(contents.get_data()))
+    images = cast(DictionaryObject, resources["/XObject"].get_object())
+    kept = DictionaryObject(resources)
+    kept[NameObject("/XObject")] = DictionaryObject(
+        {name: ref for name, ref in images.items() if name[1:].encode() in drawn}
+    )
+    page[NameObject("/Resources")] = kept
+
+
+# "/name Do" in a content stream: the page draws the XObject ``name``.
+_DRAWN = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
 
 
 def _guessed_entry(job: LetterJob) -> BatchEntry:
