@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import os
 import struct
 import zlib
@@ -954,9 +953,7 @@ def letters_batch(
     actor: str = "system",
 ) -> BatchResult:
     """Print the day's letters into one PDF and mark them sent; refuse what may not go out."""
-    from pypdf import PdfReader, PdfWriter
-
-    from relance.documents.pdf import LetterJob, render_batch
+    from relance.documents.pdf import LetterJob, letter_pdfs, render_batch
 
     result = BatchResult(as_of=as_of)
     actions = letters_due(as_of=as_of, creditor=creditor)
@@ -1016,8 +1013,7 @@ def letters_batch(
     pdf, entries = render_batch(
         jobs, workers=workers, lang=locale if locale in ("fr", "en") else "fr"
     )
-    reader = PdfReader(io.BytesIO(pdf))
-    start = len(reader.pages) - sum(e.pages for e in entries)
+    documents = letter_pdfs(pdf, entries)
     moment = timezone.now()
     if as_of < timezone.localdate(moment):
         # A past day's batch: the letters bear that date, and so does their record.
@@ -1026,13 +1022,8 @@ def letters_batch(
     result.pdf, result.sha256 = pdf, batch_digest
     events: list[EventInput] = []
     with transaction.atomic():
-        for (a, context, template), entry in zip(ready, entries, strict=True):
-            writer = PdfWriter()
-            writer.append(reader, pages=(start, start + entry.pages))
-            start += entry.pages
-            out = io.BytesIO()
-            writer.write(out)
-            name, digest = document_store(out.getvalue())
+        for (a, context, template), entry, document in zip(ready, entries, documents, strict=True):
+            name, digest = document_store(document)
             letter = compose_letter(context, template)
             locked = Action.objects.select_for_update().get(pk=a.pk)
             if locked.state not in (Action.State.PLANNED, Action.State.APPROVED):
