@@ -43,7 +43,7 @@ from markupsafe import Markup
 
 from relance.documents.context import LetterContext
 from relance.documents.letter import Letter, compose_letter
-from relance.documents.qr import EpcPayment, epc_payload, payload_png
+from relance.documents.qr import EpcPayment, epc_qr
 from relance.documents.templates import format_date, html_markup, step_name
 
 LABELS = {
@@ -110,7 +110,7 @@ def letter_html(letter: Letter) -> str:
     """The letter's HTML fragment (one ``<div class="letter">``)."""
     qr = ""
     if letter.qr is not None:
-        qr = "data:image/png;base64," + base64.b64encode(_qr_png(letter.qr)).decode()
+        qr = "data:image/x-portable-bitmap;base64," + base64.b64encode(_qr_pbm(letter.qr)).decode()
     logo = ""
     if letter.logo_path:
         from pathlib import Path
@@ -127,14 +127,30 @@ def letter_html(letter: Letter) -> str:
     )
 
 
-def _qr_png(payment: EpcPayment, border: int = 2) -> bytes:
-    """The EPC QR code as a PNG of one pixel per module, ``border`` modules of margin.
+def _qr_pbm(payment: EpcPayment, border: int = 2) -> bytes:
+    """The EPC QR code as a bitmap of one pixel per module, ``border`` modules of margin.
 
     Drawn 22 mm wide with ``image-rendering: pixelated`` (the PDF image is not interpolated),
     it prints as sharp as a vector drawing, and costs WeasyPrint far less than an SVG path of
-    hundreds of segments.
+    hundreds of segments. A binary PBM, written straight from segno's modules, rather than
+    segno's PNG: WeasyPrint decodes either with Pillow and embeds the same pixels, and the PBM
+    takes a quarter of the time to write.
     """
-    return payload_png(epc_payload(payment), scale=1, border=border)
+    modules = epc_qr(payment).matrix
+    width = len(modules) + 2 * border
+    padding = -width % 8  # each row fills whole bytes
+    row_bytes = (width + padding) // 8
+    margin = [bytes(row_bytes)] * border
+    rows = [
+        int(
+            "0" * border
+            + "".join("1" if dark & 1 else "0" for dark in row)
+            + "0" * (border + padding),
+            2,
+        ).to_bytes(row_bytes, "big")
+        for row in modules
+    ]
+    return b"P4\n%d %d\n" % (width, width) + b"".join(margin + rows + margin)
 
 
 def _page(fragments: str, lang: str, footer: str = "", style: str = "") -> str:
