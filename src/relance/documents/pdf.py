@@ -11,14 +11,15 @@ Condensed fit in 32 mm, and 38 characters in 85 mm. The letterhead stays left of
 Many letters are laid out as one WeasyPrint document (a batch chunk, or the single letter):
 each letter is a page group of its own named page, whose ``@page`` rule sets the page counter
 back to 1 and prints the letter's footer and page total, so "Page 1/2" restarts for every
-letter of a batch (see ``_letters_html``). The EPC QR code (a PNG of one pixel per module,
+letter of a batch (see ``_letters_html``). The EPC QR code (a bitmap of one pixel per module,
 drawn unsmoothed) and the pay link are printed under the body when the creditor has an IBAN or
 a pay-link template. Text is in DejaVu
 Sans, which has every accented letter and the euro sign, so ``pdftotext`` reads them back.
 
 ``render_batch`` renders the letters in worker processes when there are many (WeasyPrint is
-CPU-bound and single-threaded), then joins the pages behind a cover sheet listing every letter
-(debtor, reference, step, pages).
+CPU-bound and single-threaded), in chunks of at most ``CHUNK_LETTERS``, joining each chunk's
+pages as it comes back, behind a cover sheet listing every letter (debtor, reference, step,
+pages). ``letter_pdfs`` cuts the batch back into one PDF per letter, as it was printed.
 """
 
 from __future__ import annotations
