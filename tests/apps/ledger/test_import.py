@@ -10,6 +10,7 @@ import pytest
 
 from relance.apps.audit.models import Event
 from relance.apps.audit.services import chain_verify
+from relance.apps.ledger import services
 from relance.apps.ledger.models import Allocation, Debtor, ImportBatch, Invoice, Payment
 from relance.apps.ledger.services import ledger_import
 
@@ -111,7 +112,8 @@ def test_a_file_with_errors_is_refused_whole_with_every_problem_listed(creditor)
     assert len(refused.problems) == 2
 
 
-def test_an_error_after_many_chunks_still_leaves_nothing_behind(creditor):
+def test_an_error_after_many_chunks_still_leaves_nothing_behind(creditor, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK", 5000)
     rows = [f"FB-{i:06d};411C{i % 50};Client {i % 50} SAS;entreprise;;;01/02/2026;03/03/2026;10,00;10,00\n" for i in range(12_000)]
     rows.append("FB-LAST;411Z;Z;entreprise;;;01/02/2026;03/03/2026;;10,00\n")
     result = run(creditor, HEADER + "".join(rows))
@@ -152,3 +154,25 @@ def test_broken_fec_samples_are_refused_with_the_problem(creditor, samples, name
     assert result.problems
     assert all(p.line is not None for p in result.problems)
     assert Invoice.objects.count() == 0
+
+
+def test_a_debtor_changed_later_in_the_file_or_in_a_newer_export_is_refreshed_never_blanked(
+    creditor, monkeypatch
+):
+    monkeypatch.setattr(services, "CHUNK", 2)  # each pair of rows below is a chunk
+    rest = "01/02/2026;03/03/2026;10,00;10,00\n"
+    text = HEADER + (
+        f"FA-1;411M;Martin SARL;entreprise;;old@martin.example;{rest}"
+        f"FA-2;411D;Dupont;particulier;;;{rest}"
+        f"FA-3;411M;Martin SARL;entreprise;;new@martin.example;{rest}"
+        f"FA-4;411D;Dupont;particulier;;;{rest}"
+        f"FA-5;411M;Martin SAS;entreprise;;;{rest}"  # a blank email erases nothing
+    )
+    assert run(creditor, text).ok
+    martin = Debtor.objects.get(account="411M")
+    assert (martin.name, martin.email) == ("Martin SAS", "new@martin.example")
+    assert Debtor.objects.count() == 2
+    newer = HEADER + f"FA-1;411M;Martin SAS;entreprise;;third@martin.example;{rest}"
+    assert run(creditor, newer, partial=True).ok
+    assert Debtor.objects.get(account="411M").email == "third@martin.example"
+    assert Debtor.objects.get(account="411D").name == "Dupont"

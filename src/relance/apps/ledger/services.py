@@ -14,7 +14,7 @@ import hashlib
 import itertools
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -138,7 +138,7 @@ class _Rollback(Exception):
     """Raised inside the import transaction to undo everything it wrote."""
 
 
-def _chunks(records: Iterable[InvoiceRecord], size: int) -> Iterator[list[InvoiceRecord]]:
+def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(records)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
@@ -179,14 +179,21 @@ class _ReadAhead:
     """Chunks of records read by a second thread while the caller writes the previous ones.
 
     Reading is Python work; writing is mostly the database's (PostgreSQL's server, SQLite's
-    B-trees, both without the GIL): on two cores they overlap. At most two chunks wait in
-    the queue, so memory stays bounded. The reader thread touches no database. Use as a
-    context manager: leaving it, on success or error, stops and joins the thread.
+    B-trees, both without the GIL): on two cores they overlap. ``prepare``, run on each chunk
+    in the reader thread, takes more of the Python work off the writer. At most two chunks
+    wait in the queue, so memory stays bounded. The reader thread touches no database. Use
+    as a context manager: leaving it, on success or error, stops and joins the thread.
     """
 
-    def __init__(self, records: Iterable[InvoiceRecord], size: int):
+    def __init__(
+        self,
+        records: Iterable[Any],
+        size: int,
+        prepare: Callable[[list[Any]], Any] = lambda chunk: chunk,
+    ):
         self._records = records
         self._size = size
+        self._prepare = prepare
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._read, name="ledger-read-ahead", daemon=True)
@@ -203,18 +210,18 @@ class _ReadAhead:
     def _read(self) -> None:
         try:
             for chunk in _chunks(self._records, self._size):
-                if not self._put(chunk):
+                if not self._put(self._prepare(chunk)):
                     return
         except BaseException as exc:  # handed to the writing thread, which raises it
             self._put(exc)
             return
         self._put(_DONE)
 
-    def __enter__(self) -> Iterator[list[InvoiceRecord]]:
+    def __enter__(self) -> Iterator[Any]:
         self._thread.start()
         return self._chunks()
 
-    def _chunks(self) -> Iterator[list[InvoiceRecord]]:
+    def _chunks(self) -> Iterator[Any]:
         while (item := self._queue.get()) is not _DONE:
             if isinstance(item, BaseException):
                 raise item
@@ -223,6 +230,47 @@ class _ReadAhead:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """A chunk of records, with what the read-ahead thread found out about its debtors."""
+
+    records: list[InvoiceRecord]
+    debtors: dict[str, DebtorRecord]  # by account, each as the chunk first shows it
+    news: list[DebtorRecord]  # those the file shows for the first time, or changed since
+
+
+class _DebtorsSeen:
+    """Sorts a chunk's debtors out against what the file showed before.
+
+    Runs in the read-ahead thread (see ``_ReadAhead``): comparing hundreds of thousands of
+    debtors field by field is Python work that needs no database, and the writer's thread is
+    the busier one. The records are the export's own, so the writer's decisions stay the same:
+    a debtor is created the first time the file names it and refreshed when it changes.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, DebtorRecord] = {}
+
+    def __call__(self, records: list[InvoiceRecord]) -> _Chunk:
+        debtors: dict[str, DebtorRecord] = {}
+        want = debtors.setdefault
+        for debtor in [r.debtor for r in records]:
+            want(debtor.account, debtor)
+        last = self._last
+        # Records are shared between a debtor's rows, so many are the very one seen before;
+        # the others are compared field by field in C (a dataclass's __eq__ is Python).
+        fields_of = _DEBTOR_FIELDS
+        news = [
+            rec
+            for account, rec in debtors.items()
+            if (before := last.get(account)) is not rec
+            and (before is None or fields_of(before) != fields_of(rec))
+        ]
+        for rec in news:
+            last[rec.account] = rec
+        return _Chunk(records, debtors, news)
 
 
 class _LedgerWriter:
@@ -236,7 +284,6 @@ class _LedgerWriter:
         self.seen: set[int] = set()
         self.events: list[EventInput] = []
         self._payments: dict[str, Payment] = {}
-        self._debtor_seen: dict[str, DebtorRecord] = {}
         self._debtors_created = 0
         # What the creditor already has, read once: a chunk then only queries rows that exist.
         self._debtor_ids: dict[str, int] = dict(
@@ -291,14 +338,10 @@ class _LedgerWriter:
             self._payments[currency] = payment
         return payment
 
-    def _debtors(self, records: list[InvoiceRecord]) -> dict[str, int]:
+    def _debtors(self, chunk: _Chunk) -> dict[str, int]:
         """Debtor ids for the chunk's accounts, creating the new ones and refreshing changed ones."""
-        wanted: dict[str, DebtorRecord] = {}
-        want = wanted.setdefault
-        for debtor in [r.debtor for r in records]:
-            want(debtor.account, debtor)
+        wanted = chunk.debtors
         debtor_ids = self._debtor_ids
-        seen = self._debtor_seen
         missing = [a for a in wanted if a not in debtor_ids]
         if missing:
             now = timestamp_value(timezone.now())
@@ -331,19 +374,11 @@ class _LedgerWriter:
                     for pk, rec in zip(ids, [wanted[a] for a in missing], strict=True)
                 ],
             )
-            for pk, account in zip(ids, missing, strict=True):
-                debtor_ids[account] = pk
-                seen[account] = wanted[account]
+            debtor_ids.update(zip(missing, ids, strict=True))
             self._debtors_created += len(missing)
-        # Records are shared between a debtor's rows, so many are the very one seen before;
-        # the others are compared field by field in C (a dataclass's __eq__ is Python).
-        fields_of = _DEBTOR_FIELDS
-        changed = [
-            rec
-            for account, rec in wanted.items()
-            if (before := seen.get(account)) is not rec
-            and (before is None or fields_of(before) != fields_of(rec))
-        ]
+        # Debtors new to the file were just created, unless the creditor had them already.
+        created = set(missing)
+        changed = [rec for rec in chunk.news if rec.account not in created]
         if changed:
             self._refresh_debtors(changed)
         return self._debtor_ids
@@ -361,7 +396,6 @@ class _LedgerWriter:
         dirty = []
         for rec in records:
             d = debtors[rec.account]
-            self._debtor_seen[rec.account] = rec
             updates = {
                 f: getattr(rec, f)
                 for f in fields
@@ -374,8 +408,9 @@ class _LedgerWriter:
         if dirty:
             Debtor.objects.bulk_update(dirty, [*fields, "updated_at"])
 
-    def apply(self, records: list[InvoiceRecord]) -> None:
-        debtor_ids = self._debtors(records)
+    def apply(self, chunk: _Chunk) -> None:
+        records = chunk.records
+        debtor_ids = self._debtors(chunk)
         known = [r.number for r in records if r.number in self._known_numbers]
         existing = {
             row[1]: row
@@ -681,7 +716,7 @@ def ledger_import(
                 status=ImportBatch.Status.COMMITTED,
             )
             writer = _LedgerWriter(creditor, batch, day, result)
-            with _ReadAhead(reader, CHUNK) as chunks:
+            with _ReadAhead(reader, CHUNK, _DebtorsSeen()) as chunks:
                 for chunk in chunks:
                     if reader.report.problems:
                         continue  # keep reading to list every problem; nothing more is written
