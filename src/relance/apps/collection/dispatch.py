@@ -458,7 +458,7 @@ def _write_rows(actions: list[Action], names: Iterable[str]) -> None:
     (``bulk_update``'s ``CASE WHEN`` over 15 columns costs more than the rest of the claim)."""
     fields = [cast("Field[Any, Any]", Action._meta.get_field(n)) for n in names]
     qn = connection.ops.quote_name
-    columns = ", ".join(f"{qn(cast(str, f.column))} = %s" for f in fields)
+    columns = ", ".join(f"{qn(f.column)} = %s" for f in fields)
     sql = f"UPDATE {qn(Action._meta.db_table)} SET {columns} WHERE {qn('id')} = %s"  # noqa: S608 (names from the model)
     rows = [
         [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk]

@@ -473,15 +473,15 @@ def letter_contexts(
         contacts.setdefault(debtor_id, name)
     notices: dict[int, date] = {}
     unclaimed: set[int] = set()  # a registered letter came back unclaimed (same query)
-    for debtor_id, day in (
+    for debtor_id, received in (
         Action.objects.filter(debtor_id__in=debtor_ids, channel=Step.Channel.REGISTERED_LETTER)
         .filter(Q(received_date__isnull=False, received_date__lte=as_of) | Q(not_claimed=True))
         .values_list("debtor_id", "received_date")
     ):
-        if day is None:
+        if received is None:
             unclaimed.add(debtor_id)
             continue
-        notices[debtor_id] = max(day, notices.get(debtor_id, day))
+        notices[debtor_id] = max(received, notices.get(debtor_id, received))
     last_payments: dict[int, PaymentReceived] = {}
     for debtor_id, amount, day in (
         Payment.objects.filter(debtor_id__in=debtor_ids, value_date__lte=as_of, amount__gt=0)

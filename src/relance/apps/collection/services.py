@@ -670,7 +670,7 @@ def assigned_scenarios(*, creditor: Creditor) -> dict[int, int]:
 def debtor_positions(*, creditor: Creditor, as_of: date, lead: int) -> Any:
     """Per debtor: oldest due date among open invoices not in dispute, totals, counts (one query)."""
     disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
-    money = DecimalField(max_digits=16, decimal_places=2)
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=16, decimal_places=2)
     return (
         Invoice.objects.filter(
             creditor=creditor,
@@ -870,9 +870,10 @@ def _apply(
     rows: list[Action] = []
     superseded: list[int] = []
     for d in plan.decisions:
-        case_id = d.case_id or case_ids.get(d.debtor_id)
-        if case_id is None:  # a concurrent pass opened it in another cycle; it decides for it
+        found = d.case_id or case_ids.get(d.debtor_id)
+        if found is None:  # a concurrent pass opened it in another cycle; it decides for it
             continue
+        case_id: int = found
         if d.case_id:
             superseded.append(case_id)
 
