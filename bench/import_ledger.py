@@ -5,6 +5,12 @@ process (so peak memory is the import's own). The baseline is a bare ``csv``-mod
 the same file in the same process. Targets (issue 2): each import ≤ 60 s, peak ≤ 1 GB, ≤ 8×
 the bare parse.
 
+A second figure, the database's floor, says what part of the import no parser can save: the
+rows the import wrote (debtors, invoices, allocations), already in memory as the database
+returns them, written again by the bare fastest path into empty copies of the same tables
+(SQLite: multi-row INSERTs, then the secondary indexes built; PostgreSQL: binary COPY, then
+the indexes), in the same process, right after the import.
+
     .venv/bin/python bench/import_ledger.py [--rows 1000000] [--db sqlite,postgres] [--format csv,fec]
 """
 
@@ -125,11 +131,95 @@ def child(args: argparse.Namespace) -> None:
     with path.open("rb") as stream, timed() as elapsed:
         result = ledger_import(creditor=creditor, stream=stream, filename=path.name, as_of=date(2026, 6, 30))
     assert result.ok, result.problems[:5]
+    peak = peak_rss_mb()  # the import's own, before the floor's copy of the rows
     print(json.dumps({
         "seconds": round(elapsed(), 2), "baseline": round(baseline(), 3),
-        "peak_mb": round(peak_rss_mb()), "created": result.created,
-        "invoices": Invoice.objects.count(),
+        "peak_mb": round(peak), "created": result.created,
+        "invoices": Invoice.objects.count(), "floor": round(database_floor(), 2),
     }))
+
+
+FLOOR_TABLES = ("ledger_debtor", "ledger_invoice", "ledger_allocation")
+
+
+def database_floor() -> float:
+    """Seconds to write the rows the import wrote again, into empty copies of the tables,
+    by the database's bare fastest path (see the module's docstring)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        tables = {}
+        for table in FLOOR_TABLES:
+            raw.execute(f"SELECT * FROM {table}")
+            tables[table] = ([d[0] for d in raw.description], raw.fetchall())
+    if connection.vendor == "sqlite":
+        return _sqlite_floor(connection.settings_dict["NAME"], tables)
+    return _postgres_floor(connection.connection, tables)
+
+
+def _sqlite_floor(source: str, tables: dict) -> float:
+    import sqlite3
+
+    src = sqlite3.connect(source)
+    ddl = src.execute(
+        "SELECT type, sql FROM sqlite_master WHERE tbl_name IN (?, ?, ?) AND sql IS NOT NULL"
+        " ORDER BY type = 'index'", FLOOR_TABLES).fetchall()
+    src.close()
+    target = Path(source).with_name("floor.sqlite3")
+    db = sqlite3.connect(target, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")  # as Relance runs SQLite
+    db.execute("PRAGMA foreign_keys = OFF")
+    db.execute("PRAGMA temp_store = FILE")
+    later = [sql for kind, sql in ddl if kind == "index" and not sql.upper().startswith("CREATE UNIQUE")]
+    for _kind, sql in ddl:
+        if sql not in later:
+            db.execute(sql)
+    with timed() as elapsed:
+        db.execute("BEGIN IMMEDIATE")
+        for table, (columns, rows) in tables.items():
+            per = max(1, 32766 // len(columns))
+            marks = "(" + ", ".join("?" * len(columns)) + ")"
+            head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+            full = head + ", ".join([marks] * per)
+            for start in range(0, len(rows), per):
+                part = rows[start : start + per]
+                sql = full if len(part) == per else head + ", ".join([marks] * len(part))
+                db.execute(sql, [v for row in part for v in row])
+        for sql in later:
+            db.execute(sql)
+        db.execute("COMMIT")
+    db.close()
+    return elapsed()
+
+
+def _postgres_floor(conn, tables: dict) -> float:
+    with conn.cursor() as cur:
+        cur.execute("DROP SCHEMA IF EXISTS floor CASCADE")
+        cur.execute("CREATE SCHEMA floor")
+        indexes = []
+        for table in FLOOR_TABLES:
+            cur.execute(f"CREATE TABLE floor.{table} (LIKE public.{table} INCLUDING DEFAULTS)")
+            cur.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = %s", [table])
+            indexes += [d.replace(f" ON public.{table} ", f" ON floor.{table} ").replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX floor_").replace("CREATE INDEX ", "CREATE INDEX floor_")
+                        for (d,) in cur.fetchall()]
+        conn.commit()
+        with timed() as elapsed:
+            for table, (columns, rows) in tables.items():
+                cur.execute("SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                            " WHERE a.attrelid = %s::regclass AND a.attnum > 0", [f"floor.{table}"])
+                types = dict(cur.fetchall())
+                with cur.copy(f"COPY floor.{table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types([types[c] for c in columns])
+                    for row in rows:
+                        copy.write_row(row)
+            for sql in indexes:
+                cur.execute(sql)
+            conn.commit()
+        cur.execute("DROP SCHEMA floor CASCADE")
+        conn.commit()
+    return elapsed()
 
 
 def main() -> None:
@@ -153,12 +243,19 @@ def main() -> None:
         for db in dbs:
             print(f"importing {fmt} into {db} ...", file=sys.stderr)
             r = run_child(Path(__file__), ["--format", fmt, "--db", db, "--file", str(path), "--rows", str(args.rows)])
+            ratio = r["seconds"] / r["baseline"]
+            met = [r["seconds"] <= 60, r["peak_mb"] <= 1024, ratio <= 8]
             rows.append([fmt, db, f"{args.rows:,}", f"{r['created']:,}", f"{r['seconds']:.1f}",
-                         f"{r['baseline']:.2f}", f"{r['seconds'] / r['baseline']:.1f}x", r["peak_mb"],
-                         "yes" if r["seconds"] <= 60 and r["peak_mb"] <= 1024 else "NO"])
+                         f"{r['baseline']:.2f}", f"{ratio:.1f}x", r["peak_mb"],
+                         f"{r['floor']:.1f}", f"{r['floor'] / r['baseline']:.1f}x",
+                         f"{r['seconds'] / r['floor']:.1f}x",
+                         "yes" if all(met) else "NO (" + ", ".join(
+                             n for n, ok in zip(["60 s", "1 GB", "8x"], met, strict=True) if not ok) + ")"])
         path.unlink()
-    print_table(rows, ["format", "db", "lines", "invoices", "import s", "csv parse s", "ratio", "peak MB", "target met"])
+    print_table(rows, ["format", "db", "lines", "invoices", "import s", "csv parse s", "ratio", "peak MB",
+                       "db floor s", "floor/parse", "import/floor", "target met"])
     print("targets: import <= 60 s, peak <= 1024 MB, ratio <= 8x (the bare csv-module parse of the same file)")
+    print("db floor: the same rows written again by the database's bare fastest path (no parsing, no checks)")
 
 
 if __name__ == "__main__":

@@ -591,14 +591,22 @@ def seed(invoices: int, debtors: int, as_of: date) -> None:
 
 
 def pages(
-    big_debtor: int, debtor_name: str, first_name_word: str, action_id: int | None
+    big_debtor: int,
+    debtor_name: str,
+    first_name_word: str,
+    action_id: int | None,
+    routes: dict[str, dict[str, Any]] | None = None,
 ) -> list[tuple[str, str]]:
-    """(label, path) for every workspace page answering GET; list variants from the selectors."""
+    """(label, path) for every workspace page answering GET; list variants from the selectors.
+
+    ``routes`` gives the arguments of the pages that need their own (a call's page needs a
+    call, a letter's preview a letter), by route name."""
     from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
     from relance.apps.workspace import selectors
 
     known: dict[str, Any] = {"debtor_id": big_debtor, "action_id": action_id}
+    routes = routes or {}
     skip = {"login", "logout", "set_language", "creditor_switch"}
     found: list[tuple[str, str]] = []
     skipped: list[str] = []
@@ -611,6 +619,13 @@ def pages(
                 walk(p.url_patterns, p.namespace or namespace)
             elif isinstance(p, URLPattern) and p.name and p.name not in skip:
                 params = list(p.pattern.converters) or re.findall(r"\(\?P<(\w+)>", str(p.pattern))
+                if p.name in routes:
+                    if routes[p.name] is None:
+                        skipped.append(f"{namespace}:{p.name} (none in the data)")
+                        continue
+                    name = f"{namespace}:{p.name}" if namespace else p.name
+                    found.append((name, reverse(name, kwargs=routes[p.name])))
+                    continue
                 if any(known.get(k) is None for k in params):
                     skipped.append(f"{namespace}:{p.name} (needs {', '.join(params)})")
                     continue
@@ -768,6 +783,28 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def _routes(creditor: Any) -> dict[str, Any]:
+    """Arguments for the pages that show one kind of thing: a pending call, a pending letter,
+    a sent document, a scenario, a template. ``None`` where the data holds none."""
+    from relance.apps.collection.models import Action, Scenario
+
+    pending = Action.objects.filter(creditor=creditor, state__in=["planned", "approved"])
+    call = pending.filter(channel="call").order_by("pk").first()
+    letter = pending.filter(channel__in=["letter", "registered_letter"]).order_by("pk").first()
+    sent = (
+        Action.objects.filter(creditor=creditor, state="sent").exclude(document="")
+        .order_by("pk").first()
+    )
+    scenario = Scenario.objects.order_by("pk").first()
+    return {
+        "call": call and {"action_id": call.pk},
+        "action_letter": letter and {"action_id": letter.pk},
+        "action_document": sent and {"action_id": sent.pk},
+        "scenario": scenario and {"scenario_id": scenario.pk},
+        "template": {"lang": "fr", "name": "reminder_letter.txt"},
+    }
+
+
 def child(args: argparse.Namespace) -> None:
     import json
 
@@ -802,7 +839,10 @@ def child(args: argparse.Namespace) -> None:
     big = Debtor.objects.get(creditor=creditor, account="C0000000")
     other = Debtor.objects.filter(creditor=creditor).order_by("pk")[len(SURNAMES)]
     action = Action.objects.filter(creditor=creditor).order_by("pk").first()
-    paths = pages(big.pk, other.name, other.name.split()[1], action.pk if action else None)
+    paths = pages(
+        big.pk, other.name, other.name.split()[1], action.pk if action else None,
+        routes=_routes(creditor),
+    )
     counts = count_queries(paths, "bench")
     port = free_port()
     proc = start_gunicorn(url, port, args.workers)
