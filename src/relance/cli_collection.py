@@ -29,11 +29,25 @@ def _creditor(args: argparse.Namespace) -> Any:
     return creditor_get(ref=args.creditor)
 
 
+def _figures_warm(creditor: Any | None) -> None:
+    """The workspace's kept figures computed again after a pass moved payments and statuses,
+    for one creditor or all: the morning's first dashboard then opens at once."""
+    from django.utils import timezone
+
+    from relance.apps.creditors.selectors import creditors_list
+    from relance.apps.workspace.figures import warm
+
+    for c in [creditor] if creditor is not None else creditors_list():
+        warm(creditor=c, as_of=timezone.localdate())
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from relance.apps.collection.services import collection_run
 
     creditor = _creditor(args) if args.creditor else None
     result = collection_run(as_of=_today(args), creditor=creditor, dry_run=args.dry_run)
+    if not args.dry_run:
+        _figures_warm(creditor)
     data = result.as_dict()
     if args.json:
         _cli().emit_json(data)
