@@ -26,7 +26,7 @@ import unicodedata
 from relance.documents.context import LetterContext, format_siren
 from relance.documents.templates import format_date, format_money, format_percent
 from relance.domain.money import ZERO
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Phrase, Problem
 
 FORBIDDEN_FEES = re.compile(
     r"frais\s+(de\s+|d')?(dossier|relance|recouvrement|gestion|contentieux|agence|"
@@ -62,47 +62,61 @@ def _check_context(context: LetterContext) -> list[Problem]:
     creditor, debtor = context.creditor, context.debtor
     business = debtor.kind in ("business", "public")
 
-    def need(ok: object, code: str, message: str) -> None:
+    def need(ok: object, code: str, template: str, **params: object) -> None:
         if not ok:
-            problems.append(Problem(code, message, column="context"))
+            problems.append(Problem.of(code, template, None, "context", **params))
 
     need(creditor.name and (creditor.address_lines or creditor.city), "creditor_identity",
-         "The creditor's name and address are missing.")
-    need(creditor.siren, "creditor_siren", "The creditor's SIREN is missing.")
+         N_("The creditor's name and address are missing."))
+    need(creditor.siren, "creditor_siren", N_("The creditor's SIREN is missing."))
     need(debtor.name and debtor.postcode and debtor.city, "debtor_identity",
-         "The debtor's name and address are missing.")
+         N_("The debtor's name and address are missing."))
     need(not business or debtor.siren, "debtor_siren",
-         "The debtor is a company: its SIREN must be stated.")
-    need(creditor.place or creditor.city, "place", "The place of the letter is missing.")
-    need(context.invoices, "invoices", "The letter names no invoice.")
+         N_("The debtor is a company: its SIREN must be stated."))
+    need(creditor.place or creditor.city, "place", N_("The place of the letter is missing."))
+    need(context.invoices, "invoices", N_("The letter names no invoice."))
     for invoice in context.invoices:
         need(invoice.number and invoice.issue_date and invoice.due_date, "invoice_details",
-             f"Invoice {invoice.number or '?'} lacks its number, date or due date.")
-    need(context.deadline_days > 0, "deadline", "The letter gives no deadline to pay.")
+             N_("Invoice %(number)s lacks its number, date or due date."),
+             number=invoice.number or "?")
+    need(context.deadline_days > 0, "deadline", N_("The letter gives no deadline to pay."))
     need(creditor.iban or creditor.pay_link_template, "how_to_pay",
-         "The letter does not say how to pay (IBAN or pay link).")
-    need(creditor.signature or creditor.name, "signature", "The letter is not signed.")
+         N_("The letter does not say how to pay (IBAN or pay link)."))
+    need(creditor.signature or creditor.name, "signature", N_("The letter is not signed."))
     late = [i for i in context.invoices if i.due_date < context.letter_date and i.open_amount > 0]
     if business and late:
         lines = context.penalties.lines if context.penalties else ()
         need(lines, "penalties",
-             "A business debtor owes L441-10 penalties: compute them (build_penalties).")
+             N_("A business debtor owes L441-10 penalties: compute them (build_penalties)."))
         need(sum((line.indemnity for line in lines), ZERO) == 40 * len(late), "indemnity",
-             "A business debtor owes 40 € per late invoice (D441-5).")
+             N_("A business debtor owes 40 € per late invoice (D441-5)."))
     if not business and context.penalties and context.penalties.indemnity_total:
-        problems.append(Problem("forbidden_claim",
-                                "The 40 € indemnity is owed by professionals only, not by a "
-                                "consumer (L441-10, D441-5).", column="context"))
+        problems.append(Problem.of("forbidden_claim",
+                                   N_("The 40 € indemnity is owed by professionals only, not by a "
+                                      "consumer (L441-10, D441-5)."), None, "context"))
     for claim in context.other_claims:
         if FORBIDDEN_FEES.search(claim.label) and not (business and claim.is_justified):
-            problems.append(Problem(
+            problems.append(Problem.of(
                 "forbidden_claim",
-                f"{claim.label!r} cannot be charged to the debtor: collection costs without an "
-                "enforceable title stay with the creditor (L111-8 CPCE)"
-                + ("" if business else "; claiming them from a consumer is an offence") + ".",
-                column="context",
+                N_("%(label)r cannot be charged to the debtor: collection costs without an "
+                   "enforceable title stay with the creditor (L111-8 CPCE).")
+                if business else
+                N_("%(label)r cannot be charged to the debtor: collection costs without an "
+                   "enforceable title stay with the creditor (L111-8 CPCE); claiming them from a "
+                   "consumer is an offence."),
+                None,
+                "context",
+                label=claim.label,
             ))
     return problems
+
+
+# What an invoice's detail is called in "Invoice F1: its due date (…) is not stated."
+_NUMBER = Phrase.of(N_("number"))
+_DATE = Phrase.of(N_("date"))
+_DUE_DATE = Phrase.of(N_("due date"))
+_AMOUNT = Phrase.of(N_("amount"))
+_OPEN_AMOUNT = Phrase.of(N_("open amount"))
 
 
 def _fold(text: str) -> str:
@@ -116,29 +130,30 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
     problems: list[Problem] = []
     folded = _fold(text)
 
-    def need(ok: object, code: str, message: str) -> None:
+    def need(ok: object, code: str, template: str, **params: object) -> None:
         if not ok:
-            problems.append(Problem(code, message, column="text"))
+            problems.append(Problem.of(code, template, None, "text", **params))
 
-    need("MISE EN DEMEURE" in text, "words", 'The words "MISE EN DEMEURE" are missing.')
+    need("MISE EN DEMEURE" in text, "words", N_('The words "MISE EN DEMEURE" are missing.'))
     need(re.search(r"injonction de payer", folded), "consequences_injonction",
-         "The consequences are not stated: injonction de payer.")
+         N_("The consequences are not stated: injonction de payer."))
     need(re.search(r"\brefere\b", folded), "consequences_refere",
-         "The consequences are not stated: référé.")
+         N_("The consequences are not stated: référé."))
     need(re.search(r"\bdelai\b|\bwithin\b|au plus tard|\bby\b", folded), "deadline",
-         "No deadline to pay is stated.")
+         N_("No deadline to pay is stated."))
     need(re.search(r"\biban\b|virement|transfer|en ligne|online", folded), "how_to_pay",
-         "The letter does not say how to pay.")
+         N_("The letter does not say how to pay."))
     consumer = context is not None and context.debtor.kind == "consumer"
     fees_text = STATUTORY_INDEMNITY.sub(" ", text) if not consumer else text
     for match in FORBIDDEN_FEES.finditer(fees_text):
-        problems.append(Problem("forbidden_claim",
-                                f"{match.group(0)!r} cannot be claimed (L111-8 CPCE).",
-                                line=text[: text.find(match.group(0))].count("\n") + 1
-                                if match.group(0) in text else None, column="text"))
+        problems.append(Problem.of("forbidden_claim",
+                                   N_("%(claim)r cannot be claimed (L111-8 CPCE)."),
+                                   text[: text.find(match.group(0))].count("\n") + 1
+                                   if match.group(0) in text else None, "text",
+                                   claim=match.group(0)))
     if context is None:
-        need(re.search(r"\d{3} ?\d{3} ?\d{3}", text), "siren", "No SIREN is stated.")
-        need(re.search(r"\b\d{1,2}(er)? \w+ \d{4}\b", folded), "date", "The letter is not dated.")
+        need(re.search(r"\d{3} ?\d{3} ?\d{3}", text), "siren", N_("No SIREN is stated."))
+        need(re.search(r"\b\d{1,2}(er)? \w+ \d{4}\b", folded), "date", N_("The letter is not dated."))
         return problems
 
     lang = context.lang
@@ -151,53 +166,55 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
 
     day = format_date(context.letter_date, lang)
     need(has(f"{place}, le {day}" if lang == "fr" else f"{place}, {day}"), "date_place",
-         "The date and the place of the letter are missing.")
-    need(has(creditor.name), "creditor_identity", "The creditor's name is missing.")
-    need(has(format_siren(creditor.siren)), "creditor_siren", "The creditor's SIREN is missing.")
-    need(has(debtor.name), "debtor_identity", "The debtor's name is missing.")
+         N_("The date and the place of the letter are missing."))
+    need(has(creditor.name), "creditor_identity", N_("The creditor's name is missing."))
+    need(has(format_siren(creditor.siren)), "creditor_siren", N_("The creditor's SIREN is missing."))
+    need(has(debtor.name), "debtor_identity", N_("The debtor's name is missing."))
     if business:
-        need(has(format_siren(debtor.siren)), "debtor_siren", "The debtor's SIREN is missing.")
+        need(has(format_siren(debtor.siren)), "debtor_siren", N_("The debtor's SIREN is missing."))
     for invoice in context.invoices:
         for value, what in (
-            (invoice.number, "number"),
-            (format_date(invoice.issue_date, lang), "date"),
-            (format_date(invoice.due_date, lang), "due date"),
-            (format_money(invoice.total, lang, invoice.currency), "amount"),
-            (format_money(invoice.open_amount, lang, invoice.currency), "open amount"),
+            (invoice.number, _NUMBER),
+            (format_date(invoice.issue_date, lang), _DATE),
+            (format_date(invoice.due_date, lang), _DUE_DATE),
+            (format_money(invoice.total, lang, invoice.currency), _AMOUNT),
+            (format_money(invoice.open_amount, lang, invoice.currency), _OPEN_AMOUNT),
         ):
             need(has(value), "invoice_details",
-                 f"Invoice {invoice.number}: its {what} ({value}) is not stated.")
+                 N_("Invoice %(number)s: its %(what)s (%(value)s) is not stated."),
+                 number=invoice.number, what=what, value=value)
     need(has(format_money(context.principal, lang, context.currency)), "principal",
-         "The principal claimed is not stated.")
+         N_("The principal claimed is not stated."))
     need(has(format_money(context.amount_claimed, lang, context.currency)), "amount_claimed",
-         "The total amount claimed is not stated.")
+         N_("The total amount claimed is not stated."))
     paid = sum((i.paid for i in context.invoices), ZERO)
     if paid:
         need(has(format_money(paid, lang, context.currency)), "payments_deducted",
-             "Payments already received are not shown as deducted.")
+             N_("Payments already received are not shown as deducted."))
     penalties = context.penalties
     if business and penalties and penalties.lines:
         need(re.search(r"l441-10", folded), "penalties_basis",
-             "The penalties' legal basis (C. com. L441-10) is not stated.")
+             N_("The penalties' legal basis (C. com. L441-10) is not stated."))
         for line in penalties.lines:
             rate = line.periods[0].rate if line.periods else None
             need(rate is not None and has(format_percent(rate, lang)), "penalties_rate",
-                 f"Invoice {line.invoice}: the penalty rate is not stated.")
+                 N_("Invoice %(number)s: the penalty rate is not stated."), number=line.invoice)
             need(has(format_date(line.start, lang)), "penalties_start",
-                 f"Invoice {line.invoice}: the date penalties start is not stated.")
+                 N_("Invoice %(number)s: the date penalties start is not stated."),
+                 number=line.invoice)
         need(re.search(r"d441-5", folded) and has(format_money(penalties.indemnity_total, lang)),
-             "indemnity", "The 40 € indemnity per invoice (D441-5) is not stated.")
+             "indemnity", N_("The 40 € indemnity per invoice (D441-5) is not stated."))
     if consumer:
         need(re.search(r"1344-1", folded) and re.search(r"fait courir|starts interest", folded),
              "interest_runs",
-             "The letter must say it makes interest run (C. civ. 1344-1).")
+             N_("The letter must say it makes interest run (C. civ. 1344-1)."))
     need(context.deadline_days and has(str(context.deadline_days)) and has(
         format_date(context.deadline_date, lang)), "deadline",
-        f"The deadline ({context.deadline_days} days) is not stated.")
+        N_("The deadline (%(days)s days) is not stated."), days=context.deadline_days)
     if creditor.iban:
         need(re.sub(r"\s", "", creditor.iban.lower()) in folded.replace(" ", ""), "how_to_pay",
-             "The creditor's IBAN is not stated.")
+             N_("The creditor's IBAN is not stated."))
     signature = (creditor.signature or creditor.name).strip()
     tail = folded[-(len(_fold(signature)) + 400):]
-    need(_fold(signature) in tail, "signature", "The letter is not signed.")
+    need(_fold(signature) in tail, "signature", N_("The letter is not signed."))
     return problems

@@ -35,7 +35,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -59,7 +59,7 @@ from markupsafe import Markup
 
 from relance.documents.context import CONTEXT_DOC, LetterContext, format_iban, format_siren
 from relance.domain.money import round_cents
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Phrase, Problem
 from relance.errors import InvalidInputError, NotFoundError
 
 TEMPLATE_ROOT = "templates"
@@ -443,7 +443,19 @@ def html_environment() -> DocumentEnvironment:
 class _Finding:
     line: int
     code: str
-    message: str
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def problem(self) -> Problem:
+        if self.template == _COMPILE:
+            return _technical(self.code, self.template, str(self.params["detail"]), self.line)
+        return Problem.of(self.code, self.template, self.line, **self.params)
+
+
+def _technical(code: str, template: str, detail: str, line: int | None) -> Problem:
+    """A problem whose English message is Jinja's own ``detail``, unchanged for scripts, and
+    whose translatable form puts that detail after a sentence in the reader's language."""
+    return Problem(code, detail, line, None, template, {"detail": detail})
 
 
 def validate_template(source: str, *, allowed: Mapping[str, str] = CONTEXT_DOC) -> list[Problem]:
@@ -460,14 +472,19 @@ def validate_template(source: str, *, allowed: Mapping[str, str] = CONTEXT_DOC) 
     try:
         ast = env.parse(source)
     except TemplateSyntaxError as exc:
-        return [Problem("syntax", exc.message or "syntax error", line=exc.lineno)]
+        return [
+            _technical(
+                "syntax", N_("syntax error: %(detail)s"), exc.message or "syntax error", exc.lineno
+            )
+        ]
     findings = _walk(ast, env)
     declared = {"loop", "caller", "varargs", "kwargs"}
     try:
         undeclared = find_undeclared_variables(ast)
     except TemplateError as exc:  # an unknown filter or test, already reported by _walk
         if not findings:
-            findings.append(_Finding(getattr(exc, "lineno", None) or 1, "compile", str(exc)))
+            line = getattr(exc, "lineno", None) or 1
+            findings.append(_Finding(line, "compile", _COMPILE, {"detail": str(exc)}))
         undeclared = set()
     for name in sorted(undeclared - set(allowed) - declared):
         line = next(
@@ -477,16 +494,23 @@ def validate_template(source: str, *, allowed: Mapping[str, str] = CONTEXT_DOC) 
             _Finding(
                 line,
                 "unknown_name",
-                f"{name!r} is not in the documented context ({', '.join(sorted(allowed))})",
+                N_("%(name)r is not in the documented context (%(names)s)"),
+                {"name": name, "names": ", ".join(sorted(allowed))},
             )
         )
     if not findings:
         try:
             env.compile(source)
         except TemplateError as exc:
-            findings.append(_Finding(getattr(exc, "lineno", None) or 1, "compile", str(exc)))
+            line = getattr(exc, "lineno", None) or 1
+            findings.append(_Finding(line, "compile", _COMPILE, {"detail": str(exc)}))
     findings.sort(key=lambda f: f.line)
-    return [Problem(f.code, f.message, line=f.line) for f in findings]
+    return [f.problem() for f in findings]
+
+
+# Jinja's own reason stays in English after this sentence; the English message is the bare
+# reason, as before. The reasons Relance gives itself are all translatable.
+_COMPILE = N_("the template cannot be compiled: %(detail)s")
 
 
 def _walk(ast: nodes.Template, env: DocumentEnvironment) -> list[_Finding]:
@@ -496,18 +520,28 @@ def _walk(ast: nodes.Template, env: DocumentEnvironment) -> list[_Finding]:
         line = node.lineno
         if isinstance(node, nodes.Name) and node.ctx == "load" and node.name == "self":
             findings.append(
-                _Finding(line, "unknown_name", "'self' is not in the documented context")
+                _Finding(line, "unknown_name", N_("'self' is not in the documented context"))
             )
         elif isinstance(node, nodes.Getattr):
             if _unsafe_name(node.attr):
                 findings.append(
-                    _Finding(line, "unsafe_attribute", f"access to {node.attr!r} is not allowed")
+                    _Finding(
+                        line,
+                        "unsafe_attribute",
+                        N_("access to %(name)r is not allowed"),
+                        {"name": node.attr},
+                    )
                 )
         elif isinstance(node, nodes.Getitem):
             key = node.arg.value if isinstance(node.arg, nodes.Const) else None
             if isinstance(key, str) and _unsafe_name(key):
                 findings.append(
-                    _Finding(line, "unsafe_attribute", f"access to {key!r} is not allowed")
+                    _Finding(
+                        line,
+                        "unsafe_attribute",
+                        N_("access to %(name)r is not allowed"),
+                        {"name": key},
+                    )
                 )
         elif isinstance(node, nodes.Call):
             target = node.node
@@ -516,15 +550,21 @@ def _walk(ast: nodes.Template, env: DocumentEnvironment) -> list[_Finding]:
                     _Finding(
                         line,
                         "call",
-                        f"calling {_describe(target)} is not "
-                        "allowed; only the template's own macros may be called",
+                        N_(
+                            "calling %(what)s is not allowed; only the template's own macros "
+                            "may be called"
+                        ),
+                        {"what": _describe(target)},
                     )
                 )
         elif isinstance(node, nodes.Filter | nodes.Test):
             registry = env.filters if isinstance(node, nodes.Filter) else env.tests
             if node.name not in registry:
-                kind = "filter" if isinstance(node, nodes.Filter) else "test"
-                findings.append(_Finding(line, f"unknown_{kind}", f"no {kind} named {node.name!r}"))
+                if isinstance(node, nodes.Filter):
+                    code, unknown = "unknown_filter", N_("no filter named %(name)r")
+                else:
+                    code, unknown = "unknown_test", N_("no test named %(name)r")
+                findings.append(_Finding(line, code, unknown, {"name": node.name}))
         elif isinstance(node, nodes.Include):
             name = node.template.value if isinstance(node.template, nodes.Const) else None
             if not (isinstance(name, str) and is_partial(name)):
@@ -532,11 +572,11 @@ def _walk(ast: nodes.Template, env: DocumentEnvironment) -> list[_Finding]:
                     _Finding(
                         line,
                         "include",
-                        "only the shipped partials (fr/_*.j2, en/_*.j2) may be included",
+                        N_("only the shipped partials (fr/_*.j2, en/_*.j2) may be included"),
                     )
                 )
         elif isinstance(node, nodes.Extends | nodes.Import | nodes.FromImport):
-            findings.append(_Finding(line, "import", "extends and import are not allowed"))
+            findings.append(_Finding(line, "import", N_("extends and import are not allowed")))
     return findings
 
 
@@ -544,12 +584,12 @@ def _unsafe_name(name: str) -> bool:
     return name.startswith("_") or name.lower() in FORBIDDEN_NAMES
 
 
-def _describe(node: nodes.Node) -> str:
+def _describe(node: nodes.Node) -> str | Phrase:
     if isinstance(node, nodes.Name):
         return repr(node.name)
     if isinstance(node, nodes.Getattr):
-        return f"the method {node.attr!r}"
-    return "an expression"
+        return Phrase.of(N_("the method %(name)r"), name=node.attr)
+    return Phrase.of(N_("an expression"))
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -568,10 +608,10 @@ def _render_compiled(source: str, variables: Mapping[str, Any], *, html_escape: 
     try:
         return str(template.render(dict(variables)))
     except SecurityError as exc:
-        raise TemplateRefusedError([Problem("unsafe", str(exc), line=template_line(exc))]) from exc
+        raise TemplateRefusedError([_unsafe(exc, template_line(exc))]) from exc
     except TemplateError as exc:
         line = getattr(exc, "lineno", None) or template_line(exc)
-        raise TemplateRefusedError([Problem("render", str(exc), line=line)]) from exc
+        raise TemplateRefusedError([_unrenderable(exc, line)]) from exc
 
 
 @lru_cache(maxsize=1024)  # bounded: previews compile sources a person is still typing
@@ -735,10 +775,18 @@ def _render_edited(source: str, variables: Mapping[str, Any]) -> str:
     try:
         return str(template.render(dict(variables)))
     except SecurityError as exc:
-        raise TemplateRefusedError([Problem("unsafe", str(exc), line=template_line(exc))]) from exc
+        raise TemplateRefusedError([_unsafe(exc, template_line(exc))]) from exc
     except TemplateError as exc:
         line = getattr(exc, "lineno", None) or template_line(exc)
-        raise TemplateRefusedError([Problem("render", str(exc), line=line)]) from exc
+        raise TemplateRefusedError([_unrenderable(exc, line)]) from exc
+
+
+def _unsafe(exc: SecurityError, line: int | None) -> Problem:
+    return _technical("unsafe", N_("unsafe operation refused: %(detail)s"), str(exc), line)
+
+
+def _unrenderable(exc: TemplateError, line: int | None) -> Problem:
+    return _technical("render", N_("the template cannot be rendered: %(detail)s"), str(exc), line)
 
 
 def template_line(exc: BaseException) -> int | None:

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from relance.domain.problems import N_, TranslatableError
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -18,7 +20,7 @@ _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _AMOUNT = re.compile(r"^[+-]?(\d+)?([.,]\d+)?$")
 
 
-class AmountError(ValueError):
+class AmountError(TranslatableError):
     """Text that is not an amount."""
 
 
@@ -56,13 +58,13 @@ def parse_amount(text: str) -> Decimal:
     elif raw.count(",") == 1:
         raw = raw.replace(",", ".")
     elif raw.count(",") > 1 or raw.count(".") > 1:
-        raise AmountError(f"{text!r} is not an amount")
+        raise AmountError(N_("%(value)r is not an amount"), value=text)
     if not raw or not _AMOUNT.match(raw) or raw in {"+", "-"}:
-        raise AmountError(f"{text!r} is not an amount")
+        raise AmountError(N_("%(value)r is not an amount"), value=text)
     try:
         return Decimal(raw)
     except InvalidOperation as exc:  # pragma: no cover - the regex already refuses these
-        raise AmountError(f"{text!r} is not an amount") from exc
+        raise AmountError(N_("%(value)r is not an amount"), value=text) from exc
 
 
 @dataclass(frozen=True, slots=True)

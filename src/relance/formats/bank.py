@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Literal
 
 from relance.domain.banking import BankReport, build_report
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Problem
 from relance.formats._bankutil import decode_text
 from relance.formats.bank_csv import looks_like_bank_csv, read_bank_csv
 from relance.formats.camt import camt_kind, read_camt
@@ -51,10 +51,16 @@ def detect_format(data: bytes) -> str | None:
 def read_statement(data: bytes, *, format: BankFormat = "auto") -> BankReport:
     """Read a bank file; a report with problems must be refused whole by the caller."""
     if format not in FORMATS:
-        return build_report("unknown", (), [Problem("bank_format", f"unknown format {format!r}")])
+        return build_report(
+            "unknown",
+            (),
+            [Problem.of("bank_format", N_("unknown format %(format)r"), format=format)],
+        )
     if not data.strip():
         return build_report(
-            "unknown" if format == "auto" else format, (), [Problem("bank_empty", "empty file", 1)]
+            "unknown" if format == "auto" else format,
+            (),
+            [Problem.of("bank_empty", N_("empty file"), 1)],
         )
     detected = detect_format(data)
     chosen = detected if format == "auto" else format
@@ -62,11 +68,25 @@ def read_statement(data: bytes, *, format: BankFormat = "auto") -> BankReport:
         return build_report(
             "unknown",
             (),
-            [Problem("bank_format", "not a camt.053/054, OFX, CFONB 120 or bank CSV file", 1)],
+            [
+                Problem.of(
+                    "bank_format", N_("not a camt.053/054, OFX, CFONB 120 or bank CSV file"), 1
+                )
+            ],
         )
     if format != "auto" and detected is not None and detected != format:
         return build_report(
-            format, (), [Problem("bank_format", f"the content is {detected}, not {format}", 1)]
+            format,
+            (),
+            [
+                Problem.of(
+                    "bank_format",
+                    N_("the content is %(detected)s, not %(format)s"),
+                    1,
+                    detected=detected,
+                    format=format,
+                )
+            ],
         )
     if chosen in {"camt053", "camt054"}:
         return read_camt(data, expect=chosen)

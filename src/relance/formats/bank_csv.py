@@ -40,7 +40,7 @@ from decimal import Decimal
 
 from relance.domain.banking import BankReport, LineRecord, StatementRecord, build_report
 from relance.domain.money import AmountError, parse_amount
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Problem
 from relance.formats._bankutil import clean, compact_iban, decode_text, parse_flexible_date
 
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -127,17 +127,19 @@ def read_bank_csv(data: bytes) -> BankReport:
     try:
         _, header = next(rows)
     except StopIteration:
-        return build_report("csv", (), [Problem("csv_empty", "empty file", 1)])
+        return build_report("csv", (), [Problem.of("csv_empty", N_("empty file"), 1)])
     columns = _columns(header)
-    missing = []
-    if "date" not in columns:
-        missing.append("date")
-    if not {"amount", "debit", "credit"} & columns.keys():
-        missing.append("amount (or debit/credit)")
-    if missing:
-        return build_report(
-            "csv", (), [Problem("csv_header", f"missing column(s): {', '.join(missing)}", 1)]
+    no_date = "date" not in columns
+    no_amount = not {"amount", "debit", "credit"} & columns.keys()
+    if no_date or no_amount:
+        missing = (
+            N_("missing column(s): date, amount (or debit/credit)")
+            if no_date and no_amount
+            else N_("missing column(s): date")
+            if no_date
+            else N_("missing column(s): amount (or debit/credit)")
         )
+        return build_report("csv", (), [Problem.of("csv_header", missing, 1)])
     by_account: dict[str, list[LineRecord]] = {}
     for number, row in rows:
         if not any(cell.strip() for cell in row):
@@ -151,8 +153,12 @@ def read_bank_csv(data: bytes) -> BankReport:
             booking = parse_flexible_date(cell("date"))
         except ValueError:
             problems.append(
-                Problem(
-                    "csv_date", f"{cell('date')!r} is not a date", number, header[columns["date"]]
+                Problem.of(
+                    "csv_date",
+                    N_("%(value)r is not a date"),
+                    number,
+                    header[columns["date"]],
+                    value=cell("date"),
                 )
             )
             continue
@@ -162,11 +168,12 @@ def read_bank_csv(data: bytes) -> BankReport:
                 value_date = parse_flexible_date(cell("value_date"))
             except ValueError:
                 problems.append(
-                    Problem(
+                    Problem.of(
                         "csv_date",
-                        f"{cell('value_date')!r} is not a date",
+                        N_("%(value)r is not a date"),
                         number,
                         header[columns["value_date"]],
+                        value=cell("value_date"),
                     )
                 )
                 continue
@@ -176,10 +183,10 @@ def read_bank_csv(data: bytes) -> BankReport:
             else:
                 amount = abs(_money(cell("credit"))) - abs(_money(cell("debit")))
         except AmountError as exc:
-            problems.append(Problem("csv_amount", str(exc), number))
+            problems.append(Problem.from_error("csv_amount", exc, number))
             continue
         if not (cell("amount") or cell("debit") or cell("credit")):
-            problems.append(Problem("csv_amount", "no amount on this line", number))
+            problems.append(Problem.of("csv_amount", N_("no amount on this line"), number))
             continue
         account = compact_iban(cell("account"))
         by_account.setdefault(account, []).append(
@@ -209,5 +216,5 @@ def read_bank_csv(data: bytes) -> BankReport:
         for account, lines in by_account.items()
     ]
     if not statements and not problems:
-        problems.append(Problem("csv_empty", "no data line after the header", 1))
+        problems.append(Problem.of("csv_empty", N_("no data line after the header"), 1))
     return build_report("csv", statements, problems, [f"bank CSV, {encoding}"])

@@ -34,7 +34,7 @@ import defusedxml.sax
 from defusedxml import DefusedXmlException
 
 from relance.domain.banking import BankReport, LineRecord, StatementRecord, build_report
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Phrase, Problem
 from relance.formats._bankutil import clean, compact_iban, join_texts
 
 _NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(05[234])\.001\.(\d{2})")
@@ -115,11 +115,16 @@ def parse_xml(data: bytes) -> tuple[Node | None, Problem | None]:
     try:
         defusedxml.sax.parseString(data, builder, forbid_dtd=True)
     except SAXParseException as exc:
-        return None, Problem(
-            "xml_malformed", f"malformed XML: {exc.getMessage()}", exc.getLineNumber()
+        return None, Problem.of(
+            "xml_malformed",
+            N_("malformed XML: %(error)s"),
+            exc.getLineNumber(),
+            error=exc.getMessage(),
         )
     except DefusedXmlException as exc:
-        return None, Problem("xml_forbidden", f"refused XML construct: {exc}", None)
+        return None, Problem.of(
+            "xml_forbidden", N_("refused XML construct: %(error)s"), error=str(exc)
+        )
     return builder.root, None
 
 
@@ -137,33 +142,43 @@ class _Fault(Exception):
         self.problem = problem
 
 
-def _amount(node: Node | None, where: int, what: str) -> tuple[Decimal, str]:
+def _amount(node: Node | None, where: int, what: Phrase) -> tuple[Decimal, str]:
     if node is None or not node.text:
-        raise _Fault(Problem("camt_amount_missing", f"{what}: no amount", where))
+        raise _Fault(Problem.of("camt_amount_missing", N_("%(what)s: no amount"), where, what=what))
+    invalid = N_("%(what)s: %(value)r is not an amount")
     try:
         value = Decimal(node.text)
     except InvalidOperation as exc:
         raise _Fault(
-            Problem("camt_amount_invalid", f"{what}: {node.text!r} is not an amount", node.line)
+            Problem.of("camt_amount_invalid", invalid, node.line, what=what, value=node.text)
         ) from exc
     if not value.is_finite() or value < 0:
         raise _Fault(
-            Problem("camt_amount_invalid", f"{what}: {node.text!r} is not an amount", node.line)
+            Problem.of("camt_amount_invalid", invalid, node.line, what=what, value=node.text)
         )
     return value, node.attrs.get("Ccy", "")
 
 
-def _signed(value: Decimal, indicator: Node | None, where: int, what: str) -> Decimal:
+def _signed(value: Decimal, indicator: Node | None, where: int, what: Phrase) -> Decimal:
     code = indicator.text if indicator is not None else ""
     if code == "CRDT":
         return value
     if code == "DBIT":
         return -value if value else value
     raise _Fault(
-        Problem(
+        Problem.of(
             "camt_sign_missing",
-            f"{what}: CdtDbtInd is {code or 'missing'}, expected CRDT or DBIT",
+            N_("%(what)s: CdtDbtInd is %(indicator)s, expected CRDT or DBIT"),
             where,
+            what=what,
+            indicator=code,
+        )
+        if code
+        else Problem.of(
+            "camt_sign_missing",
+            N_("%(what)s: CdtDbtInd is missing, expected CRDT or DBIT"),
+            where,
+            what=what,
         )
     )
 
@@ -178,7 +193,9 @@ def _date(node: Node | None) -> date | None:
     try:
         return date.fromisoformat(text[:10])
     except ValueError as exc:
-        raise _Fault(Problem("camt_date_invalid", f"{text!r} is not a date", node.line)) from exc
+        raise _Fault(
+            Problem.of("camt_date_invalid", N_("%(value)r is not a date"), node.line, value=text)
+        ) from exc
 
 
 def _party_name(party: Node | None) -> str:
@@ -259,13 +276,14 @@ def _merge(details: list[_Details]) -> _Details:
 
 
 def _entry_lines(entry: Node, account: str, notes: list[str]) -> list[LineRecord]:
-    value, currency = _amount(entry.find("Amt"), entry.line, f"entry at line {entry.line}")
-    amount = _signed(value, entry.find("CdtDbtInd"), entry.line, f"entry at line {entry.line}")
+    what = Phrase.of(N_("entry at line %(line)s"), line=entry.line)
+    value, currency = _amount(entry.find("Amt"), entry.line, what)
+    amount = _signed(value, entry.find("CdtDbtInd"), entry.line, what)
     booking = _date(entry.find("BookgDt"))
     value_date = _date(entry.find("ValDt"))
     if booking is None and value_date is None:
         raise _Fault(
-            Problem("camt_date_missing", "entry has neither BookgDt nor ValDt", entry.line)
+            Problem.of("camt_date_missing", N_("entry has neither BookgDt nor ValDt"), entry.line)
         )
     common = {
         "booking_date": booking or value_date,
@@ -286,11 +304,10 @@ def _entry_lines(entry: Node, account: str, notes: list[str]) -> list[LineRecord
             if node is None or node.attrs.get("Ccy", currency) != currency:
                 split = []
                 break
-            tx_value, _ = _amount(node, tx.line, f"transaction at line {tx.line}")
+            tx_what = Phrase.of(N_("transaction at line %(line)s"), line=tx.line)
+            tx_value, _ = _amount(node, tx.line, tx_what)
             indicator = tx.find("CdtDbtInd") or entry.find("CdtDbtInd")
-            split.append(
-                (tx, _signed(tx_value, indicator, tx.line, f"transaction at line {tx.line}"))
-            )
+            split.append((tx, _signed(tx_value, indicator, tx.line, tx_what)))
         if split and sum(part for _, part in split) != amount:
             split = []
         if not split:
@@ -337,7 +354,7 @@ def _statement(node: Node, notes: list[str], problems: list[Problem]) -> Stateme
     account = _account_id(account_node)
     if not account:
         problems.append(
-            Problem("camt_account_missing", "statement without an account id", node.line)
+            Problem.of("camt_account_missing", N_("statement without an account id"), node.line)
         )
     currency = account_node.findtext("Ccy") if account_node is not None else ""
     opening: tuple[Decimal, date | None, str] | None = None
@@ -347,8 +364,9 @@ def _statement(node: Node, notes: list[str], problems: list[Problem]) -> Stateme
         if code not in _OPENING + _CLOSING:
             continue
         try:
-            value, ccy = _amount(balance.find("Amt"), balance.line, f"balance {code}")
-            signed = _signed(value, balance.find("CdtDbtInd"), balance.line, f"balance {code}")
+            what = Phrase.of(N_("balance %(code)s"), code=code)
+            value, ccy = _amount(balance.find("Amt"), balance.line, what)
+            signed = _signed(value, balance.find("CdtDbtInd"), balance.line, what)
             when = _date(balance.find("Dt"))
         except _Fault as fault:
             problems.append(fault.problem)
@@ -401,7 +419,9 @@ def read_camt(data: bytes, *, expect: str | None = None) -> BankReport:
     kind = camt_kind(data) or expect or "camt053"
     root, fault = parse_xml(data)
     if fault is not None or root is None:
-        return build_report(kind, (), [fault or Problem("xml_empty", "empty XML document", 1)])
+        return build_report(
+            kind, (), [fault or Problem.of("xml_empty", N_("empty XML document"), 1)]
+        )
     namespace = next(
         (
             value
@@ -415,14 +435,26 @@ def read_camt(data: bytes, *, expect: str | None = None) -> BankReport:
         return build_report(
             kind,
             (),
-            [Problem("camt_unknown", "not an ISO 20022 camt.052/053/054 document", root.line)],
+            [
+                Problem.of(
+                    "camt_unknown", N_("not an ISO 20022 camt.052/053/054 document"), root.line
+                )
+            ],
         )
     kind = "camt054" if match[1] == "054" else "camt053"
     if expect and expect != kind:
         return build_report(
             kind,
             (),
-            [Problem("camt_wrong_kind", f"this is a {kind} file, not {expect}", root.line)],
+            [
+                Problem.of(
+                    "camt_wrong_kind",
+                    N_("this is a %(kind)s file, not %(expected)s"),
+                    root.line,
+                    kind=kind,
+                    expected=expect,
+                )
+            ],
         )
     notes = [f"camt.{match[1]}.001.{match[2]}"]
     problems: list[Problem] = []
@@ -435,6 +467,6 @@ def read_camt(data: bytes, *, expect: str | None = None) -> BankReport:
             statements.append(_statement(node, notes, problems))
     if not statements:
         problems.append(
-            Problem("camt_empty", "no statement or notification in the document", root.line)
+            Problem.of("camt_empty", N_("no statement or notification in the document"), root.line)
         )
     return build_report(kind, statements, problems, notes)

@@ -31,7 +31,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from relance.domain.banking import BankReport, LineRecord, StatementRecord, build_report
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Phrase, Problem, TranslatableError
 from relance.formats._bankutil import clean, compact_iban, decode_text, join_texts, parse_yymmdd_fr
 
 RECORD_LENGTH = 120
@@ -40,7 +40,7 @@ _NEGATIVE = "}JKLMNOPQR"
 _CODES = {"01", "04", "05", "07"}
 
 
-class CfonbError(ValueError):
+class CfonbError(TranslatableError):
     """A field that does not follow the CFONB layout."""
 
 
@@ -56,13 +56,17 @@ def decode_amount(field_text: str, decimals: int) -> Decimal:
     """
     digits, last = field_text[:-1], field_text[-1:]
     if not digits.isdigit() or not last:
-        raise CfonbError(f"amount {field_text!r} is not CFONB-encoded")
+        raise CfonbError(N_("amount %(value)r is not CFONB-encoded"), value=field_text)
     if last in _POSITIVE:
         sign, digit = 1, _POSITIVE.index(last)
     elif last in _NEGATIVE:
         sign, digit = -1, _NEGATIVE.index(last)
     else:
-        raise CfonbError(f"amount {field_text!r} ends with {last!r}, not a CFONB sign character")
+        raise CfonbError(
+            N_("amount %(value)r ends with %(last)r, not a CFONB sign character"),
+            value=field_text,
+            last=last,
+        )
     value = Decimal(f"{digits}{digit}").scaleb(-decimals)
     return value if sign > 0 or not value else -value
 
@@ -92,10 +96,12 @@ def _records(text: str) -> tuple[list[tuple[int, str]], list[Problem], bool]:
                 records.append((len(records) + 1 if one_line else number, chunk))
         else:
             problems.append(
-                Problem(
+                Problem.of(
                     "cfonb_length",
-                    f"record of {len(line)} characters, expected {RECORD_LENGTH} (CFONB 120)",
+                    N_("record of %(length)s characters, expected %(expected)s (CFONB 120)"),
                     number,
+                    length=len(line),
+                    expected=RECORD_LENGTH,
                 )
             )
     return records, problems, one_line
@@ -121,15 +127,22 @@ def _account(record: str) -> str:
 
 def _decimals(record: str) -> int:
     if not record[19:20].isdigit():
-        raise CfonbError(f"number of decimals {record[19:20]!r} is not a digit")
+        raise CfonbError(N_("number of decimals %(value)r is not a digit"), value=record[19:20])
     return int(record[19:20])
 
 
-def _date(text: str, what: str) -> date:
+_DATE = Phrase.of(N_("date"))
+_BOOKING_DATE = Phrase.of(N_("booking date"))
+_VALUE_DATE = Phrase.of(N_("value date"))
+
+
+def _date(text: str, what: Phrase) -> date:
     try:
         return parse_yymmdd_fr(text)
     except ValueError as exc:
-        raise CfonbError(f"{what} {text!r} is not a JJMMAA date") from exc
+        raise CfonbError(
+            N_("%(what)s %(value)r is not a JJMMAA date"), what=what, value=text
+        ) from exc
 
 
 def _complement(line: LineRecord, texts: list[str], record: str) -> LineRecord:
@@ -170,19 +183,21 @@ def read_cfonb(data: bytes) -> BankReport:
         broken_operation = code == "04"
         try:
             if code not in _CODES:
-                raise CfonbError(f"record code {code!r}; expected 01, 04, 05 or 07")
+                raise CfonbError(N_("record code %(code)r; expected 01, 04, 05 or 07"), code=code)
             if code == "01":
                 current = _Statement(_account(record), record[16:19], number)
                 current.opening = decode_amount(record[90:104], _decimals(record))
-                current.opening_date = _date(record[34:40], "date")
+                current.opening_date = _date(record[34:40], _DATE)
                 statements.append(current)
             elif current is None:
-                raise CfonbError(f"record {code} before any 01 (old balance) record")
+                raise CfonbError(
+                    N_("record %(code)s before any 01 (old balance) record"), code=code
+                )
             elif code == "04":
                 decimals = _decimals(record)
-                booking = _date(record[34:40], "booking date")
+                booking = _date(record[34:40], _BOOKING_DATE)
                 value_text = record[42:48]
-                value_date = _date(value_text, "value date") if value_text.strip("0 ") else None
+                value_date = _date(value_text, _VALUE_DATE) if value_text.strip("0 ") else None
                 current.lines.append(
                     LineRecord(
                         booking_date=booking,
@@ -201,14 +216,16 @@ def read_cfonb(data: bytes) -> BankReport:
                 broken_operation = False
             elif code == "05":
                 if not current.lines:
-                    raise CfonbError("05 (complement) record without an 04 (operation) before it")
+                    raise CfonbError(
+                        N_("05 (complement) record without an 04 (operation) before it")
+                    )
                 current.lines[-1] = _complement(current.lines[-1], current.texts[-1], record)
             else:  # 07
                 current.closing = decode_amount(record[90:104], _decimals(record))
-                current.closing_date = _date(record[34:40], "date")
+                current.closing_date = _date(record[34:40], _DATE)
                 current = None
         except CfonbError as exc:
-            problems.append(Problem("cfonb_record", str(exc), number))
+            problems.append(Problem.from_error("cfonb_record", exc, number))
     done = []
     for statement in statements:
         lines = tuple(
@@ -217,8 +234,10 @@ def read_cfonb(data: bytes) -> BankReport:
         )
         if statement.closing is None:
             problems.append(
-                Problem(
-                    "cfonb_unclosed", "old balance (01) without a new balance (07)", statement.line
+                Problem.of(
+                    "cfonb_unclosed",
+                    N_("old balance (01) without a new balance (07)"),
+                    statement.line,
                 )
             )
         elif statement.opening is not None:
@@ -242,7 +261,7 @@ def read_cfonb(data: bytes) -> BankReport:
             )
         )
     if not records and not problems:
-        problems.append(Problem("cfonb_empty", "no CFONB record in the file", 1))
+        problems.append(Problem.of("cfonb_empty", N_("no CFONB record in the file"), 1))
     return build_report("cfonb", done, problems, notes)
 
 

@@ -41,7 +41,7 @@ from typing import BinaryIO
 
 from relance.domain.ledger import DebtorRecord, InvoiceRecord, ReadReport
 from relance.domain.money import AmountError, parse_amount
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Problem
 from relance.formats.text import (
     ISO_8859_15,
     DateError,
@@ -193,7 +193,9 @@ class FecReader:
         while header is not None and not header.strip():
             header = next(lines, None)
         if header is None:
-            problems.append(Problem("empty_file", "the file is empty; expected the FEC header"))
+            problems.append(
+                Problem.of("empty_file", N_("the file is empty; expected the FEC header"))
+            )
             return
         separator = "\t" if header.count("\t") >= header.count("|") else "|"
         other = "|" if separator == "\t" else "\t"
@@ -353,11 +355,13 @@ class FecReader:
         names = [name.strip().lstrip("\ufeff") for name in names]
         if len(names) != WIDTH:
             self.report.problems.append(
-                Problem(
+                Problem.of(
                     "bad_header",
-                    f"the header has {len(names)} columns where the FEC has {WIDTH}: "
-                    + ", ".join(COLUMNS),
-                    line=line,
+                    N_("the header has %(count)s columns where the FEC has %(width)s: %(columns)s"),
+                    line,
+                    count=len(names),
+                    width=WIDTH,
+                    columns=", ".join(COLUMNS),
                 )
             )
             return False
@@ -370,11 +374,13 @@ class FecReader:
                 continue
             good = False
             self.report.problems.append(
-                Problem(
+                Problem.of(
                     "bad_header",
-                    f"column {name!r} where the FEC has {expected!r}",
-                    line=line,
-                    column=name,
+                    N_("column %(name)r where the FEC has %(expected)r"),
+                    line,
+                    name,
+                    name=name,
+                    expected=expected,
                 )
             )
         return good
@@ -388,22 +394,27 @@ class FecReader:
             fields.pop()
         if len(fields) == WIDTH:
             return fields
-        names = {"\t": "tab", "|": "pipe"}
         if body.count(other) >= WIDTH - 1:
-            self.report.problems.append(
-                Problem(
-                    "mixed_separator",
-                    f"this line is {names[other]}-separated while the file is "
-                    f"{names[separator]}-separated; a FEC uses one separator throughout",
-                    line=line,
+            mixed = (
+                N_(
+                    "this line is tab-separated while the file is pipe-separated; "
+                    "a FEC uses one separator throughout"
+                )
+                if other == "\t"
+                else N_(
+                    "this line is pipe-separated while the file is tab-separated; "
+                    "a FEC uses one separator throughout"
                 )
             )
+            self.report.problems.append(Problem.of("mixed_separator", mixed, line))
         else:
             self.report.problems.append(
-                Problem(
+                Problem.of(
                     "field_count",
-                    f"{len(fields)} fields where the FEC has {WIDTH}",
-                    line=line,
+                    N_("%(count)s fields where the FEC has %(width)s"),
+                    line,
+                    count=len(fields),
+                    width=WIDTH,
                 )
             )
         return []
@@ -421,7 +432,13 @@ class FecReader:
         for position in REQUIRED:
             if not fields[position].strip():
                 problems.append(
-                    Problem("empty_value", f"{COLUMNS[position]} is empty", line, COLUMNS[position])
+                    Problem.of(
+                        "empty_value",
+                        N_("%(name)s is empty"),
+                        line,
+                        COLUMNS[position],
+                        name=COLUMNS[position],
+                    )
                 )
         dates: list[date | None] = []
         for position in (ECRITURE_DATE, PIECE_DATE, DATE_LET, VALID_DATE):
@@ -433,13 +450,15 @@ class FecReader:
                 dates.append(self._date(text))
             except DateError as exc:
                 dates.append(None)
-                problems.append(Problem("bad_date", str(exc), line, COLUMNS[position]))
+                problems.append(Problem.from_error("bad_date", exc, line, COLUMNS[position]))
         if not fields[VALID_DATE].strip():
             problems.append(
-                Problem(
+                Problem.of(
                     "not_validated",
-                    "ValidDate is empty: the entry is not validated and may still change; "
-                    "export the FEC after validating the entries",
+                    N_(
+                        "ValidDate is empty: the entry is not validated and may still change; "
+                        "export the FEC after validating the entries"
+                    ),
                     line,
                     COLUMNS[VALID_DATE],
                 )
@@ -454,16 +473,20 @@ class FecReader:
                 amounts.append(parse_amount(text))
             except AmountError as exc:
                 amounts.append(_ZERO)
-                problems.append(Problem("bad_amount", str(exc), line, COLUMNS[position]))
+                problems.append(Problem.from_error("bad_amount", exc, line, COLUMNS[position]))
         debit, credit = amounts
         if debit and credit:
             problems.append(
-                Problem(
+                Problem.of(
                     "debit_and_credit",
-                    f"both Debit ({fields[DEBIT].strip()}) and Credit "
-                    f"({fields[CREDIT].strip()}) are filled; a line is one or the other",
+                    N_(
+                        "both Debit (%(debit)s) and Credit (%(credit)s) are filled; "
+                        "a line is one or the other"
+                    ),
                     line,
                     COLUMNS[CREDIT],
+                    debit=fields[DEBIT].strip(),
+                    credit=fields[CREDIT].strip(),
                 )
             )
         if len(problems) > count:

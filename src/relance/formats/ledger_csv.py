@@ -32,7 +32,7 @@ from stdnum.fr import siret as stdnum_siret
 
 from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord, ReadReport
 from relance.domain.money import AmountError, parse_amount
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, OneOf, Problem
 from relance.formats.text import (
     WINDOWS_1252,
     DateError,
@@ -175,7 +175,9 @@ class LedgerCsvReader:
         while first is not None and not first.strip():
             first = next(lines, None)
         if first is None:
-            problems.append(Problem("empty_file", "the file is empty; expected a header row"))
+            problems.append(
+                Problem.of("empty_file", N_("the file is empty; expected a header row"))
+            )
             return iter(())
         header_line = source.line_number
         separator = detect_separator(first, SEPARATORS)
@@ -189,11 +191,14 @@ class LedgerCsvReader:
                 continue
             if field in index:
                 problems.append(
-                    Problem(
+                    Problem.of(
                         "duplicate_column",
-                        f"columns {header[index[field]]!r} and {name!r} both give {field}",
-                        line=header_line,
-                        column=name,
+                        N_("columns %(first)r and %(second)r both give %(field)s"),
+                        header_line,
+                        name,
+                        first=header[index[field]],
+                        second=name,
+                        field=field,
                     )
                 )
             else:
@@ -201,12 +206,16 @@ class LedgerCsvReader:
         found = ", ".join(repr(name) for name in header)
         for field in REQUIRED:
             if field not in index:
-                names = " or ".join(repr(name) for name in COLUMNS[field])
                 problems.append(
-                    Problem(
+                    Problem.of(
                         "missing_column",
-                        f"required column {field} ({names}) is missing; columns found: {found}",
-                        line=header_line,
+                        N_(
+                            "required column %(field)s (%(names)s) is missing; columns found: %(found)s"
+                        ),
+                        header_line,
+                        field=field,
+                        names=OneOf(COLUMNS[field]),
+                        found=found,
                     )
                 )
         ignored = [name for name in header if _ALIASES.get(normalize_header(name)) is None]
@@ -243,10 +252,12 @@ class LedgerCsvReader:
                     if len(row) != width:
                         if any(cell.strip() for cell in row):
                             problems.append(
-                                Problem(
+                                Problem.of(
                                     "field_count",
-                                    f"{len(row)} fields where the header has {width}",
-                                    line=line,
+                                    N_("%(count)s fields where the header has %(width)s"),
+                                    line,
+                                    count=len(row),
+                                    width=width,
                                 )
                             )
                         continue
@@ -255,11 +266,13 @@ class LedgerCsvReader:
                         seen_on = seen(number, line)
                         if seen_on != line:
                             problems.append(
-                                Problem(
+                                Problem.of(
                                     "duplicate_invoice",
-                                    f"invoice {number} already appears on line {seen_on}",
-                                    line=line,
-                                    column=number_column,
+                                    N_("invoice %(number)s already appears on line %(other)s"),
+                                    line,
+                                    number_column,
+                                    number=number,
+                                    other=seen_on,
                                 )
                             )
                             full_check(row, line)  # for the row's own problems
@@ -272,10 +285,11 @@ class LedgerCsvReader:
                 return
             except csv.Error as exc:
                 problems.append(
-                    Problem(
+                    Problem.of(
                         "malformed_row",
-                        f"unreadable row: {exc}",
-                        line=offset + reader.line_num - 1,
+                        N_("unreadable row: %(error)s"),
+                        offset + reader.line_num - 1,
+                        error=str(exc),
                     )
                 )
                 previous_end = reader.line_num
@@ -420,9 +434,13 @@ class LedgerCsvReader:
 
         return clean
 
-    def _fault(self, code: str, field: str, message: str, line: int) -> None:
+    def _fault(self, code: str, field: str, template: str, line: int, **params: Any) -> None:
         column = self._header[self._index[field]]
-        self.report.problems.append(Problem(code, message, line=line, column=column))
+        self.report.problems.append(Problem.of(code, template, line, column, **params))
+
+    def _fault_from(self, code: str, field: str, error: ValueError, line: int) -> None:
+        column = self._header[self._index[field]]
+        self.report.problems.append(Problem.from_error(code, error, line, column))
 
     def _date(self, cells: dict[str, str], field: str, line: int) -> date | None:
         text = cells.get(field, "")
@@ -433,7 +451,7 @@ class LedgerCsvReader:
             try:
                 found = parse_date(text)
             except DateError as exc:
-                self._fault("bad_date", field, str(exc), line)
+                self._fault_from("bad_date", field, exc, line)
                 return None
             _remember(self._dates, text, found)
         return found
@@ -447,7 +465,7 @@ class LedgerCsvReader:
         try:
             return parse_amount(text.replace("€", ""))
         except AmountError as exc:
-            self._fault("bad_amount", field, str(exc), line)
+            self._fault_from("bad_amount", field, exc, line)
             return None
 
     def _record(self, row: list[str], line: int) -> InvoiceRecord | None:
@@ -458,7 +476,7 @@ class LedgerCsvReader:
 
         for field in REQUIRED:
             if not cells[field]:
-                self._fault("empty_value", field, f"{field} is empty", line)
+                self._fault("empty_value", field, N_("%(name)s is empty"), line, name=field)
 
         dates = self._dates
         issue_date = dates.get(cells["issue_date"]) or self._date(cells, "issue_date", line)
@@ -467,8 +485,10 @@ class LedgerCsvReader:
             self._fault(
                 "due_before_issue",
                 "due_date",
-                f"due date {due_date} is before issue date {issue_date}",
+                N_("due date %(due)s is before issue date %(issue)s"),
                 line,
+                due=due_date,
+                issue=issue_date,
             )
 
         text = cells["total_amount"]
@@ -485,8 +505,10 @@ class LedgerCsvReader:
             self._fault(
                 "open_exceeds_total",
                 "open_amount",
-                f"open amount {open_amount} does not fit within total {total_amount}",
+                N_("open amount %(open)s does not fit within total %(total)s"),
                 line,
+                open=open_amount,
+                total=total_amount,
             )
 
         kind: DebtorKind = "business"
@@ -497,9 +519,12 @@ class LedgerCsvReader:
                 self._fault(
                     "bad_kind",
                     "debtor_kind",
-                    f"{kind_text!r} is not a debtor kind (business/entreprise, "
-                    "consumer/particulier, public)",
+                    N_(
+                        "%(value)r is not a debtor kind (business/entreprise, "
+                        "consumer/particulier, public)"
+                    ),
                     line,
+                    value=kind_text,
                 )
             else:
                 kind = found_kind
@@ -512,7 +537,13 @@ class LedgerCsvReader:
                 valid = _normalize_siren(siren)
                 _remember(self._sirens, siren, valid)
             if valid is None:
-                self._fault("bad_siren", "debtor_siren", f"{siren!r} is not a valid SIREN", line)
+                self._fault(
+                    "bad_siren",
+                    "debtor_siren",
+                    N_("%(value)r is not a valid SIREN"),
+                    line,
+                    value=siren,
+                )
             else:
                 siren = valid
 
@@ -521,8 +552,9 @@ class LedgerCsvReader:
             self._fault(
                 "bad_currency",
                 "currency",
-                f"{currency!r} is not a currency code (3 letters, like EUR)",
+                N_("%(value)r is not a currency code (3 letters, like EUR)"),
                 line,
+                value=currency,
             )
 
         if (

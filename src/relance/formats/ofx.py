@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from relance.domain.banking import BankReport, LineRecord, StatementRecord, build_report
 from relance.domain.money import AmountError, parse_amount
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Problem
 from relance.formats._bankutil import clean, decode_text
 
 _TOKEN = re.compile(
@@ -98,7 +98,7 @@ def parse_ofx(text: str) -> tuple[Element | None, list[Problem]]:
     """Build the element tree of an OFX 1.x or 2.x body; problems name the faulty line."""
     start = text.upper().find("<OFX>")
     if start < 0:
-        return None, [Problem("ofx_no_body", "no <OFX> element: not an OFX file", 1)]
+        return None, [Problem.of("ofx_no_body", N_("no <OFX> element: not an OFX file"), 1)]
     line = text.count("\n", 0, start) + 1
     root = Element("ROOT", 0)
     stack = [root]
@@ -129,15 +129,24 @@ def parse_ofx(text: str) -> tuple[Element | None, list[Problem]]:
         names = [node.tag for node in stack]
         if tag not in names[1:]:
             problems.append(
-                Problem("ofx_unexpected_end", f"</{tag}> closes nothing that is open", line)
+                Problem.of(
+                    "ofx_unexpected_end",
+                    N_("</%(tag)s> closes nothing that is open"),
+                    line,
+                    tag=tag,
+                )
             )
             continue
         while stack[-1].tag != tag:
             leaf = stack.pop()
             if leaf.children:
                 problems.append(
-                    Problem(
-                        "ofx_unclosed", f"<{leaf.tag}> (line {leaf.line}) is never closed", line
+                    Problem.of(
+                        "ofx_unclosed",
+                        N_("<%(tag)s> (line %(opened)s) is never closed"),
+                        line,
+                        tag=leaf.tag,
+                        opened=leaf.line,
                     )
                 )
         stack.pop()
@@ -146,10 +155,11 @@ def parse_ofx(text: str) -> tuple[Element | None, list[Problem]]:
         unclosed = [node for node in stack[1:] if node.children]
         if unclosed:
             problems.append(
-                Problem(
+                Problem.of(
                     "ofx_truncated",
-                    f"<{unclosed[-1].tag}> is never closed: the file is cut short",
+                    N_("<%(tag)s> is never closed: the file is cut short"),
                     line,
+                    tag=unclosed[-1].tag,
                 )
             )
     ofx = root.find("OFX")
@@ -174,7 +184,9 @@ def _statement(node: Element, problems: list[Problem]) -> StatementRecord:
     account_node = node.find("BANKACCTFROM") or node.find("CCACCTFROM")
     account = clean(account_node.findtext("ACCTID")) if account_node is not None else ""
     if not account:
-        problems.append(Problem("ofx_account_missing", "statement without ACCTID", node.line))
+        problems.append(
+            Problem.of("ofx_account_missing", N_("statement without ACCTID"), node.line)
+        )
     currency = node.findtext("CURDEF")
     transactions = node.find("BANKTRANLIST")
     lines: list[LineRecord] = []
@@ -182,21 +194,29 @@ def _statement(node: Element, problems: list[Problem]) -> StatementRecord:
         raw_amount = trn.findtext("TRNAMT")
         posted = _ofx_date(trn.findtext("DTPOSTED"))
         if not raw_amount:
-            problems.append(Problem("ofx_amount_missing", "STMTTRN without TRNAMT", trn.line))
+            problems.append(
+                Problem.of("ofx_amount_missing", N_("STMTTRN without TRNAMT"), trn.line)
+            )
             continue
         try:
             amount = _amount(raw_amount)
         except AmountError:
             problems.append(
-                Problem("ofx_amount_invalid", f"TRNAMT {raw_amount!r} is not an amount", trn.line)
+                Problem.of(
+                    "ofx_amount_invalid",
+                    N_("TRNAMT %(value)r is not an amount"),
+                    trn.line,
+                    value=raw_amount,
+                )
             )
             continue
         if posted is None:
             problems.append(
-                Problem(
+                Problem.of(
                     "ofx_date_invalid",
-                    f"DTPOSTED {trn.findtext('DTPOSTED')!r} is not a date",
+                    N_("DTPOSTED %(value)r is not a date"),
                     trn.line,
+                    value=trn.findtext("DTPOSTED"),
                 )
             )
             continue
@@ -224,8 +244,11 @@ def _statement(node: Element, problems: list[Problem]) -> StatementRecord:
             closing = _amount(balance_text)
         except AmountError:
             problems.append(
-                Problem(
-                    "ofx_amount_invalid", f"BALAMT {balance_text!r} is not an amount", node.line
+                Problem.of(
+                    "ofx_amount_invalid",
+                    N_("BALAMT %(value)r is not an amount"),
+                    node.line,
+                    value=balance_text,
                 )
             )
     span = ""
@@ -257,6 +280,8 @@ def read_ofx(data: bytes) -> BankReport:
     statements.sort(key=lambda statement: statement.line)
     if not statements:
         problems.append(
-            Problem("ofx_empty", "no bank or credit-card statement (STMTRS) in the file", root.line)
+            Problem.of(
+                "ofx_empty", N_("no bank or credit-card statement (STMTRS) in the file"), root.line
+            )
         )
     return build_report("ofx", statements, problems, [f"OFX {version}"])

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any, BinaryIO, TypeVar
 
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Problem, TranslatableError
 
 T = TypeVar("T")
 
@@ -37,7 +37,7 @@ _C1 = re.compile(rb"[\x80-\x9f]")
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
 
 
-class DateError(ValueError):
+class DateError(TranslatableError):
     """Text that is not a date in an accepted form."""
 
 
@@ -165,12 +165,16 @@ class TextSource:
                 yield raw.decode(encoding)
             except UnicodeDecodeError as exc:
                 self.problems.append(
-                    Problem(
+                    Problem.of(
                         "encoding",
-                        f"byte {raw[exc.start : exc.end]!r} is not valid {encoding}, the encoding "
-                        "of the rest of the file; save the whole file in one encoding "
-                        "(UTF-8 or Windows-1252)",
-                        line=number,
+                        N_(
+                            "byte %(byte)r is not valid %(encoding)s, the encoding of the rest "
+                            "of the file; save the whole file in one encoding "
+                            "(UTF-8 or Windows-1252)"
+                        ),
+                        number,
+                        byte=raw[exc.start : exc.end],
+                        encoding=encoding,
                     )
                 )
                 yield raw.decode(encoding, errors="replace")
@@ -231,7 +235,7 @@ def _date(year: str, month: str, day: str, text: str) -> date:
     try:
         return date(int(year), int(month), int(day))
     except ValueError:
-        raise DateError(f"{text!r} is not a date") from None
+        raise DateError(N_("%(value)r is not a date"), value=text) from None
 
 
 def parse_date(text: str) -> date:
@@ -247,7 +251,7 @@ def parse_date(text: str) -> date:
     match = _FRENCH.fullmatch(value)
     if match is not None:
         return _date(match[3], match[2], match[1], text)
-    raise DateError(f"{text!r} is not a date (expected YYYY-MM-DD or DD/MM/YYYY)")
+    raise DateError(N_("%(value)r is not a date (expected YYYY-MM-DD or DD/MM/YYYY)"), value=text)
 
 
 def parse_fec_date(text: str) -> date:
@@ -258,7 +262,7 @@ def parse_fec_date(text: str) -> date:
     """
     match = _COMPACT.fullmatch(text.strip())
     if match is None:
-        raise DateError(f"{text!r} is not a date (expected YYYYMMDD)")
+        raise DateError(N_("%(value)r is not a date (expected YYYYMMDD)"), value=text)
     return _date(match[1], match[2], match[3], text)
 
 
