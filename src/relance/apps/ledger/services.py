@@ -40,7 +40,7 @@ from relance.apps.ledger.bulk import (
     timestamp_value,
 )
 from relance.apps.ledger.models import Debtor, ImportBatch, Invoice, Payment
-from relance.domain.ledger import DebtorRecord, InvoiceRecord
+from relance.domain.ledger import DebtorRecord, InvoiceRecord, LedgerReader, ReadReport
 from relance.domain.problems import Problem
 from relance.errors import NotFoundError
 from relance.formats.ledger import open_ledger
@@ -685,12 +685,79 @@ def ledger_import(
                 digest.update(line)
                 yield line
 
-    day = as_of or timezone.localdate()
     reader = open_ledger(
         _Hashing(stream),  # type: ignore[arg-type]
         format=format,  # type: ignore[arg-type]  # checked by open_ledger, which names the choices
         payment_terms_days=creditor.payment_terms_days,
     )
+    return _records_import(
+        creditor=creditor,
+        reader=reader,
+        filename=filename,
+        sha256=digest.hexdigest,
+        dry_run=dry_run,
+        partial=partial,
+        day=as_of or timezone.localdate(),
+        actor=actor,
+    )
+
+
+class _RecordsReader:
+    """Records already read, presented as a ``LedgerReader``."""
+
+    def __init__(self, records: Iterable[InvoiceRecord], report: ReadReport):
+        self._records = records
+        self.report = report
+
+    def __iter__(self) -> Iterator[InvoiceRecord]:
+        return iter(self._records)
+
+
+def ledger_records_import(
+    *,
+    creditor: Creditor,
+    records: Iterable[InvoiceRecord],
+    report: ReadReport,
+    filename: str,
+    sha256: str,
+    dry_run: bool = False,
+    partial: bool = False,
+    as_of: date | None = None,
+    actor: str = "system",
+    on_written: Callable[[ImportBatch], list[EventInput]] | None = None,
+) -> ImportResult:
+    """Import records another reader made (e-invoices, say) exactly as ``ledger_import`` does:
+    one batch, all or nothing, the problems already in ``report`` refusing the lot.
+
+    ``on_written``, when given, runs in the import's transaction once the records are written
+    (dry runs included, before their rollback); the audit events it returns are recorded with
+    the import's, and an exception it raises undoes the whole import.
+    """
+    return _records_import(
+        creditor=creditor,
+        reader=_RecordsReader(records, report),
+        filename=filename,
+        sha256=lambda: sha256,
+        dry_run=dry_run,
+        partial=partial,
+        day=as_of or timezone.localdate(),
+        actor=actor,
+        on_written=on_written,
+    )
+
+
+def _records_import(
+    *,
+    creditor: Creditor,
+    reader: LedgerReader,
+    filename: str,
+    sha256: Callable[[], str],
+    dry_run: bool,
+    partial: bool,
+    day: date,
+    actor: str,
+    on_written: Callable[[ImportBatch], list[EventInput]] | None = None,
+) -> ImportResult:
     result = ImportResult(format=reader.report.format, dry_run=dry_run)
     try:
         # Every id an import writes is one it created or read in its own transaction, or the
@@ -728,7 +795,8 @@ def ledger_import(
             if not partial:
                 writer.settle_missing()
             writer.finish()
-            batch.sha256 = digest.hexdigest()
+            extra_events = on_written(batch) if on_written is not None else []
+            batch.sha256 = sha256()
             batch.created_count = result.created
             batch.updated_count = result.updated
             batch.unchanged_count = result.unchanged
@@ -738,6 +806,7 @@ def ledger_import(
             events_record(
                 events=[
                     *writer.events,
+                    *extra_events,
                     EventInput(
                         kind="ledger.imported",
                         subject_type="import_batch",
@@ -769,7 +838,7 @@ def ledger_import(
             kind=ImportBatch.Kind.LEDGER,
             format=reader.report.format,
             filename=filename,
-            sha256=digest.hexdigest(),
+            sha256=sha256(),
             status=ImportBatch.Status.REFUSED,
             problems=[p.as_dict() for p in result.problems],
             notes=result.notes,
