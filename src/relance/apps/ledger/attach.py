@@ -127,9 +127,16 @@ def invoice_pdfs_attach(
     events: list[EventInput] = []
     with transaction.atomic():
         for invoice, data, digest, path, how in plan:
-            stored = f"invoices/{digest}.pdf"
-            previous = invoice.pdf.name or ""
-            state = "unchanged" if previous == stored else ("replaced" if previous else "attached")
+            state, event = invoice_pdf_store(
+                creditor=creditor,
+                invoice=invoice,
+                data=data,
+                file_name=path.name,
+                read_from=how,
+                dry_run=dry_run,
+                actor=actor,
+                digest=digest,
+            )
             result.files.append(
                 {
                     "file": str(path),
@@ -140,28 +147,50 @@ def invoice_pdfs_attach(
                 }
             )
             setattr(result, state, getattr(result, state) + 1)
-            if dry_run or state == "unchanged":
-                continue
-            if not default_storage.exists(stored):
-                default_storage.save(stored, ContentFile(data))
-            invoice.pdf.name = stored
-            invoice.save(update_fields=["pdf"])
-            events.append(
-                EventInput(
-                    "ledger.invoice_pdf_attached",
-                    "invoice",
-                    invoice.pk,
-                    creditor.pk,
-                    {
-                        "number": invoice.number,
-                        "file": path.name,
-                        "read_from": how,
-                        "sha256": digest,
-                        "previous": previous or None,
-                    },
-                    actor,
-                )
-            )
+            if event is not None:
+                events.append(event)
         if events:
             events_record(events=events)
     return result
+
+
+def invoice_pdf_store(
+    *,
+    creditor: Creditor,
+    invoice: Invoice,
+    data: bytes,
+    file_name: str,
+    read_from: str,
+    dry_run: bool = False,
+    actor: str = "system",
+    digest: str | None = None,
+) -> tuple[str, EventInput | None]:
+    """Store ``data`` once under its SHA-256 as ``invoice``'s PDF, in the caller's transaction.
+
+    Returns the state (``attached``, ``replaced`` or ``unchanged``) and the audit event for the
+    caller to record (None when nothing changed or on a dry run).
+    """
+    digest = digest or hashlib.sha256(data).hexdigest()
+    stored = f"invoices/{digest}.pdf"
+    previous = invoice.pdf.name or ""
+    state = "unchanged" if previous == stored else ("replaced" if previous else "attached")
+    if dry_run or state == "unchanged":
+        return state, None
+    if not default_storage.exists(stored):
+        default_storage.save(stored, ContentFile(data))
+    invoice.pdf.name = stored
+    invoice.save(update_fields=["pdf"])
+    return state, EventInput(
+        "ledger.invoice_pdf_attached",
+        "invoice",
+        invoice.pk,
+        creditor.pk,
+        {
+            "number": invoice.number,
+            "file": file_name,
+            "read_from": read_from,
+            "sha256": digest,
+            "previous": previous or None,
+        },
+        actor,
+    )
