@@ -1,0 +1,229 @@
+"""Reading e-invoices (Factur-X PDF, CII, UBL): the third-party samples, read by hand, and the
+files refused with a clear problem."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import weasyprint
+
+from relance.formats.einvoice import read_einvoice, sniff
+
+D = Decimal
+
+# file, syntax, number, type code, issued, due, currency, total (BT-112), due (BT-115):
+# each value read in the file itself (see ../shared/samples/README.md for the sources).
+SAMPLES_EXPECTED = [
+    ("ubl/akretion-ubl-21-en16931.xml", "ubl", "F124212", "380",
+     date(2026, 6, 17), date(2026, 7, 16), "EUR", D("308.03"), D("208.03")),
+    ("ubl/cen-ubl-tc434-example1.xml", "ubl", "12115118", "380",
+     date(2015, 1, 9), date(2015, 1, 9), "EUR", D("250.33"), D("250.33")),
+    ("ubl/cen-ubl-tc434-example2.xml", "ubl", "TOSL108", "380",
+     date(2013, 6, 30), date(2013, 7, 20), "NOK", D("1801.78"), D("801.78")),
+    ("ubl/peppol-base-example.xml", "ubl", "Snippet1", "380",
+     date(2017, 11, 13), date(2017, 12, 1), "EUR", D("1656.25"), D("1656.25")),
+    # a CreditNote states no due date: the issue date plus the 30 days of payment terms
+    ("ubl/cen-ubl-tc434-creditnote1.xml", "ubl", "018304 / 28865", "381",
+     date(2019, 9, 23), date(2019, 10, 23), "EUR", D("-100.11"), D("-100.11")),
+    ("cii/cen-CII_example1.xml", "cii", "12115118", "380",
+     date(2015, 1, 9), date(2015, 1, 9), "EUR", D("250.33"), D("250.33")),
+    ("cii/cen-CII_business_example_02.xml", "cii", "INV000013", "380",
+     date(2013, 8, 25), date(2013, 5, 10), "EUR", D("11.90"), D("11.90")),
+    ("cii/akretion-factur-x-en16931.xml", "cii", "F20260023", "380",
+     date(2026, 1, 31), date(2026, 3, 2), "EUR", D("104.90"), D("104.90")),
+    ("cii/corpus-EN16931_Einfach_DueDate.cii.xml", "cii", "471102", "380",
+     date(2018, 3, 5), date(2019, 3, 5), "EUR", D("529.87"), D("529.87")),
+    ("facturx/fnfe-Facture_FR_BASICWL.pdf", "factur-x", "FA-2017-0010", "380",
+     date(2017, 11, 13), date(2017, 12, 13), "EUR", D("671.15"), D("470.15")),
+    ("facturx/fnfe-Facture_DOM_BASICWL.pdf", "factur-x", "FA-2017-0009", "380",
+     date(2017, 11, 5), date(2017, 12, 5), "EUR", D("530.75"), D("383.75")),
+    ("facturx/fnfe-Avoir_FR_type381_BASIC.pdf", "factur-x", "AV-2017-0005", "381",
+     date(2017, 11, 16), date(2017, 11, 16), "EUR", D("-233.47"), D("-233.47")),
+    ("facturx/corpus-EN16931_Einfach_DueDate.pdf", "factur-x", "471102", "380",
+     date(2018, 3, 5), date(2019, 3, 5), "EUR", D("529.87"), D("529.87")),
+    ("facturx/mustang-MustangGnuaccountingBeispielRE-20201121_508.pdf", "factur-x",
+     "RE-20201121/508", "380", date(2020, 11, 21), date(2020, 12, 12), "EUR", D("571.04"),
+     D("571.04")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "syntax", "number", "type_code", "issued", "due", "currency", "total", "payable"),
+    SAMPLES_EXPECTED,
+    ids=[row[0] for row in SAMPLES_EXPECTED],
+)
+def test_each_sample_reads_to_the_values_written_in_it(
+    samples: Path,
+    name: str,
+    syntax: str,
+    number: str,
+    type_code: str,
+    issued: date,
+    due: date,
+    currency: str,
+    total: Decimal,
+    payable: Decimal,
+) -> None:
+    read = read_einvoice((samples / name).read_bytes(), payment_terms_days=30)
+    assert read.problems == []
+    assert read.record is not None
+    r = read.record
+    assert (read.syntax, read.type_code) == (syntax, type_code)
+    assert (r.number, r.issue_date, r.due_date, r.currency) == (number, issued, due, currency)
+    assert (r.total_amount, r.open_amount) == (total, payable)
+
+
+def test_a_credit_note_without_due_date_says_how_its_due_date_was_set(samples: Path) -> None:
+    data = (samples / "ubl" / "cen-ubl-tc434-creditnote1.xml").read_bytes()
+    read = read_einvoice(data, payment_terms_days=45)
+    assert read.record is not None
+    assert read.is_credit_note
+    assert read.record.total_amount == D("-100.11")
+    assert read.record.due_date == date(2019, 11, 7)
+    assert read.notes == [
+        "invoice 018304 / 28865 states no due date: due 2019-11-07, "
+        "45 days after its issue date"
+    ]
+
+
+def test_a_french_buyer_gives_its_siren_and_the_seller_its_identity(samples: Path) -> None:
+    read = read_einvoice((samples / "facturx" / "fnfe-Facture_FR_BASICWL.pdf").read_bytes())
+    assert read.record is not None
+    debtor = read.record.debtor
+    assert (debtor.account, debtor.name, debtor.kind, debtor.siren) == (
+        "787878784",
+        "Ma jolie boutique",
+        "business",
+        "787878784",
+    )
+    assert (debtor.address, debtor.postal_code, debtor.city, debtor.country) == (
+        "35 rue de la République",
+        "69001",
+        "Lyon",
+        "FR",
+    )
+    assert (read.seller.name, read.seller.siren, read.seller.vat) == (
+        "Au bon moulin",
+        "999999998",
+        "FR11999999998",
+    )
+    assert read.profile == "urn:factur-x.eu:1p0:basicwl"
+
+
+def test_the_buyer_identifier_is_the_account_and_the_em_address_its_email(samples: Path) -> None:
+    read = read_einvoice((samples / "cii" / "akretion-factur-x-en16931.xml").read_bytes())
+    assert read.record is not None
+    debtor = read.record.debtor
+    # BT-46 (GlobalID 0088) is the account; SIREN from the legal registration, scheme 0002
+    assert (debtor.account, debtor.siren) == ("3654789851", "987654321")
+    assert debtor.email == "me@buyer.com"  # BT-49 with scheme EM, before the contact's BT-58
+    assert debtor.phone == "01 01 25 45 87"
+    assert debtor.address == "MON ADRESSE LIGNE 1, Buyer line 2, Buyer line 3"
+    assert read.seller.siren == "123456782"
+
+
+def test_a_ubl_buyer_gives_its_siren_from_its_siret_and_its_contact_email(samples: Path) -> None:
+    read = read_einvoice((samples / "ubl" / "akretion-ubl-21-en16931.xml").read_bytes())
+    assert read.record is not None
+    debtor = read.record.debtor
+    assert (debtor.name, debtor.siren, debtor.kind) == (
+        "Ma jolie boutique SARL",
+        "787878784",
+        "business",
+    )
+    assert debtor.email == "laetita.durand@jolieboutique.com"
+    assert (read.seller.siren, read.seller.vat) == ("999999998", "FR11999999998")
+
+
+UBL_HEAD = (
+    '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '
+    'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" '
+    'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+)
+
+
+def ubl(
+    body: str = "<cbc:ID>F1</cbc:ID><cbc:IssueDate>2026-01-05</cbc:IssueDate>",
+    total: str = "120.00",
+    buyer: str = "<cac:PartyLegalEntity><cbc:RegistrationName>Jean Dupont"
+    "</cbc:RegistrationName></cac:PartyLegalEntity>",
+) -> bytes:
+    return (
+        f"{UBL_HEAD}{body}<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>"
+        f"<cac:AccountingCustomerParty><cac:Party>{buyer}</cac:Party></cac:AccountingCustomerParty>"
+        f"<cac:LegalMonetaryTotal><cbc:TaxInclusiveAmount currencyID='EUR'>{total}"
+        "</cbc:TaxInclusiveAmount></cac:LegalMonetaryTotal></Invoice>"
+    ).encode()
+
+
+def test_a_buyer_without_any_identifier_is_a_consumer_named_by_its_account() -> None:
+    read = read_einvoice(ubl(), payment_terms_days=30)
+    assert read.problems == []
+    assert read.record is not None
+    assert (read.record.debtor.account, read.record.debtor.kind) == ("JEAN-DUPONT", "consumer")
+    assert read.record.open_amount == D("120.00")  # no PayableAmount: the total, nothing prepaid
+    assert read.record.due_date == date(2026, 2, 4)
+
+
+def only_problem(data: bytes) -> tuple[str, str, str | None]:
+    read = read_einvoice(data)
+    assert read.record is None
+    assert len(read.problems) == 1
+    p = read.problems[0]
+    return p.code, p.message, p.column
+
+
+def test_a_truncated_xml_is_refused_as_not_well_formed(samples: Path) -> None:
+    data = (samples / "ubl" / "cen-ubl-tc434-example1.xml").read_bytes()
+    code, message, _ = only_problem(data[: len(data) // 2])
+    assert code == "not_xml"
+    assert message.startswith("not well-formed XML: ")
+
+
+def test_an_xml_with_a_dtd_or_an_entity_is_refused_before_it_is_read() -> None:
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY x "boom">]>'
+        + ubl(body="<cbc:ID>&x;</cbc:ID><cbc:IssueDate>2026-01-05</cbc:IssueDate>")
+    )
+    code, message, _ = only_problem(bomb)
+    assert code == "forbidden_xml"
+    assert "DTD or entities" in message
+
+
+def test_an_unknown_root_is_refused_and_named() -> None:
+    code, message, column = only_problem(b"<Document xmlns='urn:iso:camt.053'><x/></Document>")
+    assert code == "unknown_root"
+    assert column == "Document"
+    assert "{urn:iso:camt.053}Document" in message
+
+
+def test_a_pdf_without_embedded_xml_is_refused() -> None:
+    pdf = weasyprint.HTML(string="<p>Facture F1</p>").write_pdf()
+    code, message, _ = only_problem(pdf)
+    assert code == "no_embedded_invoice"
+    assert "plain PDF" in message
+
+
+def test_a_missing_number_or_a_bad_amount_names_the_element() -> None:
+    assert only_problem(ubl(body="<cbc:IssueDate>2026-01-05</cbc:IssueDate>")) == (
+        "missing_field",
+        "no invoice number (BT-1)",
+        "Invoice/cbc:ID",
+    )
+    assert only_problem(ubl(total="12O,00")) == (
+        "bad_amount",
+        "'12O,00' is not an amount",
+        "Invoice/cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount",
+    )
+    assert only_problem(ubl(body="<cbc:ID>F1</cbc:ID><cbc:IssueDate>05/01/2026</cbc:IssueDate>"))[
+        :2
+    ] == ("bad_date", "'05/01/2026' is not a date written YYYY-MM-DD")
+
+
+def test_the_syntax_is_sniffed_from_the_content() -> None:
+    assert sniff(b"%PDF-1.4") == "factur-x"
+    assert sniff(UBL_HEAD.encode()) == "ubl"
+    assert sniff(b"numero_facture;compte_client") is None
