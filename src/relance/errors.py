@@ -6,13 +6,27 @@ for people. The CLI, the web views and the API each map it to their own output i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class RelanceError(Exception):
-    """An error to show to the user, never a crash."""
+    """An error to show to the user, never a crash.
+
+    With ``params``, ``message`` is an English template (marked ``N_``) and the message is
+    ``message % params``; the template and the values stay on the error (``template``,
+    ``params``) for a page to say it in its reader's language. Without, ``template`` is empty.
+    """
 
     code = "error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, params: Mapping[str, Any] | None = None
+    ) -> None:
+        self.template = message if params is not None else ""
+        self.params: Mapping[str, Any] = dict(params or {})
+        if params is not None:
+            message = message % self.params
         super().__init__(message)
         self.message = message
         if code is not None:
