@@ -199,6 +199,45 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
     return 1 if result.problems else 0
 
 
+def cmd_import_einvoices(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from relance.apps.creditors.selectors import creditor_get
+    from relance.apps.ledger.einvoices import einvoice_files, einvoices_import
+
+    paths = einvoice_files(args.paths)
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise InvalidInputError(f"not a readable file: {', '.join(missing)}")
+    creditor = creditor_get(ref=args.creditor)
+    result = einvoices_import(
+        creditor=creditor,
+        files=[(p.name, p.read_bytes()) for p in paths],
+        as_of=timezone.localdate(),
+        dry_run=args.dry_run,
+        actor="cli",
+    )
+    if not result.problems and not args.dry_run:
+        _figures_warm(creditor)
+    data = result.as_dict()
+    if args.json:
+        emit_json(data)
+    else:
+        if result.problems:
+            print(f"{len(paths)} e-invoices: refused, nothing was imported ({len(result.problems)} problems):",
+                  file=sys.stderr)
+            _print_problems(data["problems"])
+        else:
+            verb = "would import" if args.dry_run else "imported"
+            print(
+                f"{len(paths)} e-invoices {verb}: {result.created} created, {result.updated} updated, "
+                f"{result.unchanged} unchanged."
+            )
+        for note in result.notes[:20]:
+            print(f"  note: {note}")
+    return 1 if result.problems else 0
+
+
 # --- invoices, aging ----------------------------------------------------------------------------
 
 
@@ -359,6 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="check and count, change nothing")
     p.add_argument("--partial", action="store_true",
                    help="the file is not the whole open-items list: do not settle invoices missing from it")
+    p = command(isub, "einvoices", cmd_import_einvoices,
+                "import invoices from e-invoices (Factur-X PDF, CII or UBL XML); settles none")
+    p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")
+    p.add_argument("--creditor")
+    p.add_argument("--dry-run", action="store_true", help="check and count, change nothing")
 
     inv = sub.add_parser("invoices", help="invoices")
     invsub = inv.add_subparsers(dest="invoices_command", required=True, metavar="ACTION")

@@ -1,0 +1,225 @@
+"""Importing invoices from e-invoices: Factur-X PDFs, UN/CEFACT CII and UBL XML files.
+
+``einvoices_import`` reads each file with ``relance.formats.einvoice`` and hands the records to
+the ledger import's writer (``ledger_records_import``): the files of one call are one batch,
+taken whole or not at all, every problem listed with its file's name. The files are only a part
+of the ledger, so no invoice absent from them is ever settled; importing the same files again
+changes nothing, and a newer e-invoice of a number already imported updates that invoice.
+
+An invoice whose seller (SIREN, VAT number) is known and is not the creditor is refused. A buyer
+whose SIREN names a debtor the creditor already has (from a CSV ledger, say) is that debtor. A
+Factur-X PDF is also stored as its invoice's PDF, so that reminders carry it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from relance.apps.audit.services import EventInput
+from relance.apps.creditors.models import Creditor
+from relance.apps.ledger.attach import MAX_PDF_BYTES, invoice_pdf_store
+from relance.apps.ledger.models import Debtor, ImportBatch, Invoice
+from relance.apps.ledger.services import ImportResult, ledger_records_import
+from relance.domain.ledger import InvoiceRecord, ReadReport
+from relance.domain.problems import N_, Problem
+from relance.formats.einvoice import EInvoice, read_einvoice
+
+FORMAT = "einvoice"
+SUFFIXES = (".pdf", ".xml")
+
+
+@dataclass
+class EInvoiceImportResult(ImportResult):
+    """An import's result, with the file each problem comes from and what each file gave."""
+
+    problem_files: list[str | None] = field(default_factory=list)  # beside ``problems``
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = super().as_dict()
+        for problem, file in zip(data["problems"], self.problem_files, strict=True):
+            problem["file"] = file
+        data["files"] = self.files
+        return data
+
+
+def einvoice_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The files named, folders expanded to their ``*.pdf`` and ``*.xml`` (not recursing)."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+        else:
+            out.append(path)
+    return out
+
+
+def _same_seller(creditor: Creditor, read: EInvoice) -> bool:
+    """False only when an identifier of both sides is known and they differ."""
+    seller = read.seller
+    own_vat = creditor.vat_number.replace(" ", "").upper()
+    if creditor.siren and seller.siren and creditor.siren != seller.siren:
+        return False
+    return not (own_vat and seller.vat and own_vat != seller.vat)
+
+
+def einvoices_import(
+    *,
+    creditor: Creditor,
+    files: list[tuple[str, bytes]],
+    as_of: date,
+    dry_run: bool = False,
+    actor: str = "system",
+) -> EInvoiceImportResult:
+    """Import the invoices ``files`` (name, bytes) carry for ``creditor``; see the module."""
+    report = ReadReport(format=FORMAT)
+    problem_files: list[str | None] = []
+
+    def refuse(name: str | None, problem: Problem) -> None:
+        if name is not None:
+            problem = Problem.of(
+                problem.code, N_("%(file)s: %(problem)s"), None, problem.column,
+                file=name, problem=problem,
+            )  # fmt: skip
+        report.problems.append(problem)
+        problem_files.append(name)
+
+    if not files:
+        refuse(
+            None, Problem.of("no_file", N_("no e-invoice file given (or the folder holds none)"))
+        )
+    kept: dict[str, tuple[str, bytes, EInvoice]] = {}  # by invoice number
+    for name, data in files:
+        if len(data) > MAX_PDF_BYTES:
+            refuse(
+                name,
+                Problem.of("too_large", N_("larger than %(size)d MB"), size=MAX_PDF_BYTES // 2**20),
+            )
+            continue
+        read = read_einvoice(data, payment_terms_days=creditor.payment_terms_days)
+        for problem in read.problems:
+            refuse(name, problem)
+        record = read.record
+        if record is None:
+            continue
+        if not _same_seller(creditor, read):
+            refuse(
+                name,
+                Problem.of(
+                    "seller_mismatch",
+                    N_(
+                        "invoice %(number)s was issued by %(seller)s (SIREN %(siren)s, VAT "
+                        "%(vat)s), not by %(creditor)s"
+                    ),
+                    number=record.number,
+                    seller=read.seller.name or "?",
+                    siren=read.seller.siren or "-",
+                    vat=read.seller.vat or "-",
+                    creditor=creditor.name,
+                ),
+            )
+            continue
+        report.notes += [f"{name}: {note}" for note in read.notes]
+        before = kept.get(record.number)
+        if before is None:
+            kept[record.number] = (name, data, read)
+        elif before[2].record == record:
+            # The same invoice twice (a Factur-X PDF and its XML): keep the PDF, to store it.
+            if read.syntax == "factur-x" and before[2].syntax != "factur-x":
+                kept[record.number] = (name, data, read)
+        else:
+            refuse(
+                name,
+                Problem.of(
+                    "duplicate_invoice",
+                    N_("invoice %(number)s is also in %(other)s, with other figures"),
+                    number=record.number,
+                    other=before[0],
+                ),
+            )
+    records = _same_debtors(creditor, [read.record for _, _, read in kept.values() if read.record])
+    pdfs = {
+        number: (name, data)
+        for number, (name, data, read) in kept.items()
+        if read.syntax == "factur-x"
+    }
+    stored: dict[str, str] = {}
+
+    def store_pdfs(batch: ImportBatch) -> list[EventInput]:
+        events = []
+        for invoice in Invoice.objects.filter(creditor=creditor, number__in=list(pdfs)):
+            name, data = pdfs[invoice.number]
+            state, event = invoice_pdf_store(
+                creditor=creditor,
+                invoice=invoice,
+                data=data,
+                file_name=name,
+                read_from="factur-x",
+                dry_run=dry_run,
+                actor=actor,
+            )
+            stored[invoice.number] = state
+            if event is not None:
+                events.append(event)
+        return events
+
+    digest = hashlib.sha256()
+    for name, data in sorted(files):
+        digest.update(f"{name}\0{hashlib.sha256(data).hexdigest()}\n".encode())
+    names = ", ".join(name for name, _ in files)
+    base = ledger_records_import(
+        creditor=creditor,
+        records=records,
+        report=report,
+        filename=names if len(names) <= 255 else f"{len(files)} files: {names}"[:252] + "...",
+        sha256=digest.hexdigest(),
+        dry_run=dry_run,
+        partial=True,  # e-invoices are some of the invoices, never the whole ledger
+        as_of=as_of,
+        actor=actor,
+        on_written=store_pdfs,
+    )
+    result = EInvoiceImportResult(
+        **{f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    )
+    result.problem_files = problem_files
+    if result.ok:
+        result.files = [
+            {
+                "file": name,
+                "syntax": read.syntax,
+                "invoice": number,
+                "pdf": stored.get(number),
+            }
+            for number, (name, _, read) in kept.items()
+        ]
+    return result
+
+
+def _same_debtors(creditor: Creditor, records: list[InvoiceRecord]) -> list[InvoiceRecord]:
+    """The records, each buyer with a SIREN given the account of the creditor's debtor of that
+    SIREN (the oldest), else of the first record of the batch with that SIREN: a customer is one
+    debtor whether it came from a CSV ledger, a FEC or e-invoices."""
+    sirens = {r.debtor.siren for r in records if r.debtor.siren}
+    accounts: dict[str, str] = {}
+    for siren, account in (
+        Debtor.objects.filter(creditor=creditor, siren__in=sirens)
+        .order_by("id")
+        .values_list("siren", "account")
+    ):
+        accounts.setdefault(siren, account)
+    out = []
+    for r in records:
+        siren = r.debtor.siren
+        account = accounts.setdefault(siren, r.debtor.account) if siren else r.debtor.account
+        if account != r.debtor.account:
+            r = dataclasses.replace(r, debtor=dataclasses.replace(r.debtor, account=account))
+        out.append(r)
+    return out

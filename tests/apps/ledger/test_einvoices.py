@@ -1,0 +1,265 @@
+"""Importing invoices from e-invoices (Factur-X PDF, CII, UBL): one batch, all or nothing, never
+settling what the files do not show, the seller checked, the buyer's SIREN naming one debtor."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from relance.apps.audit.models import Event
+from relance.apps.ledger.einvoices import einvoices_import
+from relance.apps.ledger.models import Debtor, ImportBatch, Invoice
+from relance.apps.ledger.services import ledger_import
+from relance.cli import main
+from tests.factories import CreditorFactory
+
+pytestmark = pytest.mark.django_db
+
+SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples"
+needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is missing")
+# The FNFE samples and akretion's UBL are all issued by "Au bon moulin", SIREN 999999998.
+FR_INVOICE = "facturx/fnfe-Facture_FR_BASICWL.pdf"  # FA-2017-0010 to Ma jolie boutique
+DOM_INVOICE = "facturx/fnfe-Facture_DOM_BASICWL.pdf"  # FA-2017-0009 to Hôtel Saint Denis
+CREDIT_NOTE = "facturx/fnfe-Avoir_FR_type381_BASIC.pdf"  # AV-2017-0005 to Ma jolie boutique
+UBL = "ubl/akretion-ubl-21-en16931.xml"  # F124212 to Ma jolie boutique SARL (SIREN 787878784)
+AS_OF = date(2026, 8, 1)
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def moulin():
+    return CreditorFactory(name="Au bon moulin", siren="999999998", vat_number="FR 11 999999998")
+
+
+def files(*names: str) -> list[tuple[str, bytes]]:
+    return [(Path(name).name, (SAMPLES / name).read_bytes()) for name in names]
+
+
+def run(creditor, *names: str, extra=(), **kw):
+    return einvoices_import(
+        creditor=creditor, files=[*files(*names), *extra], as_of=AS_OF, actor="test", **kw
+    )
+
+
+def snapshot():
+    return (
+        sorted(
+            Invoice.objects.values_list("number", "total_amount", "open_amount", "status", "pdf")
+        ),
+        sorted(Debtor.objects.values_list("account", "name", "siren")),
+    )
+
+
+@needs_samples
+def test_e_invoices_become_invoices_with_their_due_amount_and_their_pdf(moulin):
+    result = run(moulin, FR_INVOICE, DOM_INVOICE, CREDIT_NOTE, UBL)
+    assert result.ok, result.problems
+    assert (result.format, result.created, result.updated, result.settled) == ("einvoice", 4, 0, 0)
+    fa10 = Invoice.objects.get(number="FA-2017-0010")
+    assert (fa10.issue_date, fa10.due_date, fa10.currency) == (
+        date(2017, 11, 13),
+        date(2017, 12, 13),
+        "EUR",
+    )
+    assert (fa10.total_amount, fa10.open_amount, fa10.status) == (
+        Decimal("671.15"),
+        Decimal("470.15"),
+        "open",
+    )
+    credit = Invoice.objects.get(number="AV-2017-0005")
+    assert (credit.total_amount, credit.open_amount) == (Decimal("-233.47"), Decimal("-233.47"))
+    # The Factur-X PDFs are the invoices' PDFs; the UBL invoice has none.
+    digest = hashlib.sha256((SAMPLES / FR_INVOICE).read_bytes()).hexdigest()
+    assert fa10.pdf.name == f"invoices/{digest}.pdf"
+    assert fa10.pdf.read() == (SAMPLES / FR_INVOICE).read_bytes()
+    assert not Invoice.objects.get(number="F124212").pdf
+    # One debtor per SIREN: the BASIC WL's buyer and the UBL's (named by its SIRET) are one.
+    jolie = Debtor.objects.get(siren="787878784")
+    assert jolie.account == "787878784"
+    assert set(jolie.invoices.values_list("number", flat=True)) == {
+        "FA-2017-0010",
+        "AV-2017-0005",
+        "F124212",
+    }
+    batch = ImportBatch.objects.get(pk=result.batch_id)
+    assert (batch.format, batch.status, batch.created_count) == ("einvoice", "committed", 4)
+    kinds = list(Event.objects.values_list("kind", flat=True))
+    assert kinds.count("ledger.invoice_pdf_attached") == 3
+    assert kinds.count("ledger.imported") == 1
+    assert {f["invoice"]: f["pdf"] for f in result.as_dict()["files"]} == {
+        "FA-2017-0010": "attached",
+        "FA-2017-0009": "attached",
+        "AV-2017-0005": "attached",
+        "F124212": None,
+    }
+
+
+@needs_samples
+def test_importing_the_same_files_again_changes_nothing(moulin):
+    assert run(moulin, FR_INVOICE, CREDIT_NOTE, UBL).ok
+    before, events = snapshot(), Event.objects.exclude(kind="ledger.imported").count()
+    again = run(moulin, FR_INVOICE, CREDIT_NOTE, UBL)
+    assert again.ok, again.problems
+    assert (again.created, again.updated, again.unchanged, again.settled) == (0, 0, 3, 0)
+    assert snapshot() == before
+    assert Event.objects.exclude(kind="ledger.imported").count() == events
+
+
+@needs_samples
+def test_a_newer_e_invoice_of_the_same_number_updates_it_and_settles_nothing_else(moulin):
+    assert run(moulin, FR_INVOICE, UBL).ok
+    newer = (SAMPLES / UBL).read_bytes().replace(b">208.03<", b">108.03<")
+    result = run(moulin, extra=[("F124212-v2.xml", newer)])
+    assert result.ok, result.problems
+    assert (result.created, result.updated, result.settled) == (0, 1, 0)
+    assert Invoice.objects.get(number="F124212").open_amount == Decimal("108.03")
+    # partial by nature: FA-2017-0010, absent from this call, is still open
+    assert Invoice.objects.get(number="FA-2017-0010").status == "open"
+    assert Event.objects.filter(kind="ledger.invoice_updated").count() == 1
+
+
+@needs_samples
+def test_one_bad_file_refuses_them_all_and_every_problem_names_its_file(moulin):
+    truncated = (SAMPLES / UBL).read_bytes()[:3000]
+    result = run(
+        moulin,
+        FR_INVOICE,
+        DOM_INVOICE,
+        extra=[("broken.xml", truncated), ("notes.xml", b"<notes><x/></notes>")],
+    )
+    assert not result.ok
+    assert (result.created, result.updated) == (0, 0)
+    assert Invoice.objects.count() == 0
+    assert Debtor.objects.count() == 0
+    problems = result.as_dict()["problems"]
+    assert [(p["file"], p["code"], p["line"]) for p in problems] == [
+        ("broken.xml", "not_xml", None),
+        ("notes.xml", "unknown_root", None),
+    ]
+    assert problems[1]["message"].startswith("notes.xml: the XML root is notes")
+    refused = ImportBatch.objects.get(status="refused")
+    assert refused.format == "einvoice"
+    assert [p["code"] for p in refused.problems] == ["not_xml", "unknown_root"]
+
+
+@needs_samples
+def test_an_invoice_issued_by_another_company_is_refused(creditor):
+    assert creditor.siren == "552100554"
+    result = run(creditor, FR_INVOICE)
+    assert [p.code for p in result.problems] == ["seller_mismatch"]
+    assert "issued by Au bon moulin (SIREN 999999998" in result.problems[0].message
+    assert Invoice.objects.count() == 0
+
+
+@needs_samples
+def test_a_creditor_without_identifiers_takes_any_seller():
+    anonymous = CreditorFactory(name="Kunden", siren="", vat_number="")
+    result = run(anonymous, "cii/corpus-EN16931_Einfach_DueDate.cii.xml")
+    assert result.ok, result.problems
+    assert Invoice.objects.get(number="471102").debtor.account == "GE2020211"
+
+
+@needs_samples
+def test_a_debtor_imported_from_a_csv_ledger_is_the_one_its_siren_names(moulin):
+    csv = (
+        "numero_facture;compte_client;raison_sociale;siren;date_facture;date_echeance;montant_ttc\n"
+        "FV-1;411JOLIE;Ma jolie boutique;787878784;01/10/2017;31/10/2017;100,00\n"
+    )
+    assert ledger_import(
+        creditor=moulin, stream=io.BytesIO(csv.encode()), filename="ledger.csv", as_of=AS_OF
+    ).ok
+    result = run(moulin, FR_INVOICE, UBL)
+    assert result.ok, result.problems
+    assert Debtor.objects.count() == 1
+    assert set(Invoice.objects.values_list("number", "debtor__account")) == {
+        ("FV-1", "411JOLIE"),
+        ("FA-2017-0010", "411JOLIE"),
+        ("F124212", "411JOLIE"),
+    }
+    assert Invoice.objects.get(number="FV-1").status == "open"
+
+
+@needs_samples
+def test_the_same_invoice_as_pdf_and_as_xml_is_imported_once_with_its_pdf():
+    creditor = CreditorFactory(name="Lieferant GmbH", siren="", vat_number="DE123456789")
+    result = run(
+        creditor,
+        "cii/corpus-EN16931_Einfach_DueDate.cii.xml",
+        "facturx/corpus-EN16931_Einfach_DueDate.pdf",
+    )
+    assert result.ok, result.problems
+    assert result.created == 1
+    assert Invoice.objects.get(number="471102").pdf
+
+
+@needs_samples
+def test_a_dry_run_counts_and_writes_nothing(moulin, media):
+    result = run(moulin, FR_INVOICE, CREDIT_NOTE, dry_run=True)
+    assert (result.ok, result.created, result.batch_id) == (True, 2, None)
+    assert Invoice.objects.count() == 0
+    assert ImportBatch.objects.count() == 0
+    assert not (media / "invoices").exists()
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@needs_samples
+def test_the_command_imports_a_folder_and_prints_the_ledger_import_json(moulin, tmp_path, capsys):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for name in (FR_INVOICE, CREDIT_NOTE, UBL):
+        shutil.copy(SAMPLES / name, folder)
+    (folder / "readme.txt").write_text("not an invoice")  # not *.pdf nor *.xml: left alone
+    code, out, _ = cli(capsys, "import", "einvoices", str(folder), "--creditor", str(moulin.pk), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert {k: data[k] for k in ("format", "created", "updated", "unchanged", "settled")} == {
+        "format": "einvoice",
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "settled": 0,
+    }
+    assert data["problems"] == []
+    assert data["committed"] is True
+
+    code, out, _ = cli(capsys, "import", "einvoices", str(folder), "--creditor", str(moulin.pk))
+    assert code == 0
+    assert "3 e-invoices imported: 0 created, 0 updated, 3 unchanged." in out
+
+
+@needs_samples
+def test_the_command_exits_non_zero_and_lists_each_file_problem(moulin, tmp_path, capsys):
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(b"<Invoice")
+    code, out, _ = cli(
+        capsys, "import", "einvoices", str(SAMPLES / FR_INVOICE), str(bad),
+        "--creditor", str(moulin.pk), "--json",
+    )  # fmt: skip
+    assert code == 1
+    data = json.loads(out)
+    assert data["committed"] is False
+    [problem] = data["problems"]
+    assert (problem["file"], problem["line"], problem["code"]) == ("bad.xml", None, "not_xml")
+    assert problem["message"].startswith("bad.xml: not well-formed XML")
+    assert Invoice.objects.count() == 0
+
+    code, _, err = cli(capsys, "import", "einvoices", str(bad), "--creditor", str(moulin.pk))
+    assert code == 1
+    assert "refused, nothing was imported" in err
