@@ -26,7 +26,7 @@ import unicodedata
 from relance.documents.context import LetterContext, format_siren
 from relance.documents.templates import format_date, format_money, format_percent
 from relance.domain.money import ZERO
-from relance.domain.problems import N_, Phrase, Problem
+from relance.domain.problems import N_, Problem
 
 FORBIDDEN_FEES = re.compile(
     r"frais\s+(de\s+|d')?(dossier|relance|recouvrement|gestion|contentieux|agence|"
@@ -111,14 +111,6 @@ def _check_context(context: LetterContext) -> list[Problem]:
     return problems
 
 
-# What an invoice's detail is called in "Invoice F1: its due date (…) is not stated."
-_NUMBER = Phrase.of(N_("number"))
-_DATE = Phrase.of(N_("date"))
-_DUE_DATE = Phrase.of(N_("due date"))
-_AMOUNT = Phrase.of(N_("amount"))
-_OPEN_AMOUNT = Phrase.of(N_("open amount"))
-
-
 def _fold(text: str) -> str:
     """Lower case, no accents, one space: what the text checks compare."""
     bare = unicodedata.normalize("NFKD", text.replace("\u202f", " ").replace("\xa0", " "))
@@ -173,16 +165,18 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
     if business:
         need(has(format_siren(debtor.siren)), "debtor_siren", N_("The debtor's SIREN is missing."))
     for invoice in context.invoices:
-        for value, what in (
-            (invoice.number, _NUMBER),
-            (format_date(invoice.issue_date, lang), _DATE),
-            (format_date(invoice.due_date, lang), _DUE_DATE),
-            (format_money(invoice.total, lang, invoice.currency), _AMOUNT),
-            (format_money(invoice.open_amount, lang, invoice.currency), _OPEN_AMOUNT),
+        for value, missing in (
+            (invoice.number, N_("Invoice %(number)s: its number (%(value)s) is not stated.")),
+            (format_date(invoice.issue_date, lang),
+             N_("Invoice %(number)s: its date (%(value)s) is not stated.")),
+            (format_date(invoice.due_date, lang),
+             N_("Invoice %(number)s: its due date (%(value)s) is not stated.")),
+            (format_money(invoice.total, lang, invoice.currency),
+             N_("Invoice %(number)s: its amount (%(value)s) is not stated.")),
+            (format_money(invoice.open_amount, lang, invoice.currency),
+             N_("Invoice %(number)s: its open amount (%(value)s) is not stated.")),
         ):
-            need(has(value), "invoice_details",
-                 N_("Invoice %(number)s: its %(what)s (%(value)s) is not stated."),
-                 number=invoice.number, what=what, value=value)
+            need(has(value), "invoice_details", missing, number=invoice.number, value=value)
     need(has(format_money(context.principal, lang, context.currency)), "principal",
          N_("The principal claimed is not stated."))
     need(has(format_money(context.amount_claimed, lang, context.currency)), "amount_claimed",

@@ -56,10 +56,10 @@ def test_an_admin_previews_then_saves(admin_a, creditor_a, debtor_a):
 @pytest.mark.parametrize(
     ("source", "line", "fragment"),
     [
-        ("Bonjour\n{{ ''.__class__.__mro__ }}", 2, "is not allowed"),
-        ("{% import os %}", 1, "syntax"),
-        ("a\nb\n{{ debtor.name.__class__.__init__.__globals__ }}", 3, "is not allowed"),
-        ("{{ lipsum() }}", 1, "calling"),
+        ("Bonjour\n{{ ''.__class__.__mro__ }}", 2, "est interdit"),
+        ("{% import os %}", 1, "erreur de syntaxe"),
+        ("a\nb\n{{ debtor.name.__class__.__init__.__globals__ }}", 3, "est interdit"),
+        ("{{ lipsum() }}", 1, "appeler"),
     ],
 )
 def test_an_unsafe_template_is_refused_on_preview_and_on_save(
@@ -136,7 +136,7 @@ def test_scenario_pages_and_editing(admin_a, creditor_a, debtor_a):
         {"mode": "toml", "toml": MINE.replace("Clients fidèles", "B2B standard")},
     )
     assert page.status_code == 422
-    assert "shared with other creditors" in page.content.decode()
+    assert "est partagé avec d’autres créanciers" in page.content.decode()
     # Broken TOML and a step out of order are refused with the engine's reason.
     page = admin_a.post(
         reverse("workspace:scenario_new"), {"mode": "toml", "toml": "[scenario\nname="}

@@ -104,8 +104,8 @@ def test_an_unreachable_server_is_said_plainly(admin_a, settings):
     response = admin_a.post("/settings/", {"form": "smtp", "to": "moi@example.org"})
     assert response.status_code == 400
     assert (
-        "could not be reached" in response.content.decode()
-        or "not sent" in response.content.decode()
+        "le serveur de messagerie est injoignable" in response.content.decode()
+        or "n’a pas été envoyé" in response.content.decode()
     )
     assert not Event.objects.filter(kind="creditor.smtp_tested").exists()
 

@@ -26,7 +26,8 @@ from relance.documents.templates import (
     validate_template,
 )
 from relance.domain import scenario as engine
-from relance.domain.problems import Problem
+from relance.domain.ledger import DebtorKind
+from relance.domain.problems import N_, Problem
 from relance.errors import InvalidInputError, NotFoundError, RelanceError
 
 MAX_SOURCE = 50_000
@@ -42,22 +43,30 @@ def template_check(source: str, name: str = "reminder.txt", lang: str = "fr") ->
     source = _clean(source)
     if not source.strip():
         return [
-            Problem(
-                "empty", "the template is empty; reset it to go back to the shipped text", line=1
+            Problem.of(
+                "empty", N_("the template is empty; reset it to go back to the shipped text"), 1
             )
         ]
     if len(source) > MAX_SOURCE:
-        return [Problem("too_long", f"the template is longer than {MAX_SOURCE} characters", line=1)]
+        return [
+            Problem.of(
+                "too_long",
+                N_("the template is longer than %(limit)s characters"),
+                1,
+                limit=MAX_SOURCE,
+            )
+        ]
     problems = validate_template(source)
     if problems:
         return problems
-    for kind in ("business", "consumer"):
+    tried_on: dict[DebtorKind, str] = {
+        "business": N_("%(problem)s (tried on a sample business debtor)"),
+        "consumer": N_("%(problem)s (tried on a sample consumer debtor)"),
+    }
+    for kind, tried in tried_on.items():
         result = preview_step(sample_context(lang, kind=kind), name, source, lang)
         if not isinstance(result, str):
-            return [
-                Problem(p.code, f"{p.message} (tried on a sample {kind} debtor)", line=p.line)
-                for p in result
-            ]
+            return [Problem.of(p.code, tried, p.line, problem=p) for p in result]
     return []
 
 
@@ -195,8 +204,11 @@ def scenario_edit(
     existing = Scenario.objects.filter(name=scenario.name).first()
     if existing is not None and scenario_shared(scenario=existing, creditor=creditor):
         raise InvalidInputError(
-            f"the scenario {scenario.name!r} is shared with other creditors (a default, or in use "
-            "elsewhere): save your version under a new name, then assign it to your debtors"
+            N_(
+                "the scenario %(name)r is shared with other creditors (a default, or in use "
+                "elsewhere): save your version under a new name, then assign it to your debtors"
+            ),
+            params={"name": scenario.name},
         )
     row = scenario_save(scenario=scenario, actor=actor)
     event_record(
@@ -289,7 +301,9 @@ def action_text_check(*, action: Action, as_of: date) -> list[Problem]:
     if isinstance(built, RelanceError):
         return [Problem(built.code, built.message)]
     if not built.context.invoices:
-        return [Problem("nothing", "nothing is left to chase: the invoices are paid or disputed")]
+        return [
+            Problem.of("nothing", N_("nothing is left to chase: the invoices are paid or disputed"))
+        ]
     try:
         render_step(built.context, request.template)
     except TemplateRefusedError as exc:
@@ -351,8 +365,8 @@ def action_text_save(
         ):
             source = _clean(source)
             found = template_check(source, f"{step}.{part}", lang)
-            label = "subject" if part == "subject" else "text"
-            problems += [Problem(p.code, f"{label}: {p.message}", line=p.line) for p in found]
+            label = N_("subject: %(problem)s") if part == "subject" else N_("text: %(problem)s")
+            problems += [Problem.of(p.code, label, p.line, problem=p) for p in found]
             if source.strip() != _clean(base).strip():
                 edits[f"{lang}/{step}.{part}"] = source
         if problems:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from relance.apps.collection.models import Step
 from relance.apps.editors import selectors, services
 from relance.apps.workspace.access import workspace_view
+from relance.apps.workspace.wording import error_text
 from relance.documents.context import CONTEXT_DOC
 from relance.documents.templates import STEPS, TemplateRefusedError
 from relance.domain import scenario as engine
@@ -225,7 +226,7 @@ def scenario(request: HttpRequest, scenario_id: int | None = None) -> HttpRespon
                 creditor=creditor, scenario=parsed, actor=_actor(request)
             )
         except InvalidInputError as exc:
-            error = exc.message
+            error = error_text(exc)
         else:
             messages.success(request, _("Scenario “%(name)s” saved.") % {"name": saved.name})
             return HttpResponseRedirect(reverse("workspace:scenario", args=[saved.pk]))

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from relance.apps.workspace.selectors import grant_choose, grants_for
+from relance.apps.workspace.wording import error_text
 from relance.errors import NotFoundError, RelanceError
 
 SESSION_CREDITOR = "workspace_creditor"
@@ -61,9 +62,9 @@ def workspace_view(role: str = "viewer", *, write_role: str = "collector") -> Ca
             try:
                 return view(request, *args, **kwargs)
             except NotFoundError as exc:
-                raise Http404(exc.message) from exc
+                raise Http404(error_text(exc)) from exc
             except RelanceError as exc:
-                messages.error(request, exc.message)
+                messages.error(request, error_text(exc))
                 return HttpResponseRedirect(back_url(request, request.path))
 
         return wrapper

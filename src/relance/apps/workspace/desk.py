@@ -22,6 +22,7 @@ from django.db.models import Q, Sum
 
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
+from relance.apps.workspace.wording import error_text, problem_text
 from relance.errors import NotFoundError, RelanceError
 
 ZERO = Decimal("0.00")
@@ -147,7 +148,7 @@ def call_cards(
             card.history = list(reversed(history.get(debtor.pk, ())))
         result = built.get(action.pk)
         if isinstance(result, RelanceError):
-            card.script_problem = result.message
+            card.script_problem = error_text(result)
         elif result is not None:
             card.history = list(reversed(result.context.attempts))
             card.missing_rate = result.missing_rate
@@ -157,7 +158,7 @@ def call_cards(
                 try:
                     card.script = render_step(result.context, "call").text
                 except RelanceError as exc:
-                    card.script_problem = exc.message
+                    card.script_problem = error_text(exc)
         cards.append(card)
     return cards
 
@@ -212,7 +213,7 @@ def action_previews(
         preview = previews[action.pk]
         result = built.get(action.pk)
         if isinstance(result, RelanceError):
-            preview.error = result.message
+            preview.error = error_text(result)
         elif result is None:
             continue
         elif not result.context.invoices:
@@ -225,7 +226,7 @@ def action_previews(
                     preview, result, action_template(action)
                 )
             except RelanceError as exc:
-                preview.error = exc.message
+                preview.error = error_text(exc)
     for action in actions:
         preview = previews[action.pk]
         if preview.kind not in ("letter", "email") and not preview.error:
@@ -238,7 +239,7 @@ def _letter(preview: Preview, result: Any, template: str) -> None:
     from relance.documents.letter import compose_letter
 
     if template == "formal_notice":
-        preview.problems = [p.message for p in check_formal_notice(result.context)]
+        preview.problems = [problem_text(p) for p in check_formal_notice(result.context)]
     letter = compose_letter(result.context, template)
     preview.subject, preview.recipient, preview.text = (
         letter.subject,
@@ -254,7 +255,7 @@ def _email(preview: Preview, result: Any, template: str) -> None:
 
     context = result.context
     if template == "formal_notice":
-        preview.problems = [p.message for p in check_formal_notice(context)]
+        preview.problems = [problem_text(p) for p in check_formal_notice(context)]
     # The letter PDF is not rendered for a preview: it is named among the attachments.
     with_letter = template in LETTER_STEPS or context.channel in LETTER_CHANNELS
     mail = email_compose(

@@ -28,6 +28,7 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.apps.ledger.services import ledger_import
 from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
+from relance.domain.problems import N_
 from relance.errors import InvalidInputError, NotFoundError
 
 ROLES = tuple(Membership.Role.values)
@@ -106,7 +107,8 @@ def _pay_link_check(template: str) -> str:
         template.format(**PAY_LINK_FIELDS)
     except (KeyError, IndexError, ValueError) as exc:
         raise InvalidInputError(
-            f"the pay link may only use {{invoice}}, {{amount}} and {{debtor}}: {exc!r} is unknown"
+            N_("the pay link may only use {invoice}, {amount} and {debtor}: %(unknown)s is unknown"),
+            params={"unknown": repr(exc)},
         ) from exc
     return template
 
@@ -122,13 +124,18 @@ def creditor_settings_update(*, creditor: Creditor, actor: str, **values: Any) -
     if clean.get("siren"):
         compact = fr_siren.compact(clean["siren"])
         if not fr_siren.is_valid(compact):
-            raise InvalidInputError(f"SIREN {clean['siren']!r} is not valid")
+            raise InvalidInputError(
+                N_("SIREN %(value)r is not valid"), params={"value": clean["siren"]}
+            )
         clean["siren"] = compact
     if clean.get("iban"):
         try:
             iban = IBAN(clean["iban"])
         except SchwiftyException as exc:
-            raise InvalidInputError(f"IBAN {clean['iban']!r} is not valid: {exc}") from exc
+            raise InvalidInputError(
+                N_("IBAN %(value)r is not valid: %(reason)s"),
+                params={"value": clean["iban"], "reason": str(exc)},
+            ) from exc
         clean["iban"] = iban.compact
     if "pay_link_template" in clean:
         clean["pay_link_template"] = _pay_link_check(str(clean["pay_link_template"] or ""))
@@ -227,12 +234,20 @@ def _run(upload: ImportUpload, *, dry_run: bool, actor: str) -> dict[str, Any]:
             dry_run=dry_run, actor=actor,
         )
         result.setdefault("problems", [])
+        if result["problems"]:  # the reader's, again, for their wording (see wording.py)
+            from relance.formats.bank import read_statement
+
+            again = read_statement(path.read_bytes()).problems
+            if [p.as_dict() for p in again] == result["problems"]:
+                result["problems"] = [p.as_dict() | p.wording() for p in again]
         return result
     with path.open("rb") as stream:
-        return ledger_import(
+        imported = ledger_import(
             creditor=upload.creditor, stream=stream, filename=upload.filename, dry_run=dry_run,
             actor=actor,
-        ).as_dict()
+        )
+    # The page says each problem in its reader's language: keep what it is made of.
+    return imported.as_dict() | {"problems": [p.as_dict() | p.wording() for p in imported.problems]}
 
 
 def import_upload_stage(
@@ -354,11 +369,15 @@ def smtp_test_send(*, creditor: Creditor, to: str, actor: str) -> str:
     try:
         [outcome] = transport.send_group([prepare(mail)], before_commit=lambda ready: ready)
     except (OSError, smtplib.SMTPException) as exc:
-        raise InvalidInputError(f"the e-mail server could not be reached: {exc}") from exc
+        raise InvalidInputError(
+            N_("the e-mail server could not be reached: %(reason)s"), params={"reason": str(exc)}
+        ) from exc
     finally:
         transport.close()
     if outcome is not None:
-        raise InvalidInputError(f"the test message was not sent: {outcome}")
+        raise InvalidInputError(
+            N_("the test message was not sent: %(reason)s"), params={"reason": str(outcome)}
+        )
     event_record(
         kind="creditor.smtp_tested", subject_type="creditor", subject_id=creditor.pk,
         creditor_id=creditor.pk, actor=actor, payload={"to": to, "message_id": message_id},

@@ -36,6 +36,7 @@ from relance.apps.workspace.forms import (
     outcome_forms,
 )
 from relance.apps.workspace.request import WorkspaceRequest
+from relance.apps.workspace.wording import error_text, problem_text
 from relance.errors import InvalidInputError, RelanceError
 
 BUCKET_LABELS = {
@@ -368,7 +369,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
                 creditor=creditor, actor=_actor(request), **form.cleaned_data
             )
         except InvalidInputError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("Settings saved."))
             return redirect("workspace:settings")
@@ -384,7 +385,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
             else:
                 raise InvalidInputError(_("Choose an image, or tick No logo."))
         except InvalidInputError as exc:
-            logo_form.add_error("logo", exc.message)
+            logo_form.add_error("logo", error_text(exc))
         else:
             messages.success(request, _("Logo saved: it heads the letters from now on."))
             return redirect("workspace:settings")
@@ -402,7 +403,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
                 actor=_actor(request),
             )
         except (InvalidRateError, InvalidInputError) as exc:
-            rate_form.add_error(None, getattr(exc, "message", str(exc)))
+            rate_form.add_error(None, error_text(exc))
         else:
             messages.success(
                 request,
@@ -414,7 +415,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
         try:
             message_id = services.smtp_test_send(creditor=creditor, to=to, actor=_actor(request))
         except InvalidInputError as exc:
-            smtp_form.add_error(None, exc.message)
+            smtp_form.add_error(None, error_text(exc))
         else:
             messages.success(
                 request,
@@ -556,7 +557,7 @@ def run_today(request: WorkspaceRequest) -> HttpResponse:
         },
     )
     for problem in result.problems[:5]:
-        messages.warning(request, problem.message)
+        messages.warning(request, problem_text(problem))
     return redirect("workspace:worklist")
 
 
@@ -652,7 +653,7 @@ def call_detail(request: WorkspaceRequest, action_id: int) -> HttpResponse:
                     note=data.get("note", ""),
                 )
             except RelanceError as exc:
-                chosen.add_error(None, exc.message)
+                chosen.add_error(None, error_text(exc))
             else:
                 if request.htmx:
                     # In place on the worklist: the card again, its outcome now recorded.
@@ -804,7 +805,7 @@ def debtor_promise(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
                 actor=_actor(request),
             )
         except RelanceError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("Promise recorded; chasing waits until its date."))
             return redirect("workspace:debtor", debtor_id=debtor.pk)
@@ -844,7 +845,7 @@ def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> 
                 actor=_actor(request),
             )
         except RelanceError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("Dispute opened: this invoice is no longer chased."))
             return redirect("workspace:debtor", debtor_id=debtor.pk)
@@ -870,7 +871,7 @@ def debtor_plan(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
                 actor=_actor(request),
             )
         except RelanceError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("Payment plan created."))
             return redirect("workspace:debtor", debtor_id=debtor.pk)

@@ -1,0 +1,261 @@
+"""Messages built below Django (import problems, the mise en demeure's check, the template
+sandbox, services' errors) read in French on the workspace's pages, while the CLI and the JSON
+outputs keep the English ``message`` scripts rely on."""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+
+from relance import cli
+from relance.apps.editors.selectors import action_text
+from relance.apps.editors.services import action_text_save
+from relance.apps.workspace.models import ImportUpload
+from relance.apps.workspace.services import creditor_settings_update
+from relance.documents.formal_notice import check_formal_notice
+from relance.documents.templates import TemplateRefusedError, validate_template
+from relance.errors import InvalidInputError
+from tests.apps.workspace.test_desk import desk_for, record_missing_rates
+
+pytestmark = pytest.mark.django_db
+
+SRC = Path(__file__).resolve().parents[3] / "src" / "relance"
+# Words that read the same in both languages.
+SAME_IN_FRENCH = {"date"}
+# Errors services raise as plain English sentences: the page asks the catalogue for the whole
+# message (relance.apps.workspace.wording.error_text).
+PLAIN_ERRORS = [
+    "the pay link must be a web address starting with https://",
+    "a creditor needs a name",
+    "payment terms must be between 0 and 365 days",
+    "the file is empty",
+    "this file has problems: fix them and upload it again",
+    "the uploaded file is gone: upload it again",
+    "the logo must be a PNG or JPEG image",
+    "the logo must be at most 1 MB",
+    "a promise is for a positive amount",
+    "the promised date is already past",
+    "that debtor belongs to another creditor",
+]
+
+HEADER = "Numéro facture;Compte client;Raison sociale;Date facture;Date échéance;Montant TTC\n"
+GOOD_ROW = "FA-900;411900;Menuiserie Lefèvre SARL;01/01/2026;31/01/2026;1200,00\n"
+# A date that does not exist and an amount with two decimal marks.
+BAD_CSV = HEADER + GOOD_ROW + "FA-901;411901;Client;31/02/2026;31/03/2026;12,3,4\n"
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str]:
+    code = cli.main(list(args))
+    return code, capsys.readouterr().out
+
+
+def page_text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def marked_templates() -> dict[str, str]:
+    """Every English template marked ``N_`` in the project's source, and where."""
+    found = {}
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "N_"
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found[node.args[0].value] = f"{path.relative_to(SRC)}:{node.lineno}"
+    return found
+
+
+def placeholders(text: str) -> set[str]:
+    return set(re.findall(r"%\((\w+)\)", text))
+
+
+def test_every_marked_template_and_plain_error_has_its_french() -> None:
+    marked = marked_templates()
+    assert len(marked) > 100
+    with translation.override("fr"):
+        missing = [
+            f"{where}: {template!r}"
+            for template, where in marked.items()
+            if translation.gettext(template) == template and template not in SAME_IN_FRENCH
+        ]
+        wrong = [
+            template
+            for template in marked
+            if placeholders(translation.gettext(template)) != placeholders(template)
+        ]
+        plain = [e for e in PLAIN_ERRORS if translation.gettext(e) == e]
+    how = (
+        "add the French to src/relance/apps/workspace/locale/fr/LC_MESSAGES/django.po, then "
+        "msgfmt -c -o …/django.mo …/django.po"
+    )
+    assert missing == [], how
+    assert wrong == [], how
+    assert plain == [], how
+
+
+def test_an_import_with_a_bad_date_and_a_bad_amount_is_explained_in_french(
+    collector_a, settings, tmp_path, capsys
+):
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("bad.csv", BAD_CSV.encode())
+    response = collector_a.post("/imports/", {"kind": "ledger", "file": upload}, follow=True)
+    text = page_text(response)
+    assert "« 31/02/2026 » n’est pas une date" in text
+    assert "« 12,3,4 » n’est pas un montant" in text
+    assert "is not a date" not in text
+    assert "is not an amount" not in text
+    assert "[bad_date]" in text  # the code stays, for support
+    # The same file through the CLI: English, as scripts expect.
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD_CSV, encoding="utf-8")
+    code, out = run_cli(capsys, "import", "ledger", str(path), "--dry-run", "--json")
+    assert code != 0
+    messages = [p["message"] for p in json.loads(out)["problems"]]
+    assert "'31/02/2026' is not a date" in messages
+    assert "'12,3,4' is not an amount" in messages
+    assert all(set(p) == {"code", "message", "line", "column"} for p in json.loads(out)["problems"])
+
+
+def test_a_bank_file_with_a_bad_date_is_explained_in_french(collector_a, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    data = "Date;Libellé;Montant\n2026-13-45;VIR DURAND;120,00\n".encode()
+    upload = SimpleUploadedFile("releve.csv", data)
+    response = collector_a.post("/imports/", {"kind": "bank", "file": upload}, follow=True)
+    text = page_text(response)
+    assert "« 2026-13-45 » n’est pas une date" in text
+    assert "is not a date" not in text
+    # The stored dry run keeps the English message beside what the page needs to translate it.
+    [problem] = ImportUpload.objects.get().dry_run["problems"]
+    assert problem["message"] == "'2026-13-45' is not a date"
+
+
+@pytest.fixture
+def notice(creditor_a, today):
+    _, _, late, notice = desk_for(creditor_a, today, "A")
+    record_missing_rates(late, today)
+    return notice
+
+
+def test_a_mise_en_demeure_edited_without_a_mention_is_refused_in_french(
+    collector_a, notice, creditor_a, today
+):
+    current = action_text(action=notice)
+    gutted = "\n\n".join(p for p in current.text.split("\n\n") if "injonction de payer" not in p)
+    page = collector_a.post(
+        f"/actions/{notice.pk}/text/",
+        {"action": "save", "subject": current.subject, "text": gutted},
+    )
+    assert page.status_code == 422
+    text = page_text(page)
+    assert "Les suites ne sont pas annoncées : injonction de payer." in text
+    assert "The consequences are not stated" not in text
+    # The service, as the CLI and the API use it, still says it in English.
+    with pytest.raises(TemplateRefusedError) as refused:
+        action_text_save(
+            creditor=creditor_a,
+            action_id=notice.pk,
+            subject=current.subject,
+            text=gutted,
+            as_of=today,
+        )
+    messages = [p.message for p in refused.value.problems]
+    assert "The consequences are not stated: injonction de payer." in messages
+
+
+def test_the_approval_preview_names_a_missing_mention_in_french(
+    collector_a, notice, creditor_a, today
+):
+    creditor_a.siren = ""
+    creditor_a.save(update_fields=["siren"])
+    page = collector_a.get(f"/worklist/actions/{notice.pk}/preview/")
+    text = page_text(page)
+    assert "Le SIREN du créancier manque." in text
+    assert "The creditor's SIREN is missing." not in text
+    # The check itself, as the CLI's letters commands use it, says it in English.
+    problems = check_formal_notice(_context(notice, today))
+    assert "The creditor's SIREN is missing." in [p.message for p in problems]
+
+
+def _context(notice, today):
+    from relance.apps.collection.letters import action_request, letter_contexts
+
+    request = action_request(notice, debtor=notice.debtor, case=notice.case)
+    (built,) = letter_contexts([request], as_of=today, without_unknown_rates=True)
+    return built.context
+
+
+@pytest.mark.parametrize(
+    ("source", "french", "english"),
+    [
+        (
+            "Bonjour\n{{ ''.__class__ }}",
+            "l’accès à « __class__ » est interdit",
+            "access to '__class__' is not allowed",
+        ),
+        ("Bonjour\n{% if %}", "erreur de syntaxe : ", "Expected an expression"),
+        (
+            "Bonjour\n{{ debtor.name|majuscules }}",
+            "aucun filtre ne s’appelle « majuscules »",
+            "no filter named 'majuscules'",
+        ),
+    ],
+)
+def test_a_broken_or_unsafe_template_is_refused_in_french(
+    admin_a, capsys, tmp_path, source, french, english
+):
+    page = admin_a.post("/templates/fr/reminder.txt/", {"action": "save", "source": source})
+    assert page.status_code == 422
+    text = page_text(page)
+    assert "Ligne 2 :" in text
+    assert french in text
+    if not french.endswith(": "):  # Jinja's own reason stays as it is, after the French
+        assert english not in text
+    # The CLI's JSON keeps the English reason.
+    path = tmp_path / "bad.j2"
+    path.write_text(source, encoding="utf-8")
+    code, out = run_cli(capsys, "template", "import", str(path), "--name", "reminder.txt", "--json")
+    assert code == 1
+    [problem] = json.loads(out)["problems"]
+    assert english.lower() in problem["message"].lower()
+    assert problem == validate_template(source)[0].as_dict()
+
+
+def test_a_service_refusal_on_the_settings_page_is_in_french(
+    admin_a, creditor_a, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    identity = {"form": "identity", "name": "Alpha SAS", "payment_terms_days": 30}
+    bad = admin_a.post("/settings/", {**identity, "siren": "123456789"})
+    assert bad.status_code == 400
+    text = page_text(bad)
+    assert "le SIREN « 123456789 » n’est pas valide" in text
+    assert "is not valid" not in text
+    logo = SimpleUploadedFile("logo.gif", b"GIF89a....", "image/gif")
+    refused = admin_a.post("/settings/", {"form": "logo", "logo": logo})
+    assert "le logo doit être une image PNG ou JPEG" in page_text(refused)
+    # The service says it in English to the CLI and the API.
+    with pytest.raises(InvalidInputError) as error:
+        creditor_settings_update(creditor=creditor_a, actor="test", siren="123456789")
+    assert error.value.message == "SIREN '123456789' is not valid"
+
+
+def test_english_pages_stay_english(collector_a, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    collector_a.cookies["django_language"] = "en"
+    upload = SimpleUploadedFile("bad.csv", BAD_CSV.encode())
+    response = collector_a.post(
+        "/imports/", {"kind": "ledger", "file": upload}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    text = page_text(response)
+    assert "'31/02/2026' is not a date" in text
+    assert "n’est pas une date" not in text
