@@ -227,3 +227,28 @@ def test_the_syntax_is_sniffed_from_the_content() -> None:
     assert sniff(b"%PDF-1.4") == "factur-x"
     assert sniff(UBL_HEAD.encode()) == "ubl"
     assert sniff(b"numero_facture;compte_client") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("cii/cen-CII_business_example_02.xml", "business"),  # a GLN (GlobalID 0088)
+        ("ubl/cen-ubl-tc434-creditnote1.xml", "business"),  # a VAT number
+        ("cii/cen-CII_example1.xml", "consumer"),  # only the seller's own account number
+    ],
+)
+def test_a_buyer_is_a_business_when_a_register_knows_it(samples: Path, name: str, kind: str):
+    read = read_einvoice((samples / name).read_bytes())
+    assert read.record is not None
+    assert read.record.debtor.kind == kind
+
+
+def test_a_cii_invoice_without_grand_total_names_the_missing_element(samples: Path) -> None:
+    data = (samples / "cii" / "cen-CII_example1.xml").read_bytes()
+    data = data.replace(b"<ram:GrandTotalAmount>250.33</ram:GrandTotalAmount>", b"")
+    code, message, column = only_problem(data)
+    assert (code, message) == ("missing_field", "no invoice total with VAT (BT-112)")
+    assert column == (
+        "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
+        "ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:GrandTotalAmount"
+    )

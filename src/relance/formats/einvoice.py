@@ -96,7 +96,7 @@ def sniff(head: bytes) -> Syntax | None:
     'factur-x'
     >>> sniff(b'<?xml version="1.0"?><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">')
     'ubl'
-    >>> sniff(b"<rsm:CrossIndustryInvoice xmlns:rsm=") ,sniff(b"JournalCode\\t")
+    >>> sniff(b"<rsm:CrossIndustryInvoice xmlns:rsm="), sniff(b"JournalCode\\t")
     ('cii', None)
     """
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -247,6 +247,7 @@ class _Party:
     name: str = ""
     trading_name: str = ""
     identifier: str = ""  # BT-46 / BT-29
+    registered: bool = False  # a global identifier (a GLN...) or a network endpoint: a company
     legal_id: str = ""  # BT-47 / BT-30
     legal_scheme: str = ""
     vat: str = ""
@@ -277,8 +278,9 @@ def _debtor(buyer: _Party) -> DebtorRecord:
     siren = buyer.siren
     vat = buyer.vat.replace(" ", "").upper()
     account = (buyer.identifier or siren or vat or _account_of_name(name))[:ACCOUNT_MAX]
+    # BT-46 alone says nothing (sellers number their consumers' accounts too); a global one does
     kind: DebtorKind = (
-        "business" if (siren or vat or buyer.legal_id or buyer.identifier) else "consumer"
+        "business" if (siren or vat or buyer.legal_id or buyer.registered) else "consumer"
     )
     email = buyer.endpoint if buyer.endpoint_scheme.upper() == "EM" else ""
     return DebtorRecord(
@@ -408,6 +410,8 @@ def _cii_party(node: Element | None) -> _Party:
         name=t("ram:Name"),
         trading_name=t("ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
         identifier=t("ram:ID") or t("ram:GlobalID"),
+        registered=bool(t("ram:GlobalID"))
+        or bool(_text(endpoint) and endpoint is not None and endpoint.get("schemeID") != "EM"),
         legal_id=_text(legal),
         legal_scheme=legal.get("schemeID", "") if legal is not None else "",
         vat=vat,
@@ -529,6 +533,8 @@ def _ubl_party(node: Element | None) -> _Party:
         name=t("cac:PartyLegalEntity/cbc:RegistrationName"),
         trading_name=t("cac:PartyName/cbc:Name"),
         identifier=_text(identifier),
+        registered=bool(identifier is not None and identifier.get("schemeID"))
+        or bool(_text(endpoint) and endpoint is not None and endpoint.get("schemeID") != "EM"),
         legal_id=legal_id,
         legal_scheme=legal_scheme,
         vat=vat,
