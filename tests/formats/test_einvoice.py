@@ -84,8 +84,7 @@ def test_a_credit_note_without_due_date_says_how_its_due_date_was_set(samples: P
     assert read.record.total_amount == D("-100.11")
     assert read.record.due_date == date(2019, 11, 7)
     assert read.notes == [
-        "invoice 018304 / 28865 states no due date: due 2019-11-07, "
-        "45 days after its issue date"
+        "invoice 018304 / 28865 states no due date: due 2019-11-07, 45 days after its issue date"
     ]
 
 
@@ -166,6 +165,18 @@ def test_a_buyer_without_any_identifier_is_a_consumer_named_by_its_account() -> 
     assert (read.record.debtor.account, read.record.debtor.kind) == ("JEAN-DUPONT", "consumer")
     assert read.record.open_amount == D("120.00")  # no PayableAmount: the total, nothing prepaid
     assert read.record.due_date == date(2026, 2, 4)
+    assert read.notes == [
+        "invoice F1 states no due date: due 2026-02-04, 30 days after its issue date"
+    ]
+
+
+def test_an_invoice_without_currency_is_taken_as_euros_and_says_so() -> None:
+    read = read_einvoice(
+        ubl().replace(b"<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>", b"")
+    )
+    assert read.record is not None
+    assert read.record.currency == "EUR"
+    assert read.notes[-1] == "invoice F1 states no currency (BT-5): taken as EUR"
 
 
 def only_problem(data: bytes) -> tuple[str, str, str | None]:
@@ -184,9 +195,8 @@ def test_a_truncated_xml_is_refused_as_not_well_formed(samples: Path) -> None:
 
 
 def test_an_xml_with_a_dtd_or_an_entity_is_refused_before_it_is_read() -> None:
-    bomb = (
-        b'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY x "boom">]>'
-        + ubl(body="<cbc:ID>&x;</cbc:ID><cbc:IssueDate>2026-01-05</cbc:IssueDate>")
+    bomb = b'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY x "boom">]>' + ubl(
+        body="<cbc:ID>&x;</cbc:ID><cbc:IssueDate>2026-01-05</cbc:IssueDate>"
     )
     code, message, _ = only_problem(bomb)
     assert code == "forbidden_xml"

@@ -329,6 +329,8 @@ def _finish(
         )
     # BT-115 is mandatory; without it, the total less the prepaid amount (BT-113) is due
     open_amount = f.payable if f.payable is not None else f.total - (f.prepaid or Decimal(0))
+    if not f.currency:  # BT-5 is mandatory, but an invoice is no less owed without it
+        result.notes.append(f"invoice {f.number} states no currency (BT-5): taken as EUR")
     total = f.total
     if result.is_credit_note:
         total, open_amount = -abs(total), -abs(open_amount)
