@@ -219,8 +219,12 @@ def _amount(node: Element | None, path: str) -> Decimal | None:
     return value
 
 
-def _siren_of(text: str) -> str:
-    """The SIREN in a SIREN, SIRET, or French VAT number; empty when there is none."""
+def siren_of(text: str) -> str:
+    """The SIREN in a SIREN, SIRET, or French VAT number; empty when there is none.
+
+    >>> siren_of("FR 11 999999998"), siren_of("552 100 554"), siren_of("DE123456789")
+    ('999999998', '552100554', '')
+    """
     digits = _NOT_DIGITS.sub("", text)
     compact = text.replace(" ", "").upper()
     if compact.startswith("FR") and len(compact) == 13:
@@ -269,7 +273,7 @@ class _Party:
             if len(digits) in (9, 14):
                 return digits[:9]
         if self.vat.replace(" ", "").upper().startswith("FR"):
-            return _siren_of(self.vat)
+            return siren_of(self.vat)
         return ""
 
 
@@ -517,7 +521,7 @@ def _ubl_party(node: Element | None) -> _Party:
     if not legal_id and identifier is not None and identifier.get("schemeID") == SIRENE_SCHEME:
         legal_id, legal_scheme = _text(identifier), SIRENE_SCHEME
     country_code = t("cac:PostalAddress/cac:Country/cbc:IdentificationCode").upper()
-    if legal_id and not legal_scheme and country_code == "FR" and _siren_of(legal_id):
+    if legal_id and not legal_scheme and country_code == "FR" and siren_of(legal_id):
         legal_scheme = SIRENE_SCHEME  # French invoices often leave out the scheme of a SIREN
     address = node.find("cac:PostalAddress", ns)
     lines: tuple[str, ...] = ()

@@ -164,6 +164,13 @@ def test_an_invoice_issued_by_another_company_is_refused(creditor):
 
 
 @needs_samples
+def test_a_creditor_known_by_its_vat_number_only_is_checked_by_the_siren_in_it():
+    other = CreditorFactory(name="Autre SAS", siren="", vat_number="FR 40 552100554")
+    result = run(other, FR_INVOICE)
+    assert [p.code for p in result.problems] == ["seller_mismatch"]
+
+
+@needs_samples
 def test_a_creditor_without_identifiers_takes_any_seller():
     anonymous = CreditorFactory(name="Kunden", siren="", vat_number="")
     result = run(anonymous, "cii/corpus-EN16931_Einfach_DueDate.cii.xml")

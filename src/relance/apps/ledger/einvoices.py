@@ -28,7 +28,7 @@ from relance.apps.ledger.models import Debtor, ImportBatch, Invoice
 from relance.apps.ledger.services import ImportResult, ledger_records_import
 from relance.domain.ledger import InvoiceRecord, ReadReport
 from relance.domain.problems import N_, Problem
-from relance.formats.einvoice import EInvoice, read_einvoice
+from relance.formats.einvoice import EInvoice, read_einvoice, siren_of
 
 FORMAT = "einvoice"
 SUFFIXES = (".pdf", ".xml")
@@ -65,7 +65,8 @@ def _same_seller(creditor: Creditor, read: EInvoice) -> bool:
     """False only when an identifier of both sides is known and they differ."""
     seller = read.seller
     own_vat = creditor.vat_number.replace(" ", "").upper()
-    if creditor.siren and seller.siren and creditor.siren != seller.siren:
+    own_siren = creditor.siren or siren_of(own_vat)
+    if own_siren and seller.siren and own_siren != seller.siren:
         return False
     return not (own_vat and seller.vat and own_vat != seller.vat)
 
