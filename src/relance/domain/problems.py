@@ -23,7 +23,11 @@ def N_(message: str) -> str:  # the gettext_noop convention: `makemessages -k N_
 def _english(params: Mapping[str, Any]) -> dict[str, Any]:
     """The values as the English message shows them: a nested problem by its message."""
     return {
-        key: value.message if isinstance(value, Problem | Phrase | TranslatableError) else value
+        key: value.message
+        if isinstance(value, Problem | Phrase | TranslatableError)
+        else str(value)
+        if isinstance(value, Phrases)
+        else value
         for key, value in params.items()
     }
 
@@ -166,6 +170,16 @@ class OneOf(tuple[str, ...]):
         return " or ".join(repr(name) for name in self)
 
 
+class Phrases(tuple[Phrase, ...]):
+    """Phrases said one after the other, as one value of a message: ``; `` between them in
+    English; the layer that translates says each and joins them its own way."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return "; ".join(phrase.message for phrase in self)
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, Problem | Phrase | TranslatableError):
         return {
@@ -175,6 +189,8 @@ def _encode(value: Any) -> Any:
         }
     if isinstance(value, OneOf):
         return {"one_of": list(value)}
+    if isinstance(value, Phrases):
+        return {"phrases": [_encode(phrase) for phrase in value]}
     if isinstance(value, Decimal):
         return {"decimal": str(value)}
     if isinstance(value, date):
@@ -190,6 +206,8 @@ def _decode(value: Any) -> Any:
     if "phrase" in value:
         params = {key: _decode(item) for key, item in (value.get("params") or {}).items()}
         return Phrase(str(value["phrase"]), params)
+    if "phrases" in value:
+        return Phrases(_decode(phrase) for phrase in value["phrases"])
     if "one_of" in value:
         return OneOf(value["one_of"])
     if "decimal" in value:

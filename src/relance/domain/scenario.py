@@ -34,6 +34,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from relance.domain.calendar import next_business_day
+from relance.domain.problems import N_, Phrase, Phrases
 from relance.errors import InvalidInputError
 
 CHANNELS = ("email", "letter", "registered_letter", "call", "sms", "task")
@@ -71,9 +72,12 @@ class Scenario:
     description: str = ""
 
     def __post_init__(self) -> None:
-        problems = scenario_problems(self)
-        if problems:
-            raise ScenarioError(f"scenario {self.name!r}: " + "; ".join(problems))
+        faults = scenario_faults(self)
+        if faults:
+            raise ScenarioError(
+                N_("scenario %(name)r: %(problems)s"),
+                params={"name": self.name, "problems": Phrases(faults)},
+            )
 
     def step(self, key: str) -> Step:
         for s in self.steps:
@@ -88,31 +92,46 @@ class Scenario:
 
 
 def scenario_problems(scenario: Scenario) -> list[str]:
-    problems = []
+    return [fault.message for fault in scenario_faults(scenario)]
+
+
+def scenario_faults(scenario: Scenario) -> list[Phrase]:
+    """What is wrong with ``scenario``, each fault translatable (``scenario_problems`` in
+    English)."""
+    faults = []
     if not scenario.name.strip():
-        problems.append("the name is empty")
+        faults.append(Phrase.of(N_("the name is empty")))
     if not scenario.steps:
-        problems.append("it has no step")
+        faults.append(Phrase.of(N_("it has no step")))
     keys = [s.key for s in scenario.steps]
     if len(set(keys)) != len(keys):
-        problems.append("two steps have the same key")
+        faults.append(Phrase.of(N_("two steps have the same key")))
     offsets = [s.offset_days for s in scenario.steps]
     if offsets != sorted(offsets):
-        problems.append("steps must be in the order of their offset_days")
+        faults.append(Phrase.of(N_("steps must be in the order of their offset_days")))
     for s in scenario.steps:
         if not s.key.strip():
-            problems.append("a step has an empty key")
+            faults.append(Phrase.of(N_("a step has an empty key")))
         if s.channel not in CHANNELS:
-            problems.append(
-                f"step {s.key!r}: channel {s.channel!r} is not one of {', '.join(CHANNELS)}"
+            faults.append(
+                Phrase.of(
+                    N_("step %(key)r: channel %(channel)r is not one of %(channels)s"),
+                    key=s.key,
+                    channel=s.channel,
+                    channels=", ".join(CHANNELS),
+                )
             )
         bad = [k for k in s.debtor_kinds if k not in DEBTOR_KINDS]
         if bad:
-            problems.append(f"step {s.key!r}: unknown debtor kinds {bad}")
+            faults.append(
+                Phrase.of(
+                    N_("step %(key)r: unknown debtor kinds %(kinds)s"), key=s.key, kinds=str(bad)
+                )
+            )
     bad = [k for k in scenario.debtor_kinds if k not in DEBTOR_KINDS]
     if bad:
-        problems.append(f"unknown debtor kinds {bad}")
-    return problems
+        faults.append(Phrase.of(N_("unknown debtor kinds %(kinds)s"), kinds=str(bad)))
+    return faults
 
 
 # La Poste keeps an unclaimed registered letter 15 days, then returns it; the acknowledgement
@@ -285,37 +304,46 @@ def next_step(
 # --- TOML ---------------------------------------------------------------------------------------
 
 
-def _kinds(value: Any, where: str) -> tuple[str, ...]:
+def _kinds(value: Any, where: Phrase) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ScenarioError(f"{where}: debtor_kinds must be a list of strings")
+        raise ScenarioError(
+            N_("%(where)s: debtor_kinds must be a list of strings"), params={"where": where}
+        )
     return tuple(value)
 
 
 def scenario_from_dict(data: dict[str, Any]) -> Scenario:
     head = data.get("scenario")
     if not isinstance(head, dict) or not isinstance(head.get("name"), str):
-        raise ScenarioError("a [scenario] table with a name is required")
+        raise ScenarioError(N_("a [scenario] table with a name is required"))
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list):
-        raise ScenarioError("the scenario needs [[steps]]")
+        raise ScenarioError(N_("the scenario needs [[steps]]"))
     steps = []
     for n, raw in enumerate(raw_steps, start=1):
-        where = f"step {n}"
+        where = Phrase.of(N_("step %(number)s"), number=n)
         try:
             key, offset, channel = raw["key"], raw["offset_days"], raw["channel"]
         except KeyError as exc:
-            raise ScenarioError(f"{where}: {exc.args[0]} is missing") from None
+            raise ScenarioError(
+                N_("%(where)s: %(field)s is missing"),
+                params={"where": where, "field": exc.args[0]},
+            ) from None
         if not isinstance(offset, int) or isinstance(offset, bool):
-            raise ScenarioError(f"{where}: offset_days must be a whole number of days")
+            raise ScenarioError(
+                N_("%(where)s: offset_days must be a whole number of days"),
+                params={"where": where},
+            )
         min_amount = raw.get("min_amount")
         if min_amount is not None:
             try:
                 min_amount = Decimal(str(min_amount))
             except InvalidOperation:
                 raise ScenarioError(
-                    f"{where}: min_amount {min_amount!r} is not an amount"
+                    N_("%(where)s: min_amount %(value)r is not an amount"),
+                    params={"where": where, "value": min_amount},
                 ) from None
         steps.append(
             Step(
@@ -331,7 +359,7 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
     return Scenario(
         name=head["name"],
         steps=tuple(steps),
-        debtor_kinds=_kinds(head.get("debtor_kinds"), "scenario"),
+        debtor_kinds=_kinds(head.get("debtor_kinds"), Phrase.of(N_("scenario"))),
         description=str(head.get("description", "")),
     )
 
@@ -341,7 +369,7 @@ def scenario_from_toml(text: str) -> Scenario:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML: {exc}") from None
+        raise ScenarioError(N_("not valid TOML: %(error)s"), params={"error": str(exc)}) from None
     return scenario_from_dict(data)
 
 

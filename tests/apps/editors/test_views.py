@@ -142,7 +142,7 @@ def test_scenario_pages_and_editing(admin_a, creditor_a, debtor_a):
         reverse("workspace:scenario_new"), {"mode": "toml", "toml": "[scenario\nname="}
     )
     assert page.status_code == 422
-    assert "not valid TOML" in page.content.decode()
+    assert "TOML invalide" in page.content.decode()
     page = admin_a.post(
         reverse("workspace:scenario_new"),
         {"mode": "toml", "toml": MINE.replace("offset_days = 30", "offset_days = 1")},

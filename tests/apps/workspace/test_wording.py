@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 SRC = Path(__file__).resolve().parents[3] / "src" / "relance"
 # Words that read the same in both languages.
-SAME_IN_FRENCH = {"date"}
+SAME_IN_FRENCH = {"date", "%(problems)s"}
 # Errors services raise as plain English sentences: the page asks the catalogue for the whole
 # message (relance.apps.workspace.wording.error_text).
 PLAIN_ERRORS = [
@@ -259,3 +259,39 @@ def test_english_pages_stay_english(collector_a, settings, tmp_path):
     text = page_text(response)
     assert "'31/02/2026' is not a date" in text
     assert "n’est pas une date" not in text
+
+
+SCENARIO = """[scenario]
+name = "Clients fidèles"
+
+[[steps]]
+key = "reminder"
+offset_days = 30
+channel = "email"
+
+[[steps]]
+key = "reminder_letter"
+offset_days = 7
+channel = "fax"
+"""
+
+
+def test_a_scenario_the_engine_refuses_is_explained_in_french(admin_a):
+    from django.urls import reverse
+
+    from relance.apps.editors.services import scenario_parse
+
+    page = admin_a.post(reverse("workspace:scenario_new"), {"mode": "toml", "toml": SCENARIO})
+    assert page.status_code == 422
+    text = page_text(page)
+    assert (
+        "scénario « Clients fidèles » : les étapes doivent suivre l’ordre de leur décalage "
+        "(offset_days) ; étape « reminder_letter » : le canal « fax » n’est pas l’un de ceux-ci"
+    ) in text
+    assert "must be in the order" not in text
+    with pytest.raises(InvalidInputError) as error:
+        scenario_parse(SCENARIO)
+    assert error.value.message.startswith(
+        "scenario 'Clients fidèles': steps must be in the order of their offset_days; "
+        "step 'reminder_letter': channel 'fax' is not one of "
+    )

@@ -27,7 +27,7 @@ from relance.documents.templates import (
 )
 from relance.domain import scenario as engine
 from relance.domain.ledger import DebtorKind
-from relance.domain.problems import N_, Problem
+from relance.domain.problems import N_, Phrase, Phrases, Problem
 from relance.errors import InvalidInputError, NotFoundError, RelanceError
 
 MAX_SOURCE = 50_000
@@ -189,9 +189,15 @@ def _checked(parsed: engine.Scenario) -> engine.Scenario:
         try:
             step_name(s.template)
         except RelanceError:
-            unknown.append(f"step {s.key!r}: no template named {s.template!r}")
+            unknown.append(
+                Phrase.of(
+                    N_("step %(key)r: no template named %(template)r"),
+                    key=s.key,
+                    template=s.template,
+                )
+            )
     if unknown:
-        raise engine.ScenarioError("; ".join(unknown))
+        raise engine.ScenarioError(N_("%(problems)s"), params={"problems": Phrases(unknown)})
     return parsed
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from django.utils import formats
 from django.utils.translation import gettext, pgettext
 
-from relance.domain.problems import OneOf, Phrase, Problem, TranslatableError
+from relance.domain.problems import OneOf, Phrase, Phrases, Problem, TranslatableError
 
 
 def say(template: str, params: Mapping[str, Any], fallback: str) -> str:
@@ -61,6 +61,8 @@ def _located(problem: Problem) -> str:
 def _value(value: Any) -> Any:
     if isinstance(value, Problem | Phrase | TranslatableError):
         return problem_text(value)
+    if isinstance(value, Phrases):
+        return pgettext("between phrases", "; ").join(problem_text(phrase) for phrase in value)
     if isinstance(value, OneOf):
         return f" {pgettext('one name or another', 'or')} ".join(repr(name) for name in value)
     if isinstance(value, date | Decimal):
