@@ -40,9 +40,14 @@ lint: $(VENV)/.test-installed
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy src
 
-bench: $(VENV)/.installed
+# Every benchmark but bench/web.py (which seeds PostgreSQL with 1,000,000 invoices: run it alone).
+bench: $(VENV)/.test-installed
 	$(PY) bench/import_ledger.py
 	$(PY) bench/aging.py
+	$(PY) bench/daily_pass.py
+	$(PY) bench/dispatch.py
+	$(PY) bench/letters.py
+	$(PY) bench/matching.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
