@@ -192,7 +192,7 @@ def test_a_refusal_of_the_service_is_shown_on_the_form(collector_a, desk, today)
         },
     )
     assert response.status_code == 400
-    assert "already past" in response.content.decode()
+    assert "est déjà passée" in response.content.decode()
     assert not Promise.objects.exists()
 
 

@@ -43,6 +43,10 @@ PLAIN_ERRORS = [
     "a promise is for a positive amount",
     "the promised date is already past",
     "that debtor belongs to another creditor",
+    "a promise needs an amount and a date",
+    "a dispute names the invoice(s) it is about",
+    "a dispute needs its reason",
+    "a call back needs the date to call on",
 ]
 
 HEADER = "Numéro facture;Compte client;Raison sociale;Date facture;Date échéance;Montant TTC\n"
@@ -295,3 +299,26 @@ def test_a_scenario_the_engine_refuses_is_explained_in_french(admin_a):
         "scenario 'Clients fidèles': steps must be in the order of their offset_days; "
         "step 'reminder_letter': channel 'fax' is not one of "
     )
+
+
+def test_a_call_outcome_refused_by_the_service_is_said_in_french(collector_a, creditor_a, today):
+    from datetime import timedelta
+
+    from django.utils import formats
+
+    _, call, _, _ = desk_for(creditor_a, today, "A")
+    yesterday = today - timedelta(days=1)
+    response = collector_a.post(
+        f"/worklist/calls/{call.pk}/",
+        {
+            "outcome": "promise",
+            f"c{call.pk}-promise-amount": "100",
+            f"c{call.pk}-promise-date": yesterday.isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    text = page_text(response)
+    with translation.override("fr"):
+        written = formats.date_format(yesterday)  # "22 novembre 2026"
+    assert f"la date promise ({written}) est déjà passée" in text
+    assert "already past" not in text

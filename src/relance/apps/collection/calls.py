@@ -49,6 +49,7 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.documents.templates import format_date, format_money
 from relance.domain.calendar import add_business_days, next_business_day
+from relance.domain.problems import N_
 from relance.errors import InvalidInputError, NotFoundError
 
 OUTCOMES = ("promise", "dispute", "call_back", "wrong_number", "paid_already", "no_answer")
@@ -165,7 +166,9 @@ def _validate(
         if amount <= 0:
             raise InvalidInputError("a promise is for a positive amount")
         if day < as_of:
-            raise InvalidInputError(f"the promised date {day} is already past")
+            raise InvalidInputError(
+                N_("the promised date %(day)s is already past"), params={"day": day}
+            )
     elif outcome == "dispute":
         if not invoices:
             raise InvalidInputError("a dispute names the invoice(s) it is about")
@@ -175,10 +178,13 @@ def _validate(
         if day is None:
             raise InvalidInputError("a call back needs the date to call on")
         if day < as_of:
-            raise InvalidInputError(f"the call-back date {day} is already past")
+            raise InvalidInputError(
+                N_("the call-back date %(day)s is already past"), params={"day": day}
+            )
     elif outcome == "paid_already" and day is not None and day > as_of:
         raise InvalidInputError(
-            f"the payment date {day} is in the future: record a promise instead"
+            N_("the payment date %(day)s is in the future: record a promise instead"),
+            params={"day": day},
         )
 
 
@@ -356,7 +362,8 @@ def call_outcome_record(
             wrong = _clean_text(phone, "phone number") or debtor.phone
             if not wrong:
                 raise InvalidInputError(
-                    f"{debtor.name} has no phone number on file: say which number was wrong"
+                    N_("%(debtor)s has no phone number on file: say which number was wrong"),
+                    params={"debtor": debtor.name},
                 )
             data["phone"] = wrong
             planned(
