@@ -59,7 +59,7 @@ from markupsafe import Markup
 
 from relance.documents.context import CONTEXT_DOC, LetterContext, format_iban, format_siren
 from relance.domain.money import round_cents
-from relance.domain.problems import N_, Phrase, Problem
+from relance.domain.problems import N_, OneOf, Phrase, Problem
 from relance.errors import InvalidInputError, NotFoundError
 
 TEMPLATE_ROOT = "templates"
@@ -455,7 +455,99 @@ class _Finding:
 def _technical(code: str, template: str, detail: str, line: int | None) -> Problem:
     """A problem whose English message is Jinja's own ``detail``, unchanged for scripts, and
     whose translatable form puts that detail after a sentence in the reader's language."""
-    return Problem(code, detail, line, None, template, {"detail": detail})
+    return Problem(code, detail, line, None, template, {"detail": jinja_reason(detail)})
+
+
+_TAGS = r"Jinja was looking for the following tags: (?P<tags>.+)\. The innermost block that needs to be closed is '(?P<block>[^']+)'\."
+# Jinja's commonest reasons, as its English says them (jinja2's lexer, parser and runtime), each
+# with an N_ template that reads the same in English: the reason can then be translated too.
+_JINJA_REASONS = [
+    (
+        re.compile(r"Expected an expression, got (?P<token>'[^']*')"),
+        N_("Expected an expression, got %(token)s"),
+    ),
+    (
+        re.compile(r"Unexpected end of template\. " + _TAGS),
+        N_(
+            "Unexpected end of template. Jinja was looking for the following tags: %(tags)s. "
+            "The innermost block that needs to be closed is %(block)r."
+        ),
+    ),
+    (
+        re.compile(r"Encountered unknown tag '(?P<tag>[^']+)'\. " + _TAGS),
+        N_(
+            "Encountered unknown tag %(tag)r. Jinja was looking for the following tags: "
+            "%(tags)s. The innermost block that needs to be closed is %(block)r."
+        ),
+    ),
+    (
+        re.compile(r"Encountered unknown tag '(?P<tag>[^']+)'\."),
+        N_("Encountered unknown tag %(tag)r."),
+    ),
+    (
+        re.compile(r"unexpected end of template, expected (?P<token>'[^']*')\."),
+        N_("unexpected end of template, expected %(token)s."),
+    ),
+    (
+        re.compile(r"expected token (?P<expected>'[^']*'), got (?P<token>'[^']*')"),
+        N_("expected token %(expected)s, got %(token)s"),
+    ),
+    (re.compile(r"unexpected (?P<token>'[^']*')"), N_("unexpected %(token)s")),
+    (
+        re.compile(r"unexpected char (?P<char>\"[^\"]*\"|'[^']*') at (?P<position>\d+)"),
+        N_("unexpected char %(char)s at %(position)s"),
+    ),
+    (re.compile(r"Missing end of comment tag"), N_("Missing end of comment tag")),
+    (
+        re.compile(r"'(?P<object>[^']+)' has no attribute '(?P<name>[^']+)'"),
+        N_("%(object)r has no attribute %(name)r"),
+    ),
+    (
+        re.compile(
+            r"access to attribute '(?P<name>[^']+)' of '(?P<object>[^']+)' object is unsafe\."
+        ),
+        N_("access to attribute %(name)r of %(object)r object is unsafe."),
+    ),
+    (re.compile(r"'(?P<name>[^']+)' is undefined"), N_("%(name)r is undefined")),
+]
+# What Jinja calls the tokens it expected or found.
+_TOKENS = {
+    "end of statement block": N_("'end of statement block'"),
+    "end of print statement": N_("'end of print statement'"),
+    "end of template": N_("'end of template'"),
+    "name": N_("'name'"),
+}
+
+
+def jinja_reason(detail: str) -> Phrase | str:
+    """Jinja's English ``detail`` as a translatable phrase reading the same, when it is one of
+    the reasons it commonly gives; else the text as it is.
+
+    >>> jinja_reason("Expected an expression, got 'end of statement block'").message
+    "Expected an expression, got 'end of statement block'"
+    >>> jinja_reason("something new")
+    'something new'
+    """
+    for pattern, template in _JINJA_REASONS:
+        match = pattern.fullmatch(detail)
+        if match is None:
+            continue
+        params: dict[str, object] = {}
+        for key, value in match.groupdict().items():
+            if key in ("token", "expected"):
+                bare = value[1:-1]
+                params[key] = (
+                    Phrase.of(_TOKENS[bare])
+                    if bare in _TOKENS
+                    else Phrase.of(N_("%(text)r"), text=bare)
+                )
+            elif key == "tags":
+                params[key] = OneOf(re.findall(r"'([^']+)'", value))
+            else:
+                params[key] = value
+        phrase = Phrase(template, params)
+        return phrase if phrase.message == detail else detail
+    return detail
 
 
 def validate_template(source: str, *, allowed: Mapping[str, str] = CONTEXT_DOC) -> list[Problem]:
@@ -586,7 +678,7 @@ def _unsafe_name(name: str) -> bool:
 
 def _describe(node: nodes.Node) -> str | Phrase:
     if isinstance(node, nodes.Name):
-        return repr(node.name)
+        return Phrase.of(N_("%(text)r"), text=node.name)
     if isinstance(node, nodes.Getattr):
         return Phrase.of(N_("the method %(name)r"), name=node.attr)
     return Phrase.of(N_("an expression"))

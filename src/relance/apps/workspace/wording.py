@@ -64,7 +64,10 @@ def _value(value: Any) -> Any:
     if isinstance(value, Phrases):
         return pgettext("between phrases", "; ").join(problem_text(phrase) for phrase in value)
     if isinstance(value, OneOf):
-        return f" {pgettext('one name or another', 'or')} ".join(repr(name) for name in value)
+        quoted = pgettext("one name among others", "%(name)r")
+        return f" {pgettext('one name or another', 'or')} ".join(
+            quoted % {"name": name} for name in value
+        )
     if isinstance(value, date | Decimal):
         return formats.localize(value)
     return value
