@@ -215,3 +215,41 @@ def _decode(value: Any) -> Any:
     if "date" in value:
         return date.fromisoformat(value["date"])
     return str(value)
+
+
+class Note(str):
+    """A remark on a batch (an import's notes), in English like a problem's message, keeping its
+    ``N_`` template and values: it is a ``str`` everywhere (JSON, equality), and a page can say
+    it in its reader's language from ``template`` and ``params`` (``wording``)."""
+
+    template: str
+    params: Mapping[str, Any]
+
+    def __new__(cls, template: str, /, **params: Any) -> Note:
+        note = super().__new__(cls, format_message(template, params))
+        note.template = template
+        note.params = params
+        return note
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_note, (self.template, dict(self.params)))
+
+    def wording(self) -> dict[str, Any]:
+        """The note as JSON with what it is made of; ``note_from`` reads it back."""
+        return {
+            "message": str(self),
+            "template": self.template,
+            "params": {key: _encode(value) for key, value in self.params.items()},
+        }
+
+
+def _note(template: str, params: dict[str, Any]) -> Note:
+    return Note(template, **params)
+
+
+def note_from(data: str | Mapping[str, Any]) -> str | Phrase:
+    """A note as ``Note.wording`` stored it (a translatable phrase), or the text as it is."""
+    if isinstance(data, Mapping):
+        params = {key: _decode(value) for key, value in (data.get("params") or {}).items()}
+        return Phrase(str(data.get("template") or data.get("message", "")), params)
+    return data

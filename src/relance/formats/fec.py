@@ -41,7 +41,7 @@ from typing import BinaryIO
 
 from relance.domain.ledger import DebtorRecord, InvoiceRecord, ReadReport
 from relance.domain.money import AmountError, parse_amount
-from relance.domain.problems import N_, Problem
+from relance.domain.problems import N_, Note, Phrase, Problem
 from relance.formats.text import (
     ISO_8859_15,
     DateError,
@@ -173,9 +173,14 @@ class FecReader:
         self._read = True
         source = TextSource(self._stream, legacy=ISO_8859_15)
         self.report.notes.append(
-            "The FEC has no due dates: each invoice is taken as due "
-            f"{self.payment_terms_days} days after its PieceDate (EcritureDate when "
-            "PieceDate is empty), the creditor's payment terms."
+            Note(
+                N_(
+                    "The FEC has no due dates: each invoice is taken as due %(days)s days after "
+                    "its PieceDate (EcritureDate when PieceDate is empty), the creditor's "
+                    "payment terms."
+                ),
+                days=self.payment_terms_days,
+            )
         )
         try:
             yield from self._read_lines(source)
@@ -336,15 +341,23 @@ class FecReader:
 
         if not invoices and not unlettered and not lettered_credits:
             self.report.notes.append(
-                "No line on a customer account ("
-                + ", ".join(f"{prefix}…" for prefix in prefixes)
-                + "): this FEC holds no receivable."
+                Note(
+                    N_(
+                        "No line on a customer account (%(prefixes)s): this FEC holds no receivable."
+                    ),
+                    prefixes=", ".join(f"{prefix}…" for prefix in prefixes),
+                )
             )
         if outside_sales:
             self.report.notes.append(
-                f"{outside_sales} receivable(s) come from debits on customer accounts outside "
-                "the sales journal (opening balances, rejected payments, adjustments); they are "
-                "read as invoices."
+                Note(
+                    N_(
+                        "%(count)s receivable(s) come from debits on customer accounts outside "
+                        "the sales journal (opening balances, rejected payments, adjustments); "
+                        "they are read as invoices."
+                    ),
+                    count=outside_sales,
+                )
             )
         yield from self._settle(invoices, names, lettered_credits, unlettered)
 
@@ -370,7 +383,9 @@ class FecReader:
             if name == expected:
                 continue
             if name.lower() == expected.lower():
-                self.report.notes.append(f"Header {name!r} read as {expected!r}.")
+                self.report.notes.append(
+                    Note(N_("Header %(name)r read as %(expected)r."), name=name, expected=expected)
+                )
                 continue
             good = False
             self.report.problems.append(
@@ -541,8 +556,15 @@ class FecReader:
                 left -= take
             if left > 0:
                 notes.append(
-                    f"Lettering {letter!r} on {debtor}: {_money(left)} of credits exceed the "
-                    "debits lettered with them and are applied as unlettered credits."
+                    Note(
+                        N_(
+                            "Lettering %(letter)r on %(debtor)s: %(amount)s of credits exceed the "
+                            "debits lettered with them and are applied as unlettered credits."
+                        ),
+                        letter=letter,
+                        debtor=debtor,
+                        amount=_money(left),
+                    )
                 )
                 unlettered[debtor].append((0, left, ""))
 
@@ -567,16 +589,39 @@ class FecReader:
                     if position == settled and invoices[key][2] <= paid[key]:
                         settled += 1
                     position += 1
-                where = f"line {line}" if line else "lettering surplus"
-                text = (
-                    f"{where}: credit of {_money(credit)} on {debtor} ({names[debtor]}) is not "
-                    "lettered; allocated to "
-                    + (", ".join(taken) if taken else "no invoice")
-                    + " (the invoice it names, then the oldest first: C. civ. art. 1342-10)"
-                )
+                allocation = {
+                    "where": Phrase.of(N_("line %(line)s"), line=line)
+                    if line
+                    else Phrase.of(N_("lettering surplus")),
+                    "credit": _money(credit),
+                    "debtor": debtor,
+                    "name": names[debtor],
+                    "taken": ", ".join(taken) if taken else Phrase.of(N_("no invoice")),
+                }
                 if left > 0:
-                    text += f"; {_money(left)} left unapplied (the customer is in credit)"
-                notes.append(text + ".")
+                    notes.append(
+                        Note(
+                            N_(
+                                "%(where)s: credit of %(credit)s on %(debtor)s (%(name)s) is not "
+                                "lettered; allocated to %(taken)s (the invoice it names, then the "
+                                "oldest first: C. civ. art. 1342-10); %(left)s left unapplied "
+                                "(the customer is in credit)."
+                            ),
+                            left=_money(left),
+                            **allocation,
+                        )
+                    )
+                else:
+                    notes.append(
+                        Note(
+                            N_(
+                                "%(where)s: credit of %(credit)s on %(debtor)s (%(name)s) is not "
+                                "lettered; allocated to %(taken)s (the invoice it names, then the "
+                                "oldest first: C. civ. art. 1342-10)."
+                            ),
+                            **allocation,
+                        )
+                    )
 
         terms = timedelta(days=self.payment_terms_days)
         debtors: dict[str, DebtorRecord] = {}

@@ -32,7 +32,7 @@ from stdnum.fr import siret as stdnum_siret
 
 from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord, ReadReport
 from relance.domain.money import AmountError, parse_amount
-from relance.domain.problems import N_, OneOf, Problem
+from relance.domain.problems import N_, Note, OneOf, Problem
 from relance.formats.text import (
     WINDOWS_1252,
     DateError,
@@ -221,7 +221,10 @@ class LedgerCsvReader:
         ignored = [name for name in header if _ALIASES.get(normalize_header(name)) is None]
         if ignored:
             self.report.notes.append(
-                "Columns ignored: " + ", ".join(repr(name) for name in ignored) + "."
+                Note(
+                    N_("Columns ignored: %(names)s."),
+                    names=", ".join(repr(name) for name in ignored),
+                )
             )
         if problems:
             return iter(())

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any, BinaryIO, TypeVar
 
-from relance.domain.problems import N_, Problem, TranslatableError
+from relance.domain.problems import N_, Note, Problem, TranslatableError
 
 T = TypeVar("T")
 
@@ -133,8 +133,13 @@ class TextSource:
                 self.encoding = _legacy_encoding(complete, legacy)
                 if self.encoding != legacy:
                     self.notes.append(
-                        f"The file is neither UTF-8 nor {codecs.lookup(legacy).name}; "
-                        f"it was read as {self.encoding}."
+                        Note(
+                            N_(
+                                "The file is neither UTF-8 nor %(legacy)s; it was read as %(encoding)s."
+                            ),
+                            legacy=codecs.lookup(legacy).name,
+                            encoding=self.encoding,
+                        )
                     )
 
     def __iter__(self) -> Iterator[str]:

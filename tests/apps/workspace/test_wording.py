@@ -337,3 +337,18 @@ def test_a_call_outcome_refused_by_the_service_is_said_in_french(collector_a, cr
         written = formats.date_format(yesterday)  # "22 novembre 2026"
     assert f"la date promise ({written}) est déjà passée" in text
     assert "already past" not in text
+
+
+def test_an_imports_notes_are_in_french_too(collector_a, settings, tmp_path, capsys):
+    settings.MEDIA_ROOT = tmp_path
+    csv = HEADER.replace("\n", ";Commentaire\n") + GOOD_ROW.replace("\n", ";à rappeler\n")
+    upload = SimpleUploadedFile("export.csv", csv.encode())
+    response = collector_a.post("/imports/", {"kind": "ledger", "file": upload}, follow=True)
+    text = page_text(response)
+    assert "Colonnes ignorées : 'Commentaire'." in text
+    assert "Columns ignored" not in text
+    path = tmp_path / "export.csv"
+    path.write_text(csv, encoding="utf-8")
+    code, out = run_cli(capsys, "import", "ledger", str(path), "--dry-run", "--json")
+    assert code == 0
+    assert "Columns ignored: 'Commentaire'." in json.loads(out)["notes"]

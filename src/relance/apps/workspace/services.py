@@ -28,7 +28,7 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.apps.ledger.services import ledger_import
 from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
-from relance.domain.problems import N_
+from relance.domain.problems import N_, Note
 from relance.errors import InvalidInputError, NotFoundError
 
 ROLES = tuple(Membership.Role.values)
@@ -247,7 +247,10 @@ def _run(upload: ImportUpload, *, dry_run: bool, actor: str) -> dict[str, Any]:
             actor=actor,
         )
     # The page says each problem in its reader's language: keep what it is made of.
-    return imported.as_dict() | {"problems": [p.as_dict() | p.wording() for p in imported.problems]}
+    return imported.as_dict() | {
+        "problems": [p.as_dict() | p.wording() for p in imported.problems],
+        "notes": [n.wording() if isinstance(n, Note) else n for n in imported.notes],
+    }
 
 
 def import_upload_stage(

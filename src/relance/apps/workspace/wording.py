@@ -21,7 +21,15 @@ from typing import Any
 from django.utils import formats
 from django.utils.translation import gettext, pgettext
 
-from relance.domain.problems import OneOf, Phrase, Phrases, Problem, TranslatableError
+from relance.domain.problems import (
+    Note,
+    OneOf,
+    Phrase,
+    Phrases,
+    Problem,
+    TranslatableError,
+    note_from,
+)
 
 
 def say(template: str, params: Mapping[str, Any], fallback: str) -> str:
@@ -78,3 +86,13 @@ def stored_problem_text(problem: Problem | Mapping[str, Any]) -> str:
     if isinstance(problem, Mapping):
         return problem_text(Problem.from_dict(problem))
     return problem_text(problem)
+
+
+def note_text(note: str | Mapping[str, Any]) -> str:
+    """An import's note in the active language: a ``Note``, or one stored by ``Note.wording``."""
+    if isinstance(note, Note):
+        return say(note.template, note.params, str(note))
+    found = note_from(note)
+    if isinstance(found, Phrase):
+        return problem_text(found)
+    return found

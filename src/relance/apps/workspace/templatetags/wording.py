@@ -9,3 +9,4 @@ from relance.apps.workspace import wording
 register = template.Library()
 register.filter("problem_text", wording.stored_problem_text)
 register.filter("error_text", wording.error_text)
+register.filter("note_text", wording.note_text)
