@@ -96,9 +96,12 @@ class Problem:
     def from_error(
         cls, code: str, error: BaseException, line: int | None = None, column: str | None = None
     ) -> Problem:
-        """A problem saying ``error``, translatable when the error is a ``TranslatableError``."""
-        if isinstance(error, TranslatableError):
-            return cls(code, error.message, line, column, error.template, error.params)
+        """A problem saying ``error``, translatable when the error keeps its template (a
+        ``TranslatableError``, or a ``RelanceError`` made with params)."""
+        template = getattr(error, "template", "")
+        if template:
+            message = getattr(error, "message", None) or str(error)
+            return cls(code, message, line, column, template, getattr(error, "params", {}))
         return cls(code, str(error), line, column)
 
     def wording(self) -> dict[str, Any]:

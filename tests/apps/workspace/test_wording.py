@@ -352,3 +352,32 @@ def test_an_imports_notes_are_in_french_too(collector_a, settings, tmp_path, cap
     code, out = run_cli(capsys, "import", "ledger", str(path), "--dry-run", "--json")
     assert code == 0
     assert "Columns ignored: 'Commentaire'." in json.loads(out)["notes"]
+
+
+def test_the_daily_pass_warnings_on_the_worklist_are_in_french(collector_a, creditor_a, today):
+    from datetime import timedelta
+
+    from relance.apps.collection.models import Scenario
+    from relance.apps.collection.services import collection_run
+    from tests.factories import DebtorFactory, InvoiceFactory
+
+    for scenario in Scenario.objects.filter(is_default=True):
+        if "public" in (scenario.debtor_kinds or []):
+            scenario.is_default = False
+            scenario.save(update_fields=["is_default"])
+    town = DebtorFactory(creditor=creditor_a, name="Mairie de Lyon", kind="public")
+    InvoiceFactory(
+        debtor=town,
+        creditor=creditor_a,
+        number="P-1",
+        issue_date=today - timedelta(days=60),
+        due_date=today - timedelta(days=30),
+    )
+    response = collector_a.post("/worklist/run/", follow=True)
+    text = page_text(response)
+    assert "aucun scénario par défaut pour les débiteurs publics" in text
+    assert "no default scenario" not in text
+    result = collection_run(as_of=today, creditor=creditor_a, dispatch=False)
+    assert "no default scenario for public debtors: import one with is_default" in [
+        p.message for p in result.problems
+    ]

@@ -114,7 +114,7 @@ from relance.channels.email import (
 )
 from relance.documents.context import LetterContext
 from relance.documents.formal_notice import check_formal_notice
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Problem
 from relance.errors import InvalidInputError, RelanceError
 
 if TYPE_CHECKING:
@@ -637,10 +637,15 @@ def _claim(
             if result.missing_rate:
                 payload["penalties_left_out"] = f"no published rate for {result.missing_rate}"
                 out.problems.append(
-                    Problem(
+                    Problem.of(
                         "rate_unknown",
-                        f"action {a.pk} ({debtor.account}): sent without "
-                        f"the penalties, no published rate for {result.missing_rate}",
+                        N_(
+                            "action %(action)s (%(account)s): sent without the penalties, "
+                            "no published rate for %(period)s"
+                        ),
+                        action=a.pk,
+                        account=debtor.account,
+                        period=result.missing_rate,
                     )
                 )
             events.append(

@@ -76,7 +76,7 @@ from relance.documents.templates import LETTER_STEPS, creditor_sources, render_s
 from relance.domain.law import RateTables
 from relance.domain.law.rates import UnknownRateError
 from relance.domain.money import round_cents
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Problem
 from relance.errors import InvalidInputError, NotFoundError, RelanceError
 
 LETTER_CHANNELS = ("letter", "registered_letter")
@@ -654,9 +654,10 @@ def document_render(
 
 
 def _missing_rate_problem(period: str) -> Problem:
-    return Problem(
+    return Problem.of(
         "rate_unknown",
-        f"the penalties are left out: no published rate for {period} (relance rates add)",
+        N_("the penalties are left out: no published rate for %(period)s (relance rates add)"),
+        period=period,
     )
 
 
@@ -977,12 +978,17 @@ def letters_batch(
                 raise InvalidInputError("nothing left to chase")
             problems = check_formal_notice(context) if template == "formal_notice" else []
         except RelanceError as exc:
-            problems = [Problem(exc.code, exc.message)]
+            problems = [Problem.from_error(exc.code, exc)]
         if problems:
             for p in problems:
                 result.problems.append(
-                    Problem(
-                        p.code, f"action {a.pk} ({a.debtor.account}, {a.step_key}): {p.message}"
+                    Problem.of(
+                        p.code,
+                        N_("action %(action)s (%(account)s, %(step)s): %(problem)s"),
+                        action=a.pk,
+                        account=a.debtor.account,
+                        step=a.step_key,
+                        problem=p,
                     )
                 )
             result.refused.append(

@@ -56,7 +56,7 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.domain import scenario as engine
 from relance.domain.calendar import next_business_day
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Problem
 from relance.domain.scenario import DEFAULT_DEADLINE_DAYS
 from relance.errors import InvalidInputError, NotFoundError
 
@@ -367,9 +367,16 @@ def _resolve_promises(*, creditor: Creditor, as_of: date, result: RunResult, act
         elif as_of > p.promised_date + timedelta(days=p.grace_days):
             p.status = Promise.Status.BROKEN
             result.problems.append(
-                Problem(
+                Problem.of(
                     "promise_broken",
-                    f"debtor {p.debtor_id} promised {p.amount} by {p.promised_date} and paid {max(paid, ZERO)}: chase resumes",
+                    N_(
+                        "debtor %(debtor)s promised %(amount)s by %(date)s and paid %(paid)s: "
+                        "chase resumes"
+                    ),
+                    debtor=p.debtor_id,
+                    amount=p.amount,
+                    date=p.promised_date,
+                    paid=max(paid, ZERO),
                 )
             )
         else:
@@ -440,9 +447,16 @@ def _resolve_plans(*, creditor: Creditor, as_of: date, result: RunResult, actor:
         elif missed is not None:
             plan.status = PaymentPlan.Status.BROKEN
             result.problems.append(
-                Problem(
+                Problem.of(
                     "plan_broken",
-                    f"debtor {plan.debtor_id} missed instalment {missed.position} of {missed.amount} due {missed.due_date}: chase resumes",
+                    N_(
+                        "debtor %(debtor)s missed instalment %(position)s of %(amount)s due "
+                        "%(date)s: chase resumes"
+                    ),
+                    debtor=plan.debtor_id,
+                    position=missed.position,
+                    amount=missed.amount,
+                    date=missed.due_date,
                 )
             )
         else:
@@ -605,10 +619,16 @@ def _record_waits(
         if not w.waiting.overdue:
             continue
         result.problems.append(
-            Problem(
+            Problem.of(
                 NO_ACKNOWLEDGEMENT,
-                f"action {letter.pk} ({letter.debtor.account}, {letter.step_key}): registered letter sent on "
-                f"{w.waiting.delivery.sent}, no acknowledgement recorded; the next step waits",
+                N_(
+                    "action %(action)s (%(account)s, %(step)s): registered letter sent on "
+                    "%(sent)s, no acknowledgement recorded; the next step waits"
+                ),
+                action=letter.pk,
+                account=letter.debtor.account,
+                step=letter.step_key,
+                sent=w.waiting.delivery.sent,
             )
         )
         tasks.append(
@@ -821,11 +841,23 @@ def collection_decide(
         )
     for kind in sorted(missing_kinds):
         result.problems.append(
-            Problem(
-                "no_scenario", f"no default scenario for {kind} debtors: import one with is_default"
+            Problem.of(
+                "no_scenario",
+                NO_DEFAULT_SCENARIO.get(
+                    kind, N_("no default scenario for %(kind)s debtors: import one with is_default")
+                ),
+                kind=kind,
             )
         )
     return plan
+
+
+# One sentence per kind, so that a translation can name the debtors in its own words.
+NO_DEFAULT_SCENARIO = {
+    "business": N_("no default scenario for business debtors: import one with is_default"),
+    "consumer": N_("no default scenario for consumer debtors: import one with is_default"),
+    "public": N_("no default scenario for public debtors: import one with is_default"),
+}
 
 
 def _banking_checks(*, creditor: Creditor, as_of: date) -> tuple[set[int], str | None]:
