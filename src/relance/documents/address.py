@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from relance.domain.problems import N_
 from relance.errors import InvalidInputError
 
 MAX_LINES = 6
@@ -133,15 +134,20 @@ def address_block(
         block.append(" ".join(attention.split()))
     block.extend(" ".join(line.split()) for line in lines if line.strip())
     if not postcode.strip() or not city.strip():
-        raise AddressError(f"The address of {name!r} has no postcode or city.")
+        raise AddressError(
+            N_("The address of %(name)r has no postcode or city."), params={"name": name}
+        )
     block.append(plain_upper(f"{postcode.strip()} {city.strip()}"))
     country_line = COUNTRIES.get(country.strip().upper(), plain_upper(country))
     if country_line:
         block.append(country_line)
     if len(block) > MAX_LINES:
         raise AddressError(
-            f"The address of {name!r} takes {len(block)} lines; La Poste allows {MAX_LINES} "
-            "(NF Z10-011). Merge the complementary lines."
+            N_(
+                "The address of %(name)r takes %(lines)d lines; La Poste allows %(max)d "
+                "(NF Z10-011). Merge the complementary lines."
+            ),
+            params={"name": name, "lines": len(block), "max": MAX_LINES},
         )
     fitted = []
     for number, line in enumerate(block, start=1):
@@ -149,8 +155,14 @@ def address_block(
             short = abbreviate(line)
             if len(short) > MAX_CHARS:
                 raise AddressError(
-                    f"Line {number} of the address of {name!r} has {len(line)} characters "
-                    f"({len(short)} abbreviated); La Poste allows {MAX_CHARS}: {line!r}."
+                    N_(
+                        "Line %(number)d of the address of %(name)r has %(length)d characters "
+                        "(%(short)d abbreviated); La Poste allows %(max)d: %(line)r."
+                    ),
+                    params={
+                        "number": number, "name": name, "length": len(line),
+                        "short": len(short), "max": MAX_CHARS, "line": line,
+                    },
                 )
             line = short
         fitted.append(line)
