@@ -66,6 +66,33 @@ class UploadForm(forms.Form):
             ]
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one ``<input type="file" multiple>``, cleaned one by one (a list)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        items = (data or [None]) if isinstance(data, list | tuple) else [data]  # none: required
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+class EInvoicesForm(forms.Form):
+    """E-invoices to import together: Factur-X PDFs, UBL or CII XML files."""
+
+    files = MultipleFileField(
+        label=_("E-invoices (Factur-X PDF, UBL or CII XML)"),
+        help_text=_("Choose one or several files: they are imported together, or not at all."),
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.xml"}),
+        allow_empty_file=True,  # the import names an empty file among the others
+    )
+
+
 class HoldForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 

@@ -46,11 +46,13 @@ class LoginFailure(models.Model):
 
 
 class ImportUpload(models.Model):
-    """A ledger or bank file checked by a dry run, kept until someone confirms or drops it."""
+    """A ledger or bank file, or a set of e-invoices, checked by a dry run, kept until someone
+    confirms or drops it. ``path`` is the file, or for e-invoices the folder holding them."""
 
     class Kind(models.TextChoices):
         LEDGER = "ledger", "ledger"
         BANK = "bank", "bank"
+        EINVOICES = "einvoices", "einvoices"
 
     token = models.CharField(max_length=64, unique=True)
     creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="uploads")

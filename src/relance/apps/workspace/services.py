@@ -6,7 +6,9 @@ audit event where a person changed business data.
 
 from __future__ import annotations
 
+import json
 import secrets
+import shutil
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -241,6 +243,19 @@ def _run(upload: ImportUpload, *, dry_run: bool, actor: str) -> dict[str, Any]:
             if [p.as_dict() for p in again] == result["problems"]:
                 result["problems"] = [p.as_dict() | p.wording() for p in again]
         return result
+    if upload.kind == ImportUpload.Kind.EINVOICES:
+        from relance.apps.ledger.einvoices import einvoices_import
+
+        found = einvoices_import(
+            creditor=upload.creditor, files=_staged_files(path), as_of=timezone.localdate(),
+            dry_run=dry_run, actor=actor,
+        )
+        data = found.as_dict()  # each problem names its file
+        data["problems"] = [
+            d | p.wording() for d, p in zip(data["problems"], found.problems, strict=True)
+        ]
+        data["notes"] = [n.wording() if isinstance(n, Note) else n for n in found.notes]
+        return data
     with path.open("rb") as stream:
         imported = ledger_import(
             creditor=upload.creditor, stream=stream, filename=upload.filename, dry_run=dry_run,
@@ -259,14 +274,53 @@ def import_upload_stage(
     """Keep the file under MEDIA_ROOT/imports/ and check it with a dry run; nothing is written."""
     if kind not in ImportUpload.Kind.values:
         raise InvalidInputError(f"import kind must be one of {', '.join(ImportUpload.Kind.values)}")
+    if kind == ImportUpload.Kind.EINVOICES:
+        raise InvalidInputError("e-invoices are staged with einvoices_upload_stage")
     if not data:
         raise InvalidInputError("the file is empty")
     token = secrets.token_urlsafe(24)
     path = _uploads_dir() / f"{token}.upload"
     path.write_bytes(data)
-    upload = ImportUpload.objects.create(
+    return _staged(
         token=token, creditor=creditor, user=user, kind=kind,
-        filename=Path(filename).name[:255] or "upload", path=str(path),
+        filename=Path(filename).name[:255] or "upload", path=path, actor=actor,
+    )
+
+
+def einvoices_upload_stage(
+    *, creditor: Creditor, user: User | None, files: Sequence[tuple[str, bytes]], actor: str
+) -> ImportUpload:
+    """Keep e-invoices (Factur-X PDFs, UBL, CII) in a folder under MEDIA_ROOT/imports/ and check
+    them with a dry run, all as one batch; nothing is written. The problems name their file."""
+    if not files:
+        raise InvalidInputError("choose at least one e-invoice file")
+    token = secrets.token_urlsafe(24)
+    folder = _uploads_dir() / token
+    folder.mkdir()
+    names = [Path(name).name or "upload" for name, _ in files]
+    # The files are kept under their index; their names, whatever they are, beside them.
+    (folder / "names.json").write_text(json.dumps(names))
+    for index, (_, data) in enumerate(files):
+        (folder / f"{index:04d}.upload").write_bytes(data)
+    shown = ", ".join(names)
+    return _staged(
+        token=token, creditor=creditor, user=user, kind=ImportUpload.Kind.EINVOICES,
+        filename=shown if len(shown) <= 255 else shown[:252] + "...", path=folder, actor=actor,
+    )
+
+
+def _staged_files(folder: Path) -> list[tuple[str, bytes]]:
+    """The e-invoices ``einvoices_upload_stage`` kept, with their names, in their order."""
+    names = json.loads((folder / "names.json").read_text())
+    return [(name, (folder / f"{i:04d}.upload").read_bytes()) for i, name in enumerate(names)]
+
+
+def _staged(
+    *, token: str, creditor: Creditor, user: User | None, kind: str, filename: str, path: Path,
+    actor: str,
+) -> ImportUpload:
+    upload = ImportUpload.objects.create(
+        token=token, creditor=creditor, user=user, kind=kind, filename=filename, path=str(path),
     )
     try:
         upload.dry_run = _run(upload, dry_run=True, actor=actor)
@@ -279,7 +333,8 @@ def import_upload_stage(
 
 
 def import_upload_confirm(*, upload: ImportUpload, actor: str) -> dict[str, Any]:
-    """Import the staged file for real, then forget it (the import batch keeps its digest)."""
+    """Import the staged file (or e-invoices) for real, then forget it (the import batch keeps
+    its digest), and compute the kept figures again."""
     if upload.dry_run.get("problems"):
         raise InvalidInputError("this file has problems: fix them and upload it again")
     if not Path(upload.path).exists():
@@ -294,7 +349,11 @@ def import_upload_confirm(*, upload: ImportUpload, actor: str) -> dict[str, Any]
 
 
 def import_upload_drop(*, upload: ImportUpload) -> None:
-    Path(upload.path).unlink(missing_ok=True)
+    path = Path(upload.path)
+    if path.is_dir():  # e-invoices
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
     if upload.pk:
         upload.delete()
 

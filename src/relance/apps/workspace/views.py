@@ -22,6 +22,7 @@ from relance.apps.workspace.access import SESSION_CREDITOR, back_url, workspace_
 from relance.apps.workspace.forms import (
     RATE_TABLE_LABELS,
     DisputeOpenForm,
+    EInvoicesForm,
     HoldForm,
     LogoForm,
     NotesForm,
@@ -35,6 +36,7 @@ from relance.apps.workspace.forms import (
     UploadForm,
     outcome_forms,
 )
+from relance.apps.workspace.models import ImportUpload
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.wording import error_text, problem_text
 from relance.errors import InvalidInputError, RelanceError
@@ -292,10 +294,29 @@ def debtor_notes(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
 
 @workspace_view()
 def imports(request: WorkspaceRequest) -> HttpResponse:
+    """A ledger or bank file, or e-invoices (two forms, told apart by their ``form`` field):
+    staged and checked by a dry run, then reviewed before anything is written."""
     creditor = request.creditor
     bank = services.bank_import_available()
-    form = UploadForm(request.POST or None, request.FILES or None, bank=bank)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    einvoices_posted = posted and request.POST.get("form") == "einvoices"
+    form = UploadForm(
+        request.POST if posted and not einvoices_posted else None,
+        request.FILES if posted and not einvoices_posted else None,
+        bank=bank,
+    )
+    einvoices_form = EInvoicesForm(
+        request.POST if einvoices_posted else None, request.FILES if einvoices_posted else None
+    )
+    upload = None
+    if einvoices_posted and einvoices_form.is_valid():
+        upload = services.einvoices_upload_stage(
+            creditor=creditor,
+            user=request.user,
+            files=[(f.name, f.read()) for f in einvoices_form.cleaned_data["files"]],
+            actor=_actor(request),
+        )
+    elif posted and not einvoices_posted and form.is_valid():
         uploaded = form.cleaned_data["file"]
         upload = services.import_upload_stage(
             creditor=creditor,
@@ -305,12 +326,14 @@ def imports(request: WorkspaceRequest) -> HttpResponse:
             data=uploaded.read(),
             actor=_actor(request),
         )
+    if upload is not None:
         return redirect("workspace:import_review", token=upload.token)
     return render(
         request,
         "workspace/imports.html",
         {
             "form": form,
+            "einvoices_form": einvoices_form,
             "batches": selectors.imports_recent(creditor=creditor),
             "nav": "imports",
             "can_act": request.grant.allows("collector"),
@@ -334,7 +357,10 @@ def import_confirm(request: WorkspaceRequest, token: str) -> HttpResponse:
     upload = selectors.import_upload_get(creditor=request.creditor, token=token)
     if request.POST.get("decision") == "drop":
         services.import_upload_drop(upload=upload)
-        messages.info(request, _("The file was not imported."))
+        if upload.kind == ImportUpload.Kind.EINVOICES:
+            messages.info(request, _("The e-invoices were not imported."))
+        else:
+            messages.info(request, _("The file was not imported."))
         return redirect("workspace:imports")
     result = services.import_upload_confirm(upload=upload, actor=_actor(request))
     return render(
