@@ -49,10 +49,19 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.documents.templates import format_date, format_money
 from relance.domain.calendar import add_business_days, next_business_day
-from relance.domain.problems import N_
+from relance.domain.problems import N_, Phrase
 from relance.errors import InvalidInputError, NotFoundError
 
 OUTCOMES = ("promise", "dispute", "call_back", "wrong_number", "paid_already", "no_answer")
+# An outcome as a refusal names it: its value in English, as the CLI always said it.
+OUTCOME_WORDS = {
+    "promise": Phrase.of(N_("promise")),
+    "dispute": Phrase.of(N_("dispute")),
+    "call_back": Phrase.of(N_("call_back")),
+    "wrong_number": Phrase.of(N_("wrong_number")),
+    "paid_already": Phrase.of(N_("paid_already")),
+    "no_answer": Phrase.of(N_("no_answer")),
+}
 MAX_CALL_ATTEMPTS = 3
 PAID_PAUSE_DAYS = 3
 MAX_TEXT = 500
@@ -266,14 +275,20 @@ def call_outcome_record(
         if row is None:
             raise NotFoundError(f"no action {action_id}")
         if row.channel != Step.Channel.CALL:
-            raise InvalidInputError(f"action {row.pk} is a {row.channel} step, not a call")
-        if row.outcome:
             raise InvalidInputError(
-                f"call {row.pk} already has its outcome ({row.outcome.get('outcome', '?')}) recorded"
+                N_("action %(action)s is a %(channel)s step, not a call"),
+                params={"action": row.pk, "channel": services.channel_word(row.channel)},
+            )
+        if row.outcome:
+            recorded = row.outcome.get("outcome", "?")
+            raise InvalidInputError(
+                N_("call %(call)s already has its outcome (%(outcome)s) recorded"),
+                params={"call": row.pk, "outcome": OUTCOME_WORDS.get(recorded, recorded)},
             )
         if row.state not in PENDING_ACTION_STATES:
             raise InvalidInputError(
-                f"call {row.pk} is {row.state}: only a planned or approved call can be recorded"
+                N_("call %(call)s is %(state)s: only a planned or approved call can be recorded"),
+                params={"call": row.pk, "state": services.state_word(row.state)},
             )
         debtor = Debtor.objects.select_related("creditor").get(pk=row.debtor_id)
         owner = debtor.creditor
@@ -330,7 +345,10 @@ def call_outcome_record(
             )
             missing = [n for n in invoices if n not in found]
             if missing:
-                raise NotFoundError(f"{debtor.name} has no invoice numbered {', '.join(missing)}")
+                raise NotFoundError(
+                    N_("%(debtor)s has no invoice numbered %(numbers)s"),
+                    params={"debtor": debtor.name, "numbers": ", ".join(missing)},
+                )
             for number in invoices:
                 result.disputes.append(
                     services.dispute_open(
@@ -466,9 +484,15 @@ def task_complete(
         if row is None:
             raise NotFoundError(f"no action {action_id}")
         if row.channel != Step.Channel.TASK:
-            raise InvalidInputError(f"action {row.pk} is a {row.channel} step, not a task")
+            raise InvalidInputError(
+                N_("action %(action)s is a %(channel)s step, not a task"),
+                params={"action": row.pk, "channel": services.channel_word(row.channel)},
+            )
         if row.state not in PENDING_ACTION_STATES:
-            raise InvalidInputError(f"task {row.pk} is {row.state}: it is closed already")
+            raise InvalidInputError(
+                N_("task %(task)s is %(state)s: it is closed already"),
+                params={"task": row.pk, "state": services.state_word(row.state)},
+            )
         row.outcome = {
             "outcome": "done",
             "recorded_on": as_of.isoformat(),

@@ -56,7 +56,7 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.domain import scenario as engine
 from relance.domain.calendar import next_business_day
-from relance.domain.problems import N_, Problem
+from relance.domain.problems import N_, Phrase, Problem
 from relance.domain.scenario import DEFAULT_DEADLINE_DAYS
 from relance.errors import InvalidInputError, NotFoundError
 
@@ -1030,6 +1030,14 @@ def _invoice(creditor: Creditor, number: str) -> Invoice:
     return invoice
 
 
+# One sentence per kind, so that a translation can name the debtors in its own words.
+CASE_WITHOUT_SCENARIO = {
+    "business": N_("no default scenario for business debtors"),
+    "consumer": N_("no default scenario for consumer debtors"),
+    "public": N_("no default scenario for public debtors"),
+}
+
+
 def case_for(*, debtor: Debtor, as_of: date) -> Case:
     """The debtor's open case, opened now if it has none: with the scenario a person assigned to
     the debtor, else the default for its kind."""
@@ -1043,7 +1051,10 @@ def case_for(*, debtor: Debtor, as_of: date) -> Case:
         debtor.kind
     )
     if scenario_id is None:
-        raise InvalidInputError(f"no default scenario for {debtor.kind} debtors")
+        raise InvalidInputError(
+            CASE_WITHOUT_SCENARIO.get(debtor.kind, N_("no default scenario for %(kind)s debtors")),
+            params={"kind": debtor.kind},
+        )
     cycle = (Case.objects.filter(debtor=debtor).aggregate(m=Max("cycle"))["m"] or 0) + 1
     case = Case.objects.create(
         creditor_id=debtor.creditor_id,
@@ -1069,7 +1080,9 @@ def dispute_open(
     invoice = _invoice(creditor, invoice_number)
     with transaction.atomic():
         if Dispute.objects.filter(invoice=invoice, status=Dispute.Status.OPEN).exists():
-            raise InvalidInputError(f"invoice {invoice_number} is already in dispute")
+            raise InvalidInputError(
+                N_("invoice %(number)s is already in dispute"), params={"number": invoice_number}
+            )
         dispute = Dispute.objects.create(
             creditor=creditor, invoice=invoice, reason=reason, opened_on=as_of
         )
@@ -1253,6 +1266,38 @@ def debtor_hold(
 # --- actions by hand ----------------------------------------------------------------------------
 
 
+# An action's state and channel as its refusals name them: the English is the stored value, as
+# the CLI always said it; a page says it in its reader's words (an action's state agreeing with
+# "action", which is feminine in French).
+STATE_WORDS = {
+    "planned": Phrase.of(N_("planned")),
+    "approved": Phrase.of(N_("approved")),
+    "sending": Phrase.of(N_("sending")),
+    "sent": Phrase.of(N_("sent")),
+    "failed": Phrase.of(N_("failed")),
+    "cancelled": Phrase.of(N_("cancelled")),
+    "skipped": Phrase.of(N_("skipped")),
+}
+CHANNEL_WORDS = {
+    "email": Phrase.of(N_("email")),
+    "letter": Phrase.of(N_("letter")),
+    "registered_letter": Phrase.of(N_("registered_letter")),
+    "call": Phrase.of(N_("call")),
+    "sms": Phrase.of(N_("sms")),
+    "task": Phrase.of(N_("task")),
+}
+
+
+def state_word(state: str) -> Phrase | str:
+    """An action's state for a message: translatable when it is a known one."""
+    return STATE_WORDS.get(state, state)
+
+
+def channel_word(channel: str) -> Phrase | str:
+    """A step's channel for a message: translatable when it is a known one."""
+    return CHANNEL_WORDS.get(channel, channel)
+
+
 def actions_approve(
     *, ids: Sequence[int] | None, creditor: Creditor | None = None, actor: str = "system"
 ) -> int:
@@ -1288,7 +1333,11 @@ def action_skip(
             raise NotFoundError(f"no action {action_id}")
         if action.state not in PENDING_ACTION_STATES:
             raise InvalidInputError(
-                f"action {action_id} is {action.state}: only a planned or approved action can be skipped"
+                N_(
+                    "action %(action)s is %(state)s: only a planned or approved action can be "
+                    "skipped"
+                ),
+                params={"action": action_id, "state": state_word(action.state)},
             )
         action.state, action.reason = Action.State.SKIPPED, reason
         action.save(update_fields=["state", "reason", "updated_at"])

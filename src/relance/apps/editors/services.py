@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from relance.apps.audit.services import event_record
 from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Scenario
-from relance.apps.collection.services import scenario_save
+from relance.apps.collection.services import channel_word, scenario_save, state_word
 from relance.apps.creditors.models import Creditor
 from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
 from relance.apps.editors.samples import sample_context
@@ -228,6 +228,25 @@ def scenario_edit(
     return row
 
 
+# A debtor's kind as a refusal names it: its value in English, as the CLI always said it.
+KIND_WORDS = {
+    "business": Phrase.of(N_("business")),
+    "consumer": Phrase.of(N_("consumer")),
+    "public": Phrase.of(N_("public")),
+}
+
+
+def _kinds(kinds: list[str]) -> Phrase | str:
+    """Debtor kinds one after the other, ``business, public`` in English."""
+    words = [KIND_WORDS.get(kind, kind) for kind in kinds]
+    if not words:
+        return ""
+    joined = words[-1]
+    for word in reversed(words[:-1]):
+        joined = Phrase.of(N_("%(first)s, %(rest)s"), first=word, rest=joined)
+    return joined
+
+
 def scenario_assign(
     *, creditor: Creditor, debtor: Debtor, scenario: Scenario, actor: str = "system"
 ) -> ScenarioAssignment:
@@ -237,8 +256,13 @@ def scenario_assign(
         raise InvalidInputError("that debtor belongs to another creditor")
     if scenario.debtor_kinds and debtor.kind not in scenario.debtor_kinds:
         raise InvalidInputError(
-            f"the scenario {scenario.name!r} is for {', '.join(scenario.debtor_kinds)} debtors; "
-            f"{debtor.name} is a {debtor.kind} debtor"
+            N_("the scenario %(name)r is for %(kinds)s debtors; %(debtor)s is a %(kind)s debtor"),
+            params={
+                "name": scenario.name,
+                "kinds": _kinds(scenario.debtor_kinds),
+                "debtor": debtor.name,
+                "kind": KIND_WORDS.get(debtor.kind, debtor.kind),
+            },
         )
     now = timezone.now()
     with transaction.atomic():
@@ -330,10 +354,14 @@ def _waiting(action_id: int, creditor: Creditor) -> Action:
         raise NotFoundError(f"no action {action_id}")
     if action.state != Action.State.PLANNED:
         raise InvalidInputError(
-            f"action {action_id} is {action.state}: only a message not yet approved can be edited"
+            N_("action %(action)s is %(state)s: only a message not yet approved can be edited"),
+            params={"action": action_id, "state": state_word(action.state)},
         )
     if action.channel not in EDITABLE_CHANNELS:
-        raise InvalidInputError(f"action {action_id} is a {action.channel}: it has no text to edit")
+        raise InvalidInputError(
+            N_("action %(action)s is a %(channel)s: it has no text to edit"),
+            params={"action": action_id, "channel": channel_word(action.channel)},
+        )
     return action
 
 
