@@ -33,7 +33,7 @@ from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord
-from relance.domain.problems import N_, Problem
+from relance.domain.problems import N_, Phrase, Problem
 
 Syntax = Literal["factur-x", "cii", "ubl"]
 
@@ -354,11 +354,17 @@ def _finish(
     )
 
 
-def _missing(what: str, path: str) -> NoReturn:
+# What an invoice cannot go without, as "no %(what)s" names it (a page says it in French).
+NUMBER = Phrase.of(N_("invoice number (BT-1)"))
+ISSUE_DATE = Phrase.of(N_("issue date (BT-2)"))
+TOTAL = Phrase.of(N_("invoice total with VAT (BT-112)"))
+
+
+def _missing(what: Phrase, path: str) -> NoReturn:
     raise _Refused(Problem.of("missing_field", N_("no %(what)s"), column=path, what=what))
 
 
-def _required(value: str, what: str, path: str) -> str:
+def _required(value: str, what: Phrase, path: str) -> str:
     if not value:
         _missing(what, path)
     return value
@@ -446,13 +452,11 @@ def _read_cii(root: Element, result: EInvoice, terms_days: int) -> None:
         )
     )
     result.type_code = _text(root.find(f"{doc}/ram:TypeCode", ns))
-    number = _required(
-        _text(root.find(f"{doc}/ram:ID", ns)), "invoice number (BT-1)", f"{doc}/ram:ID"
-    )
+    number = _required(_text(root.find(f"{doc}/ram:ID", ns)), NUMBER, f"{doc}/ram:ID")
     issue_path = f"{doc}/ram:IssueDateTime/udt:DateTimeString"
     issue = _cii_date(root.find(issue_path, ns), issue_path)
     if issue is None:
-        _missing("issue date (BT-2)", issue_path)
+        _missing(ISSUE_DATE, issue_path)
     due_path = f"{settlement}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString"
     due = None
     for node in root.findall(due_path, ns):  # repeated when paid in instalments: the first
@@ -460,7 +464,7 @@ def _read_cii(root: Element, result: EInvoice, terms_days: int) -> None:
     total_path = f"{sums}/ram:GrandTotalAmount"
     total = _amount(root.find(total_path, ns), total_path)
     if total is None:
-        _missing("invoice total with VAT (BT-112)", total_path)
+        _missing(TOTAL, total_path)
     prepaid_path = f"{sums}/ram:TotalPrepaidAmount"
     payable_path = f"{sums}/ram:DuePayableAmount"
     fields = _Fields(
@@ -564,11 +568,11 @@ def _read_ubl(root: Element, result: EInvoice, terms_days: int) -> None:
     result.type_code = code or ("381" if credit_note else "380")
     if credit_note and result.type_code not in CREDIT_NOTE_CODES:
         result.type_code = "381"  # the root says credit note whatever the code
-    number = _required(_text(root.find("cbc:ID", ns)), "invoice number (BT-1)", f"{top}/cbc:ID")
+    number = _required(_text(root.find("cbc:ID", ns)), NUMBER, f"{top}/cbc:ID")
     issue_path = f"{top}/cbc:IssueDate"
     issue = _ubl_date(root.find("cbc:IssueDate", ns), issue_path)
     if issue is None:
-        _missing("issue date (BT-2)", issue_path)
+        _missing(ISSUE_DATE, issue_path)
     due = _ubl_date(root.find("cbc:DueDate", ns), f"{top}/cbc:DueDate")
     if due is None:
         # UBL 2.1's CreditNote has no DueDate; EN 16931 puts BT-9 in its PaymentMeans
@@ -578,7 +582,7 @@ def _read_ubl(root: Element, result: EInvoice, terms_days: int) -> None:
     total_path = f"{top}/{sums}/cbc:TaxInclusiveAmount"
     total = _amount(root.find(f"{sums}/cbc:TaxInclusiveAmount", ns), total_path)
     if total is None:
-        _missing("invoice total with VAT (BT-112)", total_path)
+        _missing(TOTAL, total_path)
     fields = _Fields(
         number=number,
         issue=issue,

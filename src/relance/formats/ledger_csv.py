@@ -32,7 +32,7 @@ from stdnum.fr import siret as stdnum_siret
 
 from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord, ReadReport
 from relance.domain.money import AmountError, parse_amount
-from relance.domain.problems import N_, Note, OneOf, Problem
+from relance.domain.problems import N_, Note, OneOf, Phrase, Problem
 from relance.formats.text import (
     WINDOWS_1252,
     DateError,
@@ -65,6 +65,26 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "currency": ("currency", "devise"),
     "total_amount": ("total_amount", "montant_ttc"),
     "open_amount": ("open_amount", "reste_du", "reste_a_payer"),
+}
+# A field as a message names it: its name in English, as the CLI and the JSON always said it; a
+# page says it in its reader's words ("compte client" rather than debtor_account).
+FIELD_WORDS: dict[str, Phrase] = {
+    "invoice_number": Phrase.of(N_("invoice_number")),
+    "debtor_account": Phrase.of(N_("debtor_account")),
+    "debtor_name": Phrase.of(N_("debtor_name")),
+    "debtor_kind": Phrase.of(N_("debtor_kind")),
+    "debtor_siren": Phrase.of(N_("debtor_siren")),
+    "debtor_email": Phrase.of(N_("debtor_email")),
+    "debtor_phone": Phrase.of(N_("debtor_phone")),
+    "address": Phrase.of(N_("address")),
+    "postal_code": Phrase.of(N_("postal_code")),
+    "city": Phrase.of(N_("city")),
+    "country": Phrase.of(N_("country")),
+    "issue_date": Phrase.of(N_("issue_date")),
+    "due_date": Phrase.of(N_("due_date")),
+    "currency": Phrase.of(N_("currency")),
+    "total_amount": Phrase.of(N_("total_amount")),
+    "open_amount": Phrase.of(N_("open_amount")),
 }
 REQUIRED = (
     "invoice_number",
@@ -198,7 +218,7 @@ class LedgerCsvReader:
                         name,
                         first=header[index[field]],
                         second=name,
-                        field=field,
+                        field=FIELD_WORDS[field],
                     )
                 )
             else:
@@ -213,7 +233,7 @@ class LedgerCsvReader:
                             "required column %(field)s (%(names)s) is missing; columns found: %(found)s"
                         ),
                         header_line,
-                        field=field,
+                        field=FIELD_WORDS[field],
                         names=OneOf(COLUMNS[field]),
                         found=found,
                     )
@@ -479,7 +499,9 @@ class LedgerCsvReader:
 
         for field in REQUIRED:
             if not cells[field]:
-                self._fault("empty_value", field, N_("%(name)s is empty"), line, name=field)
+                self._fault(
+                    "empty_value", field, N_("%(name)s is empty"), line, name=FIELD_WORDS[field]
+                )
 
         dates = self._dates
         issue_date = dates.get(cells["issue_date"]) or self._date(cells, "issue_date", line)

@@ -188,3 +188,62 @@ def test_a_scenario_for_other_debtors_is_refused_in_french(admin_a, creditor_a):
         "Mairie de Lyon is a public debtor"
     )
 
+
+HEADER = "Numéro facture;Compte client;Raison sociale;Date facture;Date échéance;Montant TTC\n"
+
+
+def test_an_empty_csv_field_is_named_in_french(collector_a, settings, tmp_path, capsys):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from relance import cli
+
+    settings.MEDIA_ROOT = tmp_path
+    csv = HEADER + "FA-900;;Menuiserie Lefèvre SARL;01/01/2026;31/01/2026;1200,00\n"
+    upload = SimpleUploadedFile("vide.csv", csv.encode())
+    page = collector_a.post("/imports/", {"kind": "ledger", "file": upload}, follow=True)
+    text = page_text(page)
+    assert "valeur obligatoire manquante (compte client)" in text
+    assert "debtor_account" not in text
+    path = tmp_path / "vide.csv"
+    path.write_text(csv, encoding="utf-8")
+    code = cli.main(["import", "ledger", str(path), "--dry-run", "--json"])
+    assert code != 0
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert [p["message"] for p in problems] == ["debtor_account is empty"]
+
+
+def test_a_missing_csv_column_is_named_in_french():
+    import io
+
+    from django.utils import translation
+
+    from relance.apps.workspace.wording import problem_text
+    from relance.formats.ledger_csv import LedgerCsvReader
+
+    reader = LedgerCsvReader(io.BytesIO(HEADER.replace(";Montant TTC", "").encode()))
+    assert list(reader) == []
+    [problem] = reader.report.problems
+    assert problem.message.startswith("required column total_amount ('total_amount' or ")
+    with translation.override("fr"):
+        assert problem_text(problem).startswith("colonne obligatoire montant TTC (« total_amount »")
+
+
+def test_an_e_invoice_without_its_number_names_the_element_in_french():
+    from django.utils import translation
+
+    from relance.apps.workspace.wording import problem_text
+    from relance.domain.problems import Problem
+    from relance.formats.einvoice import read_einvoice
+    from tests.formats.test_einvoice import ubl
+
+    [problem] = read_einvoice(ubl(body="<cbc:IssueDate>2026-01-05</cbc:IssueDate>")).problems
+    assert problem.message == "no invoice number (BT-1)"
+    with translation.override("fr"):
+        assert problem_text(problem) == "élément manquant : numéro de facture (BT-1)"
+        # As an import stores it with its dry run, and says it again later.
+        stored = {**problem.as_dict(), **problem.wording()}
+        assert problem_text(Problem.from_dict(stored)) == (
+            "élément manquant : numéro de facture (BT-1)"
+        )
