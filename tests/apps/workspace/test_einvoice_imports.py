@@ -5,6 +5,8 @@ creditor that staged them only."""
 from __future__ import annotations
 
 import html
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -54,7 +56,7 @@ def text(response) -> str:
 def test_the_imports_page_offers_several_e_invoices_at_once(collector_a):
     page = text(collector_a.get("/imports/"))
     assert 'type="file" name="files"' in page
-    assert 'accept=".pdf,.xml" multiple' in page
+    assert 'accept=".pdf,.xml,.zip" multiple' in page
     assert '<label for="id_files">' in page
     assert "Importer des factures électroniques" in page
 
@@ -161,3 +163,48 @@ def test_dropping_staged_e_invoices_removes_their_folder(collector_a, moulin, me
     assert not ImportUpload.objects.exists()
     assert not Path(upload.path).exists()
     assert not Invoice.objects.exists()
+
+
+def zipped(name: str, entries: dict[str, bytes]) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for entry, data in entries.items():
+            archive.writestr(entry, data)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+@needs_samples
+def test_a_zip_of_e_invoices_is_read_like_its_files(collector_a, moulin):
+    archive = zipped(
+        "factures.zip",
+        {
+            "lot/fnfe-Facture_FR_BASICWL.pdf": (SAMPLES / FR_INVOICE).read_bytes(),
+            "__MACOSX/lot/._fnfe-Facture_FR_BASICWL.pdf": b"resource fork",
+            "lot/lisez-moi.txt": b"hello",
+        },
+    )
+    response = post_einvoices(collector_a, archive, sample(UBL), follow=True)
+    result = response.context["result"]
+    assert result["problems"] == []
+    assert [f["file"] for f in result["files"]] == [
+        "factures.zip/fnfe-Facture_FR_BASICWL.pdf",
+        "akretion-ubl-21-en16931.xml",
+    ]
+    token = ImportUpload.objects.get().token
+    collector_a.post(f"/imports/{token}/confirm/", {"decision": "confirm"})
+    assert Invoice.objects.filter(creditor=moulin).count() == 2
+
+
+def test_a_zip_that_cannot_be_used_is_refused_in_french(collector_a):
+    page = text(
+        post_einvoices(collector_a, SimpleUploadedFile("lot.zip", b"not a zip"), follow=True)
+    )
+    assert "lot.zip ne peut pas être ouvert comme archive zip" in page
+    page = text(
+        post_einvoices(collector_a, zipped("vide.zip", {"notes.txt": b"x"}), follow=True)
+    )
+    assert "vide.zip ne contient aucun fichier PDF ou XML" in page
+    many = zipped("gros.zip", {f"f{i}.xml": b"<x/>" for i in range(101)})
+    page = text(post_einvoices(collector_a, many, follow=True))
+    assert "gros.zip contient trop : au plus 100 fichiers et 100 Mo" in page
+    assert not ImportUpload.objects.exists()

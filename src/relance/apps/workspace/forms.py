@@ -87,8 +87,11 @@ class EInvoicesForm(forms.Form):
 
     files = MultipleFileField(
         label=_("E-invoices (Factur-X PDF, UBL or CII XML)"),
-        help_text=_("Choose one or several files: they are imported together, or not at all."),
-        widget=MultipleFileInput(attrs={"accept": ".pdf,.xml"}),
+        help_text=_(
+            "Choose one or several files, or a .zip of them: they are imported together, or not "
+            "at all."
+        ),
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.xml,.zip"}),
         allow_empty_file=True,  # the import names an empty file among the others
     )
 

@@ -6,12 +6,15 @@ audit event where a person changed business data.
 
 from __future__ import annotations
 
+import io
 import json
 import secrets
 import shutil
+import zipfile
+import zlib
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +40,8 @@ ROLES = tuple(Membership.Role.values)
 THROTTLE_FAILURES = 5
 THROTTLE_WINDOW = timedelta(minutes=15)
 UPLOAD_MAX_AGE = timedelta(days=1)
+ZIP_MAX_FILES = 100  # e-invoices taken from the .zip archives of one upload
+ZIP_MAX_BYTES = 100 * 2**20
 
 
 # --- users and grants ---------------------------------------------------------------------------
@@ -290,14 +295,16 @@ def import_upload_stage(
 def einvoices_upload_stage(
     *, creditor: Creditor, user: User | None, files: Sequence[tuple[str, bytes]], actor: str
 ) -> ImportUpload:
-    """Keep e-invoices (Factur-X PDFs, UBL, CII) in a folder under MEDIA_ROOT/imports/ and check
-    them with a dry run, all as one batch; nothing is written. The problems name their file."""
+    """Keep e-invoices (Factur-X PDFs, UBL, CII, or .zip archives of them) in a folder under
+    MEDIA_ROOT/imports/ and check them with a dry run, all as one batch; nothing is written. The
+    problems name their file."""
     if not files:
         raise InvalidInputError("choose at least one e-invoice file")
+    files = _unzipped([(Path(name).name or "upload", data) for name, data in files])
     token = secrets.token_urlsafe(24)
     folder = _uploads_dir() / token
     folder.mkdir()
-    names = [Path(name).name or "upload" for name, _ in files]
+    names = [name for name, _ in files]
     # The files are kept under their index; their names, whatever they are, beside them.
     (folder / "names.json").write_text(json.dumps(names))
     for index, (_, data) in enumerate(files):
@@ -306,6 +313,58 @@ def einvoices_upload_stage(
     return _staged(
         token=token, creditor=creditor, user=user, kind=ImportUpload.Kind.EINVOICES,
         filename=shown if len(shown) <= 255 else shown[:252] + "...", path=folder, actor=actor,
+    )
+
+
+def _unzipped(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """``files``, each .zip among them replaced by the PDF and XML files it holds, named
+    ``archive.zip/file.pdf``. At most ZIP_MAX_FILES files and ZIP_MAX_BYTES from the archives
+    of one call, judged by the sizes the archive declares (no entry gives more than it
+    declares); folders, macOS's resource forks and other files are left out."""
+    out: list[tuple[str, bytes]] = []
+    count = size = 0
+    for name, data in files:
+        if not name.lower().endswith(".zip"):
+            out.append((name, data))
+            continue
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                entries = [
+                    info for info in archive.infolist()
+                    if not info.is_dir() and _zip_entry_wanted(info.filename)
+                ]  # fmt: skip
+                count += len(entries)
+                size += sum(info.file_size for info in entries)
+                if count > ZIP_MAX_FILES or size > ZIP_MAX_BYTES:
+                    raise InvalidInputError(
+                        N_("%(file)s holds too much: at most %(count)d files and %(size)d MB"),
+                        params={"file": name, "count": ZIP_MAX_FILES, "size": ZIP_MAX_BYTES >> 20},
+                    )
+                for info in entries:
+                    with archive.open(info) as stream:
+                        content = stream.read(info.file_size + 1)
+                    entry = PurePosixPath(info.filename.replace("\\", "/")).name
+                    out.append((f"{name}/{entry}", content))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError,
+                EOFError, OSError, zlib.error) as exc:  # fmt: skip
+            raise InvalidInputError(
+                N_("%(file)s cannot be opened as a zip archive: %(reason)s"),
+                params={"file": name, "reason": str(exc)},
+            ) from exc
+        if not entries:
+            raise InvalidInputError(
+                N_("%(file)s holds no PDF or XML file"), params={"file": name}
+            )
+    return out
+
+
+def _zip_entry_wanted(path: str) -> bool:
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    return (
+        bool(parts)
+        and parts[0] != "__MACOSX"
+        and not parts[-1].startswith("._")
+        and parts[-1].lower().endswith((".pdf", ".xml"))
     )
 
 
