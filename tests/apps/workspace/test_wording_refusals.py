@@ -247,3 +247,27 @@ def test_an_e_invoice_without_its_number_names_the_element_in_french():
         assert problem_text(Problem.from_dict(stored)) == (
             "élément manquant : numéro de facture (BT-1)"
         )
+
+
+def test_why_a_public_body_s_invoice_has_no_penalties_is_said_in_french(
+    collector_a, creditor_a, today
+):
+    from relance.apps.legal.selectors import invoice_penalties
+
+    town = DebtorFactory(creditor=creditor_a, name="Mairie de Lyon", kind="public")
+    invoice = InvoiceFactory(
+        debtor=town,
+        creditor=creditor_a,
+        number="P-1",
+        issue_date=today - timedelta(days=60),
+        due_date=today - timedelta(days=30),
+    )
+    text = page_text(collector_a.get(f"/debtors/{town.pk}/"))
+    assert "La facture P-1 est due par un organisme public" in text
+    assert "owed by a public body" not in text
+    with pytest.raises(InvalidInputError) as error:
+        invoice_penalties(invoice=invoice, as_of=today)
+    assert error.value.message.startswith(
+        "Invoice P-1 is owed by a public body: late-payment interest in public procurement "
+        "(C. commande publique L2192-13) is not computed by Relance."
+    )

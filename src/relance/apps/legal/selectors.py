@@ -27,6 +27,7 @@ from relance.domain.law import (
     table_rows,
 )
 from relance.domain.law.computation import percent
+from relance.domain.problems import N_
 from relance.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -93,19 +94,25 @@ def invoice_regime(*, invoice: Invoice) -> Regime:
         return "fr-civil"
     if debtor_kind == "public":
         raise InvalidInputError(
-            f"Invoice {invoice.number} is owed by a public body: late-payment interest in public "
-            "procurement (C. commande publique L2192-13) is not computed by Relance. Choose a "
-            "regime explicitly.",
+            N_(
+                "Invoice %(number)s is owed by a public body: late-payment interest in public "
+                "procurement (C. commande publique L2192-13) is not computed by Relance. Choose a "
+                "regime explicitly."
+            ),
             code="regime_not_modelled",
+            params={"number": invoice.number},
         )
     if invoice.currency == "EUR":
         return "fr-b2b"
     if invoice.currency == "GBP":
         return "uk-b2b"
     raise InvalidInputError(
-        f"Invoice {invoice.number} is in {invoice.currency}: Relance chooses a regime only for "
-        "EUR (fr-b2b) and GBP (uk-b2b) business invoices. Choose a regime explicitly.",
+        N_(
+            "Invoice %(number)s is in %(currency)s: Relance chooses a regime only for "
+            "EUR (fr-b2b) and GBP (uk-b2b) business invoices. Choose a regime explicitly."
+        ),
         code="regime_not_modelled",
+        params={"number": invoice.number, "currency": invoice.currency},
     )
 
 

@@ -27,6 +27,7 @@ from relance.apps.ledger.selectors import BUCKETS, aging_report
 from relance.apps.workspace import figures
 from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
 from relance.apps.workspace.services import THROTTLE_FAILURES, THROTTLE_WINDOW
+from relance.apps.workspace.wording import error_text
 from relance.errors import NotFoundError, RelanceError
 
 ZERO = Decimal("0.00")
@@ -450,7 +451,7 @@ def _invoice_lines(*, debtor: Debtor, as_of: date, invoices: QuerySet[Invoice]) 
                 if getattr(exc, "code", "") == "unknown_rate":
                     lines.append(InvoiceLine(invoice, days, None, None, "", exc.period, exc.command))  # type: ignore[attr-defined]
                     continue
-                note = exc.message
+                note = error_text(exc)  # the reader's language: a page is all that shows it
         lines.append(InvoiceLine(invoice, days, penalties, amount_due, note))
     return lines
 
