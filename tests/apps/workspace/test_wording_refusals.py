@@ -100,8 +100,8 @@ def test_a_call_already_skipped_is_refused_in_french(collector_a, creditor_a, to
     page = collector_a.post(f"/worklist/calls/{call.pk}/", {"outcome": "no_answer"})
     text = page_text(page)
     assert (
-        f"l’appel {call.pk} a le statut « ignorée » : seul le résultat d’un appel prévu ou "
-        "approuvé peut être enregistré"
+        f"l’appel {call.pk} a le statut « ignorée » : seule l’issue d’un appel prévu ou "
+        "approuvé peut être enregistrée"
     ) in text
     assert "can be recorded" not in text
     with pytest.raises(InvalidInputError) as error:
@@ -271,3 +271,22 @@ def test_why_a_public_body_s_invoice_has_no_penalties_is_said_in_french(
         "Invoice P-1 is owed by a public body: late-payment interest in public procurement "
         "(C. commande publique L2192-13) is not computed by Relance."
     )
+
+
+def test_a_call_whose_outcome_is_recorded_already_is_refused_in_french(creditor_a, today):
+    # The desk shows a recorded call's outcome instead of its forms: this refusal reaches a
+    # person through an outcome posted twice (two tabs), said with the page's words.
+    from django.utils import translation
+
+    from relance.apps.collection.calls import call_outcome_record
+    from relance.apps.workspace.wording import error_text
+
+    _, call, _, _ = desk_for(creditor_a, today, "A")
+    call_outcome_record(action=call, outcome="wrong_number", as_of=today, phone="04 00 00 00 03")
+    with pytest.raises(InvalidInputError) as error:
+        call_outcome_record(action=call, outcome="no_answer", as_of=today)
+    assert error.value.message == f"call {call.pk} already has its outcome (wrong_number) recorded"
+    with translation.override("fr"):
+        assert error_text(error.value) == (
+            f"l’issue de l’appel {call.pk} est déjà enregistrée (faux numéro)"
+        )
