@@ -46,7 +46,7 @@ def sample(name: str) -> SimpleUploadedFile:
 
 
 def post_einvoices(client, *files: SimpleUploadedFile, **kw):
-    return client.post("/imports/", {"form": "einvoices", "files": list(files)}, **kw)
+    return client.post("/imports/", {"form": "einvoices", "documents": list(files)}, **kw)
 
 
 def text(response) -> str:
@@ -55,9 +55,9 @@ def text(response) -> str:
 
 def test_the_imports_page_offers_several_e_invoices_at_once(collector_a):
     page = text(collector_a.get("/imports/"))
-    assert 'type="file" name="files"' in page
+    assert 'type="file" name="documents"' in page
     assert 'accept=".pdf,.xml,.zip" multiple' in page
-    assert '<label for="id_files">' in page
+    assert '<label for="id_documents">' in page
     assert "Importer des factures électroniques" in page
 
 
@@ -142,7 +142,7 @@ def test_a_collector_cannot_confirm_e_invoices_staged_for_another_creditor(
 
 def test_a_viewer_cannot_upload_e_invoices(viewer_a):
     page = text(viewer_a.get("/imports/"))
-    assert 'name="files"' not in page
+    assert 'name="documents"' not in page
     refused = post_einvoices(viewer_a, SimpleUploadedFile("f.xml", b"<Invoice/>"))
     assert refused.status_code == 403
     assert not ImportUpload.objects.exists()

@@ -85,7 +85,7 @@ class MultipleFileField(forms.FileField):
 class EInvoicesForm(forms.Form):
     """E-invoices to import together: Factur-X PDFs, UBL or CII XML files."""
 
-    files = MultipleFileField(
+    documents = MultipleFileField(
         label=_("E-invoices (Factur-X PDF, UBL or CII XML)"),
         help_text=_(
             "Choose one or several files, or a .zip of them: they are imported together, or not "

@@ -313,7 +313,7 @@ def imports(request: WorkspaceRequest) -> HttpResponse:
         upload = services.einvoices_upload_stage(
             creditor=creditor,
             user=request.user,
-            files=[(f.name, f.read()) for f in einvoices_form.cleaned_data["files"]],
+            files=[(f.name, f.read()) for f in einvoices_form.cleaned_data["documents"]],
             actor=_actor(request),
         )
     elif posted and not einvoices_posted and form.is_valid():
