@@ -33,7 +33,7 @@ from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord
-from relance.domain.problems import N_, Phrase, Problem
+from relance.domain.problems import N_, Note, Phrase, Problem
 
 Syntax = Literal["factur-x", "cii", "ubl"]
 
@@ -324,8 +324,11 @@ def _finish(
     if due is None:
         due = f.issue + timedelta(days=terms_days)
         result.notes.append(
-            f"invoice {f.number} states no due date: due {due.isoformat()}, "
-            f"{terms_days} days after its issue date"
+            Note(
+                N_("invoice %(number)s states no due date: due %(due)s, %(days)d days after its "
+                   "issue date"),
+                number=f.number, due=due, days=terms_days,
+            )
         )
     if not buyer.name and not buyer.trading_name:
         raise _Refused(
@@ -334,7 +337,9 @@ def _finish(
     # BT-115 is mandatory; without it, the total less the prepaid amount (BT-113) is due
     open_amount = f.payable if f.payable is not None else f.total - (f.prepaid or Decimal(0))
     if not f.currency:  # BT-5 is mandatory, but an invoice is no less owed without it
-        result.notes.append(f"invoice {f.number} states no currency (BT-5): taken as EUR")
+        result.notes.append(
+            Note(N_("invoice %(number)s states no currency (BT-5): taken as EUR"), number=f.number)
+        )
     total = f.total
     if result.is_credit_note:
         total, open_amount = -abs(total), -abs(open_amount)

@@ -208,3 +208,19 @@ def test_a_zip_that_cannot_be_used_is_refused_in_french(collector_a):
     page = text(post_einvoices(collector_a, many, follow=True))
     assert "gros.zip contient trop : au plus 100 fichiers et 100 Mo" in page
     assert not ImportUpload.objects.exists()
+
+
+@needs_samples
+def test_an_e_invoices_notes_are_said_in_french(collector_a, creditor_a):
+    creditor_a.siren, creditor_a.vat_number = "", ""  # no seller to check the sample against
+    creditor_a.save()
+    response = post_einvoices(collector_a, sample("ubl/cen-ubl-tc434-creditnote1.xml"))
+    page = text(collector_a.get(response["Location"]))
+    assert (
+        "cen-ubl-tc434-creditnote1.xml : la facture 018304 / 28865 n’indique pas d’échéance : "
+        "échue le "
+    ) in page
+    assert "states no due date" not in page
+    # The service, as the CLI and the API use it, keeps the English note.
+    upload = ImportUpload.objects.get()
+    assert any("states no due date" in str(n) for n in upload.dry_run["notes"])

@@ -27,7 +27,7 @@ from relance.apps.ledger.attach import MAX_PDF_BYTES, invoice_pdf_store
 from relance.apps.ledger.models import Debtor, ImportBatch, Invoice
 from relance.apps.ledger.services import ImportResult, ledger_records_import
 from relance.domain.ledger import InvoiceRecord, ReadReport
-from relance.domain.problems import N_, Problem
+from relance.domain.problems import N_, Note, Phrase, Problem
 from relance.formats.einvoice import EInvoice, read_einvoice, siren_of
 
 FORMAT = "einvoice"
@@ -127,7 +127,14 @@ def einvoices_import(
                 ),
             )
             continue
-        report.notes += [f"{name}: {note}" for note in read.notes]
+        report.notes += [
+            Note(
+                N_("%(file)s: %(note)s"),
+                file=name,
+                note=Phrase(note.template, note.params) if isinstance(note, Note) else note,
+            )
+            for note in read.notes
+        ]
         before = kept.get(record.number)
         if before is None:
             kept[record.number] = (name, data, read)
