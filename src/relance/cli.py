@@ -440,6 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable[[Any, Any], None]]:
     """Command groups that live beside their area (law, collection, banking...)."""
     from relance import (
+        cli_api,
         cli_bank,
         cli_collection,
         cli_documents,
@@ -457,6 +458,7 @@ def _extensions() -> list[Callable[[Any, Any], None]]:
         cli_collection.register,
         cli_documents.register,
         cli_workspace.register,
+        cli_api.register,
         cli_editors.register,
         cli_tasks.register,
     ]

@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "relance.apps.collection",
     "relance.apps.workspace",
     "relance.apps.editors",
+    "relance.apps.api_tokens",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,112 @@
+"""Who is calling, for which creditor, with which role; and the project's errors as JSON.
+
+A caller authenticates with ``Authorization: Bearer <token>`` (``relance user token``) or with
+the workspace's session (CSRF checked on writes). The creditor is ``?creditor=ID``, else the
+only one the caller is granted. A creditor not granted is "not found", like any id of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from relance.apps.api_tokens.selectors import token_user
+from relance.apps.workspace.selectors import Grant, grants_for
+from relance.errors import InvalidInputError, NotFoundError, RelanceError
+
+ROLES = ("viewer", "collector", "admin")
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer <token>``: the token's user, when the token is live."""
+
+    openapi_description = "A token made by `relance user token USERNAME`."
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return token_user(token=token)
+
+
+class Session(SessionAuth):
+    """A person logged in to the workspace (CSRF token required on writes)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+class Forbidden(RelanceError):
+    code = "forbidden"
+
+
+def actor(request: HttpRequest) -> str:
+    return f"api:{request.auth.get_username()}"  # type: ignore[attr-defined]
+
+
+def grant_for(request: HttpRequest, creditor: int | None, role: str = "viewer") -> Grant:
+    """The caller's grant on ``creditor`` (or on their only creditor), with at least ``role``."""
+    grants = grants_for(user=request.auth)  # type: ignore[attr-defined]
+    if creditor is None:
+        if not grants:
+            raise NotFoundError("you are granted no creditor")
+        if len(grants) > 1:
+            raise InvalidInputError("you are granted several creditors: say which with ?creditor=ID")
+        grant = grants[0]
+    else:
+        found = [g for g in grants if g.creditor.pk == creditor]
+        if not found:
+            raise NotFoundError(f"no creditor {creditor}")
+        grant = found[0]
+    if not grant.allows(role):
+        raise Forbidden(f"a {grant.role} of {grant.creditor.name} cannot do this (needs {role})")
+    return grant
+
+
+def status_of(exc: RelanceError) -> int:
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, Forbidden):
+        return 403
+    if isinstance(exc, InvalidInputError):
+        return 400
+    return 409
+
+
+def install_errors(api: NinjaAPI) -> None:
+    """One mapping for the whole API: ``{"code", "message"}`` with 400, 401, 403, 404 or 409."""
+
+    @api.exception_handler(RelanceError)
+    def relance_error(request: HttpRequest, exc: RelanceError) -> HttpResponse:
+        return api.create_response(request, {"code": exc.code, "message": exc.message}, status=status_of(exc))
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = api.create_response(
+            request, {"code": "unauthenticated", "message": "give a live API token: Authorization: Bearer <token>"},
+            status=401,
+        )
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        codes = {400: "invalid_input", 403: "forbidden", 404: "not_found"}
+        return api.create_response(
+            request, {"code": codes.get(exc.status_code, "error"), "message": exc.message}, status=exc.status_code
+        )
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, {"code": "not_found", "message": "not found"}, status=404)
+
+    @api.exception_handler(ValidationError)
+    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors
+        )
+        return api.create_response(
+            request, {"code": "invalid_input", "message": where or "invalid input", "errors": exc.errors}, status=400
+        )

@@ -1,0 +1,300 @@
+"""The endpoints. Each one parses, resolves the caller's grant, calls a service or selector and
+returns JSON: money as strings of ``Decimal``, dates in ISO 8601."""
+
+from __future__ import annotations
+
+import datetime
+from datetime import date
+from decimal import Decimal
+from typing import IO, Any, cast
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import File, Form, NinjaAPI, Schema
+from ninja.files import UploadedFile
+
+from relance.api.access import BearerToken, Session, actor, grant_for, install_errors
+from relance.apps.collection.selectors import action_as_dict, actions_list
+from relance.apps.collection.services import (
+    action_skip,
+    actions_approve,
+    collection_run,
+    dispute_open,
+    promise_add,
+)
+from relance.apps.creditors.selectors import creditor_as_dict
+from relance.apps.ledger.selectors import (
+    aging_report,
+    debtor_by_account,
+    invoice_rows,
+    invoices_list,
+)
+from relance.apps.ledger.services import ledger_import
+from relance.apps.workspace.selectors import (
+    FILTERS,
+    SORTS,
+    action_get,
+    debtor_case,
+    debtor_get,
+    debtor_invoices,
+    debtor_open_total,
+    debtors_page,
+    grants_for,
+)
+from relance.errors import InvalidInputError, RelanceError
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+api = NinjaAPI(
+    title="Relance API",
+    version="1",
+    description=(
+        "Unpaid invoices, debtors, aging, the approval queue, disputes, promises, imports and the daily "
+        "pass. Authenticate with `Authorization: Bearer <token>` (`relance user token USERNAME`). "
+        "Every call works for one creditor: `?creditor=ID`, or the only one you are granted. Errors are "
+        '`{"code", "message"}`.'
+    ),
+    auth=[BearerToken(), Session()],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_errors(api)
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+def _today(as_of: date | None) -> date:
+    return as_of or timezone.localdate()
+
+
+def _paged(rows: Any, page: int, page_size: int) -> tuple[Any, dict[str, Any]]:
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInputError(f"page is 1 or more, page_size from 1 to {MAX_PAGE_SIZE}")
+    found = Paginator(rows, page_size).get_page(page)
+    return found, {"count": found.paginator.count, "page": found.number, "pages": found.paginator.num_pages}
+
+
+def _debtor_dict(debtor: Any) -> dict[str, Any]:
+    return {
+        "id": debtor.pk,
+        "account": debtor.account,
+        "name": debtor.name,
+        "kind": debtor.kind,
+        "siren": debtor.siren,
+        "email": debtor.email,
+        "phone": debtor.phone,
+        "is_do_not_contact": debtor.is_do_not_contact,
+        "is_legal_hold": debtor.is_legal_hold,
+    }
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+# --- reads ----------------------------------------------------------------------------------------
+
+
+@api.get("/creditors", response={200: list[dict[str, Any]], **ERRORS}, summary="The creditors you are granted")
+def creditors(request: HttpRequest) -> list[dict[str, Any]]:
+    return [{**creditor_as_dict(g.creditor), "role": g.role} for g in grants_for(user=request.auth)]  # type: ignore[attr-defined]
+
+
+@api.get("/invoices", response={200: dict[str, Any], **ERRORS}, summary="Invoices, oldest due first (paged)")
+def invoices(
+    request: HttpRequest, creditor: int | None = None, open: bool = False, debtor: str | None = None,
+    page: int = 1, page_size: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    grant = grant_for(request, creditor)
+    if debtor:
+        debtor_by_account(creditor=grant.creditor, account=debtor)  # another creditor's account: 404
+    qs = invoices_list(creditor=grant.creditor, debtor_account=debtor, only_open=open)
+    found, meta = _paged(qs.values_list("pk", flat=True), page, page_size)
+    items = list(invoice_rows(qs.filter(pk__in=list(found.object_list))))
+    return {"creditor": grant.creditor.pk, **meta, "items": items}
+
+
+@api.get("/debtors", response={200: dict[str, Any], **ERRORS}, summary="Debtors with their totals (paged)")
+def debtors(
+    request: HttpRequest, creditor: int | None = None, q: str = "", filter: str = "", sort: str = "overdue",
+    page: int = 1, as_of: date | None = None,
+) -> dict[str, Any]:
+    grant = grant_for(request, creditor)
+    filters = tuple(f for f in (part.strip() for part in filter.split(",")) if f)
+    unknown = [f for f in filters if f not in FILTERS]
+    if unknown or sort not in SORTS:
+        raise InvalidInputError(
+            f"filter is a comma-separated list of {', '.join(FILTERS)}; sort is one of {', '.join(SORTS)}"
+        )
+    if page < 1:
+        raise InvalidInputError("page is 1 or more")
+    found = debtors_page(creditor=grant.creditor, as_of=_today(as_of), q=q, filters=filters, sort=sort, page=page)
+    items = [
+        {
+            **_debtor_dict(d),
+            "open_total": str(getattr(d, "open_total", None) or Decimal("0.00")),
+            "overdue_total": str(getattr(d, "overdue_total", None) or Decimal("0.00")),
+            "open_invoices": getattr(d, "open_count", 0),
+            "days_overdue": getattr(d, "days_overdue", 0),
+        }
+        for d in found
+    ]
+    return {
+        "creditor": grant.creditor.pk, "count": found.paginator.count, "page": found.number,
+        "pages": found.paginator.num_pages, "items": items,
+    }
+
+
+@api.get("/debtors/{debtor_id}", response={200: dict[str, Any], **ERRORS}, summary="One debtor and its open invoices")
+def debtor(request: HttpRequest, debtor_id: int, creditor: int | None = None, as_of: date | None = None) -> dict[str, Any]:
+    grant = grant_for(request, creditor)
+    day = _today(as_of)
+    found = debtor_get(creditor=grant.creditor, debtor_id=debtor_id)
+    case = debtor_case(debtor=found)
+    lines = debtor_invoices(debtor=found, as_of=day)
+    return {
+        **_debtor_dict(found),
+        "creditor": grant.creditor.pk,
+        "as_of": day.isoformat(),
+        "open_total": str(debtor_open_total(debtor=found)),
+        "case": None if case is None else {
+            "id": case.pk, "status": case.status,
+            "paused_until": case.paused_until.isoformat() if case.paused_until else None,
+        },
+        "open_invoices": [
+            {
+                "id": line.invoice.pk,
+                "number": line.invoice.number,
+                "issue_date": line.invoice.issue_date.isoformat(),
+                "due_date": line.invoice.due_date.isoformat(),
+                "currency": line.invoice.currency,
+                "total_amount": str(line.invoice.total_amount),
+                "open_amount": str(line.invoice.open_amount),
+                "days_overdue": line.days_overdue,
+                "penalties": _money(line.penalties),
+                "amount_due": _money(line.amount_due),
+            }
+            for line in lines
+        ],
+    }
+
+
+@api.get("/aging", response={200: dict[str, Any], **ERRORS}, summary="Aging (balance âgée) and DSO")
+def aging(request: HttpRequest, creditor: int | None = None, as_of: date | None = None, by_debtor: bool = False) -> dict[str, Any]:
+    grant = grant_for(request, creditor)
+    report = aging_report(creditor=grant.creditor, as_of=_today(as_of), by_debtor=by_debtor)
+    return {"creditor": grant.creditor.pk, **report.as_dict()}
+
+
+def _action(a: Any) -> dict[str, Any]:
+    data = action_as_dict(a)
+    data["planned_date"] = a.planned_date.isoformat() if a.planned_date else None
+    return data
+
+
+@api.get("/actions", response={200: dict[str, Any], **ERRORS}, summary="Actions by state; the approval queue (paged)")
+def actions(
+    request: HttpRequest, creditor: int | None = None, state: str | None = None, awaiting_approval: bool = False,
+    page: int = 1, page_size: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    grant = grant_for(request, creditor)
+    qs = actions_list(creditor=grant.creditor, state=state, awaiting_approval=awaiting_approval)
+    found, meta = _paged(qs, page, page_size)
+    return {"creditor": grant.creditor.pk, **meta, "items": [_action(a) for a in found]}
+
+
+# --- acts -----------------------------------------------------------------------------------------
+
+
+@api.post("/actions/{action_id}/approve", response={200: dict[str, Any], **ERRORS}, summary="Approve one action")
+def action_approve(request: HttpRequest, action_id: int, creditor: int | None = None) -> dict[str, Any]:
+    grant = grant_for(request, creditor, "collector")
+    action = action_get(creditor=grant.creditor, action_id=action_id)
+    if not (action.state == "planned" and action.requires_approval):
+        raise RelanceError(f"action {action_id} is not awaiting approval (it is {action.state})", code="conflict")
+    actions_approve(ids=[action.pk], creditor=grant.creditor, actor=actor(request))
+    return _action(action_get(creditor=grant.creditor, action_id=action_id))
+
+
+@api.post("/actions/{action_id}/skip", response={200: dict[str, Any], **ERRORS}, summary="Skip one pending action")
+def action_skip_(request: HttpRequest, action_id: int, creditor: int | None = None, reason: str = "") -> dict[str, Any]:
+    grant = grant_for(request, creditor, "collector")
+    action = action_get(creditor=grant.creditor, action_id=action_id)
+    if action.state not in ("planned", "approved"):
+        raise RelanceError(f"action {action_id} is {action.state}: only a pending action can be skipped", code="conflict")
+    action_skip(action_id=action.pk, reason=reason.strip() or "skipped by hand", actor=actor(request))
+    return _action(action_get(creditor=grant.creditor, action_id=action_id))
+
+
+class DisputeIn(Schema):
+    invoice: str  # the invoice number
+    reason: str = ""
+    as_of: date | None = None
+
+
+@api.post("/disputes", response={201: dict[str, Any], **ERRORS}, summary="Open a dispute on an invoice")
+def disputes(request: HttpRequest, body: DisputeIn, creditor: int | None = None) -> tuple[int, dict[str, Any]]:
+    grant = grant_for(request, creditor, "collector")
+    dispute = dispute_open(
+        creditor=grant.creditor, invoice_number=body.invoice, reason=body.reason, as_of=_today(body.as_of),
+        actor=actor(request),
+    )
+    return 201, {
+        "id": dispute.pk, "creditor": grant.creditor.pk, "invoice": body.invoice, "reason": dispute.reason,
+        "status": dispute.status, "opened_on": dispute.opened_on.isoformat(),
+    }
+
+
+class PromiseIn(Schema):
+    debtor: str  # the debtor's account
+    amount: Decimal
+    date: datetime.date
+    grace_days: int = 3
+    as_of: datetime.date | None = None
+
+
+@api.post("/promises", response={201: dict[str, Any], **ERRORS}, summary="Record a promise to pay")
+def promises(request: HttpRequest, body: PromiseIn, creditor: int | None = None) -> tuple[int, dict[str, Any]]:
+    grant = grant_for(request, creditor, "collector")
+    if body.grace_days < 0:
+        raise InvalidInputError("grace_days is 0 or more")
+    promise = promise_add(
+        creditor=grant.creditor, debtor_account=body.debtor, amount=body.amount, promised_date=body.date,
+        as_of=_today(body.as_of), grace_days=body.grace_days, actor=actor(request),
+    )
+    return 201, {
+        "id": promise.pk, "creditor": grant.creditor.pk, "debtor": body.debtor, "amount": str(promise.amount),
+        "date": promise.promised_date.isoformat(), "grace_days": promise.grace_days, "status": promise.status,
+    }
+
+
+@api.post("/imports/ledger", response={200: dict[str, Any], **ERRORS},
+          summary="Import a ledger export (CSV or FEC); the JSON of `relance import ledger --json`")
+def import_ledger(
+    request: HttpRequest, file: File[UploadedFile], creditor: int | None = None, dry_run: Form[bool] = False,
+    format: Form[str] = "auto", partial: Form[bool] = False,
+) -> dict[str, Any]:
+    grant = grant_for(request, creditor, "collector")
+    if format not in ("auto", "csv", "fec"):
+        raise InvalidInputError("format is auto, csv or fec")
+    result = ledger_import(
+        creditor=grant.creditor, stream=cast(IO[bytes], file.file), filename=file.name or "ledger", format=format,
+        dry_run=dry_run, partial=partial, actor=actor(request),
+    )
+    return result.as_dict()
+
+
+@api.post("/run", response={200: dict[str, Any], **ERRORS},
+          summary="The daily pass for this creditor; the JSON of `relance run --json`")
+def run(request: HttpRequest, creditor: int | None = None, dry_run: bool = False, as_of: date | None = None) -> dict[str, Any]:
+    grant = grant_for(request, creditor, "collector")
+    result = collection_run(as_of=_today(as_of), creditor=grant.creditor, dry_run=dry_run, actor=actor(request))
+    return result.as_dict()

@@ -1,0 +1,1 @@
+"""API tokens: one user's bearer keys for the REST API (``relance user token``)."""

@@ -1,0 +1,39 @@
+"""``relance user token``: API tokens for the REST API, shown once, stored as a SHA-256."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from relance.cli import emit_json
+
+
+def cmd_user_token(args: argparse.Namespace) -> int:
+    from relance.apps.api_tokens.services import token_create, token_revoke
+
+    if args.revoke:
+        row = token_revoke(username=args.username, name=args.revoke, actor="cli")
+        if args.json:
+            emit_json({"username": args.username, "name": row.name, "revoked": True})
+        else:
+            print(f"Token {row.name!r} of {args.username} revoked.")
+        return 0
+    row, token = token_create(username=args.username, name=args.name, actor="cli")
+    if args.json:
+        emit_json({"username": args.username, "name": row.name, "token": token})
+    else:
+        print(token)
+        print(f"Token {row.name!r} for {args.username}: shown only now; send it as "
+              "'Authorization: Bearer <token>'.", file=sys.stderr)
+    return 0
+
+
+def register(sub: Any, command: Any) -> None:
+    """Adds ``token`` to the ``user`` group that ``cli_workspace`` creates."""
+    user: argparse.ArgumentParser = sub.choices["user"]
+    usub = next(a for a in user._actions if isinstance(a, argparse._SubParsersAction))
+    p = command(usub, "token", cmd_user_token, "make (or revoke) an API token for a user")
+    p.add_argument("username")
+    p.add_argument("--name", default="default", help="the token's name, to revoke it later (default: default)")
+    p.add_argument("--revoke", metavar="NAME", help="revoke the user's live token named NAME")
