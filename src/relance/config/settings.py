@@ -9,6 +9,9 @@ RELANCE_ALLOWED_HOSTS  comma-separated (default: localhost,127.0.0.1)
 RELANCE_HOME           the folder holding ./var (default: the current folder)
 RELANCE_CACHE_URL      where the workspace keeps its figures, shared by every server process:
                        file:///DIR (default: ./var/cache), redis://host:6379/1, or locmem://
+RELANCE_PUBLIC_URL     the address debtors reach the install at, e.g. https://relance.example.fr;
+                       unset, no message carries a debtor portal link (README, "Debtor portal")
+RELANCE_PORTAL_DAYS    how many days a portal link stays valid (default: 120)
 
 The task queue (README, "Workers"), off unless RELANCE_BROKER_URL is set:
 RELANCE_BROKER_URL     redis://host:6379/0; unset, everything runs in-process
@@ -127,6 +130,7 @@ INSTALLED_APPS = [
     "relance.apps.workspace",
     "relance.apps.editors",
     "relance.apps.api_tokens",
+    "relance.apps.portal",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +229,14 @@ BROKER_PREFIX = os.environ.get("RELANCE_BROKER_PREFIX", "").strip()
 TASK_TIME_LIMIT = _seconds("RELANCE_TASK_TIME_LIMIT", 3000)
 BROKER_VISIBILITY_TIMEOUT = _seconds("RELANCE_BROKER_VISIBILITY_TIMEOUT", 3600)
 DAILY_PASS_AT = os.environ.get("RELANCE_DAILY_PASS_AT", "07:30").strip()
+
+# The debtor portal (relance.apps.portal): its links are absolute, so they need the public
+# address; without one, no message carries a link.
+PUBLIC_URL = os.environ.get("RELANCE_PUBLIC_URL", "").strip().rstrip("/")
+_PORTAL_DAYS = os.environ.get("RELANCE_PORTAL_DAYS", "").strip() or "120"
+if not _PORTAL_DAYS.isdigit() or int(_PORTAL_DAYS) < 1:
+    raise ConfigurationError(f"RELANCE_PORTAL_DAYS must be a whole number of days, not {_PORTAL_DAYS!r}")
+PORTAL_DAYS = int(_PORTAL_DAYS)
 
 LOGIN_URL = "workspace:login"
 LOGIN_REDIRECT_URL = "workspace:home"

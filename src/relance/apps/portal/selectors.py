@@ -1,0 +1,189 @@
+"""Reading for the portal: whose link it is, and what that debtor owes.
+
+Everything here is scoped by the ``PortalAccess`` a valid token gave: the debtor's own
+invoices, its creditor's identity and bank details, never a row of anyone else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef
+
+from relance.apps.collection.letters import _open_case, _reference
+from relance.apps.collection.models import Dispute
+from relance.apps.creditors.models import Creditor
+from relance.apps.ledger.models import Debtor, Invoice
+from relance.apps.portal.links import portal_token_read
+from relance.documents.context import (
+    CreditorInfo,
+    DebtorInfo,
+    InvoiceLine,
+    LetterContext,
+    format_iban,
+    format_siren,
+)
+from relance.documents.qr import EpcError, EpcPayment, epc_png
+from relance.domain.money import ZERO, round_cents
+from relance.errors import NotFoundError
+
+
+@dataclass(frozen=True)
+class PortalAccess:
+    """What a valid token opens: one debtor of one creditor."""
+
+    token: str
+    creditor: Creditor
+    debtor: Debtor
+
+
+def portal_access(*, token: str, now: datetime) -> PortalAccess:
+    """The debtor a token names, as of ``now``. ``links.PortalLinkError`` for a token that is
+    not ours or too old; ``NotFoundError`` when the debtor is gone or is not the creditor's."""
+    creditor_id, debtor_id = portal_token_read(token, now=now)
+    debtor = (
+        Debtor.objects.select_related("creditor")
+        .filter(pk=debtor_id, creditor_id=creditor_id)
+        .first()
+    )
+    if debtor is None:
+        raise NotFoundError("no such debtor")
+    return PortalAccess(token=token, creditor=debtor.creditor, debtor=debtor)
+
+
+@dataclass(frozen=True)
+class DueInvoice:
+    pk: int
+    number: str
+    issue_date: date
+    due_date: date
+    total: Decimal
+    open_amount: Decimal
+    currency: str
+    is_late: bool
+    in_dispute: bool
+    has_pdf: bool
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What the portal's page shows: the creditor, the open invoices, how to pay."""
+
+    creditor_name: str
+    creditor_siren: str
+    creditor_address: tuple[str, ...]
+    creditor_email: str
+    creditor_phone: str
+    debtor_name: str
+    debtor_account: str
+    invoices: tuple[DueInvoice, ...]
+    total_open: Decimal
+    payable: Decimal  # the open amount not in dispute
+    currency: str
+    reference: str
+    iban: str
+    bic: str
+    pay_link: str
+
+    @property
+    def disputable(self) -> tuple[DueInvoice, ...]:
+        return tuple(i for i in self.invoices if not i.in_dispute)
+
+    @property
+    def has_qr(self) -> bool:
+        return bool(self.iban) and self.currency == "EUR" and self.payable > 0
+
+
+def _open_invoices(debtor: Debtor) -> list[Invoice]:
+    disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
+    return list(
+        Invoice.objects.filter(debtor=debtor, status=Invoice.Status.OPEN, open_amount__gt=0)
+        .annotate(in_dispute=Exists(disputed))
+        .order_by("due_date", "number")
+    )
+
+
+def portal_statement(*, access: PortalAccess, as_of: date) -> Statement:
+    """The debtor's open invoices as of ``as_of`` (those in dispute marked), their total, and
+    the creditor's ways to be paid: IBAN, the letters' reference, the pay link."""
+    creditor, debtor = access.creditor, access.debtor
+    rows = _open_invoices(debtor)
+    invoices = tuple(
+        DueInvoice(
+            pk=i.pk,
+            number=i.number,
+            issue_date=i.issue_date,
+            due_date=i.due_date,
+            total=i.total_amount,
+            open_amount=i.open_amount,
+            currency=i.currency,
+            is_late=i.due_date < as_of,
+            in_dispute=bool(i.in_dispute),  # type: ignore[attr-defined]
+            has_pdf=bool(i.pdf),
+        )
+        for i in rows
+    )
+    payable_rows = [i for i in invoices if not i.in_dispute]
+    payable = round_cents(sum((i.open_amount for i in payable_rows), ZERO))
+    reference = _reference(_open_case(debtor), debtor, as_of)
+    context = LetterContext(
+        creditor=CreditorInfo(name=creditor.name, pay_link_template=creditor.pay_link_template),
+        debtor=DebtorInfo(name=debtor.name, account=debtor.account),
+        invoices=tuple(
+            InvoiceLine(i.number, i.issue_date, i.due_date, i.total, i.open_amount, i.currency)
+            for i in payable_rows
+        ),
+        letter_date=as_of,
+        reference=reference,
+    )
+    currencies = {i.currency for i in invoices}
+    address = tuple(line for line in creditor.address.splitlines() if line.strip())
+    place = " ".join(x for x in (creditor.postal_code, creditor.city) if x)
+    return Statement(
+        creditor_name=creditor.name,
+        creditor_siren=format_siren(creditor.siren),
+        creditor_address=(*address, place) if place else address,
+        creditor_email=creditor.email,
+        creditor_phone=creditor.phone,
+        debtor_name=debtor.name,
+        debtor_account=debtor.account,
+        invoices=invoices,
+        total_open=round_cents(sum((i.open_amount for i in invoices), ZERO)),
+        payable=payable,
+        currency=currencies.pop() if len(currencies) == 1 else "EUR",
+        reference=reference,
+        iban=format_iban(creditor.iban),
+        bic=creditor.bic,
+        pay_link=context.pay_link(payable) if payable > 0 else "",
+    )
+
+
+def portal_qr_png(*, access: PortalAccess, as_of: date) -> bytes:
+    """The EPC QR code of a transfer of what is payable (the open amount not in dispute), with
+    the reference and invoice numbers as its text; b"" when there is none to draw."""
+    statement = portal_statement(access=access, as_of=as_of)
+    if not statement.has_qr:
+        return b""
+    numbers = " ".join(i.number for i in statement.disputable)
+    try:
+        return epc_png(
+            EpcPayment(
+                name=access.creditor.name,
+                iban=access.creditor.iban,
+                amount=statement.payable,
+                text=f"{statement.reference} {numbers}",
+                bic=access.creditor.bic,
+            )
+        )
+    except EpcError:
+        return b""
+
+
+def portal_invoice(*, access: PortalAccess, invoice_id: int) -> Invoice:
+    """One of the debtor's own invoices with a stored PDF; ``NotFoundError`` otherwise."""
+    invoice = Invoice.objects.filter(pk=invoice_id, debtor=access.debtor).first()
+    if invoice is None or not invoice.pdf:
+        raise NotFoundError("no such invoice")
+    return invoice
