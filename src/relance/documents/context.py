@@ -222,6 +222,8 @@ class LetterContext:
     promise: Promise | None = None
     plan: tuple[Instalment, ...] = ()
     payment: PaymentReceived | None = None
+    # The debtor portal's signed link (relance.apps.portal), "" when the install has none.
+    portal_url: str = ""
 
     @property
     def currency(self) -> str:
@@ -369,6 +371,7 @@ class LetterContext:
             "payment": (
                 {"amount": self.payment.amount, "date": self.payment.date} if self.payment else None
             ),
+            "portal_url": self.portal_url,
         }
 
 
@@ -394,6 +397,8 @@ CONTEXT_DOC: Mapping[str, str] = {
     "promise": "{amount, date} or none.",
     "plan": "{instalments: [{date, amount}], count, total}.",
     "payment": "{amount, date} or none (the payment being thanked for).",
+    "portal_url": "the debtor portal's signed link (see what is due, download the invoices, pay, "
+    'report a problem, propose a plan), or "" when the install has no public address.',
 }
 
 

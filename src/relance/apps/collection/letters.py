@@ -5,9 +5,10 @@ the creditor's identity, the debtor's address, the invoices the step lists (over
 dispute; before any is due, those about to fall due), the earlier attempts actually carried out
 (sent e-mails, letters and registered letters, calls with an outcome), payments received, the
 penalties from the law engine with the rate tables as ``relance rates`` knows them, the pay
-link, and the notice date: the receipt date of a delivered registered letter, from which civil
-interest runs. A semester with no published rate raises ``UnknownRateError``, which names the
-``relance rates add`` command to run: nothing is guessed.
+link, the debtor portal's signed link (when ``RELANCE_PUBLIC_URL`` is set), and the notice
+date: the receipt date of a delivered registered letter, from which civil interest runs. A
+semester with no published rate raises ``UnknownRateError``, which names the ``relance rates
+add`` command to run: nothing is guessed.
 
 ``document_render`` is what ``relance render`` writes: a step's letter (PDF) or e-mail (.eml:
 plain text and HTML alternatives, the EPC QR code as PNG, the letter PDF for letter steps and
@@ -51,6 +52,7 @@ from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Dis
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
 from relance.apps.legal.selectors import payments_net, rate_tables
+from relance.apps.portal.links import portal_url
 from relance.channels.email import Attachment, OutgoingEmail, prepare
 from relance.documents.context import (
     Attempt,
@@ -541,6 +543,9 @@ def letter_contexts(
                 notice_date=notice,
                 notice_not_claimed=r.debtor.pk in unclaimed,
                 payment=last_payments.get(r.debtor.pk),
+                portal_url=portal_url(
+                    creditor_id=r.debtor.creditor_id, debtor_id=r.debtor.pk, as_of=as_of
+                ),
             )
         except RelanceError as exc:
             out.append(exc)
@@ -715,6 +720,9 @@ def email_compose(
     link = context.pay_link(amount)
     if link:
         escaped = html.escape(link)
+        body = body.replace(escaped, f'<a href="{escaped}">{escaped}</a>')
+    if context.portal_url:
+        escaped = html.escape(context.portal_url)
         body = body.replace(escaped, f'<a href="{escaped}">{escaped}</a>')
     inline: list[Attachment] = []
     png = (
