@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import email
 import hashlib
 import socket
+import threading
 from datetime import date
 from decimal import Decimal
 from email import policy
@@ -36,6 +38,16 @@ controller_mod = pytest.importorskip("aiosmtpd.controller")
 class Counting:
     def __init__(self) -> None:
         self.ids: collections.Counter[str] = collections.Counter()
+        # When set, MAIL FROM is answered only once the event is (the client's idle work ran):
+        # a test then sees the client wait for a reply whatever the machine's speed.
+        self.gate: threading.Event | None = None
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.gate is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.gate.wait, 10)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.ids[email.message_from_bytes(envelope.content)["Message-ID"]] += 1
@@ -320,6 +332,7 @@ def test_the_caller_works_in_the_round_trips_but_never_between_hand_over_and_dot
     import smtplib
 
     handler, port = smtp
+    handler.gate = threading.Event()
     log: list[str] = []
     send = smtplib.SMTP.send
 
@@ -333,6 +346,7 @@ def test_the_caller_works_in_the_round_trips_but_never_between_hand_over_and_dot
 
     def idle():
         log.append("idle")
+        handler.gate.set()
         return len(log) < 200
 
     def before_commit(ready):
