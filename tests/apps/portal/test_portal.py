@@ -255,6 +255,9 @@ def test_a_plan_proposal_is_a_task_on_the_collectors_worklist_and_no_plan(client
     worklist = client.get("/worklist/").content.decode()
     assert "Boulangerie Durand" in worklist
     assert "Échéancier proposé par le débiteur : 3 échéances" in worklist
+    timeline = client.get(f"/debtors/{debtor_a.pk}/").content.decode()
+    assert "Échéancier proposé par le débiteur : 3 échéances" in timeline
+    assert "Trésorerie tendue ce trimestre" in timeline
 
 
 def test_a_plan_with_a_first_date_too_far_is_refused(client, two_accounts, today):
@@ -280,3 +283,15 @@ def test_posts_are_capped_per_debtor_and_day(client, two_accounts, today):
     assert Action.objects.filter(channel="task").count() == POSTS_PER_DAY
     # Another debtor's link is not affected.
     assert client.post(path_of(link(debtor_a2, today)) + "plan/", form).status_code == 302
+
+
+def test_the_daily_pass_goes_on_beside_a_plan_proposal(client, today):
+    creditor = CreditorFactory()
+    debtor = DebtorFactory(creditor=creditor)
+    InvoiceFactory(debtor=debtor, issue_date=today - timedelta(days=50), due_date=today - timedelta(days=20))
+    form = {"instalments": "4", "first": today.isoformat()}
+    assert client.post(path_of(link(debtor, today)) + "plan/", form).status_code == 302
+    collection_run(creditor=creditor, as_of=today, dispatch=False)
+    steps = set(Action.objects.filter(debtor=debtor).values_list("channel", "step_key"))
+    assert ("task", "plan_proposal") in steps
+    assert any(channel != "task" for channel, _ in steps)  # the chase is not paused by a proposal

@@ -148,6 +148,8 @@ def portal_plan_propose(
                 "first": proposal.first,
                 "message": message,
                 "task": task.pk,
+                # What the debtor's timeline says of the event.
+                "notes": f"{subject} — {message}" if message else subject,
             },
             actor=ACTOR,
         )
