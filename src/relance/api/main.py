@@ -11,7 +11,7 @@ from typing import IO, Any, cast
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import File, Form, NinjaAPI, Schema
+from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.files import UploadedFile
 
 from relance.api.access import BearerToken, Session, actor, grant_for, install_errors
@@ -42,6 +42,7 @@ from relance.apps.workspace.selectors import (
     debtors_page,
     grants_for,
 )
+from relance.domain.money import round_cents
 from relance.errors import InvalidInputError, RelanceError
 
 PAGE_SIZE = 50
@@ -97,7 +98,8 @@ def _debtor_dict(debtor: Any) -> dict[str, Any]:
 
 
 def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    """Money as a string of cents ("1200.00"), whatever the database's sums give back."""
+    return None if value is None else str(round_cents(value))
 
 
 # --- reads ----------------------------------------------------------------------------------------
@@ -140,8 +142,8 @@ def debtors(
     items = [
         {
             **_debtor_dict(d),
-            "open_total": str(getattr(d, "open_total", None) or Decimal("0.00")),
-            "overdue_total": str(getattr(d, "overdue_total", None) or Decimal("0.00")),
+            "open_total": _money(getattr(d, "open_total", None) or Decimal("0")),
+            "overdue_total": _money(getattr(d, "overdue_total", None) or Decimal("0")),
             "open_invoices": getattr(d, "open_count", 0),
             "days_overdue": getattr(d, "days_overdue", 0),
         }
@@ -164,7 +166,7 @@ def debtor(request: HttpRequest, debtor_id: int, creditor: int | None = None, as
         **_debtor_dict(found),
         "creditor": grant.creditor.pk,
         "as_of": day.isoformat(),
-        "open_total": str(debtor_open_total(debtor=found)),
+        "open_total": _money(debtor_open_total(debtor=found)),
         "case": None if case is None else {
             "id": case.pk, "status": case.status,
             "paused_until": case.paused_until.isoformat() if case.paused_until else None,
@@ -176,11 +178,13 @@ def debtor(request: HttpRequest, debtor_id: int, creditor: int | None = None, as
                 "issue_date": line.invoice.issue_date.isoformat(),
                 "due_date": line.invoice.due_date.isoformat(),
                 "currency": line.invoice.currency,
-                "total_amount": str(line.invoice.total_amount),
-                "open_amount": str(line.invoice.open_amount),
+                "total_amount": _money(line.invoice.total_amount),
+                "open_amount": _money(line.invoice.open_amount),
                 "days_overdue": line.days_overdue,
                 "penalties": _money(line.penalties),
                 "amount_due": _money(line.amount_due),
+                "note": line.note,
+                "missing_rate": line.missing_rate,  # a period whose rate is not recorded: no penalties
             }
             for line in lines
         ],
@@ -241,16 +245,16 @@ class DisputeIn(Schema):
 
 
 @api.post("/disputes", response={201: dict[str, Any], **ERRORS}, summary="Open a dispute on an invoice")
-def disputes(request: HttpRequest, body: DisputeIn, creditor: int | None = None) -> tuple[int, dict[str, Any]]:
+def disputes(request: HttpRequest, body: DisputeIn, creditor: int | None = None) -> Status[dict[str, Any]]:
     grant = grant_for(request, creditor, "collector")
     dispute = dispute_open(
         creditor=grant.creditor, invoice_number=body.invoice, reason=body.reason, as_of=_today(body.as_of),
         actor=actor(request),
     )
-    return 201, {
+    return Status(201, {
         "id": dispute.pk, "creditor": grant.creditor.pk, "invoice": body.invoice, "reason": dispute.reason,
         "status": dispute.status, "opened_on": dispute.opened_on.isoformat(),
-    }
+    })
 
 
 class PromiseIn(Schema):
@@ -262,7 +266,7 @@ class PromiseIn(Schema):
 
 
 @api.post("/promises", response={201: dict[str, Any], **ERRORS}, summary="Record a promise to pay")
-def promises(request: HttpRequest, body: PromiseIn, creditor: int | None = None) -> tuple[int, dict[str, Any]]:
+def promises(request: HttpRequest, body: PromiseIn, creditor: int | None = None) -> Status[dict[str, Any]]:
     grant = grant_for(request, creditor, "collector")
     if body.grace_days < 0:
         raise InvalidInputError("grace_days is 0 or more")
@@ -270,10 +274,10 @@ def promises(request: HttpRequest, body: PromiseIn, creditor: int | None = None)
         creditor=grant.creditor, debtor_account=body.debtor, amount=body.amount, promised_date=body.date,
         as_of=_today(body.as_of), grace_days=body.grace_days, actor=actor(request),
     )
-    return 201, {
-        "id": promise.pk, "creditor": grant.creditor.pk, "debtor": body.debtor, "amount": str(promise.amount),
+    return Status(201, {
+        "id": promise.pk, "creditor": grant.creditor.pk, "debtor": body.debtor, "amount": _money(promise.amount),
         "date": promise.promised_date.isoformat(), "grace_days": promise.grace_days, "status": promise.status,
-    }
+    })
 
 
 @api.post("/imports/ledger", response={200: dict[str, Any], **ERRORS},
