@@ -101,7 +101,7 @@ def test_a_valid_link_shows_that_debtors_open_invoices_and_nothing_of_anyone_els
     assert "FR76 3000 6000 0112 3456 7890 189" in page
     assert "Ce qui reste dû" in page  # French by default
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     english = client.get(path_of(url), {"lang": "en"}).content.decode()
     assert "What is due" in english
 

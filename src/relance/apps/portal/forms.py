@@ -29,7 +29,7 @@ class PlanForm(forms.Form):
         label=_("Number of instalments"), min_value=2, max_value=MAX_INSTALMENTS, initial=3
     )
     first = forms.DateField(
-        label=_("First instalment on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First instalment on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     message = forms.CharField(
         label=_("Message (optional)"),

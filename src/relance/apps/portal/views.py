@@ -2,7 +2,8 @@
 
 Every view opens with the token: a token that is not ours, or names a debtor that is not its
 creditor's, is a 404; an expired one a 410; both on the same polite page that shows nothing.
-Pages are never cached nor indexed, and send no Referer (the token is in the address).
+Pages are never cached nor indexed, and send no Referer to other sites (the token is in
+the address).
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ View = Callable[..., HttpResponseBase]
 
 def _private(response: HttpResponseBase) -> HttpResponseBase:
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the address: no Referer leaves for another site. Not "no-referrer": a
+    # browser then sends "Origin: null" with the forms, and Django's CSRF check refuses them.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
