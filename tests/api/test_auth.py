@@ -31,6 +31,15 @@ def test_a_revoked_token_is_401(collector_a):
     assert collector_a.get("/api/creditors").status_code == 401
 
 
+def test_a_write_with_a_bad_or_revoked_token_is_401_too(collector_a, creditor_a):
+    assert Api("rl_not-a-token").post("/api/run?dry_run=true").status_code == 401
+    assert Client().post("/api/run?dry_run=true").status_code == 401
+    token_revoke(username="camille", name="test")
+    response = collector_a.post("/api/run?dry_run=true")
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+
+
 def test_an_inactive_user_token_is_401(collector_a):
     from django.contrib.auth import get_user_model
 

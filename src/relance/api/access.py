@@ -33,6 +33,14 @@ class BearerToken(HttpBearer):
 class Session(SessionAuth):
     """A person logged in to the workspace (CSRF token required on writes)."""
 
+    def __call__(self, request: HttpRequest) -> Any:
+        # Without a logged-in session this scheme does not apply: a call with a bad token must
+        # answer 401, not fail the CSRF check of a session it does not have.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None
