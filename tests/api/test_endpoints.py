@@ -148,6 +148,10 @@ def test_record_a_promise(collector_a, creditor_a, today):
     body = response.json()
     assert (body["amount"], body["date"], body["status"]) == ("500.00", when, "open")
     assert Promise.objects.get(pk=body["id"]).amount == Decimal("500.00")
+    for amount in ("abc", "NaN", 500):  # money is a string of a decimal number
+        wrong = collector_a.post_json("/api/promises", {"debtor": debtor.account, "amount": amount, "date": when})
+        assert wrong.status_code == 400, amount
+        assert wrong.json()["code"] == "invalid_input"
     past = collector_a.post_json("/api/promises", {"debtor": debtor.account, "amount": "5", "date": "2000-01-01"})
     assert past.status_code == 400
 
@@ -208,6 +212,8 @@ def test_several_creditors_need_the_creditor_parameter(api_as, creditor_a, credi
 def test_the_openapi_docs(collector_a):
     schema = collector_a.get("/api/openapi.json").json()
     assert "/api/actions/{action_id}/approve" in schema["paths"]
+    assert {"DebtorDetail", "ActionPage", "ErrorOut", "RunOut"} <= set(schema["components"]["schemas"])
+    assert "BearerToken" in schema["components"]["securitySchemes"]
     assert collector_a.client.get("/api/docs").status_code == 200
 
 

@@ -3,18 +3,32 @@ returns JSON: money as strings of ``Decimal``, dates in ISO 8601."""
 
 from __future__ import annotations
 
-import datetime
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import IO, Any, cast
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import File, Form, NinjaAPI, Schema, Status
+from ninja import File, Form, NinjaAPI, Status
 from ninja.files import UploadedFile
 
 from relance.api.access import BearerToken, Session, actor, grant_for, install_errors
+from relance.api.schemas import (
+    ActionOut,
+    ActionPage,
+    CreditorOut,
+    DebtorDetail,
+    DebtorPage,
+    DisputeIn,
+    DisputeOut,
+    ErrorOut,
+    ImportOut,
+    InvoicePage,
+    PromiseIn,
+    PromiseOut,
+    RunOut,
+)
 from relance.apps.collection.selectors import action_as_dict, actions_list
 from relance.apps.collection.services import (
     action_skip,
@@ -64,11 +78,6 @@ api = NinjaAPI(
 install_errors(api)
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-
-
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
@@ -105,12 +114,12 @@ def _money(value: Decimal | None) -> str | None:
 # --- reads ----------------------------------------------------------------------------------------
 
 
-@api.get("/creditors", response={200: list[dict[str, Any]], **ERRORS}, summary="The creditors you are granted")
+@api.get("/creditors", response={200: list[CreditorOut], **ERRORS}, summary="The creditors you are granted")
 def creditors(request: HttpRequest) -> list[dict[str, Any]]:
     return [{**creditor_as_dict(g.creditor), "role": g.role} for g in grants_for(user=request.auth)]  # type: ignore[attr-defined]
 
 
-@api.get("/invoices", response={200: dict[str, Any], **ERRORS}, summary="Invoices, oldest due first (paged)")
+@api.get("/invoices", response={200: InvoicePage, **ERRORS}, summary="Invoices, oldest due first (paged)")
 def invoices(
     request: HttpRequest, creditor: int | None = None, open: bool = False, debtor: str | None = None,
     page: int = 1, page_size: int = PAGE_SIZE,
@@ -124,7 +133,7 @@ def invoices(
     return {"creditor": grant.creditor.pk, **meta, "items": items}
 
 
-@api.get("/debtors", response={200: dict[str, Any], **ERRORS}, summary="Debtors with their totals (paged)")
+@api.get("/debtors", response={200: DebtorPage, **ERRORS}, summary="Debtors with their totals (paged)")
 def debtors(
     request: HttpRequest, creditor: int | None = None, q: str = "", filter: str = "", sort: str = "overdue",
     page: int = 1, as_of: date | None = None,
@@ -155,7 +164,7 @@ def debtors(
     }
 
 
-@api.get("/debtors/{debtor_id}", response={200: dict[str, Any], **ERRORS}, summary="One debtor and its open invoices")
+@api.get("/debtors/{debtor_id}", response={200: DebtorDetail, **ERRORS}, summary="One debtor and its open invoices")
 def debtor(request: HttpRequest, debtor_id: int, creditor: int | None = None, as_of: date | None = None) -> dict[str, Any]:
     grant = grant_for(request, creditor)
     day = _today(as_of)
@@ -204,7 +213,7 @@ def _action(a: Any) -> dict[str, Any]:
     return data
 
 
-@api.get("/actions", response={200: dict[str, Any], **ERRORS}, summary="Actions by state; the approval queue (paged)")
+@api.get("/actions", response={200: ActionPage, **ERRORS}, summary="Actions by state; the approval queue (paged)")
 def actions(
     request: HttpRequest, creditor: int | None = None, state: str | None = None, awaiting_approval: bool = False,
     page: int = 1, page_size: int = PAGE_SIZE,
@@ -218,7 +227,7 @@ def actions(
 # --- acts -----------------------------------------------------------------------------------------
 
 
-@api.post("/actions/{action_id}/approve", response={200: dict[str, Any], **ERRORS}, summary="Approve one action")
+@api.post("/actions/{action_id}/approve", response={200: ActionOut, **ERRORS}, summary="Approve one action")
 def action_approve(request: HttpRequest, action_id: int, creditor: int | None = None) -> dict[str, Any]:
     grant = grant_for(request, creditor, "collector")
     action = action_get(creditor=grant.creditor, action_id=action_id)
@@ -228,7 +237,7 @@ def action_approve(request: HttpRequest, action_id: int, creditor: int | None = 
     return _action(action_get(creditor=grant.creditor, action_id=action_id))
 
 
-@api.post("/actions/{action_id}/skip", response={200: dict[str, Any], **ERRORS}, summary="Skip one pending action")
+@api.post("/actions/{action_id}/skip", response={200: ActionOut, **ERRORS}, summary="Skip one pending action")
 def action_skip_(request: HttpRequest, action_id: int, creditor: int | None = None, reason: str = "") -> dict[str, Any]:
     grant = grant_for(request, creditor, "collector")
     action = action_get(creditor=grant.creditor, action_id=action_id)
@@ -238,13 +247,7 @@ def action_skip_(request: HttpRequest, action_id: int, creditor: int | None = No
     return _action(action_get(creditor=grant.creditor, action_id=action_id))
 
 
-class DisputeIn(Schema):
-    invoice: str  # the invoice number
-    reason: str = ""
-    as_of: date | None = None
-
-
-@api.post("/disputes", response={201: dict[str, Any], **ERRORS}, summary="Open a dispute on an invoice")
+@api.post("/disputes", response={201: DisputeOut, **ERRORS}, summary="Open a dispute on an invoice")
 def disputes(request: HttpRequest, body: DisputeIn, creditor: int | None = None) -> Status[dict[str, Any]]:
     grant = grant_for(request, creditor, "collector")
     dispute = dispute_open(
@@ -257,21 +260,19 @@ def disputes(request: HttpRequest, body: DisputeIn, creditor: int | None = None)
     })
 
 
-class PromiseIn(Schema):
-    debtor: str  # the debtor's account
-    amount: Decimal
-    date: datetime.date
-    grace_days: int = 3
-    as_of: datetime.date | None = None
-
-
-@api.post("/promises", response={201: dict[str, Any], **ERRORS}, summary="Record a promise to pay")
+@api.post("/promises", response={201: PromiseOut, **ERRORS}, summary="Record a promise to pay")
 def promises(request: HttpRequest, body: PromiseIn, creditor: int | None = None) -> Status[dict[str, Any]]:
     grant = grant_for(request, creditor, "collector")
     if body.grace_days < 0:
         raise InvalidInputError("grace_days is 0 or more")
+    try:
+        amount = Decimal(body.amount.strip())
+    except InvalidOperation:
+        raise InvalidInputError(f"amount {body.amount!r} is not a decimal number such as \"500.00\"") from None
+    if not amount.is_finite():
+        raise InvalidInputError("amount is a finite decimal number")
     promise = promise_add(
-        creditor=grant.creditor, debtor_account=body.debtor, amount=body.amount, promised_date=body.date,
+        creditor=grant.creditor, debtor_account=body.debtor, amount=amount, promised_date=body.date,
         as_of=_today(body.as_of), grace_days=body.grace_days, actor=actor(request),
     )
     return Status(201, {
@@ -280,7 +281,7 @@ def promises(request: HttpRequest, body: PromiseIn, creditor: int | None = None)
     })
 
 
-@api.post("/imports/ledger", response={200: dict[str, Any], **ERRORS},
+@api.post("/imports/ledger", response={200: ImportOut, **ERRORS},
           summary="Import a ledger export (CSV or FEC); the JSON of `relance import ledger --json`")
 def import_ledger(
     request: HttpRequest, file: File[UploadedFile], creditor: int | None = None, dry_run: Form[bool] = False,
@@ -296,7 +297,7 @@ def import_ledger(
     return result.as_dict()
 
 
-@api.post("/run", response={200: dict[str, Any], **ERRORS},
+@api.post("/run", response={200: RunOut, **ERRORS},
           summary="The daily pass for this creditor; the JSON of `relance run --json`")
 def run(request: HttpRequest, creditor: int | None = None, dry_run: bool = False, as_of: date | None = None) -> dict[str, Any]:
     grant = grant_for(request, creditor, "collector")

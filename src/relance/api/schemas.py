@@ -1,0 +1,184 @@
+"""What each endpoint answers, for the OpenAPI description. Money is a string of cents
+("1200.00", a ``Decimal`` written out), dates are ISO 8601."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from ninja import Schema
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class CreditorOut(Schema):
+    id: int
+    name: str
+    kind: str
+    siren: str
+    vat_number: str
+    iban: str
+    bic: str
+    email: str
+    address: str
+    postal_code: str
+    city: str
+    country: str
+    payment_terms_days: int
+    role: str  # yours on this creditor: viewer, collector or admin
+
+
+class Paged(Schema):
+    creditor: int
+    count: int
+    page: int
+    pages: int
+
+
+class InvoiceOut(Schema):
+    number: str
+    debtor_account: str
+    issue_date: datetime.date
+    due_date: datetime.date
+    currency: str
+    total_amount: str
+    open_amount: str
+    status: str
+
+
+class InvoicePage(Paged):
+    items: list[InvoiceOut]
+
+
+class DebtorBase(Schema):
+    id: int
+    account: str
+    name: str
+    kind: str
+    siren: str
+    email: str
+    phone: str
+    is_do_not_contact: bool
+    is_legal_hold: bool
+
+
+class DebtorOut(DebtorBase):
+    open_total: str
+    overdue_total: str
+    open_invoices: int
+    days_overdue: int
+
+
+class DebtorPage(Paged):
+    items: list[DebtorOut]
+
+
+class CaseOut(Schema):
+    id: int
+    status: str
+    paused_until: datetime.date | None
+
+
+class OpenInvoiceOut(Schema):
+    id: int
+    number: str
+    issue_date: datetime.date
+    due_date: datetime.date
+    currency: str
+    total_amount: str
+    open_amount: str
+    days_overdue: int
+    penalties: str | None  # None when not overdue, or when a rate is missing
+    amount_due: str | None  # open amount, penalties and the indemnity
+    note: str
+    missing_rate: str  # the period whose rate is not recorded yet (then no penalties)
+
+
+class DebtorDetail(DebtorBase):
+    creditor: int
+    as_of: datetime.date
+    open_total: str
+    case: CaseOut | None
+    open_invoices: list[OpenInvoiceOut]
+
+
+class ActionOut(Schema):
+    id: int
+    debtor_account: str
+    debtor_name: str
+    step: str
+    channel: str
+    planned_date: datetime.date
+    state: str
+    awaiting_approval: bool
+    reason: str
+    idempotency_key: str
+    message_id: str
+    sha256: str
+    attempts: int
+    error: str
+    phone: str
+
+
+class ActionPage(Paged):
+    items: list[ActionOut]
+
+
+class DisputeIn(Schema):
+    invoice: str  # the invoice number
+    reason: str = ""
+    as_of: datetime.date | None = None  # the day it is opened (default: today)
+
+
+class DisputeOut(Schema):
+    id: int
+    creditor: int
+    invoice: str
+    reason: str
+    status: str
+    opened_on: datetime.date
+
+
+class PromiseIn(Schema):
+    debtor: str  # the debtor's account
+    amount: str  # a decimal amount, e.g. "500.00"
+    date: datetime.date  # the day the debtor promised to pay by
+    grace_days: int = 3
+    as_of: datetime.date | None = None  # the day it is recorded (default: today)
+
+
+class PromiseOut(Schema):
+    id: int
+    creditor: int
+    debtor: str
+    amount: str
+    date: datetime.date
+    grace_days: int
+    status: str
+
+
+class ImportOut(Schema):
+    format: str
+    created: int
+    updated: int
+    unchanged: int
+    settled: int
+    problems: list[dict[str, Any]]
+    notes: list[str]
+    batch: int | None
+    dry_run: bool
+    committed: bool
+
+
+class RunOut(Schema):
+    as_of: datetime.date
+    dry_run: bool
+    cases_evaluated: int
+    actions: dict[str, int]
+    by_channel: dict[str, int]
+    cases: dict[str, int]
+    held: dict[str, int]
+    problems: list[dict[str, Any]]
