@@ -10,8 +10,21 @@ from relance.cli import emit_json
 
 
 def cmd_user_token(args: argparse.Namespace) -> int:
+    from relance.apps.api_tokens.selectors import tokens_list
     from relance.apps.api_tokens.services import token_create, token_revoke
 
+    if args.list:
+        rows = [
+            {"name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(timespec="seconds"),
+             "revoked_at": t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else None}
+            for t in tokens_list(username=args.username)
+        ]
+        if args.json:
+            emit_json(rows)
+        else:
+            for r in rows:
+                print(f"{r['name']}  {r['prefix']}…  {r['created_at']}  {'revoked ' + r['revoked_at'] if r['revoked_at'] else 'live'}")
+        return 0
     if args.revoke:
         row = token_revoke(username=args.username, name=args.revoke, actor="cli")
         if args.json:
@@ -36,4 +49,6 @@ def register(sub: Any, command: Any) -> None:
     p = command(usub, "token", cmd_user_token, "make (or revoke) an API token for a user")
     p.add_argument("username")
     p.add_argument("--name", default="default", help="the token's name, to revoke it later (default: default)")
-    p.add_argument("--revoke", metavar="NAME", help="revoke the user's live token named NAME")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--revoke", metavar="NAME", help="revoke the user's live token named NAME")
+    what.add_argument("--list", action="store_true", help="list the user's tokens (never the tokens themselves)")

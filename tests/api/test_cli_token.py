@@ -24,6 +24,11 @@ def test_the_command_prints_a_token_that_works_until_revoked(creditor_a, capsys)
     assert cli_main(["user", "token", "ines", "--revoke", "ci", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"username": "ines", "name": "ci", "revoked": True}
     assert Api(token).get("/api/creditors").status_code == 401
+    assert cli_main(["user", "token", "ines", "--list", "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["name"] == "ci"
+    assert listed["revoked_at"]
+    assert token not in json.dumps(listed)
 
 
 def test_the_command_says_what_is_wrong(creditor_a, capsys):
