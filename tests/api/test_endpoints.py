@@ -35,6 +35,9 @@ def test_invoices_are_paged_with_money_as_strings(collector_a, creditor_a):
     assert row["status"] == "open"
     second = collector_a.get("/api/invoices", {"page": 2, "page_size": 1}).json()["items"]
     assert second[0]["number"] != row["number"]
+    past = collector_a.get("/api/invoices", {"page": 3, "page_size": 1}).json()
+    assert past["items"] == []  # past the end: nothing, so a loop over pages stops
+    assert past["page"] == 3
 
 
 def test_invoices_of_one_debtor(collector_a, creditor_a):
@@ -64,6 +67,7 @@ def test_debtors_search_filter_and_totals(collector_a, creditor_a):
     assert [d["name"] for d in found["items"]] == ["Fleurs Alpha SARL"]
     assert collector_a.get("/api/debtors", {"filter": "dispute"}).json()["count"] == 0
     assert collector_a.get("/api/debtors", {"filter": "nonsense"}).status_code == 400
+    assert collector_a.get("/api/debtors", {"page": 2}).json()["items"] == []
 
 
 def test_one_debtor_with_its_open_invoices(collector_a, creditor_a, today):
@@ -71,6 +75,7 @@ def test_one_debtor_with_its_open_invoices(collector_a, creditor_a, today):
     body = collector_a.get(f"/api/debtors/{debtor.pk}").json()
     assert body["account"] == debtor.account
     assert body["open_total"] == "1200.00"
+    assert body["open_invoices_count"] == 1
     (line,) = body["open_invoices"]
     assert line["days_overdue"] == 40
     assert line["due_date"] == (today - timedelta(days=40)).isoformat()
@@ -225,3 +230,17 @@ def test_a_user_with_no_grant_finds_nothing(creditor_a):
     _row, token = token_create(username="nora")
     assert Api(token).get("/api/creditors").json() == []
     assert Api(token).get("/api/invoices").status_code == 404
+
+
+def test_a_debtor_s_open_invoices_come_fifty_a_page(collector_a, creditor_a, today):
+    from tests.factories import DebtorFactory, InvoiceFactory
+
+    debtor = DebtorFactory(creditor=creditor_a, name="Grossiste SA")
+    for i in range(51):
+        InvoiceFactory(debtor=debtor, creditor=creditor_a, issue_date=today - timedelta(days=30 + i))
+    first = collector_a.get(f"/api/debtors/{debtor.pk}").json()
+    assert (first["open_invoices_count"], first["open_invoices_pages"], len(first["open_invoices"])) == (51, 2, 50)
+    assert first["open_total"] == "61200.00"
+    second = collector_a.get(f"/api/debtors/{debtor.pk}", {"invoices_page": 2}).json()
+    assert len(second["open_invoices"]) == 1
+    assert second["open_invoices"][0]["number"] not in {line["number"] for line in first["open_invoices"]}

@@ -51,7 +51,7 @@ from relance.apps.workspace.selectors import (
     action_get,
     debtor_case,
     debtor_get,
-    debtor_invoices,
+    debtor_invoices_page,
     debtor_open_total,
     debtors_page,
     grants_for,
@@ -88,8 +88,9 @@ def _today(as_of: date | None) -> date:
 def _paged(rows: Any, page: int, page_size: int) -> tuple[Any, dict[str, Any]]:
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidInputError(f"page is 1 or more, page_size from 1 to {MAX_PAGE_SIZE}")
-    found = Paginator(rows, page_size).get_page(page)
-    return found, {"count": found.paginator.count, "page": found.number, "pages": found.paginator.num_pages}
+    paginator = Paginator(rows, page_size)
+    items = list(paginator.page(page).object_list) if page <= paginator.num_pages else []  # past the end: none
+    return items, {"count": paginator.count, "page": page, "pages": paginator.num_pages}
 
 
 def _debtor_dict(debtor: Any) -> dict[str, Any]:
@@ -128,8 +129,8 @@ def invoices(
     if debtor:
         debtor_by_account(creditor=grant.creditor, account=debtor)  # another creditor's account: 404
     qs = invoices_list(creditor=grant.creditor, debtor_account=debtor, only_open=open)
-    found, meta = _paged(qs.values_list("pk", flat=True), page, page_size)
-    items = list(invoice_rows(qs.filter(pk__in=list(found.object_list))))
+    ids, meta = _paged(qs.values_list("pk", flat=True), page, page_size)
+    items = list(invoice_rows(qs.filter(pk__in=ids))) if ids else []
     return {"creditor": grant.creditor.pk, **meta, "items": items}
 
 
@@ -157,25 +158,33 @@ def debtors(
             "days_overdue": getattr(d, "days_overdue", 0),
         }
         for d in found
-    ]
+    ] if page <= found.paginator.num_pages else []  # past the end: none, not the last page again
     return {
-        "creditor": grant.creditor.pk, "count": found.paginator.count, "page": found.number,
+        "creditor": grant.creditor.pk, "count": found.paginator.count, "page": page,
         "pages": found.paginator.num_pages, "items": items,
     }
 
 
 @api.get("/debtors/{debtor_id}", response={200: DebtorDetail, **ERRORS}, summary="One debtor and its open invoices")
-def debtor(request: HttpRequest, debtor_id: int, creditor: int | None = None, as_of: date | None = None) -> dict[str, Any]:
+def debtor(
+    request: HttpRequest, debtor_id: int, creditor: int | None = None, as_of: date | None = None,
+    invoices_page: int = 1,
+) -> dict[str, Any]:
     grant = grant_for(request, creditor)
     day = _today(as_of)
     found = debtor_get(creditor=grant.creditor, debtor_id=debtor_id)
     case = debtor_case(debtor=found)
-    lines = debtor_invoices(debtor=found, as_of=day)
+    if invoices_page < 1:
+        raise InvalidInputError("invoices_page is 1 or more")
+    paged = debtor_invoices_page(debtor=found, as_of=day, page=invoices_page)
+    lines = list(paged.object_list) if invoices_page <= paged.paginator.num_pages else []
     return {
         **_debtor_dict(found),
         "creditor": grant.creditor.pk,
         "as_of": day.isoformat(),
         "open_total": _money(debtor_open_total(debtor=found)),
+        "open_invoices_count": paged.paginator.count,
+        "open_invoices_pages": paged.paginator.num_pages,  # 50 a page: ?invoices_page=2...
         "case": None if case is None else {
             "id": case.pk, "status": case.status,
             "paused_until": case.paused_until.isoformat() if case.paused_until else None,

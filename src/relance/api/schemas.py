@@ -101,6 +101,8 @@ class DebtorDetail(DebtorBase):
     creditor: int
     as_of: datetime.date
     open_total: str
+    open_invoices_count: int
+    open_invoices_pages: int
     case: CaseOut | None
     open_invoices: list[OpenInvoiceOut]
 
