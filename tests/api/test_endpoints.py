@@ -107,6 +107,7 @@ def test_actions_by_state_and_the_approval_queue(collector_a, creditor_a):
     assert all(a["awaiting_approval"] for a in body["items"])
     planned = collector_a.get("/api/actions", {"state": "planned"}).json()
     assert all(a["state"] == "planned" for a in planned["items"])
+    assert collector_a.get("/api/actions", {"state": "aproved"}).status_code == 400
 
 
 def test_approve_then_approving_again_is_a_conflict(collector_a, creditor_a):

@@ -29,6 +29,7 @@ from relance.api.schemas import (
     PromiseOut,
     RunOut,
 )
+from relance.apps.collection.models import Action
 from relance.apps.collection.selectors import action_as_dict, actions_list
 from relance.apps.collection.services import (
     action_skip,
@@ -61,6 +62,7 @@ from relance.errors import InvalidInputError, RelanceError
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+ACTION_STATES = tuple(Action.State.values)
 
 api = NinjaAPI(
     title="Relance API",
@@ -228,6 +230,8 @@ def actions(
     page: int = 1, page_size: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     grant = grant_for(request, creditor)
+    if state and state not in ACTION_STATES:
+        raise InvalidInputError(f"state is one of {', '.join(ACTION_STATES)}")
     qs = actions_list(creditor=grant.creditor, state=state, awaiting_approval=awaiting_approval)
     found, meta = _paged(qs, page, page_size)
     return {"creditor": grant.creditor.pk, **meta, "items": [_action(a) for a in found]}
