@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from relance.apps.audit.models import Event
 from relance.apps.collection.models import Action, Dispute, Promise
 from relance.cli import main as cli_main
 from tests.api.conftest import make_user
@@ -117,6 +118,7 @@ def test_approve_then_approving_again_is_a_conflict(collector_a, creditor_a):
     assert response.json()["state"] == "approved"
     action.refresh_from_db()
     assert action.state == "approved"
+    assert Event.objects.filter(kind="action.approved", subject_id=action.pk, actor="api:camille").exists()
     again = collector_a.post(f"/api/actions/{action.pk}/approve")
     assert again.status_code == 409
     assert again.json()["code"] == "conflict"
