@@ -46,6 +46,7 @@ from relance.apps.ledger.selectors import (
     invoices_list,
 )
 from relance.apps.ledger.services import ledger_import
+from relance.apps.workspace import figures
 from relance.apps.workspace.selectors import (
     FILTERS,
     SORTS,
@@ -307,6 +308,8 @@ def import_ledger(
         creditor=grant.creditor, stream=cast(IO[bytes], file.file), filename=file.name or "ledger", format=format,
         dry_run=dry_run, partial=partial, actor=actor(request),
     )
+    if not result.problems and not dry_run:
+        figures.warm(creditor=grant.creditor, as_of=timezone.localdate())  # as the CLI does
     return result.as_dict()
 
 
@@ -315,4 +318,6 @@ def import_ledger(
 def run(request: HttpRequest, creditor: int | None = None, dry_run: bool = False, as_of: date | None = None) -> dict[str, Any]:
     grant = grant_for(request, creditor, "collector")
     result = collection_run(as_of=_today(as_of), creditor=grant.creditor, dry_run=dry_run, actor=actor(request))
+    if not dry_run:
+        figures.warm(creditor=grant.creditor, as_of=timezone.localdate())  # as the CLI does
     return result.as_dict()
