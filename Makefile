@@ -22,6 +22,8 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed
 
+# The demo's messages carry debtor-portal links to this server (unless RELANCE_PUBLIC_URL says otherwise).
+demo: export RELANCE_PUBLIC_URL ?= http://$(DEMO_HOST):$(DEMO_PORT)
 demo: $(VENV)/.installed
 	$(RELANCE) init
 	$(RELANCE) demo
@@ -29,6 +31,7 @@ demo: $(VENV)/.installed
 	$(RELANCE) run
 	@echo
 	@echo "Relance is serving on http://$(DEMO_HOST):$(DEMO_PORT)/  (login: demo / relance-demo)"
+	@echo "The e-mails sent are in var/outbox/; their debtor-portal links open on this server."
 	@echo "Stop with Ctrl-C."
 	RELANCE_DEBUG=1 $(RELANCE) serve --host $(DEMO_HOST) --port $(DEMO_PORT)
 
