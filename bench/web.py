@@ -843,6 +843,13 @@ def child(args: argparse.Namespace) -> None:
         big.pk, other.name, other.name.split()[1], action.pk if action else None,
         routes=_routes(creditor),
     )
+    # The API serves the creditor named in ?creditor= (the bench user holds two).
+    paths = [
+        (label, f"{path}?creditor={creditor.pk}")
+        if label.startswith("api:") and "openapi" not in label
+        else (label, path)
+        for label, path in paths
+    ]
     counts = count_queries(paths, "bench")
     port = free_port()
     proc = start_gunicorn(url, port, args.workers)
