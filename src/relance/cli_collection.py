@@ -31,14 +31,11 @@ def _creditor(args: argparse.Namespace) -> Any:
 
 def _figures_warm(creditor: Any | None) -> None:
     """The workspace's kept figures computed again after a pass moved payments and statuses,
-    for one creditor or all: the morning's first dashboard then opens at once."""
-    from django.utils import timezone
-
+    for one creditor or all (see ``relance.cli._figures_warm``)."""
     from relance.apps.creditors.selectors import creditors_list
-    from relance.apps.workspace.figures import warm
 
     for c in [creditor] if creditor is not None else creditors_list():
-        warm(creditor=c, as_of=timezone.localdate())
+        _cli()._figures_warm(c)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from relance.apps.collection.letters import LETTER_CHANNELS
-from relance.apps.workspace import desk, selectors, services
+from relance.apps.workspace import desk, figures, selectors, services
 from relance.apps.workspace.access import SESSION_CREDITOR, back_url, workspace_view
 from relance.apps.workspace.forms import (
     RATE_TABLE_LABELS,
@@ -567,6 +567,7 @@ def run_today(request: WorkspaceRequest) -> HttpResponse:
         messages.success(request, _("Today's pass is queued: the worklist fills as it runs."))
         return redirect("workspace:worklist")
     result = collection_run(as_of=today, creditor=creditor, actor=_actor(request))
+    figures.warm(creditor=creditor, as_of=today)  # as relance run does
     counts = result.as_dict()["actions"]
     messages.success(
         request,
