@@ -281,14 +281,16 @@ def notice_date_for(*, debtor: Debtor, as_of: date) -> date | None:
     return action.received_date if action else None
 
 
-def _open_case(debtor: Debtor) -> Case | None:
+def case_current(*, debtor: Debtor) -> Case | None:
+    """The debtor's open case, or its latest one: the case a message speaks of."""
     return (
         Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES).first()
         or Case.objects.filter(debtor=debtor).order_by("-cycle").first()
     )
 
 
-def _reference(case: Case | None, debtor: Debtor, as_of: date) -> str:
+def case_reference(*, case: Case | None, debtor: Debtor, as_of: date) -> str:
+    """The reference letters, e-mails, QR codes and the portal ask the debtor to quote."""
     if case is None:
         return f"R-{as_of.year}-{debtor.account}"
     return f"R-{case.opened_on.year}-{case.pk:04d}"
@@ -361,7 +363,7 @@ def context_request(
         debtor = case_or_debtor.debtor
     else:
         debtor = case_or_debtor
-        case = _open_case(debtor)
+        case = case_current(debtor=debtor)
     language = lang or (debtor.language if debtor.language in ("fr", "en") else "fr")
     if language not in ("fr", "en"):
         raise InvalidInputError(f"Unknown language {language!r}; use fr or en.")
@@ -531,7 +533,7 @@ def letter_contexts(
                 debtor=info,
                 invoices=lines,
                 letter_date=as_of,
-                reference=_reference(r.case, r.debtor, as_of),
+                reference=case_reference(case=r.case, debtor=r.debtor, as_of=as_of),
                 attempts=_attempts_from(
                     attempt_rows.get(r.debtor.pk, ()),
                     before=as_of + timedelta(days=1),

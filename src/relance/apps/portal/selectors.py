@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
-from relance.apps.collection.letters import _open_case, _reference
+from relance.apps.collection.letters import case_current, case_reference
 from relance.apps.collection.models import Dispute
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
@@ -127,7 +127,7 @@ def portal_statement(*, access: PortalAccess, as_of: date) -> Statement:
     )
     payable_rows = [i for i in invoices if not i.in_dispute]
     payable = round_cents(sum((i.open_amount for i in payable_rows), ZERO))
-    reference = _reference(_open_case(debtor), debtor, as_of)
+    reference = case_reference(case=case_current(debtor=debtor), debtor=debtor, as_of=as_of)
     context = LetterContext(
         creditor=CreditorInfo(name=creditor.name, pay_link_template=creditor.pay_link_template),
         debtor=DebtorInfo(name=debtor.name, account=debtor.account),
