@@ -217,6 +217,13 @@ def test_a_pdf_without_embedded_xml_is_refused() -> None:
     assert "plain PDF" in message
 
 
+def test_a_broken_pdf_is_refused_with_the_reason_once() -> None:
+    code, message, _ = only_problem(b"%PDF-1.4\nnot really a PDF")
+    assert code == "unreadable_pdf"
+    assert message.startswith("unreadable PDF: ")
+    assert "unreadable PDF" not in message.removeprefix("unreadable PDF: ")
+
+
 def test_a_missing_number_or_a_bad_amount_names_the_element() -> None:
     assert only_problem(ubl(body="<cbc:IssueDate>2026-01-05</cbc:IssueDate>")) == (
         "missing_field",

@@ -17,8 +17,6 @@ XML is parsed with defusedxml, refusing any DTD, entity or external reference, a
 
 from __future__ import annotations
 
-import io
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from stdnum.fr import siret as stdnum_siret
 
 from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord
 from relance.domain.problems import N_, Note, Phrase, Problem
+from relance.formats.invoice_pdf import NotAPdfError, embedded_xml
 
 Syntax = Literal["factur-x", "cii", "ubl"]
 
@@ -146,21 +145,15 @@ def read_einvoice(data: bytes, *, payment_terms_days: int = 30) -> EInvoice:
 
 
 def _embedded_xml(data: bytes) -> bytes:
-    from facturx import get_xml_from_pdf
-
-    # factur-x logs each step at INFO and a plain PDF as an error: its result says it all.
-    logger = logging.getLogger("factur-x")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
     try:
-        _name, xml = get_xml_from_pdf(io.BytesIO(data), check_xsd=False)
-    except Exception as exc:  # the library raises bare exceptions on a broken PDF
+        embedded = embedded_xml(data)
+    except NotAPdfError as exc:
         raise _Refused(
-            Problem.of("unreadable_pdf", N_("unreadable PDF: %(error)s"), error=str(exc))
+            Problem.of(
+                "unreadable_pdf", N_("unreadable PDF: %(error)s"), error=str(exc.__cause__ or exc)
+            )
         ) from exc
-    finally:
-        logger.setLevel(level)
-    if not xml:
+    if embedded is None:
         raise _Refused(
             Problem.of(
                 "no_embedded_invoice",
@@ -170,7 +163,7 @@ def _embedded_xml(data: bytes) -> bytes:
                 ),
             )
         )
-    return bytes(xml)
+    return embedded[1]
 
 
 def _parse(xml: bytes) -> Element:

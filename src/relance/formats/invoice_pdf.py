@@ -31,9 +31,10 @@ class NotAPdfError(ValueError):
     pass
 
 
-def pdf_invoice(data: bytes) -> PdfInvoice:
-    """The invoice a PDF carries, if it embeds Factur-X XML. Raises ``NotAPdfError`` for bytes
-    that are not a PDF, or a PDF the embedded XML of which cannot be read."""
+def embedded_xml(data: bytes) -> tuple[str, bytes] | None:
+    """The name and bytes of the Factur-X (or ZUGFeRD) XML a PDF embeds; None for a plain PDF.
+    Raises ``NotAPdfError`` for bytes that are not a PDF, or a PDF that cannot be read (the
+    library's own error is its ``__cause__``)."""
     if not data.lstrip()[:5] == b"%PDF-":
         raise NotAPdfError("not a PDF (it does not start with %PDF-)")
     from facturx import get_xml_from_pdf
@@ -48,8 +49,16 @@ def pdf_invoice(data: bytes) -> PdfInvoice:
         raise NotAPdfError(f"unreadable PDF: {exc}") from exc
     finally:
         logger.setLevel(level)
-    if not xml:
+    return (name, bytes(xml)) if xml else None
+
+
+def pdf_invoice(data: bytes) -> PdfInvoice:
+    """The invoice a PDF carries, if it embeds Factur-X XML. Raises ``NotAPdfError`` for bytes
+    that are not a PDF, or a PDF the embedded XML of which cannot be read."""
+    embedded = embedded_xml(data)
+    if embedded is None:
         return PdfInvoice(None)
+    name, xml = embedded
     try:
         root = ElementTree.fromstring(xml)
     except ElementTree.ParseError as exc:
