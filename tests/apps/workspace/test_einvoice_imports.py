@@ -4,7 +4,6 @@ creditor that staged them only."""
 
 from __future__ import annotations
 
-import html
 import io
 import zipfile
 from pathlib import Path
@@ -16,6 +15,7 @@ from relance.apps.ledger.models import ImportBatch, Invoice
 from relance.apps.workspace.models import ImportUpload
 from relance.apps.workspace.services import einvoices_upload_stage
 from tests.apps.workspace.conftest import make_user
+from tests.apps.workspace.test_wording import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +49,8 @@ def post_einvoices(client, *files: SimpleUploadedFile, **kw):
     return client.post("/imports/", {"form": "einvoices", "documents": list(files)}, **kw)
 
 
-def text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
 def test_the_imports_page_offers_several_e_invoices_at_once(collector_a):
-    page = text(collector_a.get("/imports/"))
+    page = page_text(collector_a.get("/imports/"))
     assert 'type="file" name="documents"' in page
     assert 'accept=".pdf,.xml,.zip" multiple' in page
     assert '<label for="id_documents">' in page
@@ -74,7 +70,7 @@ def test_e_invoices_are_checked_then_imported_on_confirmation(collector_a, mouli
 
     review = collector_a.get(response["Location"])
     assert review.context["result"]["created"] == 2
-    page = text(review)
+    page = page_text(review)
     assert "Simulation : voici ce que l’import changerait" in page
     assert "Nouvelles factures" in page
     assert '<dd class="count-created">2</dd>' in page
@@ -104,7 +100,7 @@ def test_a_bad_file_among_good_ones_is_named_in_french_and_nothing_is_imported(
     response = post_einvoices(collector_a, sample(FR_INVOICE), bad, sample(UBL), empty, follow=True)
     result = response.context["result"]
     assert {p["file"] for p in result["problems"]} == {"pas-une-facture.xml", "vide.pdf"}
-    page = text(response)
+    page = page_text(response)
     assert 'role="alert"' in page
     assert "Aucune de ces factures électroniques ne peut être importée" in page
     assert "pas-une-facture.xml : la racine du XML est note" in page  # named, in French
@@ -141,7 +137,7 @@ def test_a_collector_cannot_confirm_e_invoices_staged_for_another_creditor(
 
 
 def test_a_viewer_cannot_upload_e_invoices(viewer_a):
-    page = text(viewer_a.get("/imports/"))
+    page = page_text(viewer_a.get("/imports/"))
     assert 'name="documents"' not in page
     refused = post_einvoices(viewer_a, SimpleUploadedFile("f.xml", b"<Invoice/>"))
     assert refused.status_code == 403
@@ -149,7 +145,7 @@ def test_a_viewer_cannot_upload_e_invoices(viewer_a):
 
 
 def test_no_file_chosen_is_said_in_french_next_to_the_field(collector_a):
-    page = text(collector_a.post("/imports/", {"form": "einvoices"}))
+    page = page_text(collector_a.post("/imports/", {"form": "einvoices"}))
     assert 'role="alert">Ce champ est obligatoire.' in page
     assert not ImportUpload.objects.exists()
 
@@ -196,16 +192,16 @@ def test_a_zip_of_e_invoices_is_read_like_its_files(collector_a, moulin):
 
 
 def test_a_zip_that_cannot_be_used_is_refused_in_french(collector_a):
-    page = text(
+    page = page_text(
         post_einvoices(collector_a, SimpleUploadedFile("lot.zip", b"not a zip"), follow=True)
     )
     assert "lot.zip ne peut pas être ouvert comme archive zip" in page
-    page = text(
+    page = page_text(
         post_einvoices(collector_a, zipped("vide.zip", {"notes.txt": b"x"}), follow=True)
     )
     assert "vide.zip ne contient aucun fichier PDF ou XML" in page
     many = zipped("gros.zip", {f"f{i}.xml": b"<x/>" for i in range(101)})
-    page = text(post_einvoices(collector_a, many, follow=True))
+    page = page_text(post_einvoices(collector_a, many, follow=True))
     assert "gros.zip contient trop : au plus 100 fichiers et 100 Mo" in page
     assert not ImportUpload.objects.exists()
 
@@ -215,7 +211,7 @@ def test_an_e_invoices_notes_are_said_in_french(collector_a, creditor_a):
     creditor_a.siren, creditor_a.vat_number = "", ""  # no seller to check the sample against
     creditor_a.save()
     response = post_einvoices(collector_a, sample("ubl/cen-ubl-tc434-creditnote1.xml"))
-    page = text(collector_a.get(response["Location"]))
+    page = page_text(collector_a.get(response["Location"]))
     assert (
         "cen-ubl-tc434-creditnote1.xml : la facture 018304 / 28865 n’indique pas d’échéance : "
         "échue le "

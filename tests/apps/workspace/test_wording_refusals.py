@@ -4,7 +4,6 @@ the CLI and the API use them, keep the English sentence scripts rely on."""
 
 from __future__ import annotations
 
-import html
 from datetime import timedelta
 
 import pytest
@@ -26,13 +25,10 @@ from relance.apps.editors.services import (
 )
 from relance.errors import InvalidInputError
 from tests.apps.workspace.test_desk import desk_for
+from tests.apps.workspace.test_wording import page_text
 from tests.factories import DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def page_text(response) -> str:
-    return html.unescape(response.content.decode())
 
 
 def test_opening_a_dispute_twice_is_refused_in_french(collector_a, creditor_a, today):
