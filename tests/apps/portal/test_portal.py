@@ -134,6 +134,11 @@ def test_the_qr_code_is_a_png_that_carries_the_transfer(client, two_accounts, to
     assert payment.iban == "FR7630006000011234567890189"
     assert "FA-A1" in payment.text
     assert "FA-A2" in payment.text
+    assert payment.bic == "AGRIFRPP"
+    # The reference the page asks the debtor to quote, as the e-mails' code carries it.
+    reference = payment.text.split()[0]
+    assert reference.startswith("R-")
+    assert reference in client.get(path_of(link(debtor_a, today))).content.decode()
 
 
 def test_a_tampered_token_is_refused_politely(client, two_accounts, today):

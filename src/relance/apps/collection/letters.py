@@ -728,7 +728,7 @@ def email_compose(
         body = body.replace(escaped, f'<a href="{escaped}">{escaped}</a>')
     inline: list[Attachment] = []
     png = (
-        _qr_png(context, amount)
+        transfer_qr_png(context, amount)
         if creditor.iban and context.currency == "EUR" and amount > 0
         else b""
     )
@@ -788,7 +788,10 @@ def invoice_files(invoices: Iterable[Invoice | tuple[str, Path]]) -> list[tuple[
     return out
 
 
-def _qr_png(context: LetterContext, amount: Decimal) -> bytes:
+def transfer_qr_png(context: LetterContext, amount: Decimal) -> bytes:
+    """The EPC QR code of a transfer of ``amount`` to the creditor, quoting the context's
+    reference and invoice numbers (e-mails and the debtor portal draw the same); b"" when the
+    creditor's IBAN or BIC cannot go into one."""
     creditor = context.creditor
     numbers = " ".join(i.number for i in context.invoices)
     return _epc_png(

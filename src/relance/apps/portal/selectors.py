@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
-from relance.apps.collection.letters import case_current, case_reference
+from relance.apps.collection.letters import case_current, case_reference, transfer_qr_png
 from relance.apps.collection.models import Dispute
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
@@ -25,7 +25,6 @@ from relance.documents.context import (
     format_iban,
     format_siren,
 )
-from relance.documents.qr import EpcError, EpcPayment, epc_png
 from relance.domain.money import ZERO, round_cents
 from relance.errors import NotFoundError
 
@@ -108,6 +107,12 @@ def _open_invoices(debtor: Debtor) -> list[Invoice]:
 def portal_statement(*, access: PortalAccess, as_of: date) -> Statement:
     """The debtor's open invoices as of ``as_of`` (those in dispute marked), their total, and
     the creditor's ways to be paid: IBAN, the letters' reference, the pay link."""
+    return _statement(access, as_of)[0]
+
+
+def _statement(access: PortalAccess, as_of: date) -> tuple[Statement, LetterContext]:
+    """The statement, and the letter context of what is payable (the pay link and QR code
+    are the letters' own, drawn from it)."""
     creditor, debtor = access.creditor, access.debtor
     rows = _open_invoices(debtor)
     invoices = tuple(
@@ -129,7 +134,12 @@ def portal_statement(*, access: PortalAccess, as_of: date) -> Statement:
     payable = round_cents(sum((i.open_amount for i in payable_rows), ZERO))
     reference = case_reference(case=case_current(debtor=debtor), debtor=debtor, as_of=as_of)
     context = LetterContext(
-        creditor=CreditorInfo(name=creditor.name, pay_link_template=creditor.pay_link_template),
+        creditor=CreditorInfo(
+            name=creditor.name,
+            iban=creditor.iban,
+            bic=creditor.bic,
+            pay_link_template=creditor.pay_link_template,
+        ),
         debtor=DebtorInfo(name=debtor.name, account=debtor.account),
         invoices=tuple(
             InvoiceLine(i.number, i.issue_date, i.due_date, i.total, i.open_amount, i.currency)
@@ -141,7 +151,7 @@ def portal_statement(*, access: PortalAccess, as_of: date) -> Statement:
     currencies = {i.currency for i in invoices}
     address = tuple(line for line in creditor.address.splitlines() if line.strip())
     place = " ".join(x for x in (creditor.postal_code, creditor.city) if x)
-    return Statement(
+    statement = Statement(
         creditor_name=creditor.name,
         creditor_siren=format_siren(creditor.siren),
         creditor_address=(*address, place) if place else address,
@@ -158,27 +168,16 @@ def portal_statement(*, access: PortalAccess, as_of: date) -> Statement:
         bic=creditor.bic,
         pay_link=context.pay_link(payable) if payable > 0 else "",
     )
+    return statement, context
 
 
 def portal_qr_png(*, access: PortalAccess, as_of: date) -> bytes:
-    """The EPC QR code of a transfer of what is payable (the open amount not in dispute), with
-    the reference and invoice numbers as its text; b"" when there is none to draw."""
-    statement = portal_statement(access=access, as_of=as_of)
+    """The EPC QR code of a transfer of what is payable (the open amount not in dispute), the
+    same code an e-mail of that day carries; b"" when there is none to draw."""
+    statement, context = _statement(access, as_of)
     if not statement.has_qr:
         return b""
-    numbers = " ".join(i.number for i in statement.disputable)
-    try:
-        return epc_png(
-            EpcPayment(
-                name=access.creditor.name,
-                iban=access.creditor.iban,
-                amount=statement.payable,
-                text=f"{statement.reference} {numbers}",
-                bic=access.creditor.bic,
-            )
-        )
-    except EpcError:
-        return b""
+    return transfer_qr_png(context, statement.payable)
 
 
 def portal_invoice(*, access: PortalAccess, invoice_id: int) -> Invoice:
