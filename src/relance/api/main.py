@@ -39,12 +39,8 @@ from relance.apps.collection.services import (
     promise_add,
 )
 from relance.apps.creditors.selectors import creditor_as_dict
-from relance.apps.ledger.selectors import (
-    aging_report,
-    debtor_by_account,
-    invoice_rows,
-    invoices_list,
-)
+from relance.apps.editors.selectors import debtor_by_account
+from relance.apps.ledger.selectors import aging_report, invoice_rows, invoices_list
 from relance.apps.ledger.services import ledger_import
 from relance.apps.workspace import figures
 from relance.apps.workspace.selectors import (

@@ -11,9 +11,8 @@ from typing import Any
 from django.db.models import Case, CharField, Count, QuerySet, Sum, Value, When
 
 from relance.apps.creditors.models import Creditor
-from relance.apps.ledger.models import Debtor, Invoice
+from relance.apps.ledger.models import Invoice
 from relance.domain.money import round_cents
-from relance.errors import NotFoundError
 
 BUCKETS = ("not_due", "1_30", "31_60", "61_90", "over_90")
 DSO_WINDOW_DAYS = 90
@@ -29,14 +28,6 @@ def invoices_list(
     if only_open:
         qs = qs.filter(status=Invoice.Status.OPEN)
     return qs.order_by("due_date", "number")
-
-
-def debtor_by_account(*, creditor: Creditor, account: str) -> Debtor:
-    """The creditor's debtor with ``account``; another creditor's account is simply not found."""
-    debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
-    if debtor is None:
-        raise NotFoundError(f"no debtor with account {account!r}")
-    return debtor
 
 
 def invoice_rows(qs: QuerySet[Invoice]) -> Iterator[dict[str, Any]]:
