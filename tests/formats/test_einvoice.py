@@ -170,6 +170,25 @@ def test_a_buyer_without_any_identifier_is_a_consumer_named_by_its_account() -> 
     ]
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "kind", "email"),
+    [
+        ('<cbc:EndpointID schemeID="0088">5790000435951</cbc:EndpointID>', "business", ""),
+        ('<cbc:EndpointID schemeID="EM">jean@example.org</cbc:EndpointID>', "consumer",
+         "jean@example.org"),
+        ('<cbc:EndpointID schemeID="em">jean@example.org</cbc:EndpointID>', "consumer",
+         "jean@example.org"),
+    ],
+)
+def test_a_network_endpoint_makes_a_business_and_an_email_one_an_address(
+    endpoint: str, kind: str, email: str
+) -> None:
+    name = "<cac:PartyLegalEntity><cbc:RegistrationName>Jean Dupont</cbc:RegistrationName>"
+    read = read_einvoice(ubl(buyer=f"{endpoint}{name}</cac:PartyLegalEntity>"))
+    assert read.record is not None
+    assert (read.record.debtor.kind, read.record.debtor.email) == (kind, email)
+
+
 def test_an_invoice_without_currency_is_taken_as_euros_and_says_so() -> None:
     read = read_einvoice(
         ubl().replace(b"<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>", b"")

@@ -122,9 +122,7 @@ def read_einvoice(data: bytes, *, payment_terms_days: int = 30) -> EInvoice:
             result.syntax = result.syntax or "cii"
             _read_cii(root, result, payment_terms_days)
         elif tag in (f"{{{UBL_INVOICE}}}Invoice", f"{{{UBL_CREDIT_NOTE}}}CreditNote"):
-            if result.syntax == "factur-x":
-                result.syntax = "ubl"  # a PDF embedding UBL (allowed by ZUGFeRD 2.x's XRechnung)
-            result.syntax = result.syntax or "ubl"
+            result.syntax = "ubl"  # even in a PDF (ZUGFeRD 2.x allows XRechnung's UBL)
             _read_ubl(root, result, payment_terms_days)
         else:
             raise _Refused(
@@ -197,6 +195,10 @@ def _text(node: Element | None) -> str:
     return " ".join((node.text or "").split()) if node is not None else ""
 
 
+def _scheme(node: Element | None) -> str:
+    return node.get("schemeID", "") if node is not None else ""
+
+
 def _amount(node: Element | None, path: str) -> Decimal | None:
     text = _text(node)
     if node is None or not text:
@@ -244,7 +246,7 @@ class _Party:
     name: str = ""
     trading_name: str = ""
     identifier: str = ""  # BT-46 / BT-29
-    registered: bool = False  # a global identifier (a GLN...) or a network endpoint: a company
+    registered: bool = False  # a global identifier (a GLN...): a company
     legal_id: str = ""  # BT-47 / BT-30
     legal_scheme: str = ""
     vat: str = ""
@@ -275,11 +277,12 @@ def _debtor(buyer: _Party) -> DebtorRecord:
     siren = buyer.siren
     vat = buyer.vat.replace(" ", "").upper()
     account = (buyer.identifier or siren or vat or _account_of_name(name))[:ACCOUNT_MAX]
-    # BT-46 alone says nothing (sellers number their consumers' accounts too); a global one does
-    kind: DebtorKind = (
-        "business" if (siren or vat or buyer.legal_id or buyer.registered) else "consumer"
-    )
-    email = buyer.endpoint if buyer.endpoint_scheme.upper() == "EM" else ""
+    is_email = buyer.endpoint_scheme.upper() == "EM"
+    # BT-46 alone says nothing (sellers number their consumers' accounts too); a global one
+    # does, and so does a network endpoint (BT-49) other than an e-mail address
+    registered = buyer.registered or bool(buyer.endpoint and not is_email)
+    kind: DebtorKind = "business" if (siren or vat or buyer.legal_id or registered) else "consumer"
+    email = buyer.endpoint if is_email else ""
     return DebtorRecord(
         account=account,
         name=name[:200],
@@ -420,13 +423,12 @@ def _cii_party(node: Element | None) -> _Party:
         name=t("ram:Name"),
         trading_name=t("ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
         identifier=t("ram:ID") or t("ram:GlobalID"),
-        registered=bool(t("ram:GlobalID"))
-        or bool(_text(endpoint) and endpoint is not None and endpoint.get("schemeID") != "EM"),
+        registered=bool(t("ram:GlobalID")),
         legal_id=_text(legal),
-        legal_scheme=legal.get("schemeID", "") if legal is not None else "",
+        legal_scheme=_scheme(legal),
         vat=vat,
         endpoint=_text(endpoint),
-        endpoint_scheme=endpoint.get("schemeID", "") if endpoint is not None else "",
+        endpoint_scheme=_scheme(endpoint),
         contact_email=t("ram:DefinedTradeContact/ram:EmailURIUniversalCommunication/ram:URIID"),
         phone=t("ram:DefinedTradeContact/ram:TelephoneUniversalCommunication/ram:CompleteNumber"),
         lines=lines,
@@ -519,8 +521,8 @@ def _ubl_party(node: Element | None) -> _Party:
         if _text(scheme.find("cac:TaxScheme/cbc:ID", ns)).upper() == "VAT":
             vat = _text(scheme.find("cbc:CompanyID", ns))
     identifier = node.find("cac:PartyIdentification/cbc:ID", ns)
-    legal_id, legal_scheme = _text(legal), legal.get("schemeID", "") if legal is not None else ""
-    if not legal_id and identifier is not None and identifier.get("schemeID") == SIRENE_SCHEME:
+    legal_id, legal_scheme = _text(legal), _scheme(legal)
+    if not legal_id and _scheme(identifier) == SIRENE_SCHEME:
         legal_id, legal_scheme = _text(identifier), SIRENE_SCHEME
     country_code = t("cac:PostalAddress/cac:Country/cbc:IdentificationCode").upper()
     if legal_id and not legal_scheme and country_code == "FR" and siren_of(legal_id):
@@ -541,13 +543,12 @@ def _ubl_party(node: Element | None) -> _Party:
         name=t("cac:PartyLegalEntity/cbc:RegistrationName"),
         trading_name=t("cac:PartyName/cbc:Name"),
         identifier=_text(identifier),
-        registered=bool(identifier is not None and identifier.get("schemeID"))
-        or bool(_text(endpoint) and endpoint is not None and endpoint.get("schemeID") != "EM"),
+        registered=bool(_scheme(identifier)),
         legal_id=legal_id,
         legal_scheme=legal_scheme,
         vat=vat,
         endpoint=_text(endpoint),
-        endpoint_scheme=endpoint.get("schemeID", "") if endpoint is not None else "",
+        endpoint_scheme=_scheme(endpoint),
         contact_email=t("cac:Contact/cbc:ElectronicMail"),
         phone=t("cac:Contact/cbc:Telephone"),
         lines=lines,
@@ -559,8 +560,8 @@ def _ubl_party(node: Element | None) -> _Party:
 
 def _read_ubl(root: Element, result: EInvoice, terms_days: int) -> None:
     ns = UBL_NS
-    credit_note = _local(root.tag) == "CreditNote"
     top = _local(root.tag)
+    credit_note = top == "CreditNote"
     result.profile = _text(root.find("cbc:CustomizationID", ns))
     code = _text(root.find("cbc:CreditNoteTypeCode" if credit_note else "cbc:InvoiceTypeCode", ns))
     result.type_code = code or ("381" if credit_note else "380")
