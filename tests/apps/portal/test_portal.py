@@ -300,3 +300,33 @@ def test_the_daily_pass_goes_on_beside_a_plan_proposal(client, today):
     steps = set(Action.objects.filter(debtor=debtor).values_list("channel", "step_key"))
     assert ("task", "plan_proposal") in steps
     assert any(channel != "task" for channel, _ in steps)  # the chase is not paused by a proposal
+
+
+def test_the_page_reads_a_fixed_number_of_queries_whatever_the_invoices(
+    client, today, django_assert_max_num_queries
+):
+    """No query per invoice: the debtor (with its creditor), its open invoices (disputes
+    annotated), its case (open, else the latest). Thirty invoices with PDFs, a dispute and an
+    open case cost what one invoice costs."""
+    creditor = CreditorFactory()
+    few, many = DebtorFactory(creditor=creditor), DebtorFactory(creditor=creditor)
+    InvoiceFactory(debtor=few, due_date=today - timedelta(days=9))
+    for n in range(30):
+        invoice = InvoiceFactory(
+            debtor=many, number=f"FA-M{n:02d}", due_date=today - timedelta(days=n)
+        )
+        if n % 3 == 0:
+            invoice.pdf.save(f"FA-M{n:02d}.pdf", ContentFile(b"%PDF-1.4"))
+    Dispute.objects.create(
+        creditor=creditor, invoice=many.invoices.get(number="FA-M01"), reason="x", opened_on=today
+    )
+    collection_run(creditor=creditor, as_of=today, dispatch=False)  # opens the cases
+
+    with django_assert_max_num_queries(4):
+        assert client.get(path_of(link(few, today))).status_code == 200
+    with django_assert_max_num_queries(4):
+        page = client.get(path_of(link(many, today))).content.decode()
+    assert "FA-M29" in page
+    assert page.count("download>") == 10
+    with django_assert_max_num_queries(4):
+        assert client.get(path_of(link(many, today)) + "qr.png").status_code == 200
