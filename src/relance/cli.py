@@ -162,6 +162,39 @@ def _figures_warm(creditor: Any) -> None:
     warm(creditor=creditor, as_of=timezone.localdate())
 
 
+def _import_end(
+    args: argparse.Namespace,
+    creditor: Any,
+    result: Any,
+    name: str,
+    title: str,
+    *,
+    settles: bool = True,
+) -> int:
+    """What every ledger import command does with its ``ImportResult``: warm the figures after
+    a real import, print the result (``name`` when refused, ``title`` when taken), exit 1 when
+    refused."""
+    if not result.problems and not args.dry_run:
+        _figures_warm(creditor)
+    data = result.as_dict()
+    if args.json:
+        emit_json(data)
+    else:
+        if result.problems:
+            print(f"{name}: refused, nothing was imported ({len(result.problems)} problems):", file=sys.stderr)
+            _print_problems(data["problems"])
+        else:
+            verb = "would import" if args.dry_run else "imported"
+            settled = f", {result.settled} settled" if settles else ""
+            print(
+                f"{title} {verb}: {result.created} created, {result.updated} updated, "
+                f"{result.unchanged} unchanged{settled}."
+            )
+        for note in result.notes[:20]:
+            print(f"  note: {note}")
+    return 1 if result.problems else 0
+
+
 def cmd_import_ledger(args: argparse.Namespace) -> int:
     from relance.apps.creditors.selectors import creditor_get
     from relance.apps.ledger.services import ledger_import
@@ -179,24 +212,7 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             partial=args.partial,
         )
-    if not result.problems and not args.dry_run:
-        _figures_warm(creditor)
-    data = result.as_dict()
-    if args.json:
-        emit_json(data)
-    else:
-        if result.problems:
-            print(f"{path.name}: refused, nothing was imported ({len(result.problems)} problems):", file=sys.stderr)
-            _print_problems(data["problems"])
-        else:
-            verb = "would import" if args.dry_run else "imported"
-            print(
-                f"{path.name} ({result.format}) {verb}: {result.created} created, {result.updated} updated, "
-                f"{result.unchanged} unchanged, {result.settled} settled."
-            )
-        for note in result.notes[:20]:
-            print(f"  note: {note}")
-    return 1 if result.problems else 0
+    return _import_end(args, creditor, result, path.name, f"{path.name} ({result.format})")
 
 
 def cmd_import_einvoices(args: argparse.Namespace) -> int:
@@ -217,25 +233,8 @@ def cmd_import_einvoices(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         actor="cli",
     )
-    if not result.problems and not args.dry_run:
-        _figures_warm(creditor)
-    data = result.as_dict()
-    if args.json:
-        emit_json(data)
-    else:
-        if result.problems:
-            print(f"{len(paths)} e-invoices: refused, nothing was imported ({len(result.problems)} problems):",
-                  file=sys.stderr)
-            _print_problems(data["problems"])
-        else:
-            verb = "would import" if args.dry_run else "imported"
-            print(
-                f"{len(paths)} e-invoices {verb}: {result.created} created, {result.updated} updated, "
-                f"{result.unchanged} unchanged."
-            )
-        for note in result.notes[:20]:
-            print(f"  note: {note}")
-    return 1 if result.problems else 0
+    label = f"{len(paths)} e-invoices"
+    return _import_end(args, creditor, result, label, label, settles=False)
 
 
 # --- invoices, aging ----------------------------------------------------------------------------
