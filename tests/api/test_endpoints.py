@@ -107,7 +107,10 @@ def test_actions_by_state_and_the_approval_queue(collector_a, creditor_a):
     assert body["count"] == Action.objects.filter(creditor=creditor_a, requires_approval=True, state="planned").count() >= 1
     assert all(a["awaiting_approval"] for a in body["items"])
     planned = collector_a.get("/api/actions", {"state": "planned"}).json()
+    assert planned["items"]  # else the next line holds for nothing
     assert all(a["state"] == "planned" for a in planned["items"])
+    first = Action.objects.get(pk=planned["items"][0]["id"])
+    assert planned["items"][0]["planned_date"] == first.planned_date.isoformat()
     assert collector_a.get("/api/actions", {"state": "aproved"}).status_code == 400
 
 

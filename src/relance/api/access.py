@@ -18,8 +18,6 @@ from relance.apps.api_tokens.selectors import token_user
 from relance.apps.workspace.selectors import Grant, grants_for
 from relance.errors import InvalidInputError, NotFoundError, RelanceError
 
-ROLES = ("viewer", "collector", "admin")
-
 
 class BearerToken(HttpBearer):
     """``Authorization: Bearer <token>``: the token's user, when the token is live."""

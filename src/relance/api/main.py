@@ -215,12 +215,6 @@ def aging(request: HttpRequest, creditor: int | None = None, as_of: date | None 
     return {"creditor": grant.creditor.pk, **report.as_dict()}
 
 
-def _action(a: Any) -> dict[str, Any]:
-    data = action_as_dict(a)
-    data["planned_date"] = a.planned_date.isoformat() if a.planned_date else None
-    return data
-
-
 @api.get("/actions", response={200: ActionPage, **ERRORS}, summary="Actions by state; the approval queue (paged)")
 def actions(
     request: HttpRequest, creditor: int | None = None, state: str | None = None, awaiting_approval: bool = False,
@@ -231,7 +225,7 @@ def actions(
         raise InvalidInputError(f"state is one of {', '.join(ACTION_STATES)}")
     qs = actions_list(creditor=grant.creditor, state=state, awaiting_approval=awaiting_approval)
     found, meta = _paged(qs, page, page_size)
-    return {"creditor": grant.creditor.pk, **meta, "items": [_action(a) for a in found]}
+    return {"creditor": grant.creditor.pk, **meta, "items": [action_as_dict(a) for a in found]}
 
 
 # --- acts -----------------------------------------------------------------------------------------
@@ -244,7 +238,7 @@ def action_approve(request: HttpRequest, action_id: int, creditor: int | None = 
     if not (action.state == "planned" and action.requires_approval):
         raise RelanceError(f"action {action_id} is not awaiting approval (it is {action.state})", code="conflict")
     actions_approve(ids=[action.pk], creditor=grant.creditor, actor=actor(request))
-    return _action(action_get(creditor=grant.creditor, action_id=action_id))
+    return action_as_dict(action_get(creditor=grant.creditor, action_id=action_id))
 
 
 @api.post("/actions/{action_id}/skip", response={200: ActionOut, **ERRORS}, summary="Skip one pending action")
@@ -254,7 +248,7 @@ def action_skip_(request: HttpRequest, action_id: int, creditor: int | None = No
     if action.state not in ("planned", "approved"):
         raise RelanceError(f"action {action_id} is {action.state}: only a pending action can be skipped", code="conflict")
     action_skip(action_id=action.pk, reason=reason.strip() or "skipped by hand", actor=actor(request))
-    return _action(action_get(creditor=grant.creditor, action_id=action_id))
+    return action_as_dict(action_get(creditor=grant.creditor, action_id=action_id))
 
 
 @api.post("/disputes", response={201: DisputeOut, **ERRORS}, summary="Open a dispute on an invoice")
