@@ -75,6 +75,7 @@ def test_a_workspace_session_works_and_writes_need_csrf(creditor_a):
     assert client.get("/api/creditors").status_code == 200
     response = client.post("/api/run?dry_run=true")
     assert response.status_code in (401, 403)
+    assert (response.status_code, response.json()["code"]) == (403, "forbidden")  # the CSRF check
     from django.conf import settings
     from django.middleware.csrf import _get_new_csrf_string
 
@@ -108,6 +109,12 @@ def test_a_viewer_cannot_approve_skip_or_import(viewer_a, creditor_a):
     assert viewer_a.post("/api/imports/ledger", {"file": _file()}).status_code == 403
     action.refresh_from_db()
     assert action.state == "planned"
+
+
+def test_a_call_costs_one_query_for_the_token_and_one_for_the_grants(viewer_a, django_assert_num_queries):
+    viewer_a.get("/api/creditors")
+    with django_assert_num_queries(2):  # the token with its user, then the memberships
+        assert viewer_a.get("/api/creditors").status_code == 200
 
 
 def test_a_viewer_reads(viewer_a):
