@@ -52,16 +52,22 @@ class AttachResult:
         }
 
 
-def pdf_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The PDF files named, folders expanded (their ``*.pdf``, not recursing), in name order."""
+def files_named(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> list[Path]:
+    """The files named, folders expanded to their files ending in one of ``suffixes`` (not
+    recursing), in name order."""
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            out += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".pdf")
+            out += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
         else:
             out.append(path)
     return out
+
+
+def pdf_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The PDF files named, folders expanded (their ``*.pdf``, not recursing), in name order."""
+    return files_named(paths, (".pdf",))
 
 
 def invoice_pdfs_attach(

@@ -23,7 +23,7 @@ from typing import Any
 
 from relance.apps.audit.services import EventInput
 from relance.apps.creditors.models import Creditor
-from relance.apps.ledger.attach import MAX_PDF_BYTES, invoice_pdf_store
+from relance.apps.ledger.attach import MAX_PDF_BYTES, files_named, invoice_pdf_store
 from relance.apps.ledger.models import Debtor, ImportBatch, Invoice
 from relance.apps.ledger.services import ImportResult, ledger_records_import
 from relance.domain.ledger import InvoiceRecord, ReadReport
@@ -51,14 +51,7 @@ class EInvoiceImportResult(ImportResult):
 
 def einvoice_files(paths: Iterable[str | Path]) -> list[Path]:
     """The files named, folders expanded to their ``*.pdf`` and ``*.xml`` (not recursing)."""
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            out += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
-        else:
-            out.append(path)
-    return out
+    return files_named(paths, SUFFIXES)
 
 
 def _same_seller(creditor: Creditor, read: EInvoice) -> bool:
