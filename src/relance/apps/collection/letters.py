@@ -719,13 +719,10 @@ def email_compose(
     text = f"{rendered.text}\n-- \n{footer}\n"
     body = rendered.html
     amount = payable_amount(context, template)
-    link = context.pay_link(amount)
-    if link:
-        escaped = html.escape(link)
-        body = body.replace(escaped, f'<a href="{escaped}">{escaped}</a>')
-    if context.portal_url:
-        escaped = html.escape(context.portal_url)
-        body = body.replace(escaped, f'<a href="{escaped}">{escaped}</a>')
+    for link in (context.pay_link(amount), context.portal_url):
+        if link:
+            escaped = html.escape(link)
+            body = body.replace(escaped, f'<a href="{escaped}">{escaped}</a>')
     inline: list[Attachment] = []
     png = (
         transfer_qr_png(context, amount)
