@@ -172,8 +172,8 @@ def _statement(access: PortalAccess, as_of: date) -> tuple[Statement, LetterCont
 
 
 def portal_qr_png(*, access: PortalAccess, as_of: date) -> bytes:
-    """The EPC QR code of a transfer of what is payable (the open amount not in dispute), the
-    same code an e-mail of that day carries; b"" when there is none to draw."""
+    """The EPC QR code of a transfer of what is payable (the open amount not in dispute),
+    drawn as the e-mails draw theirs; b"" when there is none to draw."""
     statement, context = _statement(access, as_of)
     if not statement.has_qr:
         return b""
