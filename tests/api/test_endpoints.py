@@ -159,7 +159,7 @@ def test_record_a_promise(collector_a, creditor_a, today):
     body = response.json()
     assert (body["amount"], body["date"], body["status"]) == ("500.00", when, "open")
     assert Promise.objects.get(pk=body["id"]).amount == Decimal("500.00")
-    for amount in ("abc", "NaN", 500):  # money is a string of a decimal number
+    for amount in ("abc", "NaN", "Infinity", "1e3", 500):  # money is a string of a decimal number
         wrong = collector_a.post_json("/api/promises", {"debtor": debtor.account, "amount": amount, "date": when})
         assert wrong.status_code == 400, amount
         assert wrong.json()["code"] == "invalid_input"

@@ -4,7 +4,7 @@ returns JSON: money as strings of ``Decimal``, dates in ISO 8601."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO, Any, cast
 
 from django.core.paginator import Paginator
@@ -54,7 +54,7 @@ from relance.apps.workspace.selectors import (
     debtors_page,
     grants_for,
 )
-from relance.domain.money import round_cents
+from relance.domain.money import AmountError, parse_amount, round_cents
 from relance.errors import InvalidInputError, RelanceError
 
 PAGE_SIZE = 50
@@ -270,11 +270,9 @@ def promises(request: HttpRequest, body: PromiseIn, creditor: int | None = None)
     if body.grace_days < 0:
         raise InvalidInputError("grace_days is 0 or more")
     try:
-        amount = Decimal(body.amount.strip())
-    except InvalidOperation:
+        amount = parse_amount(body.amount)
+    except AmountError:
         raise InvalidInputError(f"amount {body.amount!r} is not a decimal number such as \"500.00\"") from None
-    if not amount.is_finite():
-        raise InvalidInputError("amount is a finite decimal number")
     promise = promise_add(
         creditor=grant.creditor, debtor_account=body.debtor, amount=amount, promised_date=body.date,
         as_of=_today(body.as_of), grace_days=body.grace_days, actor=actor(request),
