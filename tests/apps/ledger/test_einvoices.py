@@ -154,6 +154,11 @@ def test_one_bad_file_refuses_them_all_and_every_problem_names_its_file(moulin):
     assert [p["code"] for p in refused.problems] == ["not_xml", "unknown_root"]
 
 
+def test_no_file_is_a_problem_of_no_file(moulin):
+    result = einvoices_import(creditor=moulin, files=[], as_of=AS_OF, actor="test")
+    assert [(p["file"], p["code"]) for p in result.as_dict()["problems"]] == [(None, "no_file")]
+
+
 @needs_samples
 def test_an_invoice_issued_by_another_company_is_refused(creditor):
     assert creditor.siren == "552100554"

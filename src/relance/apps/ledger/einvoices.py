@@ -38,13 +38,12 @@ SUFFIXES = (".pdf", ".xml")
 class EInvoiceImportResult(ImportResult):
     """An import's result, with the file each problem comes from and what each file gave."""
 
-    problem_files: list[str | None] = field(default_factory=list)  # beside ``problems``
     files: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         data = super().as_dict()
-        for problem, file in zip(data["problems"], self.problem_files, strict=True):
-            problem["file"] = file
+        for problem, out in zip(self.problems, data["problems"], strict=True):
+            out["file"] = problem.params.get("file")  # set by einvoices_import's refuse()
         data["files"] = self.files
         return data
 
@@ -74,7 +73,6 @@ def einvoices_import(
 ) -> EInvoiceImportResult:
     """Import the invoices ``files`` (name, bytes) carry for ``creditor``; see the module."""
     report = ReadReport(format=FORMAT)
-    problem_files: list[str | None] = []
 
     def refuse(name: str | None, problem: Problem) -> None:
         if name is not None:
@@ -83,7 +81,6 @@ def einvoices_import(
                 file=name, problem=problem,
             )  # fmt: skip
         report.problems.append(problem)
-        problem_files.append(name)
 
     if not files:
         refuse(
@@ -190,7 +187,6 @@ def einvoices_import(
     result = EInvoiceImportResult(
         **{f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
     )
-    result.problem_files = problem_files
     if result.ok:
         result.files = [
             {
