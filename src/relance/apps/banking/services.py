@@ -40,7 +40,7 @@ from relance.apps.banking.models import (
 from relance.apps.banking.selectors import matches_summary
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Debtor, ImportBatch, Invoice, Payment
-from relance.domain.banking import LineRecord, StatementRecord
+from relance.domain.banking import BankReport, LineRecord, StatementRecord
 from relance.domain.matching import InvoiceIndex, MatchProposal, OpenInvoice, match_lines
 from relance.errors import InvalidInputError
 from relance.formats.bank import BankFormat, read_statement
@@ -194,8 +194,11 @@ def statement_import(
     as_of: date | None = None,
     actor: str = "system",
     threshold: Decimal = THRESHOLD,
+    report: BankReport | None = None,
 ) -> dict[str, Any]:
-    """Import a bank file for ``creditor``; see the module docstring.
+    """Import a bank file for ``creditor``; see the module docstring. ``report`` is ``data``
+    as ``read_statement`` read it, when the caller has it already (it keeps the problems'
+    wording for a page).
 
     Counts in the result: ``statements`` and ``lines`` are what the file holds,
     ``duplicates`` the lines already imported before (skipped), ``credits`` the new credit
@@ -205,7 +208,8 @@ def statement_import(
     to invoices. ``matches`` explains each match: the line, the debtor, the invoices, the
     amount, the confidence and the reasons.
     """
-    report = read_statement(data, format=format)  # type: ignore[arg-type]  # read_statement names the choices
+    if report is None:
+        report = read_statement(data, format=format)  # type: ignore[arg-type]  # read_statement names the choices
     digest = hashlib.sha256(data).hexdigest()
     result = _result(report.format)
     result["dry_run"] = dry_run

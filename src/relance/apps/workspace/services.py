@@ -236,17 +236,16 @@ def _run(upload: ImportUpload, *, dry_run: bool, actor: str) -> dict[str, Any]:
         statement_import = _bank_import()
         if statement_import is None:
             raise InvalidInputError("bank files cannot be imported in this install")
-        result: dict[str, Any] = statement_import(
-            creditor=upload.creditor, data=path.read_bytes(), filename=upload.filename,
-            dry_run=dry_run, actor=actor,
-        )
-        result.setdefault("problems", [])
-        if result["problems"]:  # the reader's, again, for their wording (see wording.py)
-            from relance.formats.bank import read_statement
+        from relance.formats.bank import read_statement
 
-            again = read_statement(path.read_bytes()).problems
-            if [p.as_dict() for p in again] == result["problems"]:
-                result["problems"] = [p.as_dict() | p.wording() for p in again]
+        raw = path.read_bytes()
+        report = read_statement(raw)  # read here once: its problems keep their wording
+        result: dict[str, Any] = statement_import(
+            creditor=upload.creditor, data=raw, filename=upload.filename,
+            dry_run=dry_run, actor=actor, report=report,
+        )
+        # The page says each problem in its reader's language (see wording.py).
+        result["problems"] = [p.as_dict() | p.wording() for p in report.problems]
         return result
     if upload.kind == ImportUpload.Kind.EINVOICES:
         from relance.apps.ledger.einvoices import einvoices_import
