@@ -259,6 +259,17 @@ def test_a_missing_number_or_a_bad_amount_names_the_element() -> None:
     ] == ("bad_date", "'05/01/2026' is not a date written YYYY-MM-DD")
 
 
+def test_a_missing_issue_date_is_named_and_a_zero_total_is_not_missing() -> None:
+    assert only_problem(ubl(body="<cbc:ID>F1</cbc:ID>")) == (
+        "missing_field",
+        "no issue date (BT-2)",
+        "Invoice/cbc:IssueDate",
+    )
+    read = read_einvoice(ubl(total="0.00"))
+    assert read.record is not None
+    assert read.record.total_amount == D("0.00")
+
+
 def test_the_syntax_is_sniffed_from_the_content() -> None:
     assert sniff(b"%PDF-1.4") == "factur-x"
     assert sniff(UBL_HEAD.encode()) == "ubl"

@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Literal, NoReturn
+from typing import Literal, TypeVar
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
@@ -55,6 +55,7 @@ SIRENE_SCHEME = "0002"  # ISO 6523 ICD of the French SIRENE register (SIREN or S
 ACCOUNT_MAX = 40  # the debtor account column's width
 _NOT_DIGITS = re.compile(r"\D")
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,13 +362,9 @@ ISSUE_DATE = Phrase.of(N_("issue date (BT-2)"))
 TOTAL = Phrase.of(N_("invoice total with VAT (BT-112)"))
 
 
-def _missing(what: Phrase, path: str) -> NoReturn:
-    raise _Refused(Problem.of("missing_field", N_("no %(what)s"), column=path, what=what))
-
-
-def _required(value: str, what: Phrase, path: str) -> str:
-    if not value:
-        _missing(what, path)
+def _required(value: _T | None, what: Phrase, path: str) -> _T:
+    if value is None or value == "":
+        raise _Refused(Problem.of("missing_field", N_("no %(what)s"), column=path, what=what))
     return value
 
 
@@ -454,17 +451,13 @@ def _read_cii(root: Element, result: EInvoice, terms_days: int) -> None:
     result.type_code = _text(root.find(f"{doc}/ram:TypeCode", ns))
     number = _required(_text(root.find(f"{doc}/ram:ID", ns)), NUMBER, f"{doc}/ram:ID")
     issue_path = f"{doc}/ram:IssueDateTime/udt:DateTimeString"
-    issue = _cii_date(root.find(issue_path, ns), issue_path)
-    if issue is None:
-        _missing(ISSUE_DATE, issue_path)
+    issue = _required(_cii_date(root.find(issue_path, ns), issue_path), ISSUE_DATE, issue_path)
     due_path = f"{settlement}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString"
     due = None
     for node in root.findall(due_path, ns):  # repeated when paid in instalments: the first
         due = due or _cii_date(node, due_path)
     total_path = f"{sums}/ram:GrandTotalAmount"
-    total = _amount(root.find(total_path, ns), total_path)
-    if total is None:
-        _missing(TOTAL, total_path)
+    total = _required(_amount(root.find(total_path, ns), total_path), TOTAL, total_path)
     prepaid_path = f"{sums}/ram:TotalPrepaidAmount"
     payable_path = f"{sums}/ram:DuePayableAmount"
     fields = _Fields(
@@ -569,9 +562,7 @@ def _read_ubl(root: Element, result: EInvoice, terms_days: int) -> None:
         result.type_code = "381"  # the root says credit note whatever the code
     number = _required(_text(root.find("cbc:ID", ns)), NUMBER, f"{top}/cbc:ID")
     issue_path = f"{top}/cbc:IssueDate"
-    issue = _ubl_date(root.find("cbc:IssueDate", ns), issue_path)
-    if issue is None:
-        _missing(ISSUE_DATE, issue_path)
+    issue = _required(_ubl_date(root.find("cbc:IssueDate", ns), issue_path), ISSUE_DATE, issue_path)
     due = _ubl_date(root.find("cbc:DueDate", ns), f"{top}/cbc:DueDate")
     if due is None:
         # UBL 2.1's CreditNote has no DueDate; EN 16931 puts BT-9 in its PaymentMeans
@@ -579,9 +570,9 @@ def _read_ubl(root: Element, result: EInvoice, terms_days: int) -> None:
             due = due or _ubl_date(node, f"{top}/cac:PaymentMeans/cbc:PaymentDueDate")
     sums = "cac:LegalMonetaryTotal"
     total_path = f"{top}/{sums}/cbc:TaxInclusiveAmount"
-    total = _amount(root.find(f"{sums}/cbc:TaxInclusiveAmount", ns), total_path)
-    if total is None:
-        _missing(TOTAL, total_path)
+    total = _required(
+        _amount(root.find(f"{sums}/cbc:TaxInclusiveAmount", ns), total_path), TOTAL, total_path
+    )
     fields = _Fields(
         number=number,
         issue=issue,
