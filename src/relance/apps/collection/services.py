@@ -1073,6 +1073,10 @@ def case_for(*, debtor: Debtor, as_of: date) -> Case:
     return case
 
 
+class AlreadyDisputedError(InvalidInputError):
+    """A dispute opened on an invoice already in dispute (a caller may say it its own way)."""
+
+
 def dispute_open(
     *, creditor: Creditor, invoice_number: str, reason: str, as_of: date, actor: str = "system"
 ) -> Dispute:
@@ -1080,7 +1084,7 @@ def dispute_open(
     invoice = _invoice(creditor, invoice_number)
     with transaction.atomic():
         if Dispute.objects.filter(invoice=invoice, status=Dispute.Status.OPEN).exists():
-            raise InvalidInputError(
+            raise AlreadyDisputedError(
                 N_("invoice %(number)s is already in dispute"), params={"number": invoice_number}
             )
         dispute = Dispute.objects.create(

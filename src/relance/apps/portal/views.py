@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+from relance.apps.collection.services import AlreadyDisputedError
 from relance.apps.portal.forms import DisputeForm, PlanForm
 from relance.apps.portal.links import PortalLinkError
 from relance.apps.portal.selectors import (
@@ -173,7 +174,7 @@ def _problem_text(exc: InvalidInputError) -> str:
         return gettext(
             "You have sent many requests today. Please try again tomorrow, or write to us."
         )
-    if exc.code == "invalid_input" and "already in dispute" in str(exc):
+    if isinstance(exc, AlreadyDisputedError):
         return gettext("This invoice is already being looked into.")
     return gettext("Your request could not be recorded. Please check it and try again.")
 
