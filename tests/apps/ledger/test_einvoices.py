@@ -275,3 +275,29 @@ def test_the_command_exits_non_zero_and_lists_each_file_problem(moulin, tmp_path
     code, _, err = cli(capsys, "import", "einvoices", str(bad), "--creditor", str(moulin.pk))
     assert code == 1
     assert "refused, nothing was imported" in err
+
+
+@needs_samples
+def test_a_few_e_invoices_read_only_their_own_rows_of_a_large_ledger(moulin):
+    """The ledger import reads every number and account a creditor has before a large file; a
+    few e-invoices ask only for their own, and still find the invoice they update."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import DebtorFactory, InvoiceFactory
+
+    other = DebtorFactory(creditor=moulin, account="411OTHER")
+    for n in range(30):
+        InvoiceFactory(creditor=moulin, debtor=other, number=f"OLD-{n}")
+    assert run(moulin, UBL).ok
+    newer = (SAMPLES / UBL).read_bytes().replace(b">208.03<", b">108.03<")
+    with CaptureQueriesContext(connection) as queries:
+        result = run(moulin, extra=[("F124212-v2.xml", newer)])
+    assert (result.created, result.updated) == (0, 1)
+    read = [
+        q["sql"] for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith("SELECT")
+    ]  # fmt: skip
+    numbers = [sql for sql in read if '"number"' in sql and "ledger_invoice" in sql]
+    assert numbers
+    assert all(" IN (" in sql for sql in numbers), numbers  # never the whole ledger's numbers

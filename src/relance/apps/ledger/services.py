@@ -14,7 +14,7 @@ import hashlib
 import itertools
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -276,7 +276,16 @@ class _DebtorsSeen:
 class _LedgerWriter:
     """Applies chunks of records for one creditor within the caller's transaction."""
 
-    def __init__(self, creditor: Creditor, batch: ImportBatch, as_of: date, result: ImportResult):
+    def __init__(
+        self,
+        creditor: Creditor,
+        batch: ImportBatch,
+        as_of: date,
+        result: ImportResult,
+        scope: Sequence[InvoiceRecord] | None = None,
+    ):
+        """``scope``: every record the import will bring, when known before it starts (a few
+        e-invoices): then only their own debtors and numbers are read, not the whole ledger."""
         self.creditor = creditor
         self.batch = batch
         self.as_of = as_of
@@ -286,19 +295,23 @@ class _LedgerWriter:
         self._payments: dict[str, Payment] = {}
         self._debtors_created = 0
         # What the creditor already has, read once: a chunk then only queries rows that exist.
+        debtors = Debtor.objects.filter(creditor=creditor)
+        invoices = Invoice.objects.filter(creditor=creditor)
+        if scope is not None:
+            debtors = debtors.filter(account__in={r.debtor.account for r in scope})
+            invoices = invoices.filter(number__in={r.number for r in scope})
         self._debtor_ids: dict[str, int] = dict(
-            Debtor.objects.filter(creditor=creditor)
-            .values_list("account", "id")
-            .iterator(chunk_size=10000)
+            debtors.values_list("account", "id").iterator(chunk_size=10000)
         )
         self._known_numbers: set[str] = set(
-            Invoice.objects.filter(creditor=creditor)
-            .values_list("number", flat=True)
-            .iterator(chunk_size=10000)
+            invoices.values_list("number", flat=True).iterator(chunk_size=10000)
         )
         # Invoices written by this import get larger ids: only those up to here may be settled.
         self._last_id_before: int | None = Invoice.objects.aggregate(top=Max("id"))["top"]
-        if not self._debtor_ids and not self._known_numbers:
+        first_import = not self._debtor_ids and not self._known_numbers
+        if scope is not None and first_import:  # the records' own rows are absent; others?
+            first_import = not Debtor.objects.filter(creditor=creditor).exists()
+        if first_import:
             self._trust_own_references()
         self._day_values: dict[date, Any] = {}
         self._rebuild: list[str] = []  # statements rebuilding the indexes set aside
@@ -733,9 +746,11 @@ def ledger_records_import(
     (dry runs included, before their rollback); the audit events it returns are recorded with
     the import's, and an exception it raises undoes the whole import.
     """
+    records = list(records)
     return _records_import(
         creditor=creditor,
         reader=_RecordsReader(records, report),
+        scope=records,
         filename=filename,
         sha256=lambda: sha256,
         dry_run=dry_run,
@@ -757,6 +772,7 @@ def _records_import(
     day: date,
     actor: str,
     on_written: Callable[[ImportBatch], list[EventInput]] | None = None,
+    scope: Sequence[InvoiceRecord] | None = None,
 ) -> ImportResult:
     result = ImportResult(format=reader.report.format, dry_run=dry_run)
     try:
@@ -782,7 +798,7 @@ def _records_import(
                 sha256="",
                 status=ImportBatch.Status.COMMITTED,
             )
-            writer = _LedgerWriter(creditor, batch, day, result)
+            writer = _LedgerWriter(creditor, batch, day, result, scope)
             with _ReadAhead(reader, CHUNK, _DebtorsSeen()) as chunks:
                 for chunk in chunks:
                     if reader.report.problems:
