@@ -12,8 +12,9 @@ from email import policy
 
 import pytest
 
-from relance import cli, cli_documents
+from relance import cli
 from relance.apps.collection.models import Action
+from relance.cli import documents as cli_documents
 from tests.apps.collection.test_letters import AS_OF, creditor, make_debtor, media, planned  # noqa: F401
 
 pytestmark = pytest.mark.django_db

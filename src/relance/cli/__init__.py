@@ -438,16 +438,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[Any, Any], None]]:
     """Command groups that live beside their area (law, collection, banking...)."""
-    from relance import (
-        cli_api,
-        cli_bank,
-        cli_collection,
-        cli_documents,
-        cli_editors,
-        cli_law,
-        cli_tasks,
-        cli_workspace,
-    )
+    from relance.cli import api as cli_api
+    from relance.cli import bank as cli_bank
+    from relance.cli import collection as cli_collection
+    from relance.cli import documents as cli_documents
+    from relance.cli import editors as cli_editors
+    from relance.cli import law as cli_law
+    from relance.cli import tasks as cli_tasks
+    from relance.cli import workspace as cli_workspace
 
     # Order matters: documents adds `deliver` to the `actions` group that collection creates,
     # and tasks adds `--queue` to collection's `run`.
