@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from relance.cli import emit_json
+from relance.cli.output import emit_json
 
 
 def cmd_user_token(args: argparse.Namespace) -> int:

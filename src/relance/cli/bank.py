@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from relance.cli import _print_problems, emit_json
+from relance.cli.output import _print_problems, emit_json
 from relance.errors import InvalidInputError
 
 BANK_FORMATS = ["auto", "camt053", "camt054", "ofx", "cfonb", "csv"]
@@ -63,7 +63,7 @@ def cmd_import_bank(args: argparse.Namespace) -> int:
         actor=_actor(),
     )
     if not result["problems"] and not args.dry_run and result["matched"]:
-        from relance.cli import _figures_warm
+        from relance.cli.output import _figures_warm
 
         _figures_warm(creditor)
     if args.json:

@@ -8,13 +8,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from relance.cli import output
+from relance.cli.output import _table, emit_json
 from relance.errors import InvalidInputError
-
-
-def _cli() -> Any:
-    from relance import cli
-
-    return cli
 
 
 def _today(args: argparse.Namespace) -> Any:
@@ -35,7 +31,7 @@ def _figures_warm(creditor: Any | None) -> None:
     from relance.apps.creditors.selectors import creditors_list
 
     for c in [creditor] if creditor is not None else creditors_list():
-        _cli()._figures_warm(c)
+        output._figures_warm(c)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -47,7 +43,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _figures_warm(creditor)
     data = result.as_dict()
     if args.json:
-        _cli().emit_json(data)
+        emit_json(data)
         return 0
     verb = "would plan" if args.dry_run else "planned"
     a = data["actions"]
@@ -75,7 +71,7 @@ def cmd_scenario_import(args: argparse.Namespace) -> int:
         text=path.read_text(encoding="utf-8"), is_default=True if args.default else None
     )
     if args.json:
-        _cli().emit_json(
+        emit_json(
             {
                 "id": row.pk,
                 "name": row.name,
@@ -108,7 +104,7 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
         for s in Scenario.objects.all()
     ]
     if args.json:
-        _cli().emit_json(data)
+        emit_json(data)
     else:
         for d in data:
             print(
@@ -131,7 +127,7 @@ def cmd_dispute(args: argparse.Namespace) -> int:
     else:
         d = dispute_close(creditor=creditor, invoice_number=args.invoice, as_of=_today(args))
     if args.json:
-        _cli().emit_json({"id": d.pk, "invoice": args.invoice, "status": d.status})
+        emit_json({"id": d.pk, "invoice": args.invoice, "status": d.status})
     else:
         print(f"Dispute on {args.invoice}: {d.status}.")
     return 0
@@ -156,7 +152,7 @@ def cmd_promise_add(args: argparse.Namespace) -> int:
         as_of=_today(args),
     )
     if args.json:
-        _cli().emit_json(
+        emit_json(
             {
                 "id": p.pk,
                 "amount": p.amount,
@@ -188,7 +184,7 @@ def cmd_plan_create(args: argparse.Namespace) -> int:
         for i in plan.instalments.all()
     ]
     if args.json:
-        _cli().emit_json({"id": plan.pk, "total": plan.total_amount, "instalments": rows})
+        emit_json({"id": plan.pk, "total": plan.total_amount, "instalments": rows})
     else:
         print(f"Payment plan {plan.pk}: {plan.total_amount} in {len(rows)} instalments.")
         for r in rows:
@@ -208,7 +204,7 @@ def cmd_debtor_hold(args: argparse.Namespace) -> int:
         reason=args.reason or "",
     )
     if args.json:
-        _cli().emit_json(
+        emit_json(
             {
                 "debtor": d.account,
                 "is_legal_hold": d.is_legal_hold,
@@ -235,10 +231,10 @@ def cmd_actions_list(args: argparse.Namespace) -> int:
         )
     ]
     if args.json:
-        _cli().emit_json(data)
+        emit_json(data)
     else:
         print(
-            _cli()._table(
+            _table(
                 [
                     (
                         d["id"],
@@ -264,7 +260,7 @@ def cmd_actions_approve(args: argparse.Namespace) -> int:
         raise InvalidInputError("name the actions to approve, or --all")
     n = actions_approve(ids=None if args.all else args.ids)
     if args.json:
-        _cli().emit_json({"approved": n})
+        emit_json({"approved": n})
     else:
         print(f"{n} action(s) approved.")
     return 0
@@ -275,7 +271,7 @@ def cmd_actions_skip(args: argparse.Namespace) -> int:
 
     a = action_skip(action_id=args.id, reason=args.reason or "skipped by hand")
     if args.json:
-        _cli().emit_json({"id": a.pk, "state": a.state})
+        emit_json({"id": a.pk, "state": a.state})
     else:
         print(f"Action {a.pk} skipped.")
     return 0
@@ -301,7 +297,7 @@ def cmd_call_record(args: argparse.Namespace) -> int:
     )
     data = result.as_dict()
     if args.json:
-        _cli().emit_json(data)
+        emit_json(data)
         return 0
     print(f"Call {data['action']}: {args.outcome} recorded ({data['outcome'].get('summary', '')}).")
     for f in data["follow_ups"]:
@@ -317,14 +313,14 @@ def cmd_task_done(args: argparse.Namespace) -> int:
         action=args.id, as_of=_today(args), note=args.note or "", creditor=creditor, actor="cli"
     )
     if args.json:
-        _cli().emit_json({"id": a.pk, "state": a.state, "outcome": a.outcome})
+        emit_json({"id": a.pk, "state": a.state, "outcome": a.outcome})
     else:
         print(f"Task {a.pk} done.")
     return 0
 
 
 def register(sub: Any, command: Any) -> None:
-    from relance.cli import _date
+    from relance.cli.output import _date
 
     p = command(
         sub,

@@ -13,13 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from relance.cli.output import emit_json
 from relance.errors import InvalidInputError
-
-
-def _cli() -> Any:
-    from relance import cli
-
-    return cli
 
 
 def _today(args: argparse.Namespace) -> Any:
@@ -55,7 +50,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     data = {"out": str(out), "kind": doc.kind, "step": doc.step, "channel": doc.channel, "subject": doc.subject,
             "sha256": doc.sha256, "bytes": len(doc.data), "problems": [p.as_dict() for p in doc.problems]}
     if args.json:
-        _cli().emit_json(data)
+        emit_json(data)
     else:
         print(f"{out}: {doc.step} ({doc.channel}), {len(doc.data)} bytes, not sent.")
     for p in doc.problems:
@@ -77,7 +72,7 @@ def cmd_letters_batch(args: argparse.Namespace) -> int:
         _write(out, result.pdf)
     data = {"out": str(out) if result.pdf else None, **result.as_dict()}
     if args.json:
-        _cli().emit_json(data)
+        emit_json(data)
     else:
         if result.pdf:
             pages = sum(x["pages"] for x in result.letters)
@@ -102,7 +97,7 @@ def cmd_actions_deliver(args: argparse.Namespace) -> int:
     data = {"id": a.pk, "tracking_number": a.tracking_number, "received_date": a.received_date,
             "not_claimed": a.not_claimed, "sha256": a.sha256}
     if args.json:
-        _cli().emit_json(data)
+        emit_json(data)
     elif a.received_date:
         print(f"Action {a.pk}: {a.tracking_number} received on {a.received_date}.")
     elif a.not_claimed:
@@ -125,7 +120,7 @@ def _subparsers(sub: Any, name: str, help: str, dest: str) -> Any:
 
 
 def register(sub: Any, command: Any) -> None:
-    from relance.cli import _date
+    from relance.cli.output import _date
 
     p = command(sub, "render", cmd_render, "render what a step would send a debtor, without sending it")
     p.add_argument("--debtor", required=True, help="debtor account")

@@ -17,13 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from relance.cli.output import _table, emit_json
 from relance.errors import InvalidInputError
-
-
-def _cli() -> Any:
-    from relance import cli
-
-    return cli
 
 
 def _creditor(args: argparse.Namespace) -> Any:
@@ -58,10 +53,10 @@ def cmd_template_list(args: argparse.Namespace) -> int:
         for r in rows
     ]
     if args.json:
-        _cli().emit_json(data)
+        emit_json(data)
         return 0
     print(
-        _cli()._table(
+        _table(
             [
                 (
                     r.name,
@@ -117,14 +112,14 @@ def cmd_template_import(args: argparse.Namespace) -> int:
         )
     except TemplateRefusedError as exc:
         if args.json:
-            _cli().emit_json({"saved": False, "problems": [p.as_dict() for p in exc.problems]})
+            emit_json({"saved": False, "problems": [p.as_dict() for p in exc.problems]})
         for p in exc.problems:
             where = f"{path}:{p.line}" if p.line else str(path)
             print(f"{where}: {p.message} [{p.code}]", file=sys.stderr)
         print(f"relance: error: {path} refused; nothing saved.", file=sys.stderr)
         return 1
     if args.json:
-        _cli().emit_json({"saved": True, "name": row.name, "lang": row.lang, "sha256": row.sha256})
+        emit_json({"saved": True, "name": row.name, "lang": row.lang, "sha256": row.sha256})
     else:
         print(
             f"Template {row.lang}/{row.name} saved for {row.creditor.name} (sha256 {row.sha256[:12]})."
@@ -143,7 +138,7 @@ def cmd_template_reset(args: argparse.Namespace) -> int:
         if template_reset(creditor=creditor, name=args.name, lang=lang, actor=_actor())
     ]
     if args.json:
-        _cli().emit_json({"name": args.name, "reset": done})
+        emit_json({"name": args.name, "reset": done})
     elif done:
         print(f"Template {args.name} back to the shipped text ({', '.join(done)}).")
     else:
@@ -160,7 +155,7 @@ def cmd_scenario_assign(args: argparse.Namespace) -> int:
     scenario = scenario_get(name=args.scenario)
     scenario_assign(creditor=creditor, debtor=debtor, scenario=scenario, actor=_actor())
     if args.json:
-        _cli().emit_json({"debtor": debtor.account, "scenario": scenario.name})
+        emit_json({"debtor": debtor.account, "scenario": scenario.name})
     else:
         print(
             f"Debtor {debtor.account} ({debtor.name}) now follows {scenario.name!r}: its open case and its later ones."

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from relance.cli import _table, emit_json
+from relance.cli.output import _table, emit_json
 from relance.domain.law import (
     CREDITOR_KINDS,
     DAY_COUNTS,

@@ -8,11 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-
-def _cli() -> Any:
-    from relance import cli
-
-    return cli
+from relance.cli.output import emit_json
 
 
 def cmd_run_queue(args: argparse.Namespace) -> int:
@@ -30,7 +26,7 @@ def cmd_run_queue(args: argparse.Namespace) -> int:
     as_of = args.as_of or timezone.localdate()
     queued = daily_pass_enqueue(as_of=as_of, creditor=args.creditor, dispatchers=args.dispatchers)
     if args.json:
-        _cli().emit_json({"as_of": as_of, "queued": [q.as_dict() for q in queued]})
+        emit_json({"as_of": as_of, "queued": [q.as_dict() for q in queued]})
         return 0
     print(f"{as_of}: queued the daily pass of {len(queued)} creditor(s).")
     for q in queued:

@@ -1,0 +1,111 @@
+"""The set-up and upkeep commands: ``relance init``, ``creditor add|list``, ``demo``,
+``audit verify`` and ``serve``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from relance.cli.output import _table, emit_json
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    url = settings.DATABASE_URL
+    if url.startswith("sqlite:"):
+        Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    if args.json:
+        emit_json({"database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1], "migrated": True})
+    else:
+        print(f"Database ready ({settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}).")
+    return 0
+
+
+def cmd_creditor_add(args: argparse.Namespace) -> int:
+    from relance.apps.creditors.selectors import creditor_as_dict
+    from relance.apps.creditors.services import creditor_create
+
+    creditor = creditor_create(
+        name=args.name,
+        kind=args.kind,
+        siren=args.siren or "",
+        vat_number=args.vat or "",
+        iban=args.iban or "",
+        email=args.email or "",
+        phone=args.phone or "",
+        address=args.address or "",
+        postal_code=args.postal_code or "",
+        city=args.city or "",
+        country=args.country,
+        payment_terms_days=args.payment_terms_days,
+    )
+    data = creditor_as_dict(creditor)
+    if args.json:
+        emit_json(data)
+    else:
+        print(f"Creditor {creditor.pk}: {creditor.name}")
+    return 0
+
+
+def cmd_creditor_list(args: argparse.Namespace) -> int:
+    from relance.apps.creditors.selectors import creditor_as_dict, creditors_list
+
+    data = [creditor_as_dict(c) for c in creditors_list()]
+    if args.json:
+        emit_json(data)
+    else:
+        print(_table([(d["id"], d["name"], d["siren"], d["city"]) for d in data], ["id", "name", "siren", "city"]))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from relance.apps.ledger.demo import demo_load
+
+    summary = demo_load(invoices=args.invoices, seed=args.seed, as_of=args.as_of)
+    if args.json:
+        emit_json(summary)
+    else:
+        print(
+            f"Demo portfolio for {summary['creditor']['name']}: {summary['debtors']} debtors, "
+            f"{summary['import']['created']} invoices (ledger written to {summary['ledger_file']})."
+        )
+        if summary.get("login"):
+            print(f"Login: {summary['login']['username']} / {summary['login']['password']}")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from relance.apps.audit.services import chain_verify
+
+    report = chain_verify()
+    if args.json:
+        emit_json({"events": report.events, "ok": report.ok, "first_bad_id": report.first_bad_id, "reason": report.reason})
+    elif report.ok:
+        print(f"Audit trail intact: {report.events} events.")
+    else:
+        print(f"Audit trail BROKEN at event {report.first_bad_id}: {report.reason}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    if settings.DEBUG and not args.production:
+        from django.core.management import call_command
+
+        call_command("runserver", f"{args.host}:{args.port}", use_reloader=False)
+        return 0
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = [
+        "gunicorn", "relance.config.wsgi:application",
+        "--bind", f"{args.host}:{args.port}",
+        "--workers", str(args.workers),
+        "--access-logfile", "-",
+    ]
+    run()
+    return 0

@@ -1,0 +1,164 @@
+"""The ledger commands: ``relance import ledger|einvoices``, ``invoices list|attach`` and
+``aging``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from relance.cli.output import _figures_warm, _print_problems, _table, emit_json
+from relance.errors import InvalidInputError
+
+
+def _import_end(
+    args: argparse.Namespace,
+    creditor: Any,
+    result: Any,
+    name: str,
+    title: str,
+    *,
+    settles: bool = True,
+) -> int:
+    """What every ledger import command does with its ``ImportResult``: warm the figures after
+    a real import, print the result (``name`` when refused, ``title`` when taken), exit 1 when
+    refused."""
+    if not result.problems and not args.dry_run:
+        _figures_warm(creditor)
+    data = result.as_dict()
+    if args.json:
+        emit_json(data)
+    else:
+        if result.problems:
+            print(f"{name}: refused, nothing was imported ({len(result.problems)} problems):", file=sys.stderr)
+            _print_problems(data["problems"])
+        else:
+            verb = "would import" if args.dry_run else "imported"
+            settled = f", {result.settled} settled" if settles else ""
+            print(
+                f"{title} {verb}: {result.created} created, {result.updated} updated, "
+                f"{result.unchanged} unchanged{settled}."
+            )
+        for note in result.notes[:20]:
+            print(f"  note: {note}")
+    return 1 if result.problems else 0
+
+
+def cmd_import_ledger(args: argparse.Namespace) -> int:
+    from relance.apps.creditors.selectors import creditor_get
+    from relance.apps.ledger.services import ledger_import
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise InvalidInputError(f"{path} is not a readable file")
+    creditor = creditor_get(ref=args.creditor)
+    with path.open("rb") as stream:
+        result = ledger_import(
+            creditor=creditor,
+            stream=stream,
+            filename=path.name,
+            format=args.format,
+            dry_run=args.dry_run,
+            partial=args.partial,
+        )
+    return _import_end(args, creditor, result, path.name, f"{path.name} ({result.format})")
+
+
+def cmd_import_einvoices(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from relance.apps.creditors.selectors import creditor_get
+    from relance.apps.ledger.einvoices import einvoice_files, einvoices_import
+
+    paths = einvoice_files(args.paths)
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise InvalidInputError(f"not a readable file: {', '.join(missing)}")
+    creditor = creditor_get(ref=args.creditor)
+    result = einvoices_import(
+        creditor=creditor,
+        files=[(p.name, p.read_bytes()) for p in paths],
+        as_of=timezone.localdate(),
+        dry_run=args.dry_run,
+        actor="cli",
+    )
+    label = f"{len(paths)} e-invoices"
+    return _import_end(args, creditor, result, label, label, settles=False)
+
+
+# --- invoices, aging ----------------------------------------------------------------------------
+
+
+def cmd_invoices_list(args: argparse.Namespace) -> int:
+    from relance.apps.creditors.selectors import creditor_get
+    from relance.apps.ledger.selectors import invoice_rows, invoices_list
+
+    creditor = creditor_get(ref=args.creditor)
+    rows = list(invoice_rows(invoices_list(creditor=creditor, debtor_account=args.debtor, only_open=args.open)))
+    if args.json:
+        emit_json(rows)
+    else:
+        print(
+            _table(
+                [(r["number"], r["debtor_account"], r["issue_date"], r["due_date"], r["total_amount"],
+                  r["open_amount"], r["currency"], r["status"]) for r in rows],
+                ["number", "debtor", "issued", "due", "total", "open", "cur", "status"],
+                right={4, 5},
+            )
+        )
+    return 0
+
+
+def cmd_invoices_attach(args: argparse.Namespace) -> int:
+    from relance.apps.creditors.selectors import creditor_get
+    from relance.apps.ledger.attach import invoice_pdfs_attach
+
+    creditor = creditor_get(ref=args.creditor)
+    result = invoice_pdfs_attach(
+        creditor=creditor, paths=args.paths, dry_run=args.dry_run, actor="cli"
+    )
+    out = result.as_dict()
+    if args.json:
+        emit_json(out)
+    elif result.problems:
+        print(f"Refused: {len(result.problems)} problem(s), nothing attached.", file=sys.stderr)
+        for p in out["problems"]:
+            print(f"  {p['file']}: {p['message']} [{p['code']}]", file=sys.stderr)
+    else:
+        for f in out["files"]:
+            print(f"{f['invoice']:<20} {f['state']:<9} {f['file']} (number read from {f['read_from']})")
+        verb = "would attach" if args.dry_run else "attached"
+        print(f"{verb} {result.attached}, replaced {result.replaced}, unchanged {result.unchanged}")
+    return 1 if result.problems else 0
+
+
+def cmd_aging(args: argparse.Namespace) -> int:
+    import csv
+
+    from django.utils import timezone
+
+    from relance.apps.creditors.selectors import creditor_get
+    from relance.apps.ledger.selectors import BUCKETS, aging_report
+
+    creditor = creditor_get(ref=args.creditor)
+    report = aging_report(creditor=creditor, as_of=args.as_of or timezone.localdate(), by_debtor=args.by_debtor)
+    data = report.as_dict()
+    if args.json:
+        emit_json(data)
+        return 0
+    lines = data["debtors"] if args.by_debtor else data["totals"]
+    head = (["debtor_account", "debtor_name"] if args.by_debtor else []) + ["currency", *BUCKETS, "total"]
+    if args.csv:
+        w = csv.writer(sys.stdout)
+        w.writerow(head)
+        for line in lines:
+            w.writerow([line[h] for h in head])
+        return 0
+    labels = {"not_due": "not due", "1_30": "1-30", "31_60": "31-60", "61_90": "61-90", "over_90": ">90"}
+    print(f"Aging of {creditor.name} as of {report.as_of.isoformat()} (days past due)")
+    print(_table([[line[h] for h in head] for line in lines], [labels.get(h, h) for h in head],
+                 right=set(range(len(head) - len(BUCKETS) - 1, len(head)))))
+    for currency, d in data["dso"]["by_currency"].items():
+        print(f"DSO ({currency}): {d['days'] if d['days'] is not None else 'n/a'} days ({data['dso']['method']})")
+    return 0
