@@ -14,18 +14,9 @@ import pytest
 
 from relance import cli
 from relance.apps.collection.models import Action
-from relance.cli import documents as cli_documents
 from tests.apps.collection.test_letters import AS_OF, creditor, make_debtor, media, planned  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def with_document_commands(monkeypatch):
-    """Until cli.py lists cli_documents among its extensions, add it for these tests."""
-    original = cli._extensions
-    if cli_documents.register not in original():
-        monkeypatch.setattr(cli, "_extensions", lambda: [*original(), cli_documents.register])
 
 
 def run(capsys, *args):

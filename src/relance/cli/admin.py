@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from relance.cli.output import _table, emit_json
+from relance.cli.output import Subcommands, command, emit_json, group, parse_date, table
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -58,7 +58,7 @@ def cmd_creditor_list(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(data)
     else:
-        print(_table([(d["id"], d["name"], d["siren"], d["city"]) for d in data], ["id", "name", "siren", "city"]))
+        print(table([(d["id"], d["name"], d["siren"], d["city"]) for d in data], ["id", "name", "siren", "city"]))
     return 0
 
 
@@ -109,3 +109,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
     ]
     run()
     return 0
+
+
+def register(sub: Subcommands) -> None:
+    """Add ``init``, the ``creditor`` group and ``demo``."""
+    command(sub, "init", cmd_init, "create or migrate the database")
+
+    csub = group(sub, "creditor", "creditors (the companies owed money)", "creditor_command")
+    p = command(csub, "add", cmd_creditor_add, "add a creditor")
+    p.add_argument("--name", required=True)
+    p.add_argument("--kind", default="professional", choices=["professional", "individual"])
+    p.add_argument("--siren")
+    p.add_argument("--vat")
+    p.add_argument("--iban")
+    p.add_argument("--email")
+    p.add_argument("--phone")
+    p.add_argument("--address")
+    p.add_argument("--postal-code")
+    p.add_argument("--city")
+    p.add_argument("--country", default="FR")
+    p.add_argument("--payment-terms-days", type=int, default=30)
+    command(csub, "list", cmd_creditor_list, "list creditors")
+
+    p = command(sub, "demo", cmd_demo, "load the demo portfolio")
+    p.add_argument("--invoices", type=int, default=400)
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--as-of", type=parse_date, help="the demo's today (default: today)")
+
+
+def register_upkeep(sub: Subcommands) -> None:
+    """Add the ``audit`` group and ``serve`` (listed after the ledger commands)."""
+    asub = group(sub, "audit", "the audit trail", "audit_command")
+    command(asub, "verify", cmd_audit_verify, "check that no audit event was altered or removed")
+
+    p = command(sub, "serve", cmd_serve, "serve the web app", json_flag=False)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--production", action="store_true", help="use gunicorn even in debug mode")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
-from relance.cli.output import emit_json
+from relance.cli.output import Subcommands, command, emit_json
 
 
 def cmd_user_token(args: argparse.Namespace) -> int:
@@ -42,11 +41,9 @@ def cmd_user_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any, command: Any) -> None:
-    """Adds ``token`` to the ``user`` group that ``cli_workspace`` creates."""
-    user: argparse.ArgumentParser = sub.choices["user"]
-    usub = next(a for a in user._actions if isinstance(a, argparse._SubParsersAction))
-    p = command(usub, "token", cmd_user_token, "make (or revoke) an API token for a user")
+def register(users: Subcommands) -> None:
+    """Add ``token`` to the ``user`` group that ``relance.cli.workspace`` makes."""
+    p = command(users, "token", cmd_user_token, "make (or revoke) an API token for a user")
     p.add_argument("username")
     p.add_argument("--name", default="default", help="the token's name, to revoke it later (default: default)")
     what = p.add_mutually_exclusive_group()

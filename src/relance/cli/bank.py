@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from relance.cli.output import _print_problems, emit_json
+from relance.cli.output import Subcommands, command, emit_json, figures_warm, group, print_problems
 from relance.errors import InvalidInputError
 
 BANK_FORMATS = ["auto", "camt053", "camt054", "ofx", "cfonb", "csv"]
@@ -63,9 +63,7 @@ def cmd_import_bank(args: argparse.Namespace) -> int:
         actor=_actor(),
     )
     if not result["problems"] and not args.dry_run and result["matched"]:
-        from relance.cli.output import _figures_warm
-
-        _figures_warm(creditor)
+        figures_warm(creditor)
     if args.json:
         emit_json(result)
         return 1 if result["problems"] else 0
@@ -74,7 +72,7 @@ def cmd_import_bank(args: argparse.Namespace) -> int:
             f"{path.name}: refused, nothing was imported ({len(result['problems'])} problems):",
             file=sys.stderr,
         )
-        _print_problems(result["problems"])
+        print_problems(result["problems"])
         return 1
     verb = "would import" if args.dry_run else "imported"
     print(
@@ -202,15 +200,11 @@ def cmd_bank_restore(args: argparse.Namespace) -> int:
     return _line_command(args, "restore")
 
 
-def _subparsers(parser: argparse.ArgumentParser) -> Any:
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-
-
-def register(sub: Any, command: Any) -> None:
-    """Add ``import bank`` under cli.py's ``import`` group, and the ``matches`` and ``bank`` groups."""
-    isub = _subparsers(sub.choices["import"])
+def register(sub: Subcommands, *, imports: Subcommands) -> None:
+    """Add ``bank`` to the ``import`` group (``imports``, from ``relance.cli.ledger``), and
+    the ``matches`` and ``bank`` groups."""
     p = command(
-        isub,
+        imports,
         "bank",
         cmd_import_bank,
         "import a bank statement (camt.053/054, OFX, CFONB 120, CSV) and match its credits",
@@ -220,8 +214,7 @@ def register(sub: Any, command: Any) -> None:
     p.add_argument("--format", default="auto", choices=BANK_FORMATS)
     p.add_argument("--dry-run", action="store_true", help="check, match and count; change nothing")
 
-    matches = sub.add_parser("matches", help="bank lines matched to invoices")
-    msub = matches.add_subparsers(dest="matches_command", required=True, metavar="ACTION")
+    msub = group(sub, "matches", "bank lines matched to invoices", "matches_command")
     p = command(msub, "list", cmd_matches_list, "list matches: what was matched and why")
     p.add_argument("--state", choices=["suggested", "applied", "undone"])
     p.add_argument("--creditor")
@@ -233,8 +226,7 @@ def register(sub: Any, command: Any) -> None:
         p.add_argument("id", type=int)
         p.add_argument("--creditor")
 
-    bank = sub.add_parser("bank", help="bank statement lines")
-    bsub = bank.add_subparsers(dest="bank_command", required=True, metavar="ACTION")
+    bsub = group(sub, "bank", "bank statement lines", "bank_command")
     p = command(
         bsub,
         "lines",

@@ -4,41 +4,46 @@ from __future__ import annotations
 
 import argparse
 import sys
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from relance.cli import output
-from relance.cli.output import _table, emit_json
+from relance.cli.output import (
+    Subcommands,
+    command,
+    creditor_of,
+    emit_json,
+    figures_warm,
+    group,
+    parse_amount,
+    parse_date,
+    table,
+    today,
+)
 from relance.errors import InvalidInputError
 
 
-def _today(args: argparse.Namespace) -> Any:
-    from django.utils import timezone
+class CollectionParsers(NamedTuple):
+    """What other modules add to: ``run`` (``--queue``), the ``scenario`` and ``actions`` groups."""
 
-    return getattr(args, "as_of", None) or timezone.localdate()
-
-
-def _creditor(args: argparse.Namespace) -> Any:
-    from relance.apps.creditors.selectors import creditor_get
-
-    return creditor_get(ref=args.creditor)
+    run: argparse.ArgumentParser
+    scenario: Subcommands
+    actions: Subcommands
 
 
 def _figures_warm(creditor: Any | None) -> None:
     """The workspace's kept figures computed again after a pass moved payments and statuses,
-    for one creditor or all (see ``relance.cli._figures_warm``)."""
+    for one creditor or all (see ``relance.cli.output.figures_warm``)."""
     from relance.apps.creditors.selectors import creditors_list
 
     for c in [creditor] if creditor is not None else creditors_list():
-        output._figures_warm(c)
+        figures_warm(c)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from relance.apps.collection.services import collection_run
 
-    creditor = _creditor(args) if args.creditor else None
-    result = collection_run(as_of=_today(args), creditor=creditor, dry_run=args.dry_run)
+    creditor = creditor_of(args) if args.creditor else None
+    result = collection_run(as_of=today(args), creditor=creditor, dry_run=args.dry_run)
     if not args.dry_run:
         _figures_warm(creditor)
     data = result.as_dict()
@@ -116,16 +121,16 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
 def cmd_dispute(args: argparse.Namespace) -> int:
     from relance.apps.collection.services import dispute_close, dispute_open
 
-    creditor = _creditor(args)
+    creditor = creditor_of(args)
     if args.dispute_command == "open":
         d = dispute_open(
             creditor=creditor,
             invoice_number=args.invoice,
             reason=args.reason or "",
-            as_of=_today(args),
+            as_of=today(args),
         )
     else:
-        d = dispute_close(creditor=creditor, invoice_number=args.invoice, as_of=_today(args))
+        d = dispute_close(creditor=creditor, invoice_number=args.invoice, as_of=today(args))
     if args.json:
         emit_json({"id": d.pk, "invoice": args.invoice, "status": d.status})
     else:
@@ -133,23 +138,16 @@ def cmd_dispute(args: argparse.Namespace) -> int:
     return 0
 
 
-def _amount(text: str) -> Decimal:
-    try:
-        return Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount") from None
-
-
 def cmd_promise_add(args: argparse.Namespace) -> int:
     from relance.apps.collection.services import promise_add
 
     p = promise_add(
-        creditor=_creditor(args),
+        creditor=creditor_of(args),
         debtor_account=args.debtor,
         amount=args.amount,
         promised_date=args.date,
         grace_days=args.grace,
-        as_of=_today(args),
+        as_of=today(args),
     )
     if args.json:
         emit_json(
@@ -172,12 +170,12 @@ def cmd_plan_create(args: argparse.Namespace) -> int:
     from relance.apps.collection.services import plan_create
 
     plan = plan_create(
-        creditor=_creditor(args),
+        creditor=creditor_of(args),
         debtor_account=args.debtor,
         instalments=args.instalments,
         first=args.first,
         every=args.every,
-        as_of=_today(args),
+        as_of=today(args),
     )
     rows = [
         {"position": i.position, "due_date": i.due_date, "amount": i.amount}
@@ -197,7 +195,7 @@ def cmd_debtor_hold(args: argparse.Namespace) -> int:
 
     hold = args.debtor_command == "hold"
     d = debtor_hold(
-        creditor=_creditor(args),
+        creditor=creditor_of(args),
         debtor_account=args.debtor,
         hold=hold,
         kind=args.flag,
@@ -219,7 +217,7 @@ def cmd_debtor_hold(args: argparse.Namespace) -> int:
 def cmd_actions_list(args: argparse.Namespace) -> int:
     from relance.apps.collection.selectors import action_as_dict, actions_list
 
-    creditor = _creditor(args) if args.creditor else None
+    creditor = creditor_of(args) if args.creditor else None
     data = [
         action_as_dict(a)
         for a in actions_list(
@@ -234,7 +232,7 @@ def cmd_actions_list(args: argparse.Namespace) -> int:
         emit_json(data)
     else:
         print(
-            _table(
+            table(
                 [
                     (
                         d["id"],
@@ -280,11 +278,11 @@ def cmd_actions_skip(args: argparse.Namespace) -> int:
 def cmd_call_record(args: argparse.Namespace) -> int:
     from relance.apps.collection.calls import call_outcome_record
 
-    creditor = _creditor(args) if args.creditor else None
+    creditor = creditor_of(args) if args.creditor else None
     result = call_outcome_record(
         action=args.id,
         outcome=args.outcome,
-        as_of=_today(args),
+        as_of=today(args),
         creditor=creditor,
         actor="cli",
         amount=args.amount,
@@ -308,9 +306,9 @@ def cmd_call_record(args: argparse.Namespace) -> int:
 def cmd_task_done(args: argparse.Namespace) -> int:
     from relance.apps.collection.calls import task_complete
 
-    creditor = _creditor(args) if args.creditor else None
+    creditor = creditor_of(args) if args.creditor else None
     a = task_complete(
-        action=args.id, as_of=_today(args), note=args.note or "", creditor=creditor, actor="cli"
+        action=args.id, as_of=today(args), note=args.note or "", creditor=creditor, actor="cli"
     )
     if args.json:
         emit_json({"id": a.pk, "state": a.state, "outcome": a.outcome})
@@ -319,21 +317,20 @@ def cmd_task_done(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any, command: Any) -> None:
-    from relance.cli.output import _date
-
-    p = command(
+def register(sub: Subcommands) -> CollectionParsers:
+    """Add ``run`` and the ``scenario``, ``dispute``, ``promise``, ``plan``, ``debtor``,
+    ``actions`` and ``call`` groups; the parsers other modules add to."""
+    run = command(
         sub,
         "run",
         cmd_run,
         "the daily pass: close paid cases, decide each debtor's next step, send",
     )
-    p.add_argument("--as-of", type=_date, help="the day to run for (default: today)")
-    p.add_argument("--creditor")
-    p.add_argument("--dry-run", action="store_true", help="show what would happen, change nothing")
+    run.add_argument("--as-of", type=parse_date, help="the day to run for (default: today)")
+    run.add_argument("--creditor")
+    run.add_argument("--dry-run", action="store_true", help="show what would happen, change nothing")
 
-    sc = sub.add_parser("scenario", help="dunning scenarios (TOML)")
-    scsub = sc.add_subparsers(dest="scenario_command", required=True, metavar="ACTION")
+    scsub = group(sub, "scenario", "dunning scenarios (TOML)", "scenario_command")
     p = command(
         scsub,
         "import",
@@ -348,8 +345,7 @@ def register(sub: Any, command: Any) -> None:
     p.add_argument("name")
     command(scsub, "list", cmd_scenario_list, "list the scenarios")
 
-    dp = sub.add_parser("dispute", help="disputes: take an invoice out of the chase")
-    dsub = dp.add_subparsers(dest="dispute_command", required=True, metavar="ACTION")
+    dsub = group(sub, "dispute", "disputes: take an invoice out of the chase", "dispute_command")
     for name, text in (
         ("open", "open a dispute on an invoice"),
         ("close", "close an invoice's dispute"),
@@ -357,12 +353,11 @@ def register(sub: Any, command: Any) -> None:
         p = command(dsub, name, cmd_dispute, text)
         p.add_argument("--invoice", required=True, help="invoice number")
         p.add_argument("--creditor")
-        p.add_argument("--as-of", type=_date)
+        p.add_argument("--as-of", type=parse_date)
         if name == "open":
             p.add_argument("--reason")
 
-    pr = sub.add_parser("promise", help="promises to pay")
-    prsub = pr.add_subparsers(dest="promise_command", required=True, metavar="ACTION")
+    prsub = group(sub, "promise", "promises to pay", "promise_command")
     p = command(
         prsub,
         "add",
@@ -370,24 +365,22 @@ def register(sub: Any, command: Any) -> None:
         "record a promise to pay; the case waits until its date plus grace",
     )
     p.add_argument("--debtor", required=True, help="debtor account")
-    p.add_argument("--amount", required=True, type=_amount)
-    p.add_argument("--date", required=True, type=_date)
+    p.add_argument("--amount", required=True, type=parse_amount)
+    p.add_argument("--date", required=True, type=parse_date)
     p.add_argument("--grace", type=int, default=3, help="days of grace after the date (default 3)")
     p.add_argument("--creditor")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=parse_date)
 
-    pl = sub.add_parser("plan", help="payment plans")
-    plsub = pl.add_subparsers(dest="plan_command", required=True, metavar="ACTION")
+    plsub = group(sub, "plan", "payment plans", "plan_command")
     p = command(plsub, "create", cmd_plan_create, "split what a debtor owes into instalments")
     p.add_argument("--debtor", required=True)
     p.add_argument("--instalments", required=True, type=int)
-    p.add_argument("--first", required=True, type=_date)
+    p.add_argument("--first", required=True, type=parse_date)
     p.add_argument("--every", default="1m", help="1m (monthly, default), 2w, 15d...")
     p.add_argument("--creditor")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=parse_date)
 
-    de = sub.add_parser("debtor", help="debtors: holds")
-    desub = de.add_subparsers(dest="debtor_command", required=True, metavar="ACTION")
+    desub = group(sub, "debtor", "debtors: holds", "debtor_command")
     for name, text in (("hold", "stop every message to a debtor"), ("release", "lift a hold")):
         p = command(desub, name, cmd_debtor_hold, text)
         p.add_argument("--debtor", required=True)
@@ -395,14 +388,13 @@ def register(sub: Any, command: Any) -> None:
         p.add_argument("--reason")
         p.add_argument("--creditor")
 
-    ac = sub.add_parser("actions", help="actions: the worklist and the approval queue")
-    acsub = ac.add_subparsers(dest="actions_command", required=True, metavar="ACTION")
+    acsub = group(sub, "actions", "actions: the worklist and the approval queue", "actions_command")
     p = command(acsub, "list", cmd_actions_list, "list actions")
     p.add_argument(
         "--state",
         choices=["planned", "approved", "sending", "sent", "failed", "cancelled", "skipped"],
     )
-    p.add_argument("--as-of", type=_date, help="only those planned for that day")
+    p.add_argument("--as-of", type=parse_date, help="only those planned for that day")
     p.add_argument("--channel")
     p.add_argument("--awaiting-approval", action="store_true")
     p.add_argument("--creditor")
@@ -413,8 +405,7 @@ def register(sub: Any, command: Any) -> None:
     p.add_argument("id", type=int)
     p.add_argument("--reason")
 
-    ca = sub.add_parser("call", help="calls: record what a call achieved; close tasks")
-    casub = ca.add_subparsers(dest="call_command", required=True, metavar="ACTION")
+    casub = group(sub, "call", "calls: record what a call achieved; close tasks", "call_command")
     p = command(casub, "record", cmd_call_record, "record a call's outcome; it updates the case")
     p.add_argument(
         "id", type=int, help="the call action's id (relance actions list --channel call)"
@@ -424,10 +415,10 @@ def register(sub: Any, command: Any) -> None:
         required=True,
         choices=["promise", "dispute", "call_back", "wrong_number", "paid_already", "no_answer"],
     )
-    p.add_argument("--amount", type=_amount, help="promise: the amount promised")
+    p.add_argument("--amount", type=parse_amount, help="promise: the amount promised")
     p.add_argument(
         "--date",
-        type=_date,
+        type=parse_date,
         help="promise: the promised date; call_back: the day to call; paid_already: the day paid",
     )
     p.add_argument(
@@ -440,11 +431,12 @@ def register(sub: Any, command: Any) -> None:
         "--grace", type=int, default=3, help="promise: days of grace after the date (default 3)"
     )
     p.add_argument("--creditor")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=parse_date)
     p = command(
         casub, "done", cmd_task_done, "close a task (find a number, check a payment) as done"
     )
     p.add_argument("id", type=int)
     p.add_argument("--note")
     p.add_argument("--creditor")
-    p.add_argument("--as-of", type=_date)
+    p.add_argument("--as-of", type=parse_date)
+    return CollectionParsers(run=run, scenario=scsub, actions=acsub)

@@ -11,22 +11,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
-from relance.cli.output import emit_json
+from relance.cli.output import (
+    Subcommands,
+    command,
+    creditor_of,
+    emit_json,
+    group,
+    parse_date,
+    today,
+)
 from relance.errors import InvalidInputError
-
-
-def _today(args: argparse.Namespace) -> Any:
-    from django.utils import timezone
-
-    return getattr(args, "as_of", None) or timezone.localdate()
-
-
-def _creditor(args: argparse.Namespace) -> Any:
-    from relance.apps.creditors.selectors import creditor_get
-
-    return creditor_get(ref=getattr(args, "creditor", None))
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -44,8 +39,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     kind = out.suffix.lower().lstrip(".")
     if kind not in ("pdf", "eml"):
         raise InvalidInputError(f"--out must end in .pdf or .eml, not {out.name!r}")
-    doc = document_render(creditor=_creditor(args), debtor_account=args.debtor, step_key=args.step,
-                          as_of=_today(args), lang=args.lang, kind=kind)
+    doc = document_render(creditor=creditor_of(args), debtor_account=args.debtor, step_key=args.step,
+                          as_of=today(args), lang=args.lang, kind=kind)
     _write(out, doc.data)
     data = {"out": str(out), "kind": doc.kind, "step": doc.step, "channel": doc.channel, "subject": doc.subject,
             "sha256": doc.sha256, "bytes": len(doc.data), "problems": [p.as_dict() for p in doc.problems]}
@@ -66,7 +61,7 @@ def cmd_letters_batch(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--out must end in .pdf, not {out.name!r}")
     if out.parent and not out.parent.is_dir():
         raise InvalidInputError(f"{out.parent} is not a folder")
-    creditor = _creditor(args) if args.creditor else None
+    creditor = creditor_of(args) if args.creditor else None
     result = letters_batch(as_of=args.as_of, creditor=creditor, workers=args.workers)
     if result.pdf:
         _write(out, result.pdf)
@@ -107,41 +102,28 @@ def cmd_actions_deliver(args: argparse.Namespace) -> int:
     return 0
 
 
-def _subparsers(sub: Any, name: str, help: str, dest: str) -> Any:
-    """The sub-commands of group ``name`` (``actions`` lives in cli_collection), made if new."""
-    parser = sub.choices.get(name)
-    if parser is None:
-        parser = sub.add_parser(name, help=help)
-        return parser.add_subparsers(dest=dest, required=True, metavar="ACTION")
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(dest=dest, required=True, metavar="ACTION")
-
-
-def register(sub: Any, command: Any) -> None:
-    from relance.cli.output import _date
-
+def register(sub: Subcommands, *, actions: Subcommands) -> None:
+    """Add ``render`` and the ``letters`` group, and ``deliver`` to the ``actions`` group
+    (``actions``, from ``relance.cli.collection``)."""
     p = command(sub, "render", cmd_render, "render what a step would send a debtor, without sending it")
     p.add_argument("--debtor", required=True, help="debtor account")
     p.add_argument("--step", required=True, help="step key (reminder, reminder_letter, formal_notice...)")
-    p.add_argument("--as-of", type=_date, help="the letter's date (default: today)")
+    p.add_argument("--as-of", type=parse_date, help="the letter's date (default: today)")
     p.add_argument("--lang", choices=["fr", "en"], help="default: the debtor's language")
     p.add_argument("--out", required=True, help="FILE.pdf (the letter) or FILE.eml (the e-mail)")
     p.add_argument("--creditor")
 
-    lsub = _subparsers(sub, "letters", "letters: the day's print batch", "letters_command")
+    lsub = group(sub, "letters", "letters: the day's print batch", "letters_command")
     p = command(lsub, "batch", cmd_letters_batch, "print the day's letters into one PDF and mark them sent")
-    p.add_argument("--as-of", type=_date, required=True)
+    p.add_argument("--as-of", type=parse_date, required=True)
     p.add_argument("--out", required=True, help="FILE.pdf")
     p.add_argument("--creditor")
     p.add_argument("--workers", type=int, help="render processes (default: the CPU count)")
 
-    asub = _subparsers(sub, "actions", "actions: the worklist and the approval queue", "actions_command")
-    p = command(asub, "deliver", cmd_actions_deliver, "record a registered letter's tracking number and receipt")
+    p = command(actions, "deliver", cmd_actions_deliver, "record a registered letter's tracking number and receipt")
     p.add_argument("id", type=int)
     p.add_argument("--tracking", required=True, help="the La Poste tracking number")
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--received", type=_date, help="the date on the acknowledgement of receipt")
-    group.add_argument("--not-claimed", action="store_true", help="the letter came back unclaimed")
-    p.add_argument("--returned", type=_date, help="the day the unclaimed letter came back (default today)")
+    given = p.add_mutually_exclusive_group()
+    given.add_argument("--received", type=parse_date, help="the date on the acknowledgement of receipt")
+    given.add_argument("--not-claimed", action="store_true", help="the letter came back unclaimed")
+    p.add_argument("--returned", type=parse_date, help="the day the unclaimed letter came back (default today)")

@@ -15,16 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
-from relance.cli.output import _table, emit_json
+from relance.cli.output import Subcommands, command, creditor_of, emit_json, group, table
 from relance.errors import InvalidInputError
-
-
-def _creditor(args: argparse.Namespace) -> Any:
-    from relance.apps.creditors.selectors import creditor_get
-
-    return creditor_get(ref=getattr(args, "creditor", None))
 
 
 def _actor() -> str:
@@ -39,7 +32,7 @@ def _actor() -> str:
 def cmd_template_list(args: argparse.Namespace) -> int:
     from relance.apps.editors.selectors import templates_list
 
-    rows = templates_list(creditor=_creditor(args))
+    rows = templates_list(creditor=creditor_of(args))
     data = [
         {
             "name": r.name,
@@ -56,7 +49,7 @@ def cmd_template_list(args: argparse.Namespace) -> int:
         emit_json(data)
         return 0
     print(
-        _table(
+        table(
             [
                 (
                     r.name,
@@ -76,7 +69,7 @@ def cmd_template_list(args: argparse.Namespace) -> int:
 def cmd_template_export(args: argparse.Namespace) -> int:
     from relance.apps.editors.selectors import template_get
 
-    detail = template_get(creditor=_creditor(args), name=args.name, lang=args.lang)
+    detail = template_get(creditor=creditor_of(args), name=args.name, lang=args.lang)
     text = detail.shipped if args.shipped else detail.source
     if args.out:
         out = Path(args.out)
@@ -108,7 +101,7 @@ def cmd_template_import(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"{path} is not UTF-8 text: {exc}") from None
     try:
         row = template_save(
-            creditor=_creditor(args), name=args.name, lang=args.lang, source=source, actor=_actor()
+            creditor=creditor_of(args), name=args.name, lang=args.lang, source=source, actor=_actor()
         )
     except TemplateRefusedError as exc:
         if args.json:
@@ -131,7 +124,7 @@ def cmd_template_reset(args: argparse.Namespace) -> int:
     from relance.apps.editors.services import template_reset
 
     langs = [args.lang] if args.lang else ["fr", "en"]
-    creditor = _creditor(args)
+    creditor = creditor_of(args)
     done = [
         lang
         for lang in langs
@@ -150,7 +143,7 @@ def cmd_scenario_assign(args: argparse.Namespace) -> int:
     from relance.apps.editors.selectors import debtor_by_account, scenario_get
     from relance.apps.editors.services import scenario_assign
 
-    creditor = _creditor(args)
+    creditor = creditor_of(args)
     debtor = debtor_by_account(creditor=creditor, account=args.debtor)
     scenario = scenario_get(name=args.scenario)
     scenario_assign(creditor=creditor, debtor=debtor, scenario=scenario, actor=_actor())
@@ -163,19 +156,10 @@ def cmd_scenario_assign(args: argparse.Namespace) -> int:
     return 0
 
 
-def _subparsers(sub: Any, name: str, help: str, dest: str) -> Any:
-    parser = sub.choices.get(name)
-    if parser is None:
-        parser = sub.add_parser(name, help=help)
-        return parser.add_subparsers(dest=dest, required=True, metavar="ACTION")
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(dest=dest, required=True, metavar="ACTION")
-
-
-def register(sub: Any, command: Any) -> None:
-    tsub = _subparsers(
+def register(sub: Subcommands, *, scenario: Subcommands) -> None:
+    """Add the ``template`` group, and ``assign`` to the ``scenario`` group (``scenario``, from
+    ``relance.cli.collection``)."""
+    tsub = group(
         sub, "template", "message templates: list, export, import, reset", "template_command"
     )
     p = command(
@@ -209,9 +193,8 @@ def register(sub: Any, command: Any) -> None:
     p.add_argument("--lang", choices=["fr", "en"], help="default: both languages")
     p.add_argument("--creditor")
 
-    ssub = _subparsers(sub, "scenario", "dunning scenarios (TOML)", "scenario_command")
     p = command(
-        ssub,
+        scenario,
         "assign",
         cmd_scenario_assign,
         "make a scenario the debtor's (open case and later ones)",

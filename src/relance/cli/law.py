@@ -12,9 +12,9 @@ import argparse
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
-from relance.cli.output import _table, emit_json
+from relance.cli.output import Subcommands, command, emit_json, group, table
 from relance.domain.law import (
     CREDITOR_KINDS,
     DAY_COUNTS,
@@ -154,7 +154,7 @@ def cmd_rates_list(args: argparse.Namespace) -> int:
         emit_json(rows)
         return 0
     print(
-        _table(
+        table(
             [(r["table"], r["from"], r["to"] or "", r["rate"], r["origin"], r["source"]) for r in rows],
             ["table", "from", "to", "rate %", "origin", "source"],
             right={3},
@@ -252,8 +252,8 @@ def cmd_terms_check(args: argparse.Namespace) -> int:
 # --- the parser -----------------------------------------------------------------------------
 
 
-def register(sub: Any, command: Any) -> None:
-    """Add the law commands to ``relance``'s parser (``command`` is cli.build_parser's helper)."""
+def register(sub: Subcommands) -> None:
+    """Add ``interest``, the ``rates`` group, ``prescription`` and the ``terms`` group."""
     p = command(sub, "interest", cmd_interest, "late-payment interest and indemnity on a debt")
     p.add_argument("--regime", required=True, metavar="|".join(REGIMES))
     p.add_argument("--principal", required=True, metavar="AMOUNT")
@@ -273,8 +273,7 @@ def register(sub: Any, command: Any) -> None:
     p.add_argument("--day-count", default="365", metavar="|".join(DAY_COUNTS))
     p.add_argument("--margin", metavar="POINTS", help="eu-b2b: points over the ECB rate (default 8)")
 
-    rates = sub.add_parser("rates", help="the rate tables (ECB, taux légal, Bank of England)")
-    rsub = rates.add_subparsers(dest="rates_command", required=True, metavar="ACTION")
+    rsub = group(sub, "rates", "the rate tables (ECB, taux légal, Bank of England)", "rates_command")
     p = command(rsub, "list", cmd_rates_list, "list the rates, shipped and recorded")
     p.add_argument("--table", metavar="|".join(TABLE_NAMES))
     p = command(rsub, "add", cmd_rates_add,
@@ -292,8 +291,7 @@ def register(sub: Any, command: Any) -> None:
     p.add_argument("--event", action="append", default=[], metavar="DATE:acknowledgement|claim",
                    help="an acknowledgement by the debtor or a claim in court; repeatable")
 
-    terms = sub.add_parser("terms", help="payment terms")
-    tsub = terms.add_subparsers(dest="terms_command", required=True, metavar="ACTION")
+    tsub = group(sub, "terms", "payment terms", "terms_command")
     p = command(tsub, "check", cmd_terms_check,
                 "check a due date against the legal caps (C. com. L441-10 I)")
     p.add_argument("--issue", required=True, metavar="DATE", help="the invoice date")

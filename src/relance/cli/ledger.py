@@ -8,7 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from relance.cli.output import _figures_warm, _print_problems, _table, emit_json
+from relance.cli.output import (
+    Subcommands,
+    command,
+    emit_json,
+    figures_warm,
+    group,
+    parse_date,
+    print_problems,
+    table,
+)
 from relance.errors import InvalidInputError
 
 
@@ -25,14 +34,14 @@ def _import_end(
     a real import, print the result (``name`` when refused, ``title`` when taken), exit 1 when
     refused."""
     if not result.problems and not args.dry_run:
-        _figures_warm(creditor)
+        figures_warm(creditor)
     data = result.as_dict()
     if args.json:
         emit_json(data)
     else:
         if result.problems:
             print(f"{name}: refused, nothing was imported ({len(result.problems)} problems):", file=sys.stderr)
-            _print_problems(data["problems"])
+            print_problems(data["problems"])
         else:
             verb = "would import" if args.dry_run else "imported"
             settled = f", {result.settled} settled" if settles else ""
@@ -100,7 +109,7 @@ def cmd_invoices_list(args: argparse.Namespace) -> int:
         emit_json(rows)
     else:
         print(
-            _table(
+            table(
                 [(r["number"], r["debtor_account"], r["issue_date"], r["due_date"], r["total_amount"],
                   r["open_amount"], r["currency"], r["status"]) for r in rows],
                 ["number", "debtor", "issued", "due", "total", "open", "cur", "status"],
@@ -157,8 +166,44 @@ def cmd_aging(args: argparse.Namespace) -> int:
         return 0
     labels = {"not_due": "not due", "1_30": "1-30", "31_60": "31-60", "61_90": "61-90", "over_90": ">90"}
     print(f"Aging of {creditor.name} as of {report.as_of.isoformat()} (days past due)")
-    print(_table([[line[h] for h in head] for line in lines], [labels.get(h, h) for h in head],
+    print(table([[line[h] for h in head] for line in lines], [labels.get(h, h) for h in head],
                  right=set(range(len(head) - len(BUCKETS) - 1, len(head)))))
     for currency, d in data["dso"]["by_currency"].items():
         print(f"DSO ({currency}): {d['days'] if d['days'] is not None else 'n/a'} days ({data['dso']['method']})")
     return 0
+
+
+def register(sub: Subcommands) -> Subcommands:
+    """Add the ``import`` group, the ``invoices`` group and ``aging``; the ``import`` group's
+    kinds, for the other modules' files (``import bank``)."""
+    isub = group(sub, "import", "import a file", "import_command", metavar="KIND")
+    p = command(isub, "ledger", cmd_import_ledger, "import a ledger export (CSV or FEC)")
+    p.add_argument("file")
+    p.add_argument("--creditor")
+    p.add_argument("--format", default="auto", choices=["auto", "csv", "fec"])
+    p.add_argument("--dry-run", action="store_true", help="check and count, change nothing")
+    p.add_argument("--partial", action="store_true",
+                   help="the file is not the whole open-items list: do not settle invoices missing from it")
+    p = command(isub, "einvoices", cmd_import_einvoices,
+                "import invoices from e-invoices (Factur-X PDF, CII or UBL XML); settles none")
+    p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")
+    p.add_argument("--creditor")
+    p.add_argument("--dry-run", action="store_true", help="check and count, change nothing")
+
+    invsub = group(sub, "invoices", "invoices", "invoices_command")
+    p = command(invsub, "list", cmd_invoices_list, "list invoices")
+    p.add_argument("--creditor")
+    p.add_argument("--debtor", help="debtor account")
+    p.add_argument("--open", action="store_true", help="only open invoices")
+    p = command(invsub, "attach", cmd_invoices_attach,
+                "keep invoice PDFs (Factur-X or named after the invoice) to send with reminders")
+    p.add_argument("paths", nargs="+", metavar="PDF_OR_FOLDER")
+    p.add_argument("--creditor")
+    p.add_argument("--dry-run", action="store_true", help="match and report, attach nothing")
+
+    p = command(sub, "aging", cmd_aging, "aging summary (balance âgée) and DSO")
+    p.add_argument("--creditor")
+    p.add_argument("--as-of", type=parse_date)
+    p.add_argument("--by-debtor", action="store_true")
+    p.add_argument("--csv", action="store_true")
+    return isub

@@ -6,9 +6,9 @@ All three need ``RELANCE_BROKER_URL``; without it they refuse and say so (README
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from relance.cli.output import emit_json
+from relance.cli.collection import cmd_run
+from relance.cli.output import Subcommands, command, emit_json
 
 
 def cmd_run_queue(args: argparse.Namespace) -> int:
@@ -61,7 +61,8 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def register(sub: Any, command: Any) -> None:
+def register(sub: Subcommands, *, run: argparse.ArgumentParser) -> None:
+    """Add ``worker`` and ``beat``, and ``--queue`` to ``run`` (from ``relance.cli.collection``)."""
     levels = ["DEBUG", "INFO", "WARNING", "ERROR"]
     p = command(
         sub,
@@ -91,14 +92,10 @@ def register(sub: Any, command: Any) -> None:
     )
     p.add_argument("--loglevel", default="INFO", choices=levels)
 
-    # `relance run` lives with the collection commands (registered before these): it gains
-    # --queue here, which hands it to cmd_run_queue, so the in-process pass stays as it is.
-    run: argparse.ArgumentParser = sub.choices["run"]
-    in_process = run.get_default("handler")
-
+    # `relance run` lives with the collection commands: it gains --queue here, which hands it
+    # to cmd_run_queue, so the in-process pass stays as it is.
     def run_or_queue(args: argparse.Namespace) -> int:
-        code: int = cmd_run_queue(args) if args.queue else in_process(args)
-        return code
+        return cmd_run_queue(args) if args.queue else cmd_run(args)
 
     run.set_defaults(handler=run_or_queue)
     run.add_argument(

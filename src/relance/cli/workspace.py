@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
-from relance.cli.output import emit_json
+from relance.cli.output import Subcommands, command, emit_json, group
 from relance.errors import InvalidInputError
 
 
@@ -35,12 +34,13 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any, command: Any) -> None:
-    user = sub.add_parser("user", help="logins for the web workspace")
-    usub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+def register(sub: Subcommands) -> Subcommands:
+    """Add the ``user`` group and its ``add``; the group, for ``relance.cli.api``'s ``token``."""
+    usub = group(sub, "user", "logins for the web workspace", "user_command")
     p = command(usub, "add", cmd_user_add, "add a login with a role on one or more creditors")
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=["admin", "collector", "viewer"])
     p.add_argument("--creditor", action="append", required=True, help="id or name; repeat for several")
     p.add_argument("--email")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    return usub
