@@ -16,8 +16,7 @@ from typing import Any
 
 from relance.cli.output import Subcommands, command, emit_json, figures_warm, group, print_problems
 from relance.errors import InvalidInputError
-
-BANK_FORMATS = ["auto", "camt053", "camt054", "ofx", "cfonb", "csv"]
+from relance.formats.bank import format_names
 
 
 def _actor() -> str:
@@ -211,7 +210,7 @@ def register(sub: Subcommands, *, imports: Subcommands) -> None:
     )
     p.add_argument("file")
     p.add_argument("--creditor")
-    p.add_argument("--format", default="auto", choices=BANK_FORMATS)
+    p.add_argument("--format", default="auto", choices=format_names())
     p.add_argument("--dry-run", action="store_true", help="check, match and count; change nothing")
 
     msub = group(sub, "matches", "bank lines matched to invoices", "matches_command")

@@ -1,4 +1,5 @@
-"""Small helpers shared by the bank-statement readers (camt, OFX, CFONB, bank CSV).
+"""Small helpers shared by the bank-statement readers (camt, OFX, CFONB, bank CSV), and
+``BankFormat``, the entry each of them gives ``relance.formats.bank``'s registry.
 
 Decoding follows what French banks actually send: UTF-8 (with or without a BOM), else
 Windows-1252, a superset of the Latin-1 printable range that CFONB and OFX 1.x files use.
@@ -7,9 +8,30 @@ Windows-1252, a superset of the Latin-1 printable range that CFONB and OFX 1.x f
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
+from relance.domain.banking import BankReport
+
 _BOMS = (b"\xef\xbb\xbf",)
+HEAD = 65536  # the bytes a format is identified from
+
+
+@dataclass(frozen=True, slots=True)
+class BankFormat:
+    """One bank file format, as beangulp's importer: ``identify`` says from a file's bytes
+    whether it is this format, ``extract`` reads it.
+
+    ``name`` is the value of ``relance import bank --format`` and the report's ``format``;
+    ``label`` how a person calls it, in English, marked ``N_`` when French says it otherwise
+    (formats one module reads may share a label: ``camt.053/054``).
+    """
+
+    name: str
+    label: str
+    identify: Callable[[bytes], bool]
+    extract: Callable[[bytes], BankReport]
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -32,6 +54,11 @@ def decode_text(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         # cp1252 leaves five bytes undefined; Latin-1 maps every byte.
         return data.decode("latin-1"), "latin-1"
+
+
+def head_text(data: bytes) -> str:
+    """The start of a text file, decoded as ``decode_text`` does, for ``identify``."""
+    return decode_text(data[:HEAD])[0]
 
 
 def compact_iban(text: str) -> str:

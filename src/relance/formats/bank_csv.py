@@ -41,7 +41,14 @@ from decimal import Decimal
 from relance.domain.banking import BankReport, LineRecord, StatementRecord, build_report
 from relance.domain.money import AmountError, parse_amount
 from relance.domain.problems import N_, Problem
-from relance.formats._bankutil import clean, compact_iban, decode_text, parse_flexible_date
+from relance.formats._bankutil import (
+    BankFormat,
+    clean,
+    compact_iban,
+    decode_text,
+    head_text,
+    parse_flexible_date,
+)
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "date": (
@@ -218,3 +225,12 @@ def read_bank_csv(data: bytes) -> BankReport:
     if not statements and not problems:
         problems.append(Problem.of("csv_empty", N_("no data line after the header"), 1))
     return build_report("csv", statements, problems, [f"bank CSV, {encoding}"])
+
+
+def _is_bank_csv(data: bytes) -> bool:
+    text = head_text(data)
+    # Markup that is neither camt nor OFX is no CSV, whatever its first line says.
+    return not text.lstrip().startswith("<") and looks_like_bank_csv(text)
+
+
+BANK_CSV = BankFormat("csv", N_("bank CSV"), _is_bank_csv, read_bank_csv)

@@ -35,7 +35,7 @@ from defusedxml import DefusedXmlException
 
 from relance.domain.banking import BankReport, LineRecord, StatementRecord, build_report
 from relance.domain.problems import N_, Phrase, Problem
-from relance.formats._bankutil import clean, compact_iban, join_texts
+from relance.formats._bankutil import BankFormat, clean, compact_iban, join_texts
 
 _NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(05[234])\.001\.(\d{2})")
 _CONTAINERS = {
@@ -470,3 +470,23 @@ def read_camt(data: bytes, *, expect: str | None = None) -> BankReport:
             Problem.of("camt_empty", N_("no statement or notification in the document"), root.line)
         )
     return build_report(kind, statements, problems, notes)
+
+
+def _is_camt053(data: bytes) -> bool:
+    return camt_kind(data) == "camt053"
+
+
+def _is_camt054(data: bytes) -> bool:
+    return camt_kind(data) == "camt054"
+
+
+def _read_camt053(data: bytes) -> BankReport:
+    return read_camt(data, expect="camt053")
+
+
+def _read_camt054(data: bytes) -> BankReport:
+    return read_camt(data, expect="camt054")
+
+
+CAMT053 = BankFormat("camt053", "camt.053/054", _is_camt053, _read_camt053)
+CAMT054 = BankFormat("camt054", "camt.053/054", _is_camt054, _read_camt054)

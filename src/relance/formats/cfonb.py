@@ -32,7 +32,15 @@ from schwifty.exceptions import SchwiftyException
 
 from relance.domain.banking import BankReport, LineRecord, StatementRecord, build_report
 from relance.domain.problems import N_, Phrase, Problem, TranslatableError
-from relance.formats._bankutil import clean, compact_iban, decode_text, join_texts, parse_yymmdd_fr
+from relance.formats._bankutil import (
+    BankFormat,
+    clean,
+    compact_iban,
+    decode_text,
+    head_text,
+    join_texts,
+    parse_yymmdd_fr,
+)
 
 RECORD_LENGTH = 120
 _POSITIVE = "{ABCDEFGHI"
@@ -266,3 +274,10 @@ def read_cfonb(data: bytes) -> BankReport:
 
 
 __all__ = ["RECORD_LENGTH", "CfonbError", "decode_amount", "looks_like_cfonb", "read_cfonb"]
+
+
+def _is_cfonb(data: bytes) -> bool:
+    return looks_like_cfonb(head_text(data))
+
+
+CFONB = BankFormat("cfonb", "CFONB 120", _is_cfonb, read_cfonb)

@@ -24,7 +24,7 @@ from decimal import Decimal
 from relance.domain.banking import BankReport, LineRecord, StatementRecord, build_report
 from relance.domain.money import AmountError, parse_amount
 from relance.domain.problems import N_, Problem
-from relance.formats._bankutil import clean, decode_text
+from relance.formats._bankutil import BankFormat, clean, decode_text, head_text
 
 _TOKEN = re.compile(
     r"<!\[CDATA\[(.*?)\]\]>|<!--.*?-->|<\?.*?\?>|<(/?)([A-Za-z0-9_.]+)[^>]*>|([^<]+)", re.S
@@ -285,3 +285,10 @@ def read_ofx(data: bytes) -> BankReport:
             )
         )
     return build_report("ofx", statements, problems, [f"OFX {version}"])
+
+
+def _is_ofx(data: bytes) -> bool:
+    return looks_like_ofx(head_text(data))
+
+
+OFX = BankFormat("ofx", "OFX", _is_ofx, read_ofx)

@@ -43,7 +43,7 @@ from relance.apps.ledger.models import Allocation, Debtor, ImportBatch, Invoice,
 from relance.domain.banking import BankReport, LineRecord, StatementRecord
 from relance.domain.matching import InvoiceIndex, MatchProposal, OpenInvoice, match_lines
 from relance.errors import InvalidInputError
-from relance.formats.bank import BankFormat, read_statement
+from relance.formats.bank import read_statement
 
 THRESHOLD = Decimal("0.80")
 ZERO = Decimal("0.00")
@@ -189,7 +189,7 @@ def statement_import(
     creditor: Creditor,
     data: bytes,
     filename: str,
-    format: BankFormat | str = "auto",
+    format: str = "auto",
     dry_run: bool = False,
     as_of: date | None = None,
     actor: str = "system",
@@ -209,7 +209,7 @@ def statement_import(
     amount, the confidence and the reasons.
     """
     if report is None:
-        report = read_statement(data, format=format)  # type: ignore[arg-type]  # read_statement names the choices
+        report = read_statement(data, format=format)
     digest = hashlib.sha256(data).hexdigest()
     result = _result(report.format)
     result["dry_run"] = dry_run

@@ -9,10 +9,12 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from relance.apps.workspace.selectors import login_throttled
 from relance.apps.workspace.services import login_failure_record, login_failures_clear
+from relance.formats.bank import format_labels
 
 
 def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
@@ -51,6 +53,11 @@ class ThrottledLoginForm(AuthenticationForm):
         return cleaned
 
 
+def _bank_formats() -> str:
+    """The bank formats an upload may be, in the reader's language (``relance.formats.bank``)."""
+    return ", ".join(gettext(label) for label in format_labels())
+
+
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind of file"), choices=[("ledger", _("Ledger (CSV or FEC)"))]
@@ -62,7 +69,7 @@ class UploadForm(forms.Form):
         if bank:
             _choice_field(self, "kind").choices = [
                 ("ledger", _("Ledger (CSV or FEC)")),
-                ("bank", _("Bank statement (CAMT, OFX, CFONB, CSV)")),
+                ("bank", _("Bank statement (%(formats)s)") % {"formats": _bank_formats()}),
             ]
 
 
