@@ -17,13 +17,16 @@ from relance.apps.workspace import desk
 from relance.apps.workspace.access import back_url, workspace_view
 from relance.apps.workspace.forms import TaskDoneForm, outcome_forms
 from relance.apps.workspace.request import WorkspaceRequest
-from relance.apps.workspace.views.common import _actor
+from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import CHANNEL_LABELS
 from relance.apps.workspace.wording import error_text
 from relance.errors import RelanceError
 
 
-def _cards(cards: list[desk.CallCard], data: Any = None, only: str = "") -> list[desk.CallCard]:
+def cards_with_forms(
+    cards: list[desk.CallCard], data: Any = None, only: str = ""
+) -> list[desk.CallCard]:
+    """The call cards with their outcome forms (bound to ``data`` when given) and labelled history."""
     for card in cards:
         card.forms = outcome_forms(card.action, card.invoices, data, only)  # type: ignore[attr-defined]
         # The attempts are frozen dataclasses: the labelled copies are plain namespaces.
@@ -50,7 +53,7 @@ def call_detail(request: WorkspaceRequest, action_id: int) -> HttpResponse:
         raise Http404
     today = timezone.localdate()
     outcome = request.POST.get("outcome", "") if request.method == "POST" else ""
-    [card] = _cards(
+    [card] = cards_with_forms(
         desk.call_cards(creditor=creditor, calls=[action], as_of=today),
         request.POST or None,
         outcome,
@@ -66,7 +69,7 @@ def call_detail(request: WorkspaceRequest, action_id: int) -> HttpResponse:
                     action=action,
                     outcome=outcome,
                     as_of=today,
-                    actor=_actor(request),
+                    actor=actor(request),
                     creditor=creditor,
                     amount=data.get("amount"),
                     day=data.get("date"),
@@ -81,7 +84,9 @@ def call_detail(request: WorkspaceRequest, action_id: int) -> HttpResponse:
                 if request.htmx:
                     # In place on the worklist: the card again, its outcome now recorded.
                     action = call_get(action_id=action_id, creditor=creditor)
-                    [card] = _cards(desk.call_cards(creditor=creditor, calls=[action], as_of=today))
+                    [card] = cards_with_forms(
+                        desk.call_cards(creditor=creditor, calls=[action], as_of=today)
+                    )
                     return render(
                         request,
                         "workspace/_call_card.html",
@@ -125,7 +130,7 @@ def call_outcome(request: WorkspaceRequest, action_id: int, outcome: str) -> Htt
         raise Http404
     if not request.htmx:
         return redirect("workspace:call", action.pk)
-    [card] = _cards(
+    [card] = cards_with_forms(
         desk.call_cards(
             creditor=creditor, calls=[action], as_of=timezone.localdate(), scripts=False
         )
@@ -176,7 +181,7 @@ def task_done(request: WorkspaceRequest, action_id: int) -> HttpResponse:
         action=action,
         as_of=timezone.localdate(),
         note=form.cleaned_data.get("note", ""),
-        actor=_actor(request),
+        actor=actor(request),
         creditor=creditor,
     )
     messages.success(request, _("Task done."))

@@ -16,7 +16,7 @@ from relance.apps.workspace import selectors, services
 from relance.apps.workspace.access import workspace_view
 from relance.apps.workspace.forms import DisputeOpenForm, HoldForm, NotesForm, PlanForm, PromiseForm
 from relance.apps.workspace.request import WorkspaceRequest
-from relance.apps.workspace.views.common import _actor
+from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import (
     CHANNEL_LABELS,
     FILTER_LABELS,
@@ -149,7 +149,7 @@ def debtor_hold(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
     form.is_valid()
     hold = request.POST.get("hold") == "1"
     services.debtor_hold_set(
-        debtor=debtor, hold=hold, reason=form.cleaned_data.get("reason", ""), actor=_actor(request)
+        debtor=debtor, hold=hold, reason=form.cleaned_data.get("reason", ""), actor=actor(request)
     )
     messages.success(request, _("Chasing paused.") if hold else _("Chasing resumed."))
     return redirect("workspace:debtor", debtor_id=debtor.pk)
@@ -162,7 +162,7 @@ def debtor_notes(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
     form = NotesForm(request.POST)
     if form.is_valid():
         services.debtor_notes_update(
-            debtor=debtor, notes=form.cleaned_data["notes"], actor=_actor(request)
+            debtor=debtor, notes=form.cleaned_data["notes"], actor=actor(request)
         )
         messages.success(request, _("Notes saved."))
     return redirect("workspace:debtor", debtor_id=debtor.pk)
@@ -183,7 +183,7 @@ def debtor_promise(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
                 amount=form.cleaned_data["amount"],
                 promised_date=form.cleaned_data["date"],
                 as_of=timezone.localdate(),
-                actor=_actor(request),
+                actor=actor(request),
             )
         except RelanceError as exc:
             form.add_error(None, error_text(exc))
@@ -205,7 +205,7 @@ def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> 
         if number not in selectors.debtor_disputes_open(debtor=debtor):
             raise Http404
         dispute_close(
-            creditor=debtor.creditor, invoice_number=number, as_of=today, actor=_actor(request)
+            creditor=debtor.creditor, invoice_number=number, as_of=today, actor=actor(request)
         )
         messages.success(request, _("Dispute closed: the invoice is chased again."))
         return redirect("workspace:debtor", debtor_id=debtor.pk)
@@ -223,7 +223,7 @@ def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> 
                 invoice_number=form.cleaned_data["invoice"],
                 reason=form.cleaned_data["reason"],
                 as_of=today,
-                actor=_actor(request),
+                actor=actor(request),
             )
         except RelanceError as exc:
             form.add_error(None, error_text(exc))
@@ -249,7 +249,7 @@ def debtor_plan(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
                 first=form.cleaned_data["first"],
                 every=form.cleaned_data["every"],
                 as_of=timezone.localdate(),
-                actor=_actor(request),
+                actor=actor(request),
             )
         except RelanceError as exc:
             form.add_error(None, error_text(exc))

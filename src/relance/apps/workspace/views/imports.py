@@ -13,7 +13,7 @@ from relance.apps.workspace.access import workspace_view
 from relance.apps.workspace.forms import EInvoicesForm, UploadForm
 from relance.apps.workspace.models import ImportUpload
 from relance.apps.workspace.request import WorkspaceRequest
-from relance.apps.workspace.views.common import _actor
+from relance.apps.workspace.views.common import actor
 
 
 @workspace_view()
@@ -38,7 +38,7 @@ def imports(request: WorkspaceRequest) -> HttpResponse:
             creditor=creditor,
             user=request.user,
             files=[(f.name, f.read()) for f in einvoices_form.cleaned_data["documents"]],
-            actor=_actor(request),
+            actor=actor(request),
         )
     elif posted and not einvoices_posted and form.is_valid():
         uploaded = form.cleaned_data["file"]
@@ -48,7 +48,7 @@ def imports(request: WorkspaceRequest) -> HttpResponse:
             kind=form.cleaned_data["kind"],
             filename=uploaded.name,
             data=uploaded.read(),
-            actor=_actor(request),
+            actor=actor(request),
         )
     if upload is not None:
         return redirect("workspace:import_review", token=upload.token)
@@ -86,7 +86,7 @@ def import_confirm(request: WorkspaceRequest, token: str) -> HttpResponse:
         else:
             messages.info(request, _("The file was not imported."))
         return redirect("workspace:imports")
-    result = services.import_upload_confirm(upload=upload, actor=_actor(request))
+    result = services.import_upload_confirm(upload=upload, actor=actor(request))
     return render(
         request,
         "workspace/import_done.html",

@@ -20,7 +20,7 @@ from relance.apps.workspace.forms import (
     SmtpTestForm,
 )
 from relance.apps.workspace.request import WorkspaceRequest
-from relance.apps.workspace.views.common import _actor, _streamed
+from relance.apps.workspace.views.common import actor, streamed
 from relance.apps.workspace.wording import error_text
 from relance.errors import InvalidInputError
 
@@ -47,7 +47,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
     if which == "identity" and form.is_valid():
         try:
             services.creditor_settings_update(
-                creditor=creditor, actor=_actor(request), **form.cleaned_data
+                creditor=creditor, actor=actor(request), **form.cleaned_data
             )
         except InvalidInputError as exc:
             form.add_error(None, error_text(exc))
@@ -58,10 +58,10 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
         upload = logo_form.cleaned_data["logo"]
         try:
             if logo_form.cleaned_data["remove"]:
-                services.creditor_logo_set(creditor=creditor, data=None, actor=_actor(request))
+                services.creditor_logo_set(creditor=creditor, data=None, actor=actor(request))
             elif upload is not None:
                 services.creditor_logo_set(
-                    creditor=creditor, data=upload.read(), actor=_actor(request)
+                    creditor=creditor, data=upload.read(), actor=actor(request)
                 )
             else:
                 raise InvalidInputError(_("Choose an image, or tick No logo."))
@@ -81,7 +81,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
                 from_date=data["from_date"],
                 rate=data["rate"],
                 source=data["source"],
-                actor=_actor(request),
+                actor=actor(request),
             )
         except (InvalidRateError, InvalidInputError) as exc:
             rate_form.add_error(None, error_text(exc))
@@ -94,7 +94,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
     elif which == "smtp" and smtp_form.is_valid():
         to = smtp_form.cleaned_data["to"]
         try:
-            message_id = services.smtp_test_send(creditor=creditor, to=to, actor=_actor(request))
+            message_id = services.smtp_test_send(creditor=creditor, to=to, actor=actor(request))
         except InvalidInputError as exc:
             smtp_form.add_error(None, error_text(exc))
         else:
@@ -132,7 +132,7 @@ def creditor_logo(request: WorkspaceRequest) -> HttpResponse:
     if not creditor.logo:
         raise Http404
     kind = "image/png" if creditor.logo.name.endswith(".png") else "image/jpeg"
-    return _streamed(FileResponse(creditor.logo.open("rb"), content_type=kind))
+    return streamed(FileResponse(creditor.logo.open("rb"), content_type=kind))
 
 
 def _rates_known() -> list[dict[str, Any]]:

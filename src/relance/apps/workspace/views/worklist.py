@@ -19,8 +19,8 @@ from relance.apps.workspace import desk, figures, selectors
 from relance.apps.workspace.access import back_url, workspace_view
 from relance.apps.workspace.forms import TaskDoneForm
 from relance.apps.workspace.request import WorkspaceRequest
-from relance.apps.workspace.views.calls import _cards
-from relance.apps.workspace.views.common import _actor, _streamed
+from relance.apps.workspace.views.calls import cards_with_forms
+from relance.apps.workspace.views.common import actor, streamed
 from relance.apps.workspace.views.labels import CHANNEL_LABELS, STEP_LABELS, TASK_LABELS
 from relance.apps.workspace.wording import problem_text
 
@@ -45,7 +45,7 @@ def worklist(request: WorkspaceRequest) -> HttpResponse:
     if work.source == "collection":
         # A call's script (its letter context, penalties and all) comes when its card opens
         # it (call_script); the card itself carries the summary, the history and the outcomes.
-        context["cards"] = _cards(
+        context["cards"] = cards_with_forms(
             desk.call_cards(creditor=creditor, calls=work.calls, as_of=today, scripts=False)
         )
         # Each approval's preview (a whole letter, rendered and checked) comes on its own
@@ -80,7 +80,7 @@ def run_today(request: WorkspaceRequest) -> HttpResponse:
         daily_pass_enqueue(as_of=today, creditor=creditor.pk)
         messages.success(request, _("Today's pass is queued: the worklist fills as it runs."))
         return redirect("workspace:worklist")
-    result = collection_run(as_of=today, creditor=creditor, actor=_actor(request))
+    result = collection_run(as_of=today, creditor=creditor, actor=actor(request))
     figures.warm(creditor=creditor, as_of=today)  # as relance run does
     counts = result.as_dict()["actions"]
     messages.success(
@@ -161,7 +161,7 @@ def action_document(request: WorkspaceRequest, action_id: int) -> HttpResponse:
         handle = action.document.open("rb")
     except OSError as exc:
         raise Http404 from exc
-    return _streamed(
+    return streamed(
         FileResponse(
             handle, content_type="application/pdf", filename=f"{action.sha256 or action.pk}.pdf"
         )
@@ -176,10 +176,10 @@ def action_decide(request: WorkspaceRequest, action_id: int, decision: str) -> H
 
     if decision == "approve":
         collection_services.actions_approve(
-            ids=[action.pk], creditor=request.creditor, actor=_actor(request)
+            ids=[action.pk], creditor=request.creditor, actor=actor(request)
         )
     elif decision == "skip":
-        collection_services.action_skip(action_id=action.pk, actor=_actor(request))
+        collection_services.action_skip(action_id=action.pk, actor=actor(request))
     else:
         raise Http404
     if request.htmx:
