@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relance.apps.workspace import selectors, services
+from relance.apps.workspace import debtor_selectors, selectors, services
 from relance.apps.workspace.access import workspace_view
 from relance.apps.workspace.forms import DisputeOpenForm, HoldForm, NotesForm, PlanForm, PromiseForm
 from relance.apps.workspace.request import WorkspaceRequest
@@ -35,7 +35,7 @@ def debtors(request: WorkspaceRequest) -> HttpResponse:
     sort = request.GET.get("sort", "overdue")
     sort = sort if sort in selectors.SORTS else "overdue"
     active = tuple(f for f in request.GET.getlist("filter") if f in selectors.FILTERS)
-    page = selectors.debtors_page(
+    page = debtor_selectors.debtors_page(
         creditor=request.creditor,
         as_of=timezone.localdate(),
         q=q,
@@ -64,11 +64,11 @@ def debtors(request: WorkspaceRequest) -> HttpResponse:
 
 @workspace_view()
 def debtor_detail(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
-    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
+    debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     return _debtor_page(request, debtor)
 
 
-def _penalty_note(line: selectors.InvoiceLine) -> str:
+def _penalty_note(line: debtor_selectors.InvoiceLine) -> str:
     if line.missing_rate:
         return _(
             "No rate is recorded yet for %(period)s: the penalties cannot be computed. "
@@ -81,7 +81,7 @@ def _debtor_page(
     request: WorkspaceRequest, debtor: Any, bound: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     today = timezone.localdate()
-    invoices = selectors.debtor_invoices_page(
+    invoices = debtor_selectors.debtor_invoices_page(
         debtor=debtor, as_of=today, page=request.GET.get("invoices", 1)
     )
     lines = invoices.object_list
@@ -94,9 +94,9 @@ def _debtor_page(
             line.note_number = notes.index(note) + 1
     unknown = any(line.days_overdue and line.penalties is None for line in lines)
     collection = selectors.collection_ready()
-    case = selectors.debtor_case(debtor=debtor) if collection else None
+    case = debtor_selectors.debtor_case(debtor=debtor) if collection else None
     open_invoices = [line.invoice for line in lines]
-    disputed = selectors.debtor_disputes_open(debtor=debtor) if collection else {}
+    disputed = debtor_selectors.debtor_disputes_open(debtor=debtor) if collection else {}
     forms = {
         "promise_form": PromiseForm(prefix="promise"),
         "dispute_form": DisputeOpenForm(
@@ -118,11 +118,11 @@ def _debtor_page(
             "today": today,
             "nav": "debtors",
             "kind_label": KIND_LABELS.get(debtor.kind, debtor.kind),
-            "open_total": selectors.debtor_open_total(debtor=debtor),
+            "open_total": debtor_selectors.debtor_open_total(debtor=debtor),
             "penalties_total": None if unknown else sum((line.penalties or 0 for line in lines), 0),
-            "paid": selectors.debtor_paid_invoices(debtor=debtor),
+            "paid": debtor_selectors.debtor_paid_invoices(debtor=debtor),
             "contacts": list(debtor.contacts.all()),
-            "timeline": _timeline(selectors.debtor_timeline(debtor=debtor)),
+            "timeline": _timeline(debtor_selectors.debtor_timeline(debtor=debtor)),
             "can_act": request.grant.allows("collector"),
             "has_collection": collection,
             "case": case,
@@ -133,7 +133,7 @@ def _debtor_page(
     )
 
 
-def _timeline(items: list[selectors.TimelineItem]) -> list[selectors.TimelineItem]:
+def _timeline(items: list[debtor_selectors.TimelineItem]) -> list[debtor_selectors.TimelineItem]:
     for item in items:
         item.label = TIMELINE_LABELS.get(item.kind, item.kind)  # type: ignore[attr-defined]
         item.channel_label = CHANNEL_LABELS.get(item.channel, item.channel)  # type: ignore[attr-defined]
@@ -144,7 +144,7 @@ def _timeline(items: list[selectors.TimelineItem]) -> list[selectors.TimelineIte
 @require_POST
 @workspace_view()
 def debtor_hold(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
-    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
+    debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     form = HoldForm(request.POST)
     form.is_valid()
     hold = request.POST.get("hold") == "1"
@@ -158,7 +158,7 @@ def debtor_hold(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
 @require_POST
 @workspace_view()
 def debtor_notes(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
-    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
+    debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     form = NotesForm(request.POST)
     if form.is_valid():
         services.debtor_notes_update(
@@ -173,7 +173,7 @@ def debtor_notes(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
 def debtor_promise(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
     from relance.apps.collection.services import promise_add
 
-    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
+    debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     form = PromiseForm(request.POST, prefix="promise")
     if form.is_valid():
         try:
@@ -198,11 +198,11 @@ def debtor_promise(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
 def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> HttpResponse:
     from relance.apps.collection.services import dispute_close, dispute_open
 
-    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
+    debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     today = timezone.localdate()
     if decision == "close":
         number = request.POST.get("invoice", "")
-        if number not in selectors.debtor_disputes_open(debtor=debtor):
+        if number not in debtor_selectors.debtor_disputes_open(debtor=debtor):
             raise Http404
         dispute_close(
             creditor=debtor.creditor, invoice_number=number, as_of=today, actor=actor(request)
@@ -212,7 +212,7 @@ def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> 
     if decision != "open":
         raise Http404
     # Any open invoice of the debtor may be disputed, whichever page listed it.
-    invoices = selectors.debtor_invoices_open(
+    invoices = debtor_selectors.debtor_invoices_open(
         debtor=debtor, number=request.POST.get("dispute-invoice", "")
     )
     form = DisputeOpenForm(request.POST, prefix="dispute", invoices=invoices)
@@ -238,7 +238,7 @@ def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> 
 def debtor_plan(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
     from relance.apps.collection.services import plan_create
 
-    debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
+    debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     form = PlanForm(request.POST, prefix="plan")
     if form.is_valid():
         try:

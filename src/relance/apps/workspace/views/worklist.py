@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relance.apps.collection.letters import LETTER_CHANNELS
-from relance.apps.workspace import desk, figures, selectors
+from relance.apps.workspace import desk, figures, worklist_selectors
 from relance.apps.workspace.access import back_url, workspace_view
 from relance.apps.workspace.forms import TaskDoneForm
 from relance.apps.workspace.request import WorkspaceRequest
@@ -29,7 +29,7 @@ from relance.apps.workspace.wording import problem_text
 def worklist(request: WorkspaceRequest) -> HttpResponse:
     creditor = request.creditor
     today = timezone.localdate()
-    work = selectors.worklist(
+    work = worklist_selectors.worklist(
         creditor=creditor,
         as_of=today,
         calls_page=request.GET.get("calls", 1),
@@ -115,13 +115,13 @@ def action_preview(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     """Exactly what one action waiting for approval will send if approved today: the letter as
     the batch prints it (with the mise en demeure's check), the e-mail as the outbox writes it.
     A fragment for the worklist's approval card; alone, it is a readable page too."""
-    action = selectors.action_get(creditor=request.creditor, action_id=action_id)
+    action = worklist_selectors.action_get(creditor=request.creditor, action_id=action_id)
     [preview] = desk.action_previews(actions=[action], as_of=timezone.localdate())
     page = "workspace/_preview.html" if request.htmx else "workspace/action_preview.html"
     return render(request, page, {"p": _labelled(preview), "a": action, "nav": "worklist"})
 
 
-def _work_pagers(work: selectors.Worklist) -> dict[str, dict[str, Any]]:
+def _work_pagers(work: worklist_selectors.Worklist) -> dict[str, dict[str, Any]]:
     """Each list's page and the links to its neighbours, the other list staying on its page."""
     lists = {"calls": work.calls_page, "approvals": work.approvals_page}
     at = {name: page.number for name, page in lists.items() if page is not None}
@@ -144,7 +144,7 @@ def _work_pagers(work: selectors.Worklist) -> dict[str, dict[str, Any]]:
 @workspace_view()
 def action_letter(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     """The letter a pending action would print today (a preview: rendered, never stored)."""
-    action = selectors.action_get(creditor=request.creditor, action_id=action_id)
+    action = worklist_selectors.action_get(creditor=request.creditor, action_id=action_id)
     pdf = desk.letter_pdf(action=action, as_of=timezone.localdate())
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="preview-{action.pk}.pdf"'
@@ -154,7 +154,7 @@ def action_letter(request: WorkspaceRequest, action_id: int) -> HttpResponse:
 @workspace_view()
 def action_document(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     """The document as it was sent (kept unchanged under MEDIA_ROOT/documents/)."""
-    action = selectors.action_get(creditor=request.creditor, action_id=action_id)
+    action = worklist_selectors.action_get(creditor=request.creditor, action_id=action_id)
     if not action.document:
         raise Http404
     try:
@@ -171,7 +171,7 @@ def action_document(request: WorkspaceRequest, action_id: int) -> HttpResponse:
 @require_POST
 @workspace_view()
 def action_decide(request: WorkspaceRequest, action_id: int, decision: str) -> HttpResponse:
-    action = selectors.action_get(creditor=request.creditor, action_id=action_id)
+    action = worklist_selectors.action_get(creditor=request.creditor, action_id=action_id)
     from relance.apps.collection import services as collection_services
 
     if decision == "approve":
