@@ -612,8 +612,9 @@ class _LedgerWriter:
             )
         bulk_insert("ledger_allocation", ("payment_id", "invoice_id", "amount", "created_at"), rows)
 
-    def settle_missing(self) -> None:
-        """Invoices still open here but gone from the export's open list have been settled."""
+    def settle_missing(self, chunk_size: int) -> None:
+        """Invoices still open here but gone from the export's open list have been settled,
+        ``chunk_size`` at a time."""
         if self._last_id_before is None:
             return  # the table was empty: every invoice is this import's
         gone = [
@@ -626,8 +627,8 @@ class _LedgerWriter:
             if row[0] not in self.seen
         ]
         now = timezone.now()
-        for start in range(0, len(gone), CHUNK):
-            chunk = gone[start : start + CHUNK]
+        for start in range(0, len(gone), chunk_size):
+            chunk = gone[start : start + chunk_size]
             self._allocate([(pk, currency, open_amount) for pk, _, currency, open_amount in chunk])
             bulk_update(
                 "ledger_invoice",
@@ -809,7 +810,7 @@ def _records_import(
             if result.problems:
                 raise _Rollback
             if not partial:
-                writer.settle_missing()
+                writer.settle_missing(CHUNK)
             writer.finish()
             extra_events = on_written(batch) if on_written is not None else []
             batch.sha256 = sha256()
