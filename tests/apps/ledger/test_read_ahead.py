@@ -12,7 +12,8 @@ from datetime import date
 import pytest
 
 from relance.apps.ledger.models import Invoice
-from relance.apps.ledger.services import _cyclic_gc_paused, _ReadAhead, ledger_import
+from relance.apps.ledger.services import ledger_import
+from relance.apps.ledger.streaming import _cyclic_gc_paused, _ReadAhead
 
 
 def _threads() -> list[threading.Thread]:
