@@ -23,8 +23,8 @@ from relance.apps.ledger.bulk import (
 )
 from relance.apps.ledger.models import ImportBatch
 from relance.apps.ledger.results import ImportResult
-from relance.apps.ledger.streaming import _cyclic_gc_paused, _DebtorsSeen, _ReadAhead
-from relance.apps.ledger.writer import _LedgerWriter
+from relance.apps.ledger.streaming import DebtorsSeen, ReadAhead, cyclic_gc_paused
+from relance.apps.ledger.writer import LedgerWriter
 from relance.domain.ledger import InvoiceRecord, LedgerReader, ReadReport
 from relance.errors import NotFoundError
 from relance.formats.ledger import open_ledger
@@ -173,7 +173,7 @@ def _records_import(
         # them off. SQLite can only do so outside a transaction (in a caller's, they stay on);
         # PostgreSQL keeps its checks (constraint_checks_disabled does nothing there).
         with (
-            _cyclic_gc_paused(),
+            cyclic_gc_paused(),
             connection.constraint_checks_disabled(),
             sorting_in_runs(),
             transaction.atomic(),
@@ -188,8 +188,8 @@ def _records_import(
                 sha256="",
                 status=ImportBatch.Status.COMMITTED,
             )
-            writer = _LedgerWriter(creditor, batch, day, result, scope)
-            with _ReadAhead(reader, CHUNK, _DebtorsSeen()) as chunks:
+            writer = LedgerWriter(creditor, batch, day, result, scope)
+            with ReadAhead(reader, CHUNK, DebtorsSeen()) as chunks:
                 for chunk in chunks:
                     if reader.report.problems:
                         continue  # keep reading to list every problem; nothing more is written

@@ -41,7 +41,7 @@ _gc_was_enabled = False
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a large import runs.
 
     An import allocates millions of short-lived tuples and records (freed by reference
@@ -65,7 +65,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-class _ReadAhead:
+class ReadAhead:
     """Chunks of records read by a second thread while the caller writes the previous ones.
 
     Reading is Python work; writing is mostly the database's (PostgreSQL's server, SQLite's
@@ -123,7 +123,7 @@ class _ReadAhead:
 
 
 @dataclass(slots=True)
-class _Chunk:
+class Chunk:
     """A chunk of records, with what the read-ahead thread found out about its debtors."""
 
     records: list[InvoiceRecord]
@@ -131,10 +131,10 @@ class _Chunk:
     news: list[DebtorRecord]  # those the file shows for the first time, or changed since
 
 
-class _DebtorsSeen:
+class DebtorsSeen:
     """Sorts a chunk's debtors out against what the file showed before.
 
-    Runs in the read-ahead thread (see ``_ReadAhead``): comparing hundreds of thousands of
+    Runs in the read-ahead thread (see ``ReadAhead``): comparing hundreds of thousands of
     debtors field by field is Python work that needs no database, and the writer's thread is
     the busier one. The records are the export's own, so the writer's decisions stay the same:
     a debtor is created the first time the file names it and refreshed when it changes.
@@ -143,7 +143,7 @@ class _DebtorsSeen:
     def __init__(self) -> None:
         self._last: dict[str, DebtorRecord] = {}
 
-    def __call__(self, records: list[InvoiceRecord]) -> _Chunk:
+    def __call__(self, records: list[InvoiceRecord]) -> Chunk:
         debtors: dict[str, DebtorRecord] = {}
         want = debtors.setdefault
         for debtor in [r.debtor for r in records]:
@@ -160,4 +160,4 @@ class _DebtorsSeen:
         ]
         for rec in news:
             last[rec.account] = rec
-        return _Chunk(records, debtors, news)
+        return Chunk(records, debtors, news)

@@ -28,7 +28,7 @@ from relance.apps.ledger.bulk import (
 )
 from relance.apps.ledger.models import Debtor, ImportBatch, Invoice, Payment
 from relance.apps.ledger.results import ImportResult
-from relance.apps.ledger.streaming import _Chunk
+from relance.apps.ledger.streaming import Chunk
 from relance.domain.ledger import DebtorRecord, InvoiceRecord
 
 # Past this many new invoices in one import (from the first when the table was empty), when it
@@ -80,7 +80,7 @@ _INVOICE_COLUMNS = (
 )
 
 
-class _LedgerWriter:
+class LedgerWriter:
     """Applies chunks of records for one creditor within the caller's transaction."""
 
     def __init__(
@@ -158,7 +158,7 @@ class _LedgerWriter:
             self._payments[currency] = payment
         return payment
 
-    def _debtors(self, chunk: _Chunk) -> dict[str, int]:
+    def _debtors(self, chunk: Chunk) -> dict[str, int]:
         """Debtor ids for the chunk's accounts, creating the new ones and refreshing changed ones."""
         wanted = chunk.debtors
         debtor_ids = self._debtor_ids
@@ -228,7 +228,7 @@ class _LedgerWriter:
         if dirty:
             Debtor.objects.bulk_update(dirty, [*fields, "updated_at"])
 
-    def apply(self, chunk: _Chunk) -> None:
+    def apply(self, chunk: Chunk) -> None:
         records = chunk.records
         debtor_ids = self._debtors(chunk)
         known = [r.number for r in records if r.number in self._known_numbers]
