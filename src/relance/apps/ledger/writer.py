@@ -1,6 +1,7 @@
-"""Writing a chunk of ledger records for one creditor inside the import's transaction: debtors
-created or refreshed, invoices inserted or updated with bulk statements, the settlements the
-export reports, and the invoices it left out settled.
+"""Writing a chunk of ledger records for one creditor inside the import's transaction: invoices
+inserted or updated with bulk statements, the indexes set aside for a large import, and the
+invoices the export left out settled. Debtors are written by ``debtor_writing``, settlements
+by ``settlement``.
 """
 
 from __future__ import annotations
@@ -26,40 +27,18 @@ from relance.apps.ledger.bulk import (
     reserve_ids,
     timestamp_value,
 )
-from relance.apps.ledger.models import Debtor, ImportBatch, Invoice, Payment
+from relance.apps.ledger.debtor_writing import DebtorWriter
+from relance.apps.ledger.models import Debtor, ImportBatch, Invoice
 from relance.apps.ledger.results import ImportResult
+from relance.apps.ledger.settlement import ZERO, Settlements
 from relance.apps.ledger.streaming import Chunk
-from relance.domain.ledger import DebtorRecord, InvoiceRecord
+from relance.domain.ledger import InvoiceRecord
 
 # Past this many new invoices in one import (from the first when the table was empty), when it
 # brings most of the table's rows, an import drops the invoice and debtor indexes that enforce
 # nothing and rebuilds them at the end: sorting keys once is cheaper than inserting them one by
 # one into B-trees on random keys (and, on PostgreSQL, than writing each insertion to the WAL).
 REBUILD_INDEXES_FROM = 50_000
-
-
-ZERO = Decimal("0.00")
-
-
-_DEBTOR_COLUMNS = (
-    "creditor_id",
-    "account",
-    "name",
-    "kind",
-    "siren",
-    "email",
-    "phone",
-    "address",
-    "postal_code",
-    "city",
-    "country",
-    "language",
-    "is_do_not_contact",
-    "is_legal_hold",
-    "notes",
-    "created_at",
-    "updated_at",
-)
 
 
 _INVOICE_COLUMNS = (
@@ -99,15 +78,13 @@ class LedgerWriter:
         self.result = result
         self.seen: set[int] = set()
         self.events: list[EventInput] = []
-        self._payments: dict[str, Payment] = {}
-        self._debtors_created = 0
         # What the creditor already has, read once: a chunk then only queries rows that exist.
         debtors = Debtor.objects.filter(creditor=creditor)
         invoices = Invoice.objects.filter(creditor=creditor)
         if scope is not None:
             debtors = debtors.filter(account__in={r.debtor.account for r in scope})
             invoices = invoices.filter(number__in={r.number for r in scope})
-        self._debtor_ids: dict[str, int] = dict(
+        debtor_ids: dict[str, int] = dict(
             debtors.values_list("account", "id").iterator(chunk_size=10000)
         )
         self._known_numbers: set[str] = set(
@@ -115,7 +92,9 @@ class LedgerWriter:
         )
         # Invoices written by this import get larger ids: only those up to here may be settled.
         self._last_id_before: int | None = Invoice.objects.aggregate(top=Max("id"))["top"]
-        first_import = not self._debtor_ids and not self._known_numbers
+        self._debtors = DebtorWriter(creditor, debtor_ids)
+        self._settlements = Settlements(creditor, batch, as_of)
+        first_import = not debtor_ids and not self._known_numbers
         if scope is not None and first_import:  # the records' own rows are absent; others?
             first_import = not Debtor.objects.filter(creditor=creditor).exists()
         if first_import:
@@ -141,96 +120,9 @@ class LedgerWriter:
             if cursor.fetchone() is not None:
                 foreign_key_checks_off()
 
-    def _settlement_payment(self, currency: str) -> Payment:
-        # One payment per batch and currency carries every settlement the export reports, so
-        # open amounts still follow from allocations and the batch explains each of them.
-        payment = self._payments.get(currency)
-        if payment is None:
-            payment = Payment.objects.create(
-                creditor=self.creditor,
-                value_date=self.as_of,
-                amount=ZERO,
-                currency=currency,
-                reference=f"ledger import #{self.batch.pk} ({self.batch.filename})",
-                origin=Payment.Origin.LEDGER,
-                import_batch=self.batch,
-            )
-            self._payments[currency] = payment
-        return payment
-
-    def _debtors(self, chunk: Chunk) -> dict[str, int]:
-        """Debtor ids for the chunk's accounts, creating the new ones and refreshing changed ones."""
-        wanted = chunk.debtors
-        debtor_ids = self._debtor_ids
-        missing = [a for a in wanted if a not in debtor_ids]
-        if missing:
-            now = timestamp_value(timezone.now())
-            creditor_id = self.creditor.pk
-            ids = reserve_ids("ledger_debtor", len(missing))
-            bulk_insert(
-                "ledger_debtor",
-                ("id", *_DEBTOR_COLUMNS),
-                [
-                    (
-                        pk,
-                        creditor_id,
-                        rec.account,
-                        rec.name,
-                        rec.kind,
-                        rec.siren,
-                        rec.email,
-                        rec.phone,
-                        rec.address,
-                        rec.postal_code,
-                        rec.city,
-                        rec.country or "FR",
-                        "fr",
-                        False,
-                        False,
-                        "",
-                        now,
-                        now,
-                    )
-                    for pk, rec in zip(ids, [wanted[a] for a in missing], strict=True)
-                ],
-            )
-            debtor_ids.update(zip(missing, ids, strict=True))
-            self._debtors_created += len(missing)
-        # Debtors new to the file were just created, unless the creditor had them already.
-        created = set(missing)
-        changed = [rec for rec in chunk.news if rec.account not in created]
-        if changed:
-            self._refresh_debtors(changed)
-        return self._debtor_ids
-
-    def _refresh_debtors(self, records: list[DebtorRecord]) -> None:
-        # The export is the source of truth for identity and address; blank fields in the
-        # export never erase what a collector typed in.
-        fields = ("name", "siren", "email", "phone", "address", "postal_code", "city")
-        debtors = {
-            d.account: d
-            for d in Debtor.objects.filter(
-                creditor=self.creditor, account__in=[r.account for r in records]
-            )
-        }
-        dirty = []
-        for rec in records:
-            d = debtors[rec.account]
-            updates = {
-                f: getattr(rec, f)
-                for f in fields
-                if getattr(rec, f) and getattr(d, f) != getattr(rec, f)
-            }
-            if updates:
-                for f, value in updates.items():
-                    setattr(d, f, value)
-                dirty.append(d)
-        if dirty:
-            Debtor.objects.bulk_update(dirty, [*fields, "updated_at"])
-
     def apply(self, chunk: Chunk) -> None:
         records = chunk.records
-        debtor_ids = self._debtors(chunk)
+        debtor_ids = self._debtors.for_chunk(chunk)
         known = [r.number for r in records if r.number in self._known_numbers]
         existing = {
             row[1]: row
@@ -331,32 +223,8 @@ class LedgerWriter:
                 )
             )
             self.events.append(
-                EventInput(
-                    kind=kind,
-                    subject_type="invoice",
-                    subject_id=pk,
-                    creditor_id=self.creditor.pk,
-                    payload={
-                        "number": r.number,
-                        "batch": self.batch.pk,
-                        "line": r.line,
-                        "before": {
-                            "debtor": old_debtor,
-                            "issue_date": old_issue,
-                            "due_date": old_due,
-                            "currency": old_currency,
-                            "total_amount": old_total,
-                            "open_amount": old_open,
-                        },
-                        "after": {
-                            "debtor": debtor_id,
-                            "issue_date": r.issue_date,
-                            "due_date": r.due_date,
-                            "currency": r.currency,
-                            "total_amount": r.total_amount,
-                            "open_amount": r.open_amount,
-                        },
-                    },
+                invoice_change_event(
+                    kind=kind, before=row, record=r, debtor_id=debtor_id, batch=self.batch
                 )
             )
         self.result.created += created
@@ -364,7 +232,7 @@ class LedgerWriter:
             if self.result.created >= self._weigh_indexes_at:
                 self._set_indexes_aside()
             bulk_insert("ledger_invoice", ("id", *_INVOICE_COLUMNS), new_rows)
-        self._allocate(allocations)
+        self._settlements.allocate(allocations)
         bulk_update(
             "ledger_invoice",
             "id",
@@ -396,28 +264,9 @@ class LedgerWriter:
             self._weigh_indexes_at = created * 2  # a small part of a large table, so far
             return
         self._rebuild = drop_secondary_indexes("ledger_invoice")
-        debtors = self._debtors_created
+        debtors = self._debtors.created
         if Debtor.objects.count() - debtors <= debtors * others_per_row:
             self._rebuild += drop_secondary_indexes("ledger_debtor")
-
-    def _allocate(self, allocations: list[tuple[int, str, Decimal]]) -> None:
-        """Record the settlements the export reports; invoices already carry their new open amount."""
-        if not allocations:
-            return
-        now = timestamp_value(timezone.now())
-        payments: dict[str, int] = {}
-        rows: list[tuple[int, int, Decimal, str]] = []
-        add = rows.append
-        for invoice_id, currency, amount in allocations:
-            payment_id = payments.get(currency)
-            if payment_id is None:
-                payment_id = payments[currency] = self._settlement_payment(currency).pk
-            add((payment_id, invoice_id, amount, now))
-        for currency in payments:
-            self._payments[currency].amount += sum(
-                [amount for _, kind, amount in allocations if kind == currency], ZERO
-            )
-        bulk_insert("ledger_allocation", ("payment_id", "invoice_id", "amount", "created_at"), rows)
 
     def settle_missing(self, chunk_size: int) -> None:
         """Invoices still open here but gone from the export's open list have been settled,
@@ -436,7 +285,9 @@ class LedgerWriter:
         now = timezone.now()
         for start in range(0, len(gone), chunk_size):
             chunk = gone[start : start + chunk_size]
-            self._allocate([(pk, currency, open_amount) for pk, _, currency, open_amount in chunk])
+            self._settlements.allocate(
+                [(pk, currency, open_amount) for pk, _, currency, open_amount in chunk]
+            )
             bulk_update(
                 "ledger_invoice",
                 "id",
@@ -463,5 +314,42 @@ class LedgerWriter:
     def finish(self) -> None:
         if self._rebuild:
             create_indexes(self._rebuild)
-        for payment in self._payments.values():
-            payment.save(update_fields=["amount"])
+        self._settlements.save()
+
+
+def invoice_change_event(
+    *, kind: str, before: tuple[Any, ...], record: InvoiceRecord, debtor_id: int, batch: ImportBatch
+) -> EventInput:
+    """The audit event of an invoice the export changed or settled: its fields before and after.
+
+    ``before`` is the invoice's row as the writer read it: id, number, debtor id, issue and due
+    dates, currency, total and open amounts.
+    """
+    pk, _, old_debtor, old_issue, old_due, old_currency, old_total, old_open = before
+    return EventInput(
+        kind=kind,
+        subject_type="invoice",
+        subject_id=pk,
+        creditor_id=batch.creditor_id,
+        payload={
+            "number": record.number,
+            "batch": batch.pk,
+            "line": record.line,
+            "before": {
+                "debtor": old_debtor,
+                "issue_date": old_issue,
+                "due_date": old_due,
+                "currency": old_currency,
+                "total_amount": old_total,
+                "open_amount": old_open,
+            },
+            "after": {
+                "debtor": debtor_id,
+                "issue_date": record.issue_date,
+                "due_date": record.due_date,
+                "currency": record.currency,
+                "total_amount": record.total_amount,
+                "open_amount": record.open_amount,
+            },
+        },
+    )
