@@ -25,11 +25,11 @@ ZERO = Decimal("0.00")
 CHUNK = 5000
 
 
-def _money(value: Decimal) -> str:
+def money_text(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _invoice_open_amounts(ids: Iterable[int]) -> dict[int, Decimal]:
+def invoice_open_amounts(ids: Iterable[int]) -> dict[int, Decimal]:
     """Lock the invoices and read what they still have open."""
     wanted = sorted(set(ids))
     found: dict[int, Decimal] = {}
@@ -42,7 +42,7 @@ def _invoice_open_amounts(ids: Iterable[int]) -> dict[int, Decimal]:
     return found
 
 
-def _invoices_write(open_amounts: dict[int, Decimal], now: datetime) -> None:
+def invoices_write(open_amounts: dict[int, Decimal], now: datetime) -> None:
     Invoice.objects.bulk_update(
         [
             Invoice(
@@ -63,7 +63,7 @@ def _payment_reference(line: StatementLine) -> str:
     return f"bank line {line.pk}" + (f": {quoted}" if quoted else "")[:180]
 
 
-def _matches_apply(matches: Sequence[Match], *, actor: str, now: datetime) -> list[EventInput]:
+def matches_apply(matches: Sequence[Match], *, actor: str, now: datetime) -> list[EventInput]:
     """Turn matches into payments and allocations; returns the audit events to record.
 
     Each match's ``allocation_rows`` are its ``MatchAllocation`` rows. An invoice is never
@@ -73,7 +73,7 @@ def _matches_apply(matches: Sequence[Match], *, actor: str, now: datetime) -> li
     if not matches:
         return []
     rows_of = {match.pk: list(match.allocation_rows) for match in matches}  # type: ignore[attr-defined]
-    open_amounts = _invoice_open_amounts(
+    open_amounts = invoice_open_amounts(
         allocation.invoice_id for rows in rows_of.values() for allocation in rows
     )
     before = dict(open_amounts)
@@ -119,7 +119,7 @@ def _matches_apply(matches: Sequence[Match], *, actor: str, now: datetime) -> li
         ],
         batch_size=2000,
     )
-    _invoices_write({pk: amount for pk, amount in open_amounts.items() if amount != before[pk]}, now)
+    invoices_write({pk: amount for pk, amount in open_amounts.items() if amount != before[pk]}, now)
     for match, payment in zip(matches, payments, strict=True):
         match.state = Match.State.APPLIED
         match.payment = payment
@@ -179,7 +179,7 @@ def _matches_apply(matches: Sequence[Match], *, actor: str, now: datetime) -> li
     ]
 
 
-def _known_iban_forget(match: Match) -> None:
+def known_iban_forget(match: Match) -> None:
     """Forget an IBAN learned only from this match (another applied match keeps it known)."""
     iban = match.line.counterparty_iban
     if not iban:

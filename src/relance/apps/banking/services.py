@@ -31,16 +31,16 @@ from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.banking.match_writing import (
-    _invoice_open_amounts,
-    _invoices_write,
-    _known_iban_forget,
-    _matches_apply,
+    invoice_open_amounts,
+    invoices_write,
+    known_iban_forget,
+    matches_apply,
 )
 from relance.apps.banking.models import (
     Match,
     StatementLine,
 )
-from relance.apps.banking.statement_writing import _write
+from relance.apps.banking.statement_writing import statements_write
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, ImportBatch, Payment
 from relance.domain.banking import BankReport
@@ -135,7 +135,7 @@ def statement_import(
                 sha256=digest,
                 status=ImportBatch.Status.COMMITTED,
             )
-            _write(creditor, batch, report.statements, result, actor, threshold, day)
+            statements_write(creditor, batch, report.statements, result, actor, threshold, day)
             result["batch"] = batch.pk
             result["committed"] = True
             if dry_run:
@@ -173,7 +173,7 @@ def match_apply(*, match: Match, actor: str) -> Match:
             )
         match.allocation_rows = list(match.allocations.order_by("id"))  # type: ignore[attr-defined]
         now = timezone.now()
-        events = _matches_apply([match], actor=actor, now=now)
+        events = matches_apply([match], actor=actor, now=now)
         events_record(events=events, at=now)
     return match
 
@@ -194,19 +194,19 @@ def match_undo(*, match: Match, actor: str) -> Match:
                     "invoice_id", "amount"
                 )
             )
-            open_amounts = _invoice_open_amounts(invoice for invoice, _ in allocations)
+            open_amounts = invoice_open_amounts(invoice for invoice, _ in allocations)
             for invoice, amount in allocations:
                 restored.append(
                     {"invoice": invoice, "amount": amount, "open_before": open_amounts[invoice]}
                 )
                 open_amounts[invoice] += amount
-            _invoices_write(open_amounts, now)
+            invoices_write(open_amounts, now)
             payment_id = match.payment_id
             match.payment = None
             match.save(update_fields=["payment"])
             Allocation.objects.filter(payment_id=payment_id).delete()
             Payment.objects.filter(pk=payment_id).delete()
-            _known_iban_forget(match)
+            known_iban_forget(match)
         match.state = Match.State.UNDONE
         match.undone_at = now
         match.undone_by = actor

@@ -16,7 +16,7 @@ from typing import Any, cast
 from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
-from relance.apps.banking.match_writing import CHUNK, ZERO, _matches_apply, _money
+from relance.apps.banking.match_writing import CHUNK, ZERO, matches_apply, money_text
 from relance.apps.banking.models import (
     BankStatement,
     KnownIban,
@@ -135,7 +135,7 @@ def _line_row(
     )
 
 
-def _write(
+def statements_write(
     creditor: Creditor,
     batch: ImportBatch,
     statements: Sequence[StatementRecord],
@@ -144,6 +144,8 @@ def _write(
     threshold: Decimal,
     day: date,
 ) -> None:
+    """Store the statements and lines not seen before, match the new credits and apply the
+    sure matches, filling ``result``; within ``statement_import``'s transaction."""
     records = [line for statement in statements for line in statement.lines]
     existing = _existing_fingerprints(creditor, [line.fingerprint for line in records])
     new = [line for line in records if line.fingerprint not in existing]
@@ -200,12 +202,12 @@ def _write(
     now = timezone.now()
     matches = _matches_create(creditor, line_rows, proposals, actor)
     to_apply = [match for match in matches if match.state == Match.State.APPLIED]
-    events = _matches_apply(to_apply, actor=actor, now=now)
+    events = matches_apply(to_apply, actor=actor, now=now)
     result["matched"] = len(to_apply)
     result["suggested"] = len(matches) - len(to_apply)
     result["unmatched"] = len(credits) - len(matches)
-    result["amount_matched"] = _money(sum((m.line.amount for m in to_apply), ZERO))
-    result["amount_allocated"] = _money(
+    result["amount_matched"] = money_text(sum((m.line.amount for m in to_apply), ZERO))
+    result["amount_allocated"] = money_text(
         sum((a.amount for m in to_apply for a in m.allocation_rows), ZERO)  # type: ignore[attr-defined]
     )
     result["matches"] = matches_summary(matches)
@@ -258,7 +260,7 @@ def _matches_create(
             line=line,
             creditor=creditor,
             debtor=debtors[proposal.debtor_account],
-            # Applied by _matches_apply, which needs to see them as suggestions first.
+            # Applied by matches_apply, which needs to see them as suggestions first.
             state=Match.State.SUGGESTED,
             confidence=proposal.confidence,
             reasons=list(proposal.reasons),
