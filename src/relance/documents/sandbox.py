@@ -1,6 +1,6 @@
-"""The sandbox the document templates run in: a Jinja ImmutableSandboxedEnvironment narrowed
+"""The sandbox the document templates run in: a Jinja ``ImmutableSandboxedEnvironment`` narrowed
 to dict lookups, loop counters and calls of the template's own macros, bounded arithmetic, the
-documents' filters and the builtin filters that only transform values, and {% include %}
+documents' filters and the builtin filters that only transform values, and ``{% include %}``
 of the shipped partials only. Also where the shipped sources are read.
 """
 

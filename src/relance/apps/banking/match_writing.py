@@ -1,6 +1,6 @@
 """Writing matches: a match becomes a ledger payment of the whole line with one allocation per
 invoice, the invoices' open amounts lowered (never below zero: the rest stays a credit on the
-debtor), and undoing gives back what was taken. The services in services call these inside
+debtor), and undoing gives back what was taken. The services in ``services`` call these inside
 their transactions.
 """
 

@@ -1,6 +1,6 @@
 """Writing a bank statement import inside its transaction: the creditor's open invoices and known
 IBANs read for matching, the statements and lines not seen before stored, the new credits
-matched, and the sure matches applied (match_writing).
+matched, and the sure matches applied (``match_writing``).
 """
 
 from __future__ import annotations
