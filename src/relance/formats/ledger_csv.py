@@ -33,7 +33,7 @@ from stdnum.fr import siret as stdnum_siret
 from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord, ReadReport
 from relance.domain.money import AmountError, parse_amount
 from relance.domain.problems import N_, Note, OneOf, Problem
-from relance.formats.ledger_csv_columns import _ALIASES, COLUMNS, FIELD_WORDS, KINDS, REQUIRED
+from relance.formats.ledger_csv_columns import ALIASES, COLUMNS, FIELD_WORDS, KINDS, REQUIRED
 from relance.formats.text import (
     WINDOWS_1252,
     DateError,
@@ -99,7 +99,7 @@ def sniff(head: bytes) -> bool:
     """
     line = head_line(head)
     names = line.split(detect_separator(line, SEPARATORS))
-    known = {_ALIASES.get(normalize_header(name.strip().strip('"'))) for name in names}
+    known = {ALIASES.get(normalize_header(name.strip().strip('"'))) for name in names}
     known.discard(None)
     return len(known) >= 2
 
@@ -172,7 +172,7 @@ class LedgerCsvReader:
 
         index: dict[str, int] = {}
         for position, name in enumerate(header):
-            field = _ALIASES.get(normalize_header(name))
+            field = ALIASES.get(normalize_header(name))
             if field is None:
                 continue
             if field in index:
@@ -204,7 +204,7 @@ class LedgerCsvReader:
                         found=found,
                     )
                 )
-        ignored = [name for name in header if _ALIASES.get(normalize_header(name)) is None]
+        ignored = [name for name in header if ALIASES.get(normalize_header(name)) is None]
         if ignored:
             self.report.notes.append(
                 Note(

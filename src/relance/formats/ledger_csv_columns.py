@@ -61,7 +61,7 @@ REQUIRED = (
 )
 
 
-_ALIASES = {alias: field for field, aliases in COLUMNS.items() for alias in aliases}
+ALIASES = {alias: field for field, aliases in COLUMNS.items() for alias in aliases}
 
 
 KINDS: dict[str, DebtorKind] = {
