@@ -38,11 +38,13 @@ class _Finding:
 
     def problem(self) -> Problem:
         if self.template == _COMPILE:
-            return _technical(self.code, self.template, str(self.params["detail"]), self.line)
+            return technical_problem(
+                self.code, self.template, str(self.params["detail"]), self.line
+            )
         return Problem.of(self.code, self.template, self.line, **self.params)
 
 
-def _technical(code: str, template: str, detail: str, line: int | None) -> Problem:
+def technical_problem(code: str, template: str, detail: str, line: int | None) -> Problem:
     """A problem whose English message is Jinja's own ``detail``, unchanged for scripts, and
     whose translatable form puts that detail after a sentence in the reader's language."""
     return Problem(code, detail, line, None, template, {"detail": jinja_reason(detail)})
@@ -159,7 +161,7 @@ def validate_template(source: str, *, allowed: Mapping[str, str] = CONTEXT_DOC) 
         ast = env.parse(source)
     except TemplateSyntaxError as exc:
         return [
-            _technical(
+            technical_problem(
                 "syntax", N_("syntax error: %(detail)s"), exc.message or "syntax error", exc.lineno
             )
         ]

@@ -50,7 +50,7 @@ from markupsafe import Markup
 
 from relance.documents.context import LetterContext
 from relance.documents.sandbox import html_environment, shipped_source, text_environment
-from relance.documents.template_checks import _technical, validate_template
+from relance.documents.template_checks import technical_problem, validate_template
 from relance.domain.problems import N_, Problem
 from relance.errors import InvalidInputError, NotFoundError
 
@@ -300,11 +300,13 @@ def _render_edited(source: str, variables: Mapping[str, Any]) -> str:
 
 
 def _unsafe(exc: SecurityError, line: int | None) -> Problem:
-    return _technical("unsafe", N_("unsafe operation refused: %(detail)s"), str(exc), line)
+    return technical_problem("unsafe", N_("unsafe operation refused: %(detail)s"), str(exc), line)
 
 
 def _unrenderable(exc: TemplateError, line: int | None) -> Problem:
-    return _technical("render", N_("the template cannot be rendered: %(detail)s"), str(exc), line)
+    return technical_problem(
+        "render", N_("the template cannot be rendered: %(detail)s"), str(exc), line
+    )
 
 
 def template_line(exc: BaseException) -> int | None:
