@@ -73,7 +73,7 @@ def _record_rates(creditor) -> None:
     """What the admin does (Settings, Rates) when a page says a half-year's rate is missing."""
     from relance.apps.ledger.models import Debtor
     from relance.apps.legal.services import rate_add
-    from relance.apps.workspace.selectors import debtor_invoices
+    from relance.apps.workspace.debtor_selectors import debtor_invoices
 
     today = timezone.localdate()
     for debtor in Debtor.objects.filter(creditor=creditor):

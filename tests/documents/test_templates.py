@@ -9,19 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from relance.documents.formatting import format_date, format_money
 from relance.documents.letter import compose_letter
+from relance.documents.sandbox import shipped_source
+from relance.documents.template_checks import validate_template
 from relance.documents.templates import (
     LETTER_STEPS,
     STEPS,
     TemplateRefusedError,
-    format_date,
-    format_money,
     preview,
     render_source,
     render_step,
-    shipped_source,
     step_name,
-    validate_template,
 )
 from tests.documents.samples import business_context, consumer_context
 
@@ -132,7 +131,7 @@ def test_refusals_say_the_line_and_the_reason():
 
 def test_attribute_access_on_context_values_never_reaches_python():
     # Even past validation, the environment only does dict lookups.
-    from relance.documents.templates import text_environment
+    from relance.documents.sandbox import text_environment
 
     template = text_environment().from_string("{{ letter.date.year }}")
     with pytest.raises(Exception, match=r"unsafe|undefined|not safely"):

@@ -7,15 +7,15 @@ from dataclasses import replace
 
 import pytest
 
+from relance.documents.sandbox import shipped_source
+from relance.documents.template_checks import validate_template
 from relance.documents.templates import (
     TemplateRefusedError,
     creditor_sources,
     preview_step,
     register_source_provider,
     render_step,
-    shipped_source,
     split_name,
-    validate_template,
 )
 from relance.errors import NotFoundError
 from tests.documents.samples import business_context

@@ -43,17 +43,15 @@ from relance.apps.editors.selectors import debtor_by_account
 from relance.apps.ledger.selectors import aging_report, invoice_rows, invoices_list
 from relance.apps.ledger.services import ledger_import
 from relance.apps.workspace import figures
-from relance.apps.workspace.selectors import (
-    FILTERS,
-    SORTS,
-    action_get,
+from relance.apps.workspace.debtor_selectors import (
     debtor_case,
     debtor_get,
     debtor_invoices_page,
     debtor_open_total,
     debtors_page,
-    grants_for,
 )
+from relance.apps.workspace.selectors import FILTERS, SORTS, grants_for
+from relance.apps.workspace.worklist_selectors import action_get
 from relance.domain.money import AmountError, parse_amount, round_cents
 from relance.errors import InvalidInputError, RelanceError
 

@@ -24,7 +24,7 @@ import re
 import unicodedata
 
 from relance.documents.context import LetterContext, format_siren
-from relance.documents.templates import format_date, format_money, format_percent
+from relance.documents.formatting import format_date, format_money, format_percent
 from relance.domain.money import ZERO
 from relance.domain.problems import N_, Problem
 

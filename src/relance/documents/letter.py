@@ -13,8 +13,9 @@ from typing import cast
 
 from relance.documents.address import address_block
 from relance.documents.context import Lang, LetterContext, format_iban, format_siren
+from relance.documents.formatting import format_date
 from relance.documents.qr import EpcPayment
-from relance.documents.templates import format_date, payable_amount, render_step
+from relance.documents.templates import payable_amount, render_step
 
 REGISTERED = {
     "fr": "Lettre recommandée avec accusé de réception",

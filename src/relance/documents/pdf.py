@@ -43,9 +43,10 @@ from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
 from relance.documents.context import LetterContext
+from relance.documents.formatting import format_date
 from relance.documents.letter import Letter, compose_letter
 from relance.documents.qr import EpcPayment, epc_qr
-from relance.documents.templates import format_date, html_markup, step_name
+from relance.documents.templates import html_markup, step_name
 
 LABELS = {
     "fr": {

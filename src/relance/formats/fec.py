@@ -35,13 +35,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import BinaryIO
 
-from relance.domain.ledger import DebtorRecord, InvoiceRecord, ReadReport
+from relance.domain.ledger import InvoiceRecord, ReadReport
 from relance.domain.money import AmountError, parse_amount
-from relance.domain.problems import N_, Note, Phrase, Problem
+from relance.domain.problems import N_, Note, Problem
+from relance.formats.fec_settlement import ZERO, Credit, InvoiceDraft, settle
 from relance.formats.text import (
     ISO_8859_15,
     DateError,
@@ -49,11 +50,9 @@ from relance.formats.text import (
     head_line,
     normalize_header,
     parse_fec_date,
-    record_maker,
 )
 
 FORMAT = "fec"
-CURRENCY = "EUR"
 CUSTOMER_ACCOUNTS = ("411",)
 
 COLUMNS = (
@@ -111,15 +110,7 @@ REQUIRED = (
     ECRITURE_LIB,
 )
 _SALES_CODES = frozenset({"V", "VE", "VT", "VTE", "VEN", "VENTE", "VENTES", "SALES"})
-_ZERO = Decimal("0.00")
 _ZEROS = frozenset({"", "0", "0,00", "0.00", "0,0", "0.0", "-0,00"})
-_new_invoice = record_maker(InvoiceRecord)
-
-# Invoice under construction: (line, issue date, total, from the sales journal,
-# lettered debits as ((letter, amount), ...)).
-_Invoice = tuple[int, date, Decimal, bool, tuple[tuple[str, Decimal], ...]]
-# Unlettered credit: (line, amount, PieceRef).
-_Credit = tuple[int, Decimal, str]
 
 
 def sniff(head: bytes) -> bool:
@@ -136,10 +127,6 @@ def sniff(head: bytes) -> bool:
 def _is_sales_journal(code: str, label: str) -> bool:
     words = normalize_header(label)
     return code.upper() in _SALES_CODES or "vente" in words or "sale" in words
-
-
-def _money(amount: Decimal) -> str:
-    return f"{amount:.2f}"
 
 
 class FecReader:
@@ -207,10 +194,10 @@ class FecReader:
         if not self._check_header(header, separator, source.line_number):
             return
 
-        invoices: dict[tuple[str, str], _Invoice] = {}
+        invoices: dict[tuple[str, str], InvoiceDraft] = {}
         names: dict[str, str] = {}
         lettered_credits: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-        unlettered: dict[str, list[_Credit]] = defaultdict(list)
+        unlettered: dict[str, list[Credit]] = defaultdict(list)
         prefixes = self.customer_accounts
         outside_sales = 0
         strip = str.strip
@@ -270,7 +257,7 @@ class FecReader:
                 debit: Decimal | None
                 credit: Decimal | None
                 if debit_text in zeros:
-                    debit = _ZERO
+                    debit = ZERO
                 else:
                     dotted = debit_text.replace(",", ".")
                     debit = (
@@ -281,7 +268,7 @@ class FecReader:
                         else None
                     )
                 if credit_text in zeros:
-                    credit = _ZERO
+                    credit = ZERO
                 else:
                     dotted = credit_text.replace(",", ".")
                     credit = (
@@ -359,7 +346,14 @@ class FecReader:
                     count=outside_sales,
                 )
             )
-        yield from self._settle(invoices, names, lettered_credits, unlettered)
+        yield from settle(
+            invoices,
+            names,
+            lettered_credits,
+            unlettered,
+            notes=self.report.notes,
+            payment_terms_days=self.payment_terms_days,
+        )
 
     def _check_header(self, header: str, separator: str, line: int) -> bool:
         names = header.rstrip("\r\n").split(separator)
@@ -482,12 +476,12 @@ class FecReader:
         for position in (DEBIT, CREDIT):
             text = fields[position].strip()
             if text in _ZEROS:
-                amounts.append(_ZERO)
+                amounts.append(ZERO)
                 continue
             try:
                 amounts.append(parse_amount(text))
             except AmountError as exc:
-                amounts.append(_ZERO)
+                amounts.append(ZERO)
                 problems.append(Problem.from_error("bad_amount", exc, line, COLUMNS[position]))
         debit, credit = amounts
         if debit and credit:
@@ -510,133 +504,3 @@ class FecReader:
         if issue_date is None:  # pragma: no cover - both are required and checked above
             return None
         return issue_date, debit - credit
-
-    @staticmethod
-    def _allocate(
-        key: tuple[str, str],
-        credit: Decimal,
-        invoices: dict[tuple[str, str], _Invoice],
-        paid: dict[tuple[str, str], Decimal],
-        taken: list[str],
-    ) -> Decimal:
-        """Apply up to ``credit`` to the invoice's open amount; return what is left."""
-        take = min(invoices[key][2] - paid[key], credit)
-        if take <= 0:
-            return credit
-        paid[key] += take
-        taken.append(f"{key[1]} {_money(take)}")
-        return credit - take
-
-    # Settling ------------------------------------------------------------------------------
-
-    def _settle(
-        self,
-        invoices: dict[tuple[str, str], _Invoice],
-        names: dict[str, str],
-        lettered_credits: dict[tuple[str, str], Decimal],
-        unlettered: dict[str, list[_Credit]],
-    ) -> Iterator[InvoiceRecord]:
-        notes = self.report.notes
-        paid: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-
-        # Lettering: a credit settles the debits carrying its letter on the same customer.
-        groups: dict[tuple[str, str], list[tuple[date, int, tuple[str, str], Decimal]]] = (
-            defaultdict(list)
-        )
-        for key, (line, issue_date, _total, _sales, lets) in invoices.items():
-            for letter, amount in lets:
-                groups[key[0], letter].append((issue_date, line, key, amount))
-        for (debtor, letter), credit in lettered_credits.items():
-            left = credit
-            for _issue, _line, key, amount in sorted(groups.get((debtor, letter), ())):
-                take = min(amount, left)
-                if take <= 0:
-                    break
-                paid[key] += take
-                left -= take
-            if left > 0:
-                notes.append(
-                    Note(
-                        N_(
-                            "Lettering %(letter)r on %(debtor)s: %(amount)s of credits exceed the "
-                            "debits lettered with them and are applied as unlettered credits."
-                        ),
-                        letter=letter,
-                        debtor=debtor,
-                        amount=_money(left),
-                    )
-                )
-                unlettered[debtor].append((0, left, ""))
-
-        # Unlettered credits: the piece the debtor named, then the oldest debts first.
-        by_debtor: dict[str, list[tuple[date, int, tuple[str, str]]]] = defaultdict(list)
-        for key, (line, issue_date, *_rest) in invoices.items():
-            if key[0] in unlettered:
-                by_debtor[key[0]].append((issue_date, line, key))
-        for debtor, credits in unlettered.items():
-            oldest = [key for _date, _line, key in sorted(by_debtor.get(debtor, ()))]
-            settled = 0  # oldest[:settled] are fully paid: later credits skip them
-            for line, credit, piece in credits:
-                left = credit
-                taken: list[str] = []
-                named = (debtor, piece)
-                if piece and named in invoices:
-                    left = self._allocate(named, left, invoices, paid, taken)
-                position = settled
-                while left > 0 and position < len(oldest):
-                    key = oldest[position]
-                    left = self._allocate(key, left, invoices, paid, taken)
-                    if position == settled and invoices[key][2] <= paid[key]:
-                        settled += 1
-                    position += 1
-                allocation = {
-                    "where": Phrase.of(N_("line %(line)s"), line=line)
-                    if line
-                    else Phrase.of(N_("lettering surplus")),
-                    "credit": _money(credit),
-                    "debtor": debtor,
-                    "name": names[debtor],
-                    "taken": ", ".join(taken) if taken else Phrase.of(N_("no invoice")),
-                }
-                if left > 0:
-                    notes.append(
-                        Note(
-                            N_(
-                                "%(where)s: credit of %(credit)s on %(debtor)s (%(name)s) is not "
-                                "lettered; allocated to %(taken)s (the invoice it names, then the "
-                                "oldest first: C. civ. art. 1342-10); %(left)s left unapplied "
-                                "(the customer is in credit)."
-                            ),
-                            left=_money(left),
-                            **allocation,
-                        )
-                    )
-                else:
-                    notes.append(
-                        Note(
-                            N_(
-                                "%(where)s: credit of %(credit)s on %(debtor)s (%(name)s) is not "
-                                "lettered; allocated to %(taken)s (the invoice it names, then the "
-                                "oldest first: C. civ. art. 1342-10)."
-                            ),
-                            **allocation,
-                        )
-                    )
-
-        terms = timedelta(days=self.payment_terms_days)
-        debtors: dict[str, DebtorRecord] = {}
-        for key, (line, issue_date, total, _sales, _lets) in invoices.items():
-            account, number = key
-            record = debtors.get(account)
-            if record is None:
-                record = debtors[account] = DebtorRecord(account=account, name=names[account])
-            yield _new_invoice(  # InvoiceRecord's fields, in order
-                number,
-                record,
-                issue_date,
-                issue_date + terms,
-                total,
-                max(total - paid.get(key, _ZERO), _ZERO),
-                CURRENCY,
-                line,
-            )

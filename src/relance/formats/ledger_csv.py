@@ -32,7 +32,8 @@ from stdnum.fr import siret as stdnum_siret
 
 from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord, ReadReport
 from relance.domain.money import AmountError, parse_amount
-from relance.domain.problems import N_, Note, OneOf, Phrase, Problem
+from relance.domain.problems import N_, Note, OneOf, Problem
+from relance.formats.ledger_csv_columns import ALIASES, COLUMNS, FIELD_WORDS, KINDS, REQUIRED
 from relance.formats.text import (
     WINDOWS_1252,
     DateError,
@@ -45,78 +46,43 @@ from relance.formats.text import (
 )
 
 FORMAT = "csv"
+
+
 SEPARATORS = ",;\t"
 
-# Field → accepted header names, after normalize_header. The first is the canonical name.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "invoice_number": ("invoice_number", "numero_facture", "numero_de_facture"),
-    "debtor_account": ("debtor_account", "compte_client"),
-    "debtor_name": ("debtor_name", "raison_sociale", "client"),
-    "debtor_kind": ("debtor_kind", "type_client"),
-    "debtor_siren": ("debtor_siren", "siren"),
-    "debtor_email": ("debtor_email", "email", "e_mail", "courriel"),
-    "debtor_phone": ("debtor_phone", "telephone"),
-    "address": ("address", "adresse"),
-    "postal_code": ("postal_code", "code_postal"),
-    "city": ("city", "ville"),
-    "country": ("country", "pays"),
-    "issue_date": ("issue_date", "date_facture", "date_de_facture"),
-    "due_date": ("due_date", "date_echeance", "date_d_echeance"),
-    "currency": ("currency", "devise"),
-    "total_amount": ("total_amount", "montant_ttc"),
-    "open_amount": ("open_amount", "reste_du", "reste_a_payer"),
-}
-# A field as a message names it: its name in English, as the CLI and the JSON always said it; a
-# page says it in its reader's words ("compte client" rather than debtor_account).
-FIELD_WORDS: dict[str, Phrase] = {
-    "invoice_number": Phrase.of(N_("invoice_number")),
-    "debtor_account": Phrase.of(N_("debtor_account")),
-    "debtor_name": Phrase.of(N_("debtor_name")),
-    "debtor_kind": Phrase.of(N_("debtor_kind")),
-    "debtor_siren": Phrase.of(N_("debtor_siren")),
-    "debtor_email": Phrase.of(N_("debtor_email")),
-    "debtor_phone": Phrase.of(N_("debtor_phone")),
-    "address": Phrase.of(N_("address")),
-    "postal_code": Phrase.of(N_("postal_code")),
-    "city": Phrase.of(N_("city")),
-    "country": Phrase.of(N_("country")),
-    "issue_date": Phrase.of(N_("issue_date")),
-    "due_date": Phrase.of(N_("due_date")),
-    "currency": Phrase.of(N_("currency")),
-    "total_amount": Phrase.of(N_("total_amount")),
-    "open_amount": Phrase.of(N_("open_amount")),
-}
-REQUIRED = (
-    "invoice_number",
-    "debtor_account",
-    "debtor_name",
-    "issue_date",
-    "due_date",
-    "total_amount",
-)
-_ALIASES = {alias: field for field, aliases in COLUMNS.items() for alias in aliases}
 
-KINDS: dict[str, DebtorKind] = {
-    "business": "business",
-    "entreprise": "business",
-    "consumer": "consumer",
-    "particulier": "consumer",
-    "public": "public",
-}
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+
 _PLAIN_AMOUNT = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
 _CACHE_SIZE = 50_000
+
+
 # Debtor records are shared between the invoices of one debtor. A larger cache shares more
 # in files where a debtor's invoices lie far apart, but holding many records costs more than
 # building them again (a 50,000-record cache costs ~2 µs a row when most lookups miss). When
 # a cache's worth of debtors came in fewer than _SHARING_PAYS rows, the cache is not paying:
 # records are built afresh for the next _SHARING_PAUSE rows, then sharing is tried again.
 _DEBTOR_CACHE_SIZE = 4_096
+
+
 _SHARING_PAYS = _DEBTOR_CACHE_SIZE * 5 // 4
+
+
 _SHARING_PAUSE = _DEBTOR_CACHE_SIZE * 16
+
+
 _ZERO = Decimal(0)
+
+
 _NOT_DIGITS = re.compile(r"[\s.\u00a0-]")
+
+
 _new_debtor = record_maker(DebtorRecord)
+
+
 _new_invoice = record_maker(InvoiceRecord)
 
 
@@ -133,7 +99,7 @@ def sniff(head: bytes) -> bool:
     """
     line = head_line(head)
     names = line.split(detect_separator(line, SEPARATORS))
-    known = {_ALIASES.get(normalize_header(name.strip().strip('"'))) for name in names}
+    known = {ALIASES.get(normalize_header(name.strip().strip('"'))) for name in names}
     known.discard(None)
     return len(known) >= 2
 
@@ -206,7 +172,7 @@ class LedgerCsvReader:
 
         index: dict[str, int] = {}
         for position, name in enumerate(header):
-            field = _ALIASES.get(normalize_header(name))
+            field = ALIASES.get(normalize_header(name))
             if field is None:
                 continue
             if field in index:
@@ -238,7 +204,7 @@ class LedgerCsvReader:
                         found=found,
                     )
                 )
-        ignored = [name for name in header if _ALIASES.get(normalize_header(name)) is None]
+        ignored = [name for name in header if ALIASES.get(normalize_header(name)) is None]
         if ignored:
             self.report.notes.append(
                 Note(

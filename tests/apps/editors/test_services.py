@@ -311,7 +311,8 @@ def test_a_misspelt_field_is_refused_at_save_with_its_line(creditor):
     assert not TemplateOverride.objects.exists()
     # Every shipped text passes the same check, in both languages.
     from relance.apps.editors.services import template_check
-    from relance.documents.templates import editable_names, shipped_source
+    from relance.documents.sandbox import shipped_source
+    from relance.documents.templates import editable_names
 
     for name in editable_names():
         for lang in ("fr", "en"):

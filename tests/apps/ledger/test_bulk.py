@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from relance.apps.ledger import services
+from relance.apps.ledger import services, writer
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.apps.ledger.services import ledger_import
 
@@ -93,7 +93,7 @@ def _statements(queries: CaptureQueriesContext, verb: str) -> list[str]:
 def small_thresholds(monkeypatch):
     """Chunks of 3 rows, indexes set aside from 4 new invoices: a large import in miniature."""
     monkeypatch.setattr(services, "CHUNK", 3)
-    monkeypatch.setattr(services, "REBUILD_INDEXES_FROM", 4)
+    monkeypatch.setattr(writer, "REBUILD_INDEXES_FROM", 4)
 
 
 def test_a_large_import_rebuilds_the_indexes_it_set_aside(creditor, small_thresholds):
@@ -192,7 +192,7 @@ def test_an_sqlite_import_sorts_its_indexes_in_runs_and_restores_the_settings(mo
     from tests.factories import CreditorFactory
 
     monkeypatch.setattr(services, "CHUNK", 3)
-    monkeypatch.setattr(services, "REBUILD_INDEXES_FROM", 4)
+    monkeypatch.setattr(writer, "REBUILD_INDEXES_FROM", 4)
 
     def settings() -> list[int]:
         with connection.cursor() as cursor:
@@ -200,9 +200,9 @@ def test_an_sqlite_import_sorts_its_indexes_in_runs_and_restores_the_settings(mo
             return [cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in names]
 
     during: list[list[int]] = []
-    create = services.create_indexes
+    create = writer.create_indexes
     monkeypatch.setattr(
-        services,
+        writer,
         "create_indexes",
         lambda statements: (during.append(settings()), create(statements)),
     )

@@ -12,7 +12,8 @@ from datetime import date
 import pytest
 
 from relance.apps.ledger.models import Invoice
-from relance.apps.ledger.services import _cyclic_gc_paused, _ReadAhead, ledger_import
+from relance.apps.ledger.services import ledger_import
+from relance.apps.ledger.streaming import ReadAhead, cyclic_gc_paused
 
 
 def _threads() -> list[threading.Thread]:
@@ -20,7 +21,7 @@ def _threads() -> list[threading.Thread]:
 
 
 def test_chunks_come_in_order_and_the_thread_ends():
-    with _ReadAhead(range(10), 3) as chunks:
+    with ReadAhead(range(10), 3) as chunks:
         assert list(chunks) == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
     assert _threads() == []
 
@@ -32,7 +33,7 @@ def test_an_error_while_reading_is_raised_to_the_writer():
         raise ValueError("unreadable")
 
     def write() -> None:
-        with _ReadAhead(records(), 1) as chunks:
+        with ReadAhead(records(), 1) as chunks:
             assert next(chunks) == [1]
             list(chunks)
 
@@ -45,7 +46,7 @@ def test_a_writer_that_stops_early_stops_the_reader():
     endless = itertools.count()
 
     def write() -> None:
-        with _ReadAhead(endless, 5) as chunks:
+        with ReadAhead(endless, 5) as chunks:
             assert next(chunks) == [0, 1, 2, 3, 4]
             raise RuntimeError("the database refused a write")
 
@@ -57,7 +58,7 @@ def test_a_writer_that_stops_early_stops_the_reader():
 
 def test_imports_at_once_share_one_pause_of_the_cyclic_gc():
     assert gc.isenabled()
-    first, second = _cyclic_gc_paused(), _cyclic_gc_paused()
+    first, second = cyclic_gc_paused(), cyclic_gc_paused()
     first.__enter__()
     second.__enter__()
     assert not gc.isenabled()

@@ -146,9 +146,9 @@ def test_settings_refuse_an_invalid_iban(admin_a, creditor_a):
 
 
 def test_without_collection_the_worklist_lists_overdue_debtors_to_call(collector_a, debtor_a, monkeypatch):
-    from relance.apps.workspace import selectors
+    from relance.apps.workspace import worklist_selectors
 
-    monkeypatch.setattr(selectors, "collection_ready", lambda: False)
+    monkeypatch.setattr(worklist_selectors, "collection_ready", lambda: False)
     response = collector_a.get("/worklist/")
     assert [d.pk for d in response.context["work"].calls] == [debtor_a.pk]
 
@@ -162,7 +162,7 @@ def test_the_page_is_french_by_default_and_english_on_request(collector_a, debto
 def test_penalties_are_computed_as_of_the_day_asked(creditor_a):
     from datetime import date
 
-    from relance.apps.workspace.selectors import debtor_invoices
+    from relance.apps.workspace.debtor_selectors import debtor_invoices
 
     debtor = DebtorFactory(creditor=creditor_a)
     InvoiceFactory(debtor=debtor, creditor=creditor_a, issue_date=date(2025, 12, 1), due_date=date(2025, 12, 31))

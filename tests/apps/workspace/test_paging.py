@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from relance.apps.workspace.selectors import debtors_search
+from relance.apps.workspace.debtor_selectors import debtors_search
 from tests.factories import DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def _walk(client, key: str, context_key: str) -> tuple[list[int], list[str]]:  #
 
 def test_the_worklist_pages_calls_and_approvals_and_loses_none(admin_a, creditor_a, today):
     from relance.apps.collection.models import Action
-    from relance.apps.workspace.selectors import APPROVALS_PAGE_SIZE, CALLS_PAGE_SIZE
+    from relance.apps.workspace.worklist_selectors import APPROVALS_PAGE_SIZE, CALLS_PAGE_SIZE
     from tests.apps.workspace.test_query_counts import Desk
 
     desk = Desk(creditor_a, today)
@@ -128,7 +128,7 @@ def test_the_worklist_pages_calls_and_approvals_and_loses_none(admin_a, creditor
 def test_a_debtor_with_many_invoices_pages_them_overdue_first(collector_a, creditor_a, today):
     from relance.apps.collection.models import Dispute
     from relance.apps.ledger.models import Invoice
-    from relance.apps.workspace.selectors import INVOICE_PAGE_SIZE
+    from relance.apps.workspace.debtor_selectors import INVOICE_PAGE_SIZE
 
     debtor = DebtorFactory(creditor=creditor_a)
     for i in range(2 * INVOICE_PAGE_SIZE + 7):

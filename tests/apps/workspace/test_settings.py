@@ -124,7 +124,7 @@ def test_an_admin_records_a_missing_rate_and_the_letter_can_then_be_printed(
     from decimal import Decimal
 
     from relance.apps.legal.models import RateOverride
-    from relance.apps.workspace.selectors import debtor_invoices
+    from relance.apps.workspace.debtor_selectors import debtor_invoices
 
     _, _, late, notice = desk_for(creditor_a, today, "A")
     missing = [line for line in debtor_invoices(debtor=late, as_of=today) if line.missing_rate]

@@ -20,7 +20,8 @@ from relance.apps.editors.services import action_text_save
 from relance.apps.workspace.models import ImportUpload
 from relance.apps.workspace.services import creditor_settings_update
 from relance.documents.formal_notice import check_formal_notice
-from relance.documents.templates import TemplateRefusedError, validate_template
+from relance.documents.template_checks import validate_template
+from relance.documents.templates import TemplateRefusedError
 from relance.errors import InvalidInputError
 from tests.apps.workspace.test_desk import desk_for, record_missing_rates
 

@@ -47,7 +47,7 @@ from relance.apps.collection.models import (
 )
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
-from relance.documents.templates import format_date, format_money
+from relance.documents.formatting import format_date, format_money
 from relance.domain.calendar import add_business_days, next_business_day
 from relance.domain.problems import N_, Phrase
 from relance.errors import InvalidInputError, NotFoundError

@@ -700,8 +700,9 @@ def email_compose(
     under it, Reply-To the creditor; the EPC QR code inline (``cid:``) when the creditor has an
     IBAN and the amount is in euros; the letter as PDF for a letter step (``with_letter``
     defaults to that) and each listed invoice's PDF when the ledger has it."""
+    from relance.documents.formatting import format_money
     from relance.documents.pdf import render_letter
-    from relance.documents.templates import format_money, payable_amount
+    from relance.documents.templates import payable_amount
 
     rendered = render_step(context, template)
     creditor, debtor = context.creditor, context.debtor

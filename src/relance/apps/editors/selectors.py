@@ -14,7 +14,8 @@ from relance.apps.collection.models import OPEN_CASE_STATUSES, Case, Scenario
 from relance.apps.creditors.models import Creditor
 from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
 from relance.apps.ledger.models import Debtor
-from relance.documents.templates import editable_names, shipped_source, split_name
+from relance.documents.sandbox import shipped_source
+from relance.documents.templates import editable_names, split_name
 from relance.errors import InvalidInputError, NotFoundError
 
 LANGS = ("fr", "en")

@@ -18,13 +18,8 @@ from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
 from relance.apps.editors.samples import sample_context
 from relance.apps.editors.selectors import lang_check, name_check, scenario_shared
 from relance.apps.ledger.models import Debtor
-from relance.documents.templates import (
-    TemplateRefusedError,
-    preview_step,
-    split_name,
-    step_name,
-    validate_template,
-)
+from relance.documents.template_checks import validate_template
+from relance.documents.templates import TemplateRefusedError, preview_step, split_name, step_name
 from relance.domain import scenario as engine
 from relance.domain.ledger import DebtorKind
 from relance.domain.problems import N_, Phrase, Phrases, Problem

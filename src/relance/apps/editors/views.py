@@ -338,7 +338,7 @@ def action_text(request: HttpRequest, action_id: int) -> HttpResponse:
     creditor's text. Collectors and admins edit; viewers read."""
     from relance.apps.collection.models import Action
     from relance.apps.workspace import desk
-    from relance.apps.workspace.selectors import action_get
+    from relance.apps.workspace.worklist_selectors import action_get
 
     creditor = request.creditor  # type: ignore[attr-defined]
     action = action_get(creditor=creditor, action_id=action_id)

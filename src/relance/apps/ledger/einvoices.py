@@ -25,7 +25,8 @@ from relance.apps.audit.services import EventInput
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.attach import MAX_PDF_BYTES, files_named, invoice_pdf_store
 from relance.apps.ledger.models import Debtor, ImportBatch, Invoice
-from relance.apps.ledger.services import ImportResult, ledger_records_import
+from relance.apps.ledger.results import ImportResult
+from relance.apps.ledger.services import ledger_records_import
 from relance.domain.ledger import InvoiceRecord, ReadReport
 from relance.domain.problems import N_, Note, Phrase, Problem
 from relance.formats.einvoice import EInvoice, read_einvoice, siren_of

@@ -5,24 +5,26 @@ Included by ``workspace.urls`` inside the ``workspace`` namespace.
 
 from django.urls import path
 
-from relance.apps.workspace import views
+from relance.apps.workspace.views import calls, debtors, worklist
 
 urlpatterns = [
-    path("worklist/calls/<int:action_id>/", views.call_detail, name="call"),
-    path("worklist/calls/<int:action_id>/script/", views.call_script, name="call_script"),
+    path("worklist/calls/<int:action_id>/", calls.call_detail, name="call"),
+    path("worklist/calls/<int:action_id>/script/", calls.call_script, name="call_script"),
     path(
         "worklist/calls/<int:action_id>/outcome/<slug:outcome>/",
-        views.call_outcome,
+        calls.call_outcome,
         name="call_outcome",
     ),
-    path("worklist/tasks/<int:action_id>/done/", views.task_done, name="task_done"),
-    path("worklist/actions/<int:action_id>/letter.pdf", views.action_letter, name="action_letter"),
-    path("actions/<int:action_id>/document/", views.action_document, name="action_document"),
-    path("debtors/<int:debtor_id>/promise/", views.debtor_promise, name="debtor_promise"),
+    path("worklist/tasks/<int:action_id>/done/", calls.task_done, name="task_done"),
+    path(
+        "worklist/actions/<int:action_id>/letter.pdf", worklist.action_letter, name="action_letter"
+    ),
+    path("actions/<int:action_id>/document/", worklist.action_document, name="action_document"),
+    path("debtors/<int:debtor_id>/promise/", debtors.debtor_promise, name="debtor_promise"),
     path(
         "debtors/<int:debtor_id>/dispute/<slug:decision>/",
-        views.debtor_dispute,
+        debtors.debtor_dispute,
         name="debtor_dispute",
     ),
-    path("debtors/<int:debtor_id>/plan/", views.debtor_plan, name="debtor_plan"),
+    path("debtors/<int:debtor_id>/plan/", debtors.debtor_plan, name="debtor_plan"),
 ]

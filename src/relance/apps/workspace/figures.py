@@ -64,7 +64,7 @@ def kept(
 
 def debtor_ranking(*, creditor: Creditor, as_of: date, sort: str, overdue_only: bool) -> list[int]:
     """Every debtor id of ``creditor`` in list order for ``sort`` ("overdue" or "days")."""
-    from relance.apps.workspace.selectors import debtors_search
+    from relance.apps.workspace.debtor_selectors import debtors_search
 
     def compute() -> list[int]:
         filters = ("overdue",) if overdue_only else ()

@@ -1,30 +1,32 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from relance.apps.workspace import views
+from relance.apps.workspace.views import debtors, home, imports, settings_page, worklist
 
 app_name = "workspace"
 
 urlpatterns = [
-    path("", views.dashboard, name="home"),
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("", home.dashboard, name="home"),
+    path("login/", home.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="workspace:login"), name="logout"),
-    path("creditor/", views.creditor_switch, name="creditor_switch"),
-    path("debtors/", views.debtors, name="debtors"),
-    path("debtors/<int:debtor_id>/", views.debtor_detail, name="debtor"),
-    path("debtors/<int:debtor_id>/hold/", views.debtor_hold, name="debtor_hold"),
-    path("debtors/<int:debtor_id>/notes/", views.debtor_notes, name="debtor_notes"),
-    path("imports/", views.imports, name="imports"),
-    path("imports/<str:token>/", views.import_review, name="import_review"),
-    path("imports/<str:token>/confirm/", views.import_confirm, name="import_confirm"),
-    path("settings/", views.creditor_settings, name="settings"),
-    path("settings/logo/", views.creditor_logo, name="settings_logo"),
-    path("worklist/", views.worklist, name="worklist"),
-    path("worklist/run/", views.run_today, name="run_today"),
-    path("worklist/actions/<int:action_id>/preview/", views.action_preview, name="action_preview"),
+    path("creditor/", home.creditor_switch, name="creditor_switch"),
+    path("debtors/", debtors.debtors, name="debtors"),
+    path("debtors/<int:debtor_id>/", debtors.debtor_detail, name="debtor"),
+    path("debtors/<int:debtor_id>/hold/", debtors.debtor_hold, name="debtor_hold"),
+    path("debtors/<int:debtor_id>/notes/", debtors.debtor_notes, name="debtor_notes"),
+    path("imports/", imports.imports, name="imports"),
+    path("imports/<str:token>/", imports.import_review, name="import_review"),
+    path("imports/<str:token>/confirm/", imports.import_confirm, name="import_confirm"),
+    path("settings/", settings_page.creditor_settings, name="settings"),
+    path("settings/logo/", settings_page.creditor_logo, name="settings_logo"),
+    path("worklist/", worklist.worklist, name="worklist"),
+    path("worklist/run/", worklist.run_today, name="run_today"),
+    path(
+        "worklist/actions/<int:action_id>/preview/", worklist.action_preview, name="action_preview"
+    ),
     path(
         "worklist/actions/<int:action_id>/<slug:decision>/",
-        views.action_decide,
+        worklist.action_decide,
         name="action_decide",
     ),
     path("", include("relance.apps.editors.urls")),

@@ -1,0 +1,42 @@
+"""Signing in, choosing the active creditor, and the dashboard."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from relance.apps.workspace import selectors
+from relance.apps.workspace.access import SESSION_CREDITOR, workspace_view
+from relance.apps.workspace.forms import ThrottledLoginForm
+from relance.apps.workspace.request import WorkspaceRequest
+from relance.apps.workspace.views.labels import BUCKET_LABELS
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "workspace/login.html"
+    authentication_form = ThrottledLoginForm
+    redirect_authenticated_user = True
+    next_page = "workspace:home"
+
+
+@require_POST
+@workspace_view(write_role="viewer")
+def creditor_switch(request: WorkspaceRequest) -> HttpResponse:
+    wanted = request.POST.get("creditor", "")
+    if not any(str(g.creditor.pk) == wanted for g in request.grants):
+        raise Http404
+    request.session[SESSION_CREDITOR] = int(wanted)
+    return HttpResponseRedirect(reverse("workspace:home"))
+
+
+@workspace_view()
+def dashboard(request: WorkspaceRequest) -> HttpResponse:
+    board = selectors.dashboard(creditor=request.creditor, as_of=timezone.localdate())
+    bars = [(BUCKET_LABELS[b.bucket], b) for b in board.bars]
+    return render(
+        request, "workspace/dashboard.html", {"board": board, "bars": bars, "nav": "home"}
+    )

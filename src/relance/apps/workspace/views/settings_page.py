@@ -1,0 +1,166 @@
+"""The creditor's settings page: identity, logo, interest rates and a test e-mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from relance.apps.workspace import services
+from relance.apps.workspace.access import workspace_view
+from relance.apps.workspace.forms import (
+    RATE_TABLE_LABELS,
+    LogoForm,
+    RateForm,
+    SettingsForm,
+    SmtpTestForm,
+)
+from relance.apps.workspace.request import WorkspaceRequest
+from relance.apps.workspace.views.common import actor, streamed
+from relance.apps.workspace.wording import error_text
+from relance.errors import InvalidInputError
+
+
+@workspace_view("admin", write_role="admin")
+def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
+    """The creditor's identity, bank details, pay link and signature; its logo; a test e-mail
+    through the configured server. Three forms, told apart by their ``form`` field."""
+    creditor = request.creditor
+    fields = list(SettingsForm.base_fields)
+    which = request.POST.get("form", "identity") if request.method == "POST" else ""
+    initial = {f: getattr(creditor, f) for f in fields}
+    form = SettingsForm(request.POST if which == "identity" else None, initial=initial)
+    logo_form = LogoForm(request.POST if which == "logo" else None, request.FILES or None)
+    smtp_form = SmtpTestForm(
+        request.POST if which == "smtp" else None,
+        initial={"to": request.user.email or creditor.email},
+    )
+    rate_form = RateForm(
+        request.POST if which == "rate" else None,
+        initial={"table": request.GET.get("table", ""), "from_date": request.GET.get("from", "")},
+    )
+    status = 200
+    if which == "identity" and form.is_valid():
+        try:
+            services.creditor_settings_update(
+                creditor=creditor, actor=actor(request), **form.cleaned_data
+            )
+        except InvalidInputError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("workspace:settings")
+    elif which == "logo" and logo_form.is_valid():
+        upload = logo_form.cleaned_data["logo"]
+        try:
+            if logo_form.cleaned_data["remove"]:
+                services.creditor_logo_set(creditor=creditor, data=None, actor=actor(request))
+            elif upload is not None:
+                services.creditor_logo_set(
+                    creditor=creditor, data=upload.read(), actor=actor(request)
+                )
+            else:
+                raise InvalidInputError(_("Choose an image, or tick No logo."))
+        except InvalidInputError as exc:
+            logo_form.add_error("logo", error_text(exc))
+        else:
+            messages.success(request, _("Logo saved: it heads the letters from now on."))
+            return redirect("workspace:settings")
+    elif which == "rate" and rate_form.is_valid():
+        from relance.apps.legal.services import rate_add
+        from relance.domain.law import InvalidRateError
+
+        data = rate_form.cleaned_data
+        try:
+            rate_add(
+                table=data["table"],
+                from_date=data["from_date"],
+                rate=data["rate"],
+                source=data["source"],
+                actor=actor(request),
+            )
+        except (InvalidRateError, InvalidInputError) as exc:
+            rate_form.add_error(None, error_text(exc))
+        else:
+            messages.success(
+                request,
+                _("Rate recorded: every computation uses it from now on."),
+            )
+            return redirect(reverse("workspace:settings") + "#rates")
+    elif which == "smtp" and smtp_form.is_valid():
+        to = smtp_form.cleaned_data["to"]
+        try:
+            message_id = services.smtp_test_send(creditor=creditor, to=to, actor=actor(request))
+        except InvalidInputError as exc:
+            smtp_form.add_error(None, error_text(exc))
+        else:
+            messages.success(
+                request,
+                _("Test message sent to %(to)s (Message-ID %(id)s).")
+                % {"to": to, "id": message_id},
+            )
+            return redirect("workspace:settings")
+    if which and any(f.errors for f in (form, logo_form, smtp_form, rate_form)):
+        status = 400
+    return render(
+        request,
+        "workspace/settings.html",
+        {
+            "form": form,
+            "logo_form": logo_form,
+            "smtp_form": smtp_form,
+            "creditor": creditor,
+            "email_url": _email_target(),
+            "rate_form": rate_form,
+            "rates_known": _rates_known(),
+            "nav": "settings",
+        },
+        status=status,
+    )
+
+
+@workspace_view("admin", write_role="admin")
+def creditor_logo(request: WorkspaceRequest) -> HttpResponse:
+    """The active creditor's logo as stored (for the settings page)."""
+    from django.http import FileResponse
+
+    creditor = request.creditor
+    if not creditor.logo:
+        raise Http404
+    kind = "image/png" if creditor.logo.name.endswith(".png") else "image/jpeg"
+    return streamed(FileResponse(creditor.logo.open("rb"), content_type=kind))
+
+
+def _rates_known() -> list[dict[str, Any]]:
+    """Per rate table: its label, the latest rate and since when, the last day it is known."""
+    from relance.apps.legal.selectors import rates_known_until, rates_list
+
+    known = rates_known_until()
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rates_list():
+        latest[row["table"]] = row
+    return [
+        {
+            "table": name,
+            "label": label,
+            "latest": latest.get(name),
+            "known_until": known.get(name),
+        }
+        for name, label in RATE_TABLE_LABELS.items()
+    ]
+
+
+def _email_target() -> str:
+    """Where e-mail goes, without any password: the server, or the folder of .eml files."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings as django_settings
+
+    parts = urlsplit(django_settings.EMAIL_URL)
+    if parts.scheme == "file":
+        return parts.path
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or ''}".rstrip(":")

@@ -1,0 +1,202 @@
+"""The worklist: today's pass, the actions awaiting approval with their previews, and the
+documents an action prints or sent."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from relance.apps.collection.letters import LETTER_CHANNELS
+from relance.apps.workspace import desk, figures, worklist_selectors
+from relance.apps.workspace.access import back_url, workspace_view
+from relance.apps.workspace.forms import TaskDoneForm
+from relance.apps.workspace.request import WorkspaceRequest
+from relance.apps.workspace.views.calls import cards_with_forms
+from relance.apps.workspace.views.common import actor, streamed
+from relance.apps.workspace.views.labels import CHANNEL_LABELS, STEP_LABELS, TASK_LABELS
+from relance.apps.workspace.wording import problem_text
+
+
+@workspace_view()
+def worklist(request: WorkspaceRequest) -> HttpResponse:
+    creditor = request.creditor
+    today = timezone.localdate()
+    work = worklist_selectors.worklist(
+        creditor=creditor,
+        as_of=today,
+        calls_page=request.GET.get("calls", 1),
+        approvals_page=request.GET.get("approvals", 1),
+    )
+    context: dict[str, Any] = {
+        "work": work,
+        "pagers": _work_pagers(work),
+        "nav": "worklist",
+        "can_act": request.grant.allows("collector"),
+        "lazy_outcomes": True,  # each outcome's form comes when it is opened (call_outcome)
+    }
+    if work.source == "collection":
+        # A call's script (its letter context, penalties and all) comes when its card opens
+        # it (call_script); the card itself carries the summary, the history and the outcomes.
+        context["cards"] = cards_with_forms(
+            desk.call_cards(creditor=creditor, calls=work.calls, as_of=today, scripts=False)
+        )
+        # Each approval's preview (a whole letter, rendered and checked) comes on its own
+        # request as the card scrolls into view (action_preview): the list itself stays quick.
+        context["previews"] = [
+            _labelled(desk.Preview(a, "letter" if a.channel in LETTER_CHANNELS else a.channel))
+            for a in work.approvals
+        ]
+        tasks = desk.tasks_due(creditor=creditor, as_of=today)
+        for t in tasks:
+            t.label = TASK_LABELS.get(t.step_key, t.subject or t.step_key)
+        context["tasks"] = [(t, TaskDoneForm(prefix=f"t{t.pk}")) for t in tasks]
+    return render(request, "workspace/worklist.html", context)
+
+
+@require_POST
+@workspace_view()
+def run_today(request: WorkspaceRequest) -> HttpResponse:
+    """Today's pass for the active creditor, from the worklist: payments first, then each
+    debtor's next step, then the e-mails due, exactly as ``relance run`` (on a task queue when
+    one is configured). The scheduler does this each morning; the button is for an install
+    without one, and for a pass after an import."""
+    from django.conf import settings as django_settings
+
+    from relance.apps.collection.services import collection_run
+
+    creditor = request.creditor
+    today = timezone.localdate()
+    if django_settings.BROKER_URL:
+        from relance.apps.collection.tasks import daily_pass_enqueue
+
+        daily_pass_enqueue(as_of=today, creditor=creditor.pk)
+        messages.success(request, _("Today's pass is queued: the worklist fills as it runs."))
+        return redirect("workspace:worklist")
+    result = collection_run(as_of=today, creditor=creditor, actor=actor(request))
+    figures.warm(creditor=creditor, as_of=today)  # as relance run does
+    counts = result.as_dict()["actions"]
+    messages.success(
+        request,
+        _(
+            "Today's pass is done: %(cases)s debtors looked at; %(sent)s messages sent, "
+            "%(approval)s awaiting approval, %(planned)s planned, %(failed)s failed."
+        )
+        % {
+            "cases": result.cases_evaluated,
+            "sent": counts.get("sent", 0),
+            "approval": counts.get("awaiting_approval", 0),
+            "planned": counts.get("planned", 0),
+            "failed": counts.get("failed", 0),
+        },
+    )
+    for problem in result.problems[:5]:
+        messages.warning(request, problem_text(problem))
+    return redirect("workspace:worklist")
+
+
+def _labelled(preview: desk.Preview) -> desk.Preview:
+    action = preview.action
+    preview.channel_label = CHANNEL_LABELS.get(action.channel, action.channel)  # type: ignore[attr-defined]
+    template = action.template or action.step_key
+    preview.step_label = STEP_LABELS.get(template, action.step_key)  # type: ignore[attr-defined]
+    return preview
+
+
+@workspace_view()
+def action_preview(request: WorkspaceRequest, action_id: int) -> HttpResponse:
+    """Exactly what one action waiting for approval will send if approved today: the letter as
+    the batch prints it (with the mise en demeure's check), the e-mail as the outbox writes it.
+    A fragment for the worklist's approval card; alone, it is a readable page too."""
+    action = worklist_selectors.action_get(creditor=request.creditor, action_id=action_id)
+    [preview] = desk.action_previews(actions=[action], as_of=timezone.localdate())
+    page = "workspace/_preview.html" if request.htmx else "workspace/action_preview.html"
+    return render(request, page, {"p": _labelled(preview), "a": action, "nav": "worklist"})
+
+
+def _work_pagers(work: worklist_selectors.Worklist) -> dict[str, dict[str, Any]]:
+    """Each list's page and the links to its neighbours, the other list staying on its page."""
+    lists = {"calls": work.calls_page, "approvals": work.approvals_page}
+    at = {name: page.number for name, page in lists.items() if page is not None}
+    pagers: dict[str, dict[str, Any]] = {}
+    for name, page in lists.items():
+        if page is None:
+            continue
+        pagers[name] = {
+            "page": page,
+            "previous": "?" + urlencode({**at, name: page.previous_page_number()})
+            if page.has_previous()
+            else "",
+            "next": "?" + urlencode({**at, name: page.next_page_number()})
+            if page.has_next()
+            else "",
+        }
+    return pagers
+
+
+@workspace_view()
+def action_letter(request: WorkspaceRequest, action_id: int) -> HttpResponse:
+    """The letter a pending action would print today (a preview: rendered, never stored)."""
+    action = worklist_selectors.action_get(creditor=request.creditor, action_id=action_id)
+    pdf = desk.letter_pdf(action=action, as_of=timezone.localdate())
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="preview-{action.pk}.pdf"'
+    return response
+
+
+@workspace_view()
+def action_document(request: WorkspaceRequest, action_id: int) -> HttpResponse:
+    """The document as it was sent (kept unchanged under MEDIA_ROOT/documents/)."""
+    action = worklist_selectors.action_get(creditor=request.creditor, action_id=action_id)
+    if not action.document:
+        raise Http404
+    try:
+        handle = action.document.open("rb")
+    except OSError as exc:
+        raise Http404 from exc
+    return streamed(
+        FileResponse(
+            handle, content_type="application/pdf", filename=f"{action.sha256 or action.pk}.pdf"
+        )
+    )
+
+
+@require_POST
+@workspace_view()
+def action_decide(request: WorkspaceRequest, action_id: int, decision: str) -> HttpResponse:
+    action = worklist_selectors.action_get(creditor=request.creditor, action_id=action_id)
+    from relance.apps.collection import services as collection_services
+
+    if decision == "approve":
+        collection_services.actions_approve(
+            ids=[action.pk], creditor=request.creditor, actor=actor(request)
+        )
+    elif decision == "skip":
+        collection_services.action_skip(action_id=action.pk, actor=actor(request))
+    else:
+        raise Http404
+    if request.htmx:
+        # In place on the worklist: the approval card gives way to what was decided.
+        action.refresh_from_db()
+        template = action.template or action.step_key
+        return render(
+            request,
+            "workspace/_decided.html",
+            {
+                "action": action,
+                "decision": decision,
+                "step_label": STEP_LABELS.get(template, action.step_key),
+                "channel_label": CHANNEL_LABELS.get(action.channel, action.channel),
+            },
+        )
+    messages.success(
+        request, _("Action approved.") if decision == "approve" else _("Action skipped.")
+    )
+    return HttpResponseRedirect(back_url(request, reverse("workspace:worklist")))
