@@ -25,13 +25,13 @@ plans a ``no_acknowledgement`` task, once.
 from __future__ import annotations
 
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Case as SqlCase
@@ -40,6 +40,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, event_record, events_record
+from relance.apps.collection.bulk import ZERO, chunks, open_cases, open_totals, rows_events
 from relance.apps.collection.models import (
     OPEN_CASE_STATUSES,
     PENDING_ACTION_STATES,
@@ -52,6 +53,7 @@ from relance.apps.collection.models import (
     Scenario,
     Step,
 )
+from relance.apps.collection.results import RunResult
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.domain import scenario as engine
@@ -59,16 +61,6 @@ from relance.domain.calendar import next_business_day
 from relance.domain.problems import N_, Phrase, Problem
 from relance.domain.scenario import DEFAULT_DEADLINE_DAYS
 from relance.errors import InvalidInputError, NotFoundError
-
-ZERO = Decimal("0.00")
-CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (...) lists
-T = TypeVar("T")
-
-
-def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
 
 # --- scenarios ----------------------------------------------------------------------------------
 
@@ -165,32 +157,6 @@ def scenarios_load_defaults() -> list[Scenario]:
 
 # --- the daily pass -----------------------------------------------------------------------------
 
-ACTION_COUNTS = ("planned", "awaiting_approval", "sent", "failed", "skipped", "cancelled")
-
-
-@dataclass
-class RunResult:
-    as_of: date
-    dry_run: bool = False
-    cases_evaluated: int = 0
-    actions: Counter[str] = field(default_factory=Counter)
-    by_channel: Counter[str] = field(default_factory=Counter)
-    cases: Counter[str] = field(default_factory=Counter)
-    held: Counter[str] = field(default_factory=Counter)
-    problems: list[Problem] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "as_of": self.as_of.isoformat(),
-            "dry_run": self.dry_run,
-            "cases_evaluated": self.cases_evaluated,
-            "actions": {k: self.actions.get(k, 0) for k in ACTION_COUNTS},
-            "by_channel": dict(sorted(self.by_channel.items())),
-            "cases": dict(sorted(self.cases.items())),
-            "held": dict(sorted(self.held.items())),
-            "problems": [p.as_dict() for p in self.problems],
-        }
-
 
 class _DryRun(Exception):
     """Raised at the end of a dry run to roll back everything it wrote."""
@@ -201,30 +167,6 @@ def idempotency_key(
 ) -> str:
     key = f"{creditor_id}:{debtor_id}:{scenario_id}:{step_key}"
     return key if cycle <= 1 else f"{key}:{cycle}"
-
-
-def _events(
-    kind: str, subject: str, rows: Iterable[tuple[int, int, dict[str, Any]]], actor: str
-) -> list[EventInput]:
-    return [
-        EventInput(kind, subject, pk, creditor_id, payload, actor)
-        for pk, creditor_id, payload in rows
-    ]
-
-
-def _open_total(debtor_ids: Iterable[int]) -> dict[int, Decimal]:
-    """What each debtor owes now (open invoices, credit notes included)."""
-    ids = list(debtor_ids)
-    totals: dict[int, Decimal] = {}
-    for part in _chunks(ids):
-        for debtor_id, total in (
-            Invoice.objects.filter(debtor_id__in=part, status=Invoice.Status.OPEN)
-            .values_list("debtor_id")
-            .annotate(t=Sum("open_amount"))
-            .values_list("debtor_id", "t")
-        ):
-            totals[debtor_id] = total or ZERO
-    return totals
 
 
 def collection_run(
@@ -283,10 +225,6 @@ def _scenarios() -> tuple[dict[int, engine.Scenario], dict[str, int]]:
     return by_id, defaults
 
 
-def _open_cases_q(creditor: Creditor) -> Any:
-    return Case.objects.filter(creditor=creditor, status__in=OPEN_CASE_STATUSES)
-
-
 def _close_settled(
     *, creditor: Creditor, as_of: date, lead: int, result: RunResult, actor: str
 ) -> None:
@@ -298,7 +236,7 @@ def _close_settled(
         due_date__lte=as_of + timedelta(days=lead),
     )
     settled = list(
-        _open_cases_q(creditor)
+        open_cases(creditor)
         .exclude(status=Case.Status.LEGAL)
         .filter(~Exists(chasable))
         .values_list("pk", "debtor_id")
@@ -307,7 +245,7 @@ def _close_settled(
         return
     ids = [pk for pk, _ in settled]
     cancelled: list[tuple[int, int, dict[str, Any]]] = []
-    for part in _chunks(ids):
+    for part in chunks(ids):
         pending = list(
             Action.objects.filter(case_id__in=part, state__in=PENDING_ACTION_STATES).values_list(
                 "pk", "step_key"
@@ -321,13 +259,13 @@ def _close_settled(
             status=Case.Status.CLOSED_PAID, closed_on=as_of, paused_until=None, pause_reason=""
         )
     events_record(
-        events=_events(
+        events=rows_events(
             "case.closed_paid",
             "case",
             [(pk, creditor.pk, {"debtor": d, "as_of": as_of}) for pk, d in settled],
             actor,
         )
-        + _events("action.cancelled", "action", cancelled, actor)
+        + rows_events("action.cancelled", "action", cancelled, actor)
     )
     result.cases["closed_paid"] += len(settled)
     result.actions["cancelled"] += len(cancelled)
@@ -338,12 +276,12 @@ def _resume(
 ) -> None:
     if not case_ids:
         return
-    for part in _chunks(case_ids):
+    for part in chunks(case_ids):
         Case.objects.filter(pk__in=part).update(
             status=Case.Status.ACTIVE, paused_until=None, pause_reason=""
         )
     events_record(
-        events=_events(
+        events=rows_events(
             "case.resumed",
             "case",
             [(pk, creditor.pk, {"reason": reason}) for pk in case_ids],
@@ -358,7 +296,7 @@ def _resolve_promises(*, creditor: Creditor, as_of: date, result: RunResult, act
     promises = list(Promise.objects.filter(creditor=creditor, status=Promise.Status.OPEN))
     if not promises:
         return
-    owed = _open_total({p.debtor_id for p in promises})
+    owed = open_totals({p.debtor_id for p in promises})
     events, resume = [], []
     for p in promises:
         paid = p.baseline_amount - owed.get(p.debtor_id, ZERO)
@@ -419,7 +357,7 @@ def _resolve_plans(*, creditor: Creditor, as_of: date, result: RunResult, actor:
     )
     if not plans:
         return
-    owed = _open_total({p.debtor_id for p in plans})
+    owed = open_totals({p.debtor_id for p in plans})
     events: list[EventInput] = []
     resume: list[int] = []
     for plan in plans:
@@ -488,7 +426,7 @@ def _resume_expired_pauses(
 ) -> None:
     open_promise = Promise.objects.filter(case_id=OuterRef("pk"), status=Promise.Status.OPEN)
     ids = list(
-        _open_cases_q(creditor)
+        open_cases(creditor)
         .filter(status=Case.Status.PAUSED, paused_until__lt=as_of)
         .filter(~Exists(open_promise))
         .values_list("pk", flat=True)
@@ -554,7 +492,7 @@ def _read_deliveries(letters: dict[int, dict[str, tuple[int, engine.Delivery]]])
     the documents' default.
     """
     ids = {pk: (case_id, key) for case_id, keys in letters.items() for key, (pk, _) in keys.items()}
-    for part in _chunks(list(ids)):
+    for part in chunks(list(ids)):
         for (
             pk,
             state,
@@ -607,7 +545,7 @@ def _record_waits(
         return
     letters = {
         a.pk: a
-        for part in _chunks([w.action_id for w in plan.waits])
+        for part in chunks([w.action_id for w in plan.waits])
         for a in Action.objects.filter(pk__in=part).select_related("debtor")
     }
     tasks: list[Action] = []
@@ -654,7 +592,7 @@ def _record_waits(
     Action.objects.bulk_create(tasks, ignore_conflicts=True)
     created = list(Action.objects.filter(run_token=token).values_list("pk", "case_id", "outcome"))
     events_record(
-        events=_events(
+        events=rows_events(
             "action.planned",
             "action",
             [
@@ -729,7 +667,7 @@ def collection_decide(
     lead = max([0, *(s.lead_days for s in scenarios.values())])
     cases = {
         row["debtor_id"]: row
-        for row in _open_cases_q(creditor).values(
+        for row in open_cases(creditor).values(
             "pk", "debtor_id", "status", "scenario_id", "cycle"
         )
     }
@@ -897,7 +835,7 @@ def _apply(
             batch_size=2000,
             ignore_conflicts=True,
         )
-    case_ids = dict(_open_cases_q(creditor).values_list("debtor_id", "pk")) if new_cases else {}
+    case_ids = dict(open_cases(creditor).values_list("debtor_id", "pk")) if new_cases else {}
     opened = [(case_ids[d.debtor_id], d) for d in new_cases if d.debtor_id in case_ids]
     rows: list[Action] = []
     superseded: list[int] = []
@@ -945,7 +883,7 @@ def _apply(
         rows.append(action(d.step, day, Action.State.PLANNED))
     # Work left undone from an earlier step (a call nobody made) gives way to the new step.
     cancelled = []
-    for part in _chunks(superseded):
+    for part in chunks(superseded):
         cancelled += list(
             Action.objects.filter(case_id__in=part, state__in=PENDING_ACTION_STATES)
             .exclude(channel=Step.Channel.EMAIL)
@@ -961,13 +899,13 @@ def _apply(
         )
     )
     by_step: dict[str, list[int]] = defaultdict(list)
-    events = _events(
+    events = rows_events(
         "case.opened",
         "case",
         [(pk, creditor.pk, {"debtor": d.debtor_id, "scenario": d.scenario_id}) for pk, d in opened],
         actor,
     )
-    events += _events(
+    events += rows_events(
         "action.cancelled",
         "action",
         [(p, creditor.pk, {"step": k, "reason": "superseded"}) for p, k in cancelled],
@@ -1006,7 +944,7 @@ def _apply(
             )
         )
     for step_key, ids in by_step.items():
-        for part in _chunks(ids):
+        for part in chunks(ids):
             Case.objects.filter(pk__in=part).update(current_step=step_key)
     result.cases["opened"] += len(opened)
     result.actions["cancelled"] += len(cancelled)
@@ -1140,7 +1078,7 @@ def promise_add(
     debtor = _debtor(creditor, debtor_account)
     with transaction.atomic():
         case = case_for(debtor=debtor, as_of=as_of)
-        owed = _open_total([debtor.pk]).get(debtor.pk, ZERO)
+        owed = open_totals([debtor.pk]).get(debtor.pk, ZERO)
         promise = Promise.objects.create(
             creditor=creditor,
             debtor=debtor,
@@ -1198,7 +1136,7 @@ def plan_create(
 ) -> PaymentPlan:
     """Schedule what the debtor owes in instalments that sum to it exactly; the case waits on the plan."""
     debtor = _debtor(creditor, debtor_account)
-    owed = _open_total([debtor.pk]).get(debtor.pk, ZERO)
+    owed = open_totals([debtor.pk]).get(debtor.pk, ZERO)
     schedule = engine.schedule_instalments(owed, count=instalments, first=first, every=every)
     with transaction.atomic():
         case = case_for(debtor=debtor, as_of=as_of)
@@ -1321,7 +1259,7 @@ def actions_approve(
         rows = list(qs.select_for_update().values_list("pk", "creditor_id", "step_key"))
         Action.objects.filter(pk__in=[r[0] for r in rows]).update(state=Action.State.APPROVED)
         events_record(
-            events=_events(
+            events=rows_events(
                 "action.approved", "action", [(pk, c, {"step": k}) for pk, c, k in rows], actor
             )
         )
