@@ -66,7 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario_import(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import scenario_import
+    from relance.apps.collection.scenarios import scenario_import
 
     path = Path(args.file)
     if not path.is_file():
@@ -89,7 +89,7 @@ def cmd_scenario_import(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario_export(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import scenario_export
+    from relance.apps.collection.scenarios import scenario_export
 
     sys.stdout.write(scenario_export(name=args.name))
     return 0

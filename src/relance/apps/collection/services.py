@@ -30,7 +30,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -54,6 +53,11 @@ from relance.apps.collection.models import (
     Step,
 )
 from relance.apps.collection.results import RunResult
+from relance.apps.collection.scenarios import (
+    assigned_scenarios,
+    scenarios_load_defaults,
+    scenarios_with_defaults,
+)
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.domain import scenario as engine
@@ -63,96 +67,6 @@ from relance.domain.scenario import DEFAULT_DEADLINE_DAYS
 from relance.errors import InvalidInputError, NotFoundError
 
 # --- scenarios ----------------------------------------------------------------------------------
-
-DEFAULTS_DIR = Path(__file__).resolve().parent / "scenarios"
-# Which shipped scenario a debtor of each kind gets unless its case names another one.
-DEFAULT_FILES = {
-    "b2b_standard.toml": True,
-    "consumer_gentle.toml": True,
-    "key_accounts.toml": False,
-}
-
-
-def scenario_to_domain(scenario: Scenario) -> engine.Scenario:
-    return engine.Scenario(
-        name=scenario.name,
-        steps=tuple(
-            engine.Step(
-                key=s.key,
-                offset_days=s.offset_days,
-                channel=s.channel,
-                template=s.template,
-                requires_approval=s.requires_approval,
-                min_amount=s.min_amount,
-                debtor_kinds=tuple(s.debtor_kinds or ()),
-            )
-            for s in sorted(scenario.steps.all(), key=lambda s: (s.position, s.offset_days))
-        ),
-        debtor_kinds=tuple(scenario.debtor_kinds or ()),
-        description=scenario.description,
-    )
-
-
-def scenario_save(
-    *, scenario: engine.Scenario, is_default: bool | None = None, actor: str = "system"
-) -> Scenario:
-    """Create or replace (by name) a scenario and its steps."""
-    with transaction.atomic():
-        row, created = Scenario.objects.get_or_create(name=scenario.name)
-        row.description = scenario.description
-        row.debtor_kinds = list(scenario.debtor_kinds)
-        if is_default is not None:
-            row.is_default = is_default
-        row.save()
-        row.steps.all().delete()
-        Step.objects.bulk_create(
-            Step(
-                scenario=row,
-                position=n,
-                key=s.key,
-                offset_days=s.offset_days,
-                channel=s.channel,
-                template=s.template,
-                requires_approval=s.requires_approval,
-                min_amount=s.min_amount,
-                debtor_kinds=list(s.debtor_kinds),
-            )
-            for n, s in enumerate(scenario.steps)
-        )
-        event_record(
-            kind="scenario.imported" if created else "scenario.replaced",
-            subject_type="scenario",
-            subject_id=row.pk,
-            payload={"toml": engine.scenario_to_toml(scenario)},
-            actor=actor,
-        )
-    return row
-
-
-def scenario_import(
-    *, text: str, is_default: bool | None = None, actor: str = "system"
-) -> Scenario:
-    return scenario_save(
-        scenario=engine.scenario_from_toml(text), is_default=is_default, actor=actor
-    )
-
-
-def scenario_export(*, name: str) -> str:
-    row = Scenario.objects.filter(name=name).prefetch_related("steps").first()
-    if row is None:
-        known = ", ".join(Scenario.objects.values_list("name", flat=True))
-        raise NotFoundError(f"no scenario named {name!r} (known: {known or 'none'})")
-    return engine.scenario_to_toml(scenario_to_domain(row))
-
-
-def scenarios_load_defaults() -> list[Scenario]:
-    """Install the shipped scenarios that are not there yet (an edited one is left alone)."""
-    rows = []
-    for filename, is_default in DEFAULT_FILES.items():
-        parsed = engine.scenario_from_toml((DEFAULTS_DIR / filename).read_text(encoding="utf-8"))
-        existing = Scenario.objects.filter(name=parsed.name).first()
-        rows.append(existing or scenario_save(scenario=parsed, is_default=is_default))
-    return rows
 
 
 # --- the daily pass -----------------------------------------------------------------------------
@@ -207,22 +121,10 @@ def _creditor_pass(*, creditor: Creditor, as_of: date, result: RunResult, actor:
     _resolve_promises(creditor=creditor, as_of=as_of, result=result, actor=actor)
     _resolve_plans(creditor=creditor, as_of=as_of, result=result, actor=actor)
     _resume_expired_pauses(creditor=creditor, as_of=as_of, result=result, actor=actor)
-    lead = max([0, *(engine_s.lead_days for engine_s in _scenarios()[0].values())])
+    lead = max([0, *(engine_s.lead_days for engine_s in scenarios_with_defaults()[0].values())])
     _close_settled(creditor=creditor, as_of=as_of, lead=lead, result=result, actor=actor)
     plan = collection_decide(creditor=creditor, as_of=as_of, result=result)
     _apply(creditor=creditor, as_of=as_of, plan=plan, result=result, actor=actor)
-
-
-def _scenarios() -> tuple[dict[int, engine.Scenario], dict[str, int]]:
-    """Every scenario as the engine sees it, and the default one per debtor kind."""
-    rows = list(Scenario.objects.prefetch_related("steps"))
-    by_id = {row.pk: scenario_to_domain(row) for row in rows}
-    defaults: dict[str, int] = {}
-    for row in sorted(rows, key=lambda r: r.pk):
-        if row.is_default:
-            for kind in row.debtor_kinds or engine.DEBTOR_KINDS:
-                defaults.setdefault(kind, row.pk)
-    return by_id, defaults
 
 
 def _close_settled(
@@ -615,16 +517,6 @@ def _record_waits(
     result.by_channel["task"] += len(created)
 
 
-def assigned_scenarios(*, creditor: Creditor) -> dict[int, int]:
-    """debtor id → the scenario a person chose for that debtor (the editors' assignment), which
-    a new case follows rather than the default for the debtor's kind."""
-    return dict(
-        Debtor.objects.filter(creditor=creditor, scenario_assignment__isnull=False).values_list(
-            "id", "scenario_assignment__scenario_id"
-        )
-    )
-
-
 def debtor_positions(*, creditor: Creditor, as_of: date, lead: int) -> Any:
     """Per debtor: oldest due date among open invoices not in dispute, totals, counts (one query)."""
     disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
@@ -663,7 +555,7 @@ def collection_decide(
 ) -> DecisionPlan:
     """What the pass would do for each debtor of ``creditor`` today (reads only)."""
     result = result if result is not None else RunResult(as_of=as_of)
-    scenarios, defaults = _scenarios()
+    scenarios, defaults = scenarios_with_defaults()
     lead = max([0, *(s.lead_days for s in scenarios.values())])
     cases = {
         row["debtor_id"]: row
@@ -984,7 +876,7 @@ def case_for(*, debtor: Debtor, as_of: date) -> Case:
         return case
     if not Scenario.objects.exists():
         scenarios_load_defaults()
-    _, defaults = _scenarios()
+    _, defaults = scenarios_with_defaults()
     scenario_id = assigned_scenarios(creditor=debtor.creditor).get(debtor.pk) or defaults.get(
         debtor.kind
     )

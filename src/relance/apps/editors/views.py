@@ -256,7 +256,7 @@ def scenario(request: HttpRequest, scenario_id: int | None = None) -> HttpRespon
 
 
 def services_domain(row: Any) -> engine.Scenario | None:
-    from relance.apps.collection.services import scenario_to_domain
+    from relance.apps.collection.scenarios import scenario_to_domain
 
     return scenario_to_domain(row) if row is not None else None
 
