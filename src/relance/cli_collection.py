@@ -118,7 +118,7 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
 
 
 def cmd_dispute(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import dispute_close, dispute_open
+    from relance.apps.collection.pauses import dispute_close, dispute_open
 
     creditor = _creditor(args)
     if args.dispute_command == "open":
@@ -145,7 +145,7 @@ def _amount(text: str) -> Decimal:
 
 
 def cmd_promise_add(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import promise_add
+    from relance.apps.collection.pauses import promise_add
 
     p = promise_add(
         creditor=_creditor(args),
@@ -173,7 +173,7 @@ def cmd_promise_add(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_create(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import plan_create
+    from relance.apps.collection.pauses import plan_create
 
     plan = plan_create(
         creditor=_creditor(args),
@@ -197,7 +197,7 @@ def cmd_plan_create(args: argparse.Namespace) -> int:
 
 
 def cmd_debtor_hold(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import debtor_hold
+    from relance.apps.collection.pauses import debtor_hold
 
     hold = args.debtor_command == "hold"
     d = debtor_hold(

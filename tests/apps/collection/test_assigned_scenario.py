@@ -9,7 +9,8 @@ import pytest
 
 from relance.apps.collection.letters import step_for
 from relance.apps.collection.models import Action, Case, Scenario
-from relance.apps.collection.services import case_for, collection_run
+from relance.apps.collection.pauses import case_for
+from relance.apps.collection.services import collection_run
 from relance.apps.editors.services import scenario_assign
 from tests.factories import DebtorFactory, InvoiceFactory
 

@@ -36,7 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
-from relance.apps.collection import services
+from relance.apps.collection import pauses, services
 from relance.apps.collection.models import (
     PENDING_ACTION_STATES,
     Action,
@@ -322,7 +322,7 @@ def call_outcome_record(
         if outcome == "promise":
             assert amount is not None
             assert day is not None
-            promise = services.promise_add(
+            promise = pauses.promise_add(
                 creditor=owner,
                 debtor_account=debtor.account,
                 amount=amount,
@@ -351,7 +351,7 @@ def call_outcome_record(
                 )
             for number in invoices:
                 result.disputes.append(
-                    services.dispute_open(
+                    pauses.dispute_open(
                         creditor=owner,
                         invoice_number=number,
                         reason=reason,

@@ -817,7 +817,7 @@ def action_document(request: WorkspaceRequest, action_id: int) -> HttpResponse:
 @require_POST
 @workspace_view()
 def debtor_promise(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
-    from relance.apps.collection.services import promise_add
+    from relance.apps.collection.pauses import promise_add
 
     debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     form = PromiseForm(request.POST, prefix="promise")
@@ -842,7 +842,7 @@ def debtor_promise(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
 @require_POST
 @workspace_view()
 def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> HttpResponse:
-    from relance.apps.collection.services import dispute_close, dispute_open
+    from relance.apps.collection.pauses import dispute_close, dispute_open
 
     debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     today = timezone.localdate()
@@ -882,7 +882,7 @@ def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> 
 @require_POST
 @workspace_view()
 def debtor_plan(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
-    from relance.apps.collection.services import plan_create
+    from relance.apps.collection.pauses import plan_create
 
     debtor = selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     form = PlanForm(request.POST, prefix="plan")
