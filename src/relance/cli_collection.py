@@ -258,7 +258,7 @@ def cmd_actions_list(args: argparse.Namespace) -> int:
 
 
 def cmd_actions_approve(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import actions_approve
+    from relance.apps.collection.actions import actions_approve
 
     if not args.all and not args.ids:
         raise InvalidInputError("name the actions to approve, or --all")
@@ -271,7 +271,7 @@ def cmd_actions_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_actions_skip(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import action_skip
+    from relance.apps.collection.actions import action_skip
 
     a = action_skip(action_id=args.id, reason=args.reason or "skipped by hand")
     if args.json:

@@ -909,14 +909,14 @@ def debtor_plan(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
 @workspace_view()
 def action_decide(request: WorkspaceRequest, action_id: int, decision: str) -> HttpResponse:
     action = selectors.action_get(creditor=request.creditor, action_id=action_id)
-    from relance.apps.collection import services as collection_services
+    from relance.apps.collection import actions as collection_actions
 
     if decision == "approve":
-        collection_services.actions_approve(
+        collection_actions.actions_approve(
             ids=[action.pk], creditor=request.creditor, actor=_actor(request)
         )
     elif decision == "skip":
-        collection_services.action_skip(action_id=action.pk, actor=_actor(request))
+        collection_actions.action_skip(action_id=action.pk, actor=_actor(request))
     else:
         raise Http404
     if request.htmx:
