@@ -39,7 +39,7 @@ def _figures_warm(creditor: Any | None) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import collection_run
+    from relance.apps.collection.daily_pass import collection_run
 
     creditor = _creditor(args) if args.creditor else None
     result = collection_run(as_of=_today(args), creditor=creditor, dry_run=args.dry_run)

@@ -30,10 +30,10 @@ from relance.api.schemas import (
     RunOut,
 )
 from relance.apps.collection.actions import action_skip, actions_approve
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action
 from relance.apps.collection.pauses import dispute_open, promise_add
 from relance.apps.collection.selectors import action_as_dict, actions_list
-from relance.apps.collection.services import collection_run
 from relance.apps.creditors.selectors import creditor_as_dict
 from relance.apps.editors.selectors import debtor_by_account
 from relance.apps.ledger.selectors import aging_report, invoice_rows, invoices_list

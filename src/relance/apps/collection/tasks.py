@@ -23,10 +23,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.dispatch import outbox_dispatch
 from relance.apps.collection.models import Scenario
 from relance.apps.collection.scenarios import scenarios_load_defaults
-from relance.apps.collection.services import collection_run
 from relance.apps.creditors.selectors import creditor_get, creditors_list
 from relance.apps.workspace import figures
 from relance.config.celery import app

@@ -556,7 +556,7 @@ def run_today(request: WorkspaceRequest) -> HttpResponse:
     without one, and for a pass after an import."""
     from django.conf import settings as django_settings
 
-    from relance.apps.collection.services import collection_run
+    from relance.apps.collection.daily_pass import collection_run
 
     creditor = request.creditor
     today = timezone.localdate()

@@ -1,4 +1,4 @@
-"""Writing collection: scenarios, the daily pass, pauses (disputes, promises, plans, holds), actions.
+"""The daily pass: per creditor, decide each debtor's next step and write cases and actions.
 
 The daily pass (``collection_run``) is set-based: per creditor, one aggregated query gives each
 debtor's anchor (the due date of its oldest open invoice not in dispute), its overdue total and
