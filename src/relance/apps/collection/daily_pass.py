@@ -61,15 +61,10 @@ from relance.apps.collection.scenarios import (
 )
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Invoice
+from relance.domain import policy
 from relance.domain import scenario as engine
-from relance.domain.calendar import next_business_day
 from relance.domain.problems import N_, Problem
 from relance.domain.scenario import DEFAULT_DEADLINE_DAYS
-
-# --- scenarios ----------------------------------------------------------------------------------
-
-
-# --- the daily pass -----------------------------------------------------------------------------
 
 
 class _DryRun(Exception):
@@ -396,9 +391,7 @@ def collection_decide(
     lead = max([0, *(s.lead_days for s in scenarios.values())])
     cases = {
         row["debtor_id"]: row
-        for row in open_cases(creditor).values(
-            "pk", "debtor_id", "status", "scenario_id", "cycle"
-        )
+        for row in open_cases(creditor).values("pk", "debtor_id", "status", "scenario_id", "cycle")
     }
     done: dict[int, set[str]] = defaultdict(set)
     blocked: set[int] = set()
@@ -409,11 +402,7 @@ def collection_decide(
         done[case_id].add(step_key)
         if channel == Step.Channel.REGISTERED_LETTER and state in _LETTER_ON_ITS_WAY:
             letters[case_id][step_key] = (pk, engine.Delivery(sent=None))
-        # A case waits while a person has to approve its step, or while an e-mail is in flight.
-        if (state == Action.State.PLANNED and needs_approval) or (
-            channel == Step.Channel.EMAIL
-            and state in (*PENDING_ACTION_STATES, Action.State.SENDING)
-        ):
+        if policy.blocks_case(channel=channel, state=state, requires_approval=needs_approval):
             blocked.add(case_id)
     _read_deliveries(letters)
     cycles = dict(
@@ -438,8 +427,9 @@ def collection_decide(
         result.cases_evaluated += 1
         debtor_id, kind = row["debtor_id"], row["debtor__kind"]
         case = cases.get(debtor_id)
-        if case is not None and case["status"] != Case.Status.ACTIVE:
-            result.held[case["status"]] += 1
+        held = policy.case_hold(case["status"]) if case is not None else None
+        if held is not None:
+            result.held[held] += 1
             continue
         scenario_id = case["scenario_id"] if case else assigned.get(debtor_id, defaults.get(kind))
         if scenario_id is None:
@@ -468,23 +458,16 @@ def collection_decide(
         if decision.step is None or decision.day is None:
             continue
         step = decision.step
-        reason = None
-        if case and case["pk"] in blocked:
-            reason = "waiting_for_pending_action"
-        elif row["debtor__is_legal_hold"]:
-            reason = "legal_hold"
-        elif row["debtor__is_do_not_contact"]:
-            reason = "do_not_contact"
-        elif stale:
-            reason = "bank_feed_stale"
-        elif debtor_id in unmatched:
-            reason = "unmatched_credit"
-        elif (
-            step.min_amount is not None
-            and (row["overdue_amount"] if step.offset_days >= 0 else row["listed_amount"])
-            < step.min_amount
-        ):
-            reason = "below_minimum"
+        standing = policy.DebtorStanding(
+            is_case_waiting=bool(case and case["pk"] in blocked),
+            is_legal_hold=row["debtor__is_legal_hold"],
+            is_do_not_contact=row["debtor__is_do_not_contact"],
+            is_bank_feed_stale=bool(stale),
+            has_unmatched_credit=debtor_id in unmatched,
+            listed_amount=row["listed_amount"],
+            overdue_amount=row["overdue_amount"],
+        )
+        reason = policy.hold_reason(standing, step)
         if reason:
             result.held[reason] += 1
             continue
@@ -608,7 +591,7 @@ def _apply(
 
         for step, day in d.passed_over:
             rows.append(action(step, day, Action.State.SKIPPED, "caught up"))
-        day = next_business_day(as_of) if d.step.channel == Step.Channel.CALL else as_of
+        day = policy.planned_day(channel=d.step.channel, day=as_of)
         rows.append(action(d.step, day, Action.State.PLANNED))
     # Work left undone from an earlier step (a call nobody made) gives way to the new step.
     cancelled = []
@@ -678,10 +661,3 @@ def _apply(
     result.cases["opened"] += len(opened)
     result.actions["cancelled"] += len(cancelled)
     events_record(events=events)
-
-
-# --- pauses -------------------------------------------------------------------------------------
-
-
-# --- actions by hand ----------------------------------------------------------------------------
-

@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, event_record, events_record
 from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Dispute, Scenario, Step
+from relance.apps.collection.readiness import ready_to_go_out
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
 from relance.apps.legal.selectors import payments_net, rate_tables
@@ -883,13 +884,9 @@ class BatchResult:
 def letters_due(*, as_of: date, creditor: Creditor | None = None) -> list[Action]:
     """The letter and registered-letter actions ready to print: approved (or needing no
     approval) and planned for ``as_of`` or before."""
-    qs = (
-        Action.objects.filter(channel__in=LETTER_CHANNELS, planned_date__lte=as_of)
-        .filter(
-            Q(state=Action.State.PLANNED, requires_approval=False) | Q(state=Action.State.APPROVED)
-        )
-        .select_related("debtor", "debtor__creditor", "case")
-    )
+    qs = Action.objects.filter(
+        ready_to_go_out(channels=LETTER_CHANNELS, as_of=as_of)
+    ).select_related("debtor", "debtor__creditor", "case")
     if creditor is not None:
         qs = qs.filter(creditor=creditor)
     return list(qs.order_by("creditor_id", "debtor__name", "id"))
