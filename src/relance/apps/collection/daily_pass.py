@@ -38,6 +38,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
+from relance.apps.banking.selectors import bank_feed_stale, debtors_blocked_by_unmatched_credits
 from relance.apps.collection.bulk import ZERO, chunks, open_cases, rows_events
 from relance.apps.collection.models import (
     OPEN_CASE_STATUSES,
@@ -412,7 +413,8 @@ def collection_decide(
         .values_list("debtor_id", "m")
     )
     assigned = assigned_scenarios(creditor=creditor)
-    unmatched, stale = _banking_checks(creditor=creditor, as_of=as_of)
+    unmatched = debtors_blocked_by_unmatched_credits(creditor=creditor, as_of=as_of)
+    stale = bank_feed_stale(creditor=creditor, as_of=as_of)
     if stale:
         result.problems.append(
             Problem(
@@ -508,19 +510,6 @@ NO_DEFAULT_SCENARIO = {
     "consumer": N_("no default scenario for consumer debtors: import one with is_default"),
     "public": N_("no default scenario for public debtors: import one with is_default"),
 }
-
-
-def _banking_checks(*, creditor: Creditor, as_of: date) -> tuple[set[int], str | None]:
-    """Debtors with an unmatched recent credit, and why the bank feed is stale (banking app, when present)."""
-    try:
-        from relance.apps.banking import selectors as banking
-    except ImportError:
-        return set(), None
-    blocked_fn = getattr(banking, "debtors_blocked_by_unmatched_credits", None)
-    stale_fn = getattr(banking, "bank_feed_stale", None)
-    blocked = set(blocked_fn(creditor=creditor, as_of=as_of)) if blocked_fn else set()
-    stale = stale_fn(creditor=creditor, as_of=as_of) if stale_fn else None
-    return blocked, stale
 
 
 def _apply(
