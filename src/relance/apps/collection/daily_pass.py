@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,11 +34,18 @@ from django.db import transaction
 from django.db.models import Case as SqlCase
 from django.db.models import Count, DecimalField, Exists, Max, Min, OuterRef, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.banking.selectors import bank_feed_stale, debtors_blocked_by_unmatched_credits
 from relance.apps.collection.bulk import ZERO, chunks, open_cases, rows_events
+from relance.apps.collection.decisions import (
+    LETTER_ON_ITS_WAY,
+    Decision,
+    DecisionPlan,
+    LetterWait,
+    read_deliveries,
+    record_waits,
+)
 from relance.apps.collection.models import (
     OPEN_CASE_STATUSES,
     PENDING_ACTION_STATES,
@@ -65,7 +71,6 @@ from relance.apps.ledger.models import Invoice
 from relance.domain import policy
 from relance.domain import scenario as engine
 from relance.domain.problems import N_, Problem
-from relance.domain.scenario import DEFAULT_DEADLINE_DAYS
 
 
 class _DryRun(Exception):
@@ -169,187 +174,6 @@ def _close_settled(
     result.actions["cancelled"] += len(cancelled)
 
 
-@dataclass(frozen=True)
-class Decision:
-    debtor_id: int
-    case_id: int | None
-    scenario_id: int
-    cycle: int
-    step: engine.Step
-    day: date
-    passed_over: tuple[tuple[engine.Step, date], ...]
-
-
-@dataclass(frozen=True)
-class LetterWait:
-    """A case held back by its registered letter (``action_id``), and why."""
-
-    debtor_id: int
-    case_id: int
-    action_id: int
-    waiting: engine.Waiting
-
-    def note(self) -> str:
-        """What the credit manager reads on the letter's action (``relance actions list``)."""
-        w, d = self.waiting, self.waiting.delivery
-        if w.reason == "not_sent":
-            return "next step waits: registered letter not printed yet (relance letters batch)"
-        if w.reason == "deadline":
-            how = (
-                f"received {d.received}" if d.received else f"returned unclaimed {d.not_claimed_on}"
-            )
-            return f"{how}: next step not before {w.until} ({d.deadline_days}-day deadline)"
-        note = (
-            f"sent {d.sent}, awaiting acknowledgement of receipt: "
-            f"relance actions deliver {self.action_id} --tracking N --received DATE | --not-claimed"
-        )
-        if w.overdue:
-            note = f"no acknowledgement recorded {engine.NO_NEWS_DAYS}+ days after sending ({d.sent}): ask La Poste"
-        return note
-
-
-@dataclass
-class DecisionPlan:
-    decisions: list[Decision] = field(default_factory=list)
-    waits: list[LetterWait] = field(default_factory=list)
-
-
-# A registered letter whose delivery the next step waits on: on its way to the printer, or sent.
-_LETTER_ON_ITS_WAY = (*PENDING_ACTION_STATES, Action.State.SENDING, Action.State.SENT)
-NO_ACKNOWLEDGEMENT = "no_acknowledgement"
-
-
-def _read_deliveries(letters: dict[int, dict[str, tuple[int, engine.Delivery]]]) -> None:
-    """Fill in each registered letter's delivery facts: sent, received, returned unclaimed.
-
-    The day it came back unclaimed is ``outcome["not_claimed_on"]`` when recorded, else the
-    day the fact was recorded; the deadline is the letter's (``outcome["deadline_days"]``) or
-    the documents' default.
-    """
-    ids = {pk: (case_id, key) for case_id, keys in letters.items() for key, (pk, _) in keys.items()}
-    for part in chunks(list(ids)):
-        for (
-            pk,
-            state,
-            sent_at,
-            planned,
-            received,
-            not_claimed,
-            outcome,
-            updated,
-        ) in Action.objects.filter(pk__in=part).values_list(
-            "pk",
-            "state",
-            "sent_at",
-            "planned_date",
-            "received_date",
-            "not_claimed",
-            "outcome",
-            "updated_at",
-        ):
-            if state != Action.State.SENT:
-                continue  # not printed yet: Delivery(sent=None)
-            outcome = outcome or {}
-            returned = None
-            if not_claimed:
-                raw = outcome.get("not_claimed_on")
-                returned = date.fromisoformat(raw) if raw else timezone.localdate(updated)
-            deadline = outcome.get("deadline_days")
-            case_id, key = ids[pk]
-            letters[case_id][key] = (
-                pk,
-                engine.Delivery(
-                    sent=timezone.localdate(sent_at) if sent_at else planned,
-                    received=received,
-                    not_claimed_on=returned,
-                    deadline_days=int(deadline) if deadline else DEFAULT_DEADLINE_DAYS,
-                ),
-            )
-
-
-def _record_waits(
-    *, creditor: Creditor, as_of: date, plan: DecisionPlan, result: RunResult, actor: str
-) -> None:
-    """Say on each held letter's action what the case waits for; raise the letters with no news.
-
-    A letter with no acknowledgement ``NO_NEWS_DAYS`` after sending is a problem in the run's
-    summary every day until it is recorded, and a task on the worklist once (its idempotency
-    key is the letter's plus ``:no_acknowledgement``).
-    """
-    if not plan.waits:
-        return
-    letters = {
-        a.pk: a
-        for part in chunks([w.action_id for w in plan.waits])
-        for a in Action.objects.filter(pk__in=part).select_related("debtor")
-    }
-    tasks: list[Action] = []
-    for w in plan.waits:
-        letter = letters[w.action_id]
-        note = w.note()[:200]
-        if letter.reason != note:
-            Action.objects.filter(pk=letter.pk).update(reason=note)
-        if not w.waiting.overdue:
-            continue
-        result.problems.append(
-            Problem.of(
-                NO_ACKNOWLEDGEMENT,
-                N_(
-                    "action %(action)s (%(account)s, %(step)s): registered letter sent on "
-                    "%(sent)s, no acknowledgement recorded; the next step waits"
-                ),
-                action=letter.pk,
-                account=letter.debtor.account,
-                step=letter.step_key,
-                sent=w.waiting.delivery.sent,
-            )
-        )
-        tasks.append(
-            Action(
-                creditor=creditor,
-                debtor_id=w.debtor_id,
-                case_id=w.case_id,
-                step_key=NO_ACKNOWLEDGEMENT,
-                channel=Step.Channel.TASK,
-                template=NO_ACKNOWLEDGEMENT,
-                planned_date=as_of,
-                state=Action.State.PLANNED,
-                reason=note,
-                idempotency_key=f"{letter.idempotency_key}:{NO_ACKNOWLEDGEMENT}",
-                outcome={"letter": letter.pk, "tracking": letter.tracking_number},
-            )
-        )
-    if not tasks:
-        return
-    token = uuid.uuid4().hex
-    for task in tasks:
-        task.run_token = token
-    Action.objects.bulk_create(tasks, ignore_conflicts=True)
-    created = list(Action.objects.filter(run_token=token).values_list("pk", "case_id", "outcome"))
-    events_record(
-        events=rows_events(
-            "action.planned",
-            "action",
-            [
-                (
-                    pk,
-                    creditor.pk,
-                    {
-                        "case": case_id,
-                        "step": NO_ACKNOWLEDGEMENT,
-                        "channel": "task",
-                        "letter": o.get("letter"),
-                    },
-                )
-                for pk, case_id, o in created
-            ],
-            actor,
-        )
-    )
-    result.actions["planned"] += len(created)
-    result.by_channel["task"] += len(created)
-
-
 def debtor_positions(*, creditor: Creditor, as_of: date, lead: int) -> Any:
     """Per debtor: oldest due date among open invoices not in dispute, totals, counts (one query)."""
     disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
@@ -401,11 +225,11 @@ def collection_decide(
         case__creditor=creditor, case__status__in=OPEN_CASE_STATUSES
     ).values_list("case_id", "step_key", "state", "channel", "requires_approval", "pk"):
         done[case_id].add(step_key)
-        if channel == Step.Channel.REGISTERED_LETTER and state in _LETTER_ON_ITS_WAY:
+        if channel == Step.Channel.REGISTERED_LETTER and state in LETTER_ON_ITS_WAY:
             letters[case_id][step_key] = (pk, engine.Delivery(sent=None))
         if policy.blocks_case(channel=channel, state=state, requires_approval=needs_approval):
             blocked.add(case_id)
-    _read_deliveries(letters)
+    read_deliveries(letters)
     cycles = dict(
         Case.objects.filter(creditor=creditor)
         .values("debtor_id")
@@ -515,7 +339,7 @@ NO_DEFAULT_SCENARIO = {
 def _apply(
     *, creditor: Creditor, as_of: date, plan: DecisionPlan, result: RunResult, actor: str
 ) -> None:
-    _record_waits(creditor=creditor, as_of=as_of, plan=plan, result=result, actor=actor)
+    record_waits(creditor=creditor, as_of=as_of, plan=plan, result=result, actor=actor)
     if not plan.decisions:
         return
     token = uuid.uuid4().hex
