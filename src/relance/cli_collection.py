@@ -29,22 +29,11 @@ def _creditor(args: argparse.Namespace) -> Any:
     return creditor_get(ref=args.creditor)
 
 
-def _figures_warm(creditor: Any | None) -> None:
-    """The workspace's kept figures computed again after a pass moved payments and statuses,
-    for one creditor or all (see ``relance.cli._figures_warm``)."""
-    from relance.apps.creditors.selectors import creditors_list
-
-    for c in [creditor] if creditor is not None else creditors_list():
-        _cli()._figures_warm(c)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    from relance.apps.collection.daily_pass import collection_run
+    from relance.apps.collection.morning import morning_pass
 
     creditor = _creditor(args) if args.creditor else None
-    result = collection_run(as_of=_today(args), creditor=creditor, dry_run=args.dry_run)
-    if not args.dry_run:
-        _figures_warm(creditor)
+    result = morning_pass(as_of=_today(args), creditor=creditor, dry_run=args.dry_run)
     data = result.as_dict()
     if args.json:
         _cli().emit_json(data)

@@ -30,8 +30,8 @@ from relance.api.schemas import (
     RunOut,
 )
 from relance.apps.collection.actions import action_skip, actions_approve
-from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action
+from relance.apps.collection.morning import morning_pass
 from relance.apps.collection.pauses import dispute_open, promise_add
 from relance.apps.collection.selectors import action_as_dict, actions_list
 from relance.apps.creditors.selectors import creditor_as_dict
@@ -301,7 +301,5 @@ def import_ledger(
           summary="The daily pass for this creditor; the JSON of `relance run --json`")
 def run(request: HttpRequest, creditor: int | None = None, dry_run: bool = False, as_of: date | None = None) -> dict[str, Any]:
     grant = grant_for(request, creditor, "collector")
-    result = collection_run(as_of=_today(as_of), creditor=grant.creditor, dry_run=dry_run, actor=actor(request))
-    if not dry_run:
-        figures.warm(creditor=grant.creditor, as_of=timezone.localdate())  # as the CLI does
+    result = morning_pass(as_of=_today(as_of), creditor=grant.creditor, dry_run=dry_run, actor=actor(request))
     return result.as_dict()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from relance.apps.collection.letters import LETTER_CHANNELS
-from relance.apps.workspace import desk, figures, selectors, services
+from relance.apps.workspace import desk, selectors, services
 from relance.apps.workspace.access import SESSION_CREDITOR, back_url, workspace_view
 from relance.apps.workspace.forms import (
     RATE_TABLE_LABELS,
@@ -556,7 +556,7 @@ def run_today(request: WorkspaceRequest) -> HttpResponse:
     without one, and for a pass after an import."""
     from django.conf import settings as django_settings
 
-    from relance.apps.collection.daily_pass import collection_run
+    from relance.apps.collection.morning import morning_pass
 
     creditor = request.creditor
     today = timezone.localdate()
@@ -566,8 +566,7 @@ def run_today(request: WorkspaceRequest) -> HttpResponse:
         daily_pass_enqueue(as_of=today, creditor=creditor.pk)
         messages.success(request, _("Today's pass is queued: the worklist fills as it runs."))
         return redirect("workspace:worklist")
-    result = collection_run(as_of=today, creditor=creditor, actor=_actor(request))
-    figures.warm(creditor=creditor, as_of=today)  # as relance run does
+    result = morning_pass(as_of=today, creditor=creditor, actor=_actor(request))
     counts = result.as_dict()["actions"]
     messages.success(
         request,
