@@ -35,8 +35,8 @@ from relance.apps.collection.morning import morning_pass
 from relance.apps.collection.pauses import dispute_open, promise_add
 from relance.apps.collection.selectors import action_as_dict, actions_list
 from relance.apps.creditors.selectors import creditor_as_dict
-from relance.apps.editors.selectors import debtor_by_account
 from relance.apps.ledger.selectors import aging_report, invoice_rows, invoices_list
+from relance.apps.ledger.selectors import debtor_get as debtor_by_account
 from relance.apps.ledger.services import ledger_import
 from relance.apps.workspace import figures
 from relance.apps.workspace.selectors import (

@@ -52,6 +52,7 @@ from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Dis
 from relance.apps.collection.readiness import ready_to_go_out
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
+from relance.apps.ledger.selectors import debtor_get
 from relance.apps.legal.selectors import payments_net, rate_tables
 from relance.apps.portal.links import portal_url
 from relance.channels.email import Attachment, OutgoingEmail, prepare
@@ -584,13 +585,6 @@ def step_for(*, debtor: Debtor, case: Case | None, step_key: str) -> Step | None
     if scenario_id is None:
         return None
     return Step.objects.filter(scenario_id=scenario_id, key=step_key).first()
-
-
-def debtor_get(*, creditor: Creditor, account: str) -> Debtor:
-    debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
-    if debtor is None:
-        raise NotFoundError(f"no debtor with account {account!r} for {creditor.name}")
-    return debtor
 
 
 # --- one document, rendered and not sent --------------------------------------------------------

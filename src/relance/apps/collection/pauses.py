@@ -33,6 +33,7 @@ from relance.apps.collection.scenarios import (
 )
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
+from relance.apps.ledger.selectors import debtor_get
 from relance.domain import scenario as engine
 from relance.domain.problems import N_, Problem
 from relance.errors import InvalidInputError, NotFoundError
@@ -201,13 +202,6 @@ def pauses_resume_expired(
     _resume(ids, creditor=creditor, reason="pause ended", result=result, actor=actor)
 
 
-def _debtor(creditor: Creditor, account: str) -> Debtor:
-    debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
-    if debtor is None:
-        raise NotFoundError(f"no debtor with account {account!r} for {creditor.name}")
-    return debtor
-
-
 def _invoice(creditor: Creditor, number: str) -> Invoice:
     invoice = Invoice.objects.filter(creditor=creditor, number=number).first()
     if invoice is None:
@@ -322,7 +316,7 @@ def promise_add(
         raise InvalidInputError("a promise is for a positive amount")
     if promised_date < as_of:
         raise InvalidInputError("the promised date is already past")
-    debtor = _debtor(creditor, debtor_account)
+    debtor = debtor_get(creditor=creditor, account=debtor_account)
     with transaction.atomic():
         case = case_for(debtor=debtor, as_of=as_of)
         owed = open_totals([debtor.pk]).get(debtor.pk, ZERO)
@@ -382,7 +376,7 @@ def plan_create(
     actor: str = "system",
 ) -> PaymentPlan:
     """Schedule what the debtor owes in instalments that sum to it exactly; the case waits on the plan."""
-    debtor = _debtor(creditor, debtor_account)
+    debtor = debtor_get(creditor=creditor, account=debtor_account)
     owed = open_totals([debtor.pk]).get(debtor.pk, ZERO)
     schedule = engine.schedule_instalments(owed, count=instalments, first=first, every=every)
     with transaction.atomic():
@@ -437,7 +431,7 @@ def debtor_hold(
     """Set or clear a debtor's legal-hold (or do-not-contact) flag: no message goes out while set."""
     if kind not in HOLD_FLAGS:
         raise InvalidInputError(f"hold kind must be one of {', '.join(HOLD_FLAGS)}")
-    debtor = _debtor(creditor, debtor_account)
+    debtor = debtor_get(creditor=creditor, account=debtor_account)
     with transaction.atomic():
         setattr(debtor, HOLD_FLAGS[kind], hold)
         debtor.save(update_fields=[HOLD_FLAGS[kind], "updated_at"])
