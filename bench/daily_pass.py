@@ -78,7 +78,8 @@ def child(args: argparse.Namespace) -> None:
     setup_django(fresh_database(args.db, "relance_bench_daily_pass"))
     from django.db import connection
 
-    from relance.apps.collection.services import RunResult, collection_decide
+    from relance.apps.collection.daily_pass import collection_decide
+    from relance.apps.collection.results import RunResult
     from relance.apps.creditors.models import Creditor
 
     creditor_id = seed(args.invoices, args.debtors)

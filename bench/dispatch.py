@@ -89,9 +89,9 @@ def child(args: argparse.Namespace) -> None:
     from django.conf import settings
     from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
+    from relance.apps.collection.daily_pass import collection_run
     from relance.apps.collection.dispatch import outbox_dispatch
     from relance.apps.collection.models import Action
-    from relance.apps.collection.services import collection_run
 
     creditor = CreditorFactory(
         email="recouvrement@bench.example",

@@ -82,8 +82,8 @@ def child(args: argparse.Namespace) -> None:
     setup_django(fresh_database(args.db, "relance_bench_editors"))
     from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
+    from relance.apps.collection.daily_pass import collection_run
     from relance.apps.collection.dispatch import outbox_dispatch
-    from relance.apps.collection.services import collection_run
     from relance.apps.editors.services import template_save
     from relance.documents.templates import shipped_source
 

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from relance.apps.api_tokens.services import token_create
-from relance.apps.collection.services import collection_run
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.workspace.services import user_create
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 

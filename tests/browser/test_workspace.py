@@ -103,7 +103,7 @@ def _calls_today(creditor) -> None:
 
 def _run_the_day(creditor) -> None:
     """The day's pass, as the scheduler runs it each morning, with the rates it needs recorded."""
-    from relance.apps.collection.services import collection_run
+    from relance.apps.collection.daily_pass import collection_run
 
     _record_rates(creditor)
     collection_run(as_of=timezone.localdate(), creditor=creditor, dispatch=False)

@@ -22,8 +22,8 @@ from relance.apps.banking.selectors import (
     debtors_blocked_by_unmatched_credits,
 )
 from relance.apps.banking.services import statement_import
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action, Case
-from relance.apps.collection.services import collection_run
 from relance.apps.ledger.models import Invoice
 from tests.factories import DebtorFactory, InvoiceFactory
 

@@ -29,18 +29,14 @@ from relance.api.schemas import (
     PromiseOut,
     RunOut,
 )
+from relance.apps.collection.actions import action_skip, actions_approve
 from relance.apps.collection.models import Action
+from relance.apps.collection.morning import morning_pass
+from relance.apps.collection.pauses import dispute_open, promise_add
 from relance.apps.collection.selectors import action_as_dict, actions_list
-from relance.apps.collection.services import (
-    action_skip,
-    actions_approve,
-    collection_run,
-    dispute_open,
-    promise_add,
-)
 from relance.apps.creditors.selectors import creditor_as_dict
-from relance.apps.editors.selectors import debtor_by_account
 from relance.apps.ledger.selectors import aging_report, invoice_rows, invoices_list
+from relance.apps.ledger.selectors import debtor_get as debtor_by_account
 from relance.apps.ledger.services import ledger_import
 from relance.apps.workspace import figures
 from relance.apps.workspace.debtor_selectors import (
@@ -303,7 +299,5 @@ def import_ledger(
           summary="The daily pass for this creditor; the JSON of `relance run --json`")
 def run(request: HttpRequest, creditor: int | None = None, dry_run: bool = False, as_of: date | None = None) -> dict[str, Any]:
     grant = grant_for(request, creditor, "collector")
-    result = collection_run(as_of=_today(as_of), creditor=grant.creditor, dry_run=dry_run, actor=actor(request))
-    if not dry_run:
-        figures.warm(creditor=grant.creditor, as_of=timezone.localdate())  # as the CLI does
+    result = morning_pass(as_of=_today(as_of), creditor=grant.creditor, dry_run=dry_run, actor=actor(request))
     return result.as_dict()

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from relance.cli.output import (
     Subcommands,
     command,
     creditor_of,
     emit_json,
-    figures_warm,
     group,
     parse_amount,
     parse_date,
@@ -30,22 +29,11 @@ class CollectionParsers(NamedTuple):
     actions: Subcommands
 
 
-def _figures_warm(creditor: Any | None) -> None:
-    """The workspace's kept figures computed again after a pass moved payments and statuses,
-    for one creditor or all (see ``relance.cli.output.figures_warm``)."""
-    from relance.apps.creditors.selectors import creditors_list
-
-    for c in [creditor] if creditor is not None else creditors_list():
-        figures_warm(c)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import collection_run
+    from relance.apps.collection.morning import morning_pass
 
     creditor = creditor_of(args) if args.creditor else None
-    result = collection_run(as_of=today(args), creditor=creditor, dry_run=args.dry_run)
-    if not args.dry_run:
-        _figures_warm(creditor)
+    result = morning_pass(as_of=today(args), creditor=creditor, dry_run=args.dry_run)
     data = result.as_dict()
     if args.json:
         emit_json(data)
@@ -67,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario_import(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import scenario_import
+    from relance.apps.collection.scenarios import scenario_import
 
     path = Path(args.file)
     if not path.is_file():
@@ -90,7 +78,7 @@ def cmd_scenario_import(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario_export(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import scenario_export
+    from relance.apps.collection.scenarios import scenario_export
 
     sys.stdout.write(scenario_export(name=args.name))
     return 0
@@ -119,7 +107,7 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
 
 
 def cmd_dispute(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import dispute_close, dispute_open
+    from relance.apps.collection.pauses import dispute_close, dispute_open
 
     creditor = creditor_of(args)
     if args.dispute_command == "open":
@@ -139,7 +127,7 @@ def cmd_dispute(args: argparse.Namespace) -> int:
 
 
 def cmd_promise_add(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import promise_add
+    from relance.apps.collection.pauses import promise_add
 
     p = promise_add(
         creditor=creditor_of(args),
@@ -167,7 +155,7 @@ def cmd_promise_add(args: argparse.Namespace) -> int:
 
 
 def cmd_plan_create(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import plan_create
+    from relance.apps.collection.pauses import plan_create
 
     plan = plan_create(
         creditor=creditor_of(args),
@@ -191,7 +179,7 @@ def cmd_plan_create(args: argparse.Namespace) -> int:
 
 
 def cmd_debtor_hold(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import debtor_hold
+    from relance.apps.collection.pauses import debtor_hold
 
     hold = args.debtor_command == "hold"
     d = debtor_hold(
@@ -252,7 +240,7 @@ def cmd_actions_list(args: argparse.Namespace) -> int:
 
 
 def cmd_actions_approve(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import actions_approve
+    from relance.apps.collection.actions import actions_approve
 
     if not args.all and not args.ids:
         raise InvalidInputError("name the actions to approve, or --all")
@@ -265,7 +253,7 @@ def cmd_actions_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_actions_skip(args: argparse.Namespace) -> int:
-    from relance.apps.collection.services import action_skip
+    from relance.apps.collection.actions import action_skip
 
     a = action_skip(action_id=args.id, reason=args.reason or "skipped by hand")
     if args.json:

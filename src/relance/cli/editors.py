@@ -140,11 +140,12 @@ def cmd_template_reset(args: argparse.Namespace) -> int:
 
 
 def cmd_scenario_assign(args: argparse.Namespace) -> int:
-    from relance.apps.editors.selectors import debtor_by_account, scenario_get
+    from relance.apps.editors.selectors import scenario_get
     from relance.apps.editors.services import scenario_assign
+    from relance.apps.ledger.selectors import debtor_get
 
     creditor = creditor_of(args)
-    debtor = debtor_by_account(creditor=creditor, account=args.debtor)
+    debtor = debtor_get(creditor=creditor, account=args.debtor)
     scenario = scenario_get(name=args.scenario)
     scenario_assign(creditor=creditor, debtor=debtor, scenario=scenario, actor=_actor())
     if args.json:

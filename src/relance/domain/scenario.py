@@ -2,7 +2,7 @@
 
 A ``Scenario`` is an ordered tuple of ``Step``. A step's day is the due date of the debtor's
 oldest overdue invoice (the *anchor*) plus its ``offset_days`` (negative: before the due date);
-call steps move to the next business day (French public holidays).
+call steps move to the next business day (``policy.planned_day``).
 
 ``evaluate`` answers, for one debtor and one day, what to do:
 
@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from relance.domain.calendar import next_business_day
+from relance.domain.policy import planned_day
 from relance.domain.problems import N_, Phrase, Phrases
 from relance.errors import InvalidInputError
 
@@ -61,7 +61,7 @@ class Step:
     def day(self, anchor_due_date: date) -> date:
         """The day the step is due for a debtor whose oldest overdue invoice fell due then."""
         day = anchor_due_date + timedelta(days=self.offset_days)
-        return next_business_day(day) if self.channel == "call" else day
+        return planned_day(channel=self.channel, day=day)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ from relance.apps.banking.selectors import (
     lines_summary,
 )
 from relance.apps.banking.services import line_dismiss, line_restore, match_apply, statement_import
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action
-from relance.apps.collection.services import collection_run
 from relance.cli import main
 from relance.errors import InvalidInputError
 from tests.apps.banking._helpers import bank_csv

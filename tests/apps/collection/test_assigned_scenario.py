@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.letters import step_for
 from relance.apps.collection.models import Action, Case, Scenario
-from relance.apps.collection.services import case_for, collection_run
+from relance.apps.collection.pauses import case_for
 from relance.apps.editors.services import scenario_assign
 from tests.factories import DebtorFactory, InvoiceFactory
 

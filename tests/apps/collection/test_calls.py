@@ -14,9 +14,9 @@ from relance.apps.collection.calls import (
     task_complete,
     wrong_phones,
 )
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.letters import attempts_for
 from relance.apps.collection.models import Action, Case, Dispute, Promise
-from relance.apps.collection.services import collection_run
 from relance.errors import InvalidInputError, NotFoundError
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
@@ -179,7 +179,7 @@ def test_paid_already_pauses_for_three_business_days_and_plans_a_check(call):
 
 
 def test_paid_already_leaves_a_payment_plan_in_place(call, creditor):
-    from relance.apps.collection.services import plan_create
+    from relance.apps.collection.pauses import plan_create
 
     plan_create(
         creditor=creditor,
@@ -245,7 +245,7 @@ def test_another_creditors_call_is_not_found(call):
 
 
 def test_a_failed_outcome_rolls_back_the_disputes_already_opened(call, creditor):
-    from relance.apps.collection.services import dispute_open
+    from relance.apps.collection.pauses import dispute_open
 
     dispute_open(creditor=creditor, invoice_number="FA-CALL-1", reason="earlier", as_of=DAY)
     with pytest.raises(InvalidInputError, match="already in dispute"):

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action, Case
-from relance.apps.collection.services import collection_run
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
 DUE = date(2026, 3, 2)

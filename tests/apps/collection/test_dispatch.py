@@ -16,9 +16,9 @@ import pytest
 
 from relance.apps.audit.models import Event
 from relance.apps.audit.services import chain_verify
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.dispatch import outbox_dispatch
 from relance.apps.collection.models import Action
-from relance.apps.collection.services import collection_run
 from relance.channels.email import (
     FileTransport,
     OutgoingEmail,

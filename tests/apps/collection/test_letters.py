@@ -22,7 +22,7 @@ from relance.apps.collection.letters import (
     letters_batch,
 )
 from relance.apps.collection.models import Action, Case
-from relance.apps.collection.services import case_for
+from relance.apps.collection.pauses import case_for
 from relance.apps.ledger.models import Allocation, Payment
 from relance.documents.formal_notice import check_formal_notice
 from relance.domain.law.rates import UnknownRateError

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action, Case, Promise
-from relance.apps.collection.services import collection_run, plan_create, promise_add
+from relance.apps.collection.pauses import plan_create, promise_add
 from relance.domain.scenario import schedule_instalments
 from relance.errors import InvalidInputError
 from tests.factories import DebtorFactory, InvoiceFactory

@@ -18,7 +18,7 @@ import pytest
 from relance.apps.audit.services import chain_verify
 from relance.apps.collection.letters import letter_context_for
 from relance.apps.collection.models import Action, Scenario
-from relance.apps.collection.services import scenario_import, scenarios_load_defaults
+from relance.apps.collection.scenarios import scenario_import, scenarios_load_defaults
 from relance.cli import main
 from relance.documents.templates import render_step
 from relance.domain.scenario import NO_NEWS_DAYS

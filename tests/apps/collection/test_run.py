@@ -8,15 +8,10 @@ from decimal import Decimal
 import pytest
 
 from relance.apps.audit.services import chain_verify
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action, Case, Scenario
-from relance.apps.collection.services import (
-    collection_run,
-    debtor_hold,
-    dispute_close,
-    dispute_open,
-    scenario_export,
-    scenario_import,
-)
+from relance.apps.collection.pauses import debtor_hold, dispute_close, dispute_open
+from relance.apps.collection.scenarios import scenario_export, scenario_import
 from tests.factories import DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 
 from relance.apps.audit.models import Event
+from relance.apps.collection.actions import actions_approve
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.dispatch import outbox_dispatch
 from relance.apps.collection.models import Action
-from relance.apps.collection.services import actions_approve, collection_run
 from relance.apps.editors.selectors import action_text
 from relance.apps.editors.services import action_text_reset, action_text_save
 from relance.channels.email import SmtpTransport

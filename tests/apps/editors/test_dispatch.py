@@ -9,9 +9,9 @@ from email import policy
 
 import pytest
 
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.dispatch import outbox_dispatch
 from relance.apps.collection.models import Action
-from relance.apps.collection.services import collection_run
 from relance.apps.editors.services import template_save
 from relance.channels.email import SmtpTransport
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory

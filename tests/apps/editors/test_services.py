@@ -14,7 +14,7 @@ from relance.apps.audit.models import Event
 from relance.apps.audit.services import chain_verify
 from relance.apps.collection.letters import document_render, letters_batch
 from relance.apps.collection.models import Action, Case, Scenario
-from relance.apps.collection.services import scenarios_load_defaults
+from relance.apps.collection.scenarios import scenarios_load_defaults
 from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
 from relance.apps.editors.selectors import (
     assigned_scenario_ids,

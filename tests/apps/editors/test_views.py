@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from relance.apps.collection.models import Scenario
-from relance.apps.collection.services import scenarios_load_defaults
+from relance.apps.collection.scenarios import scenarios_load_defaults
 from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
 from relance.apps.editors.services import scenario_edit, scenario_parse, template_save
 from tests.apps.editors.test_services import MINE

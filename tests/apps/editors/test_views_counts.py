@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from relance.apps.collection.models import Case, Scenario
-from relance.apps.collection.services import scenarios_load_defaults
+from relance.apps.collection.scenarios import scenarios_load_defaults
 from relance.apps.editors.models import ScenarioAssignment
 from relance.apps.editors.selectors import scenario_debtor_count
 from relance.apps.editors.services import scenario_edit, scenario_parse

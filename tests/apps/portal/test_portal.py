@@ -15,8 +15,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from relance.apps.audit.models import Event
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action, Dispute, PaymentPlan
-from relance.apps.collection.services import collection_run
 from relance.apps.portal.links import (
     SALT,
     PortalLinkError,

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action
-from relance.apps.collection.services import collection_run
 from tests.factories import DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db

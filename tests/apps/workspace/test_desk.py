@@ -12,8 +12,9 @@ import pytest
 
 from relance.apps.audit.models import Event
 from relance.apps.collection.calls import call_outcome_record
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action, Case, Dispute, PaymentPlan, Promise
-from relance.apps.collection.services import collection_run, dispute_open
+from relance.apps.collection.pauses import dispute_open
 from relance.apps.legal.services import rate_add
 from relance.apps.workspace.debtor_selectors import debtor_invoices
 from tests.factories import DebtorFactory, InvoiceFactory

@@ -82,8 +82,8 @@ def test_the_switcher_cannot_reach_b(admin_of_a, creditor_b):
 def test_an_action_of_b_cannot_be_approved_or_skipped(admin_of_a, creditor_b, today):
     from datetime import timedelta
 
+    from relance.apps.collection.daily_pass import collection_run
     from relance.apps.collection.models import Action
-    from relance.apps.collection.services import collection_run
     from tests.factories import DebtorFactory, InvoiceFactory
 
     debtor = DebtorFactory(creditor=creditor_b)

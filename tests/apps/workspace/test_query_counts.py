@@ -17,8 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from relance.apps.audit.services import event_record
+from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action, Case, Dispute, PaymentPlan, Promise
-from relance.apps.collection.services import collection_run
 from relance.apps.ledger.models import Allocation, ImportBatch, Invoice, Payment
 from relance.apps.workspace import figures
 from tests.factories import DebtorFactory, InvoiceFactory

@@ -358,8 +358,8 @@ def test_an_imports_notes_are_in_french_too(collector_a, settings, tmp_path, cap
 def test_the_daily_pass_warnings_on_the_worklist_are_in_french(collector_a, creditor_a, today):
     from datetime import timedelta
 
+    from relance.apps.collection.daily_pass import collection_run
     from relance.apps.collection.models import Scenario
-    from relance.apps.collection.services import collection_run
     from tests.factories import DebtorFactory, InvoiceFactory
 
     for scenario in Scenario.objects.filter(is_default=True):

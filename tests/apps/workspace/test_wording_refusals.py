@@ -9,14 +9,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from relance.apps.collection.actions import action_skip, actions_approve
 from relance.apps.collection.models import Action, Scenario
-from relance.apps.collection.services import (
-    action_skip,
-    actions_approve,
-    dispute_open,
-    promise_add,
-    scenarios_load_defaults,
-)
+from relance.apps.collection.pauses import dispute_open, promise_add
+from relance.apps.collection.scenarios import scenarios_load_defaults
 from relance.apps.editors.services import (
     action_text_save,
     scenario_assign,

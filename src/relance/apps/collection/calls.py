@@ -36,7 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
-from relance.apps.collection import services
+from relance.apps.collection import actions, pauses
 from relance.apps.collection.models import (
     PENDING_ACTION_STATES,
     Action,
@@ -277,7 +277,7 @@ def call_outcome_record(
         if row.channel != Step.Channel.CALL:
             raise InvalidInputError(
                 N_("action %(action)s is a %(channel)s step, not a call"),
-                params={"action": row.pk, "channel": services.channel_word(row.channel)},
+                params={"action": row.pk, "channel": actions.channel_word(row.channel)},
             )
         if row.outcome:
             recorded = row.outcome.get("outcome", "?")
@@ -288,7 +288,7 @@ def call_outcome_record(
         if row.state not in PENDING_ACTION_STATES:
             raise InvalidInputError(
                 N_("call %(call)s is %(state)s: only a planned or approved call can be recorded"),
-                params={"call": row.pk, "state": services.state_word(row.state)},
+                params={"call": row.pk, "state": actions.state_word(row.state)},
             )
         debtor = Debtor.objects.select_related("creditor").get(pk=row.debtor_id)
         owner = debtor.creditor
@@ -322,7 +322,7 @@ def call_outcome_record(
         if outcome == "promise":
             assert amount is not None
             assert day is not None
-            promise = services.promise_add(
+            promise = pauses.promise_add(
                 creditor=owner,
                 debtor_account=debtor.account,
                 amount=amount,
@@ -351,7 +351,7 @@ def call_outcome_record(
                 )
             for number in invoices:
                 result.disputes.append(
-                    services.dispute_open(
+                    pauses.dispute_open(
                         creditor=owner,
                         invoice_number=number,
                         reason=reason,
@@ -486,12 +486,12 @@ def task_complete(
         if row.channel != Step.Channel.TASK:
             raise InvalidInputError(
                 N_("action %(action)s is a %(channel)s step, not a task"),
-                params={"action": row.pk, "channel": services.channel_word(row.channel)},
+                params={"action": row.pk, "channel": actions.channel_word(row.channel)},
             )
         if row.state not in PENDING_ACTION_STATES:
             raise InvalidInputError(
                 N_("task %(task)s is %(state)s: it is closed already"),
-                params={"task": row.pk, "state": services.state_word(row.state)},
+                params={"task": row.pk, "state": actions.state_word(row.state)},
             )
         row.outcome = {
             "outcome": "done",

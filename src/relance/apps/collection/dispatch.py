@@ -81,7 +81,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -99,6 +99,8 @@ from relance.apps.collection.letters import (
     letter_contexts,
 )
 from relance.apps.collection.models import Action, Case
+from relance.apps.collection.readiness import ready_to_go_out
+from relance.apps.collection.results import RunResult
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.channels.email import (
@@ -116,9 +118,6 @@ from relance.documents.context import LetterContext
 from relance.documents.formal_notice import check_formal_notice
 from relance.domain.problems import N_, Problem
 from relance.errors import InvalidInputError, RelanceError
-
-if TYPE_CHECKING:
-    from relance.apps.collection.services import RunResult
 
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(minutes=5)
@@ -469,12 +468,8 @@ def _write_rows(actions: list[Action], names: Iterable[str]) -> None:
 
 
 def _due(*, as_of: date, creditor: Creditor | None, now: datetime) -> QuerySet[Action]:
-    qs = (
-        Action.objects.filter(channel="email", planned_date__lte=as_of)
-        .filter(
-            Q(state=Action.State.PLANNED, requires_approval=False) | Q(state=Action.State.APPROVED)
-        )
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    qs = Action.objects.filter(ready_to_go_out(channels=["email"], as_of=as_of)).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
     if creditor is not None:
         qs = qs.filter(creditor=creditor)

@@ -49,8 +49,10 @@ from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, event_record, events_record
 from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Dispute, Scenario, Step
+from relance.apps.collection.readiness import ready_to_go_out
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
+from relance.apps.ledger.selectors import debtor_get
 from relance.apps.legal.selectors import payments_net, rate_tables
 from relance.apps.portal.links import portal_url
 from relance.channels.email import Attachment, OutgoingEmail, prepare
@@ -585,13 +587,6 @@ def step_for(*, debtor: Debtor, case: Case | None, step_key: str) -> Step | None
     return Step.objects.filter(scenario_id=scenario_id, key=step_key).first()
 
 
-def debtor_get(*, creditor: Creditor, account: str) -> Debtor:
-    debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
-    if debtor is None:
-        raise NotFoundError(f"no debtor with account {account!r} for {creditor.name}")
-    return debtor
-
-
 # --- one document, rendered and not sent --------------------------------------------------------
 
 
@@ -884,13 +879,9 @@ class BatchResult:
 def letters_due(*, as_of: date, creditor: Creditor | None = None) -> list[Action]:
     """The letter and registered-letter actions ready to print: approved (or needing no
     approval) and planned for ``as_of`` or before."""
-    qs = (
-        Action.objects.filter(channel__in=LETTER_CHANNELS, planned_date__lte=as_of)
-        .filter(
-            Q(state=Action.State.PLANNED, requires_approval=False) | Q(state=Action.State.APPROVED)
-        )
-        .select_related("debtor", "debtor__creditor", "case")
-    )
+    qs = Action.objects.filter(
+        ready_to_go_out(channels=LETTER_CHANNELS, as_of=as_of)
+    ).select_related("debtor", "debtor__creditor", "case")
     if creditor is not None:
         qs = qs.filter(creditor=creditor)
     return list(qs.order_by("creditor_id", "debtor__name", "id"))

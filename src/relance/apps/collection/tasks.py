@@ -25,9 +25,9 @@ from django.utils import timezone
 
 from relance.apps.collection.dispatch import outbox_dispatch
 from relance.apps.collection.models import Scenario
-from relance.apps.collection.services import collection_run, scenarios_load_defaults
+from relance.apps.collection.morning import morning_pass
+from relance.apps.collection.scenarios import scenarios_load_defaults
 from relance.apps.creditors.selectors import creditor_get, creditors_list
-from relance.apps.workspace import figures
 from relance.config.celery import app
 from relance.domain.calendar import is_business_day
 from relance.errors import InvalidInputError
@@ -75,14 +75,12 @@ def creditor_pass(creditor_id: int, as_of: str, dispatchers: int = 1) -> dict[st
     """One creditor's daily pass, then its outbox (with ``dispatchers`` - 1 helpers)."""
     creditor = creditor_get(ref=creditor_id)
     day = date.fromisoformat(as_of)
-    result = collection_run(as_of=day, creditor=creditor, dispatch=False)
-    for _ in range(max(0, dispatchers - 1)):
-        outbox_dispatch_task.delay(as_of, creditor_id)
-    outbox_dispatch(as_of=day, creditor=creditor, result=result)
-    # The workspace's kept figures, computed again now that payments and statuses moved: the
-    # morning's first dashboard then opens at once (the cache is shared by every process).
-    figures.warm(creditor=creditor, as_of=timezone.localdate())
-    return result.as_dict()
+
+    def helpers() -> None:
+        for _ in range(max(0, dispatchers - 1)):
+            outbox_dispatch_task.delay(as_of, creditor_id)
+
+    return morning_pass(as_of=day, creditor=creditor, before_dispatch=helpers).as_dict()
 
 
 @app.task(name="relance.outbox_dispatch")  # type: ignore[untyped-decorator]  # celery ships no types

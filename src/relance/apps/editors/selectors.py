@@ -179,13 +179,6 @@ def scenario_reach(*, scenario: Scenario, creditor: Creditor, limit: int = 50) -
     return ScenarioReach(on_case, assigned, by_default)
 
 
-def debtor_by_account(*, creditor: Creditor, account: str) -> Debtor:
-    debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
-    if debtor is None:
-        raise NotFoundError(f"no debtor with account {account!r} for {creditor.name}")
-    return debtor
-
-
 def debtor_by_id(*, creditor: Creditor, debtor_id: int) -> Debtor:
     debtor = Debtor.objects.filter(creditor=creditor, pk=debtor_id).first()
     if debtor is None:

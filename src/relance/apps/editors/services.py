@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from relance.apps.audit.services import event_record
+from relance.apps.collection.actions import channel_word, state_word
 from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Scenario
-from relance.apps.collection.services import channel_word, scenario_save, state_word
+from relance.apps.collection.scenarios import scenario_save
 from relance.apps.creditors.models import Creditor
 from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
 from relance.apps.editors.samples import sample_context

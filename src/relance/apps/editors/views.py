@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from relance.apps.collection.models import Step
 from relance.apps.editors import selectors, services
+from relance.apps.ledger.selectors import debtor_get
 from relance.apps.workspace.access import workspace_view
 from relance.apps.workspace.wording import error_text
 from relance.documents.context import CONTEXT_DOC
@@ -256,7 +257,7 @@ def scenario(request: HttpRequest, scenario_id: int | None = None) -> HttpRespon
 
 
 def services_domain(row: Any) -> engine.Scenario | None:
-    from relance.apps.collection.services import scenario_to_domain
+    from relance.apps.collection.scenarios import scenario_to_domain
 
     return scenario_to_domain(row) if row is not None else None
 
@@ -283,7 +284,7 @@ def scenario_assign(request: HttpRequest, scenario_id: int) -> HttpResponse:
     account = request.POST.get("account", "").strip()
     if not account:
         raise InvalidInputError(_("Give the debtor's account."))
-    debtor = selectors.debtor_by_account(creditor=creditor, account=account)
+    debtor = debtor_get(creditor=creditor, account=account)
     services.scenario_assign(
         creditor=creditor, debtor=debtor, scenario=chosen, actor=_actor(request)
     )

@@ -11,12 +11,21 @@ from typing import Any
 from django.db.models import Case, CharField, Count, QuerySet, Sum, Value, When
 
 from relance.apps.creditors.models import Creditor
-from relance.apps.ledger.models import Invoice
+from relance.apps.ledger.models import Debtor, Invoice
 from relance.domain.money import round_cents
+from relance.errors import NotFoundError
 
 BUCKETS = ("not_due", "1_30", "31_60", "61_90", "over_90")
 DSO_WINDOW_DAYS = 90
 ZERO = Decimal("0.00")
+
+
+def debtor_get(*, creditor: Creditor, account: str) -> Debtor:
+    """The creditor's debtor with this account number; ``NotFoundError`` when it has none."""
+    debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
+    if debtor is None:
+        raise NotFoundError(f"no debtor with account {account!r} for {creditor.name}")
+    return debtor
 
 
 def invoices_list(

@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from relance.apps.audit.models import Event
 from relance.apps.audit.services import event_record
 from relance.apps.collection.models import Action, Dispute, Step
-from relance.apps.collection.services import case_for, dispute_open
+from relance.apps.collection.pauses import case_for, dispute_open
 from relance.apps.ledger.models import Invoice
 from relance.apps.portal.selectors import PortalAccess
 from relance.errors import InvalidInputError, NotFoundError

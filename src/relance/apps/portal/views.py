@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from relance.apps.collection.services import AlreadyDisputedError
+from relance.apps.collection.pauses import AlreadyDisputedError
 from relance.apps.portal.forms import DisputeForm, PlanForm
 from relance.apps.portal.links import PortalLinkError
 from relance.apps.portal.selectors import (

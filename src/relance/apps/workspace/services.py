@@ -178,7 +178,7 @@ def debtor_hold_set(*, debtor: Debtor, hold: bool, reason: str = "", actor: str)
     if debtor.is_legal_hold == hold:
         return debtor
     try:
-        from relance.apps.collection.services import debtor_hold
+        from relance.apps.collection.pauses import debtor_hold
     except ImportError:  # without collection, the flag and its event are written here
         pass
     else:

@@ -171,7 +171,7 @@ def debtor_notes(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
 @require_POST
 @workspace_view()
 def debtor_promise(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
-    from relance.apps.collection.services import promise_add
+    from relance.apps.collection.pauses import promise_add
 
     debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     form = PromiseForm(request.POST, prefix="promise")
@@ -196,7 +196,7 @@ def debtor_promise(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
 @require_POST
 @workspace_view()
 def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> HttpResponse:
-    from relance.apps.collection.services import dispute_close, dispute_open
+    from relance.apps.collection.pauses import dispute_close, dispute_open
 
     debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     today = timezone.localdate()
@@ -236,7 +236,7 @@ def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> 
 @require_POST
 @workspace_view()
 def debtor_plan(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
-    from relance.apps.collection.services import plan_create
+    from relance.apps.collection.pauses import plan_create
 
     debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
     form = PlanForm(request.POST, prefix="plan")

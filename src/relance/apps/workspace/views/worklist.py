@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relance.apps.collection.letters import LETTER_CHANNELS
-from relance.apps.workspace import desk, figures, worklist_selectors
+from relance.apps.workspace import desk, worklist_selectors
 from relance.apps.workspace.access import back_url, workspace_view
 from relance.apps.workspace.forms import TaskDoneForm
 from relance.apps.workspace.request import WorkspaceRequest
@@ -70,7 +70,7 @@ def run_today(request: WorkspaceRequest) -> HttpResponse:
     without one, and for a pass after an import."""
     from django.conf import settings as django_settings
 
-    from relance.apps.collection.services import collection_run
+    from relance.apps.collection.morning import morning_pass
 
     creditor = request.creditor
     today = timezone.localdate()
@@ -80,8 +80,7 @@ def run_today(request: WorkspaceRequest) -> HttpResponse:
         daily_pass_enqueue(as_of=today, creditor=creditor.pk)
         messages.success(request, _("Today's pass is queued: the worklist fills as it runs."))
         return redirect("workspace:worklist")
-    result = collection_run(as_of=today, creditor=creditor, actor=actor(request))
-    figures.warm(creditor=creditor, as_of=today)  # as relance run does
+    result = morning_pass(as_of=today, creditor=creditor, actor=actor(request))
     counts = result.as_dict()["actions"]
     messages.success(
         request,
@@ -172,14 +171,14 @@ def action_document(request: WorkspaceRequest, action_id: int) -> HttpResponse:
 @workspace_view()
 def action_decide(request: WorkspaceRequest, action_id: int, decision: str) -> HttpResponse:
     action = worklist_selectors.action_get(creditor=request.creditor, action_id=action_id)
-    from relance.apps.collection import services as collection_services
+    from relance.apps.collection import actions as collection_actions
 
     if decision == "approve":
-        collection_services.actions_approve(
+        collection_actions.actions_approve(
             ids=[action.pk], creditor=request.creditor, actor=actor(request)
         )
     elif decision == "skip":
-        collection_services.action_skip(action_id=action.pk, actor=actor(request))
+        collection_actions.action_skip(action_id=action.pk, actor=actor(request))
     else:
         raise Http404
     if request.htmx:

@@ -1,0 +1,108 @@
+"""Actions by hand: approve what waits for a person, skip a planned action; their state and channel words.
+
+``state_word`` and ``channel_word`` name an action's state and channel in a refusal (translatable
+when known); they stay here until one vocabulary module holds every label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from relance.apps.audit.services import event_record, events_record
+from relance.apps.collection.bulk import rows_events
+from relance.apps.collection.models import (
+    PENDING_ACTION_STATES,
+    Action,
+)
+from relance.apps.creditors.models import Creditor
+from relance.domain.problems import N_, Phrase
+from relance.errors import InvalidInputError, NotFoundError
+
+# An action's state and channel as its refusals name them: the English is the stored value, as
+# the CLI always said it; a page says it in its reader's words (an action's state agreeing with
+# "action", which is feminine in French).
+STATE_WORDS = {
+    "planned": Phrase.of(N_("planned")),
+    "approved": Phrase.of(N_("approved")),
+    "sending": Phrase.of(N_("sending")),
+    "sent": Phrase.of(N_("sent")),
+    "failed": Phrase.of(N_("failed")),
+    "cancelled": Phrase.of(N_("cancelled")),
+    "skipped": Phrase.of(N_("skipped")),
+}
+
+
+CHANNEL_WORDS = {
+    "email": Phrase.of(N_("email")),
+    "letter": Phrase.of(N_("letter")),
+    "registered_letter": Phrase.of(N_("registered_letter")),
+    "call": Phrase.of(N_("call")),
+    "sms": Phrase.of(N_("sms")),
+    "task": Phrase.of(N_("task")),
+}
+
+
+def state_word(state: str) -> Phrase | str:
+    """An action's state for a message: translatable when it is a known one."""
+    return STATE_WORDS.get(state, state)
+
+
+def channel_word(channel: str) -> Phrase | str:
+    """A step's channel for a message: translatable when it is a known one."""
+    return CHANNEL_WORDS.get(channel, channel)
+
+
+def actions_approve(
+    *, ids: Sequence[int] | None, creditor: Creditor | None = None, actor: str = "system"
+) -> int:
+    """Approve actions waiting for it (``ids=None``: all of them). Returns how many."""
+    qs = Action.objects.filter(state=Action.State.PLANNED, requires_approval=True)
+    if creditor is not None:
+        qs = qs.filter(creditor=creditor)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+        found = set(qs.values_list("pk", flat=True))
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFoundError(
+                f"no action awaiting approval with id {', '.join(map(str, missing))}"
+            )
+    with transaction.atomic():
+        rows = list(qs.select_for_update().values_list("pk", "creditor_id", "step_key"))
+        Action.objects.filter(pk__in=[r[0] for r in rows]).update(state=Action.State.APPROVED)
+        events_record(
+            events=rows_events(
+                "action.approved", "action", [(pk, c, {"step": k}) for pk, c, k in rows], actor
+            )
+        )
+    return len(rows)
+
+
+def action_skip(
+    *, action_id: int, reason: str = "skipped by hand", actor: str = "system"
+) -> Action:
+    with transaction.atomic():
+        action = Action.objects.select_for_update().filter(pk=action_id).first()
+        if action is None:
+            raise NotFoundError(f"no action {action_id}")
+        if action.state not in PENDING_ACTION_STATES:
+            raise InvalidInputError(
+                N_(
+                    "action %(action)s is %(state)s: only a planned or approved action can be "
+                    "skipped"
+                ),
+                params={"action": action_id, "state": state_word(action.state)},
+            )
+        action.state, action.reason = Action.State.SKIPPED, reason
+        action.save(update_fields=["state", "reason", "updated_at"])
+        event_record(
+            kind="action.skipped",
+            subject_type="action",
+            subject_id=action.pk,
+            creditor_id=action.creditor_id,
+            payload={"step": action.step_key, "reason": reason},
+            actor=actor,
+        )
+    return action

@@ -1,0 +1,137 @@
+"""Scenarios as data: save, import and export (TOML), the shipped defaults, and the engine's view.
+
+``scenario_to_domain`` turns a stored scenario into the pure ``domain.scenario.Scenario``;
+``scenarios_with_defaults`` gives every scenario and the default one per debtor kind, and
+``assigned_scenarios`` the scenario a person chose for a debtor. The shipped scenarios are
+the TOML files of the ``scenarios/`` folder next to this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import transaction
+
+from relance.apps.audit.services import event_record
+from relance.apps.collection.models import (
+    Scenario,
+    Step,
+)
+from relance.apps.creditors.models import Creditor
+from relance.apps.ledger.models import Debtor
+from relance.domain import scenario as engine
+from relance.errors import NotFoundError
+
+DEFAULTS_DIR = Path(__file__).resolve().parent / "scenarios"
+
+
+# Which shipped scenario a debtor of each kind gets unless its case names another one.
+DEFAULT_FILES = {
+    "b2b_standard.toml": True,
+    "consumer_gentle.toml": True,
+    "key_accounts.toml": False,
+}
+
+
+def scenario_to_domain(scenario: Scenario) -> engine.Scenario:
+    return engine.Scenario(
+        name=scenario.name,
+        steps=tuple(
+            engine.Step(
+                key=s.key,
+                offset_days=s.offset_days,
+                channel=s.channel,
+                template=s.template,
+                requires_approval=s.requires_approval,
+                min_amount=s.min_amount,
+                debtor_kinds=tuple(s.debtor_kinds or ()),
+            )
+            for s in sorted(scenario.steps.all(), key=lambda s: (s.position, s.offset_days))
+        ),
+        debtor_kinds=tuple(scenario.debtor_kinds or ()),
+        description=scenario.description,
+    )
+
+
+def scenario_save(
+    *, scenario: engine.Scenario, is_default: bool | None = None, actor: str = "system"
+) -> Scenario:
+    """Create or replace (by name) a scenario and its steps."""
+    with transaction.atomic():
+        row, created = Scenario.objects.get_or_create(name=scenario.name)
+        row.description = scenario.description
+        row.debtor_kinds = list(scenario.debtor_kinds)
+        if is_default is not None:
+            row.is_default = is_default
+        row.save()
+        row.steps.all().delete()
+        Step.objects.bulk_create(
+            Step(
+                scenario=row,
+                position=n,
+                key=s.key,
+                offset_days=s.offset_days,
+                channel=s.channel,
+                template=s.template,
+                requires_approval=s.requires_approval,
+                min_amount=s.min_amount,
+                debtor_kinds=list(s.debtor_kinds),
+            )
+            for n, s in enumerate(scenario.steps)
+        )
+        event_record(
+            kind="scenario.imported" if created else "scenario.replaced",
+            subject_type="scenario",
+            subject_id=row.pk,
+            payload={"toml": engine.scenario_to_toml(scenario)},
+            actor=actor,
+        )
+    return row
+
+
+def scenario_import(
+    *, text: str, is_default: bool | None = None, actor: str = "system"
+) -> Scenario:
+    return scenario_save(
+        scenario=engine.scenario_from_toml(text), is_default=is_default, actor=actor
+    )
+
+
+def scenario_export(*, name: str) -> str:
+    row = Scenario.objects.filter(name=name).prefetch_related("steps").first()
+    if row is None:
+        known = ", ".join(Scenario.objects.values_list("name", flat=True))
+        raise NotFoundError(f"no scenario named {name!r} (known: {known or 'none'})")
+    return engine.scenario_to_toml(scenario_to_domain(row))
+
+
+def scenarios_load_defaults() -> list[Scenario]:
+    """Install the shipped scenarios that are not there yet (an edited one is left alone)."""
+    rows = []
+    for filename, is_default in DEFAULT_FILES.items():
+        parsed = engine.scenario_from_toml((DEFAULTS_DIR / filename).read_text(encoding="utf-8"))
+        existing = Scenario.objects.filter(name=parsed.name).first()
+        rows.append(existing or scenario_save(scenario=parsed, is_default=is_default))
+    return rows
+
+
+def scenarios_with_defaults() -> tuple[dict[int, engine.Scenario], dict[str, int]]:
+    """Every scenario as the engine sees it, and the default one per debtor kind."""
+    rows = list(Scenario.objects.prefetch_related("steps"))
+    by_id = {row.pk: scenario_to_domain(row) for row in rows}
+    defaults: dict[str, int] = {}
+    for row in sorted(rows, key=lambda r: r.pk):
+        if row.is_default:
+            for kind in row.debtor_kinds or engine.DEBTOR_KINDS:
+                defaults.setdefault(kind, row.pk)
+    return by_id, defaults
+
+
+def assigned_scenarios(*, creditor: Creditor) -> dict[int, int]:
+    """debtor id → the scenario a person chose for that debtor (the editors' assignment), which
+    a new case follows rather than the default for the debtor's kind."""
+    return dict(
+        Debtor.objects.filter(creditor=creditor, scenario_assignment__isnull=False).values_list(
+            "id", "scenario_assignment__scenario_id"
+        )
+    )

@@ -1,0 +1,169 @@
+"""May Relance act on this debtor today: every rule the pass, the print batch and the outbox share.
+
+- ``case_hold``: a case that is not active (paused, on a plan, with the lawyers) is held under
+  its status, before any step is looked at.
+- ``hold_reason``: why a debtor whose step has come is held all the same, the reasons tried in
+  the order of ``HOLD_REASONS`` (the first that applies is the one counted).
+- ``blocks_case``: the actions that keep their case waiting (a step awaiting a person, an
+  e-mail in flight).
+- ``planned_day``: the day a step is planned for (a call lands on a business day, the others
+  keep their day); the scenario engine and the pass both use it.
+- ``may_go_out`` and ``READY``: which actions may be printed or sent on ``as_of`` (the
+  collection app turns ``READY`` into its queryset filters).
+
+Pure: the standard library and ``relance.domain`` only; time is the ``as_of`` argument, never
+the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from relance.domain.calendar import next_business_day
+
+# Why a debtor whose step has come gets nothing today, in the order they are tried.
+HOLD_REASONS = (
+    "waiting_for_pending_action",  # a person must approve the case's step, or an e-mail is in flight
+    "legal_hold",  # the debtor is with the lawyers
+    "do_not_contact",  # the debtor asked not to be contacted
+    "bank_feed_stale",  # the bank data is too old to know who has paid
+    "unmatched_credit",  # a recent credit nobody has matched may be this debtor's payment
+    "below_minimum",  # what the debtor owes is under the step's minimum amount
+)
+ACTIVE = "active"
+# Action states (as stored) and channels the rules below name.
+PLANNED, APPROVED, SENDING = "planned", "approved", "sending"
+PENDING = (PLANNED, APPROVED)
+EMAIL, CALL = "email", "call"
+
+
+class StepRule(Protocol):
+    """What the rules read of a scenario step (``relance.domain.scenario.Step``)."""
+
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def offset_days(self) -> int: ...
+
+    @property
+    def min_amount(self) -> Decimal | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorStanding:
+    """What the pass knows of one debtor today, as far as holding it goes.
+
+    ``listed_amount``: the open invoices the scenario looks at (those due by the lead days);
+    ``overdue_amount``: those already past due.
+    """
+
+    is_case_waiting: bool = False
+    is_legal_hold: bool = False
+    is_do_not_contact: bool = False
+    is_bank_feed_stale: bool = False
+    has_unmatched_credit: bool = False
+    listed_amount: Decimal = Decimal("0.00")
+    overdue_amount: Decimal = Decimal("0.00")
+
+
+def case_hold(status: str) -> str | None:
+    """The reason a case is held before its steps are looked at: its status, unless active.
+
+    >>> case_hold("active")
+    >>> case_hold("paused")
+    'paused'
+    """
+    return None if status == ACTIVE else status
+
+
+def hold_reason(standing: DebtorStanding, step: StepRule) -> str | None:
+    """Why ``step`` may not be taken for this debtor today (None: it may), first of
+    ``HOLD_REASONS``. A step before the due date compares its minimum with everything listed,
+    a step after it with what is overdue.
+
+    >>> from relance.domain.scenario import Step
+    >>> reminder = Step("reminder", 5, "email", "reminder", min_amount=Decimal("50"))
+    >>> hold_reason(DebtorStanding(overdue_amount=Decimal("80")), reminder)
+    >>> hold_reason(DebtorStanding(overdue_amount=Decimal("20")), reminder)
+    'below_minimum'
+    >>> hold_reason(DebtorStanding(is_do_not_contact=True, has_unmatched_credit=True), reminder)
+    'do_not_contact'
+    >>> hold_reason(DebtorStanding(has_unmatched_credit=True, overdue_amount=Decimal("80")), reminder)
+    'unmatched_credit'
+    """
+    if standing.is_case_waiting:
+        return "waiting_for_pending_action"
+    if standing.is_legal_hold:
+        return "legal_hold"
+    if standing.is_do_not_contact:
+        return "do_not_contact"
+    if standing.is_bank_feed_stale:
+        return "bank_feed_stale"
+    if standing.has_unmatched_credit:
+        return "unmatched_credit"
+    owed = standing.overdue_amount if step.offset_days >= 0 else standing.listed_amount
+    if step.min_amount is not None and owed < step.min_amount:
+        return "below_minimum"
+    return None
+
+
+def blocks_case(*, channel: str, state: str, requires_approval: bool) -> bool:
+    """Whether this action keeps its case waiting: a person has to approve it, or it is an
+    e-mail not sent yet (queued or in flight).
+
+    >>> blocks_case(channel="letter", state="planned", requires_approval=True)
+    True
+    >>> blocks_case(channel="email", state="sending", requires_approval=False)
+    True
+    >>> blocks_case(channel="call", state="planned", requires_approval=False)
+    False
+    """
+    return (state == PLANNED and requires_approval) or (
+        channel == EMAIL and state in (*PENDING, SENDING)
+    )
+
+
+def planned_day(*, channel: str, day: date) -> date:
+    """The day a step of ``channel`` is planned for when it comes on ``day``: a call waits for
+    a business day (French public holidays), every other channel keeps the day.
+
+    >>> planned_day(channel="call", day=date(2026, 5, 1))  # Labour Day, a Friday
+    datetime.date(2026, 5, 4)
+    >>> planned_day(channel="email", day=date(2026, 5, 1))
+    datetime.date(2026, 5, 1)
+    """
+    return next_business_day(day) if channel == CALL else day
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """An action state from which an action may go out; ``requires_approval`` None: either."""
+
+    state: str
+    requires_approval: bool | None = None
+
+
+# Printed or sent once nobody has to approve it any more: planned needing no approval, or
+# approved.
+READY = (Ready(PLANNED, requires_approval=False), Ready(APPROVED))
+
+
+def may_go_out(*, state: str, requires_approval: bool, planned_date: date, as_of: date) -> bool:
+    """Whether an action may be printed or sent on ``as_of``: its day has come and it is
+    ``READY``.
+
+    >>> day = date(2026, 3, 2)
+    >>> may_go_out(state="planned", requires_approval=False, planned_date=day, as_of=day)
+    True
+    >>> may_go_out(state="planned", requires_approval=True, planned_date=day, as_of=day)
+    False
+    >>> may_go_out(state="approved", requires_approval=True, planned_date=day, as_of=date(2026, 3, 1))
+    False
+    """
+    return planned_date <= as_of and any(
+        r.state == state and r.requires_approval in (None, requires_approval) for r in READY
+    )
