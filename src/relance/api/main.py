@@ -38,7 +38,6 @@ from relance.apps.creditors.selectors import creditor_as_dict
 from relance.apps.ledger.selectors import aging_report, invoice_rows, invoices_list
 from relance.apps.ledger.selectors import debtor_get as debtor_by_account
 from relance.apps.ledger.services import ledger_import
-from relance.apps.workspace import figures
 from relance.apps.workspace.debtor_selectors import (
     debtor_case,
     debtor_get,
@@ -47,6 +46,7 @@ from relance.apps.workspace.debtor_selectors import (
     debtors_page,
 )
 from relance.apps.workspace.selectors import FILTERS, SORTS, grants_for
+from relance.apps.workspace.warming import figures_warm
 from relance.apps.workspace.worklist_selectors import action_get
 from relance.domain.money import AmountError, parse_amount, round_cents
 from relance.errors import InvalidInputError, RelanceError
@@ -291,7 +291,7 @@ def import_ledger(
         dry_run=dry_run, partial=partial, actor=actor(request),
     )
     if not result.problems and not dry_run:
-        figures.warm(creditor=grant.creditor, as_of=timezone.localdate())  # as the CLI does
+        figures_warm(creditor=grant.creditor, as_of=timezone.localdate())  # as the CLI does
     return result.as_dict()
 
 

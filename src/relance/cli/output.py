@@ -119,8 +119,8 @@ def figures_warm(creditor: Any) -> None:
     the first person to open the dashboard does not wait for them (the cache is shared)."""
     from django.utils import timezone
 
-    from relance.apps.workspace.figures import warm
+    from relance.apps.workspace import warming
 
-    warm(creditor=creditor, as_of=timezone.localdate())
+    warming.figures_warm(creditor=creditor, as_of=timezone.localdate())
 
 

@@ -2,7 +2,7 @@
 
 The collection app must not import the workspace (nor the portal or the editors): they sit
 above it. So an app above registers a hook here from its ``AppConfig.ready`` (the workspace
-registers ``figures.warm``), and ``morning_pass`` calls every hook once a real pass (not a dry
+registers ``warming.figures_warm``), and ``morning_pass`` calls every hook once a real pass (not a dry
 run) has moved payments and statuses. Imports no other collection module.
 """
 

@@ -11,6 +11,6 @@ class Config(AppConfig):
         # today, so the first dashboard opens at once. Collection may not import the
         # workspace, so the workspace registers here (imported once the apps are loaded).
         from relance.apps.collection.hooks import after_pass_connect
-        from relance.apps.workspace.figures import warm
+        from relance.apps.workspace.warming import figures_warm
 
-        after_pass_connect(warm)
+        after_pass_connect(figures_warm)

@@ -129,6 +129,20 @@ class _CountedPaginator(Paginator[Debtor]):
         return self.counted.count()
 
 
+def debtor_ranking(*, creditor: Creditor, as_of: date, sort: str, overdue_only: bool) -> list[int]:
+    """Every debtor id of ``creditor`` in list order for ``sort`` ("overdue" or "days"), kept
+    between requests until the ledger moves (figures.py)."""
+
+    def compute() -> list[int]:
+        filters = ("overdue",) if overdue_only else ()
+        qs = debtors_search(creditor=creditor, as_of=as_of, filters=filters, sort=sort)
+        return list(qs.values_list("id", flat=True))
+
+    return figures.kept(
+        f"ranking:{sort}:{int(overdue_only)}", creditor=creditor, as_of=as_of, compute=compute
+    )
+
+
 def debtors_page(
     *, creditor: Creditor, as_of: date, q: str = "", filters: tuple[str, ...] = (), sort: str = "overdue", page: Any = 1
 ) -> Page[Debtor]:
@@ -138,7 +152,7 @@ def debtors_page(
         # collection filters (disputes, plans, holds change by the minute) and the search are
         # read now, as sets of ids, and keep their debtors in the ranking's order: a search
         # matching thousands of debtors never totals their invoices, only the page's fifty.
-        ranking = figures.debtor_ranking(creditor=creditor, as_of=as_of, sort=sort, overdue_only="overdue" in filters)
+        ranking = debtor_ranking(creditor=creditor, as_of=as_of, sort=sort, overdue_only="overdue" in filters)
         others = tuple(f for f in filters if f != "overdue")
         if others:
             wanted = _collection_filtered_ids(creditor=creditor, filters=others)

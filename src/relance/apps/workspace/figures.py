@@ -62,33 +62,9 @@ def kept(
     return value  # type: ignore[no-any-return]
 
 
-def debtor_ranking(*, creditor: Creditor, as_of: date, sort: str, overdue_only: bool) -> list[int]:
-    """Every debtor id of ``creditor`` in list order for ``sort`` ("overdue" or "days")."""
-    from relance.apps.workspace.debtor_selectors import debtors_search
-
-    def compute() -> list[int]:
-        filters = ("overdue",) if overdue_only else ()
-        qs = debtors_search(creditor=creditor, as_of=as_of, filters=filters, sort=sort)
-        return list(qs.values_list("id", flat=True))
-
-    return kept(
-        f"ranking:{sort}:{int(overdue_only)}", creditor=creditor, as_of=as_of, compute=compute
-    )
-
-
-def warm(*, creditor: Creditor, as_of: date) -> None:
-    """Compute the kept figures now, right after an import moved the ledger's stamp, so that
-    the next dashboard or debtor list answers at once instead of the first person to open it
-    waiting seconds (the cache is shared by every server process: settings, CACHES)."""
-    from relance.apps.workspace.selectors import dashboard
-
-    dashboard(creditor=creditor, as_of=as_of)
-    debtor_ranking(creditor=creditor, as_of=as_of, sort="overdue", overdue_only=False)
-
-
 def invalidate() -> None:
     """Forget every kept figure (tests, and a command after editing the ledger by hand)."""
     cache.clear()
 
 
-__all__ = ["CACHE_SECONDS", "debtor_ranking", "invalidate", "kept", "ledger_stamp", "warm"]
+__all__ = ["CACHE_SECONDS", "invalidate", "kept", "ledger_stamp"]

@@ -26,7 +26,6 @@ from relance.apps.ledger.models import Allocation, ImportBatch, Invoice
 from relance.apps.ledger.selectors import BUCKETS, aging_report
 from relance.apps.workspace import figures
 from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
-from relance.apps.workspace.services import THROTTLE_FAILURES, THROTTLE_WINDOW
 from relance.errors import NotFoundError
 
 ZERO = Decimal("0.00")
@@ -36,6 +35,10 @@ ROLE_RANK = {Membership.Role.VIEWER: 0, Membership.Role.COLLECTOR: 1, Membership
 
 
 PAGE_SIZE = 50
+# A login is refused after this many failures for one name within the window (services.py
+# records the failures and forgets those older than four windows).
+THROTTLE_FAILURES = 5
+THROTTLE_WINDOW = timedelta(minutes=15)
 
 
 SORTS = ("overdue", "days", "name")

@@ -33,12 +33,12 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.apps.ledger.services import ledger_import
 from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
+from relance.apps.workspace.selectors import THROTTLE_WINDOW
+from relance.apps.workspace.warming import figures_warm
 from relance.domain.problems import N_, Note
 from relance.errors import InvalidInputError, NotFoundError
 
 ROLES = tuple(Membership.Role.values)
-THROTTLE_FAILURES = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
 UPLOAD_MAX_AGE = timedelta(days=1)
 ZIP_MAX_FILES = 100  # e-invoices taken from the .zip archives of one upload
 ZIP_MAX_BYTES = 100 * 2**20
@@ -400,9 +400,7 @@ def import_upload_confirm(*, upload: ImportUpload, actor: str) -> dict[str, Any]
         raise NotFoundError("the uploaded file is gone: upload it again")
     result = _run(upload, dry_run=False, actor=actor)
     import_upload_drop(upload=upload)
-    from relance.apps.workspace import figures
-
-    figures.warm(creditor=upload.creditor, as_of=timezone.localdate())
+    figures_warm(creditor=upload.creditor, as_of=timezone.localdate())
     return result
 
 
