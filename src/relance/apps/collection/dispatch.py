@@ -88,12 +88,11 @@ from django.db import connection, transaction
 from django.db.models import F, Field, Q, QuerySet
 from django.utils import timezone
 
+from relance.apps.audit.documents import document_store, documents_sync
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.collection.letters import (
     ContextRequest,
     action_request,
-    document_store,
-    documents_sync,
     email_compose,
     invoice_files,
     letter_contexts,

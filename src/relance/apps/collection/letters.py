@@ -28,11 +28,10 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import struct
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -42,11 +41,11 @@ from pathlib import Path
 from typing import Any, cast
 
 import segno
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from relance.apps.audit.documents import document_store
 from relance.apps.audit.services import EventInput, event_record, events_record
 from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Dispute, Scenario, Step
 from relance.apps.creditors.models import Creditor
@@ -86,7 +85,6 @@ LETTER_CHANNELS = ("letter", "registered_letter")
 ATTEMPT_CHANNELS = ("email", "letter", "registered_letter", "sms")
 # Steps whose text states the penalties; the others never need a rate.
 PENALTY_STEPS = frozenset({"call", "reminder_letter", "formal_notice", "escalation"})
-DOCUMENTS_DIR = "documents"
 
 
 # --- the context ----------------------------------------------------------------------------------
@@ -893,67 +891,6 @@ def letters_due(*, as_of: date, creditor: Creditor | None = None) -> list[Action
     if creditor is not None:
         qs = qs.filter(creditor=creditor)
     return list(qs.order_by("creditor_id", "debtor__name", "id"))
-
-
-def document_store(data: bytes, *, suffix: str = ".pdf", durable: bool = False) -> tuple[str, str]:
-    """Store ``data`` unchanged as ``documents/<sha256><suffix>`` under MEDIA_ROOT: (name, sha256).
-    ``durable``: on disk (fsync) before this returns; ``documents_sync`` does it for many."""
-    digest = hashlib.sha256(data).hexdigest()
-    name = f"{DOCUMENTS_DIR}/{digest}{suffix}"
-    path = Path(settings.MEDIA_ROOT) / name
-    try:
-        with open(path, "xb") as fh:  # a new document (the usual case): written in place
-            fh.write(data)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return document_store(data, suffix=suffix, durable=durable)
-    except FileExistsError:
-        if path.read_bytes() != data:  # left incomplete by a crash: written again, whole
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
-    if durable:
-        documents_sync([name])()
-    return name, digest
-
-
-_SYNC_THREADS = 8
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def documents_sync(names: Sequence[str]) -> Callable[[], None]:
-    """Start making stored documents durable (each file, then the folder naming them);
-    returns the wait for it. The fsyncs run side by side in threads (the file system commits
-    them together: ~0.6 ms a file instead of ~5), while the caller goes on."""
-    paths = [Path(settings.MEDIA_ROOT) / name for name in names]
-    if not paths:
-        return lambda: None
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(min(_SYNC_THREADS, len(paths)))
-    files = [pool.submit(_fsync, p) for p in paths]
-
-    def wait() -> None:
-        try:
-            for f in files:
-                f.result()
-            for folder in {p.parent for p in paths}:
-                _fsync(folder)
-        finally:
-            pool.shutdown(wait=True)
-
-    return wait
-
-
-def document_path(name: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / name
 
 
 def letters_batch(
