@@ -336,8 +336,7 @@ def test_a_debtor_without_an_e_mail_address_fails_visibly(creditor):
     ],
 )
 def test_the_cached_epc_payload_is_the_documents_one(name, iban, bic, amount, text):
-    from relance.apps.collection.letters import _epc_payload
-    from relance.documents.qr import EpcError, EpcPayment, epc_payload
+    from relance.documents.qr import EpcError, EpcPayment, _epc_payload, epc_payload
 
     assert _epc_payload(name, iban, bic, amount, text) == epc_payload(
         EpcPayment(name, iban, amount, text, bic)
@@ -366,7 +365,7 @@ def _scanlines(png: bytes) -> tuple[bytes, bytes]:
 def test_the_e_mail_qr_png_has_the_pixels_segno_draws(scale, border, length):
     import segno
 
-    from relance.apps.collection.letters import _matrix_png
+    from relance.documents.qr import _matrix_png
 
     symbol = segno.make_qr("é" + "x" * (length - 2), error="m", boost_error=False, mask=0)
     out = io.BytesIO()

@@ -28,19 +28,15 @@ from __future__ import annotations
 
 import hashlib
 import html
-import struct
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from email.utils import make_msgid
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-import segno
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -66,17 +62,10 @@ from relance.documents.context import (
 )
 from relance.documents.formal_notice import check_formal_notice
 from relance.documents.letter import compose_letter
-from relance.documents.qr import (
-    MAX_AMOUNT,
-    MAX_PAYLOAD_BYTES,
-    EpcError,
-    EpcPayment,
-    epc_payload,
-)
+from relance.documents.qr import transfer_png
 from relance.documents.templates import LETTER_STEPS, creditor_sources, render_step, step_name
 from relance.domain.law import RateTables
 from relance.domain.law.rates import UnknownRateError
-from relance.domain.money import round_cents
 from relance.domain.problems import N_, Problem
 from relance.errors import InvalidInputError, NotFoundError, RelanceError
 
@@ -789,71 +778,10 @@ def transfer_qr_png(context: LetterContext, amount: Decimal) -> bytes:
     creditor's IBAN or BIC cannot go into one."""
     creditor = context.creditor
     numbers = " ".join(i.number for i in context.invoices)
-    return _epc_png(
+    return transfer_png(
         creditor.name, creditor.iban, creditor.bic, amount, f"{context.reference} {numbers}"
     )
 
-
-@lru_cache(maxsize=4096)
-def _epc_png(name: str, iban: str, bic: str, amount: Decimal, text: str) -> bytes:
-    """The EPC QR code as a PNG (segno's symbol, ``payload_png``'s pixels), cached by what it
-    carries (a retry draws the same code); b"" when the creditor's IBAN or BIC cannot go
-    into one."""
-    try:
-        payload = _epc_payload(name, iban, bic, amount, text)
-    except EpcError:
-        return b""
-    symbol = segno.make_qr(payload, error="m", boost_error=False, encoding="utf-8", mask=0)
-    return _matrix_png(symbol.matrix)
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def _matrix_png(matrix: Sequence[bytes | bytearray], *, scale: int = 4, border: int = 4) -> bytes:
-    """A QR symbol's modules (1 dark, 0 light) as the PNG ``payload_png`` draws: 1-bit
-    greyscale, ``scale`` pixels a module, ``border`` modules of quiet zone. segno's writer
-    packs the pixels one by one in Python (2 to 3 ms a message, as long as encoding the
-    symbol); here each row is one ``str.translate`` and one integer, the same scanlines
-    (tests compare them)."""
-    width = (len(matrix) + 2 * border) * scale
-    size = (width + 7) // 8
-    pad = "0" * (size * 8 - width)
-    side = "1" * (border * scale)
-    pixels = {0: "1" * scale, 1: "0" * scale}  # a set bit is white
-    blank = b"\0" + int("1" * width + pad, 2).to_bytes(size, "big")
-    same = (b"\2" + bytes(size)) * (scale - 1)  # filter "Up", nothing changed: the row again
-    rows = [blank * (border * scale)]
-    for row in matrix:
-        bits = side + bytes(row).decode("latin-1").translate(pixels) + side + pad
-        rows += (b"\0" + int(bits, 2).to_bytes(size, "big"), same)
-    rows.append(blank * (border * scale))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", struct.pack(">2I5B", width, width, 1, 0, 0, 0, 0))
-        + _png_chunk(b"IDAT", zlib.compress(b"".join(rows)))
-        + _png_chunk(b"IEND", b"")
-    )
-
-
-@lru_cache(maxsize=256)
-def _epc_head(name: str, iban: str, bic: str) -> str:
-    """The payload's lines up to the amount, the IBAN and BIC checked once per creditor."""
-    payload = epc_payload(EpcPayment(name=name, iban=iban, amount=Decimal("1.00"), bic=bic))
-    return payload[: payload.index("\nEUR")]
-
-
-def _epc_payload(name: str, iban: str, bic: str, amount: Decimal, text: str) -> str:
-    """``qr.epc_payload`` for a text, the creditor's part checked once (schwifty parses an
-    IBAN in a tenth of a millisecond); tests compare the two."""
-    value = round_cents(amount)
-    if not Decimal("0.01") <= value <= MAX_AMOUNT:
-        raise EpcError(f"The QR amount must be between 0.01 and {MAX_AMOUNT}, not {value}.")
-    payload = f"{_epc_head(name, iban, bic)}\nEUR{value}\n\n\n{' '.join(text.split())[:140]}"
-    if len(payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:
-        raise EpcError(f"The EPC payload is longer than {MAX_PAYLOAD_BYTES} bytes.")
-    return payload
 
 
 # --- the day's letters ----------------------------------------------------------------------------
