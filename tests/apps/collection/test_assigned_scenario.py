@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from relance.apps.collection.letters import step_for
+from relance.apps.collection.contexts import step_for
 from relance.apps.collection.models import Action, Case, Scenario
 from relance.apps.collection.services import case_for, collection_run
 from relance.apps.editors.services import scenario_assign

@@ -14,7 +14,7 @@ from relance.apps.collection.calls import (
     task_complete,
     wrong_phones,
 )
-from relance.apps.collection.letters import attempts_for
+from relance.apps.collection.contexts import attempts_for
 from relance.apps.collection.models import Action, Case, Dispute, Promise
 from relance.apps.collection.services import collection_run
 from relance.errors import InvalidInputError, NotFoundError

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from relance.apps.collection.letters import LETTER_CHANNELS
+from relance.apps.collection.contexts import LETTER_CHANNELS
 from relance.apps.workspace import desk, figures, selectors, services
 from relance.apps.workspace.access import SESSION_CREDITOR, back_url, workspace_view
 from relance.apps.workspace.forms import (
