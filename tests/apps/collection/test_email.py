@@ -18,7 +18,7 @@ import pytest
 
 from relance.apps.audit.models import Event
 from relance.apps.collection.dispatch import MAX_ATTEMPTS, outbox_dispatch
-from relance.apps.collection.letters import document_render, email_preview
+from relance.apps.collection.messages import document_render, email_preview
 from relance.apps.collection.models import Action
 from relance.apps.collection.services import case_for, collection_run
 from relance.channels.email import FileTransport, SmtpTransport, transport_from_url

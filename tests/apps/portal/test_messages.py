@@ -11,7 +11,7 @@ from email import policy
 import pytest
 from django.utils import timezone
 
-from relance.apps.collection.letters import document_render
+from relance.apps.collection.messages import document_render
 from relance.apps.collection.services import collection_run
 from relance.apps.portal.links import portal_url
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory

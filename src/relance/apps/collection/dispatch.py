@@ -91,7 +91,7 @@ from django.utils import timezone
 from relance.apps.audit.documents import document_store, documents_sync
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.collection.contexts import ContextRequest, action_request, letter_contexts
-from relance.apps.collection.letters import email_compose, invoice_files
+from relance.apps.collection.messages import email_compose, invoice_files
 from relance.apps.collection.models import Action, Case
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef
 
 from relance.apps.collection.contexts import case_current, case_reference
-from relance.apps.collection.letters import transfer_qr_png
+from relance.apps.collection.messages import transfer_qr_png
 from relance.apps.collection.models import Dispute
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice

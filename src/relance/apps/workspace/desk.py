@@ -250,7 +250,7 @@ def _letter(preview: Preview, result: Any, template: str) -> None:
 
 def _email(preview: Preview, result: Any, template: str) -> None:
     from relance.apps.collection.contexts import LETTER_CHANNELS
-    from relance.apps.collection.letters import email_compose
+    from relance.apps.collection.messages import email_compose
     from relance.documents.formal_notice import check_formal_notice
     from relance.documents.templates import LETTER_STEPS
 
