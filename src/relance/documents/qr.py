@@ -17,6 +17,10 @@ The payload is a few lines of UTF-8 text (EPC069-12 v3, version 002)::
 Either the structured reference or the text is set, never both; our references (``R-2026-…``,
 invoice numbers) are not RF creditor references, so they go in the text. The whole payload is
 at most 331 bytes; the symbol uses error correction level M, as the spec requires.
+
+One PNG writer (``_matrix_png``) draws every PNG code: the e-mails' and the debtor portal's
+(``transfer_png``, cached, the creditor's part of the payload checked once) and ``epc_png``.
+The letters print the same symbol as a bitmap (``documents.pdf``).
 """
 
 from __future__ import annotations
@@ -117,19 +121,13 @@ def parse_epc_payload(payload: str) -> EpcPayment:
 
 def epc_qr(payment: EpcPayment) -> segno.QRCode:
     """The QR symbol: byte mode, UTF-8, error correction M (not raised, as the spec asks)."""
+    return _symbol(epc_payload(payment))
+
+
+def _symbol(payload: str) -> segno.QRCode:
     # A fixed mask: any of the eight is valid QR, and scoring all eight costs more than the
     # rest of a letter's QR work (a batch draws a thousand of them).
-    return segno.make_qr(epc_payload(payment), error="m", boost_error=False, encoding="utf-8",
-                         mask=0)
-
-
-def payload_png(payload: str, *, scale: int = 4, border: int = 4) -> bytes:
-    """An EPC payload (from ``epc_payload``) as a PNG: e-mails and letters draw thousands."""
-    out = io.BytesIO()
-    segno.make_qr(payload, error="m", boost_error=False, encoding="utf-8", mask=0).save(
-        out, kind="png", scale=scale, border=border
-    )
-    return out.getvalue()
+    return segno.make_qr(payload, error="m", boost_error=False, encoding="utf-8", mask=0)
 
 
 def epc_svg(payment: EpcPayment, *, scale: int = 3) -> bytes:
@@ -140,23 +138,20 @@ def epc_svg(payment: EpcPayment, *, scale: int = 3) -> bytes:
 
 
 def epc_png(payment: EpcPayment, *, scale: int = 6) -> bytes:
-    """The QR code as PNG bytes (e-mails)."""
-    out = io.BytesIO()
-    epc_qr(payment).save(out, kind="png", scale=scale, border=4)
-    return out.getvalue()
+    """The QR code as PNG bytes, ``border`` 4 modules of quiet zone."""
+    return _matrix_png(epc_qr(payment).matrix, scale=scale, border=4)
 
 
 @lru_cache(maxsize=4096)
 def transfer_png(name: str, iban: str, bic: str, amount: Decimal, text: str) -> bytes:
-    """The EPC QR code as a PNG (segno's symbol, ``payload_png``'s pixels), cached by what it
-    carries (a retry draws the same code); b"" when the creditor's IBAN or BIC cannot go
-    into one."""
+    """The EPC QR code of a transfer as a PNG (the e-mails' and the debtor portal's), cached by
+    what it carries (a retry draws the same code); b"" when the creditor's IBAN or BIC cannot
+    go into one."""
     try:
         payload = _epc_payload(name, iban, bic, amount, text)
     except EpcError:
         return b""
-    symbol = segno.make_qr(payload, error="m", boost_error=False, encoding="utf-8", mask=0)
-    return _matrix_png(symbol.matrix)
+    return _matrix_png(_symbol(payload).matrix)
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -164,8 +159,8 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def _matrix_png(matrix: Sequence[bytes | bytearray], *, scale: int = 4, border: int = 4) -> bytes:
-    """A QR symbol's modules (1 dark, 0 light) as the PNG ``payload_png`` draws: 1-bit
-    greyscale, ``scale`` pixels a module, ``border`` modules of quiet zone. segno's writer
+    """A QR symbol's modules (1 dark, 0 light) as the PNG segno draws (the one PNG writer):
+    1-bit greyscale, ``scale`` pixels a module, ``border`` modules of quiet zone. segno's writer
     packs the pixels one by one in Python (2 to 3 ms a message, as long as encoding the
     symbol); here each row is one ``str.translate`` and one integer, the same scanlines
     (tests compare them)."""
@@ -197,7 +192,7 @@ def _epc_head(name: str, iban: str, bic: str) -> str:
 
 
 def _epc_payload(name: str, iban: str, bic: str, amount: Decimal, text: str) -> str:
-    """``qr.epc_payload`` for a text, the creditor's part checked once (schwifty parses an
+    """``epc_payload`` for a text, the creditor's part checked once (schwifty parses an
     IBAN in a tenth of a millisecond); tests compare the two."""
     value = round_cents(amount)
     if not Decimal("0.01") <= value <= MAX_AMOUNT:
