@@ -18,9 +18,10 @@ writes, renders or sends.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
@@ -116,16 +117,12 @@ def listed_invoices(*, debtor: Debtor, as_of: date) -> list[Invoice]:
     return overdue or rows
 
 
-def _invoice_lines(invoices: list[Invoice], as_of: date) -> tuple[InvoiceLine, ...]:
-    paid: dict[int, list[tuple[date, Any]]] = {}
-    for invoice_id, day, amount in (
-        Allocation.objects.filter(
-            invoice_id__in=[i.pk for i in invoices], payment__value_date__lte=as_of
-        )
-        .order_by("payment__value_date", "id")
-        .values_list("invoice_id", "payment__value_date", "amount")
-    ):
-        paid.setdefault(invoice_id, []).append((day, amount))
+def invoice_lines(
+    invoices: Iterable[Invoice], paid: Mapping[int, Iterable[tuple[date, Decimal]]] | None = None
+) -> tuple[InvoiceLine, ...]:
+    """The documents' lines of ``invoices``, in their order. ``paid``: each invoice's
+    allocations (value date, amount) by pk, netted into its payments; none when not given."""
+    paid = paid or {}
     return tuple(
         InvoiceLine(
             number=i.number,
@@ -134,7 +131,7 @@ def _invoice_lines(invoices: list[Invoice], as_of: date) -> tuple[InvoiceLine, .
             total=i.total_amount,
             open_amount=i.open_amount,
             currency=i.currency,
-            payments=tuple(payments_net(paid.get(i.pk, []))),
+            payments=tuple(payments_net(paid.get(i.pk, ()))),
         )
         for i in invoices
     )
@@ -443,18 +440,7 @@ def letter_contexts(
     out: list[BuiltContext | RelanceError] = []
     for r in requests:
         listed = tuple(invoices.get(r.debtor.pk, ()))
-        lines = tuple(
-            InvoiceLine(
-                number=i.number,
-                issue_date=i.issue_date,
-                due_date=i.due_date,
-                total=i.total_amount,
-                open_amount=i.open_amount,
-                currency=i.currency,
-                payments=tuple(payments_net(paid.get(i.pk, []))),
-            )
-            for i in listed
-        )
+        lines = invoice_lines(listed, paid)
         info = _debtor_info(r.debtor, contacts.get(r.debtor.pk, ""))
         notice = notices.get(r.debtor.pk)
         penalties, missing = None, ""
