@@ -21,7 +21,7 @@ from relance.apps.collection.dispatch import MAX_ATTEMPTS, outbox_dispatch
 from relance.apps.collection.messages import document_render, email_preview
 from relance.apps.collection.models import Action
 from relance.apps.collection.services import case_for, collection_run
-from relance.channels.email import FileTransport, SmtpTransport, transport_from_url
+from relance.channels.smtp import FileTransport, SmtpTransport, transport_from_url
 from relance.errors import ConfigurationError
 from tests.factories import DebtorFactory, InvoiceFactory
 

@@ -14,7 +14,7 @@ from relance.apps.collection.models import Action
 from relance.apps.collection.services import actions_approve, collection_run
 from relance.apps.editors.selectors import action_text
 from relance.apps.editors.services import action_text_reset, action_text_save
-from relance.channels.email import SmtpTransport
+from relance.channels.smtp import SmtpTransport
 from relance.documents.templates import TemplateRefusedError
 from relance.errors import InvalidInputError
 from tests.apps.editors.test_dispatch import _due, smtp  # noqa: F401

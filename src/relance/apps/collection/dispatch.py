@@ -27,7 +27,7 @@ Work goes in batches of up to ``BATCH`` actions. What each step writes, and what
    URL, 8 by default): the transport writes each message of the group up to the final dot,
    then this module commits ``handed_over_at`` for them — one ``UPDATE`` of the group's
    rows, nothing else, its own transaction — then the transport writes their final ``.``
-   of the DATA phase (see ``relance.channels.email``). Crash before the commit → the server
+   of the DATA phase (see ``relance.channels.smtp``). Crash before the commit → the server
    discarded the group's messages. Crash after → they count as sent. This commit is the one
    write that exactly-once needs: it must be durable before the final dot, and it is the
    only thing between the message and its dot. A durable PostgreSQL commit waits for a WAL
@@ -95,15 +95,14 @@ from relance.apps.collection.messages import email_compose, invoice_files
 from relance.apps.collection.models import Action, Case
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
-from relance.channels.email import (
+from relance.channels.email_mime import PreparedEmail, prepare
+from relance.channels.smtp import (
     Deferred,
     Idle,
     PermanentEmailError,
-    PreparedEmail,
     Transport,
     UncertainDeliveryError,
     Withdrawn,
-    prepare,
     transport_from_url,
 )
 from relance.documents.context import LetterContext

@@ -33,7 +33,7 @@ from relance.apps.collection.contexts import (
 from relance.apps.collection.models import Action
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Invoice
-from relance.channels.email import Attachment, OutgoingEmail, prepare
+from relance.channels.email_mime import Attachment, OutgoingEmail, prepare
 from relance.documents.context import LetterContext, format_siren
 from relance.documents.formal_notice import check_formal_notice
 from relance.documents.letter import compose_letter
