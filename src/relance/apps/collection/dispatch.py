@@ -18,8 +18,8 @@ Work goes in batches of up to ``BATCH`` actions. What each step writes, and what
    very bytes handed over under that claim. A claim that never reaches the hand-over leaves
    an unreferenced file. While a full batch is being sent, the next one is rendered in the
    SMTP round trips, when this process would otherwise wait for the server's replies
-   (``_RenderInline``; never between a group's hand-over commit and its final dots); with
-   ``RELANCE_RENDER_AHEAD=1``, by a second process instead (``_RenderAhead``; it measured
+   (``outbox_ahead.RenderInline``; never between a group's hand-over commit and its final dots); with
+   ``RELANCE_RENDER_AHEAD=1``, by a second process instead (``RenderAhead``; it measured
    slower on a busy 2-core machine). Either way the next claim takes a message written ahead
    only if it was written from the same context, template and Message-ID it rebuilds in its
    transaction.
@@ -71,7 +71,6 @@ point being reached once per message.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import signal
 import socket
@@ -79,7 +78,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from multiprocessing.connection import Connection
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -93,6 +92,7 @@ from relance.apps.audit.services import EventInput, events_record
 from relance.apps.collection.contexts import ContextRequest, action_request, letter_contexts
 from relance.apps.collection.messages import email_compose, invoice_files
 from relance.apps.collection.models import Action, Case
+from relance.apps.collection.outbox_ahead import Ahead, Job, RenderAhead, Rendered, RenderInline
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.channels.email_mime import PreparedEmail, prepare
@@ -188,23 +188,13 @@ class _Batch:
     full: bool = False  # as many actions as a batch takes: more may be waiting
 
 
-@dataclass(frozen=True)
-class _Rendered:
-    subject: str
-    text: str
-    html: str
-    mail: PreparedEmail
-    document: str
-    sha256: str
-
-
 def _render(
     context: LetterContext,
     template: str,
     message_id: str,
     files: tuple[tuple[str, Path], ...],
     stamp: float,
-) -> _Rendered:
+) -> Rendered:
     """The message, written and stored (not yet durably: the claim syncs its batch)."""
     outgoing = email_compose(
         context=context,
@@ -215,96 +205,7 @@ def _render(
     )
     mail = prepare(outgoing)
     document, digest = document_store(mail.data, suffix=".eml")
-    return _Rendered(outgoing.subject, outgoing.text, outgoing.html, mail, document, digest)
-
-
-_Job = tuple[
-    int, tuple[Any, ...], tuple[LetterContext, str, str, tuple[tuple[str, Path], ...], float]
-]
-_Ahead = dict[int, tuple[tuple[Any, ...], "_Rendered | None"]]
-
-
-def _render_loop(conn: Connection, parent_end: Connection) -> None:
-    """The render-ahead process: render each list of jobs it is sent, send the results back;
-    stop when the dispatcher is gone (its end of the pipe closed, even by SIGKILL)."""
-    parent_end.close()
-    while True:
-        try:
-            jobs: list[_Job] = conn.recv()
-        except (EOFError, OSError):
-            return
-        out: list[tuple[int, tuple[tuple[Any, ...], _Rendered | None]]] = []
-        for pk, key, args in jobs:
-            try:
-                out.append((pk, (key, _render(*args))))
-            except Exception:
-                out.append((pk, (key, None)))
-        try:
-            conn.send(out)
-        except OSError:
-            return
-
-
-class _RenderAhead:
-    """A process that writes the next batch's messages while this one sends the current
-    batch: rendering (text, HTML, QR code, MIME, the stored copy) is most of a message's CPU,
-    and SMTP and the database wait. Nothing it writes is trusted blindly: the claim rebuilds
-    each context in its transaction and takes the message written ahead only when it was
-    written from the very same context, template and Message-ID (else it writes it again)."""
-
-    def __init__(self) -> None:
-        ctx = multiprocessing.get_context("fork")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_render_loop, args=(child, self.conn), daemon=True)
-        self.proc.start()
-        child.close()
-
-    def submit(self, jobs: list[_Job]) -> None:
-        self.conn.send(jobs)
-
-    def collect(self) -> _Ahead:
-        try:
-            return dict(self.conn.recv())
-        except (EOFError, OSError):
-            return {}
-
-    def close(self) -> None:
-        self.conn.close()
-        self.proc.join(timeout=10)
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join()
-
-
-class _RenderInline:
-    """The next batch's messages written in this process while the transport waits for the
-    server's replies (``Transport.send_group``'s ``idle``): one message per call, the first
-    call reading what to write (``_next_jobs``). The server's round trips were a third of a
-    message's time, the process idle in them; now they hold the next batch's rendering. As
-    with the render-ahead process, the claim takes a message only if it rebuilds the same
-    context, template and Message-ID, and a crash leaves at most unreferenced files: the
-    transport never calls this between a group's hand-over commit and its final dots."""
-
-    def __init__(self, as_of: date, creditor: Creditor | None) -> None:
-        self.as_of, self.creditor = as_of, creditor
-        self.jobs: list[_Job] | None = None
-        self.done: _Ahead = {}
-
-    def __call__(self) -> bool:
-        if self.jobs is None:
-            try:
-                self.jobs = _next_jobs(as_of=self.as_of, creditor=self.creditor)[::-1]
-            except Exception:  # read again by the claim, which reports what is wrong
-                self.jobs = []
-            return bool(self.jobs)
-        if not self.jobs:
-            return False
-        pk, key, args = self.jobs.pop()
-        try:
-            self.done[pk] = (key, _render(*args))
-        except Exception:  # written again by the claim, which reports what is wrong
-            self.done[pk] = (key, None)
-        return True
+    return Rendered(outgoing.subject, outgoing.text, outgoing.html, mail, document, digest)
 
 
 # Off unless RELANCE_RENDER_AHEAD=1 (and a second core): on the shared 2-core bench machine it
@@ -329,8 +230,8 @@ def outbox_dispatch(
     """Send every due e-mail action once. Must run outside a transaction (each step commits)."""
     out = DispatchResult()
     transport = transport or transport_from_url(settings.EMAIL_URL)
-    ahead: _Ahead = {}
-    worker: _RenderAhead | None = None
+    ahead: Ahead = {}
+    worker: RenderAhead | None = None
     failed_to_start = False
     try:
         _recover(creditor=creditor, out=out, actor=actor)
@@ -344,7 +245,7 @@ def outbox_dispatch(
             jobs = _next_jobs(as_of=as_of, creditor=creditor) if ahead_on else []
             if jobs and worker is None:
                 try:
-                    worker = _RenderAhead()
+                    worker = RenderAhead(_render)
                 except (
                     OSError,
                     AssertionError,
@@ -353,7 +254,11 @@ def outbox_dispatch(
             if jobs and worker is not None:
                 worker.submit(jobs)
             # No second process: the next batch is written here, in the SMTP round trips.
-            inline = _RenderInline(as_of, creditor) if batch.full and not jobs else None
+            inline = (
+                RenderInline(_render, partial(_next_jobs, as_of=as_of, creditor=creditor))
+                if batch.full and not jobs
+                else None
+            )
             _send_batch(batch, transport=transport, out=out, actor=actor, idle=inline)
             if jobs and worker is not None:
                 ahead = worker.collect()
@@ -474,7 +379,7 @@ def _due(*, as_of: date, creditor: Creditor | None, now: datetime) -> QuerySet[A
     return qs.order_by("id")
 
 
-def _next_jobs(*, as_of: date, creditor: Creditor | None) -> list[_Job]:
+def _next_jobs(*, as_of: date, creditor: Creditor | None) -> list[Job]:
     """What the next claim will most likely take, to render ahead (read only, nothing locked)."""
     actions = list(_due(as_of=as_of, creditor=creditor, now=timezone.now())[:BATCH])
     debtors = {d.pk: d for d in Debtor.objects.filter(pk__in={a.debtor_id for a in actions})}
@@ -490,7 +395,7 @@ def _next_jobs(*, as_of: date, creditor: Creditor | None) -> list[_Job]:
             continue
     built = letter_contexts([r for _, r in requests], as_of=as_of, without_unknown_rates=True)
     stamp = timezone.now().timestamp()
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     for (a, request), result in zip(requests, built, strict=True):
         if (
             isinstance(result, RelanceError)
@@ -511,7 +416,7 @@ def _claim(
     creditor: Creditor | None,
     out: DispatchResult,
     actor: str,
-    ahead: _Ahead | None = None,
+    ahead: Ahead | None = None,
 ) -> _Batch | None:
     """Take up to ``BATCH`` due actions, render them, store each message, commit them as
     ``sending``; None when the queue is empty."""
