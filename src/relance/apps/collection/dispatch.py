@@ -11,18 +11,14 @@ Work goes in batches of up to ``BATCH`` actions. What each step writes, and what
    LOCKED`` so two dispatchers never claim the same row. Crash → the rows are ``sending``
    without ``handed_over_at``. Every message of the batch is rendered to bytes (inside the
    claim) before the first one is sent: the documents' text and HTML, the EPC QR code, the
-   PDFs (``letters.email_compose``, what ``relance render`` writes), from contexts built for
-   the whole batch at once (``letters.letter_contexts``). Each message is stored unchanged as
+   PDFs (``messages.email_compose``, what ``relance render`` writes), from contexts built for
+   the whole batch at once (``contexts.letter_contexts``). Each message is stored unchanged as
    ``documents/<sha256>.eml`` and made durable (fsync) before the claim commits; the claim
    records that file and hash on the row and in its events, so the proof of a message is the
    very bytes handed over under that claim. A claim that never reaches the hand-over leaves
-   an unreferenced file. While a full batch is being sent, the next one is rendered in the
-   SMTP round trips, when this process would otherwise wait for the server's replies
-   (``outbox_ahead.RenderInline``; never between a group's hand-over commit and its final dots); with
-   ``RELANCE_RENDER_AHEAD=1``, by a second process instead (``RenderAhead``; it measured
-   slower on a busy 2-core machine). Either way the next claim takes a message written ahead
-   only if it was written from the same context, template and Message-ID it rebuilds in its
-   transaction.
+   an unreferenced file. While a full batch is being sent, the next one is written ahead
+   (``outbox_ahead``); the next claim takes such a message only if it was written from the
+   same context, template and Message-ID it rebuilds in its transaction.
 2. *hand-over*, per group of messages (one per SMTP connection, ``?connections=`` in the
    URL, 8 by default): the transport writes each message of the group up to the final dot,
    then this module commits ``handed_over_at`` for them — one ``UPDATE`` of the group's
@@ -44,13 +40,10 @@ Work goes in batches of up to ``BATCH`` actions. What each step writes, and what
    it, so writing them late loses nothing: after a crash between 2 and 3, recovery turns the
    handed-over rows into ``sent`` and records the same event (marked ``recovered``).
 
-Recovery, at the start of every dispatch: a ``sending`` row whose owner process is gone (same
-host, pid dead) or whose lease ran out is resolved — ``sent`` if it was handed over, else put
-back in the queue and sent again (only if it is still not handed over and still under the
-claim that was seen, so a dispatcher handing it over at that moment wins). So every due
-message goes out once: never twice, and never lost except in the one window the channel
-documents (between the hand-over commit and the writes of the group's final dots, one system
-call per message, back to back), where it is lost rather than doubled.
+Recovery, at the start of every dispatch (``outbox_recovery``): a ``sending`` row whose owner
+is gone or whose lease ran out is ``sent`` if it was handed over, else queued again. So every
+due message goes out once: never twice, and never lost except in the one window the channel
+documents (between the hand-over commit and the writes of the group's final dots).
 
 Why not parallel workers (threads, each with its own connections, sharing the queue with SKIP
 LOCKED): their commits overlap as well, but a thread that has committed its hand-over may
@@ -93,6 +86,7 @@ from relance.apps.collection.contexts import ContextRequest, action_request, let
 from relance.apps.collection.messages import email_compose, invoice_files
 from relance.apps.collection.models import Action, Case
 from relance.apps.collection.outbox_ahead import Ahead, Job, RenderAhead, Rendered, RenderInline
+from relance.apps.collection.outbox_recovery import outbox_recover, queued_state
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.channels.email_mime import PreparedEmail, prepare
@@ -136,19 +130,6 @@ def message_id_for(idempotency_key: str, creditor: Creditor) -> str:
 
 def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _owner_gone(owner: str) -> bool:
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 @dataclass
@@ -215,10 +196,6 @@ def _render(
 RENDER_AHEAD = (os.cpu_count() or 1) > 1 and os.environ.get("RELANCE_RENDER_AHEAD", "0") == "1"
 
 
-def _queued_state(requires_approval: bool) -> str:
-    return Action.State.APPROVED if requires_approval else Action.State.PLANNED
-
-
 def outbox_dispatch(
     *,
     as_of: date,
@@ -234,7 +211,8 @@ def outbox_dispatch(
     worker: RenderAhead | None = None
     failed_to_start = False
     try:
-        _recover(creditor=creditor, out=out, actor=actor)
+        sent, recovered = outbox_recover(creditor=creditor, actor=actor)
+        out.sent, out.recovered = out.sent + sent, out.recovered + recovered
         _kill_point("before_claim")
         while (
             batch := _claim(as_of=as_of, creditor=creditor, out=out, actor=actor, ahead=ahead)
@@ -274,61 +252,6 @@ def outbox_dispatch(
         result.actions["cancelled"] += out.cancelled
         result.problems.extend(out.problems)
     return out
-
-
-def _recover(*, creditor: Creditor | None, out: DispatchResult, actor: str) -> None:
-    now = timezone.now()
-    qs = Action.objects.filter(state=Action.State.SENDING, channel="email")
-    if creditor is not None:
-        qs = qs.filter(creditor=creditor)
-    stuck = [
-        a
-        for a in qs
-        if (a.next_attempt_at and a.next_attempt_at < now) or _owner_gone(a.claimed_by)
-    ]
-    if not stuck:
-        return
-    events = []
-    with transaction.atomic():
-        for a in stuck:
-            still = Action.objects.filter(pk=a.pk, state=Action.State.SENDING)
-            if a.handed_over_at is not None:
-                changed = still.update(
-                    state=Action.State.SENT,
-                    sent_at=a.handed_over_at,
-                    next_attempt_at=None,
-                    updated_at=now,
-                )
-                kind, payload = (
-                    "action.sent",
-                    {
-                        "message_id": a.message_id,
-                        "sha256": a.sha256,
-                        "document": a.document.name,
-                        "recovered": True,
-                    },
-                )
-                out.sent += changed
-            else:
-                # Only if it is still under the claim seen above and was not handed over since.
-                changed = still.filter(
-                    handed_over_at__isnull=True,
-                    claimed_by=a.claimed_by,
-                    next_attempt_at=a.next_attempt_at,
-                ).update(
-                    state=_queued_state(a.requires_approval),
-                    next_attempt_at=None,
-                    claimed_by="",
-                    updated_at=now,
-                )
-                kind, payload = (
-                    "action.requeued",
-                    {"reason": f"dispatcher {a.claimed_by} stopped before the hand-over"},
-                )
-            if changed:
-                out.recovered += 1
-                events.append(EventInput(kind, "action", a.pk, a.creditor_id, payload, actor))
-        events_record(events=events)
 
 
 _CLAIM_FIELDS = (
@@ -685,7 +608,7 @@ def _failure(item: _Claimed, exc: Exception, *, out: DispatchResult, actor: str)
         else:
             retry_at = now + BACKOFF * (4 ** (item.attempts - 1))
             Action.objects.filter(pk=item.pk).update(
-                state=_queued_state(item.requires_approval),
+                state=queued_state(item.requires_approval),
                 error=str(exc),
                 next_attempt_at=retry_at,
                 handed_over_at=None,
