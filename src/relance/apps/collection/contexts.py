@@ -33,6 +33,7 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
 from relance.apps.legal.selectors import payments_net, rate_tables
 from relance.apps.portal.links import portal_url
+from relance.channels.registry import printed_channels
 from relance.documents.context import (
     Attempt,
     CreditorInfo,
@@ -48,7 +49,7 @@ from relance.domain.law import RateTables
 from relance.domain.law.rates import UnknownRateError
 from relance.errors import InvalidInputError, NotFoundError, RelanceError
 
-LETTER_CHANNELS = ("letter", "registered_letter")
+LETTER_CHANNELS = printed_channels()  # queued for the print batch, never sent by the outbox
 # The carried-out actions a later letter summarises.
 ATTEMPT_CHANNELS = ("email", "letter", "registered_letter", "sms")
 # Steps whose text states the penalties; the others never need a rate.

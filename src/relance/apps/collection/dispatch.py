@@ -89,7 +89,8 @@ from relance.apps.collection.outbox_ahead import Ahead, Job, RenderAhead, Render
 from relance.apps.collection.outbox_recovery import outbox_recover, queued_state
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
-from relance.channels.email_mime import PreparedEmail, prepare
+from relance.channels.email_mime import PreparedEmail
+from relance.channels.registry import sent_channel
 from relance.channels.smtp import (
     Deferred,
     Idle,
@@ -97,7 +98,6 @@ from relance.channels.smtp import (
     Transport,
     UncertainDeliveryError,
     Withdrawn,
-    transport_from_url,
 )
 from relance.documents.context import LetterContext
 from relance.documents.formal_notice import check_formal_notice
@@ -107,6 +107,8 @@ from relance.errors import InvalidInputError, RelanceError
 if TYPE_CHECKING:
     from relance.apps.collection.services import RunResult
 
+# The outbox's one sent channel today (``_due`` picks its actions); the letters are printed.
+CHANNEL = sent_channel("email")
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(minutes=5)
 LEASE = timedelta(minutes=10)
@@ -184,7 +186,7 @@ def _render(
         invoices=files,
         date_timestamp=stamp,
     )
-    mail = prepare(outgoing)
+    mail = CHANNEL.prepare(outgoing)
     document, digest = document_store(mail.data, suffix=".eml")
     return Rendered(outgoing.subject, outgoing.text, outgoing.html, mail, document, digest)
 
@@ -206,7 +208,7 @@ def outbox_dispatch(
 ) -> DispatchResult:
     """Send every due e-mail action once. Must run outside a transaction (each step commits)."""
     out = DispatchResult()
-    transport = transport or transport_from_url(settings.EMAIL_URL)
+    transport = transport or CHANNEL.transport(settings.EMAIL_URL)
     ahead: Ahead = {}
     worker: RenderAhead | None = None
     failed_to_start = False
@@ -320,10 +322,11 @@ def _next_jobs(*, as_of: date, creditor: Creditor | None) -> list[Job]:
     stamp = timezone.now().timestamp()
     jobs: list[Job] = []
     for (a, request), result in zip(requests, built, strict=True):
+        debtor = debtors[a.debtor_id]
         if (
             isinstance(result, RelanceError)
             or not result.context.invoices
-            or not debtors[a.debtor_id].email
+            or not CHANNEL.recipient(email=debtor.email, phone=debtor.phone)
         ):
             continue
         message_id = a.message_id or message_id_for(a.idempotency_key, creditors[a.creditor_id])
@@ -402,7 +405,8 @@ def _claim(
                 continue
             message_id = a.message_id or message_id_for(a.idempotency_key, cred)
             try:
-                if not debtor.email:
+                recipient = CHANNEL.recipient(email=debtor.email, phone=debtor.phone)
+                if not recipient:
                     raise PermanentEmailError(f"debtor {debtor.account} has no e-mail address")
                 if request.template == "formal_notice":
                     refused = check_formal_notice(context)
@@ -428,7 +432,7 @@ def _claim(
             a.subject, a.body_text, a.body_html = rendered.subject, rendered.text, rendered.html
             a.sha256, a.document = digest, document
             a.invoice_ids = [i.pk for i in result.invoices]
-            a.recipient = debtor.email
+            a.recipient = recipient
             a.message_id = message_id
             a.state, a.claimed_by, a.next_attempt_at = (
                 Action.State.SENDING,

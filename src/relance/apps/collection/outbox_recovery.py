@@ -18,6 +18,7 @@ from django.utils import timezone
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.collection.models import Action
 from relance.apps.creditors.models import Creditor
+from relance.channels.registry import sent_channels
 
 
 def owner_gone(owner: str) -> bool:
@@ -42,7 +43,9 @@ def outbox_recover(*, creditor: Creditor | None, actor: str) -> tuple[int, int]:
     turned out sent, how many were recovered in all)."""
     sent = recovered = 0
     now = timezone.now()
-    qs = Action.objects.filter(state=Action.State.SENDING, channel="email")
+    qs = Action.objects.filter(
+        state=Action.State.SENDING, channel__in=[c.name for c in sent_channels()]
+    )
     if creditor is not None:
         qs = qs.filter(creditor=creditor)
     stuck = [
