@@ -68,16 +68,15 @@ import os
 import signal
 import socket
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Field, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from relance.apps.audit.documents import document_store, documents_sync
@@ -87,6 +86,7 @@ from relance.apps.collection.messages import email_compose, invoice_files
 from relance.apps.collection.models import Action, Case
 from relance.apps.collection.outbox_ahead import Ahead, Job, RenderAhead, Rendered, RenderInline
 from relance.apps.collection.outbox_recovery import outbox_recover, queued_state
+from relance.apps.collection.outbox_rows import rows_hand_over, rows_write
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.channels.email_mime import PreparedEmail
@@ -276,21 +276,6 @@ _CLAIM_FIELDS = (
 )
 
 
-def _write_rows(actions: list[Action], names: Iterable[str]) -> None:
-    """Save ``names`` of each action: one prepared ``UPDATE … WHERE id = %s`` run for all rows
-    (``bulk_update``'s ``CASE WHEN`` over 15 columns costs more than the rest of the claim)."""
-    fields = [cast("Field[Any, Any]", Action._meta.get_field(n)) for n in names]
-    qn = connection.ops.quote_name
-    columns = ", ".join(f"{qn(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {qn(Action._meta.db_table)} SET {columns} WHERE {qn('id')} = %s"  # noqa: S608 (names from the model)
-    rows = [
-        [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk]
-        for a in actions
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
 def _due(*, as_of: date, creditor: Creditor | None, now: datetime) -> QuerySet[Action]:
     qs = (
         Action.objects.filter(channel="email", planned_date__lte=as_of)
@@ -477,45 +462,10 @@ def _claim(
                 EventInput("action.sending", "action", a.pk, a.creditor_id, payload, actor)
             )
         synced = documents_sync([i.document for i in batch.items])
-        _write_rows(actions, _CLAIM_FIELDS)
+        rows_write(actions, _CLAIM_FIELDS)
         events_record(events=events)
         synced()  # every stored message on disk before the claim commits, so before any hand-over
     return batch
-
-
-def _hand_over(items: list[_Claimed], *, batch: _Batch) -> set[int]:
-    """Record, durably, the hand-over of ``items``: one statement (its own transaction outside
-    an atomic block), matching only rows still ``sending`` under this claim. Returns the pks
-    recorded."""
-    if not items:
-        return set()
-    qn = connection.ops.quote_name
-    prep = Action._meta.get_field("handed_over_at").get_db_prep_save
-    where = " AND ".join(f"{qn(c)} = %s" for c in ("state", "claimed_by", "next_attempt_at"))
-    params = [
-        prep(timezone.now(), connection),
-        Action.State.SENDING,
-        batch.owner,
-        prep(batch.lease, connection),
-    ]
-    update = f"UPDATE {qn(Action._meta.db_table)} SET {qn('handed_over_at')} = %s WHERE {where}"  # noqa: S608 (names from the model)
-    with connection.cursor() as cursor:
-        if (
-            connection.features.can_return_columns_from_insert
-        ):  # RETURNING: PostgreSQL, SQLite >= 3.35
-            marks = ", ".join(["%s"] * len(items))
-            cursor.execute(
-                f"{update} AND {qn('id')} IN ({marks}) RETURNING {qn('id')}",
-                [*params, *(i.pk for i in items)],
-            )
-            return {pk for (pk,) in cursor.fetchall()}
-        recorded = set()
-        with transaction.atomic():
-            for i in items:
-                cursor.execute(f"{update} AND {qn('id')} = %s", [*params, i.pk])
-                if cursor.rowcount == 1:
-                    recorded.add(i.pk)
-        return recorded
 
 
 def _send_batch(
@@ -534,7 +484,9 @@ def _send_batch(
         def hand_over(ready: list[int], group: list[_Claimed] = group) -> list[int]:
             for _ in ready:
                 _kill_point("during_smtp")
-            recorded = _hand_over([group[n] for n in ready], batch=batch)
+            recorded = rows_hand_over(
+                [group[n].pk for n in ready], owner=batch.owner, lease=batch.lease
+            )
             return [n for n in ready if group[n].pk in recorded]
 
         outcomes = transport.send_group([i.mail for i in group], before_commit=hand_over, idle=idle)
