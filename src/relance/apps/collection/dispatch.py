@@ -72,7 +72,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -104,8 +104,13 @@ from relance.documents.formal_notice import check_formal_notice
 from relance.domain.problems import N_, Problem
 from relance.errors import InvalidInputError, RelanceError
 
-if TYPE_CHECKING:
-    from relance.apps.collection.services import RunResult
+
+class PassTally(Protocol):
+    """What the outbox adds to when the daily pass runs it (the pass's ``RunResult``)."""
+
+    actions: Counter[str]
+    problems: list[Problem]
+
 
 # The outbox's one sent channel today (``_due`` picks its actions); the letters are printed.
 CHANNEL = sent_channel("email")
@@ -202,7 +207,7 @@ def outbox_dispatch(
     *,
     as_of: date,
     creditor: Creditor | None = None,
-    result: RunResult | None = None,
+    result: PassTally | None = None,
     transport: Transport | None = None,
     actor: str = "system",
 ) -> DispatchResult:
