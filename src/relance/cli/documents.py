@@ -33,7 +33,7 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from relance.apps.collection.letters import document_render
+    from relance.apps.collection.messages import document_render
 
     out = Path(args.out)
     kind = out.suffix.lower().lstrip(".")

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from relance.apps.collection.contexts import step_for
 from relance.apps.collection.daily_pass import collection_run
-from relance.apps.collection.letters import step_for
 from relance.apps.collection.models import Action, Case, Scenario
 from relance.apps.collection.pauses import case_for
 from relance.apps.editors.services import scenario_assign

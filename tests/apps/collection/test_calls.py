@@ -14,8 +14,8 @@ from relance.apps.collection.calls import (
     task_complete,
     wrong_phones,
 )
+from relance.apps.collection.contexts import attempts_for
 from relance.apps.collection.daily_pass import collection_run
-from relance.apps.collection.letters import attempts_for
 from relance.apps.collection.models import Action, Case, Dispute, Promise
 from relance.errors import InvalidInputError, NotFoundError
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory

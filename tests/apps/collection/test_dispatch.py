@@ -19,15 +19,13 @@ from relance.apps.audit.services import chain_verify
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.dispatch import outbox_dispatch
 from relance.apps.collection.models import Action
-from relance.channels.email import (
+from relance.channels.email_mime import OutgoingEmail, build_message, prepare
+from relance.channels.smtp import (
     FileTransport,
-    OutgoingEmail,
     PermanentEmailError,
     SmtpTransport,
     TemporaryEmailError,
     Withdrawn,
-    build_message,
-    prepare,
 )
 from tests.factories import DebtorFactory, InvoiceFactory
 

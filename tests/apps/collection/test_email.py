@@ -19,10 +19,10 @@ import pytest
 from relance.apps.audit.models import Event
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.dispatch import MAX_ATTEMPTS, outbox_dispatch
-from relance.apps.collection.letters import document_render, email_preview
+from relance.apps.collection.messages import document_render, email_preview
 from relance.apps.collection.models import Action
 from relance.apps.collection.pauses import case_for
-from relance.channels.email import FileTransport, SmtpTransport, transport_from_url
+from relance.channels.smtp import FileTransport, SmtpTransport, transport_from_url
 from relance.errors import ConfigurationError
 from tests.factories import DebtorFactory, InvoiceFactory
 
@@ -337,8 +337,7 @@ def test_a_debtor_without_an_e_mail_address_fails_visibly(creditor):
     ],
 )
 def test_the_cached_epc_payload_is_the_documents_one(name, iban, bic, amount, text):
-    from relance.apps.collection.letters import _epc_payload
-    from relance.documents.qr import EpcError, EpcPayment, epc_payload
+    from relance.documents.qr import EpcError, EpcPayment, _epc_payload, epc_payload
 
     assert _epc_payload(name, iban, bic, amount, text) == epc_payload(
         EpcPayment(name, iban, amount, text, bic)
@@ -367,7 +366,7 @@ def _scanlines(png: bytes) -> tuple[bytes, bytes]:
 def test_the_e_mail_qr_png_has_the_pixels_segno_draws(scale, border, length):
     import segno
 
-    from relance.apps.collection.letters import _matrix_png
+    from relance.documents.qr import _matrix_png
 
     symbol = segno.make_qr("é" + "x" * (length - 2), error="m", boost_error=False, mask=0)
     out = io.BytesIO()

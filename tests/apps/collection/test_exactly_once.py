@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from relance.apps.collection.dispatch import BATCH
-from relance.channels.email import SMTP_CONNECTIONS
+from relance.channels.smtp import SMTP_CONNECTIONS
 
 REPO = Path(__file__).resolve().parents[3]
 DEBTORS = 6

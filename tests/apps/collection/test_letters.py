@@ -15,12 +15,9 @@ from django.utils import timezone
 
 from relance.apps.audit.models import Event
 from relance.apps.audit.services import chain_verify
-from relance.apps.collection.letters import (
-    document_render,
-    letter_context_for,
-    letter_deliver,
-    letters_batch,
-)
+from relance.apps.collection.contexts import letter_context_for
+from relance.apps.collection.letters import letter_deliver, letters_batch
+from relance.apps.collection.messages import document_render
 from relance.apps.collection.models import Action, Case
 from relance.apps.collection.pauses import case_for
 from relance.apps.ledger.models import Allocation, Payment

@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 
 from relance.apps.audit.services import chain_verify
-from relance.apps.collection.letters import letter_context_for
+from relance.apps.collection.contexts import letter_context_for
 from relance.apps.collection.models import Action, Scenario
 from relance.apps.collection.scenarios import scenario_import, scenarios_load_defaults
 from relance.cli import main

@@ -15,7 +15,7 @@ from relance.apps.collection.dispatch import outbox_dispatch
 from relance.apps.collection.models import Action
 from relance.apps.editors.selectors import action_text
 from relance.apps.editors.services import action_text_reset, action_text_save
-from relance.channels.email import SmtpTransport
+from relance.channels.smtp import SmtpTransport
 from relance.documents.templates import TemplateRefusedError
 from relance.errors import InvalidInputError
 from tests.apps.editors.test_dispatch import _due, smtp  # noqa: F401

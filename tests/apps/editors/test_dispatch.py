@@ -13,7 +13,7 @@ from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.dispatch import outbox_dispatch
 from relance.apps.collection.models import Action
 from relance.apps.editors.services import template_save
-from relance.channels.email import SmtpTransport
+from relance.channels.smtp import SmtpTransport
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
 AS_OF = date(2026, 3, 5)

@@ -12,7 +12,8 @@ import pytest
 
 from relance.apps.audit.models import Event
 from relance.apps.audit.services import chain_verify
-from relance.apps.collection.letters import document_render, letters_batch
+from relance.apps.collection.letters import letters_batch
+from relance.apps.collection.messages import document_render
 from relance.apps.collection.models import Action, Case, Scenario
 from relance.apps.collection.scenarios import scenarios_load_defaults
 from relance.apps.editors.models import ScenarioAssignment, TemplateOverride

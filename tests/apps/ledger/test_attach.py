@@ -15,7 +15,7 @@ from relance.apps.audit.models import Event
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.dispatch import outbox_dispatch
 from relance.apps.ledger.attach import invoice_pdfs_attach
-from relance.channels.email import SmtpTransport
+from relance.channels.smtp import SmtpTransport
 from tests.apps.editors.test_dispatch import smtp  # noqa: F401
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 

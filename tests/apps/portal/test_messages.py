@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from relance.apps.collection.daily_pass import collection_run
-from relance.apps.collection.letters import document_render
+from relance.apps.collection.messages import document_render
 from relance.apps.portal.links import portal_url
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 

@@ -192,7 +192,7 @@ def test_the_approval_preview_names_a_missing_mention_in_french(
 
 
 def _context(notice, today):
-    from relance.apps.collection.letters import action_request, letter_contexts
+    from relance.apps.collection.contexts import action_request, letter_contexts
 
     request = action_request(notice, debtor=notice.debtor, case=notice.case)
     (built,) = letter_contexts([request], as_of=today, without_unknown_rates=True)

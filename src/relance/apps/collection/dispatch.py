@@ -11,23 +11,19 @@ Work goes in batches of up to ``BATCH`` actions. What each step writes, and what
    LOCKED`` so two dispatchers never claim the same row. Crash → the rows are ``sending``
    without ``handed_over_at``. Every message of the batch is rendered to bytes (inside the
    claim) before the first one is sent: the documents' text and HTML, the EPC QR code, the
-   PDFs (``letters.email_compose``, what ``relance render`` writes), from contexts built for
-   the whole batch at once (``letters.letter_contexts``). Each message is stored unchanged as
+   PDFs (``messages.email_compose``, what ``relance render`` writes), from contexts built for
+   the whole batch at once (``contexts.letter_contexts``). Each message is stored unchanged as
    ``documents/<sha256>.eml`` and made durable (fsync) before the claim commits; the claim
    records that file and hash on the row and in its events, so the proof of a message is the
    very bytes handed over under that claim. A claim that never reaches the hand-over leaves
-   an unreferenced file. While a full batch is being sent, the next one is rendered in the
-   SMTP round trips, when this process would otherwise wait for the server's replies
-   (``_RenderInline``; never between a group's hand-over commit and its final dots); with
-   ``RELANCE_RENDER_AHEAD=1``, by a second process instead (``_RenderAhead``; it measured
-   slower on a busy 2-core machine). Either way the next claim takes a message written ahead
-   only if it was written from the same context, template and Message-ID it rebuilds in its
-   transaction.
+   an unreferenced file. While a full batch is being sent, the next one is written ahead
+   (``outbox_ahead``); the next claim takes such a message only if it was written from the
+   same context, template and Message-ID it rebuilds in its transaction.
 2. *hand-over*, per group of messages (one per SMTP connection, ``?connections=`` in the
    URL, 8 by default): the transport writes each message of the group up to the final dot,
    then this module commits ``handed_over_at`` for them — one ``UPDATE`` of the group's
    rows, nothing else, its own transaction — then the transport writes their final ``.``
-   of the DATA phase (see ``relance.channels.email``). Crash before the commit → the server
+   of the DATA phase (see ``relance.channels.smtp``). Crash before the commit → the server
    discarded the group's messages. Crash after → they count as sent. This commit is the one
    write that exactly-once needs: it must be durable before the final dot, and it is the
    only thing between the message and its dot. A durable PostgreSQL commit waits for a WAL
@@ -44,13 +40,10 @@ Work goes in batches of up to ``BATCH`` actions. What each step writes, and what
    it, so writing them late loses nothing: after a crash between 2 and 3, recovery turns the
    handed-over rows into ``sent`` and records the same event (marked ``recovered``).
 
-Recovery, at the start of every dispatch: a ``sending`` row whose owner process is gone (same
-host, pid dead) or whose lease ran out is resolved — ``sent`` if it was handed over, else put
-back in the queue and sent again (only if it is still not handed over and still under the
-claim that was seen, so a dispatcher handing it over at that moment wins). So every due
-message goes out once: never twice, and never lost except in the one window the channel
-documents (between the hand-over commit and the writes of the group's final dots, one system
-call per message, back to back), where it is lost rather than doubled.
+Recovery, at the start of every dispatch (``outbox_recovery``): a ``sending`` row whose owner
+is gone or whose lease ran out is ``sent`` if it was handed over, else queued again. So every
+due message goes out once: never twice, and never lost except in the one window the channel
+documents (between the hand-over commit and the writes of the group's final dots).
 
 Why not parallel workers (threads, each with its own connections, sharing the queue with SKIP
 LOCKED): their commits overlap as well, but a thread that has committed its hand-over may
@@ -71,54 +64,57 @@ point being reached once per message.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import signal
 import socket
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from multiprocessing.connection import Connection
+from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Field, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from relance.apps.audit.documents import document_store, documents_sync
 from relance.apps.audit.services import EventInput, events_record
-from relance.apps.collection.letters import (
-    ContextRequest,
-    action_request,
-    document_store,
-    documents_sync,
-    email_compose,
-    invoice_files,
-    letter_contexts,
-)
+from relance.apps.collection.contexts import ContextRequest, action_request, letter_contexts
+from relance.apps.collection.messages import email_compose, invoice_files
 from relance.apps.collection.models import Action, Case
+from relance.apps.collection.outbox_ahead import Ahead, Job, RenderAhead, Rendered, RenderInline
+from relance.apps.collection.outbox_recovery import outbox_recover, queued_state
+from relance.apps.collection.outbox_rows import rows_hand_over, rows_write
 from relance.apps.collection.readiness import ready_to_go_out
-from relance.apps.collection.results import RunResult
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
-from relance.channels.email import (
+from relance.channels.email_mime import PreparedEmail
+from relance.channels.registry import sent_channel
+from relance.channels.smtp import (
     Deferred,
     Idle,
     PermanentEmailError,
-    PreparedEmail,
     Transport,
     UncertainDeliveryError,
     Withdrawn,
-    prepare,
-    transport_from_url,
 )
 from relance.documents.context import LetterContext
 from relance.documents.formal_notice import check_formal_notice
 from relance.domain.problems import N_, Problem
 from relance.errors import InvalidInputError, RelanceError
 
+
+class PassTally(Protocol):
+    """What the outbox adds to when the daily pass runs it (the pass's ``RunResult``)."""
+
+    actions: Counter[str]
+    problems: list[Problem]
+
+
+# The outbox's one sent channel today (``_due`` picks its actions); the letters are printed.
+CHANNEL = sent_channel("email")
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(minutes=5)
 LEASE = timedelta(minutes=10)
@@ -142,19 +138,6 @@ def message_id_for(idempotency_key: str, creditor: Creditor) -> str:
 
 def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _owner_gone(owner: str) -> bool:
-    host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 @dataclass
@@ -194,23 +177,13 @@ class _Batch:
     full: bool = False  # as many actions as a batch takes: more may be waiting
 
 
-@dataclass(frozen=True)
-class _Rendered:
-    subject: str
-    text: str
-    html: str
-    mail: PreparedEmail
-    document: str
-    sha256: str
-
-
 def _render(
     context: LetterContext,
     template: str,
     message_id: str,
     files: tuple[tuple[str, Path], ...],
     stamp: float,
-) -> _Rendered:
+) -> Rendered:
     """The message, written and stored (not yet durably: the claim syncs its batch)."""
     outgoing = email_compose(
         context=context,
@@ -219,98 +192,9 @@ def _render(
         invoices=files,
         date_timestamp=stamp,
     )
-    mail = prepare(outgoing)
+    mail = CHANNEL.prepare(outgoing)
     document, digest = document_store(mail.data, suffix=".eml")
-    return _Rendered(outgoing.subject, outgoing.text, outgoing.html, mail, document, digest)
-
-
-_Job = tuple[
-    int, tuple[Any, ...], tuple[LetterContext, str, str, tuple[tuple[str, Path], ...], float]
-]
-_Ahead = dict[int, tuple[tuple[Any, ...], "_Rendered | None"]]
-
-
-def _render_loop(conn: Connection, parent_end: Connection) -> None:
-    """The render-ahead process: render each list of jobs it is sent, send the results back;
-    stop when the dispatcher is gone (its end of the pipe closed, even by SIGKILL)."""
-    parent_end.close()
-    while True:
-        try:
-            jobs: list[_Job] = conn.recv()
-        except (EOFError, OSError):
-            return
-        out: list[tuple[int, tuple[tuple[Any, ...], _Rendered | None]]] = []
-        for pk, key, args in jobs:
-            try:
-                out.append((pk, (key, _render(*args))))
-            except Exception:
-                out.append((pk, (key, None)))
-        try:
-            conn.send(out)
-        except OSError:
-            return
-
-
-class _RenderAhead:
-    """A process that writes the next batch's messages while this one sends the current
-    batch: rendering (text, HTML, QR code, MIME, the stored copy) is most of a message's CPU,
-    and SMTP and the database wait. Nothing it writes is trusted blindly: the claim rebuilds
-    each context in its transaction and takes the message written ahead only when it was
-    written from the very same context, template and Message-ID (else it writes it again)."""
-
-    def __init__(self) -> None:
-        ctx = multiprocessing.get_context("fork")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_render_loop, args=(child, self.conn), daemon=True)
-        self.proc.start()
-        child.close()
-
-    def submit(self, jobs: list[_Job]) -> None:
-        self.conn.send(jobs)
-
-    def collect(self) -> _Ahead:
-        try:
-            return dict(self.conn.recv())
-        except (EOFError, OSError):
-            return {}
-
-    def close(self) -> None:
-        self.conn.close()
-        self.proc.join(timeout=10)
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join()
-
-
-class _RenderInline:
-    """The next batch's messages written in this process while the transport waits for the
-    server's replies (``Transport.send_group``'s ``idle``): one message per call, the first
-    call reading what to write (``_next_jobs``). The server's round trips were a third of a
-    message's time, the process idle in them; now they hold the next batch's rendering. As
-    with the render-ahead process, the claim takes a message only if it rebuilds the same
-    context, template and Message-ID, and a crash leaves at most unreferenced files: the
-    transport never calls this between a group's hand-over commit and its final dots."""
-
-    def __init__(self, as_of: date, creditor: Creditor | None) -> None:
-        self.as_of, self.creditor = as_of, creditor
-        self.jobs: list[_Job] | None = None
-        self.done: _Ahead = {}
-
-    def __call__(self) -> bool:
-        if self.jobs is None:
-            try:
-                self.jobs = _next_jobs(as_of=self.as_of, creditor=self.creditor)[::-1]
-            except Exception:  # read again by the claim, which reports what is wrong
-                self.jobs = []
-            return bool(self.jobs)
-        if not self.jobs:
-            return False
-        pk, key, args = self.jobs.pop()
-        try:
-            self.done[pk] = (key, _render(*args))
-        except Exception:  # written again by the claim, which reports what is wrong
-            self.done[pk] = (key, None)
-        return True
+    return Rendered(outgoing.subject, outgoing.text, outgoing.html, mail, document, digest)
 
 
 # Off unless RELANCE_RENDER_AHEAD=1 (and a second core): on the shared 2-core bench machine it
@@ -320,26 +204,23 @@ class _RenderInline:
 RENDER_AHEAD = (os.cpu_count() or 1) > 1 and os.environ.get("RELANCE_RENDER_AHEAD", "0") == "1"
 
 
-def _queued_state(requires_approval: bool) -> str:
-    return Action.State.APPROVED if requires_approval else Action.State.PLANNED
-
-
 def outbox_dispatch(
     *,
     as_of: date,
     creditor: Creditor | None = None,
-    result: RunResult | None = None,
+    result: PassTally | None = None,
     transport: Transport | None = None,
     actor: str = "system",
 ) -> DispatchResult:
     """Send every due e-mail action once. Must run outside a transaction (each step commits)."""
     out = DispatchResult()
-    transport = transport or transport_from_url(settings.EMAIL_URL)
-    ahead: _Ahead = {}
-    worker: _RenderAhead | None = None
+    transport = transport or CHANNEL.transport(settings.EMAIL_URL)
+    ahead: Ahead = {}
+    worker: RenderAhead | None = None
     failed_to_start = False
     try:
-        _recover(creditor=creditor, out=out, actor=actor)
+        sent, recovered = outbox_recover(creditor=creditor, actor=actor)
+        out.sent, out.recovered = out.sent + sent, out.recovered + recovered
         _kill_point("before_claim")
         while (
             batch := _claim(as_of=as_of, creditor=creditor, out=out, actor=actor, ahead=ahead)
@@ -350,7 +231,7 @@ def outbox_dispatch(
             jobs = _next_jobs(as_of=as_of, creditor=creditor) if ahead_on else []
             if jobs and worker is None:
                 try:
-                    worker = _RenderAhead()
+                    worker = RenderAhead(_render)
                 except (
                     OSError,
                     AssertionError,
@@ -359,7 +240,11 @@ def outbox_dispatch(
             if jobs and worker is not None:
                 worker.submit(jobs)
             # No second process: the next batch is written here, in the SMTP round trips.
-            inline = _RenderInline(as_of, creditor) if batch.full and not jobs else None
+            inline = (
+                RenderInline(_render, partial(_next_jobs, as_of=as_of, creditor=creditor))
+                if batch.full and not jobs
+                else None
+            )
             _send_batch(batch, transport=transport, out=out, actor=actor, idle=inline)
             if jobs and worker is not None:
                 ahead = worker.collect()
@@ -375,61 +260,6 @@ def outbox_dispatch(
         result.actions["cancelled"] += out.cancelled
         result.problems.extend(out.problems)
     return out
-
-
-def _recover(*, creditor: Creditor | None, out: DispatchResult, actor: str) -> None:
-    now = timezone.now()
-    qs = Action.objects.filter(state=Action.State.SENDING, channel="email")
-    if creditor is not None:
-        qs = qs.filter(creditor=creditor)
-    stuck = [
-        a
-        for a in qs
-        if (a.next_attempt_at and a.next_attempt_at < now) or _owner_gone(a.claimed_by)
-    ]
-    if not stuck:
-        return
-    events = []
-    with transaction.atomic():
-        for a in stuck:
-            still = Action.objects.filter(pk=a.pk, state=Action.State.SENDING)
-            if a.handed_over_at is not None:
-                changed = still.update(
-                    state=Action.State.SENT,
-                    sent_at=a.handed_over_at,
-                    next_attempt_at=None,
-                    updated_at=now,
-                )
-                kind, payload = (
-                    "action.sent",
-                    {
-                        "message_id": a.message_id,
-                        "sha256": a.sha256,
-                        "document": a.document.name,
-                        "recovered": True,
-                    },
-                )
-                out.sent += changed
-            else:
-                # Only if it is still under the claim seen above and was not handed over since.
-                changed = still.filter(
-                    handed_over_at__isnull=True,
-                    claimed_by=a.claimed_by,
-                    next_attempt_at=a.next_attempt_at,
-                ).update(
-                    state=_queued_state(a.requires_approval),
-                    next_attempt_at=None,
-                    claimed_by="",
-                    updated_at=now,
-                )
-                kind, payload = (
-                    "action.requeued",
-                    {"reason": f"dispatcher {a.claimed_by} stopped before the hand-over"},
-                )
-            if changed:
-                out.recovered += 1
-                events.append(EventInput(kind, "action", a.pk, a.creditor_id, payload, actor))
-        events_record(events=events)
 
 
 _CLAIM_FIELDS = (
@@ -452,23 +282,8 @@ _CLAIM_FIELDS = (
 )
 
 
-def _write_rows(actions: list[Action], names: Iterable[str]) -> None:
-    """Save ``names`` of each action: one prepared ``UPDATE … WHERE id = %s`` run for all rows
-    (``bulk_update``'s ``CASE WHEN`` over 15 columns costs more than the rest of the claim)."""
-    fields = [cast("Field[Any, Any]", Action._meta.get_field(n)) for n in names]
-    qn = connection.ops.quote_name
-    columns = ", ".join(f"{qn(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {qn(Action._meta.db_table)} SET {columns} WHERE {qn('id')} = %s"  # noqa: S608 (names from the model)
-    rows = [
-        [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk]
-        for a in actions
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
 def _due(*, as_of: date, creditor: Creditor | None, now: datetime) -> QuerySet[Action]:
-    qs = Action.objects.filter(ready_to_go_out(channels=["email"], as_of=as_of)).filter(
+    qs = Action.objects.filter(ready_to_go_out(channels=[CHANNEL.name], as_of=as_of)).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
     if creditor is not None:
@@ -476,7 +291,7 @@ def _due(*, as_of: date, creditor: Creditor | None, now: datetime) -> QuerySet[A
     return qs.order_by("id")
 
 
-def _next_jobs(*, as_of: date, creditor: Creditor | None) -> list[_Job]:
+def _next_jobs(*, as_of: date, creditor: Creditor | None) -> list[Job]:
     """What the next claim will most likely take, to render ahead (read only, nothing locked)."""
     actions = list(_due(as_of=as_of, creditor=creditor, now=timezone.now())[:BATCH])
     debtors = {d.pk: d for d in Debtor.objects.filter(pk__in={a.debtor_id for a in actions})}
@@ -492,12 +307,13 @@ def _next_jobs(*, as_of: date, creditor: Creditor | None) -> list[_Job]:
             continue
     built = letter_contexts([r for _, r in requests], as_of=as_of, without_unknown_rates=True)
     stamp = timezone.now().timestamp()
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     for (a, request), result in zip(requests, built, strict=True):
+        debtor = debtors[a.debtor_id]
         if (
             isinstance(result, RelanceError)
             or not result.context.invoices
-            or not debtors[a.debtor_id].email
+            or not CHANNEL.recipient(email=debtor.email, phone=debtor.phone)
         ):
             continue
         message_id = a.message_id or message_id_for(a.idempotency_key, creditors[a.creditor_id])
@@ -513,7 +329,7 @@ def _claim(
     creditor: Creditor | None,
     out: DispatchResult,
     actor: str,
-    ahead: _Ahead | None = None,
+    ahead: Ahead | None = None,
 ) -> _Batch | None:
     """Take up to ``BATCH`` due actions, render them, store each message, commit them as
     ``sending``; None when the queue is empty."""
@@ -576,7 +392,8 @@ def _claim(
                 continue
             message_id = a.message_id or message_id_for(a.idempotency_key, cred)
             try:
-                if not debtor.email:
+                recipient = CHANNEL.recipient(email=debtor.email, phone=debtor.phone)
+                if not recipient:
                     raise PermanentEmailError(f"debtor {debtor.account} has no e-mail address")
                 if request.template == "formal_notice":
                     refused = check_formal_notice(context)
@@ -602,7 +419,7 @@ def _claim(
             a.subject, a.body_text, a.body_html = rendered.subject, rendered.text, rendered.html
             a.sha256, a.document = digest, document
             a.invoice_ids = [i.pk for i in result.invoices]
-            a.recipient = debtor.email
+            a.recipient = recipient
             a.message_id = message_id
             a.state, a.claimed_by, a.next_attempt_at = (
                 Action.State.SENDING,
@@ -647,45 +464,10 @@ def _claim(
                 EventInput("action.sending", "action", a.pk, a.creditor_id, payload, actor)
             )
         synced = documents_sync([i.document for i in batch.items])
-        _write_rows(actions, _CLAIM_FIELDS)
+        rows_write(actions, _CLAIM_FIELDS)
         events_record(events=events)
         synced()  # every stored message on disk before the claim commits, so before any hand-over
     return batch
-
-
-def _hand_over(items: list[_Claimed], *, batch: _Batch) -> set[int]:
-    """Record, durably, the hand-over of ``items``: one statement (its own transaction outside
-    an atomic block), matching only rows still ``sending`` under this claim. Returns the pks
-    recorded."""
-    if not items:
-        return set()
-    qn = connection.ops.quote_name
-    prep = Action._meta.get_field("handed_over_at").get_db_prep_save
-    where = " AND ".join(f"{qn(c)} = %s" for c in ("state", "claimed_by", "next_attempt_at"))
-    params = [
-        prep(timezone.now(), connection),
-        Action.State.SENDING,
-        batch.owner,
-        prep(batch.lease, connection),
-    ]
-    update = f"UPDATE {qn(Action._meta.db_table)} SET {qn('handed_over_at')} = %s WHERE {where}"  # noqa: S608 (names from the model)
-    with connection.cursor() as cursor:
-        if (
-            connection.features.can_return_columns_from_insert
-        ):  # RETURNING: PostgreSQL, SQLite >= 3.35
-            marks = ", ".join(["%s"] * len(items))
-            cursor.execute(
-                f"{update} AND {qn('id')} IN ({marks}) RETURNING {qn('id')}",
-                [*params, *(i.pk for i in items)],
-            )
-            return {pk for (pk,) in cursor.fetchall()}
-        recorded = set()
-        with transaction.atomic():
-            for i in items:
-                cursor.execute(f"{update} AND {qn('id')} = %s", [*params, i.pk])
-                if cursor.rowcount == 1:
-                    recorded.add(i.pk)
-        return recorded
 
 
 def _send_batch(
@@ -704,7 +486,9 @@ def _send_batch(
         def hand_over(ready: list[int], group: list[_Claimed] = group) -> list[int]:
             for _ in ready:
                 _kill_point("during_smtp")
-            recorded = _hand_over([group[n] for n in ready], batch=batch)
+            recorded = rows_hand_over(
+                [group[n].pk for n in ready], owner=batch.owner, lease=batch.lease
+            )
             return [n for n in ready if group[n].pk in recorded]
 
         outcomes = transport.send_group([i.mail for i in group], before_commit=hand_over, idle=idle)
@@ -782,7 +566,7 @@ def _failure(item: _Claimed, exc: Exception, *, out: DispatchResult, actor: str)
         else:
             retry_at = now + BACKOFF * (4 ** (item.attempts - 1))
             Action.objects.filter(pk=item.pk).update(
-                state=_queued_state(item.requires_approval),
+                state=queued_state(item.requires_approval),
                 error=str(exc),
                 next_attempt_at=retry_at,
                 handed_over_at=None,

@@ -135,7 +135,7 @@ def template_preview(
 ) -> str | list[Problem]:
     """What ``source`` gives for one of the creditor's debtors as of ``as_of``, in the sandbox;
     or the problems (line and reason) that would refuse it."""
-    from relance.apps.collection.letters import letter_context_for
+    from relance.apps.collection.contexts import letter_context_for
 
     canonical, lang = name_check(name), lang_check(lang)
     if debtor.creditor_id != creditor.pk:
@@ -318,7 +318,7 @@ def action_text_check(*, action: Action, as_of: date) -> list[Problem]:
     """Every reason the action, with the edits it carries (saved or not), cannot be written as
     of ``as_of``: its own context rendered through them, and a mise en demeure checked for every
     mention the law requires."""
-    from relance.apps.collection.letters import action_request, letter_contexts
+    from relance.apps.collection.contexts import action_request, letter_contexts
     from relance.documents.formal_notice import check_formal_notice
     from relance.documents.templates import render_step
 

@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
-from relance.apps.collection.letters import case_current, case_reference, transfer_qr_png
+from relance.apps.collection.contexts import case_current, case_reference, invoice_lines
+from relance.apps.collection.messages import transfer_qr_png
 from relance.apps.collection.models import Dispute
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
@@ -20,7 +21,6 @@ from relance.apps.portal.links import portal_token_read
 from relance.documents.context import (
     CreditorInfo,
     DebtorInfo,
-    InvoiceLine,
     LetterContext,
     format_iban,
     format_siren,
@@ -131,6 +131,7 @@ def _statement(access: PortalAccess, as_of: date) -> tuple[Statement, LetterCont
         for i in rows
     )
     payable_rows = [i for i in invoices if not i.in_dispute]
+    payable_ids = {i.pk for i in payable_rows}
     payable = round_cents(sum((i.open_amount for i in payable_rows), ZERO))
     reference = case_reference(case=case_current(debtor=debtor), debtor=debtor, as_of=as_of)
     context = LetterContext(
@@ -141,10 +142,7 @@ def _statement(access: PortalAccess, as_of: date) -> tuple[Statement, LetterCont
             pay_link_template=creditor.pay_link_template,
         ),
         debtor=DebtorInfo(name=debtor.name, account=debtor.account),
-        invoices=tuple(
-            InvoiceLine(i.number, i.issue_date, i.due_date, i.total, i.open_amount, i.currency)
-            for i in payable_rows
-        ),
+        invoices=invoice_lines(i for i in rows if i.pk in payable_ids),
         letter_date=as_of,
         reference=reference,
     )

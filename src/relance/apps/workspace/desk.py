@@ -52,7 +52,7 @@ def contexts(
 ) -> list[dict[int, Any]]:
     """Per group of ``(actions, template_of)``, each action's ``BuiltContext`` or the error that
     kept it from being built: one ``letter_contexts`` read for all groups (and one of cases)."""
-    from relance.apps.collection.letters import ContextRequest, action_edits, letter_contexts
+    from relance.apps.collection.contexts import ContextRequest, action_edits, letter_contexts
     from relance.apps.collection.models import Case
 
     everything = [a for actions, _ in groups for a in actions]
@@ -122,7 +122,7 @@ def call_cards(
             wrong.setdefault(debtor_id, set()).add(str(outcome["phone"]))
     history: dict[int, tuple[Any, ...]] = {}
     if not scripts:
-        from relance.apps.collection.letters import attempts_by_debtor
+        from relance.apps.collection.contexts import attempts_by_debtor
 
         built = {}
         history = attempts_by_debtor(
@@ -202,7 +202,7 @@ def action_previews(
 ) -> list[Preview]:
     """What each action (of the creditor asking) will send if approved today, as ``letters_batch``
     prints a letter and the outbox composes an e-mail; a fixed number of queries for all."""
-    from relance.apps.collection.letters import LETTER_CHANNELS
+    from relance.apps.collection.contexts import LETTER_CHANNELS
 
     previews = {
         a.pk: Preview(a, "letter" if a.channel in LETTER_CHANNELS else a.channel) for a in actions
@@ -249,7 +249,8 @@ def _letter(preview: Preview, result: Any, template: str) -> None:
 
 
 def _email(preview: Preview, result: Any, template: str) -> None:
-    from relance.apps.collection.letters import LETTER_CHANNELS, email_compose
+    from relance.apps.collection.contexts import LETTER_CHANNELS
+    from relance.apps.collection.messages import email_compose
     from relance.documents.formal_notice import check_formal_notice
     from relance.documents.templates import LETTER_STEPS
 
@@ -274,7 +275,7 @@ def _email(preview: Preview, result: Any, template: str) -> None:
 
 def letter_pdf(*, action: Any, as_of: date) -> bytes:
     """The letter ``action`` would print today, as a PDF (rendered, never stored)."""
-    from relance.apps.collection.letters import LETTER_CHANNELS, action_edits, letter_context_for
+    from relance.apps.collection.contexts import LETTER_CHANNELS, action_edits, letter_context_for
     from relance.documents.pdf import render_letter
 
     if action.channel not in LETTER_CHANNELS:

@@ -459,7 +459,8 @@ def smtp_test_send(*, creditor: Creditor, to: str, actor: str) -> str:
     import smtplib
     from email.utils import make_msgid
 
-    from relance.channels.email import OutgoingEmail, prepare, transport_from_url
+    from relance.channels.email_mime import OutgoingEmail, prepare
+    from relance.channels.smtp import transport_from_url
     from relance.errors import RelanceError
 
     domain = creditor.email.rpartition("@")[2] or "relance.invalid"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relance.apps.collection.letters import LETTER_CHANNELS
+from relance.apps.collection.contexts import LETTER_CHANNELS
 from relance.apps.workspace import desk, worklist_selectors
 from relance.apps.workspace.access import back_url, workspace_view
 from relance.apps.workspace.forms import TaskDoneForm

@@ -1,0 +1,525 @@
+"""What a letter or an e-mail says: the context a step's document reads, built from the models.
+
+``letter_context_for`` builds the documents layer's ``LetterContext`` for one debtor and step:
+the creditor's identity, the debtor's address, the invoices the step lists (overdue ones not in
+dispute; before any is due, those about to fall due), the earlier attempts actually carried out
+(sent e-mails, letters and registered letters, calls with an outcome), payments received, the
+penalties from the law engine with the rate tables as ``relance rates`` knows them, the pay
+link, the debtor portal's signed link (when ``RELANCE_PUBLIC_URL`` is set), and the notice
+date: the receipt date of a delivered registered letter, from which civil interest runs. A
+semester with no published rate raises ``UnknownRateError``, which names the ``relance rates
+add`` command to run: nothing is guessed.
+
+``letter_contexts`` builds the contexts of many documents at once (a fixed number of queries),
+for the outbox, the print batch, the workspace and the editors. Reads only: nothing here
+writes, renders or sends.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Dispute, Scenario, Step
+from relance.apps.creditors.models import Creditor
+from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
+from relance.apps.legal.selectors import payments_net, rate_tables
+from relance.apps.portal.links import portal_url
+from relance.channels.registry import printed_channels
+from relance.documents.context import (
+    Attempt,
+    CreditorInfo,
+    DebtorInfo,
+    InvoiceLine,
+    Lang,
+    LetterContext,
+    PaymentReceived,
+    build_penalties,
+)
+from relance.documents.templates import LETTER_STEPS, creditor_sources, step_name
+from relance.domain.law import RateTables
+from relance.domain.law.rates import UnknownRateError
+from relance.errors import InvalidInputError, NotFoundError, RelanceError
+
+LETTER_CHANNELS = printed_channels()  # queued for the print batch, never sent by the outbox
+# The carried-out actions a later letter summarises.
+ATTEMPT_CHANNELS = ("email", "letter", "registered_letter", "sms")
+# Steps whose text states the penalties; the others never need a rate.
+PENALTY_STEPS = frozenset({"call", "reminder_letter", "formal_notice", "escalation"})
+
+
+# --- the context ----------------------------------------------------------------------------------
+
+
+def _creditor_info(c: Creditor) -> CreditorInfo:
+    return CreditorInfo(
+        name=c.name,
+        siren=c.siren,
+        vat=c.vat_number,
+        address_lines=tuple(line for line in c.address.splitlines() if line.strip()),
+        postcode=c.postal_code,
+        city=c.city,
+        iban=c.iban,
+        bic=c.bic,
+        email=c.email,
+        phone=c.phone,
+        signature=c.signature,
+        place=c.city,
+        pay_link_template=c.pay_link_template,
+        logo_path=Path(c.logo.path) if c.logo else None,
+        templates=creditor_sources(str(c.pk)),
+    )
+
+
+def _debtor_info(d: Debtor, contact_name: str | None = None) -> DebtorInfo:
+    if contact_name is None:
+        contact = d.contacts.filter(is_primary=True).exclude(name="").first()
+        contact_name = contact.name if contact else ""
+    kind = d.kind if d.kind in ("business", "consumer", "public") else "business"
+    return DebtorInfo(
+        name=d.name,
+        kind=cast(Any, kind),
+        siren=d.siren,
+        address_lines=tuple(line for line in d.address.splitlines() if line.strip()),
+        postcode=d.postal_code,
+        city=d.city,
+        country=d.country or "FR",
+        language=cast(Lang, d.language if d.language in ("fr", "en") else "fr"),
+        contact_name=contact_name,
+        account=d.account,
+        email=d.email,
+        phone=d.phone,
+    )
+
+
+def listed_invoices(*, debtor: Debtor, as_of: date) -> list[Invoice]:
+    """What a step lists: the overdue open invoices not in dispute, or, before any is overdue,
+    those falling due within a month (the courtesy reminder)."""
+    disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
+    rows = list(
+        Invoice.objects.filter(
+            debtor=debtor,
+            status=Invoice.Status.OPEN,
+            open_amount__gt=0,
+            due_date__lte=as_of + timedelta(days=31),
+        )
+        .filter(~Exists(disputed))
+        .order_by("due_date", "number")
+    )
+    overdue = [i for i in rows if i.due_date < as_of]
+    return overdue or rows
+
+
+def invoice_lines(
+    invoices: Iterable[Invoice], paid: Mapping[int, Iterable[tuple[date, Decimal]]] | None = None
+) -> tuple[InvoiceLine, ...]:
+    """The documents' lines of ``invoices``, in their order. ``paid``: each invoice's
+    allocations (value date, amount) by pk, netted into its payments; none when not given."""
+    paid = paid or {}
+    return tuple(
+        InvoiceLine(
+            number=i.number,
+            issue_date=i.issue_date,
+            due_date=i.due_date,
+            total=i.total_amount,
+            open_amount=i.open_amount,
+            currency=i.currency,
+            payments=tuple(payments_net(paid.get(i.pk, ()))),
+        )
+        for i in invoices
+    )
+
+
+def _outcome_summary(outcome: dict[str, Any]) -> str:
+    for key in ("summary", "note", "result", "kind"):
+        value = outcome.get(key)
+        if value:
+            return str(value)
+    return ""
+
+
+_ATTEMPT_FIELDS = (
+    "pk",
+    "debtor_id",
+    "channel",
+    "state",
+    "outcome",
+    "sent_at",
+    "planned_date",
+    "subject",
+)
+
+
+def _attempt_rows(debtor_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per debtor, the actions that may count as attempts, oldest plan first."""
+    rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in (
+        Action.objects.filter(
+            debtor_id__in=list(debtor_ids), channel__in=(*ATTEMPT_CHANNELS, Step.Channel.CALL)
+        )
+        .exclude(state__in=(Action.State.CANCELLED, Action.State.SKIPPED, Action.State.FAILED))
+        .order_by("planned_date", "id")
+        .values(*_ATTEMPT_FIELDS)
+    ):
+        rows[row["debtor_id"]].append(row)
+    return rows
+
+
+def _attempts_from(
+    rows: Iterable[dict[str, Any]], *, before: date, exclude_id: int | None
+) -> tuple[Attempt, ...]:
+    attempts = []
+    for a in rows:
+        if a["pk"] == exclude_id:
+            continue
+        done = (
+            bool(a["outcome"])
+            if a["channel"] == Step.Channel.CALL
+            else a["state"] == Action.State.SENT
+        )
+        if not done:
+            continue
+        day = timezone.localdate(a["sent_at"]) if a["sent_at"] else a["planned_date"]
+        if day >= before and a["planned_date"] < before:
+            day = a[
+                "planned_date"
+            ]  # sent after the day looked at (a past day replayed): its plan date
+        if day >= before:
+            continue
+        summary = (
+            a["subject"] if a["channel"] != Step.Channel.CALL else _outcome_summary(a["outcome"])
+        )
+        attempts.append(Attempt(date=day, channel=a["channel"], summary=summary))
+    attempts.sort(key=lambda x: x.date)
+    return tuple(attempts)
+
+
+def attempts_for(
+    *, debtor: Debtor, before: date, exclude_id: int | None = None
+) -> tuple[Attempt, ...]:
+    """The steps carried out with the debtor before ``before``, oldest first.
+
+    Sent e-mails, letters, registered letters and SMS; calls once an outcome was recorded.
+    Planned, skipped, cancelled and failed actions never reached the debtor and are left out.
+    """
+    return _attempts_from(
+        _attempt_rows([debtor.pk]).get(debtor.pk, []), before=before, exclude_id=exclude_id
+    )
+
+
+def attempts_by_debtor(
+    debtor_ids: Iterable[int], *, before: date, exclude_ids: Iterable[int] = ()
+) -> dict[int, tuple[Attempt, ...]]:
+    """``attempts_for`` of many debtors in one query (the actions ``exclude_ids`` left out)."""
+    skip = set(exclude_ids)
+    return {
+        debtor_id: tuple(
+            a for a in _attempts_from([r for r in rows if r["pk"] not in skip], before=before,
+                                      exclude_id=None)
+        )
+        for debtor_id, rows in _attempt_rows(debtor_ids).items()
+    }
+
+
+def notice_date_for(*, debtor: Debtor, as_of: date) -> date | None:
+    """The receipt date of the debtor's latest delivered registered letter (the mise en demeure)."""
+    action = (
+        Action.objects.filter(
+            debtor=debtor,
+            channel=Step.Channel.REGISTERED_LETTER,
+            received_date__isnull=False,
+            received_date__lte=as_of,
+        )
+        .order_by("-received_date")
+        .first()
+    )
+    return action.received_date if action else None
+
+
+def case_current(*, debtor: Debtor) -> Case | None:
+    """The debtor's open case, or its latest one: the case a message speaks of."""
+    return (
+        Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES).first()
+        or Case.objects.filter(debtor=debtor).order_by("-cycle").first()
+    )
+
+
+def case_reference(*, case: Case | None, debtor: Debtor, as_of: date) -> str:
+    """The reference letters, e-mails, QR codes and the portal ask the debtor to quote."""
+    if case is None:
+        return f"R-{as_of.year}-{debtor.account}"
+    return f"R-{case.opened_on.year}-{case.pk:04d}"
+
+
+def letter_context_for(
+    *,
+    case_or_debtor: Case | Debtor,
+    step_key: str,
+    as_of: date,
+    lang: str | None = None,
+    channel: str | None = None,
+    tables: RateTables | None = None,
+    exclude_action_id: int | None = None,
+    edits: tuple[tuple[str, str], ...] = (),
+) -> LetterContext:
+    """The ``LetterContext`` for ``step_key`` (a scenario step key or a template name) as of
+    ``as_of``. ``lang`` defaults to the debtor's language; ``channel`` to the step's channel in
+    the debtor's scenario. Raises ``UnknownRateError`` when a penalty needs an unpublished rate.
+    """
+    request = context_request(
+        case_or_debtor=case_or_debtor,
+        step_key=step_key,
+        lang=lang,
+        channel=channel,
+        exclude_action_id=exclude_action_id,
+    )
+    if edits:
+        request = replace(request, edits=edits)
+    (built,) = letter_contexts([request], as_of=as_of, tables=tables)
+    if isinstance(built, Exception):
+        raise built
+    return built.context
+
+
+@dataclass(frozen=True)
+class ContextRequest:
+    """One document to build a context for: whose, which template, in which language and channel."""
+
+    debtor: Debtor
+    case: Case | None
+    template: str
+    channel: str
+    lang: str
+    exclude_action_id: int | None = None
+    # This one document's edited templates (``Action.edits``), over the creditor's own.
+    edits: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class BuiltContext:
+    context: LetterContext
+    invoices: tuple[Invoice, ...]  # the ledger rows listed, in the context's order
+    missing_rate: str = (
+        ""  # the semester whose rate is unpublished, when the penalties were left out
+    )
+
+
+def context_request(
+    *,
+    case_or_debtor: Case | Debtor,
+    step_key: str,
+    lang: str | None = None,
+    channel: str | None = None,
+    exclude_action_id: int | None = None,
+) -> ContextRequest:
+    """Resolve the debtor's case, the step's template and channel, and the language."""
+    if isinstance(case_or_debtor, Case):
+        case: Case | None = case_or_debtor
+        debtor = case_or_debtor.debtor
+    else:
+        debtor = case_or_debtor
+        case = case_current(debtor=debtor)
+    language = lang or (debtor.language if debtor.language in ("fr", "en") else "fr")
+    if language not in ("fr", "en"):
+        raise InvalidInputError(f"Unknown language {language!r}; use fr or en.")
+    step = step_for(debtor=debtor, case=case, step_key=step_key)
+    template = step_name(step.template if step else step_key)
+    chosen_channel = channel or (step.channel if step else default_channel(template))
+    return ContextRequest(debtor, case, template, chosen_channel, language, exclude_action_id)
+
+
+def action_request(action: Action, *, debtor: Debtor, case: Case | None) -> ContextRequest:
+    """The context an action's document reads: its case, its template, its channel, the
+    debtor's language, the action itself left out of the attempts. Raises ``NotFoundError``
+    for a template no step has."""
+    lang = debtor.language if debtor.language in ("fr", "en") else "fr"
+    return ContextRequest(
+        debtor,
+        case,
+        step_name(action.template or action.step_key),
+        action.channel,
+        lang,
+        action.pk,
+        action_edits(action),
+    )
+
+
+def action_edits(action: Action) -> tuple[tuple[str, str], ...]:
+    """The templates a person edited for this one action, as ``CreditorInfo.templates`` pairs."""
+    edits = action.edits if isinstance(action.edits, dict) else {}
+    return tuple(sorted((str(k), str(v)) for k, v in edits.items()))
+
+
+def _with_edits(info: CreditorInfo, edits: tuple[tuple[str, str], ...]) -> CreditorInfo:
+    if not edits:
+        return info
+    return replace(info, templates=tuple(sorted({**dict(info.templates), **dict(edits)}.items())))
+
+
+def letter_contexts(
+    requests: Sequence[ContextRequest],
+    *,
+    as_of: date,
+    tables: RateTables | None = None,
+    without_unknown_rates: bool = False,
+) -> list[BuiltContext | RelanceError]:
+    """The contexts of many documents as of ``as_of``, a fixed number of queries for all.
+
+    Per request, the context or the error that kept it from being built. A penalty needing an
+    unpublished rate is an ``UnknownRateError``; with ``without_unknown_rates`` the document
+    is built without the penalties instead (``missing_rate`` says which semester), as an
+    e-mail that must still go out is.
+    """
+    if not requests:
+        return []
+    debtor_ids = {r.debtor.pk for r in requests}
+    # Once per creditor: its info carries its edited templates, read from the database.
+    creditors = {
+        c.pk: _creditor_info(c)
+        for c in Creditor.objects.filter(pk__in={r.debtor.creditor_id for r in requests})
+    }
+    disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
+    invoices: dict[int, list[Invoice]] = defaultdict(list)
+    for inv in (
+        Invoice.objects.filter(
+            debtor_id__in=debtor_ids,
+            status=Invoice.Status.OPEN,
+            open_amount__gt=0,
+            due_date__lte=as_of + timedelta(days=31),
+        )
+        .filter(~Exists(disputed))
+        .order_by("due_date", "number")
+    ):
+        invoices[inv.debtor_id].append(inv)
+    for debtor_id, rows in invoices.items():
+        invoices[debtor_id] = [i for i in rows if i.due_date < as_of] or rows
+    paid: dict[int, list[tuple[date, Any]]] = defaultdict(list)
+    for invoice_id, day, amount in (
+        Allocation.objects.filter(
+            invoice_id__in=[i.pk for rows in invoices.values() for i in rows],
+            payment__value_date__lte=as_of,
+        )
+        .order_by("payment__value_date", "id")
+        .values_list("invoice_id", "payment__value_date", "amount")
+    ):
+        paid[invoice_id].append((day, amount))
+    contacts: dict[int, str] = {}
+    for debtor_id, name in (
+        Contact.objects.filter(debtor_id__in=debtor_ids, is_primary=True)
+        .exclude(name="")
+        .order_by("debtor_id", "pk")
+        .values_list("debtor_id", "name")
+    ):
+        contacts.setdefault(debtor_id, name)
+    notices: dict[int, date] = {}
+    unclaimed: set[int] = set()  # a registered letter came back unclaimed (same query)
+    for debtor_id, received in (
+        Action.objects.filter(debtor_id__in=debtor_ids, channel=Step.Channel.REGISTERED_LETTER)
+        .filter(Q(received_date__isnull=False, received_date__lte=as_of) | Q(not_claimed=True))
+        .values_list("debtor_id", "received_date")
+    ):
+        if received is None:
+            unclaimed.add(debtor_id)
+            continue
+        notices[debtor_id] = max(received, notices.get(debtor_id, received))
+    last_payments: dict[int, PaymentReceived] = {}
+    for debtor_id, amount, day in (
+        Payment.objects.filter(debtor_id__in=debtor_ids, value_date__lte=as_of, amount__gt=0)
+        .order_by("debtor_id", "-value_date", "-id")
+        .values_list("debtor_id", "amount", "value_date")
+    ):
+        last_payments.setdefault(debtor_id, PaymentReceived(amount, day))
+    attempt_rows = _attempt_rows(debtor_ids)
+    out: list[BuiltContext | RelanceError] = []
+    for r in requests:
+        listed = tuple(invoices.get(r.debtor.pk, ()))
+        lines = invoice_lines(listed, paid)
+        info = _debtor_info(r.debtor, contacts.get(r.debtor.pk, ""))
+        notice = notices.get(r.debtor.pk)
+        penalties, missing = None, ""
+        try:
+            if r.template in PENALTY_STEPS and lines:
+                if tables is None:
+                    tables = rate_tables()
+                try:
+                    penalties = build_penalties(
+                        debtor_kind=info.kind,
+                        invoices=lines,
+                        as_of=as_of,
+                        notice_date=notice,
+                        tables=tables,
+                    )
+                except UnknownRateError as exc:
+                    if not without_unknown_rates:
+                        raise
+                    missing = exc.period
+            context = LetterContext(
+                creditor=_with_edits(creditors[r.debtor.creditor_id], r.edits),
+                debtor=info,
+                invoices=lines,
+                letter_date=as_of,
+                reference=case_reference(case=r.case, debtor=r.debtor, as_of=as_of),
+                attempts=_attempts_from(
+                    attempt_rows.get(r.debtor.pk, ()),
+                    before=as_of + timedelta(days=1),
+                    exclude_id=r.exclude_action_id,
+                ),
+                penalties=penalties,
+                lang=cast(Lang, r.lang),
+                channel=r.channel,
+                notice_date=notice,
+                notice_not_claimed=r.debtor.pk in unclaimed,
+                payment=last_payments.get(r.debtor.pk),
+                portal_url=portal_url(
+                    creditor_id=r.debtor.creditor_id, debtor_id=r.debtor.pk, as_of=as_of
+                ),
+            )
+        except RelanceError as exc:
+            out.append(exc)
+            continue
+        out.append(BuiltContext(context, listed, missing))
+    return out
+
+
+def default_channel(template: str) -> str:
+    if template == "formal_notice":
+        return "registered_letter"
+    return "letter" if template in LETTER_STEPS else "email"
+
+
+def step_for(*, debtor: Debtor, case: Case | None, step_key: str) -> Step | None:
+    """The step ``step_key`` of the debtor's scenario (its case's, else the one assigned to the
+    debtor, else the default for its kind)."""
+    scenario_id = case.scenario_id if case else None
+    if scenario_id is None:
+        scenario_id = (
+            Scenario.objects.filter(assignments__debtor=debtor).values_list("pk", flat=True).first()
+        )
+    if scenario_id is None:
+        default = next(
+            (
+                s
+                for s in Scenario.objects.filter(is_default=True).order_by("pk")
+                if debtor.kind in (s.debtor_kinds or [debtor.kind])
+            ),
+            None,
+        )
+        scenario_id = default.pk if default else None
+    if scenario_id is None:
+        return None
+    return Step.objects.filter(scenario_id=scenario_id, key=step_key).first()
+
+
+def debtor_get(*, creditor: Creditor, account: str) -> Debtor:
+    debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
+    if debtor is None:
+        raise NotFoundError(f"no debtor with account {account!r} for {creditor.name}")
+    return debtor
