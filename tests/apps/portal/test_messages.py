@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.messages import document_render
-from relance.apps.portal.links import portal_url
+from relance.apps.collection.portal_links import portal_url
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db

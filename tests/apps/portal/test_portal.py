@@ -17,7 +17,7 @@ from django.utils import timezone
 from relance.apps.audit.models import Event
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action, Dispute, PaymentPlan
-from relance.apps.portal.links import (
+from relance.apps.collection.portal_links import (
     SALT,
     PortalLinkError,
     portal_token,

@@ -29,10 +29,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Dispute, Scenario, Step
+from relance.apps.collection.portal_links import portal_url
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
 from relance.apps.legal.selectors import payments_net, rate_tables
-from relance.apps.portal.links import portal_url
 from relance.channels.registry import printed_channels
 from relance.documents.context import (
     Attempt,

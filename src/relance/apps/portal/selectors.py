@@ -15,9 +15,9 @@ from django.db.models import Exists, OuterRef
 from relance.apps.collection.contexts import case_current, case_reference, invoice_lines
 from relance.apps.collection.messages import transfer_qr_png
 from relance.apps.collection.models import Dispute
+from relance.apps.collection.portal_links import portal_token_read
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
-from relance.apps.portal.links import portal_token_read
 from relance.documents.context import (
     CreditorInfo,
     DebtorInfo,

@@ -27,8 +27,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from relance.apps.collection.pauses import AlreadyDisputedError
+from relance.apps.collection.portal_links import PortalLinkError
 from relance.apps.portal.forms import DisputeForm, PlanForm
-from relance.apps.portal.links import PortalLinkError
 from relance.apps.portal.selectors import (
     PortalAccess,
     portal_access,

@@ -6,7 +6,8 @@ message is dated (``as_of``, at midnight UTC), not the clock: the same message r
 carries the same link, and an expiry is tested with dates, not by waiting. A link is valid
 ``RELANCE_PORTAL_DAYS`` days (120 by default) from that day.
 
-This module imports nothing of the other apps, so the letters can ask it for a link.
+It lives with the collection, below the portal, because the messages carry the links: it
+imports nothing of the other apps, and the portal reads the tokens back through it.
 """
 
 from __future__ import annotations
