@@ -18,6 +18,7 @@ from relance.cli.output import (
     table,
     today,
 )
+from relance.domain import vocabulary
 from relance.errors import InvalidInputError
 
 
@@ -380,10 +381,10 @@ def register(sub: Subcommands) -> CollectionParsers:
     p = command(acsub, "list", cmd_actions_list, "list actions")
     p.add_argument(
         "--state",
-        choices=["planned", "approved", "sending", "sent", "failed", "cancelled", "skipped"],
+        choices=list(vocabulary.STATES),
     )
     p.add_argument("--as-of", type=parse_date, help="only those planned for that day")
-    p.add_argument("--channel")
+    p.add_argument("--channel", choices=list(vocabulary.CHANNELS))
     p.add_argument("--awaiting-approval", action="store_true")
     p.add_argument("--creditor")
     p = command(acsub, "approve", cmd_actions_approve, "approve actions awaiting approval")

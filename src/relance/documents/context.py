@@ -26,32 +26,13 @@ from typing import Any, Literal
 from relance.domain import scenario
 from relance.domain.law import RateTables, Regime, penalties_on_invoice
 from relance.domain.money import ZERO, round_cents
+from relance.domain.vocabulary import LETTER_CHANNELS, say
 from relance.errors import InvalidInputError
 
 DebtorKind = Literal["business", "consumer", "public"]
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
 DEFAULT_DEADLINE_DAYS = scenario.DEFAULT_DEADLINE_DAYS  # the scenario engine counts it too
-
-CHANNEL_LABELS: dict[str, dict[str, str]] = {
-    "fr": {
-        "email": "courriel",
-        "letter": "courrier simple",
-        "registered_letter": "lettre recommandée avec accusé de réception",
-        "call": "appel téléphonique",
-        "sms": "SMS",
-        "task": "démarche",
-    },
-    "en": {
-        "email": "e-mail",
-        "letter": "letter",
-        "registered_letter": "registered letter with acknowledgement of receipt",
-        "call": "phone call",
-        "sms": "text message",
-        "task": "step",
-    },
-}
-
 
 @dataclass(frozen=True, slots=True)
 class CreditorInfo:
@@ -267,7 +248,6 @@ class LetterContext:
 
     def as_template_vars(self) -> dict[str, Any]:
         """The documented context (``CONTEXT_DOC``) as dicts, lists and primitive values."""
-        labels = CHANNEL_LABELS[self.lang]
         penalties = self.penalties
         business = self.debtor.kind in ("business", "public")
         invoiced = sum((i.total for i in self.invoices), ZERO)
@@ -322,7 +302,7 @@ class LetterContext:
                 {
                     "date": a.date,
                     "channel": a.channel,
-                    "channel_label": labels.get(a.channel, a.channel),
+                    "channel_label": say(LETTER_CHANNELS, a.channel, self.lang),
                     "summary": a.summary,
                 }
                 for a in self.attempts

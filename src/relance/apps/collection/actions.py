@@ -1,7 +1,6 @@
-"""Actions by hand: approve what waits for a person, skip a planned action; their state and channel words.
+"""Actions by hand: approve what waits for a person, skip a planned action.
 
-``state_word`` and ``channel_word`` name an action's state and channel in a refusal (translatable
-when known); they stay here until one vocabulary module holds every label.
+Refusals name an action's state and channel with ``domain.vocabulary``'s words.
 """
 
 from __future__ import annotations
@@ -17,41 +16,9 @@ from relance.apps.collection.models import (
     Action,
 )
 from relance.apps.creditors.models import Creditor
-from relance.domain.problems import N_, Phrase
+from relance.domain.problems import N_
+from relance.domain.vocabulary import state_word
 from relance.errors import InvalidInputError, NotFoundError
-
-# An action's state and channel as its refusals name them: the English is the stored value, as
-# the CLI always said it; a page says it in its reader's words (an action's state agreeing with
-# "action", which is feminine in French).
-STATE_WORDS = {
-    "planned": Phrase.of(N_("planned")),
-    "approved": Phrase.of(N_("approved")),
-    "sending": Phrase.of(N_("sending")),
-    "sent": Phrase.of(N_("sent")),
-    "failed": Phrase.of(N_("failed")),
-    "cancelled": Phrase.of(N_("cancelled")),
-    "skipped": Phrase.of(N_("skipped")),
-}
-
-
-CHANNEL_WORDS = {
-    "email": Phrase.of(N_("email")),
-    "letter": Phrase.of(N_("letter")),
-    "registered_letter": Phrase.of(N_("registered_letter")),
-    "call": Phrase.of(N_("call")),
-    "sms": Phrase.of(N_("sms")),
-    "task": Phrase.of(N_("task")),
-}
-
-
-def state_word(state: str) -> Phrase | str:
-    """An action's state for a message: translatable when it is a known one."""
-    return STATE_WORDS.get(state, state)
-
-
-def channel_word(channel: str) -> Phrase | str:
-    """A step's channel for a message: translatable when it is a known one."""
-    return CHANNEL_WORDS.get(channel, channel)
 
 
 def actions_approve(

@@ -36,7 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
-from relance.apps.collection import actions, pauses
+from relance.apps.collection import pauses
 from relance.apps.collection.models import (
     PENDING_ACTION_STATES,
     Action,
@@ -50,6 +50,7 @@ from relance.apps.ledger.models import Debtor, Invoice
 from relance.documents.formatting import format_date, format_money
 from relance.domain.calendar import add_business_days, next_business_day
 from relance.domain.problems import N_, Phrase
+from relance.domain.vocabulary import channel_word, state_word
 from relance.errors import InvalidInputError, NotFoundError
 
 OUTCOMES = ("promise", "dispute", "call_back", "wrong_number", "paid_already", "no_answer")
@@ -277,7 +278,7 @@ def call_outcome_record(
         if row.channel != Step.Channel.CALL:
             raise InvalidInputError(
                 N_("action %(action)s is a %(channel)s step, not a call"),
-                params={"action": row.pk, "channel": actions.channel_word(row.channel)},
+                params={"action": row.pk, "channel": channel_word(row.channel)},
             )
         if row.outcome:
             recorded = row.outcome.get("outcome", "?")
@@ -288,7 +289,7 @@ def call_outcome_record(
         if row.state not in PENDING_ACTION_STATES:
             raise InvalidInputError(
                 N_("call %(call)s is %(state)s: only a planned or approved call can be recorded"),
-                params={"call": row.pk, "state": actions.state_word(row.state)},
+                params={"call": row.pk, "state": state_word(row.state)},
             )
         debtor = Debtor.objects.select_related("creditor").get(pk=row.debtor_id)
         owner = debtor.creditor
@@ -486,12 +487,12 @@ def task_complete(
         if row.channel != Step.Channel.TASK:
             raise InvalidInputError(
                 N_("action %(action)s is a %(channel)s step, not a task"),
-                params={"action": row.pk, "channel": actions.channel_word(row.channel)},
+                params={"action": row.pk, "channel": channel_word(row.channel)},
             )
         if row.state not in PENDING_ACTION_STATES:
             raise InvalidInputError(
                 N_("task %(task)s is %(state)s: it is closed already"),
-                params={"task": row.pk, "state": actions.state_word(row.state)},
+                params={"task": row.pk, "state": state_word(row.state)},
             )
         row.outcome = {
             "outcome": "done",

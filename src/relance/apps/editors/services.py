@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from relance.apps.audit.services import event_record
-from relance.apps.collection.actions import channel_word, state_word
 from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Scenario
 from relance.apps.collection.scenarios import scenario_save
 from relance.apps.creditors.models import Creditor
@@ -24,6 +23,7 @@ from relance.documents.templates import TemplateRefusedError, preview_step, spli
 from relance.domain import scenario as engine
 from relance.domain.ledger import DebtorKind
 from relance.domain.problems import N_, Phrase, Phrases, Problem
+from relance.domain.vocabulary import channel_word, state_word
 from relance.errors import InvalidInputError, NotFoundError, RelanceError
 
 MAX_SOURCE = 50_000

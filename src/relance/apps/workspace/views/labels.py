@@ -1,9 +1,31 @@
 """The words the workspace pages show for the codes they list: buckets, filters, kinds, events,
-channels, steps, tasks and sorts."""
+channels, steps, tasks and sorts.
+
+Kinds, events, channels, steps and tasks are named in ``domain.vocabulary`` (shared with the
+letters, the refusals and the CLI): their labels here say its words in the page's language.
+Buckets, filters and sorts belong to the pages alone and go through the catalogue.
+"""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from collections.abc import Mapping
+
+from django.utils.functional import lazy
+from django.utils.translation import get_language, gettext_lazy
+
+from relance.domain import vocabulary
+
+
+def _said(term: vocabulary.Term) -> str:
+    return term.say(get_language() or "fr")
+
+
+_lazy_said = lazy(_said, str)
+
+
+def _labels(table: Mapping[str, vocabulary.Term]) -> dict[str, str]:
+    """``table``'s labels, each said in the language active when the page renders it."""
+    return {code: _lazy_said(term) for code, term in table.items()}
 
 BUCKET_LABELS = {
     "not_due": gettext_lazy("Not due"),
@@ -22,70 +44,19 @@ FILTER_LABELS = {
 }
 
 
-KIND_LABELS = {
-    "business": gettext_lazy("Business"),
-    "consumer": gettext_lazy("Consumer"),
-    "public": gettext_lazy("Public body"),
-}
+KIND_LABELS = _labels(vocabulary.KINDS)
 
 
-TIMELINE_LABELS = {
-    "action.planned": gettext_lazy("Planned"),
-    "action.approved": gettext_lazy("Approved"),
-    "action.sending": gettext_lazy("Sending"),
-    "action.sent": gettext_lazy("Done"),
-    "action.failed": gettext_lazy("Failed"),
-    "action.cancelled": gettext_lazy("Cancelled"),
-    "action.skipped": gettext_lazy("Skipped"),
-    "call": gettext_lazy("Call"),
-    "promise.open": gettext_lazy("Promise"),
-    "promise.kept": gettext_lazy("Promise kept"),
-    "promise.broken": gettext_lazy("Promise broken"),
-    "dispute.open": gettext_lazy("Dispute open"),
-    "dispute.closed": gettext_lazy("Dispute closed"),
-    "plan.active": gettext_lazy("Payment plan"),
-    "plan.completed": gettext_lazy("Payment plan completed"),
-    "plan.broken": gettext_lazy("Payment plan broken"),
-    "payment": gettext_lazy("Payment"),
-    "debtor.held": gettext_lazy("Chasing paused"),
-    "debtor.released": gettext_lazy("Chasing resumed"),
-    "debtor.notes_changed": gettext_lazy("Notes changed"),
-    "ledger.invoice_updated": gettext_lazy("Invoice changed"),
-    "ledger.invoice_settled": gettext_lazy("Invoice settled"),
-}
+TIMELINE_LABELS = _labels(vocabulary.EVENTS)
 
 
-CHANNEL_LABELS = {
-    "email": gettext_lazy("e-mail"),
-    "letter": gettext_lazy("letter"),
-    "registered_letter": gettext_lazy("registered letter"),
-    "call": gettext_lazy("call"),
-    "sms": gettext_lazy("SMS"),
-    "task": gettext_lazy("task"),
-}
+CHANNEL_LABELS = _labels(vocabulary.CHANNELS)
 
 
-STEP_LABELS = {
-    "courtesy": gettext_lazy("Courtesy reminder"),
-    "reminder": gettext_lazy("Reminder"),
-    "invoice_again": gettext_lazy("Invoice sent again"),
-    "call": gettext_lazy("Call"),
-    "final_reminder": gettext_lazy("Final reminder"),
-    "reminder_letter": gettext_lazy("Reminder letter"),
-    "formal_notice": gettext_lazy("Formal notice"),
-    "escalation": gettext_lazy("Escalation"),
-    "thank_you": gettext_lazy("Thank-you for the payment"),
-    "promise_confirmation": gettext_lazy("Promise confirmed"),
-    "plan_confirmation": gettext_lazy("Payment plan confirmed"),
-    "find_number": gettext_lazy("Find the right phone number"),
-    "check_payment": gettext_lazy("Check the bank for the announced payment"),
-}
+STEP_LABELS = _labels(vocabulary.STEPS)
 
 
-TASK_LABELS = {
-    "find_number": gettext_lazy("Find the right phone number"),
-    "check_payment": gettext_lazy("Check the bank for the announced payment"),
-}
+TASK_LABELS = _labels(vocabulary.TASKS)
 
 
 SORT_LABELS = {

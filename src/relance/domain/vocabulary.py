@@ -1,0 +1,169 @@
+"""The words Relance uses for its codes, in French and English, in one place.
+
+A code (a channel ``registered_letter``, a step ``formal_notice``, an action state ``skipped``,
+a timeline event ``promise.broken``, a debtor kind ``public``) is stored and typed in English;
+people read it through one of these tables:
+
+* ``Term`` tables (``CHANNELS``, ``STEPS``, ``STATES``, ``EVENTS``, ``KINDS``): the label a
+  page, a list or a form shows, in French and in English; ``LETTER_CHANNELS`` the fuller
+  wording a letter uses when it recounts earlier attempts ("lettre recommandée avec accusé de
+  réception").
+* ``*_WORDS``: the code as a refusal names it, a translatable ``Phrase`` whose English is the
+  code itself ("action 12 is skipped"), as the CLI and the API have always said it; the
+  workspace says it again in French through its catalogue.
+
+The workspace's pages (``apps/workspace/views/labels.py``), the letters
+(``documents/context.py``), the refusals of the services and the CLI's choices all read these
+tables; a new channel, step or state is named here once. Pure: no Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from relance.domain.problems import N_, Phrase
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One code's label in each language the workspace and the letters speak."""
+
+    en: str
+    fr: str
+
+    def say(self, lang: str) -> str:
+        """The label in ``lang`` ("fr", "fr-fr", "en"...): French for any French, else English.
+
+        >>> Term("registered letter", "lettre recommandée").say("fr")
+        'lettre recommandée'
+        >>> Term("registered letter", "lettre recommandée").say("en-gb")
+        'registered letter'
+        """
+        return self.fr if lang.lower().startswith("fr") else self.en
+
+
+def say(table: Mapping[str, Term], code: str, lang: str) -> str:
+    """``code``'s label in ``table``, or the code itself when the table does not know it.
+
+    >>> say(CHANNELS, "registered_letter", "fr")
+    'lettre recommandée'
+    >>> say(CHANNELS, "carrier_pigeon", "fr")
+    'carrier_pigeon'
+    """
+    term = table.get(code)
+    return term.say(lang) if term is not None else code
+
+
+CHANNELS: Mapping[str, Term] = {
+    "email": Term("e-mail", "e-mail"),
+    "letter": Term("letter", "lettre"),
+    "registered_letter": Term("registered letter", "lettre recommandée"),
+    "call": Term("call", "appel"),
+    "sms": Term("SMS", "SMS"),
+    "task": Term("task", "tâche"),
+}
+
+# How a letter names the channel of an earlier attempt ("le 3 mars, par courrier simple").
+LETTER_CHANNELS: Mapping[str, Term] = {
+    "email": Term("e-mail", "courriel"),
+    "letter": Term("letter", "courrier simple"),
+    "registered_letter": Term(
+        "registered letter with acknowledgement of receipt",
+        "lettre recommandée avec accusé de réception",
+    ),
+    "call": Term("phone call", "appel téléphonique"),
+    "sms": Term("text message", "SMS"),
+    "task": Term("step", "démarche"),
+}
+
+TASKS: Mapping[str, Term] = {
+    "find_number": Term("Find the right phone number", "Trouver le bon numéro de téléphone"),
+    "check_payment": Term(
+        "Check the bank for the announced payment", "Vérifier en banque le paiement annoncé"
+    ),
+}
+
+STEPS: Mapping[str, Term] = {
+    "courtesy": Term("Courtesy reminder", "Rappel de courtoisie"),
+    "reminder": Term("Reminder", "Relance"),
+    "invoice_again": Term("Invoice sent again", "Facture renvoyée"),
+    "call": Term("Call", "Appel"),
+    "final_reminder": Term("Final reminder", "Dernière relance"),
+    "reminder_letter": Term("Reminder letter", "Lettre de relance"),
+    "formal_notice": Term("Formal notice", "Mise en demeure"),
+    "escalation": Term("Escalation", "Escalade"),
+    "thank_you": Term("Thank-you for the payment", "Remerciement pour le paiement"),
+    "promise_confirmation": Term("Promise confirmed", "Confirmation de la promesse"),
+    "plan_confirmation": Term("Payment plan confirmed", "Confirmation de l’échéancier"),
+    **TASKS,
+}
+
+# An action's state as a list or the timeline shows it (feminine in French: "une action").
+STATES: Mapping[str, Term] = {
+    "planned": Term("Planned", "Prévue"),
+    "approved": Term("Approved", "Approuvée"),
+    "sending": Term("Sending", "En cours d’envoi"),
+    "sent": Term("Done", "Fait"),
+    "failed": Term("Failed", "Échec"),
+    "cancelled": Term("Cancelled", "Annulée"),
+    "skipped": Term("Skipped", "Écartée"),
+}
+
+# What the debtor's timeline shows for each kind of event it lists.
+EVENTS: Mapping[str, Term] = {
+    **{f"action.{state}": term for state, term in STATES.items()},
+    "call": Term("Call", "Appel"),
+    "promise.open": Term("Promise", "Promesse"),
+    "promise.kept": Term("Promise kept", "Promesse tenue"),
+    "promise.broken": Term("Promise broken", "Promesse non tenue"),
+    "dispute.open": Term("Dispute open", "Litige ouvert"),
+    "dispute.closed": Term("Dispute closed", "Litige clos"),
+    "plan.active": Term("Payment plan", "Échéancier"),
+    "plan.completed": Term("Payment plan completed", "Échéancier honoré"),
+    "plan.broken": Term("Payment plan broken", "Échéancier rompu"),
+    "payment": Term("Payment", "Paiement"),
+    "debtor.held": Term("Chasing paused", "Relances suspendues"),
+    "debtor.released": Term("Chasing resumed", "Relances reprises"),
+    "debtor.notes_changed": Term("Notes changed", "Notes modifiées"),
+    "ledger.invoice_updated": Term("Invoice changed", "Facture modifiée"),
+    "ledger.invoice_settled": Term("Invoice settled", "Facture soldée"),
+}
+
+KINDS: Mapping[str, Term] = {
+    "business": Term("Business", "Entreprise"),
+    "consumer": Term("Consumer", "Particulier"),
+    "public": Term("Public body", "Personne publique"),
+}
+
+
+# --- codes in refusals ------------------------------------------------------------------------
+# Spelled out (not built from the tables) so that `makemessages -k N_` collects each one.
+
+STATE_WORDS: Mapping[str, Phrase] = {
+    "planned": Phrase.of(N_("planned")),
+    "approved": Phrase.of(N_("approved")),
+    "sending": Phrase.of(N_("sending")),
+    "sent": Phrase.of(N_("sent")),
+    "failed": Phrase.of(N_("failed")),
+    "cancelled": Phrase.of(N_("cancelled")),
+    "skipped": Phrase.of(N_("skipped")),
+}
+CHANNEL_WORDS: Mapping[str, Phrase] = {
+    "email": Phrase.of(N_("email")),
+    "letter": Phrase.of(N_("letter")),
+    "registered_letter": Phrase.of(N_("registered_letter")),
+    "call": Phrase.of(N_("call")),
+    "sms": Phrase.of(N_("sms")),
+    "task": Phrase.of(N_("task")),
+}
+
+
+def state_word(state: str) -> Phrase | str:
+    """An action's state for a refusal: translatable when it is a known one."""
+    return STATE_WORDS.get(state, state)
+
+
+def channel_word(channel: str) -> Phrase | str:
+    """A step's channel for a refusal: translatable when it is a known one."""
+    return CHANNEL_WORDS.get(channel, channel)
