@@ -104,6 +104,18 @@ def test_interest_options_reach_the_engine(capsys):
     assert ([p["rate"] for p in data["periods"]], data["currency"]) == (["10.15"], "EUR")
 
 
+def test_interest_issued_before_2013_claims_no_indemnity(capsys):
+    # Issued 15/11/2012, due 15/12/2012, paid 14/01/2013: 16 days at 11.00 % and 14 at 10.75 %
+    # on 1000 = 4.821918 + 4.123288 = 8.95, and no 40 EUR (décret n° 2012-1115).
+    data = run_json(capsys, "interest", "--regime", "fr-b2b", "--principal", "1000",
+                    "--from", "2012-12-15", "--to", "2013-01-14", "--issued", "2012-11-15")
+    assert (data["interest"], data["indemnity"], data["penalties_total"]) == ("8.95", "0.00", "8.95")
+    assert "15/11/2012" in data["warnings"][0]
+    data = run_json(capsys, "interest", "--regime", "fr-b2b", "--principal", "1000",
+                    "--from", "2013-02-19", "--to", "2013-03-21", "--issued", "2013-01-21")
+    assert data["indemnity"] == "40.00"
+
+
 def test_interest_without_json_explains_each_line_in_french(capsys):
     assert main(TC1) == 0
     text = capsys.readouterr().out

@@ -131,6 +131,7 @@ def cmd_interest(args: argparse.Namespace) -> int:
         capitalise_from=_optional_date("--capitalise-from", args.capitalise_from),
         day_count=day_count,
         margin=_optional_percent("--margin", args.margin),
+        issue_date=_optional_date("--issued", args.issued),
         tables=_tables(),
     )
     if args.json:
@@ -262,6 +263,9 @@ def register(sub: Subcommands) -> None:
                    "fr-civil, the judgment for fr-judgment)")
     p.add_argument("--to", dest="end", required=True, metavar="DATE",
                    help="the day the money was available, or the as-of date")
+    p.add_argument("--issued", metavar="DATE",
+                   help="the invoice's date: the 40 EUR indemnity is due only on payment periods "
+                   "begun from 1 January 2013 (décret n° 2012-1115)")
     p.add_argument("--currency", help="ISO 4217 code (default: EUR, GBP for uk-b2b)")
     p.add_argument("--creditor-kind", default="professional", metavar="|".join(CREDITOR_KINDS))
     p.add_argument("--payment", action="append", default=[], metavar="DATE:AMOUNT",

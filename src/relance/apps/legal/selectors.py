@@ -168,6 +168,7 @@ def invoice_penalties(
         currency=invoice.currency,
         creditor_kind="individual" if invoice.creditor.kind == "individual" else "professional",
         notice_date=notice_date,
+        issue_date=invoice.issue_date,
         tables=tables if tables is not None else rate_tables(),
     )
     if any(origin == "ledger" for _, _, origin in allocations):

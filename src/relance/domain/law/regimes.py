@@ -62,6 +62,28 @@ UK_MARGIN = Decimal(8)
 FLOOR_FACTOR = Decimal(3)
 JUDGMENT_MAJORATION = Decimal(5)
 INDEMNITY_EUR = Decimal("40.00")
+# Décret n° 2012-1115 du 2 octobre 2012 (D441-5), notice at JORF 4 Oct. 2012
+# (legifrance.gouv.fr/jorf/id/JORFTEXT000026453427): the indemnity is due "en cas de retard de
+# paiement de toute créance dont le délai de paiement aura commencé à courir après" 1 January
+# 2013 (loi n° 2012-387, art. 121). The payment period runs from the invoice (L441-10 I counts
+# the caps "après la date d'émission de la facture"), so the invoice's issue date governs, not
+# its due date: an invoice of 20 December 2012 due on 19 February 2013 owes no indemnity.
+FR_B2B_INDEMNITY_FROM = date(2013, 1, 1)
+FR_B2B_INDEMNITY_FROM_BASIS = (
+    "décret n° 2012-1115 (D441-5) : indemnité due pour les créances dont le délai de paiement a "
+    "commencé à courir à compter du 1er janvier 2013"
+)
+# Directive 2011/7/UE, art. 12 (1) and (4): transposed by 16 March 2013, and Member States may
+# exclude contracts concluded before that date. Which did is not modelled, so nothing is claimed.
+EU_INDEMNITY_FROM = date(2013, 3, 16)
+EU_INDEMNITY_FROM_BASIS = (
+    "directive 2011/7/UE, art. 12 : transposée au 16 mars 2013, les contrats antérieurs pouvant "
+    "être exclus"
+)
+# Without the invoice date, a due date this long after the start proves the payment period
+# began after it: the longest lawful term is 60 days, or 45 days end of month (L441-10 I), so
+# six months leaves room for the unlawful terms seen in practice. Closer than that, say less.
+INDEMNITY_PROOF_MONTHS = 6
 # Late Payment Act s. 5A: the fixed sum by size of debt (below the threshold → that sum).
 UK_FIXED_SUMS: tuple[tuple[Decimal, Decimal], ...] = (
     (Decimal("1000.00"), Decimal("40.00")),
@@ -98,6 +120,9 @@ class _Terms:
     indemnity_currency: str = "EUR"
     indemnity_basis: str = ""
     warnings: list[str] = field(default_factory=list)
+    # The indemnity is due only when the payment period began on or after this day.
+    indemnity_from: date | None = None
+    indemnity_from_basis: str = ""
 
 
 def compute_interest(
@@ -115,6 +140,7 @@ def compute_interest(
     day_count: DayCount = "365",
     margin: Decimal | None = None,
     with_indemnity: bool = True,
+    issue_date: date | None = None,
     tables: RateTables | None = None,
 ) -> Computation:
     """Penalties under ``regime`` on ``principal``, from ``start`` (exclusive) to ``end``.
@@ -122,6 +148,9 @@ def compute_interest(
     ``start`` is the last day before interest runs: the due date (b2b regimes), the mise en
     demeure (``fr-civil``), the judgment (``fr-judgment``). ``end`` is the day the money was
     available, or the as-of date. ``currency`` defaults to GBP for ``uk-b2b``, EUR otherwise.
+    ``issue_date`` is the invoice's date: the flat indemnity is due only on invoices whose
+    payment period began on or after 1 January 2013 (16 March 2013 under the directive);
+    without it, the due date decides when it can (``FR_B2B_INDEMNITY_FROM``).
 
     >>> tc1 = compute_interest(regime="fr-b2b", principal=Decimal("10000.00"),
     ...                        start=date(2025, 3, 31), end=date(2025, 4, 30))
@@ -185,6 +214,13 @@ def compute_interest(
     paid_before = sum((amount for day, amount in payment_list if day <= start), ZERO)
     if end <= start or paid_before >= principal:
         indemnity = ZERO  # not late (yet), or paid in full on time: nothing is due
+    if indemnity and terms.indemnity_from is not None:
+        reason = _indemnity_not_yet_law(
+            terms.indemnity_from, terms.indemnity_from_basis, issue_date=issue_date, due_date=start
+        )
+        if reason:
+            warnings.append(reason)
+            indemnity = ZERO
     if indemnity and request.currency != terms.indemnity_currency:
         warnings.append(
             f"L'indemnité forfaitaire de {terms.indemnity} {terms.indemnity_currency} est due "
@@ -236,6 +272,7 @@ def penalties_on_invoice(
     day_count: DayCount = "365",
     margin: Decimal | None = None,
     with_indemnity: bool = True,
+    issue_date: date | None = None,
     tables: RateTables | None = None,
 ) -> Computation:
     """Penalties on this invoice as of this date.
@@ -283,11 +320,45 @@ def penalties_on_invoice(
         day_count=day_count,
         margin=margin,
         with_indemnity=with_indemnity,
+        issue_date=issue_date,
         tables=tables,
     )
     if not warnings:
         return computation
     return _with_warnings(computation, warnings)
+
+
+def _indemnity_not_yet_law(
+    since: date, basis: str, *, issue_date: date | None, due_date: date
+) -> str:
+    """Why the flat indemnity is not claimed on this invoice, or ``""`` when it is due.
+
+    >>> _indemnity_not_yet_law(date(2013, 1, 1), "D441-5", issue_date=date(2012, 12, 20),
+    ...                        due_date=date(2013, 2, 19))[:60]
+    "Pas d'indemnité forfaitaire : la facture du 20/12/2012 est a"
+    >>> _indemnity_not_yet_law(date(2013, 1, 1), "D441-5", issue_date=None,
+    ...                        due_date=date(2013, 9, 30))
+    ''
+    """
+    if issue_date is not None:
+        if issue_date >= since:
+            return ""
+        return (
+            f"Pas d'indemnité forfaitaire : la facture du {fr_date(issue_date)} est antérieure "
+            f"au {fr_date(since)} ({basis})."
+        )
+    if due_date < since:
+        return (
+            f"Pas d'indemnité forfaitaire : l'échéance du {fr_date(due_date)} est antérieure au "
+            f"{fr_date(since)}, le délai de paiement a donc commencé avant ({basis})."
+        )
+    if due_date < add_months(since, INDEMNITY_PROOF_MONTHS):
+        return (
+            "Indemnité forfaitaire non réclamée : sans la date de la facture, l'échéance du "
+            f"{fr_date(due_date)} ne prouve pas que le délai de paiement a commencé à compter du "
+            f"{fr_date(since)} ({basis}). Indiquez la date de la facture."
+        )
+    return ""
 
 
 def _with_warnings(computation: Computation, warnings: Sequence[str]) -> Computation:
@@ -306,6 +377,8 @@ def _fr_b2b(request: _Request, tables: RateTables) -> _Terms:
         indemnity=INDEMNITY_EUR,
         indemnity_basis="Indemnité forfaitaire pour frais de recouvrement, par facture payée en "
         "retard (C. com. L441-10 II et D441-5)",
+        indemnity_from=FR_B2B_INDEMNITY_FROM,
+        indemnity_from_basis=FR_B2B_INDEMNITY_FROM_BASIS,
     )
     for span_first, span_last in _half_years(first, request.end):
         semester = half_year_start(span_first)
@@ -444,6 +517,8 @@ def _eu_b2b(request: _Request, tables: RateTables) -> _Terms:
         indemnity=INDEMNITY_EUR,
         indemnity_basis="Montant forfaitaire minimal de 40 EUR pour frais de recouvrement "
         "(directive 2011/7/UE, art. 6)",
+        indemnity_from=EU_INDEMNITY_FROM,
+        indemnity_from_basis=EU_INDEMNITY_FROM_BASIS,
     )
     for span_first, span_last in _half_years(request.start + ONE_DAY, request.end):
         semester = half_year_start(span_first)
