@@ -11,6 +11,7 @@ Modules
     ``regimes``      fr-b2b (C. com. L441-10), fr-civil (C. civ. 1231-6, 1344-1), fr-judgment
                      (CMF L313-3), eu-b2b (directive 2011/7/UE), uk-b2b (Late Payment Act
                      1998); ``compute_interest`` and ``penalties_on_invoice``.
+    ``regime_rules`` each regime's rule: its rate spans, indemnity and warnings.
     ``accrual``      the arithmetic and its conventions (days, 365/actual, rounding, imputation
                      C. civ. 1343-1, capitalisation 1343-2).
     ``computation``  the ``Computation`` result and its JSON form.
