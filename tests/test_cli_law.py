@@ -142,7 +142,7 @@ def test_interest_refuses_a_period_with_no_known_rate_and_names_the_command(caps
         (["--payment", "2025-04-01:"], "must be written DATE:AMOUNT"),
         (["--payment", "01/04/2025:100"], "is not a date"),
         (["--payment", "2025-04-01:lots"], "--payment: 'lots' is not an amount"),
-        (["--regime", "fr-b2c"], "--regime: 'fr-b2c' is not one of fr-b2b, fr-civil"),
+        (["--regime", "fr-b2c"], "--regime: 'fr-b2c' is not one of fr-b2b, fr-public, fr-civil"),
         (["--from", "31/03/2025"], "--from: '31/03/2025' is not a date (YYYY-MM-DD)"),
         (["--to", "2025-03-01"], "before the start date"),
         (["--day-count", "360"], "--day-count: '360' is not one of 365, actual"),
@@ -160,6 +160,44 @@ def test_interest_refuses_bad_input_with_a_clear_message(capsys, change, message
     else:
         argv += change
     assert message in run_error(capsys, *argv)
+
+
+def test_interest_fr_public_fixes_the_rate_on_the_semester_interest_started(capsys):
+    # legal-fr.md §1.5: 10000 × (3.15 + 8) % × 183 / 365 = 559.03, plus 40 EUR (D2192-35).
+    data = run_json(capsys, "interest", "--regime", "fr-public", "--principal", "10000",
+                    "--from", "2025-03-31", "--to", "2025-09-30")
+    assert [(p["days"], p["rate"]) for p in data["periods"]] == [(183, "11.15")]
+    assert (data["interest"], data["indemnity"], data["penalties_total"]) == ("559.03", "40.00", "599.03")
+    assert "R2192-31" in data["periods"][0]["basis"]
+
+
+def test_interest_fr_public_counts_the_payment_period_from_the_request(capsys):
+    # A public hospital received the request on 15/09/2025: 50 days → 04/11/2025; 77 days at
+    # 2.15 + 8 = 10.15 % on 1234.56 to 20/01/2026 = 9648.70368 / 365 = 26.43, plus 40.
+    data = run_json(capsys, "interest", "--regime", "fr-public", "--principal", "1234.56",
+                    "--received", "2025-09-15", "--buyer", "health", "--to", "2026-01-20")
+    assert (data["start"], data["interest"], data["indemnity"]) == ("2025-11-04", "26.43", "40.00")
+    data = run_json(capsys, "interest", "--regime", "fr-public", "--principal", "1000",
+                    "--received", "2025-03-01", "--to", "2025-04-30")
+    assert data["start"] == "2025-03-31"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--regime", "fr-public", "--principal", "1", "--to", "2025-04-30"], "--from is required"),
+        (["--regime", "fr-b2b", "--principal", "1", "--received", "2025-03-01",
+          "--to", "2025-04-30"], "--received applies only to fr-public"),
+        (["--regime", "fr-public", "--principal", "1", "--received", "2025-03-01",
+          "--from", "2025-03-31", "--to", "2025-04-30"], "not both"),
+        (["--regime", "fr-public", "--principal", "1", "--received", "2025-03-01",
+          "--buyer", "mairie", "--to", "2025-04-30"], "Unknown kind of public buyer 'mairie'"),
+        (["--regime", "fr-b2b", "--principal", "1", "--buyer", "health",
+          "--from", "2025-03-01", "--to", "2025-04-30"], "--buyer goes with --received"),
+    ],
+)
+def test_interest_fr_public_refuses_inconsistent_dates(capsys, argv, message):
+    assert message in run_error(capsys, "interest", *argv)
 
 
 def test_interest_says_to_run_init_when_the_database_is_not_ready(capsys, monkeypatch):

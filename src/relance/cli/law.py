@@ -28,7 +28,9 @@ from relance.domain.law import (
     check_payment_terms,
     compute_interest,
     explain,
+    payment_periods,
     prescription,
+    public_payment_deadline,
 )
 from relance.domain.law.computation import percent
 from relance.domain.law.explain import fr_date
@@ -113,6 +115,7 @@ def cmd_interest(args: argparse.Namespace) -> int:
     regime = cast(Regime, _choice("--regime", args.regime, REGIMES))
     creditor_kind = cast(CreditorKind, _choice("--creditor-kind", args.creditor_kind, CREDITOR_KINDS))
     day_count = cast(DayCount, _choice("--day-count", args.day_count, DAY_COUNTS))
+    start = _interest_start(args, regime)
     currency = None
     if args.currency is not None:
         currency = args.currency.strip().upper()
@@ -121,7 +124,7 @@ def cmd_interest(args: argparse.Namespace) -> int:
     computation = compute_interest(
         regime=regime,
         principal=_positive("--principal", args.principal),
-        start=_date("--from", args.start),
+        start=start,
         end=_date("--to", args.end),
         payments=_payments(args.payment),
         currency=currency,
@@ -139,6 +142,21 @@ def cmd_interest(args: argparse.Namespace) -> int:
     else:
         print(explain(computation))
     return 0
+
+
+def _interest_start(args: argparse.Namespace, regime: str) -> date:
+    """``--from``, or for fr-public the end of the payment period from ``--received``."""
+    if args.received is None:
+        if args.start is None:
+            raise InvalidInputError("--from is required (or, for fr-public, --received).")
+        if args.buyer is not None:
+            raise InvalidInputError("--buyer goes with --received (fr-public).")
+        return _date("--from", args.start)
+    if regime != "fr-public":
+        raise InvalidInputError("--received applies only to fr-public; give --from instead.")
+    if args.start is not None:
+        raise InvalidInputError("Give --from or --received, not both.")
+    return public_payment_deadline(_date("--received", args.received), args.buyer or "state")
 
 
 # --- relance rates --------------------------------------------------------------------------
@@ -258,9 +276,16 @@ def register(sub: Subcommands) -> None:
     p = command(sub, "interest", cmd_interest, "late-payment interest and indemnity on a debt")
     p.add_argument("--regime", required=True, metavar="|".join(REGIMES))
     p.add_argument("--principal", required=True, metavar="AMOUNT")
-    p.add_argument("--from", dest="start", required=True, metavar="DATE",
-                   help="last day before interest runs: the due date (the mise en demeure for "
-                   "fr-civil, the judgment for fr-judgment)")
+    p.add_argument("--from", dest="start", metavar="DATE",
+                   help="last day before interest runs: the due date, or the end of the payment "
+                   "period for fr-public (the mise en demeure for fr-civil, the judgment for "
+                   "fr-judgment)")
+    p.add_argument("--received", metavar="DATE",
+                   help="fr-public, instead of --from: the day the buyer received the payment "
+                   "request; the legal payment period is added (CCP R2192-10 to R2192-12)")
+    p.add_argument("--buyer", metavar="|".join(p.buyer for p in payment_periods()),
+                   help="fr-public: the kind of public buyer, for its payment period "
+                   "(default state: 30 days; health: 50; public_enterprise: 60)")
     p.add_argument("--to", dest="end", required=True, metavar="DATE",
                    help="the day the money was available, or the as-of date")
     p.add_argument("--issued", metavar="DATE",

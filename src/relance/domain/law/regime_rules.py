@@ -32,7 +32,7 @@ from relance.domain.law.rates import (
 from relance.domain.money import ZERO
 from relance.errors import InvalidInputError, RelanceError
 
-Regime = Literal["fr-b2b", "fr-civil", "fr-judgment", "eu-b2b", "uk-b2b"]
+Regime = Literal["fr-b2b", "fr-public", "fr-civil", "fr-judgment", "eu-b2b", "uk-b2b"]
 CreditorKind = Literal["professional", "individual"]
 
 # L441-10 in its LME wording (semester rule, + 10 points, floor 3 × TIL) runs from 2009; the
@@ -91,6 +91,7 @@ class RegimeRequest:
     contract_rate: Decimal | None
     signified: date | None
     margin: Decimal | None
+    issue_date: date | None = None
 
 
 @dataclass(slots=True)

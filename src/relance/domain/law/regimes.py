@@ -17,6 +17,7 @@ from relance.domain.law.accrual import DayCount, accrue
 from relance.domain.law.computation import Computation
 from relance.domain.law.dates import add_months
 from relance.domain.law.explain import fr_date
+from relance.domain.law.public import fr_public
 from relance.domain.law.rates import RateTables, load_tables
 from relance.domain.law.regime_rules import (
     INDEMNITY_PROOF_MONTHS,
@@ -44,12 +45,22 @@ __all__ = [
     "penalties_on_invoice",
 ]
 
-REGIMES: tuple[Regime, ...] = ("fr-b2b", "fr-civil", "fr-judgment", "eu-b2b", "uk-b2b")
+REGIMES: tuple[Regime, ...] = (
+    "fr-b2b",
+    "fr-public",
+    "fr-civil",
+    "fr-judgment",
+    "eu-b2b",
+    "uk-b2b",
+)
 CREDITOR_KINDS: tuple[CreditorKind, ...] = ("professional", "individual")
 
 REGIME_BASIS: dict[Regime, str] = {
     "fr-b2b": "Pénalités de retard entre professionnels, exigibles sans rappel le jour suivant "
     "l'échéance (C. com. L441-10 II) ; indemnité forfaitaire pour frais de recouvrement (D441-5)",
+    "fr-public": "Intérêts moratoires de la commande publique, dus de plein droit sans demande : "
+    "taux BCE au premier jour du semestre où ils ont commencé à courir + 8 points, fixe pour "
+    "tout le retard (CCP L2192-13 et R2192-31) ; indemnité forfaitaire de 40 EUR (D2192-35)",
     "fr-civil": "Intérêts moratoires au taux légal à compter de la mise en demeure "
     "(C. civ. 1231-6 et 1344-1)",
     "fr-judgment": "Intérêts au taux légal à compter du jugement (C. civ. 1231-7), majorés de "
@@ -135,6 +146,7 @@ def compute_interest(
         contract_rate=contract_rate,
         signified=signified,
         margin=margin,
+        issue_date=issue_date,
     )
     terms = _REGIME_FUNCTIONS[regime](request, tables or load_tables())
     accrual = accrue(
@@ -304,6 +316,7 @@ def _with_warnings(computation: Computation, warnings: Sequence[str]) -> Computa
 
 _REGIME_FUNCTIONS: dict[Regime, Callable[[RegimeRequest, RateTables], RegimeTerms]] = {
     "fr-b2b": fr_b2b,
+    "fr-public": fr_public,
     "fr-civil": fr_civil,
     "fr-judgment": fr_judgment,
     "eu-b2b": eu_b2b,
