@@ -200,6 +200,80 @@ def test_interest_fr_public_refuses_inconsistent_dates(capsys, argv, message):
     assert message in run_error(capsys, "interest", *argv)
 
 
+AUTO = ["interest", "--auto", "--principal", "10000", "--from", "2025-03-31", "--to", "2025-04-30"]
+
+
+@pytest.mark.parametrize(
+    ("facts", "regime", "interest", "indemnity"),
+    [
+        # TC1: a French business, in euros → fr-b2b, 108.08 + 40.
+        (["--debtor-kind", "business"], "fr-b2b", "108.08", "40.00"),
+        # A commune: 10000 × 11.15 % × 30 / 365 = 91.643836 → 91.64, + 40 (D2192-35).
+        (["--debtor-kind", "public"], "fr-public", "91.64", "40.00"),
+        # A German business: ECB 3.15 + 8 = 11.15 %, the same 91.64, + 40 (directive, art. 6).
+        (["--debtor-kind", "business", "--debtor-country", "DE"], "eu-b2b", "91.64", "40.00"),
+        # A consumer, no mise en demeure yet: nothing has started.
+        (["--debtor-kind", "consumer"], "fr-civil", "0.00", "0.00"),
+    ],
+)
+def test_interest_auto_chooses_the_regime_and_says_why(capsys, facts, regime, interest, indemnity):
+    data = run_json(capsys, *AUTO, *facts)
+    assert data["choice"]["regime"] == regime
+    assert data["choice"]["reason"]
+    assert (data["computation"]["regime"], data["computation"]["interest"]) == (regime, interest)
+    assert data["computation"]["indemnity"] == indemnity
+
+
+def test_interest_auto_reproduces_tc8_tc9_and_tc13(capsys):
+    tc8 = run_json(capsys, "interest", "--auto", "--debtor-kind", "consumer", "--principal", "2500",
+                   "--from", "2025-01-31", "--notice", "2025-02-10", "--to", "2025-08-20")
+    assert (tc8["computation"]["interest"], tc8["computation"]["indemnity"]) == ("45.22", "0.00")
+    tc9 = run_json(capsys, "interest", "--auto", "--debtor-kind", "business", "--creditor-kind",
+                   "individual", "--principal", "3000", "--from", "2024-02-01",
+                   "--notice", "2024-03-01", "--to", "2024-12-31")
+    assert (tc9["choice"]["regime"], tc9["computation"]["interest"]) == ("fr-civil", "203.07")
+    tc13 = run_json(capsys, "interest", "--auto", "--debtor-kind", "business", "--debtor-country",
+                    "GB", "--currency", "GBP", "--principal", "5000", "--from", "2025-02-28",
+                    "--to", "2025-09-30")
+    assert tc13["choice"]["regime"] == "uk-b2b"
+    assert (tc13["computation"]["interest"], tc13["computation"]["penalties_total"]) == (
+        "373.77", "443.77")
+
+
+def test_interest_auto_prints_the_choice_then_the_computation(capsys):
+    assert main([*AUTO, "--debtor-kind", "public"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Régime choisi : fr-public — Débiteur public")
+    assert "Montant dû au 30/04/2025 : 10 131,64 EUR" in text
+
+
+def test_interest_auto_claims_nothing_for_a_pair_it_cannot_compute(capsys):
+    data = run_json(capsys, *AUTO, "--debtor-kind", "business", "--currency", "GBP")
+    assert data == {"choice": data["choice"], "computation": None}
+    assert data["choice"]["regime"] is None
+    assert "Facture en GBP à un débiteur établi en FR" in data["choice"]["reason"]
+    assert main([*AUTO, "--debtor-kind", "business", "--debtor-country", "US"]) == 0
+    assert capsys.readouterr().out.startswith("Aucun régime : Débiteur établi en US")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--regime", "fr-b2b", "--debtor-kind", "business"], "not both"),
+        ([], "--auto needs --debtor-kind"),
+        (["--debtor-kind", "company"], "debtor kind must be one of"),
+        (["--debtor-kind", "business", "--margin", "7"], "--margin needs an explicit --regime"),
+    ],
+)
+def test_interest_auto_refuses_incomplete_facts(capsys, extra, message):
+    assert message in run_error(capsys, *AUTO, *extra)
+
+
+def test_interest_needs_a_regime_or_auto(capsys):
+    assert "--regime is required" in run_error(capsys, "interest", "--principal", "1",
+                                               "--from", "2025-03-31", "--to", "2025-04-30")
+
+
 def test_interest_says_to_run_init_when_the_database_is_not_ready(capsys, monkeypatch):
     from django.db import OperationalError
 

@@ -18,6 +18,7 @@ from relance.cli.output import Subcommands, command, emit_json, group, table
 from relance.domain.law import (
     CREDITOR_KINDS,
     DAY_COUNTS,
+    DEBTOR_KINDS,
     REGIMES,
     TABLE_NAMES,
     CreditorKind,
@@ -26,9 +27,11 @@ from relance.domain.law import (
     RateTables,
     Regime,
     check_payment_terms,
+    choose_regime,
     compute_interest,
     explain,
     payment_periods,
+    penalties_on_invoice,
     prescription,
     public_payment_deadline,
 )
@@ -112,22 +115,21 @@ def _tables() -> RateTables:
 
 
 def cmd_interest(args: argparse.Namespace) -> int:
+    if args.auto:
+        return _interest_auto(args)
+    if args.regime is None:
+        raise InvalidInputError("--regime is required, or --auto to let the law choose it.")
     regime = cast(Regime, _choice("--regime", args.regime, REGIMES))
     creditor_kind = cast(CreditorKind, _choice("--creditor-kind", args.creditor_kind, CREDITOR_KINDS))
     day_count = cast(DayCount, _choice("--day-count", args.day_count, DAY_COUNTS))
     start = _interest_start(args, regime)
-    currency = None
-    if args.currency is not None:
-        currency = args.currency.strip().upper()
-        if len(currency) != 3 or not currency.isalpha():
-            raise InvalidInputError(f"--currency: {args.currency!r} is not an ISO 4217 code (EUR, GBP...).")
     computation = compute_interest(
         regime=regime,
         principal=_positive("--principal", args.principal),
         start=start,
         end=_date("--to", args.end),
         payments=_payments(args.payment),
-        currency=currency,
+        currency=_currency(args.currency),
         creditor_kind=creditor_kind,
         contract_rate=_optional_percent("--contract-rate", args.contract_rate),
         signified=_optional_date("--signified", args.signified),
@@ -140,6 +142,61 @@ def cmd_interest(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(computation.as_json())
     else:
+        print(explain(computation))
+    return 0
+
+
+def _currency(text: str | None) -> str | None:
+    if text is None:
+        return None
+    currency = text.strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise InvalidInputError(f"--currency: {text!r} is not an ISO 4217 code (EUR, GBP...).")
+    return currency
+
+
+def _interest_auto(args: argparse.Namespace) -> int:
+    """``--auto``: choose the regime from the facts, say which and why, then compute."""
+    if args.regime is not None:
+        raise InvalidInputError("Give --regime or --auto, not both.")
+    if args.debtor_kind is None:
+        raise InvalidInputError("--auto needs --debtor-kind (business, consumer or public).")
+    for option, value in (("--signified", args.signified), ("--margin", args.margin)):
+        if value is not None:
+            raise InvalidInputError(f"{option} needs an explicit --regime, not --auto.")
+    choice = choose_regime(
+        currency=_currency(args.currency) or "EUR",
+        debtor_kind=args.debtor_kind,
+        debtor_country=args.debtor_country,
+        creditor_kind=args.creditor_kind,
+        creditor_country=args.creditor_country,
+    )
+    if choice.regime is None:
+        if args.json:
+            emit_json({"choice": choice.as_json(), "computation": None})
+        else:
+            print(f"Aucun régime : {choice.reason}")
+        return 0
+    day_count = cast(DayCount, _choice("--day-count", args.day_count, DAY_COUNTS))
+    computation = penalties_on_invoice(
+        regime=choice.regime,
+        principal=_positive("--principal", args.principal),
+        due_date=_interest_start(args, choice.regime),
+        as_of=_date("--to", args.end),
+        payments=_payments(args.payment),
+        currency=_currency(args.currency),
+        creditor_kind=choice.creditor_kind,
+        contract_rate=_optional_percent("--contract-rate", args.contract_rate),
+        notice_date=_optional_date("--notice", args.notice),
+        capitalise_from=_optional_date("--capitalise-from", args.capitalise_from),
+        day_count=day_count,
+        issue_date=_optional_date("--issued", args.issued),
+        tables=_tables(),
+    )
+    if args.json:
+        emit_json({"choice": choice.as_json(), "computation": computation.as_json()})
+    else:
+        print(f"Régime choisi : {choice.regime} — {choice.reason}\n")
         print(explain(computation))
     return 0
 
@@ -274,7 +331,17 @@ def cmd_terms_check(args: argparse.Namespace) -> int:
 def register(sub: Subcommands) -> None:
     """Add ``interest``, the ``rates`` group, ``prescription`` and the ``terms`` group."""
     p = command(sub, "interest", cmd_interest, "late-payment interest and indemnity on a debt")
-    p.add_argument("--regime", required=True, metavar="|".join(REGIMES))
+    p.add_argument("--regime", metavar="|".join(REGIMES))
+    p.add_argument("--auto", action="store_true",
+                   help="choose the regime from the facts (--debtor-kind, --debtor-country, "
+                   "--creditor-kind, --creditor-country, --currency); --from is the due date")
+    p.add_argument("--debtor-kind", metavar="|".join(DEBTOR_KINDS), help="--auto: who owes")
+    p.add_argument("--debtor-country", default="FR", metavar="CC",
+                   help="--auto: the debtor's country, ISO 3166 (default FR)")
+    p.add_argument("--creditor-country", default="FR", metavar="CC",
+                   help="--auto: the creditor's country (default FR)")
+    p.add_argument("--notice", metavar="DATE",
+                   help="--auto: the mise en demeure, from which civil interest runs")
     p.add_argument("--principal", required=True, metavar="AMOUNT")
     p.add_argument("--from", dest="start", metavar="DATE",
                    help="last day before interest runs: the due date, or the end of the payment "

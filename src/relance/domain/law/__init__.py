@@ -16,6 +16,7 @@ Modules
                      (``data/public_procurement.toml``).
     ``accrual``      the arithmetic and its conventions (days, 365/actual, rounding, imputation
                      C. civ. 1343-1, capitalisation 1343-2).
+    ``choice``       ``choose_regime``: which regime applies to a debtor and creditor pair.
     ``computation``  the ``Computation`` result and its JSON form.
     ``explain``      the French, line-by-line explanation.
     ``prescription`` limitation periods and what interrupts them.
@@ -38,6 +39,8 @@ Public API (what the CLI, letters and dossiers call)
     ``row_on(table, day)``, ``with_overrides(table, overrides)``
     ``prescription(kind, start, events=()) -> PrescriptionResult`` (``relance prescription``)
     ``check_payment_terms(issue_date, due_date, *, periodic=False) -> list[str]``
+    ``choose_regime(*, currency, debtor_kind, debtor_country="FR", creditor_kind="professional",
+    creditor_country="FR") -> RegimeChoice`` (``.regime`` is ``None`` when none applies)
     ``public_payment_deadline(received, buyer="state") -> date``, ``payment_periods()``
     Errors, all ``RelanceError``: ``UnknownRateError`` (``.table``, ``.period``, ``.command``),
     ``UnknownTableError``, ``InvalidRateError``, ``UnsupportedPeriodError``,
@@ -62,6 +65,7 @@ from relance.domain.law.accrual import (
     RateSpan,
     accrue,
 )
+from relance.domain.law.choice import DEBTOR_KINDS, DebtorKind, RegimeChoice, choose_regime
 from relance.domain.law.computation import Computation
 from relance.domain.law.explain import explain
 from relance.domain.law.prescription import (
@@ -102,12 +106,14 @@ from relance.domain.law.terms import check_payment_terms
 __all__ = [
     "CREDITOR_KINDS",
     "DAY_COUNTS",
+    "DEBTOR_KINDS",
     "REGIMES",
     "TABLE_NAMES",
     "Capitalisation",
     "Computation",
     "CreditorKind",
     "DayCount",
+    "DebtorKind",
     "Imputation",
     "InvalidRateError",
     "PaymentPeriod",
@@ -122,11 +128,13 @@ __all__ = [
     "RateTable",
     "RateTables",
     "Regime",
+    "RegimeChoice",
     "UnknownRateError",
     "UnknownTableError",
     "UnsupportedPeriodError",
     "accrue",
     "check_payment_terms",
+    "choose_regime",
     "compute_interest",
     "explain",
     "load_tables",
