@@ -104,6 +104,18 @@ def test_interest_options_reach_the_engine(capsys):
     assert ([p["rate"] for p in data["periods"]], data["currency"]) == (["10.15"], "EUR")
 
 
+def test_interest_issued_before_2013_claims_no_indemnity(capsys):
+    # Issued 15/11/2012, due 15/12/2012, paid 14/01/2013: 16 days at 11.00 % and 14 at 10.75 %
+    # on 1000 = 4.821918 + 4.123288 = 8.95, and no 40 EUR (décret n° 2012-1115).
+    data = run_json(capsys, "interest", "--regime", "fr-b2b", "--principal", "1000",
+                    "--from", "2012-12-15", "--to", "2013-01-14", "--issued", "2012-11-15")
+    assert (data["interest"], data["indemnity"], data["penalties_total"]) == ("8.95", "0.00", "8.95")
+    assert "15/11/2012" in data["warnings"][0]
+    data = run_json(capsys, "interest", "--regime", "fr-b2b", "--principal", "1000",
+                    "--from", "2013-02-19", "--to", "2013-03-21", "--issued", "2013-01-21")
+    assert data["indemnity"] == "40.00"
+
+
 def test_interest_without_json_explains_each_line_in_french(capsys):
     assert main(TC1) == 0
     text = capsys.readouterr().out
@@ -130,7 +142,7 @@ def test_interest_refuses_a_period_with_no_known_rate_and_names_the_command(caps
         (["--payment", "2025-04-01:"], "must be written DATE:AMOUNT"),
         (["--payment", "01/04/2025:100"], "is not a date"),
         (["--payment", "2025-04-01:lots"], "--payment: 'lots' is not an amount"),
-        (["--regime", "fr-b2c"], "--regime: 'fr-b2c' is not one of fr-b2b, fr-civil"),
+        (["--regime", "fr-b2c"], "--regime: 'fr-b2c' is not one of fr-b2b, fr-public, fr-civil"),
         (["--from", "31/03/2025"], "--from: '31/03/2025' is not a date (YYYY-MM-DD)"),
         (["--to", "2025-03-01"], "before the start date"),
         (["--day-count", "360"], "--day-count: '360' is not one of 365, actual"),
@@ -148,6 +160,118 @@ def test_interest_refuses_bad_input_with_a_clear_message(capsys, change, message
     else:
         argv += change
     assert message in run_error(capsys, *argv)
+
+
+def test_interest_fr_public_fixes_the_rate_on_the_semester_interest_started(capsys):
+    # legal-fr.md §1.5: 10000 × (3.15 + 8) % × 183 / 365 = 559.03, plus 40 EUR (D2192-35).
+    data = run_json(capsys, "interest", "--regime", "fr-public", "--principal", "10000",
+                    "--from", "2025-03-31", "--to", "2025-09-30")
+    assert [(p["days"], p["rate"]) for p in data["periods"]] == [(183, "11.15")]
+    assert (data["interest"], data["indemnity"], data["penalties_total"]) == ("559.03", "40.00", "599.03")
+    assert "R2192-31" in data["periods"][0]["basis"]
+
+
+def test_interest_fr_public_counts_the_payment_period_from_the_request(capsys):
+    # A public hospital received the request on 15/09/2025: 50 days → 04/11/2025; 77 days at
+    # 2.15 + 8 = 10.15 % on 1234.56 to 20/01/2026 = 9648.70368 / 365 = 26.43, plus 40.
+    data = run_json(capsys, "interest", "--regime", "fr-public", "--principal", "1234.56",
+                    "--received", "2025-09-15", "--buyer", "health", "--to", "2026-01-20")
+    assert (data["start"], data["interest"], data["indemnity"]) == ("2025-11-04", "26.43", "40.00")
+    data = run_json(capsys, "interest", "--regime", "fr-public", "--principal", "1000",
+                    "--received", "2025-03-01", "--to", "2025-04-30")
+    assert data["start"] == "2025-03-31"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--regime", "fr-public", "--principal", "1", "--to", "2025-04-30"], "--from is required"),
+        (["--regime", "fr-b2b", "--principal", "1", "--received", "2025-03-01",
+          "--to", "2025-04-30"], "--received applies only to fr-public"),
+        (["--regime", "fr-public", "--principal", "1", "--received", "2025-03-01",
+          "--from", "2025-03-31", "--to", "2025-04-30"], "not both"),
+        (["--regime", "fr-public", "--principal", "1", "--received", "2025-03-01",
+          "--buyer", "mairie", "--to", "2025-04-30"], "Unknown kind of public buyer 'mairie'"),
+        (["--regime", "fr-b2b", "--principal", "1", "--buyer", "health",
+          "--from", "2025-03-01", "--to", "2025-04-30"], "--buyer goes with --received"),
+    ],
+)
+def test_interest_fr_public_refuses_inconsistent_dates(capsys, argv, message):
+    assert message in run_error(capsys, "interest", *argv)
+
+
+AUTO = ["interest", "--auto", "--principal", "10000", "--from", "2025-03-31", "--to", "2025-04-30"]
+
+
+@pytest.mark.parametrize(
+    ("facts", "regime", "interest", "indemnity"),
+    [
+        # TC1: a French business, in euros → fr-b2b, 108.08 + 40.
+        (["--debtor-kind", "business"], "fr-b2b", "108.08", "40.00"),
+        # A commune: 10000 × 11.15 % × 30 / 365 = 91.643836 → 91.64, + 40 (D2192-35).
+        (["--debtor-kind", "public"], "fr-public", "91.64", "40.00"),
+        # A German business: ECB 3.15 + 8 = 11.15 %, the same 91.64, + 40 (directive, art. 6).
+        (["--debtor-kind", "business", "--debtor-country", "DE"], "eu-b2b", "91.64", "40.00"),
+        # A consumer, no mise en demeure yet: nothing has started.
+        (["--debtor-kind", "consumer"], "fr-civil", "0.00", "0.00"),
+    ],
+)
+def test_interest_auto_chooses_the_regime_and_says_why(capsys, facts, regime, interest, indemnity):
+    data = run_json(capsys, *AUTO, *facts)
+    assert data["choice"]["regime"] == regime
+    assert data["choice"]["reason"]
+    assert (data["computation"]["regime"], data["computation"]["interest"]) == (regime, interest)
+    assert data["computation"]["indemnity"] == indemnity
+
+
+def test_interest_auto_reproduces_tc8_tc9_and_tc13(capsys):
+    tc8 = run_json(capsys, "interest", "--auto", "--debtor-kind", "consumer", "--principal", "2500",
+                   "--from", "2025-01-31", "--notice", "2025-02-10", "--to", "2025-08-20")
+    assert (tc8["computation"]["interest"], tc8["computation"]["indemnity"]) == ("45.22", "0.00")
+    tc9 = run_json(capsys, "interest", "--auto", "--debtor-kind", "business", "--creditor-kind",
+                   "individual", "--principal", "3000", "--from", "2024-02-01",
+                   "--notice", "2024-03-01", "--to", "2024-12-31")
+    assert (tc9["choice"]["regime"], tc9["computation"]["interest"]) == ("fr-civil", "203.07")
+    tc13 = run_json(capsys, "interest", "--auto", "--debtor-kind", "business", "--debtor-country",
+                    "GB", "--currency", "GBP", "--principal", "5000", "--from", "2025-02-28",
+                    "--to", "2025-09-30")
+    assert tc13["choice"]["regime"] == "uk-b2b"
+    assert (tc13["computation"]["interest"], tc13["computation"]["penalties_total"]) == (
+        "373.77", "443.77")
+
+
+def test_interest_auto_prints_the_choice_then_the_computation(capsys):
+    assert main([*AUTO, "--debtor-kind", "public"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Régime choisi : fr-public — Débiteur public")
+    assert "Montant dû au 30/04/2025 : 10 131,64 EUR" in text
+
+
+def test_interest_auto_claims_nothing_for_a_pair_it_cannot_compute(capsys):
+    data = run_json(capsys, *AUTO, "--debtor-kind", "business", "--currency", "GBP")
+    assert data == {"choice": data["choice"], "computation": None}
+    assert data["choice"]["regime"] is None
+    assert "Facture en GBP à un débiteur établi en FR" in data["choice"]["reason"]
+    assert main([*AUTO, "--debtor-kind", "business", "--debtor-country", "US"]) == 0
+    assert capsys.readouterr().out.startswith("Aucun régime : Débiteur établi en US")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--regime", "fr-b2b", "--debtor-kind", "business"], "not both"),
+        ([], "--auto needs --debtor-kind"),
+        (["--debtor-kind", "company"], "debtor kind must be one of"),
+        (["--debtor-kind", "business", "--margin", "7"], "--margin needs an explicit --regime"),
+    ],
+)
+def test_interest_auto_refuses_incomplete_facts(capsys, extra, message):
+    assert message in run_error(capsys, *AUTO, *extra)
+
+
+def test_interest_needs_a_regime_or_auto(capsys):
+    assert "--regime is required" in run_error(capsys, "interest", "--principal", "1",
+                                               "--from", "2025-03-31", "--to", "2025-04-30")
 
 
 def test_interest_says_to_run_init_when_the_database_is_not_ready(capsys, monkeypatch):

@@ -18,6 +18,7 @@ from relance.cli.output import Subcommands, command, emit_json, group, table
 from relance.domain.law import (
     CREDITOR_KINDS,
     DAY_COUNTS,
+    DEBTOR_KINDS,
     REGIMES,
     TABLE_NAMES,
     CreditorKind,
@@ -26,9 +27,13 @@ from relance.domain.law import (
     RateTables,
     Regime,
     check_payment_terms,
+    choose_regime,
     compute_interest,
     explain,
+    payment_periods,
+    penalties_on_invoice,
     prescription,
+    public_payment_deadline,
 )
 from relance.domain.law.computation import percent
 from relance.domain.law.explain import fr_date
@@ -110,27 +115,28 @@ def _tables() -> RateTables:
 
 
 def cmd_interest(args: argparse.Namespace) -> int:
+    if args.auto:
+        return _interest_auto(args)
+    if args.regime is None:
+        raise InvalidInputError("--regime is required, or --auto to let the law choose it.")
     regime = cast(Regime, _choice("--regime", args.regime, REGIMES))
     creditor_kind = cast(CreditorKind, _choice("--creditor-kind", args.creditor_kind, CREDITOR_KINDS))
     day_count = cast(DayCount, _choice("--day-count", args.day_count, DAY_COUNTS))
-    currency = None
-    if args.currency is not None:
-        currency = args.currency.strip().upper()
-        if len(currency) != 3 or not currency.isalpha():
-            raise InvalidInputError(f"--currency: {args.currency!r} is not an ISO 4217 code (EUR, GBP...).")
+    start = _interest_start(args, regime)
     computation = compute_interest(
         regime=regime,
         principal=_positive("--principal", args.principal),
-        start=_date("--from", args.start),
+        start=start,
         end=_date("--to", args.end),
         payments=_payments(args.payment),
-        currency=currency,
+        currency=_currency(args.currency),
         creditor_kind=creditor_kind,
         contract_rate=_optional_percent("--contract-rate", args.contract_rate),
         signified=_optional_date("--signified", args.signified),
         capitalise_from=_optional_date("--capitalise-from", args.capitalise_from),
         day_count=day_count,
         margin=_optional_percent("--margin", args.margin),
+        issue_date=_optional_date("--issued", args.issued),
         tables=_tables(),
     )
     if args.json:
@@ -138,6 +144,76 @@ def cmd_interest(args: argparse.Namespace) -> int:
     else:
         print(explain(computation))
     return 0
+
+
+def _currency(text: str | None) -> str | None:
+    if text is None:
+        return None
+    currency = text.strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise InvalidInputError(f"--currency: {text!r} is not an ISO 4217 code (EUR, GBP...).")
+    return currency
+
+
+def _interest_auto(args: argparse.Namespace) -> int:
+    """``--auto``: choose the regime from the facts, say which and why, then compute."""
+    if args.regime is not None:
+        raise InvalidInputError("Give --regime or --auto, not both.")
+    if args.debtor_kind is None:
+        raise InvalidInputError("--auto needs --debtor-kind (business, consumer or public).")
+    for option, value in (("--signified", args.signified), ("--margin", args.margin)):
+        if value is not None:
+            raise InvalidInputError(f"{option} needs an explicit --regime, not --auto.")
+    choice = choose_regime(
+        currency=_currency(args.currency) or "EUR",
+        debtor_kind=args.debtor_kind,
+        debtor_country=args.debtor_country,
+        creditor_kind=args.creditor_kind,
+        creditor_country=args.creditor_country,
+    )
+    if choice.regime is None:
+        if args.json:
+            emit_json({"choice": choice.as_json(), "computation": None})
+        else:
+            print(f"Aucun régime : {choice.reason}")
+        return 0
+    day_count = cast(DayCount, _choice("--day-count", args.day_count, DAY_COUNTS))
+    computation = penalties_on_invoice(
+        regime=choice.regime,
+        principal=_positive("--principal", args.principal),
+        due_date=_interest_start(args, choice.regime),
+        as_of=_date("--to", args.end),
+        payments=_payments(args.payment),
+        currency=_currency(args.currency),
+        creditor_kind=choice.creditor_kind,
+        contract_rate=_optional_percent("--contract-rate", args.contract_rate),
+        notice_date=_optional_date("--notice", args.notice),
+        capitalise_from=_optional_date("--capitalise-from", args.capitalise_from),
+        day_count=day_count,
+        issue_date=_optional_date("--issued", args.issued),
+        tables=_tables(),
+    )
+    if args.json:
+        emit_json({"choice": choice.as_json(), "computation": computation.as_json()})
+    else:
+        print(f"Régime choisi : {choice.regime} — {choice.reason}\n")
+        print(explain(computation))
+    return 0
+
+
+def _interest_start(args: argparse.Namespace, regime: str) -> date:
+    """``--from``, or for fr-public the end of the payment period from ``--received``."""
+    if args.received is None:
+        if args.start is None:
+            raise InvalidInputError("--from is required (or, for fr-public, --received).")
+        if args.buyer is not None:
+            raise InvalidInputError("--buyer goes with --received (fr-public).")
+        return _date("--from", args.start)
+    if regime != "fr-public":
+        raise InvalidInputError("--received applies only to fr-public; give --from instead.")
+    if args.start is not None:
+        raise InvalidInputError("Give --from or --received, not both.")
+    return public_payment_deadline(_date("--received", args.received), args.buyer or "state")
 
 
 # --- relance rates --------------------------------------------------------------------------
@@ -255,13 +331,33 @@ def cmd_terms_check(args: argparse.Namespace) -> int:
 def register(sub: Subcommands) -> None:
     """Add ``interest``, the ``rates`` group, ``prescription`` and the ``terms`` group."""
     p = command(sub, "interest", cmd_interest, "late-payment interest and indemnity on a debt")
-    p.add_argument("--regime", required=True, metavar="|".join(REGIMES))
+    p.add_argument("--regime", metavar="|".join(REGIMES))
+    p.add_argument("--auto", action="store_true",
+                   help="choose the regime from the facts (--debtor-kind, --debtor-country, "
+                   "--creditor-kind, --creditor-country, --currency); --from is the due date")
+    p.add_argument("--debtor-kind", metavar="|".join(DEBTOR_KINDS), help="--auto: who owes")
+    p.add_argument("--debtor-country", default="FR", metavar="CC",
+                   help="--auto: the debtor's country, ISO 3166 (default FR)")
+    p.add_argument("--creditor-country", default="FR", metavar="CC",
+                   help="--auto: the creditor's country (default FR)")
+    p.add_argument("--notice", metavar="DATE",
+                   help="--auto: the mise en demeure, from which civil interest runs")
     p.add_argument("--principal", required=True, metavar="AMOUNT")
-    p.add_argument("--from", dest="start", required=True, metavar="DATE",
-                   help="last day before interest runs: the due date (the mise en demeure for "
-                   "fr-civil, the judgment for fr-judgment)")
+    p.add_argument("--from", dest="start", metavar="DATE",
+                   help="last day before interest runs: the due date, or the end of the payment "
+                   "period for fr-public (the mise en demeure for fr-civil, the judgment for "
+                   "fr-judgment)")
+    p.add_argument("--received", metavar="DATE",
+                   help="fr-public, instead of --from: the day the buyer received the payment "
+                   "request; the legal payment period is added (CCP R2192-10 to R2192-12)")
+    p.add_argument("--buyer", metavar="|".join(p.buyer for p in payment_periods()),
+                   help="fr-public: the kind of public buyer, for its payment period "
+                   "(default state: 30 days; health: 50; public_enterprise: 60)")
     p.add_argument("--to", dest="end", required=True, metavar="DATE",
                    help="the day the money was available, or the as-of date")
+    p.add_argument("--issued", metavar="DATE",
+                   help="the invoice's date: the 40 EUR indemnity is due only on payment periods "
+                   "begun from 1 January 2013 (décret n° 2012-1115)")
     p.add_argument("--currency", help="ISO 4217 code (default: EUR, GBP for uk-b2b)")
     p.add_argument("--creditor-kind", default="professional", metavar="|".join(CREDITOR_KINDS))
     p.add_argument("--payment", action="append", default=[], metavar="DATE:AMOUNT",

@@ -179,9 +179,10 @@ def test_rates_list_without_a_table_lists_all_four_and_refuses_an_unknown_one():
 
 
 def make_invoice(*, debtor_kind=Debtor.Kind.BUSINESS, creditor_kind=Creditor.Kind.PROFESSIONAL,
-                 currency="EUR", total="10000.00", due=date(2025, 3, 31)) -> Invoice:
+                 currency="EUR", total="10000.00", due=date(2025, 3, 31),
+                 debtor_country="FR") -> Invoice:
     creditor = CreditorFactory(kind=creditor_kind)
-    debtor = DebtorFactory(creditor=creditor, kind=debtor_kind)
+    debtor = DebtorFactory(creditor=creditor, kind=debtor_kind, country=debtor_country)
     return InvoiceFactory(
         creditor=creditor, debtor=debtor, currency=currency, total_amount=D(total),
         issue_date=due, due_date=due,
@@ -267,9 +268,18 @@ def test_a_creditor_not_acting_professionally_claims_the_taux_legal_particuliers
     assert result.interest == D("203.07")
 
 
-def test_a_business_invoice_in_pounds_falls_under_the_late_payment_act():
+def test_a_public_body_owes_the_moratory_interest_of_the_commande_publique():
+    # legal-fr.md §1.5: 10,000.00, period expired 2025-03-31, as of 2025-09-30 → 559.03 + 40.
+    invoice = make_invoice(debtor_kind=Debtor.Kind.PUBLIC)
+    assert invoice_regime(invoice=invoice) == "fr-public"
+    result = invoice_penalties(invoice=invoice, as_of=date(2025, 9, 30))
+    assert (result.interest, result.indemnity) == (D("559.03"), D("40.00"))
+
+
+def test_a_uk_business_invoice_in_pounds_falls_under_the_late_payment_act():
     # legal-fr.md TC13: £5,000.00 due 2025-02-28, as of 2025-09-30 → £373.77 + £70.00.
-    invoice = make_invoice(currency="GBP", total="5000.00", due=date(2025, 2, 28))
+    invoice = make_invoice(currency="GBP", total="5000.00", due=date(2025, 2, 28),
+                           debtor_country="GB")
     result = invoice_penalties(invoice=invoice, as_of=date(2025, 9, 30))
     assert (result.regime, result.currency) == ("uk-b2b", "GBP")
     assert (result.interest, result.indemnity, result.penalties_total) == (
@@ -287,8 +297,9 @@ def test_an_explicit_regime_wins_over_the_one_chosen_from_the_parties():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"debtor_kind": Debtor.Kind.PUBLIC}, "public body"),
-        ({"currency": "USD"}, "in USD"),
+        ({"currency": "GBP"}, "Facture en GBP à un débiteur établi en FR"),
+        ({"currency": "USD"}, "Facture en USD"),
+        ({"debtor_country": "US"}, "Débiteur établi en US"),
         ({"total": "-100.00"}, "credit note"),
     ],
 )

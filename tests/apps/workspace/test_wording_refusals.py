@@ -241,28 +241,28 @@ def test_an_e_invoice_without_its_number_names_the_element_in_french():
         )
 
 
-def test_why_a_public_body_s_invoice_has_no_penalties_is_said_in_french(
+def test_why_an_invoice_with_no_computable_regime_has_no_penalties_is_said_in_french(
     collector_a, creditor_a, today
 ):
+    # A public body now has its own regime (fr-public); a dollar invoice to a French business
+    # has none, and the chooser's reason reaches the page in French.
     from relance.apps.legal.selectors import invoice_penalties
 
-    town = DebtorFactory(creditor=creditor_a, name="Mairie de Lyon", kind="public")
+    buyer = DebtorFactory(creditor=creditor_a, name="Importateur SA", kind="business")
     invoice = InvoiceFactory(
-        debtor=town,
+        debtor=buyer,
         creditor=creditor_a,
         number="P-1",
+        currency="USD",
         issue_date=today - timedelta(days=60),
         due_date=today - timedelta(days=30),
     )
-    text = page_text(collector_a.get(f"/debtors/{town.pk}/"))
-    assert "La facture P-1 est due par un organisme public" in text
-    assert "owed by a public body" not in text
+    text = page_text(collector_a.get(f"/debtors/{buyer.pk}/"))
+    assert "Facture P-1 : Facture en USD à un débiteur établi en FR" in text
+    assert "Choose a regime" not in text
     with pytest.raises(InvalidInputError) as error:
         invoice_penalties(invoice=invoice, as_of=today)
-    assert error.value.message.startswith(
-        "Invoice P-1 is owed by a public body: late-payment interest in public procurement "
-        "(C. commande publique L2192-13) is not computed by Relance."
-    )
+    assert error.value.message.startswith("Invoice P-1: Facture en USD à un débiteur établi en FR")
 
 
 def test_a_call_whose_outcome_is_recorded_already_is_refused_in_french(creditor_a, today):

@@ -20,7 +20,9 @@ from relance.domain.law import (
     Computation,
     RateTables,
     Regime,
+    RegimeChoice,
     UnknownTableError,
+    choose_regime,
     load_tables,
     penalties_on_invoice,
     rate_override,
@@ -82,38 +84,31 @@ def rates_known_until() -> dict[str, date]:
     return {name: table.known_until for name, table in rate_tables().items()}
 
 
-def invoice_regime(*, invoice: Invoice) -> Regime:
-    """The regime the law gives this invoice, from who owes it, who is owed and its currency.
+def invoice_regime_choice(*, invoice: Invoice) -> RegimeChoice:
+    """The regime the law gives this invoice, or none, with the reason (``choose_regime``).
 
-    A consumer debtor, or a creditor not acting professionally, falls under the civil rules
-    (C. civ. 1231-6); between businesses the currency decides: EUR → fr-b2b (C. com. L441-10),
-    GBP → uk-b2b (Late Payment Act 1998). What Relance does not model is refused, not guessed.
+    The facts come from the ledger: the invoice's currency, the debtor's kind and country, the
+    creditor's kind and country.
     """
-    debtor_kind = invoice.debtor.kind
-    if debtor_kind == "consumer" or invoice.creditor.kind == "individual":
-        return "fr-civil"
-    if debtor_kind == "public":
-        raise InvalidInputError(
-            N_(
-                "Invoice %(number)s is owed by a public body: late-payment interest in public "
-                "procurement (C. commande publique L2192-13) is not computed by Relance. Choose a "
-                "regime explicitly."
-            ),
-            code="regime_not_modelled",
-            params={"number": invoice.number},
-        )
-    if invoice.currency == "EUR":
-        return "fr-b2b"
-    if invoice.currency == "GBP":
-        return "uk-b2b"
-    raise InvalidInputError(
-        N_(
-            "Invoice %(number)s is in %(currency)s: Relance chooses a regime only for "
-            "EUR (fr-b2b) and GBP (uk-b2b) business invoices. Choose a regime explicitly."
-        ),
-        code="regime_not_modelled",
-        params={"number": invoice.number, "currency": invoice.currency},
+    return choose_regime(
+        currency=invoice.currency,
+        debtor_kind=invoice.debtor.kind,
+        debtor_country=invoice.debtor.country,
+        creditor_kind=invoice.creditor.kind,
+        creditor_country=invoice.creditor.country,
     )
+
+
+def invoice_regime(*, invoice: Invoice) -> Regime:
+    """The regime of ``invoice``; refused with the chooser's reason when none applies."""
+    choice = invoice_regime_choice(invoice=invoice)
+    if choice.regime is None:
+        raise InvalidInputError(
+            N_("Invoice %(number)s: %(reason)s Choose a regime explicitly."),
+            code="regime_not_modelled",
+            params={"number": invoice.number, "reason": choice.reason},
+        )
+    return choice.regime
 
 
 def invoice_penalties(
@@ -168,6 +163,7 @@ def invoice_penalties(
         currency=invoice.currency,
         creditor_kind="individual" if invoice.creditor.kind == "individual" else "professional",
         notice_date=notice_date,
+        issue_date=invoice.issue_date,
         tables=tables if tables is not None else rate_tables(),
     )
     if any(origin == "ledger" for _, _, origin in allocations):

@@ -8,11 +8,15 @@ float. The rules, rate tables and worked examples come from ../shared/reference/
 Modules
     ``rates``        shipped rate tables (``data/*.csv`` + ``data/tables.toml``), overrides,
                      ``rate_on``; an unknown period raises ``UnknownRateError``.
-    ``regimes``      fr-b2b (C. com. L441-10), fr-civil (C. civ. 1231-6, 1344-1), fr-judgment
+    ``regimes``      fr-b2b (C. com. L441-10), fr-public (CCP R2192-31), fr-civil (C. civ. 1231-6, 1344-1), fr-judgment
                      (CMF L313-3), eu-b2b (directive 2011/7/UE), uk-b2b (Late Payment Act
                      1998); ``compute_interest`` and ``penalties_on_invoice``.
+    ``regime_rules`` each regime's rule: its rate spans, indemnity and warnings.
+    ``public``       fr-public (commande publique) and the public payment periods
+                     (``data/public_procurement.toml``).
     ``accrual``      the arithmetic and its conventions (days, 365/actual, rounding, imputation
                      C. civ. 1343-1, capitalisation 1343-2).
+    ``choice``       ``choose_regime``: which regime applies to a debtor and creditor pair.
     ``computation``  the ``Computation`` result and its JSON form.
     ``explain``      the French, line-by-line explanation.
     ``prescription`` limitation periods and what interrupts them.
@@ -35,6 +39,9 @@ Public API (what the CLI, letters and dossiers call)
     ``row_on(table, day)``, ``with_overrides(table, overrides)``
     ``prescription(kind, start, events=()) -> PrescriptionResult`` (``relance prescription``)
     ``check_payment_terms(issue_date, due_date, *, periodic=False) -> list[str]``
+    ``choose_regime(*, currency, debtor_kind, debtor_country="FR", creditor_kind="professional",
+    creditor_country="FR") -> RegimeChoice`` (``.regime`` is ``None`` when none applies)
+    ``public_payment_deadline(received, buyer="state") -> date``, ``payment_periods()``
     Errors, all ``RelanceError``: ``UnknownRateError`` (``.table``, ``.period``, ``.command``),
     ``UnknownTableError``, ``InvalidRateError``, ``UnsupportedPeriodError``,
     ``PrescriptionEventError``; bad input otherwise raises ``InvalidInputError``.
@@ -58,6 +65,7 @@ from relance.domain.law.accrual import (
     RateSpan,
     accrue,
 )
+from relance.domain.law.choice import DEBTOR_KINDS, DebtorKind, RegimeChoice, choose_regime
 from relance.domain.law.computation import Computation
 from relance.domain.law.explain import explain
 from relance.domain.law.prescription import (
@@ -67,6 +75,7 @@ from relance.domain.law.prescription import (
     PrescriptionResult,
     prescription,
 )
+from relance.domain.law.public import PaymentPeriod, payment_periods, public_payment_deadline
 from relance.domain.law.rates import (
     TABLE_NAMES,
     InvalidRateError,
@@ -97,14 +106,17 @@ from relance.domain.law.terms import check_payment_terms
 __all__ = [
     "CREDITOR_KINDS",
     "DAY_COUNTS",
+    "DEBTOR_KINDS",
     "REGIMES",
     "TABLE_NAMES",
     "Capitalisation",
     "Computation",
     "CreditorKind",
     "DayCount",
+    "DebtorKind",
     "Imputation",
     "InvalidRateError",
+    "PaymentPeriod",
     "Period",
     "PrescriptionEvent",
     "PrescriptionEventError",
@@ -116,16 +128,20 @@ __all__ = [
     "RateTable",
     "RateTables",
     "Regime",
+    "RegimeChoice",
     "UnknownRateError",
     "UnknownTableError",
     "UnsupportedPeriodError",
     "accrue",
     "check_payment_terms",
+    "choose_regime",
     "compute_interest",
     "explain",
     "load_tables",
+    "payment_periods",
     "penalties_on_invoice",
     "prescription",
+    "public_payment_deadline",
     "rate_on",
     "rate_override",
     "row_on",

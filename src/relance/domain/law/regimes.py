@@ -1,7 +1,7 @@
-"""The five late-payment regimes, each a small function from the rate tables to rate spans.
+"""The late-payment regimes: ``compute_interest`` and ``penalties_on_invoice``.
 
-A regime says which rate applies on which day and why (``RateSpan``), and which flat
-indemnity is due; ``accrue`` does the arithmetic, the same for all. ``compute_interest`` is
+A regime (``regime_rules``) says which rate applies on which day and why (``RateSpan``), and
+which flat indemnity is due; ``accrue`` does the arithmetic, the same for all. ``compute_interest`` is
 what ``relance interest`` calls; ``penalties_on_invoice`` is what letters, dossiers and the
 debtor page call ("penalties on this invoice as of this date").
 """
@@ -9,40 +9,58 @@ debtor page call ("penalties on this invoice as of this date").
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import Literal
 
-from relance.domain.law.accrual import DayCount, RateSpan, accrue
+from relance.domain.law.accrual import DayCount, accrue
 from relance.domain.law.computation import Computation
-from relance.domain.law.dates import (
-    ONE_DAY,
-    add_months,
-    half_year_end,
-    half_year_label,
-    half_year_start,
-)
-from relance.domain.law.explain import fr_date, fr_percent
-from relance.domain.law.rates import (
-    RateRow,
-    RateTable,
-    RateTables,
-    UnknownRateError,
-    load_tables,
-    row_on,
+from relance.domain.law.dates import add_months
+from relance.domain.law.explain import fr_date
+from relance.domain.law.public import fr_public
+from relance.domain.law.rates import RateTables, load_tables
+from relance.domain.law.regime_rules import (
+    INDEMNITY_PROOF_MONTHS,
+    CreditorKind,
+    Regime,
+    RegimeRequest,
+    RegimeTerms,
+    UnsupportedPeriodError,
+    eu_b2b,
+    fr_b2b,
+    fr_civil,
+    fr_judgment,
+    uk_b2b,
 )
 from relance.domain.money import ZERO
-from relance.errors import InvalidInputError, RelanceError
+from relance.errors import InvalidInputError
 
-Regime = Literal["fr-b2b", "fr-civil", "fr-judgment", "eu-b2b", "uk-b2b"]
-REGIMES: tuple[Regime, ...] = ("fr-b2b", "fr-civil", "fr-judgment", "eu-b2b", "uk-b2b")
-CreditorKind = Literal["professional", "individual"]
+__all__ = [
+    "CREDITOR_KINDS",
+    "REGIMES",
+    "CreditorKind",
+    "Regime",
+    "UnsupportedPeriodError",
+    "compute_interest",
+    "penalties_on_invoice",
+]
+
+REGIMES: tuple[Regime, ...] = (
+    "fr-b2b",
+    "fr-public",
+    "fr-civil",
+    "fr-judgment",
+    "eu-b2b",
+    "uk-b2b",
+)
 CREDITOR_KINDS: tuple[CreditorKind, ...] = ("professional", "individual")
 
 REGIME_BASIS: dict[Regime, str] = {
     "fr-b2b": "Pénalités de retard entre professionnels, exigibles sans rappel le jour suivant "
     "l'échéance (C. com. L441-10 II) ; indemnité forfaitaire pour frais de recouvrement (D441-5)",
+    "fr-public": "Intérêts moratoires de la commande publique, dus de plein droit sans demande : "
+    "taux BCE au premier jour du semestre où ils ont commencé à courir + 8 points, fixe pour "
+    "tout le retard (CCP L2192-13 et R2192-31) ; indemnité forfaitaire de 40 EUR (D2192-35)",
     "fr-civil": "Intérêts moratoires au taux légal à compter de la mise en demeure "
     "(C. civ. 1231-6 et 1344-1)",
     "fr-judgment": "Intérêts au taux légal à compter du jugement (C. civ. 1231-7), majorés de "
@@ -53,51 +71,6 @@ REGIME_BASIS: dict[Regime, str] = {
     "+ 8 points, fixe pour la vie de la dette (SI 2002/1675) ; somme forfaitaire (s. 5A)",
 }
 
-# L441-10 in its LME wording (semester rule, + 10 points, floor 3 × TIL) runs from 2009; the
-# former L441-6 (+ 7 points, floor 1.5 × TIL) is not modelled rather than guessed.
-FR_B2B_FROM = date(2009, 1, 1)
-FR_B2B_MARGIN = Decimal(10)
-EU_DEFAULT_MARGIN = Decimal(8)
-UK_MARGIN = Decimal(8)
-FLOOR_FACTOR = Decimal(3)
-JUDGMENT_MAJORATION = Decimal(5)
-INDEMNITY_EUR = Decimal("40.00")
-# Late Payment Act s. 5A: the fixed sum by size of debt (below the threshold → that sum).
-UK_FIXED_SUMS: tuple[tuple[Decimal, Decimal], ...] = (
-    (Decimal("1000.00"), Decimal("40.00")),
-    (Decimal("10000.00"), Decimal("70.00")),
-)
-UK_FIXED_SUM_LARGE = Decimal("100.00")
-
-
-class UnsupportedPeriodError(RelanceError):
-    """The law for that period is not modelled (rather than computed on a guess)."""
-
-    code = "unsupported_period"
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    regime: Regime
-    principal: Decimal
-    start: date
-    end: date
-    currency: str
-    creditor_kind: CreditorKind
-    contract_rate: Decimal | None
-    signified: date | None
-    margin: Decimal | None
-
-
-@dataclass(slots=True)
-class _Terms:
-    """What a regime decides: rate spans, the flat indemnity, and what the user must know."""
-
-    spans: list[RateSpan]
-    indemnity: Decimal = ZERO
-    indemnity_currency: str = "EUR"
-    indemnity_basis: str = ""
-    warnings: list[str] = field(default_factory=list)
 
 
 def compute_interest(
@@ -115,6 +88,7 @@ def compute_interest(
     day_count: DayCount = "365",
     margin: Decimal | None = None,
     with_indemnity: bool = True,
+    issue_date: date | None = None,
     tables: RateTables | None = None,
 ) -> Computation:
     """Penalties under ``regime`` on ``principal``, from ``start`` (exclusive) to ``end``.
@@ -122,6 +96,9 @@ def compute_interest(
     ``start`` is the last day before interest runs: the due date (b2b regimes), the mise en
     demeure (``fr-civil``), the judgment (``fr-judgment``). ``end`` is the day the money was
     available, or the as-of date. ``currency`` defaults to GBP for ``uk-b2b``, EUR otherwise.
+    ``issue_date`` is the invoice's date: the flat indemnity is due only on invoices whose
+    payment period began on or after 1 January 2013 (16 March 2013 under the directive);
+    without it, the due date decides when it can (``FR_B2B_INDEMNITY_FROM``).
 
     >>> tc1 = compute_interest(regime="fr-b2b", principal=Decimal("10000.00"),
     ...                        start=date(2025, 3, 31), end=date(2025, 4, 30))
@@ -159,7 +136,7 @@ def compute_interest(
     if signified is not None and regime != "fr-judgment":
         raise InvalidInputError("A signification date (--signified) applies only to fr-judgment.")
 
-    request = _Request(
+    request = RegimeRequest(
         regime=regime,
         principal=principal,
         start=start,
@@ -169,6 +146,7 @@ def compute_interest(
         contract_rate=contract_rate,
         signified=signified,
         margin=margin,
+        issue_date=issue_date,
     )
     terms = _REGIME_FUNCTIONS[regime](request, tables or load_tables())
     accrual = accrue(
@@ -185,6 +163,13 @@ def compute_interest(
     paid_before = sum((amount for day, amount in payment_list if day <= start), ZERO)
     if end <= start or paid_before >= principal:
         indemnity = ZERO  # not late (yet), or paid in full on time: nothing is due
+    if indemnity and terms.indemnity_from is not None:
+        reason = _indemnity_not_yet_law(
+            terms.indemnity_from, terms.indemnity_from_basis, issue_date=issue_date, due_date=start
+        )
+        if reason:
+            warnings.append(reason)
+            indemnity = ZERO
     if indemnity and request.currency != terms.indemnity_currency:
         warnings.append(
             f"L'indemnité forfaitaire de {terms.indemnity} {terms.indemnity_currency} est due "
@@ -236,6 +221,7 @@ def penalties_on_invoice(
     day_count: DayCount = "365",
     margin: Decimal | None = None,
     with_indemnity: bool = True,
+    issue_date: date | None = None,
     tables: RateTables | None = None,
 ) -> Computation:
     """Penalties on this invoice as of this date.
@@ -283,6 +269,7 @@ def penalties_on_invoice(
         day_count=day_count,
         margin=margin,
         with_indemnity=with_indemnity,
+        issue_date=issue_date,
         tables=tables,
     )
     if not warnings:
@@ -290,234 +277,54 @@ def penalties_on_invoice(
     return _with_warnings(computation, warnings)
 
 
+def _indemnity_not_yet_law(
+    since: date, basis: str, *, issue_date: date | None, due_date: date
+) -> str:
+    """Why the flat indemnity is not claimed on this invoice, or ``""`` when it is due.
+
+    >>> _indemnity_not_yet_law(date(2013, 1, 1), "D441-5", issue_date=date(2012, 12, 20),
+    ...                        due_date=date(2013, 2, 19))[:60]
+    "Pas d'indemnité forfaitaire : la facture du 20/12/2012 est a"
+    >>> _indemnity_not_yet_law(date(2013, 1, 1), "D441-5", issue_date=None,
+    ...                        due_date=date(2013, 9, 30))
+    ''
+    """
+    if issue_date is not None:
+        if issue_date >= since:
+            return ""
+        return (
+            f"Pas d'indemnité forfaitaire : la facture du {fr_date(issue_date)} est antérieure "
+            f"au {fr_date(since)} ({basis})."
+        )
+    if due_date < since:
+        return (
+            f"Pas d'indemnité forfaitaire : l'échéance du {fr_date(due_date)} est antérieure au "
+            f"{fr_date(since)}, le délai de paiement a donc commencé avant ({basis})."
+        )
+    if due_date < add_months(since, INDEMNITY_PROOF_MONTHS):
+        return (
+            "Indemnité forfaitaire non réclamée : sans la date de la facture, l'échéance du "
+            f"{fr_date(due_date)} ne prouve pas que le délai de paiement a commencé à compter du "
+            f"{fr_date(since)} ({basis}). Indiquez la date de la facture."
+        )
+    return ""
+
+
 def _with_warnings(computation: Computation, warnings: Sequence[str]) -> Computation:
     return replace(computation, warnings=(*warnings, *computation.warnings))
 
 
-def _fr_b2b(request: _Request, tables: RateTables) -> _Terms:
-    first = request.start + ONE_DAY
-    if request.end >= first and first < FR_B2B_FROM:
-        raise UnsupportedPeriodError(
-            "fr-b2b penalties before 1 January 2009 follow the former L441-6 (ECB + 7 points); "
-            "Relance does not compute them. Use a contractual rate and check the figure by hand."
-        )
-    terms = _Terms(
-        spans=[],
-        indemnity=INDEMNITY_EUR,
-        indemnity_basis="Indemnité forfaitaire pour frais de recouvrement, par facture payée en "
-        "retard (C. com. L441-10 II et D441-5)",
-    )
-    for span_first, span_last in _half_years(first, request.end):
-        semester = half_year_start(span_first)
-        label = half_year_label(span_first)
-        if request.contract_rate is None:
-            mro = row_on(tables["ecb_mro"], semester).rate
-            terms.spans.append(
-                RateSpan(
-                    span_first,
-                    span_last,
-                    mro + FR_B2B_MARGIN,
-                    f"C. com. L441-10 II : taux BCE (OPR) en vigueur au {fr_date(semester)} "
-                    f"({fr_percent(mro)}) + 10 points",
-                )
-            )
-            continue
-        terms.spans.append(
-            RateSpan(
-                span_first,
-                span_last,
-                request.contract_rate,
-                "Taux contractuel des conditions de paiement (C. com. L441-10 II)",
-            )
-        )
-        terms.warnings.extend(_floor_warning(request.contract_rate, tables, semester, label))
-    return terms
-
-
-def _floor_warning(rate: Decimal, tables: RateTables, semester: date, label: str) -> list[str]:
-    try:
-        legal = row_on(tables["fr_legal_professional"], semester).rate
-    except UnknownRateError as exc:
-        return [
-            f"Plancher du taux contractuel non vérifié pour {label} : taux légal inconnu. "
-            f"{exc.command}"
-        ]
-    floor = FLOOR_FACTOR * legal
-    if rate >= floor:
-        return []
-    return [
-        f"Taux contractuel de {fr_percent(rate)} inférieur au plancher de 3 × le taux légal "
-        f"({fr_percent(legal)} en {label}) = {fr_percent(floor)} (C. com. L441-10 II) : "
-        "la clause est contestable."
-    ]
-
-
-def _legal_rate_table(request: _Request, tables: RateTables) -> tuple[RateTable, str]:
-    if request.creditor_kind == "individual":
-        return tables["fr_legal_individual"], "créancier particulier"
-    return tables["fr_legal_professional"], "tous les autres cas"
-
-
-def _legal_spans(
-    table: RateTable, first: date, last: date, basis: Callable[[RateRow, Decimal], str]
-) -> list[RateSpan]:
-    """Spans of the taux légal, one per row (half-year, or year before 2015)."""
-    spans: list[RateSpan] = []
-    day = first
-    while day <= last:
-        row = row_on(table, day)
-        span_last = min(row.to_date or day, last)
-        spans.append(RateSpan(day, span_last, row.rate, basis(row, row.rate)))
-        day = span_last + ONE_DAY
-    return spans
-
-
-def _legal_period(row: RateRow) -> str:
-    """``2025 H1``, or ``2012`` for the annual rates before 2015."""
-    if row.to_date is not None and (row.to_date - row.from_date).days > 200:
-        return str(row.from_date.year)
-    return half_year_label(row.from_date)
-
-
-def _fr_civil(request: _Request, tables: RateTables) -> _Terms:
-    table, category = _legal_rate_table(request, tables)
-    return _Terms(
-        spans=_legal_spans(
-            table,
-            request.start + ONE_DAY,
-            request.end,
-            lambda row, rate: (
-                f"C. civ. 1231-6 et 1344-1 : taux légal {_legal_period(row)} ({category}), "
-                f"{fr_percent(rate)}"
-            ),
-        )
-    )
-
-
-def _fr_judgment(request: _Request, tables: RateTables) -> _Terms:
-    table, category = _legal_rate_table(request, tables)
-    terms = _Terms(spans=[])
-    if request.signified is None:
-        majoration = request.end + ONE_DAY  # never within the computation
-        terms.warnings.append(
-            "Date de signification inconnue : la majoration de 5 points (CMF L313-3) n'est pas "
-            "appliquée."
-        )
-    else:
-        if request.signified < request.start:
-            raise InvalidInputError("The judgment cannot be signified before it is pronounced.")
-        expiry = add_months(request.signified, 2)
-        majoration = expiry + ONE_DAY
-        if expiry.weekday() >= 5:
-            terms.warnings.append(
-                f"Le délai de deux mois expire un {'samedi' if expiry.weekday() == 5 else 'dimanche'} "
-                f"({fr_date(expiry)}) ; la majoration est appliquée dès le {fr_date(majoration)}, "
-                "mais l'art. 642 CPC pourrait proroger le délai au jour ouvrable suivant : à vérifier."
-            )
-    for span in _legal_spans(
-        table,
-        request.start + ONE_DAY,
-        request.end,
-        lambda row, rate: (
-            f"C. civ. 1231-7 : taux légal {_legal_period(row)} ({category}), {fr_percent(rate)}"
-        ),
-    ):
-        if span.last >= majoration and span.first < majoration:
-            terms.spans.append(RateSpan(span.first, majoration - ONE_DAY, span.rate, span.basis))
-            span = RateSpan(majoration, span.last, span.rate, span.basis)
-        if span.first >= majoration:
-            span = RateSpan(
-                span.first,
-                span.last,
-                span.rate + JUDGMENT_MAJORATION,
-                f"{span.basis} + 5 points (CMF L313-3, deux mois après la signification du "
-                f"{fr_date(request.signified or request.start)})",
-            )
-        terms.spans.append(span)
-    return terms
-
-
-def _eu_b2b(request: _Request, tables: RateTables) -> _Terms:
-    margin = EU_DEFAULT_MARGIN if request.margin is None else request.margin
-    terms = _Terms(
-        spans=[],
-        indemnity=INDEMNITY_EUR,
-        indemnity_basis="Montant forfaitaire minimal de 40 EUR pour frais de recouvrement "
-        "(directive 2011/7/UE, art. 6)",
-    )
-    for span_first, span_last in _half_years(request.start + ONE_DAY, request.end):
-        semester = half_year_start(span_first)
-        mro = row_on(tables["ecb_mro"], semester).rate
-        terms.spans.append(
-            RateSpan(
-                span_first,
-                span_last,
-                mro + margin,
-                f"Directive 2011/7/UE, art. 2 : taux BCE (OPR) au {fr_date(semester)} "
-                f"({fr_percent(mro)}) + {_fr_points(margin)}",
-            )
-        )
-    return terms
-
-
-def _uk_b2b(request: _Request, tables: RateTables) -> _Terms:
-    first = request.start + ONE_DAY
-    # SI 2002/1675: the reference date is the 30 June or 31 December before interest starts.
-    reference = date(first.year - 1, 12, 31) if first.month <= 6 else date(first.year, 6, 30)
-    terms = _Terms(
-        spans=[],
-        indemnity=_uk_fixed_sum(request.principal),
-        indemnity_currency="GBP",
-        indemnity_basis="Fixed sum for the cost of recovering the debt (Late Payment Act 1998, "
-        "s. 5A) : 40 / 70 / 100 GBP selon le montant",
-    )
-    if request.end < first:
-        return terms
-    bank_rate = row_on(tables["boe_base"], reference).rate
-    terms.spans.append(
-        RateSpan(
-            first,
-            request.end,
-            bank_rate + UK_MARGIN,
-            f"Late Payment Act 1998 (SI 2002/1675) : Bank Rate au {fr_date(reference)} "
-            f"({fr_percent(bank_rate)}) + 8 points, fixe pour la vie de la dette",
-        )
-    )
-    return terms
-
-
-def _uk_fixed_sum(principal: Decimal) -> Decimal:
-    for threshold, amount in UK_FIXED_SUMS:
-        if principal < threshold:
-            return amount
-    return UK_FIXED_SUM_LARGE
-
-
-_REGIME_FUNCTIONS: dict[Regime, Callable[[_Request, RateTables], _Terms]] = {
-    "fr-b2b": _fr_b2b,
-    "fr-civil": _fr_civil,
-    "fr-judgment": _fr_judgment,
-    "eu-b2b": _eu_b2b,
-    "uk-b2b": _uk_b2b,
+_REGIME_FUNCTIONS: dict[Regime, Callable[[RegimeRequest, RateTables], RegimeTerms]] = {
+    "fr-b2b": fr_b2b,
+    "fr-public": fr_public,
+    "fr-civil": fr_civil,
+    "fr-judgment": fr_judgment,
+    "eu-b2b": eu_b2b,
+    "uk-b2b": uk_b2b,
 }
-
-
-def _half_years(first: date, last: date) -> list[tuple[date, date]]:
-    """``[first, last]`` cut at every 1 January and 1 July."""
-    pieces: list[tuple[date, date]] = []
-    day = first
-    while day <= last:
-        piece_last = min(half_year_end(day), last)
-        pieces.append((day, piece_last))
-        day = piece_last + ONE_DAY
-    return pieces
 
 
 def _check_amount(what: str, amount: Decimal) -> None:
     # Money is never a float: a float here is a caller's bug that would silently lose cents.
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
         raise InvalidInputError(f"The {what} must be a positive Decimal amount, not {amount!r}.")
-
-
-def _fr_points(points: Decimal) -> str:
-    return f"{format(points.normalize(), 'f').replace('.', ',')} points"
