@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from relance.apps.audit.services import EventInput
@@ -29,7 +29,7 @@ from relance.apps.ledger.bulk import (
 )
 from relance.apps.ledger.credits import CreditNotes, credited_amounts
 from relance.apps.ledger.debtor_writing import DebtorWriter
-from relance.apps.ledger.models import Debtor, ImportBatch, Invoice, Payment
+from relance.apps.ledger.models import Allocation, Debtor, ImportBatch, Invoice, Payment
 from relance.apps.ledger.results import ImportResult
 from relance.apps.ledger.settlement import ZERO, Settlements
 from relance.apps.ledger.streaming import Chunk
@@ -309,11 +309,18 @@ class LedgerWriter:
         ``chunk_size`` at a time."""
         if self._last_id_before is None:
             return  # the table was empty: every invoice is this import's
+        # Open here, or open in the last export though netted to zero here by a credit note.
+        still_open = Q(status=Invoice.Status.OPEN)
+        if self._has_credits:
+            still_open |= Q(
+                pk__in=Allocation.objects.filter(
+                    payment__origin=Payment.Origin.CREDIT, payment__creditor=self.creditor
+                ).values("invoice_id")
+            )
         gone = [
             row
-            for row in Invoice.objects.filter(
-                creditor=self.creditor, status=Invoice.Status.OPEN, id__lte=self._last_id_before
-            )
+            for row in Invoice.objects.filter(creditor=self.creditor, id__lte=self._last_id_before)
+            .filter(still_open)
             .values_list("id", "number", "currency", "open_amount")
             .iterator(chunk_size=5000)
             if row[0] not in self.seen
@@ -324,6 +331,7 @@ class LedgerWriter:
             # The export settled what it showed open, credit netting included: a credit note
             # applied here then goes back to its credit note (``CreditNotes.apply``).
             credited = credited_amounts([pk for pk, *_ in chunk]) if self._has_credits else {}
+            chunk = [row for row in chunk if row[3] + credited.get(row[0], ZERO)]
             self._settlements.allocate(
                 [
                     (pk, currency, open_amount + credited.get(pk, ZERO))
