@@ -32,7 +32,8 @@ MENTIONS = [
     ("debtor_siren", "552 100 554"),
     ("invoice_details", "F-2026-0087"),
     ("invoice_details", "10 février 2026"),
-    ("principal", "2\u202f260,00\u00a0€"),
+    # 2,260.00 open, plus the 9.59 of interest the partial payment settled first (C. civ. 1343-1)
+    ("principal", "2\u202f269,59\u00a0€"),
     ("amount_claimed", "2\u202f385,68\u00a0€"),
     ("payments_deducted", "500,00\u00a0€"),
     ("penalties_basis", "L441-10"),

@@ -77,7 +77,8 @@ class DebtorInfo:
 
 @dataclass(frozen=True, slots=True)
 class InvoiceLine:
-    """One open invoice. ``payments`` are partial payments (funds date, amount), when known."""
+    """One open invoice. ``payments``: partial payments of known date (funds date, amount);
+    ``credited``: credit notes applied. Undated settlements (a ledger's) are only in the open amount."""
 
     number: str
     issue_date: date
@@ -86,10 +87,11 @@ class InvoiceLine:
     open_amount: Decimal
     currency: str = "EUR"
     payments: tuple[tuple[date, Decimal], ...] = ()
+    credited: Decimal = ZERO
 
     @property
     def paid(self) -> Decimal:
-        return self.total - self.open_amount
+        return self.total - self.credited - self.open_amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,8 @@ class PenaltyLine:
     periods: tuple[RatePeriod, ...]
     basis: str
     indemnity_basis: str
+    interest_paid: Decimal = ZERO  # settled by the dated partial payments (C. civ. 1343-1)
+    invoice_total: Decimal = ZERO  # above ``principal``: run on the balance the ledger gives
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +255,11 @@ class LetterContext:
         penalties = self.penalties
         business = self.debtor.kind in ("business", "public")
         invoiced = sum((i.total for i in self.invoices), ZERO)
+        credited = sum((i.credited for i in self.invoices), ZERO)
         paid = sum((i.paid for i in self.invoices), ZERO)
+        # The breakdown's split as ``relance interest`` makes it: partial payments settle interest
+        # first (C. civ. 1343-1), so more of the principal remains; the total is the same.
+        to_interest = sum((line.interest_paid for line in penalties.lines), ZERO) if penalties else ZERO
         return {
             "lang": self.lang,
             "creditor": {
@@ -292,6 +300,7 @@ class LetterContext:
                     "total": i.total,
                     "open_amount": i.open_amount,
                     "paid": i.paid,
+                    "credited": i.credited,
                     "currency": i.currency,
                     "days_late": max(0, (self.letter_date - i.due_date).days),
                     "is_due": i.due_date < self.letter_date,
@@ -315,8 +324,13 @@ class LetterContext:
                 "currency": self.currency,
                 "invoiced": invoiced,
                 "paid": paid,
+                "credited": credited,
+                "paid_to_interest": to_interest,
+                "paid_to_principal": paid - to_interest,
                 "principal": self.principal,
+                "principal_due": self.principal + to_interest,
                 "interest": penalties.interest_total if penalties else ZERO,
+                "interest_due": penalties.interest_total - to_interest if penalties else ZERO,
                 "indemnity": penalties.indemnity_total if penalties else ZERO,
                 "penalties": penalties.total if penalties else ZERO,
                 "other_claims": sum((c.amount for c in self.other_claims), ZERO),
@@ -361,14 +375,15 @@ CONTEXT_DOC: Mapping[str, str] = {
     "iban (formatted), bic, email, phone, signature, place.",
     "debtor": "name, kind (business|consumer|public), is_business, is_consumer, siren, "
     "address_lines, postcode, city, country, contact_name, account, email, phone.",
-    "invoices": "list of {number, issue_date, due_date, total, open_amount, paid, currency, "
+    "invoices": "list of {number, issue_date, due_date, total, open_amount, paid, credited, currency, "
     "days_late, is_due}.",
     "attempts": "earlier steps, oldest first: list of {date, channel, channel_label, summary}.",
     "penalties": "{applies, regime, as_of, basis, indemnity_basis, interest_total, "
-    "indemnity_total, total, lines: [{invoice, principal, start, days, interest, indemnity, "
+    "indemnity_total, total, lines: [{invoice, principal, start, days, interest, interest_paid, on_balance, indemnity, "
     "rate, single_rate, rates: [{start, end, days, rate, base, interest}]}]}.",
     "other_claims": "other heads of claim: list of {label, amount, basis}.",
-    "totals": "{currency, invoiced, paid, principal, interest, indemnity, penalties, "
+    "totals": "{currency, invoiced, credited, paid, paid_to_interest, paid_to_principal, principal, "
+    "principal_due, interest, interest_due, indemnity, penalties, "
     "other_claims, claimed}.",
     "letter": "{date, reference, deadline_days, deadline_date, channel, is_registered, "
     "notice_date (the mise en demeure's receipt date), notice_sent_date (its own date), "
@@ -411,6 +426,8 @@ def _penalties_vars(penalties: PenaltySummary | None) -> dict[str, Any]:
                 "start": line.start,
                 "days": line.days,
                 "interest": line.interest,
+                "interest_paid": line.interest_paid,
+                "on_balance": line.invoice_total > line.principal,
                 "indemnity": line.indemnity,
                 "rate": line.periods[0].rate if line.periods else ZERO,
                 "single_rate": len({p.rate for p in line.periods}) <= 1,
@@ -488,7 +505,8 @@ def build_penalties(
     for invoice in invoices:
         if invoice.open_amount <= ZERO or invoice.due_date >= as_of:
             continue
-        principal = invoice.total if invoice.payments else invoice.open_amount
+        # Unpaid at the due date as far as dates are known: credit notes and undated settlements none.
+        principal = invoice.open_amount + sum((amount for _, amount in invoice.payments), ZERO)
         computation = penalties_on_invoice(
             regime=regime,
             principal=principal,
@@ -518,6 +536,8 @@ def build_penalties(
                 periods=periods,
                 basis=computation.basis,
                 indemnity_basis=computation.indemnity_basis,
+                interest_paid=computation.interest - computation.outstanding_interest,
+                invoice_total=invoice.total,
             )
         )
     return PenaltySummary(

@@ -177,7 +177,10 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
              N_("Invoice %(number)s: its open amount (%(value)s) is not stated.")),
         ):
             need(has(value), "invoice_details", missing, number=invoice.number, value=value)
-    need(has(format_money(context.principal, lang, context.currency)), "principal",
+    # The principal as the breakdown states it: partial payments settled interest first.
+    lines = context.penalties.lines if context.penalties else ()
+    to_interest = sum((line.interest_paid for line in lines), ZERO)
+    need(has(format_money(context.principal + to_interest, lang, context.currency)), "principal",
          N_("The principal claimed is not stated."))
     need(has(format_money(context.amount_claimed, lang, context.currency)), "amount_claimed",
          N_("The total amount claimed is not stated."))

@@ -36,7 +36,9 @@ class DebtorRecord:
 class InvoiceRecord:
     """One open (or settled) receivable as the export states it.
 
-    ``line`` is where it came from in the file, for the audit trail and for problems.
+    ``line`` is where it came from in the file, for the audit trail and for problems. A
+    negative total makes it a credit note (``is_credit_note``); ``credit_note_for`` is then the
+    number of the invoice it corrects, when it names one.
     """
 
     number: str
@@ -47,6 +49,17 @@ class InvoiceRecord:
     open_amount: Decimal
     currency: str = "EUR"
     line: int = 0
+    credit_note_for: str = ""
+
+    @property
+    def is_credit_note(self) -> bool:
+        """A credit note: a document that reduces what the debtor owes."""
+        return self.total_amount < 0
+
+    @property
+    def kind(self) -> str:
+        """The document's kind as the ledger stores it: kind and number identify it."""
+        return "credit_note" if self.total_amount < 0 else "invoice"
 
 
 @dataclass

@@ -9,10 +9,9 @@ and the problems and notes, beancount-style, instead of raising.
 The fields read are the EN 16931 business terms: number BT-1, issue date BT-2, type code BT-3
 (credit notes, 381 and the like or a UBL ``CreditNote``, give negative amounts), currency BT-5,
 due date BT-9 (absent: the issue date plus the caller's payment terms, with a note), grand total
-BT-112 and amount due for payment BT-115 (net of the prepaid amount BT-113), the buyer BT-44..58.
-All profiles carry these, MINIMUM and BASIC WL included (they have no lines, which are not read).
-
-XML is parsed with defusedxml, refusing any DTD, entity or external reference, as for camt.
+BT-112 and amount due BT-115 (net of the prepaid amount BT-113), the buyer BT-44..58, and the
+invoice a credit note corrects BT-25. All profiles carry these, MINIMUM and BASIC WL included
+(no lines, not read). XML goes through defusedxml: no DTD, entity or external reference.
 """
 
 from __future__ import annotations
@@ -307,6 +306,7 @@ class _Fields:
     total: Decimal
     prepaid: Decimal | None
     payable: Decimal | None
+    reference: str = ""  # BT-25, the preceding invoice a credit note corrects
 
 
 def _finish(
@@ -348,6 +348,7 @@ def _finish(
         total_amount=total,
         open_amount=open_amount,
         currency=f.currency or "EUR",
+        credit_note_for=f.reference[:60] if result.is_credit_note else "",
     )
     result.seller = Seller(
         name=seller.name or seller.trading_name,
@@ -468,6 +469,7 @@ def _read_cii(root: Element, result: EInvoice, terms_days: int) -> None:
         total=total,
         prepaid=_amount(root.find(prepaid_path, ns), prepaid_path),
         payable=_amount(root.find(payable_path, ns), payable_path),
+        reference=_text(root.find(f"{settlement}/ram:InvoiceReferencedDocument/ram:IssuerAssignedID", ns)),
     )
     buyer_path = f"{agreement}/ram:BuyerTradeParty"
     _finish(
@@ -585,6 +587,7 @@ def _read_ubl(root: Element, result: EInvoice, terms_days: int) -> None:
         payable=_amount(
             root.find(f"{sums}/cbc:PayableAmount", ns), f"{top}/{sums}/cbc:PayableAmount"
         ),
+        reference=_text(root.find("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", ns)),
     )
     buyer_path = f"{top}/cac:AccountingCustomerParty/cac:Party"
     _finish(

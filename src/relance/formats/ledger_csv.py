@@ -13,7 +13,7 @@ refuses a file with any problem.
 Problem codes: ``empty_file``, ``missing_column``, ``duplicate_column``, ``encoding``,
 ``malformed_row``, ``field_count``, ``empty_value``, ``bad_date``, ``bad_amount``,
 ``due_before_issue``, ``bad_kind``, ``open_exceeds_total``, ``bad_siren``, ``bad_currency``,
-``duplicate_invoice``.
+``duplicate_invoice``, ``reference_on_invoice``. A credit note may bear its invoice's number.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from stdnum.fr import siret as stdnum_siret
 from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord, ReadReport
 from relance.domain.money import AmountError, parse_amount
 from relance.domain.problems import N_, Note, OneOf, Problem
+from relance.formats import ledger_csv_columns as table
 from relance.formats.ledger_csv_columns import ALIASES, COLUMNS, FIELD_WORDS, KINDS, REQUIRED
 from relance.formats.text import (
     WINDOWS_1252,
@@ -226,6 +227,7 @@ class LedgerCsvReader:
         width = len(self._header)
         number_at = self._index["invoice_number"]
         number_column = self._header[number_at]
+        index = self._index
         clean = self._clean_row_reader(header_line + 1)
         full_check = self._record
         first_line_of: dict[str, int] = {}
@@ -252,7 +254,8 @@ class LedgerCsvReader:
                         continue
                     number = row[number_at].strip()
                     if number:
-                        seen_on = seen(number, line)
+                        # A credit note may bear its invoice's number: the sign tells them apart.
+                        seen_on = seen(number + table.SIGN_KEY[row[index["total_amount"]].lstrip()[:1]], line)
                         if seen_on != line:
                             problems.append(
                                 Problem.of(
@@ -337,6 +340,7 @@ class LedgerCsvReader:
                 currency_text,
                 total_text,
                 open_text,
+                credit_for,
             ) = cells
             if not (number and account and name):
                 return None
@@ -353,6 +357,8 @@ class LedgerCsvReader:
             ) and not plain(total_text):
                 return None
             total_amount = Decimal(total_dot)
+            if credit_for and total_amount >= _ZERO:
+                return None  # a reference on an invoice: _record says why it is refused
             if not open_text or open_text == total_text:
                 open_amount = total_amount
             else:
@@ -418,8 +424,9 @@ class LedgerCsvReader:
                         cache_since = max(line, share_from)
                     debtors[fields] = debtor
             return _new_invoice(
-                number, debtor, issue_date, due_date, total_amount, open_amount, currency, line
-            )
+                number, debtor, issue_date, due_date, total_amount, open_amount, currency, line,
+                credit_for,
+            )  # fmt: skip
 
         return clean
 
@@ -502,6 +509,11 @@ class LedgerCsvReader:
                 total=total_amount,
             )
 
+        credit_for = cells.get("credit_note_for", "")
+        if credit_for and total_amount is not None and total_amount >= _ZERO:
+            self._fault("reference_on_invoice", "credit_note_for", table.REFERENCE_ON_INVOICE, line,
+                        reference=credit_for, total=total_amount)  # fmt: skip
+
         kind: DebtorKind = "business"
         kind_text = cells.get("debtor_kind", "")
         if kind_text:
@@ -583,4 +595,5 @@ class LedgerCsvReader:
             open_amount=open_amount,
             currency=currency.upper(),
             line=line,
+            credit_note_for=credit_for,
         )

@@ -5,6 +5,8 @@ the words accepted for a debtor's kind.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from relance.domain.ledger import DebtorKind
 from relance.domain.problems import N_, Phrase
 
@@ -26,6 +28,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "currency": ("currency", "devise"),
     "total_amount": ("total_amount", "montant_ttc"),
     "open_amount": ("open_amount", "reste_du", "reste_a_payer"),
+    # On a credit note's row (a negative total), the number of the invoice it corrects.
+    "credit_note_for": ("credit_note_for", "avoir_sur", "facture_d_origine"),
 }
 
 
@@ -48,7 +52,20 @@ FIELD_WORDS: dict[str, Phrase] = {
     "currency": Phrase.of(N_("currency")),
     "total_amount": Phrase.of(N_("total_amount")),
     "open_amount": Phrase.of(N_("open_amount")),
+    "credit_note_for": Phrase.of(N_("credit_note_for")),
 }
+
+
+# A credit_note_for on a row whose total is not negative: only a credit note corrects an invoice.
+REFERENCE_ON_INVOICE = N_(
+    "%(reference)s is given as the invoice this document corrects, but its total %(total)s is "
+    "not negative: only a credit note corrects an invoice"
+)
+
+
+# A total's first character tells a credit note from an invoice (kind and number identify a
+# document: a credit note may bear its invoice's number), for the reader's duplicate check.
+SIGN_KEY: dict[str, str] = defaultdict(str, {"-": "\0credit", "(": "\0credit"})
 
 
 REQUIRED = (

@@ -300,15 +300,23 @@ def record_maker(cls: type[T]) -> Callable[..., T]:
     ):
         return cls
     twin = type(f"_Mutable{cls.__name__}", (), {"__slots__": names})
+    # A field's plain default stays optional, as in ``cls``: taken from a name bound below.
+    defaults = {
+        f.name: f.default
+        for f in dataclasses.fields(cls)
+        if f.default is not dataclasses.MISSING
+    }
+    params = [f"{name}=_default_{name}" if name in defaults else name for name in names]
     # Generated like dataclasses' own __init__, from the class's field names only.
     source = (
-        f"def make({', '.join(names)}):\n"
+        f"def make({', '.join(params)}):\n"
         "    _record = _new(_twin)\n"
         + "".join(f"    _record.{name} = {name}\n" for name in names)
         + "    _record.__class__ = _cls\n"
         "    return _record\n"
     )
     namespace: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
+    namespace.update({f"_default_{name}": value for name, value in defaults.items()})
     try:
         exec(source, namespace)  # noqa: S102 - the source is built from field names only
         make: Callable[..., T] = namespace["make"]

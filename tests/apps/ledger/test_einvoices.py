@@ -73,13 +73,19 @@ def test_e_invoices_become_invoices_with_their_due_amount_and_their_pdf(moulin):
         date(2017, 12, 13),
         "EUR",
     )
+    # 470.15 due on the invoice, less the credit note AV-2017-0005 that names it (BT-25).
     assert (fa10.total_amount, fa10.open_amount, fa10.status) == (
         Decimal("671.15"),
-        Decimal("470.15"),
+        Decimal("236.68"),
         "open",
     )
     credit = Invoice.objects.get(number="AV-2017-0005")
-    assert (credit.total_amount, credit.open_amount) == (Decimal("-233.47"), Decimal("-233.47"))
+    assert (credit.kind, credit.credit_note_for) == ("credit_note", "FA-2017-0010")
+    assert (credit.total_amount, credit.open_amount, credit.status) == (
+        Decimal("-233.47"),
+        Decimal("0.00"),
+        "paid",
+    )
     # The Factur-X PDFs are the invoices' PDFs; the UBL invoice has none.
     digest = hashlib.sha256((SAMPLES / FR_INVOICE).read_bytes()).hexdigest()
     assert fa10.pdf.name == f"invoices/{digest}.pdf"

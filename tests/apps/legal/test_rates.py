@@ -222,12 +222,23 @@ def test_payments_allocated_to_the_invoice_are_imputed_on_interest_first():
     assert not result.warnings
 
 
-def test_a_settlement_reported_by_the_ledger_counts_and_its_date_is_flagged():
+def test_a_settlement_reported_by_the_ledger_leaves_penalties_on_the_balance_it_gives():
+    # The export gives no payment date: penalties run on the balance from the due date, never
+    # on the original total up to the import day (issue 14).
+    invoice = make_invoice()
+    pay(invoice, date(2025, 4, 30), "5000.00", origin=Payment.Origin.LEDGER)
+    result = invoice_penalties(invoice=invoice, as_of=date(2025, 4, 30))
+    assert (result.principal, result.payments) == (D("5000.00"), ())
+    assert result.interest == D("54.04")  # half of TC1's 108.08, to the cent
+    assert "solde restant dû de 5 000,00 EUR" in result.warnings[-1]
+
+
+def test_an_invoice_the_ledger_settled_on_no_known_date_bears_no_penalties():
     invoice = make_invoice()
     pay(invoice, date(2025, 4, 30), "10000.00", origin=Payment.Origin.LEDGER)
-    result = invoice_penalties(invoice=invoice, as_of=date(2025, 4, 30))
-    assert result.payments[0].to_interest == D("108.08")
-    assert "export comptable" in result.warnings[-1]
+    with pytest.raises(InvalidInputError) as caught:
+        invoice_penalties(invoice=invoice, as_of=date(2025, 4, 30))
+    assert caught.value.code == "settled_without_date"
 
 
 def test_a_reversed_settlement_is_as_if_it_had_not_been_paid():

@@ -32,7 +32,7 @@ from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Dis
 from relance.apps.collection.portal_links import portal_url
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
-from relance.apps.legal.selectors import payments_net, rate_tables
+from relance.apps.legal.selectors import UNDATED_ORIGINS, payments_net, rate_tables
 from relance.channels.registry import printed_channels
 from relance.documents.context import (
     Attempt,
@@ -47,6 +47,7 @@ from relance.documents.context import (
 from relance.documents.templates import LETTER_STEPS, creditor_sources, step_name
 from relance.domain.law import RateTables
 from relance.domain.law.rates import UnknownRateError
+from relance.domain.money import ZERO
 from relance.errors import InvalidInputError, NotFoundError, RelanceError
 
 LETTER_CHANNELS = printed_channels()  # queued for the print batch, never sent by the outbox
@@ -119,11 +120,15 @@ def listed_invoices(*, debtor: Debtor, as_of: date) -> list[Invoice]:
 
 
 def invoice_lines(
-    invoices: Iterable[Invoice], paid: Mapping[int, Iterable[tuple[date, Decimal]]] | None = None
+    invoices: Iterable[Invoice],
+    paid: Mapping[int, Iterable[tuple[date, Decimal]]] | None = None,
+    credited: Mapping[int, Decimal] | None = None,
 ) -> tuple[InvoiceLine, ...]:
-    """The documents' lines of ``invoices``, in their order. ``paid``: each invoice's
-    allocations (value date, amount) by pk, netted into its payments; none when not given."""
+    """The documents' lines of ``invoices``, in their order. ``paid``: each invoice's dated
+    allocations (value date, amount) by pk, netted into its payments; ``credited``: what credit
+    notes took off each (see ``invoice_allocations``); none when not given."""
     paid = paid or {}
+    credited = credited or {}
     return tuple(
         InvoiceLine(
             number=i.number,
@@ -133,9 +138,29 @@ def invoice_lines(
             open_amount=i.open_amount,
             currency=i.currency,
             payments=tuple(payments_net(paid.get(i.pk, ()))),
+            credited=credited.get(i.pk, ZERO),
         )
         for i in invoices
     )
+
+
+def invoice_allocations(
+    invoice_ids: Iterable[int], *, as_of: date
+) -> tuple[dict[int, list[tuple[date, Decimal]]], dict[int, Decimal]]:
+    """Per invoice, its dated payments up to ``as_of`` (value date, amount), and what credit
+    notes took off it: what ``invoice_lines`` needs."""
+    paid: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    credited: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for invoice_id, day, amount, origin in (
+        Allocation.objects.filter(invoice_id__in=list(invoice_ids), payment__value_date__lte=as_of)
+        .order_by("payment__value_date", "id")
+        .values_list("invoice_id", "payment__value_date", "amount", "payment__origin")
+    ):
+        if origin == Payment.Origin.CREDIT:
+            credited[invoice_id] += amount
+        elif origin not in UNDATED_ORIGINS:
+            paid[invoice_id].append((day, amount))
+    return paid, credited
 
 
 def _outcome_summary(outcome: dict[str, Any]) -> str:
@@ -401,16 +426,9 @@ def letter_contexts(
         invoices[inv.debtor_id].append(inv)
     for debtor_id, rows in invoices.items():
         invoices[debtor_id] = [i for i in rows if i.due_date < as_of] or rows
-    paid: dict[int, list[tuple[date, Any]]] = defaultdict(list)
-    for invoice_id, day, amount in (
-        Allocation.objects.filter(
-            invoice_id__in=[i.pk for rows in invoices.values() for i in rows],
-            payment__value_date__lte=as_of,
-        )
-        .order_by("payment__value_date", "id")
-        .values_list("invoice_id", "payment__value_date", "amount")
-    ):
-        paid[invoice_id].append((day, amount))
+    paid, credited = invoice_allocations(
+        [i.pk for rows in invoices.values() for i in rows], as_of=as_of
+    )
     contacts: dict[int, str] = {}
     for debtor_id, name in (
         Contact.objects.filter(debtor_id__in=debtor_ids, is_primary=True)
@@ -441,7 +459,7 @@ def letter_contexts(
     out: list[BuiltContext | RelanceError] = []
     for r in requests:
         listed = tuple(invoices.get(r.debtor.pk, ()))
-        lines = invoice_lines(listed, paid)
+        lines = invoice_lines(listed, paid, credited)
         info = _debtor_info(r.debtor, contacts.get(r.debtor.pk, ""))
         notice = notices.get(r.debtor.pk)
         penalties, missing = None, ""

@@ -87,7 +87,8 @@ def einvoices_import(
         refuse(
             None, Problem.of("no_file", N_("no e-invoice file given (or the folder holds none)"))
         )
-    kept: dict[str, tuple[str, bytes, EInvoice]] = {}  # by invoice number
+    # By kind and number: a credit note may carry the number of the invoice it corrects.
+    kept: dict[tuple[str, str], tuple[str, bytes, EInvoice]] = {}
     for name, data in files:
         if len(data) > MAX_PDF_BYTES:
             refuse(
@@ -126,13 +127,14 @@ def einvoices_import(
             )
             for note in read.notes
         ]
-        before = kept.get(record.number)
+        key = (record.kind, record.number)
+        before = kept.get(key)
         if before is None:
-            kept[record.number] = (name, data, read)
+            kept[key] = (name, data, read)
         elif before[2].record == record:
             # The same invoice twice (a Factur-X PDF and its XML): keep the PDF, to store it.
             if read.syntax == "factur-x" and before[2].syntax != "factur-x":
-                kept[record.number] = (name, data, read)
+                kept[key] = (name, data, read)
         else:
             refuse(
                 name,
@@ -144,17 +146,16 @@ def einvoices_import(
                 ),
             )
     records = _same_debtors(creditor, [read.record for _, _, read in kept.values() if read.record])
-    pdfs = {
-        number: (name, data)
-        for number, (name, data, read) in kept.items()
-        if read.syntax == "factur-x"
-    }
-    stored: dict[str, str] = {}
+    pdfs = {key: (name, data) for key, (name, data, read) in kept.items() if read.syntax == "factur-x"}
+    stored: dict[tuple[str, str], str] = {}
 
     def store_pdfs(batch: ImportBatch) -> list[EventInput]:
         events = []
-        for invoice in Invoice.objects.filter(creditor=creditor, number__in=list(pdfs)):
-            name, data = pdfs[invoice.number]
+        numbers = [number for _, number in pdfs]
+        for invoice in Invoice.objects.filter(creditor=creditor, number__in=numbers):
+            if (invoice.kind, invoice.number) not in pdfs:
+                continue
+            name, data = pdfs[(invoice.kind, invoice.number)]
             state, event = invoice_pdf_store(
                 creditor=creditor,
                 invoice=invoice,
@@ -164,7 +165,7 @@ def einvoices_import(
                 dry_run=dry_run,
                 actor=actor,
             )
-            stored[invoice.number] = state
+            stored[(invoice.kind, invoice.number)] = state
             if event is not None:
                 events.append(event)
         return events
@@ -194,9 +195,9 @@ def einvoices_import(
                 "file": name,
                 "syntax": read.syntax,
                 "invoice": number,
-                "pdf": stored.get(number),
+                "pdf": stored.get((kind, number)),
             }
-            for number, (name, _, read) in kept.items()
+            for (kind, number), (name, _, read) in kept.items()
         ]
     return result
 

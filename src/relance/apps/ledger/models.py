@@ -93,15 +93,22 @@ class Contact(models.Model):
 
 
 class Invoice(models.Model):
-    """A receivable. Credit notes are invoices with a negative total.
+    """A receivable, or a credit note (``kind``; its totals are negative).
 
-    ``open_amount`` is always ``total_amount`` minus the sum of the invoice's allocations; only
-    services write it, in the same transaction as the allocation that changes it.
+    Kind and number together identify a document: a credit note may carry its invoice's number.
+    ``open_amount`` is always ``total_amount`` minus the sum of the document's allocations; only
+    services write it, in the same transaction as the allocation that changes it. A credit note
+    applied to an invoice is a payment of origin ``credit`` whose allocations add to the invoice
+    what they take from the credit note (see ``relance.apps.ledger.credits``).
     """
 
     class Status(models.TextChoices):
         OPEN = "open", "open"
         PAID = "paid", "paid"
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "invoice"
+        CREDIT_NOTE = "credit_note", "credit note"
 
     # Both foreign keys lead the composite indexes below, which serve their lookups too; a
     # separate index each would only slow down imports of a million rows.
@@ -112,6 +119,10 @@ class Invoice(models.Model):
         Debtor, on_delete=models.CASCADE, related_name="invoices", db_index=False
     )
     number = models.CharField(max_length=60)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    # The number of the invoice a credit note says it corrects (UBL BillingReference, CII
+    # InvoiceReferencedDocument, the CSV's credit_note_for); empty when it names none.
+    credit_note_for = models.CharField(max_length=60, blank=True, default="")
     issue_date = models.DateField()
     due_date = models.DateField()
     currency = models.CharField(max_length=3, default="EUR")
@@ -132,7 +143,9 @@ class Invoice(models.Model):
     class Meta:
         ordering = ["due_date", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["creditor", "number"], name="invoice_number_unique"),
+            models.UniqueConstraint(
+                fields=["creditor", "kind", "number"], name="invoice_kind_number_unique"
+            ),
         ]
         indexes = [
             # Covers the aging query (a GROUP BY over every open invoice) without touching
@@ -160,6 +173,7 @@ class Payment(models.Model):
         LEDGER = "ledger", "ledger export"
         BANK = "bank", "bank statement"
         MANUAL = "manual", "entered by hand"
+        CREDIT = "credit", "credit note applied"
 
     creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="payments")
     debtor = models.ForeignKey(
@@ -172,6 +186,11 @@ class Payment(models.Model):
     origin = models.CharField(max_length=10, choices=Origin.choices)
     import_batch = models.ForeignKey(
         ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    # Origin credit: the credit note applied. No money moves; the payment's amount is zero, the
+    # sum of its allocations (the invoice's share, the credit note's negative twin).
+    credit_note = models.ForeignKey(
+        "Invoice", null=True, blank=True, on_delete=models.CASCADE, related_name="applications"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from relance.apps.audit.services import EventInput
@@ -27,8 +27,9 @@ from relance.apps.ledger.bulk import (
     reserve_ids,
     timestamp_value,
 )
+from relance.apps.ledger.credits import CreditNotes, credited_amounts
 from relance.apps.ledger.debtor_writing import DebtorWriter
-from relance.apps.ledger.models import Debtor, ImportBatch, Invoice
+from relance.apps.ledger.models import Allocation, Debtor, ImportBatch, Invoice, Payment
 from relance.apps.ledger.results import ImportResult
 from relance.apps.ledger.settlement import ZERO, Settlements
 from relance.apps.ledger.streaming import Chunk
@@ -45,6 +46,8 @@ _INVOICE_COLUMNS = (
     "creditor_id",
     "debtor_id",
     "number",
+    "kind",
+    "credit_note_for",
     "issue_date",
     "due_date",
     "currency",
@@ -87,9 +90,16 @@ class LedgerWriter:
         debtor_ids: dict[str, int] = dict(
             debtors.values_list("account", "id").iterator(chunk_size=10000)
         )
-        self._known_numbers: set[str] = set(
-            invoices.values_list("number", flat=True).iterator(chunk_size=10000)
+        # Kind and number identify a document: a credit note may bear its invoice's number.
+        self._known_numbers: set[tuple[str, str]] = set(
+            invoices.values_list("kind", "number").iterator(chunk_size=10000)
         )
+        # Credit notes Relance applied (see ``credits``) sit on top of what the export says;
+        # only a creditor who has some pays for reading them with each chunk.
+        self._credits = CreditNotes(creditor, batch, result)
+        self._has_credits = Payment.objects.filter(
+            creditor=creditor, origin=Payment.Origin.CREDIT
+        ).exists()
         # Invoices written by this import get larger ids: only those up to here may be settled.
         self._last_id_before: int | None = Invoice.objects.aggregate(top=Max("id"))["top"]
         self._debtors = DebtorWriter(creditor, debtor_ids)
@@ -123,10 +133,14 @@ class LedgerWriter:
     def apply(self, chunk: Chunk) -> None:
         records = chunk.records
         debtor_ids = self._debtors.for_chunk(chunk)
-        known = [r.number for r in records if r.number in self._known_numbers]
-        existing = {
-            row[1]: row
-            for row in Invoice.objects.filter(creditor=self.creditor, number__in=known).values_list(
+        known_keys = self._known_numbers
+        wanted = {(r.kind, r.number) for r in records} & known_keys
+        known = [number for _, number in wanted]
+        existing: dict[tuple[str, Any], tuple[Any, ...]] = {
+            (kind, row[1]): (*row, reference)
+            for *row, kind, reference in Invoice.objects.filter(
+                creditor=self.creditor, number__in=known
+            ).values_list(
                 "id",
                 "number",
                 "debtor_id",
@@ -135,8 +149,16 @@ class LedgerWriter:
                 "currency",
                 "total_amount",
                 "open_amount",
+                "kind",
+                "credit_note_for",
             )
+            if (kind, row[1]) in wanted
         }
+        credited = (
+            credited_amounts([found[0] for found in existing.values()])
+            if self._has_credits
+            else {}
+        )
         now = timezone.now()
         stamp = timestamp_value(now)
         new_ids = iter(reserve_ids("ledger_invoice", len(records) - len(existing)))
@@ -154,9 +176,12 @@ class LedgerWriter:
         day_values = self._day_values
         day = day_values.get
         created = 0
+        credit_notes = self._credits.seen
         for r in records:
             debtor_id = debtor_ids[r.debtor.account]
-            row = find(r.number) if existing else None
+            if r.total_amount < 0:
+                credit_notes.add(debtor_id)
+            row = find((r.kind, r.number)) if existing else None
             if row is None:
                 pk = next(new_ids)
                 total, open_amount = r.total_amount, r.open_amount
@@ -167,6 +192,8 @@ class LedgerWriter:
                         creditor_id,
                         debtor_id,
                         r.number,
+                        r.kind,
+                        r.credit_note_for,
                         day(issue) or day_values.setdefault(issue, date_value(issue)),
                         day(due) or day_values.setdefault(due, date_value(due)),
                         r.currency,
@@ -182,10 +209,16 @@ class LedgerWriter:
                 )
                 if open_amount != total:
                     add_allocation((pk, r.currency, total - open_amount))
-                known_add(r.number)
+                known_add((r.kind, r.number))
                 created += 1
                 continue
+            row, old_reference = row[:8], row[8]
             pk, _, old_debtor, old_issue, old_due, old_currency, old_total, old_open = row
+            # What the export said last time: the open amount before Relance's credit netting.
+            applied = credited.get(pk, ZERO)
+            if applied:
+                credit_notes.add(debtor_id)
+                old_open += applied
             self.seen.add(pk)
             fields_changed = (
                 old_due != r.due_date
@@ -193,6 +226,7 @@ class LedgerWriter:
                 or old_total != r.total_amount
                 or old_currency != r.currency
                 or old_debtor != debtor_id
+                or old_reference != r.credit_note_for
             )
             # A changed total moves the open amount with it; what the export says is still
             # open beyond that was settled (or reopened) and becomes an allocation.
@@ -216,8 +250,9 @@ class LedgerWriter:
                     r.due_date,
                     r.currency,
                     r.total_amount,
-                    r.open_amount,
-                    Invoice.Status.OPEN if r.open_amount else Invoice.Status.PAID,
+                    r.open_amount - applied,
+                    Invoice.Status.OPEN if r.open_amount - applied else Invoice.Status.PAID,
+                    r.credit_note_for,
                     now,
                     pk,
                 )
@@ -244,6 +279,7 @@ class LedgerWriter:
                 "total_amount",
                 "open_amount",
                 "status",
+                "credit_note_for",
                 "updated_at",
             ],
             updates,
@@ -273,11 +309,18 @@ class LedgerWriter:
         ``chunk_size`` at a time."""
         if self._last_id_before is None:
             return  # the table was empty: every invoice is this import's
+        # Open here, or open in the last export though netted to zero here by a credit note.
+        still_open = Q(status=Invoice.Status.OPEN)
+        if self._has_credits:
+            still_open |= Q(
+                pk__in=Allocation.objects.filter(
+                    payment__origin=Payment.Origin.CREDIT, payment__creditor=self.creditor
+                ).values("invoice_id")
+            )
         gone = [
             row
-            for row in Invoice.objects.filter(
-                creditor=self.creditor, status=Invoice.Status.OPEN, id__lte=self._last_id_before
-            )
+            for row in Invoice.objects.filter(creditor=self.creditor, id__lte=self._last_id_before)
+            .filter(still_open)
             .values_list("id", "number", "currency", "open_amount")
             .iterator(chunk_size=5000)
             if row[0] not in self.seen
@@ -285,14 +328,27 @@ class LedgerWriter:
         now = timezone.now()
         for start in range(0, len(gone), chunk_size):
             chunk = gone[start : start + chunk_size]
+            # The export settled what it showed open, credit netting included: a credit note
+            # applied here then goes back to its credit note (``CreditNotes.apply``).
+            credited = credited_amounts([pk for pk, *_ in chunk]) if self._has_credits else {}
+            chunk = [row for row in chunk if row[3] + credited.get(row[0], ZERO)]
             self._settlements.allocate(
-                [(pk, currency, open_amount) for pk, _, currency, open_amount in chunk]
+                [
+                    (pk, currency, open_amount + credited.get(pk, ZERO))
+                    for pk, _, currency, open_amount in chunk
+                ]
             )
             bulk_update(
                 "ledger_invoice",
                 "id",
                 ["open_amount", "status", "updated_at"],
-                [(ZERO, Invoice.Status.PAID, now, pk) for pk, *_ in chunk],
+                [(-credited.get(pk, ZERO), Invoice.Status.PAID, now, pk) for pk, *_ in chunk],
+            )
+            self._credits.seen.update(
+                debtor
+                for pk, debtor in Invoice.objects.filter(pk__in=list(credited)).values_list(
+                    "pk", "debtor_id"
+                )
             )
             self.events.extend(
                 EventInput(
@@ -315,6 +371,8 @@ class LedgerWriter:
         if self._rebuild:
             create_indexes(self._rebuild)
         self._settlements.save()
+        self._credits.apply()
+        self.events.extend(self._credits.events)
 
 
 def invoice_change_event(

@@ -29,6 +29,7 @@ from relance.domain.law import (
     table_rows,
 )
 from relance.domain.law.computation import percent
+from relance.domain.law.explain import money
 from relance.domain.problems import N_
 from relance.errors import InvalidInputError
 
@@ -123,8 +124,10 @@ def invoice_penalties(
 
     ``regime`` defaults to ``invoice_regime``. Under ``fr-civil`` interest runs from the mise en
     demeure (``notice_date``); without one the interest is zero and a warning says why. Payments
-    are the invoice's allocations valued up to ``as_of`` (ledger settlements included: they are
-    payments the ledger reports). A period with no known rate raises ``UnknownRateError``.
+    are the invoice's dated allocations valued up to ``as_of``; what a ledger export settled (it
+    gives no date) and what credit notes took off reduce the principal from the start, so that
+    penalties run on the balance the ledger gives, never on the original total, and a warning
+    says so. A period with no known rate raises ``UnknownRateError``.
     ``tables`` lets a batch read the database once; by default ``rate_tables()``.
     """
     chosen = regime or invoice_regime(invoice=invoice)
@@ -154,28 +157,49 @@ def invoice_penalties(
         for allocation in rows
         if allocation.payment.value_date <= as_of
     ]
+    undated = sum(
+        (amount for _, amount, origin in allocations if origin in UNDATED_ORIGINS), Decimal(0)
+    )
+    principal = invoice.total_amount - undated
+    if principal <= 0:
+        raise InvalidInputError(
+            N_(
+                "Invoice %(number)s was settled by the ledger export or a credit note, on no "
+                "known date: no penalties are computed on it."
+            ),
+            code="settled_without_date",
+            params={"number": invoice.number},
+        )
     computation = penalties_on_invoice(
         regime=chosen,
-        principal=invoice.total_amount,
+        principal=principal,
         due_date=invoice.due_date,
         as_of=as_of,
-        payments=payments_net((day, amount) for day, amount, _ in allocations),
+        payments=payments_net(
+            (day, amount) for day, amount, origin in allocations if origin not in UNDATED_ORIGINS
+        ),
         currency=invoice.currency,
         creditor_kind="individual" if invoice.creditor.kind == "individual" else "professional",
         notice_date=notice_date,
         issue_date=invoice.issue_date,
         tables=tables if tables is not None else rate_tables(),
     )
-    if any(origin == "ledger" for _, _, origin in allocations):
+    if undated:
         computation = replace(
             computation,
             warnings=(
                 *computation.warnings,
-                "Certains paiements viennent de l'export comptable : leur date est celle de "
-                "l'import qui a constaté le règlement, pas la date de valeur réelle.",
+                f"Pénalités calculées sur le solde restant dû de {money(principal)} "
+                f"{invoice.currency} : l'export comptable (ou un avoir) a réduit la facture de "
+                f"{money(undated)} {invoice.currency} sans date de règlement.",
             ),
         )
     return computation
+
+
+# Settlements without a true date (a ledger export's, dated the import that saw them; a credit
+# note, which corrects the invoice): they reduce the principal from the due date.
+UNDATED_ORIGINS = ("ledger", "credit")
 
 
 def payments_net(allocations: Iterable[tuple[date, Decimal]]) -> list[tuple[date, Decimal]]:
