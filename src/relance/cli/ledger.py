@@ -143,8 +143,6 @@ def cmd_invoices_attach(args: argparse.Namespace) -> int:
 
 
 def cmd_aging(args: argparse.Namespace) -> int:
-    import csv
-
     from django.utils import timezone
 
     from relance.apps.creditors.selectors import creditor_get
@@ -159,10 +157,13 @@ def cmd_aging(args: argparse.Namespace) -> int:
     lines = data["debtors"] if args.by_debtor else data["totals"]
     head = (["debtor_account", "debtor_name"] if args.by_debtor else []) + ["currency", *BUCKETS, "total"]
     if args.csv:
-        w = csv.writer(sys.stdout)
-        w.writerow(head)
-        for line in lines:
-            w.writerow([line[h] for h in head])
+        from decimal import Decimal
+
+        from relance.formats.export import Table, write_csv
+
+        amounts = {*BUCKETS, "total"}  # numbers, so that a negative one is never quoted
+        rows = ([Decimal(line[h]) if h in amounts else line[h] for h in head] for line in lines)
+        write_csv(Table("aging", tuple(head), rows), sys.stdout)
         return 0
     labels = {"not_due": "not due", "1_30": "1-30", "31_60": "31-60", "61_90": "61-90", "over_90": ">90"}
     print(f"Aging of {creditor.name} as of {report.as_of.isoformat()} (days past due)")
@@ -170,6 +171,28 @@ def cmd_aging(args: argparse.Namespace) -> int:
                  right=set(range(len(head) - len(BUCKETS) - 1, len(head)))))
     for currency, d in data["dso"]["by_currency"].items():
         print(f"DSO ({currency}): {d['days'] if d['days'] is not None else 'n/a'} days ({data['dso']['method']})")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from relance.apps.creditors.selectors import creditor_get
+    from relance.apps.ledger.exports import export_write
+
+    creditor = creditor_get(ref=args.creditor)
+    out = Path(args.out)
+    if out.is_dir():
+        raise InvalidInputError(f"{out} is a folder: name the file to write")
+    with out.open("wb") as stream:
+        export_write(
+            creditor=creditor,
+            kind=args.what,
+            format=args.format or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv"),
+            as_of=args.as_of or timezone.localdate(),
+            stream=stream,
+        )
+    print(f"{args.what} of {creditor.name} written to {out}")
     return 0
 
 
@@ -206,4 +229,12 @@ def register(sub: Subcommands) -> Subcommands:
     p.add_argument("--as-of", type=parse_date)
     p.add_argument("--by-debtor", action="store_true")
     p.add_argument("--csv", action="store_true")
+
+    p = command(sub, "export", cmd_export,
+                "export debtors, invoices, aging or actions as CSV or XLSX (formulas escaped)")
+    p.add_argument("what", choices=["debtors", "invoices", "aging", "actions"])
+    p.add_argument("--creditor")
+    p.add_argument("--format", choices=["csv", "xlsx"], help="default: from --out's extension, else csv")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--as-of", type=parse_date, help="aging: the day the days past due count to")
     return isub
