@@ -17,8 +17,6 @@ XML is parsed with defusedxml, refusing any DTD, entity or external reference, a
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -27,11 +25,15 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
-from stdnum.fr import siren as stdnum_siren
-from stdnum.fr import siret as stdnum_siret
 
-from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord
+from relance.domain.ledger import InvoiceRecord
 from relance.domain.problems import N_, Note, Phrase, Problem
+from relance.formats.einvoice_party import (
+    SIRENE_SCHEME,
+    Party,
+    party_debtor,
+    siren_of,
+)
 from relance.formats.invoice_pdf import NotAPdfError, embedded_xml
 
 Syntax = Literal["factur-x", "cii", "ubl"]
@@ -51,10 +53,6 @@ UBL_NS = {
 CREDIT_NOTE_CODES = frozenset(
     {"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"}
 )
-SIRENE_SCHEME = "0002"  # ISO 6523 ICD of the French SIRENE register (SIREN or SIRET)
-ACCOUNT_MAX = 40  # the debtor account column's width
-_NOT_DIGITS = re.compile(r"\D")
-_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
 _T = TypeVar("_T")
 
 
@@ -215,89 +213,6 @@ def _amount(node: Element | None, path: str) -> Decimal | None:
     return value
 
 
-def siren_of(text: str) -> str:
-    """The SIREN in a SIREN, SIRET, or French VAT number; empty when there is none.
-
-    >>> siren_of("FR 11 999999998"), siren_of("552 100 554"), siren_of("DE123456789")
-    ('999999998', '552100554', '')
-    """
-    digits = _NOT_DIGITS.sub("", text)
-    compact = text.replace(" ", "").upper()
-    if compact.startswith("FR") and len(compact) == 13:
-        digits = compact[4:]
-    if len(digits) == 9 and stdnum_siren.is_valid(digits):
-        return digits
-    if len(digits) == 14 and stdnum_siret.is_valid(digits):
-        return digits[:9]
-    return ""
-
-
-def _account_of_name(name: str) -> str:
-    """A debtor account made from a name: ASCII capitals and digits, hyphenated.
-
-    >>> _account_of_name("Ma jolie boutique")
-    'MA-JOLIE-BOUTIQUE'
-    """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return _NOT_ALNUM.sub("-", ascii_name.upper()).strip("-")[:ACCOUNT_MAX]
-
-
-@dataclass(frozen=True, slots=True)
-class _Party:
-    name: str = ""
-    trading_name: str = ""
-    identifier: str = ""  # BT-46 / BT-29
-    registered: bool = False  # a global identifier (a GLN...): a company
-    legal_id: str = ""  # BT-47 / BT-30
-    legal_scheme: str = ""
-    vat: str = ""
-    endpoint: str = ""
-    endpoint_scheme: str = ""
-    contact_email: str = ""
-    phone: str = ""
-    lines: tuple[str, ...] = ()
-    postal_code: str = ""
-    city: str = ""
-    country: str = ""
-
-    @property
-    def siren(self) -> str:
-        if self.legal_scheme == SIRENE_SCHEME:
-            # The scheme says it is a SIREN (or SIRET): taken even when its check digit fails,
-            # as in test data; a VAT number's SIREN is taken only when valid.
-            digits = _NOT_DIGITS.sub("", self.legal_id)
-            if len(digits) in (9, 14):
-                return digits[:9]
-        if self.vat.replace(" ", "").upper().startswith("FR"):
-            return siren_of(self.vat)
-        return ""
-
-
-def _debtor(buyer: _Party) -> DebtorRecord:
-    name = buyer.name or buyer.trading_name
-    siren = buyer.siren
-    vat = buyer.vat.replace(" ", "").upper()
-    account = (buyer.identifier or siren or vat or _account_of_name(name))[:ACCOUNT_MAX]
-    is_email = buyer.endpoint_scheme.upper() == "EM"
-    # BT-46 alone says nothing (sellers number their consumers' accounts too); a global one
-    # does, and so does a network endpoint (BT-49) other than an e-mail address
-    registered = buyer.registered or bool(buyer.endpoint and not is_email)
-    kind: DebtorKind = "business" if (siren or vat or buyer.legal_id or registered) else "consumer"
-    email = buyer.endpoint if is_email else ""
-    return DebtorRecord(
-        account=account,
-        name=name[:200],
-        kind=kind,
-        siren=siren,
-        email=(email or buyer.contact_email)[:254],
-        phone=buyer.phone[:30],
-        address=", ".join(line for line in buyer.lines if line)[:200],
-        postal_code=buyer.postal_code[:10],
-        city=buyer.city[:100],
-        country=(buyer.country or "FR").upper()[:2],
-    )
-
-
 @dataclass
 class _Fields:
     number: str
@@ -312,8 +227,8 @@ class _Fields:
 def _finish(
     result: EInvoice,
     f: _Fields,
-    buyer: _Party,
-    seller: _Party,
+    buyer: Party,
+    seller: Party,
     terms_days: int,
     paths: dict[str, str],
 ) -> None:
@@ -342,7 +257,7 @@ def _finish(
         total, open_amount = -abs(total), -abs(open_amount)
     result.record = InvoiceRecord(
         number=f.number,
-        debtor=_debtor(buyer),
+        debtor=party_debtor(buyer),
         issue_date=f.issue,
         due_date=due,
         total_amount=total,
@@ -392,9 +307,9 @@ def _cii_date(node: Element | None, path: str) -> date | None:
     )
 
 
-def _cii_party(node: Element | None) -> _Party:
+def _cii_party(node: Element | None) -> Party:
     if node is None:
-        return _Party()
+        return Party()
     ns = CII_NS
 
     def t(path: str) -> str:
@@ -416,7 +331,7 @@ def _cii_party(node: Element | None) -> _Party:
         postcode = _text(address.find("ram:PostcodeCode", ns))
         city = _text(address.find("ram:CityName", ns))
         country = _text(address.find("ram:CountryID", ns))
-    return _Party(
+    return Party(
         name=t("ram:Name"),
         trading_name=t("ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
         identifier=t("ram:ID") or t("ram:GlobalID"),
@@ -499,9 +414,9 @@ def _ubl_date(node: Element | None, path: str) -> date | None:
     )
 
 
-def _ubl_party(node: Element | None) -> _Party:
+def _ubl_party(node: Element | None) -> Party:
     if node is None:
-        return _Party()
+        return Party()
     ns = UBL_NS
 
     def t(path: str) -> str:
@@ -532,7 +447,7 @@ def _ubl_party(node: Element | None) -> _Party:
         postcode = _text(address.find("cbc:PostalZone", ns))
         city = _text(address.find("cbc:CityName", ns))
         country = _text(address.find("cac:Country/cbc:IdentificationCode", ns))
-    return _Party(
+    return Party(
         name=t("cac:PartyLegalEntity/cbc:RegistrationName"),
         trading_name=t("cac:PartyName/cbc:Name"),
         identifier=_text(identifier),
