@@ -282,6 +282,9 @@ def test_the_syntax_is_sniffed_from_the_content() -> None:
         ("cii/cen-CII_business_example_02.xml", "business"),  # a GLN (GlobalID 0088)
         ("ubl/cen-ubl-tc434-creditnote1.xml", "business"),  # a VAT number
         ("cii/cen-CII_example1.xml", "consumer"),  # only the seller's own account number
+        # No identifier, but "Kunden AG Mitte": a company legal form no person bears.
+        ("cii/corpus-EN16931_Einfach_DueDate.cii.xml", "business"),
+        ("facturx/corpus-EN16931_Einfach_DueDate.pdf", "business"),
     ],
 )
 def test_a_buyer_is_a_business_when_a_register_knows_it(samples: Path, name: str, kind: str):
@@ -299,3 +302,47 @@ def test_a_cii_invoice_without_grand_total_names_the_missing_element(samples: Pa
         "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
         "ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:GrandTotalAmount"
     )
+
+
+@pytest.mark.parametrize(
+    ("registration", "kind"),
+    [
+        ('<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">DE123456789</ram:ID>'
+         "</ram:SpecifiedTaxRegistration>", "business"),
+        ('<ram:SpecifiedTaxRegistration><ram:ID schemeID="FC">201/113/40209</ram:ID>'
+         "</ram:SpecifiedTaxRegistration>", "business"),
+        ("<ram:SpecifiedLegalOrganization><ram:ID>HRB 12345</ram:ID>"
+         "</ram:SpecifiedLegalOrganization>", "business"),
+    ],
+)
+def test_a_foreign_buyer_with_a_vat_tax_or_legal_identifier_is_a_business(
+    samples: Path, registration: str, kind: str
+) -> None:
+    data = (samples / "cii/corpus-EN16931_Einfach_DueDate.cii.xml").read_bytes()
+    data = data.replace(b"<ram:Name>Kunden AG Mitte</ram:Name>", b"<ram:Name>Kunden Mitte</ram:Name>")
+    marker = b"</ram:PostalTradeAddress>\n      </ram:BuyerTradeParty>"
+    assert marker in data
+    read = read_einvoice(data.replace(marker, b"</ram:PostalTradeAddress>" + registration.encode() + b"</ram:BuyerTradeParty>"))
+    assert read.record is not None
+    assert read.record.debtor.kind == kind
+    bare = read_einvoice(data)
+    assert bare.record is not None
+    assert bare.record.debtor.kind == "consumer"  # no identifier and no legal form: a person
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Kunden AG", "business"),
+        ("Müller GmbH &amp; Co. KG", "business"),
+        ("Boulangerie Martin S.A.R.L.", "business"),
+        ("Nordic A/S", "business"),
+        ("Jean Dupont", "consumer"),
+        ("Agnès Sagan", "consumer"),  # letters of a legal form inside a word are no legal form
+    ],
+)
+def test_a_company_legal_form_in_the_name_makes_a_business(name: str, kind: str) -> None:
+    buyer = f"<cac:PartyLegalEntity><cbc:RegistrationName>{name}</cbc:RegistrationName></cac:PartyLegalEntity>"
+    read = read_einvoice(ubl(buyer=buyer))
+    assert read.record is not None
+    assert read.record.debtor.kind == kind

@@ -317,10 +317,12 @@ def _cii_party(node: Element | None) -> Party:
 
     legal = node.find("ram:SpecifiedLegalOrganization/ram:ID", ns)
     endpoint = node.find("ram:URIUniversalCommunication/ram:URIID", ns)
-    vat = ""
+    vat = tax_id = ""
     for reg in node.findall("ram:SpecifiedTaxRegistration/ram:ID", ns):
         if reg.get("schemeID", "").upper() == "VA":
             vat = _text(reg)
+        elif _text(reg):
+            tax_id = _text(reg)
     address = node.find("ram:PostalTradeAddress", ns)
     lines: tuple[str, ...] = ()
     postcode = city = country = ""
@@ -339,6 +341,7 @@ def _cii_party(node: Element | None) -> Party:
         legal_id=_text(legal),
         legal_scheme=_scheme(legal),
         vat=vat,
+        tax_id=tax_id,
         endpoint=_text(endpoint),
         endpoint_scheme=_scheme(endpoint),
         contact_email=t("ram:DefinedTradeContact/ram:EmailURIUniversalCommunication/ram:URIID"),
@@ -424,10 +427,12 @@ def _ubl_party(node: Element | None) -> Party:
 
     legal = node.find("cac:PartyLegalEntity/cbc:CompanyID", ns)
     endpoint = node.find("cbc:EndpointID", ns)
-    vat = ""
+    vat = tax_id = ""
     for scheme in node.findall("cac:PartyTaxScheme", ns):
         if _text(scheme.find("cac:TaxScheme/cbc:ID", ns)).upper() == "VAT":
             vat = _text(scheme.find("cbc:CompanyID", ns))
+        elif _text(scheme.find("cbc:CompanyID", ns)):
+            tax_id = _text(scheme.find("cbc:CompanyID", ns))
     identifier = node.find("cac:PartyIdentification/cbc:ID", ns)
     legal_id, legal_scheme = _text(legal), _scheme(legal)
     if not legal_id and _scheme(identifier) == SIRENE_SCHEME:
@@ -455,6 +460,7 @@ def _ubl_party(node: Element | None) -> Party:
         legal_id=legal_id,
         legal_scheme=legal_scheme,
         vat=vat,
+        tax_id=tax_id,
         endpoint=_text(endpoint),
         endpoint_scheme=_scheme(endpoint),
         contact_email=t("cac:Contact/cbc:ElectronicMail"),

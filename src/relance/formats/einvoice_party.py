@@ -20,6 +20,14 @@ SIRENE_SCHEME = "0002"  # ISO 6523 ICD of the French SIRENE register (SIREN or S
 ACCOUNT_MAX = 40  # the debtor account column's width
 _NOT_DIGITS = re.compile(r"\D")
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+# Company legal forms that name no person, as a word of a buyer's name ("Kunden AG Mitte",
+# "Boulangerie Martin S.A.R.L."), dots left out. Only unambiguous ones: calling a consumer a
+# business would claim from them what only a business owes (the 40 EUR indemnity), so a name
+# counts only when no person could bear it.
+_LEGAL_FORM = re.compile(
+    r"\b(?:AG|GMBH|KG|OHG|SARL|SAS|SASU|EURL|SA|SNC|SCI|SCOP|SELARL|BV|NV|LTD|LIMITED|LLC|INC|"
+    r"PLC|SPA|SRL|APS|A/S)\b"
+)
 
 
 def siren_of(text: str) -> str:
@@ -58,6 +66,7 @@ class Party:
     legal_id: str = ""  # BT-47 / BT-30
     legal_scheme: str = ""
     vat: str = ""
+    tax_id: str = ""  # a tax registration other than VAT (CII schemeID FC, a Steuernummer)
     endpoint: str = ""
     endpoint_scheme: str = ""
     contact_email: str = ""
@@ -89,7 +98,11 @@ def party_debtor(buyer: Party) -> DebtorRecord:
     # BT-46 alone says nothing (sellers number their consumers' accounts too); a global one
     # does, and so does a network endpoint (BT-49) other than an e-mail address
     registered = buyer.registered or bool(buyer.endpoint and not is_email)
-    kind: DebtorKind = "business" if (siren or vat or buyer.legal_id or registered) else "consumer"
+    # A VAT number or a legal or tax registration, French or foreign, is a business's; so is a
+    # company legal form in the name when the invoice gives no identifier at all.
+    identified = siren or vat or buyer.legal_id or buyer.tax_id or registered
+    company_name = _LEGAL_FORM.search(name.upper().replace(".", ""))
+    kind: DebtorKind = "business" if identified or company_name else "consumer"
     email = buyer.endpoint if is_email else ""
     return DebtorRecord(
         account=account,
