@@ -346,3 +346,111 @@ def test_a_company_legal_form_in_the_name_makes_a_business(name: str, kind: str)
     read = read_einvoice(ubl(buyer=buyer))
     assert read.record is not None
     assert read.record.debtor.kind == kind
+
+
+# A ZUGFeRD 1.0 BASIC invoice, made from the 1.0 schema's element names (no ZUGFeRD 1 file is
+# among the shared samples): its own root namespace, HeaderExchangedDocument,
+# SpecifiedSupplyChainTradeTransaction, ApplicableSupplyChainTradeAgreement/-Settlement.
+ZUGFERD1 = """<?xml version="1.0" encoding="UTF-8"?>
+<rsm:CrossIndustryDocument xmlns:rsm="urn:ferd:CrossIndustryDocument:invoice:1p0"
+  xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12"
+  xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15">
+  <rsm:SpecifiedExchangedDocumentContext>
+    <ram:GuidelineSpecifiedDocumentContextParameter>
+      <ram:ID>urn:ferd:CrossIndustryDocument:invoice:1p0:basic</ram:ID>
+    </ram:GuidelineSpecifiedDocumentContextParameter>
+  </rsm:SpecifiedExchangedDocumentContext>
+  <rsm:HeaderExchangedDocument>
+    <ram:ID>ZF1-2014-001</ram:ID>
+    <ram:Name>RECHNUNG</ram:Name>
+    <ram:TypeCode>380</ram:TypeCode>
+    <ram:IssueDateTime><udt:DateTimeString format="102">20140601</udt:DateTimeString></ram:IssueDateTime>
+  </rsm:HeaderExchangedDocument>
+  <rsm:SpecifiedSupplyChainTradeTransaction>
+    <ram:ApplicableSupplyChainTradeAgreement>
+      <ram:SellerTradeParty>
+        <ram:Name>Lieferant GmbH</ram:Name>
+        <ram:PostalTradeAddress><ram:PostcodeCode>80333</ram:PostcodeCode>
+          <ram:LineOne>Lieferantenstraße 20</ram:LineOne><ram:CityName>München</ram:CityName>
+          <ram:CountryID>DE</ram:CountryID></ram:PostalTradeAddress>
+        <ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">DE123456789</ram:ID></ram:SpecifiedTaxRegistration>
+      </ram:SellerTradeParty>
+      <ram:BuyerTradeParty>
+        <ram:ID>K-4711</ram:ID>
+        <ram:Name>Kunden Mitte</ram:Name>
+        <ram:PostalTradeAddress><ram:PostcodeCode>69876</ram:PostcodeCode>
+          <ram:LineOne>Kundenstraße 15</ram:LineOne><ram:CityName>Frankfurt</ram:CityName>
+          <ram:CountryID>DE</ram:CountryID></ram:PostalTradeAddress>
+        <ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">DE987654321</ram:ID></ram:SpecifiedTaxRegistration>
+      </ram:BuyerTradeParty>
+    </ram:ApplicableSupplyChainTradeAgreement>
+    <ram:ApplicableSupplyChainTradeSettlement>
+      <ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>
+      <ram:SpecifiedTradePaymentTerms>
+        <ram:DueDateDateTime><udt:DateTimeString format="102">20140701</udt:DateTimeString></ram:DueDateDateTime>
+      </ram:SpecifiedTradePaymentTerms>
+      <ram:SpecifiedTradeSettlementMonetarySummation>
+        <ram:LineTotalAmount currencyID="EUR">198.00</ram:LineTotalAmount>
+        <ram:TaxBasisTotalAmount currencyID="EUR">198.00</ram:TaxBasisTotalAmount>
+        <ram:TaxTotalAmount currencyID="EUR">37.62</ram:TaxTotalAmount>
+        <ram:GrandTotalAmount currencyID="EUR">235.62</ram:GrandTotalAmount>
+        <ram:TotalPrepaidAmount currencyID="EUR">35.62</ram:TotalPrepaidAmount>
+        <ram:DuePayableAmount currencyID="EUR">200.00</ram:DuePayableAmount>
+      </ram:SpecifiedTradeSettlementMonetarySummation>
+    </ram:ApplicableSupplyChainTradeSettlement>
+  </rsm:SpecifiedSupplyChainTradeTransaction>
+</rsm:CrossIndustryDocument>
+""".encode()
+
+
+def zugferd1_pdf(xml: bytes = ZUGFERD1) -> bytes:
+    """A PDF embedding the XML as ZUGFeRD 1.0 did: an attachment named ZUGFeRD-invoice.xml."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_attachment("ZUGFeRD-invoice.xml", xml)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("data", "syntax"), [(ZUGFERD1, "cii"), (zugferd1_pdf(), "factur-x")])
+def test_a_zugferd_1_invoice_is_read_as_xml_and_from_its_pdf(data: bytes, syntax: str) -> None:
+    assert sniff(data) == syntax
+
+    read = read_einvoice(data, payment_terms_days=30)
+
+    assert read.problems == []
+    assert read.record is not None
+    r = read.record
+    assert (read.syntax, read.type_code, read.profile) == (
+        syntax, "380", "urn:ferd:CrossIndustryDocument:invoice:1p0:basic"
+    )
+    assert (r.number, r.issue_date, r.due_date, r.currency) == (
+        "ZF1-2014-001", date(2014, 6, 1), date(2014, 7, 1), "EUR"
+    )
+    assert (r.total_amount, r.open_amount) == (D("235.62"), D("200.00"))
+    assert (r.debtor.account, r.debtor.name, r.debtor.kind, r.debtor.city, r.debtor.country) == (
+        "K-4711", "Kunden Mitte", "business", "Frankfurt", "DE"
+    )
+    assert (read.seller.name, read.seller.vat) == ("Lieferant GmbH", "DE123456789")
+
+
+def test_a_zugferd_1_invoice_without_total_names_its_own_element() -> None:
+    data = ZUGFERD1.replace(b'<ram:GrandTotalAmount currencyID="EUR">235.62</ram:GrandTotalAmount>', b"")
+    code, _message, column = only_problem(data)
+    assert code == "missing_field"
+    assert column == (
+        "rsm:SpecifiedSupplyChainTradeTransaction/ram:ApplicableSupplyChainTradeSettlement/"
+        "ram:SpecifiedTradeSettlementMonetarySummation/ram:GrandTotalAmount"
+    )
+
+
+def test_a_zugferd_1_pdf_names_its_invoice_for_attaching() -> None:
+    from relance.formats.invoice_pdf import pdf_invoice
+
+    found = pdf_invoice(zugferd1_pdf())
+    assert (found.number, found.type_code, found.xml_name) == ("ZF1-2014-001", "380", "ZUGFeRD-invoice.xml")

@@ -43,6 +43,13 @@ CII_NS = {
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
     "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
 }
+# ZUGFeRD 1.0 (2014): the CII of its day (D13B), its own root namespace, other element names
+# for the same business terms. Its PDFs embed it as ZUGFeRD-invoice.xml.
+ZUGFERD1_NS = {
+    "rsm": "urn:ferd:CrossIndustryDocument:invoice:1p0",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15",
+}
 UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 UBL_NS = {
@@ -100,7 +107,7 @@ def sniff(head: bytes) -> Syntax | None:
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if start.startswith(b"%PDF-"):
         return "factur-x"
-    if b"CrossIndustryInvoice" in head:
+    if b"CrossIndustryInvoice" in head or ZUGFERD1_NS["rsm"].encode() in head:
         return "cii"
     if UBL_INVOICE.encode() in head or UBL_CREDIT_NOTE.encode() in head:
         return "ubl"
@@ -119,7 +126,10 @@ def read_einvoice(data: bytes, *, payment_terms_days: int = 30) -> EInvoice:
         tag = root.tag
         if tag == f"{{{CII_NS['rsm']}}}CrossIndustryInvoice":
             result.syntax = result.syntax or "cii"
-            _read_cii(root, result, payment_terms_days)
+            _read_cii(root, result, payment_terms_days, CII)
+        elif tag == f"{{{ZUGFERD1_NS['rsm']}}}CrossIndustryDocument":
+            result.syntax = result.syntax or "cii"
+            _read_cii(root, result, payment_terms_days, ZUGFERD1)
         elif tag in (f"{{{UBL_INVOICE}}}Invoice", f"{{{UBL_CREDIT_NOTE}}}CreditNote"):
             result.syntax = "ubl"  # even in a PDF (ZUGFeRD 2.x allows XRechnung's UBL)
             _read_ubl(root, result, payment_terms_days)
@@ -128,8 +138,8 @@ def read_einvoice(data: bytes, *, payment_terms_days: int = 30) -> EInvoice:
                 Problem.of(
                     "unknown_root",
                     N_(
-                        "the XML root is %(root)s: expected a UN/CEFACT CrossIndustryInvoice or "
-                        "a UBL Invoice or CreditNote"
+                        "the XML root is %(root)s: expected a UN/CEFACT CrossIndustryInvoice, "
+                        "a ZUGFeRD 1.0 CrossIndustryDocument, or a UBL Invoice or CreditNote"
                     ),
                     column=_local(tag),
                     root=tag,
@@ -307,10 +317,9 @@ def _cii_date(node: Element | None, path: str) -> date | None:
     )
 
 
-def _cii_party(node: Element | None) -> Party:
+def _cii_party(node: Element | None, ns: dict[str, str]) -> Party:
     if node is None:
         return Party()
-    ns = CII_NS
 
     def t(path: str) -> str:
         return _text(node.find(path, ns))
@@ -353,18 +362,48 @@ def _cii_party(node: Element | None) -> Party:
     )
 
 
-def _read_cii(root: Element, result: EInvoice, terms_days: int) -> None:
-    ns = CII_NS
-    doc = "rsm:ExchangedDocument"
-    trade = "rsm:SupplyChainTradeTransaction"
-    agreement = f"{trade}/ram:ApplicableHeaderTradeAgreement"
-    settlement = f"{trade}/ram:ApplicableHeaderTradeSettlement"
-    sums = f"{settlement}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"
+@dataclass(frozen=True, slots=True)
+class _CiiSchema:
+    """Where a version of CII puts the business terms that are read."""
+
+    ns: dict[str, str]
+    context: str
+    doc: str
+    trade: str
+    agreement: str
+    settlement: str
+    sums: str
+
+
+CII = _CiiSchema(
+    CII_NS,
+    "rsm:ExchangedDocumentContext",
+    "rsm:ExchangedDocument",
+    "rsm:SupplyChainTradeTransaction",
+    "ram:ApplicableHeaderTradeAgreement",
+    "ram:ApplicableHeaderTradeSettlement",
+    "ram:SpecifiedTradeSettlementHeaderMonetarySummation",
+)
+ZUGFERD1 = _CiiSchema(
+    ZUGFERD1_NS,
+    "rsm:SpecifiedExchangedDocumentContext",
+    "rsm:HeaderExchangedDocument",
+    "rsm:SpecifiedSupplyChainTradeTransaction",
+    "ram:ApplicableSupplyChainTradeAgreement",
+    "ram:ApplicableSupplyChainTradeSettlement",
+    "ram:SpecifiedTradeSettlementMonetarySummation",
+)
+
+
+def _read_cii(root: Element, result: EInvoice, terms_days: int, schema: _CiiSchema) -> None:
+    ns = schema.ns
+    doc = schema.doc
+    trade = schema.trade
+    agreement = f"{trade}/{schema.agreement}"
+    settlement = f"{trade}/{schema.settlement}"
+    sums = f"{settlement}/{schema.sums}"
     result.profile = _text(
-        root.find(
-            "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
-            ns,
-        )
+        root.find(f"{schema.context}/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", ns)
     )
     result.type_code = _text(root.find(f"{doc}/ram:TypeCode", ns))
     number = _required(_text(root.find(f"{doc}/ram:ID", ns)), NUMBER, f"{doc}/ram:ID")
@@ -391,8 +430,8 @@ def _read_cii(root: Element, result: EInvoice, terms_days: int) -> None:
     _finish(
         result,
         fields,
-        _cii_party(root.find(buyer_path, ns)),
-        _cii_party(root.find(f"{agreement}/ram:SellerTradeParty", ns)),
+        _cii_party(root.find(buyer_path, ns), ns),
+        _cii_party(root.find(f"{agreement}/ram:SellerTradeParty", ns), ns),
         terms_days,
         {"buyer": buyer_path},
     )
