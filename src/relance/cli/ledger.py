@@ -57,10 +57,15 @@ def _import_end(
 def cmd_import_ledger(args: argparse.Namespace) -> int:
     from relance.apps.creditors.selectors import creditor_get
     from relance.apps.ledger.services import ledger_import
+    from relance.formats.ledger_csv_columns import mapping_parse
 
     path = Path(args.file)
     if not path.is_file():
         raise InvalidInputError(f"{path} is not a readable file")
+    try:
+        mapping = mapping_parse(args.map or [])
+    except ValueError as exc:
+        raise InvalidInputError(str(exc), code="bad_mapping") from exc
     creditor = creditor_get(ref=args.creditor)
     with path.open("rb") as stream:
         result = ledger_import(
@@ -70,6 +75,7 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
             format=args.format,
             dry_run=args.dry_run,
             partial=args.partial,
+            mapping=mapping,
         )
     return _import_end(args, creditor, result, path.name, f"{path.name} ({result.format})")
 
@@ -207,6 +213,9 @@ def register(sub: Subcommands) -> Subcommands:
     p.add_argument("--dry-run", action="store_true", help="check and count, change nothing")
     p.add_argument("--partial", action="store_true",
                    help="the file is not the whole open-items list: do not settle invoices missing from it")
+    p.add_argument("--map", action="append", metavar='"COLUMN=field"',
+                   help='a CSV column the reader does not know, and the field it holds '
+                        '(like "N° facture=invoice_number"; "COLUMN=" leaves it out); repeat for each')
     p = command(isub, "einvoices", cmd_import_einvoices,
                 "import invoices from e-invoices (Factur-X PDF, CII or UBL XML); settles none")
     p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")

@@ -32,8 +32,15 @@ from stdnum.fr import siret as stdnum_siret
 
 from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord, ReadReport
 from relance.domain.money import AmountError, decimal_mark, parse_exact_amount
-from relance.domain.problems import N_, Note, OneOf, Problem
-from relance.formats.ledger_csv_columns import ALIASES, COLUMNS, FIELD_WORDS, KINDS, REQUIRED
+from relance.domain.problems import N_, Problem
+from relance.formats.ledger_csv_columns import (
+    ALIASES,
+    COLUMNS,
+    FIELD_WORDS,
+    KINDS,
+    REQUIRED,
+    header_fields,
+)
 from relance.formats.text import (
     WINDOWS_1252,
     DateError,
@@ -133,9 +140,17 @@ class LedgerCsvReader:
     Rows with a problem yield nothing.
     """
 
-    def __init__(self, stream: BinaryIO, *, default_currency: str = "EUR") -> None:
+    def __init__(
+        self,
+        stream: BinaryIO,
+        *,
+        default_currency: str = "EUR",
+        mapping: dict[str, str] | None = None,
+    ) -> None:
         self._stream = stream
         self.default_currency = default_currency
+        # Normalized header → field, or "" for a column to ignore; before the aliases.
+        self._aliases = {**ALIASES, **(mapping or {})}
         self.report = ReadReport(format=FORMAT)
         self._read = False
         self._header: list[str] = []
@@ -177,48 +192,7 @@ class LedgerCsvReader:
         reader = csv.reader(itertools.chain([first], lines), delimiter=separator)
         header = [name.strip() for name in next(reader)]
 
-        index: dict[str, int] = {}
-        for position, name in enumerate(header):
-            field = ALIASES.get(normalize_header(name))
-            if field is None:
-                continue
-            if field in index:
-                problems.append(
-                    Problem.of(
-                        "duplicate_column",
-                        N_("columns %(first)r and %(second)r both give %(field)s"),
-                        header_line,
-                        name,
-                        first=header[index[field]],
-                        second=name,
-                        field=FIELD_WORDS[field],
-                    )
-                )
-            else:
-                index[field] = position
-        found = ", ".join(repr(name) for name in header)
-        for field in REQUIRED:
-            if field not in index:
-                problems.append(
-                    Problem.of(
-                        "missing_column",
-                        N_(
-                            "required column %(field)s (%(names)s) is missing; columns found: %(found)s"
-                        ),
-                        header_line,
-                        field=FIELD_WORDS[field],
-                        names=OneOf(COLUMNS[field]),
-                        found=found,
-                    )
-                )
-        ignored = [name for name in header if ALIASES.get(normalize_header(name)) is None]
-        if ignored:
-            self.report.notes.append(
-                Note(
-                    N_("Columns ignored: %(names)s."),
-                    names=", ".join(repr(name) for name in ignored),
-                )
-            )
+        index = header_fields(header, header_line, self._aliases, problems, self.report.notes)
         if problems:
             return iter(())
 
