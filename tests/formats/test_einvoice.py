@@ -282,6 +282,9 @@ def test_the_syntax_is_sniffed_from_the_content() -> None:
         ("cii/cen-CII_business_example_02.xml", "business"),  # a GLN (GlobalID 0088)
         ("ubl/cen-ubl-tc434-creditnote1.xml", "business"),  # a VAT number
         ("cii/cen-CII_example1.xml", "consumer"),  # only the seller's own account number
+        # No identifier, but "Kunden AG Mitte": a company legal form no person bears.
+        ("cii/corpus-EN16931_Einfach_DueDate.cii.xml", "business"),
+        ("facturx/corpus-EN16931_Einfach_DueDate.pdf", "business"),
     ],
 )
 def test_a_buyer_is_a_business_when_a_register_knows_it(samples: Path, name: str, kind: str):
@@ -299,3 +302,155 @@ def test_a_cii_invoice_without_grand_total_names_the_missing_element(samples: Pa
         "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
         "ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:GrandTotalAmount"
     )
+
+
+@pytest.mark.parametrize(
+    ("registration", "kind"),
+    [
+        ('<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">DE123456789</ram:ID>'
+         "</ram:SpecifiedTaxRegistration>", "business"),
+        ('<ram:SpecifiedTaxRegistration><ram:ID schemeID="FC">201/113/40209</ram:ID>'
+         "</ram:SpecifiedTaxRegistration>", "business"),
+        ("<ram:SpecifiedLegalOrganization><ram:ID>HRB 12345</ram:ID>"
+         "</ram:SpecifiedLegalOrganization>", "business"),
+    ],
+)
+def test_a_foreign_buyer_with_a_vat_tax_or_legal_identifier_is_a_business(
+    samples: Path, registration: str, kind: str
+) -> None:
+    data = (samples / "cii/corpus-EN16931_Einfach_DueDate.cii.xml").read_bytes()
+    data = data.replace(b"<ram:Name>Kunden AG Mitte</ram:Name>", b"<ram:Name>Kunden Mitte</ram:Name>")
+    marker = b"</ram:PostalTradeAddress>\n      </ram:BuyerTradeParty>"
+    assert marker in data
+    read = read_einvoice(data.replace(marker, b"</ram:PostalTradeAddress>" + registration.encode() + b"</ram:BuyerTradeParty>"))
+    assert read.record is not None
+    assert read.record.debtor.kind == kind
+    bare = read_einvoice(data)
+    assert bare.record is not None
+    assert bare.record.debtor.kind == "consumer"  # no identifier and no legal form: a person
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Kunden AG", "business"),
+        ("Müller GmbH &amp; Co. KG", "business"),
+        ("Boulangerie Martin S.A.R.L.", "business"),
+        ("Nordic A/S", "business"),
+        ("Jean Dupont", "consumer"),
+        ("Agnès Sagan", "consumer"),  # letters of a legal form inside a word are no legal form
+    ],
+)
+def test_a_company_legal_form_in_the_name_makes_a_business(name: str, kind: str) -> None:
+    buyer = f"<cac:PartyLegalEntity><cbc:RegistrationName>{name}</cbc:RegistrationName></cac:PartyLegalEntity>"
+    read = read_einvoice(ubl(buyer=buyer))
+    assert read.record is not None
+    assert read.record.debtor.kind == kind
+
+
+# A ZUGFeRD 1.0 BASIC invoice, made from the 1.0 schema's element names (no ZUGFeRD 1 file is
+# among the shared samples): its own root namespace, HeaderExchangedDocument,
+# SpecifiedSupplyChainTradeTransaction, ApplicableSupplyChainTradeAgreement/-Settlement.
+ZUGFERD1 = """<?xml version="1.0" encoding="UTF-8"?>
+<rsm:CrossIndustryDocument xmlns:rsm="urn:ferd:CrossIndustryDocument:invoice:1p0"
+  xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12"
+  xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15">
+  <rsm:SpecifiedExchangedDocumentContext>
+    <ram:GuidelineSpecifiedDocumentContextParameter>
+      <ram:ID>urn:ferd:CrossIndustryDocument:invoice:1p0:basic</ram:ID>
+    </ram:GuidelineSpecifiedDocumentContextParameter>
+  </rsm:SpecifiedExchangedDocumentContext>
+  <rsm:HeaderExchangedDocument>
+    <ram:ID>ZF1-2014-001</ram:ID>
+    <ram:Name>RECHNUNG</ram:Name>
+    <ram:TypeCode>380</ram:TypeCode>
+    <ram:IssueDateTime><udt:DateTimeString format="102">20140601</udt:DateTimeString></ram:IssueDateTime>
+  </rsm:HeaderExchangedDocument>
+  <rsm:SpecifiedSupplyChainTradeTransaction>
+    <ram:ApplicableSupplyChainTradeAgreement>
+      <ram:SellerTradeParty>
+        <ram:Name>Lieferant GmbH</ram:Name>
+        <ram:PostalTradeAddress><ram:PostcodeCode>80333</ram:PostcodeCode>
+          <ram:LineOne>Lieferantenstraße 20</ram:LineOne><ram:CityName>München</ram:CityName>
+          <ram:CountryID>DE</ram:CountryID></ram:PostalTradeAddress>
+        <ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">DE123456789</ram:ID></ram:SpecifiedTaxRegistration>
+      </ram:SellerTradeParty>
+      <ram:BuyerTradeParty>
+        <ram:ID>K-4711</ram:ID>
+        <ram:Name>Kunden Mitte</ram:Name>
+        <ram:PostalTradeAddress><ram:PostcodeCode>69876</ram:PostcodeCode>
+          <ram:LineOne>Kundenstraße 15</ram:LineOne><ram:CityName>Frankfurt</ram:CityName>
+          <ram:CountryID>DE</ram:CountryID></ram:PostalTradeAddress>
+        <ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">DE987654321</ram:ID></ram:SpecifiedTaxRegistration>
+      </ram:BuyerTradeParty>
+    </ram:ApplicableSupplyChainTradeAgreement>
+    <ram:ApplicableSupplyChainTradeSettlement>
+      <ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>
+      <ram:SpecifiedTradePaymentTerms>
+        <ram:DueDateDateTime><udt:DateTimeString format="102">20140701</udt:DateTimeString></ram:DueDateDateTime>
+      </ram:SpecifiedTradePaymentTerms>
+      <ram:SpecifiedTradeSettlementMonetarySummation>
+        <ram:LineTotalAmount currencyID="EUR">198.00</ram:LineTotalAmount>
+        <ram:TaxBasisTotalAmount currencyID="EUR">198.00</ram:TaxBasisTotalAmount>
+        <ram:TaxTotalAmount currencyID="EUR">37.62</ram:TaxTotalAmount>
+        <ram:GrandTotalAmount currencyID="EUR">235.62</ram:GrandTotalAmount>
+        <ram:TotalPrepaidAmount currencyID="EUR">35.62</ram:TotalPrepaidAmount>
+        <ram:DuePayableAmount currencyID="EUR">200.00</ram:DuePayableAmount>
+      </ram:SpecifiedTradeSettlementMonetarySummation>
+    </ram:ApplicableSupplyChainTradeSettlement>
+  </rsm:SpecifiedSupplyChainTradeTransaction>
+</rsm:CrossIndustryDocument>
+""".encode()
+
+
+def zugferd1_pdf(xml: bytes = ZUGFERD1) -> bytes:
+    """A PDF embedding the XML as ZUGFeRD 1.0 did: an attachment named ZUGFeRD-invoice.xml."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_attachment("ZUGFeRD-invoice.xml", xml)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("data", "syntax"), [(ZUGFERD1, "cii"), (zugferd1_pdf(), "factur-x")])
+def test_a_zugferd_1_invoice_is_read_as_xml_and_from_its_pdf(data: bytes, syntax: str) -> None:
+    assert sniff(data) == syntax
+
+    read = read_einvoice(data, payment_terms_days=30)
+
+    assert read.problems == []
+    assert read.record is not None
+    r = read.record
+    assert (read.syntax, read.type_code, read.profile) == (
+        syntax, "380", "urn:ferd:CrossIndustryDocument:invoice:1p0:basic"
+    )
+    assert (r.number, r.issue_date, r.due_date, r.currency) == (
+        "ZF1-2014-001", date(2014, 6, 1), date(2014, 7, 1), "EUR"
+    )
+    assert (r.total_amount, r.open_amount) == (D("235.62"), D("200.00"))
+    assert (r.debtor.account, r.debtor.name, r.debtor.kind, r.debtor.city, r.debtor.country) == (
+        "K-4711", "Kunden Mitte", "business", "Frankfurt", "DE"
+    )
+    assert (read.seller.name, read.seller.vat) == ("Lieferant GmbH", "DE123456789")
+
+
+def test_a_zugferd_1_invoice_without_total_names_its_own_element() -> None:
+    data = ZUGFERD1.replace(b'<ram:GrandTotalAmount currencyID="EUR">235.62</ram:GrandTotalAmount>', b"")
+    code, _message, column = only_problem(data)
+    assert code == "missing_field"
+    assert column == (
+        "rsm:SpecifiedSupplyChainTradeTransaction/ram:ApplicableSupplyChainTradeSettlement/"
+        "ram:SpecifiedTradeSettlementMonetarySummation/ram:GrandTotalAmount"
+    )
+
+
+def test_a_zugferd_1_pdf_names_its_invoice_for_attaching() -> None:
+    from relance.formats.invoice_pdf import pdf_invoice
+
+    found = pdf_invoice(zugferd1_pdf())
+    assert (found.number, found.type_code, found.xml_name) == ("ZF1-2014-001", "380", "ZUGFeRD-invoice.xml")

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import IO, Any, cast
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import File, Form, NinjaAPI, Status
 from ninja.files import UploadedFile
@@ -220,6 +220,27 @@ def actions(
     qs = actions_list(creditor=grant.creditor, state=state, awaiting_approval=awaiting_approval)
     found, meta = _paged(qs, page, page_size)
     return {"creditor": grant.creditor.pk, **meta, "items": [action_as_dict(a) for a in found]}
+
+
+@api.get(
+    "/exports/{kind}",
+    response={200: None, **ERRORS},
+    summary="Debtors, invoices, aging or actions as CSV or XLSX (spreadsheet formulas escaped)",
+)
+def export(
+    request: HttpRequest, kind: str, creditor: int | None = None, format: str = "csv",
+    as_of: date | None = None,
+) -> HttpResponse:
+    from io import BytesIO
+
+    from relance.apps.ledger.exports import CONTENT_TYPES, export_write
+
+    grant = grant_for(request, creditor)
+    buffer = BytesIO()
+    export_write(creditor=grant.creditor, kind=kind, format=format, as_of=_today(as_of), stream=buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=CONTENT_TYPES[format])
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{grant.creditor.pk}.{format}"'
+    return response
 
 
 # --- acts -----------------------------------------------------------------------------------------

@@ -53,14 +53,15 @@ def cmd_import_bank(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise InvalidInputError(f"{path} is not a readable file")
     creditor = creditor_get(ref=args.creditor)
-    result = statement_import(
-        creditor=creditor,
-        data=path.read_bytes(),
-        filename=path.name,
-        format=args.format,
-        dry_run=args.dry_run,
-        actor=_actor(),
-    )
+    with path.open("rb") as stream:  # a CFONB file is read as it streams, whatever its size
+        result = statement_import(
+            creditor=creditor,
+            data=stream,
+            filename=path.name,
+            format=args.format,
+            dry_run=args.dry_run,
+            actor=_actor(),
+        )
     if not result["problems"] and not args.dry_run and result["matched"]:
         figures_warm(creditor)
     if args.json:

@@ -57,10 +57,15 @@ def _import_end(
 def cmd_import_ledger(args: argparse.Namespace) -> int:
     from relance.apps.creditors.selectors import creditor_get
     from relance.apps.ledger.services import ledger_import
+    from relance.formats.ledger_csv_columns import mapping_parse
 
     path = Path(args.file)
     if not path.is_file():
         raise InvalidInputError(f"{path} is not a readable file")
+    try:
+        mapping = mapping_parse(args.map or [])
+    except ValueError as exc:
+        raise InvalidInputError(str(exc), code="bad_mapping") from exc
     creditor = creditor_get(ref=args.creditor)
     with path.open("rb") as stream:
         result = ledger_import(
@@ -70,6 +75,7 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
             format=args.format,
             dry_run=args.dry_run,
             partial=args.partial,
+            mapping=mapping,
         )
     return _import_end(args, creditor, result, path.name, f"{path.name} ({result.format})")
 
@@ -143,8 +149,6 @@ def cmd_invoices_attach(args: argparse.Namespace) -> int:
 
 
 def cmd_aging(args: argparse.Namespace) -> int:
-    import csv
-
     from django.utils import timezone
 
     from relance.apps.creditors.selectors import creditor_get
@@ -159,10 +163,13 @@ def cmd_aging(args: argparse.Namespace) -> int:
     lines = data["debtors"] if args.by_debtor else data["totals"]
     head = (["debtor_account", "debtor_name"] if args.by_debtor else []) + ["currency", *BUCKETS, "total"]
     if args.csv:
-        w = csv.writer(sys.stdout)
-        w.writerow(head)
-        for line in lines:
-            w.writerow([line[h] for h in head])
+        from decimal import Decimal
+
+        from relance.formats.export import Table, write_csv
+
+        amounts = {*BUCKETS, "total"}  # numbers, so that a negative one is never quoted
+        rows = ([Decimal(line[h]) if h in amounts else line[h] for h in head] for line in lines)
+        write_csv(Table("aging", tuple(head), rows), sys.stdout)
         return 0
     labels = {"not_due": "not due", "1_30": "1-30", "31_60": "31-60", "61_90": "61-90", "over_90": ">90"}
     print(f"Aging of {creditor.name} as of {report.as_of.isoformat()} (days past due)")
@@ -170,6 +177,28 @@ def cmd_aging(args: argparse.Namespace) -> int:
                  right=set(range(len(head) - len(BUCKETS) - 1, len(head)))))
     for currency, d in data["dso"]["by_currency"].items():
         print(f"DSO ({currency}): {d['days'] if d['days'] is not None else 'n/a'} days ({data['dso']['method']})")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from relance.apps.creditors.selectors import creditor_get
+    from relance.apps.ledger.exports import export_write
+
+    creditor = creditor_get(ref=args.creditor)
+    out = Path(args.out)
+    if out.is_dir():
+        raise InvalidInputError(f"{out} is a folder: name the file to write")
+    with out.open("wb") as stream:
+        export_write(
+            creditor=creditor,
+            kind=args.what,
+            format=args.format or ("xlsx" if out.suffix.lower() == ".xlsx" else "csv"),
+            as_of=args.as_of or timezone.localdate(),
+            stream=stream,
+        )
+    print(f"{args.what} of {creditor.name} written to {out}")
     return 0
 
 
@@ -184,6 +213,9 @@ def register(sub: Subcommands) -> Subcommands:
     p.add_argument("--dry-run", action="store_true", help="check and count, change nothing")
     p.add_argument("--partial", action="store_true",
                    help="the file is not the whole open-items list: do not settle invoices missing from it")
+    p.add_argument("--map", action="append", metavar='"COLUMN=field"',
+                   help='a CSV column the reader does not know, and the field it holds '
+                        '(like "N° facture=invoice_number"; "COLUMN=" leaves it out); repeat for each')
     p = command(isub, "einvoices", cmd_import_einvoices,
                 "import invoices from e-invoices (Factur-X PDF, CII or UBL XML); settles none")
     p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")
@@ -206,4 +238,12 @@ def register(sub: Subcommands) -> Subcommands:
     p.add_argument("--as-of", type=parse_date)
     p.add_argument("--by-debtor", action="store_true")
     p.add_argument("--csv", action="store_true")
+
+    p = command(sub, "export", cmd_export,
+                "export debtors, invoices, aging or actions as CSV or XLSX (formulas escaped)")
+    p.add_argument("what", choices=["debtors", "invoices", "aging", "actions"])
+    p.add_argument("--creditor")
+    p.add_argument("--format", choices=["csv", "xlsx"], help="default: from --out's extension, else csv")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--as-of", type=parse_date, help="aging: the day the days past due count to")
     return isub

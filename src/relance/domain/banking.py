@@ -22,7 +22,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from relance.domain.problems import Problem
+from relance.domain.money import MAX_AMOUNT, ZERO, round_cents
+from relance.domain.problems import N_, Note, Problem
+
+# Statement balances are DecimalField(max_digits=16, decimal_places=2).
+MAX_BALANCE = Decimal("99999999999999.99")
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,16 +189,94 @@ def fingerprint_lines(
     return result
 
 
+def _in_cents(
+    statement: StatementRecord, problems: list[Problem], notes: list[str]
+) -> StatementRecord:
+    """The statement with every amount in cents, rounded half-up (``round_cents``) with a note.
+
+    A movement that rounds to nothing is a problem, not a 0.00 line: a bank books cents, so
+    ``0.00001`` is no money that arrived but a misread file (a currency's decimals, a column),
+    and a person must look at it before anything is matched against it. An amount beyond
+    what the database holds is a problem too.
+    """
+    lines = []
+    for line in statement.lines:
+        amount = round_cents(line.amount)
+        if abs(amount) > MAX_AMOUNT:
+            problems.append(
+                Problem.of(
+                    "bank_amount_too_large",
+                    N_("amount %(amount)s is beyond the largest amount Relance holds (%(limit)s)"),
+                    line.line,
+                    amount=line.amount,
+                    limit=MAX_AMOUNT,
+                )
+            )
+        elif amount != line.amount:
+            if amount == ZERO:
+                problems.append(
+                    Problem.of(
+                        "bank_amount_below_cent",
+                        N_(
+                            "amount %(amount)s is less than a cent: a bank books cents, so the "
+                            "file is misread or wrong; nothing was imported"
+                        ),
+                        line.line,
+                        amount=line.amount,
+                    )
+                )
+            else:
+                notes.append(
+                    Note(
+                        N_("line %(line)s: amount %(amount)s rounded half-up to %(rounded)s"),
+                        line=line.line,
+                        amount=line.amount,
+                        rounded=amount,
+                    )
+                )
+            line = replace(line, amount=amount)
+        lines.append(line)
+    opening, closing = (
+        _balance_in_cents(value, statement.line, problems)
+        for value in (statement.opening_balance, statement.closing_balance)
+    )
+    return replace(
+        statement, lines=tuple(lines), opening_balance=opening, closing_balance=closing
+    )
+
+
+def _balance_in_cents(
+    value: Decimal | None, where: int, problems: list[Problem]
+) -> Decimal | None:
+    """A balance rounded half-up to the cent; as written ("111") when it has no more digits."""
+    if value is None:
+        return None
+    rounded = round_cents(value)
+    if abs(rounded) > MAX_BALANCE:
+        problems.append(
+            Problem.of(
+                "bank_amount_too_large",
+                N_("balance %(amount)s is beyond the largest balance Relance holds (%(limit)s)"),
+                where,
+                amount=value,
+                limit=MAX_BALANCE,
+            )
+        )
+    return value if rounded == value else rounded
+
+
 def build_report(
     format: str,
     statements: Iterable[StatementRecord],
     problems: Iterable[Problem] = (),
     notes: Iterable[str] = (),
 ) -> BankReport:
-    """Assemble a report, fingerprinting every line (occurrences counted over the whole file)."""
+    """Assemble a report: every amount in cents (``_in_cents``), every line fingerprinted
+    (occurrences counted over the whole file)."""
     seen: dict[str, int] = {}
+    found, told = list(problems), list(notes)
     done = tuple(
-        replace(statement, lines=tuple(fingerprint_lines(statement.lines, seen)))
-        for statement in statements
+        replace(rounded, lines=tuple(fingerprint_lines(rounded.lines, seen)))
+        for rounded in (_in_cents(statement, found, told) for statement in statements)
     )
-    return BankReport(format=format, statements=done, problems=tuple(problems), notes=tuple(notes))
+    return BankReport(format=format, statements=done, problems=tuple(found), notes=tuple(told))

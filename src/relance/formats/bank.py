@@ -15,13 +15,14 @@ declaration.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import IO
 
 from relance.domain.banking import BankReport, build_report
 from relance.domain.problems import N_, Phrase, Problem
-from relance.formats._bankutil import BankFormat
+from relance.formats._bankutil import HEAD, BankFormat
 from relance.formats.bank_csv import BANK_CSV
 from relance.formats.camt import CAMT053, CAMT054
-from relance.formats.cfonb import CFONB
+from relance.formats.cfonb import CFONB, read_cfonb
 from relance.formats.ofx import OFX
 
 # In the order detection asks them: camt and OFX before CFONB and CSV, whose tests are looser.
@@ -72,8 +73,27 @@ def detect_format(data: bytes) -> str | None:
     return next((entry.name for entry in FORMATS if entry.identify(data)), None)
 
 
-def read_statement(data: bytes, *, format: str = "auto") -> BankReport:
-    """Read a bank file; a report with problems must be refused whole by the caller."""
+def read_statement(data: bytes | IO[bytes], *, format: str = "auto") -> BankReport:
+    """Read a bank file, its bytes or a binary stream that can seek; a report with problems
+    must be refused whole by the caller. From a stream, a CFONB 120 file is read as it
+    streams (``relance.formats.cfonb``); the other formats are read whole."""
+    if isinstance(data, bytes):
+        head = data
+    else:
+        head = data.read(HEAD)
+        data.seek(0)
+    refused = _refusal(head, format)
+    if refused is not None:
+        return refused
+    chosen = format if format != "auto" else detect_format(head)
+    if chosen == "cfonb":
+        return read_cfonb(data)
+    named = {entry.name: entry for entry in FORMATS}
+    return named[str(chosen)].extract(data if isinstance(data, bytes) else data.read())
+
+
+def _refusal(data: bytes, format: str) -> BankReport | None:
+    """The report refusing a file from its first bytes, or None when it can be read."""
     named = {entry.name: entry for entry in FORMATS}
     if format != "auto" and format not in named:
         return build_report(
@@ -116,4 +136,4 @@ def read_statement(data: bytes, *, format: str = "auto") -> BankReport:
                 )
             ],
         )
-    return named[chosen].extract(data)
+    return None

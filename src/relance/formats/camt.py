@@ -34,7 +34,7 @@ import defusedxml.sax
 from defusedxml import DefusedXmlException
 
 from relance.domain.banking import BankReport, LineRecord, StatementRecord, build_report
-from relance.domain.problems import N_, Phrase, Problem
+from relance.domain.problems import N_, Note, Phrase, Problem
 from relance.formats._bankutil import BankFormat, clean, compact_iban, join_texts
 
 _NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(05[234])\.001\.(\d{2})")
@@ -275,15 +275,44 @@ def _merge(details: list[_Details]) -> _Details:
     return merged
 
 
-def _entry_lines(entry: Node, account: str, notes: list[str]) -> list[LineRecord]:
+def _created(node: Node | None) -> date | None:
+    """The date part of a message's or statement's ``CreDtTm``, as written, when valid."""
+    text = node.findtext("CreDtTm") if node is not None else ""
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _entry_lines(
+    entry: Node, account: str, notes: list[str], created: date | None = None
+) -> list[LineRecord]:
     what = Phrase.of(N_("entry at line %(line)s"), line=entry.line)
     value, currency = _amount(entry.find("Amt"), entry.line, what)
     amount = _signed(value, entry.find("CdtDbtInd"), entry.line, what)
     booking = _date(entry.find("BookgDt"))
     value_date = _date(entry.find("ValDt"))
     if booking is None and value_date is None:
-        raise _Fault(
-            Problem.of("camt_date_missing", N_("entry has neither BookgDt nor ValDt"), entry.line)
+        # Both are optional in the schema (a camt.054 notification may give neither): the
+        # entry was booked by the time the bank created the statement, so that date it is.
+        if created is None:
+            raise _Fault(
+                Problem.of(
+                    "camt_date_missing",
+                    N_("entry has neither BookgDt nor ValDt, and the statement no CreDtTm"),
+                    entry.line,
+                )
+            )
+        booking = created
+        notes.append(
+            Note(
+                N_(
+                    "line %(line)s: the entry has neither BookgDt nor ValDt; it is dated "
+                    "%(date)s, the day the bank created the statement (CreDtTm)"
+                ),
+                line=entry.line,
+                date=created,
+            )
         )
     common = {
         "booking_date": booking or value_date,
@@ -349,7 +378,12 @@ def _entry_lines(entry: Node, account: str, notes: list[str]) -> list[LineRecord
     ]
 
 
-def _statement(node: Node, notes: list[str], problems: list[Problem]) -> StatementRecord:
+def _statement(
+    node: Node, notes: list[str], problems: list[Problem], created: date | None = None
+) -> StatementRecord:
+    """One statement or notification; ``created`` is the message's ``CreDtTm`` date, for the
+    entries that give no date when the statement gives no ``CreDtTm`` either."""
+    created = _created(node) or created
     account_node = node.find("Acct")
     account = _account_id(account_node)
     if not account:
@@ -382,7 +416,7 @@ def _statement(node: Node, notes: list[str], problems: list[Problem]) -> Stateme
             notes.append(f"line {entry.line}: entry with status {status} left out (not booked)")
             continue
         try:
-            lines.extend(_entry_lines(entry, account, notes))
+            lines.extend(_entry_lines(entry, account, notes, created))
         except _Fault as fault:
             problems.append(fault.problem)
     currency = currency or (opening[2] if opening else "") or (lines[0].currency if lines else "")
@@ -463,8 +497,9 @@ def read_camt(data: bytes, *, expect: str | None = None) -> BankReport:
         message = root.find(container)
         if message is None:
             continue
+        created = _created(message.find("GrpHdr"))
         for node in message.findall(child):
-            statements.append(_statement(node, notes, problems))
+            statements.append(_statement(node, notes, problems, created))
     if not statements:
         problems.append(
             Problem.of("camt_empty", N_("no statement or notification in the document"), root.line)

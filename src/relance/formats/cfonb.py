@@ -8,6 +8,11 @@ Amounts are 14 characters whose last one carries both the last digit and the sig
 (``{ABCDEFGHI`` = +0…+9, ``}JKLMNOPQR`` = −0…−9), with the number of decimals in column 20.
 Dates are ``JJMMAA``.
 
+The file is read as it streams, in bounded memory, whatever its size and whether or not it
+has line breaks: records are cut from the text as it is decoded, a line's records are held
+only until the line ends (or, on a line without end, until a thousand of them), and reading
+stops at ``MAX_PROBLEMS`` problems or past ``MAX_OPERATIONS`` operations, refusing the file.
+
 ``05`` records are qualified (columns 46-48) and attached to the ``04`` before them:
 ``LIB``/``LCC``/``LC2`` free text (appended to the remittance), ``NPY`` payer name, ``NBE``
 beneficiary name, ``IPY``/``IBE`` payer/beneficiary identifiers (kept in the remittance; an
@@ -23,9 +28,13 @@ and the amount in 91-104.
 
 from __future__ import annotations
 
+import codecs
+import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import IO
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -33,16 +42,22 @@ from schwifty.exceptions import SchwiftyException
 from relance.domain.banking import BankReport, LineRecord, StatementRecord, build_report
 from relance.domain.problems import N_, Phrase, Problem, TranslatableError
 from relance.formats._bankutil import (
+    HEAD,
     BankFormat,
     clean,
     compact_iban,
-    decode_text,
     head_text,
     join_texts,
     parse_yymmdd_fr,
 )
 
 RECORD_LENGTH = 120
+# A statement file is refused past these: a bank's file of the day holds some thousands of
+# operations, and a file of 200 MB on one line must be refused in seconds, not read whole.
+MAX_PROBLEMS = 100
+MAX_OPERATIONS = 50_000
+_CHUNK = 1 << 20  # bytes decoded at a time
+_HELD = 1000  # records of one line held back until it ends (its length may still be wrong)
 _POSITIVE = "{ABCDEFGHI"
 _NEGATIVE = "}JKLMNOPQR"
 _CODES = {"01", "04", "05", "07"}
@@ -79,40 +94,120 @@ def decode_amount(field_text: str, decimals: int) -> Decimal:
     return value if sign > 0 or not value else -value
 
 
-def looks_like_cfonb(text: str) -> bool:
-    """True when the text starts with a CFONB 120 record ("01" + bank code, 120 characters)."""
+def looks_like_cfonb(text: str, *, cut: bool = False) -> bool:
+    """True when the text starts with CFONB 120 records ("01" + bank code, 120 characters).
+
+    ``cut``: the text is the head of a longer file, so a first line without its end is judged
+    on its first two records (a file without line breaks is one line of any size).
+
+    >>> record = "01" + "30002" + "0" * 9 + "EUR2" + " " * 100
+    >>> looks_like_cfonb(record * 3), looks_like_cfonb(record[:-1])
+    (True, False)
+    >>> looks_like_cfonb((record * 600)[:65536], cut=True)
+    True
+    """
     head = text.lstrip("\r\n")
-    first = head.split("\n", 1)[0].rstrip("\r")
-    if len(first) < RECORD_LENGTH or len(first) % RECORD_LENGTH:
+    first, ended, _rest = head.partition("\n")
+    first = first.rstrip("\r")
+    if ended or not cut:
+        if len(first) < RECORD_LENGTH or len(first) % RECORD_LENGTH:
+            return False
+    elif len(first) < 2 * RECORD_LENGTH:
         return False
-    return first[:2] in _CODES and first[2:7].isdigit() and first[19:20].isdigit()
+    records = [first[:RECORD_LENGTH], first[RECORD_LENGTH : 2 * RECORD_LENGTH]]
+    return all(
+        record[:2] in _CODES and record[2:7].isdigit() and record[19:20].isdigit()
+        for record in records
+        if record
+    )
 
 
-def _records(text: str) -> tuple[list[tuple[int, str]], list[Problem], bool]:
-    """Cut the text into (line number, record); a file without breaks counts records instead."""
-    records: list[tuple[int, str]] = []
-    problems: list[Problem] = []
-    physical = text.split("\n")
-    one_line = len([line for line in physical if line.strip("\r")]) == 1
-    for number, raw in enumerate(physical, start=1):
-        line = raw.rstrip("\r")
-        if not line.strip():
+def _encoding(stream: IO[bytes]) -> str:
+    """UTF-8 when the whole stream is, else cp1252, else Latin-1 (which maps every byte); read
+    in chunks, the stream left at its start."""
+    for encoding in ("utf-8", "cp1252"):
+        stream.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while chunk := stream.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
             continue
-        if len(line) % RECORD_LENGTH == 0:
-            chunks = [line[i : i + RECORD_LENGTH] for i in range(0, len(line), RECORD_LENGTH)]
-            for chunk in chunks:
-                records.append((len(records) + 1 if one_line else number, chunk))
-        else:
-            problems.append(
+        stream.seek(0)
+        return encoding
+    stream.seek(0)
+    return "latin-1"
+
+
+@dataclass(slots=True)
+class _Cutter:
+    """Records cut from decoded text as it comes: (line number, record), and the problems of
+    lines whose length is no multiple of 120. A record on the first line is numbered by its
+    rank (a file without line breaks counts records), one on a later line by the line."""
+
+    problems: list[Problem]
+    line: int = 1
+    length: int = 0  # of the current line so far, its end's "\r" left out
+    pending: str = ""  # the current line's characters not yet cut into a record
+    held: list[tuple[int, str]] = field(default_factory=list)
+    flushed: bool = False  # the current line's records went out before it ended
+    count: int = 0
+    lines_with_text: int = 0
+
+    def feed(self, text: str) -> Iterator[tuple[int, str]]:
+        parts = text.split("\n")
+        for position, part in enumerate(parts):
+            if position:
+                yield from self.end_line()
+            self.length += len(part)
+            text = self.pending + part if self.pending else part
+            start, end = 0, len(text)
+            # A record is cut when more follows it, or when it ends the text without a "\r"
+            # (which may be the line's end); offsets, not slices of the rest, keep it linear.
+            while end - start > RECORD_LENGTH or (
+                end - start == RECORD_LENGTH and "\r" not in text[start:end]
+            ):
+                self.count += 1
+                record = text[start : start + RECORD_LENGTH]
+                self.held.append((self.count if self.line == 1 else self.line, record))
+                start += RECORD_LENGTH
+                if len(self.held) >= _HELD:
+                    yield from self.held
+                    self.held.clear()
+                    self.flushed = True
+            self.pending = text[start:]
+
+    def end_line(self) -> Iterator[tuple[int, str]]:
+        rest = self.pending.rstrip("\r")
+        length = self.length - (len(self.pending) - len(rest))
+        if length and rest.strip():
+            self.problems.append(
                 Problem.of(
                     "cfonb_length",
                     N_("record of %(length)s characters, expected %(expected)s (CFONB 120)"),
-                    number,
-                    length=len(line),
+                    self.line,
+                    length=length,
                     expected=RECORD_LENGTH,
                 )
             )
-    return records, problems, one_line
+            if not self.flushed:
+                self.count -= len(self.held)
+                self.held.clear()
+        if length:
+            self.lines_with_text += 1
+        yield from self.held
+        self.held.clear()
+        self.line += 1
+        self.length, self.pending, self.flushed = 0, "", False
+
+
+def _records(stream: IO[bytes], encoding: str, cutter: _Cutter) -> Iterator[tuple[int, str]]:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    while chunk := stream.read(_CHUNK):
+        yield from cutter.feed(decoder.decode(chunk))
+    yield from cutter.feed(decoder.decode(b"", final=True))
+    yield from cutter.end_line()
 
 
 @dataclass(slots=True)
@@ -176,15 +271,47 @@ def _complement(line: LineRecord, texts: list[str], record: str) -> LineRecord:
     return line
 
 
-def read_cfonb(data: bytes) -> BankReport:
-    """Read a CFONB 120 statement file; any malformed record is a problem with its line."""
-    text, encoding = decode_text(data)
-    records, problems, one_line = _records(text)
-    notes = [f"CFONB 120, {encoding}" + (", without line breaks" if one_line else "")]
+def read_cfonb(data: bytes | IO[bytes]) -> BankReport:
+    """Read a CFONB 120 statement file, from its bytes or a binary stream that can seek; any
+    malformed record is a problem with its line."""
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    if stream.read(3) != b"\xef\xbb\xbf":
+        stream.seek(0)
+    start = stream.tell()
+    encoding = _encoding(stream)
+    stream.seek(start)
+    problems: list[Problem] = []
+    cutter = _Cutter(problems)
     statements: list[_Statement] = []
     current: _Statement | None = None
+    operations = 0
     broken_operation = False  # the 05 records of a refused 04 would only repeat its problem
-    for number, record in records:
+    for number, record in _records(stream, encoding, cutter):
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(
+                Problem.of(
+                    "cfonb_too_many_problems",
+                    N_("more than %(count)s problems: reading stopped (is it a CFONB 120 file?)"),
+                    number,
+                    count=MAX_PROBLEMS,
+                )
+            )
+            break
+        if record[:2] == "04":
+            operations += 1
+            if operations > MAX_OPERATIONS:
+                problems.append(
+                    Problem.of(
+                        "cfonb_too_large",
+                        N_(
+                            "more than %(count)s operations in one file: reading stopped; "
+                            "ask the bank for shorter statements"
+                        ),
+                        number,
+                        count=MAX_OPERATIONS,
+                    )
+                )
+                break
         code = record[:2]
         if code == "05" and broken_operation:
             continue
@@ -234,6 +361,8 @@ def read_cfonb(data: bytes) -> BankReport:
                 current = None
         except CfonbError as exc:
             problems.append(Problem.from_error("cfonb_record", exc, number))
+    one_line = cutter.lines_with_text == 1
+    notes = [f"CFONB 120, {encoding}" + (", without line breaks" if one_line else "")]
     done = []
     for statement in statements:
         lines = tuple(
@@ -268,8 +397,9 @@ def read_cfonb(data: bytes) -> BankReport:
                 line=statement.line,
             )
         )
-    if not records and not problems:
+    if not cutter.count and not problems:
         problems.append(Problem.of("cfonb_empty", N_("no CFONB record in the file"), 1))
+    problems.sort(key=lambda problem: problem.line or 0)
     return build_report("cfonb", done, problems, notes)
 
 
@@ -277,7 +407,7 @@ __all__ = ["RECORD_LENGTH", "CfonbError", "decode_amount", "looks_like_cfonb", "
 
 
 def _is_cfonb(data: bytes) -> bool:
-    return looks_like_cfonb(head_text(data))
+    return looks_like_cfonb(head_text(data), cut=len(data) >= HEAD)
 
 
 CFONB = BankFormat("cfonb", "CFONB 120", _is_cfonb, read_cfonb)

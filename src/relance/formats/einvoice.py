@@ -16,8 +16,6 @@ invoice a credit note corrects BT-25. All profiles carry these, MINIMUM and BASI
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -26,11 +24,15 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
-from stdnum.fr import siren as stdnum_siren
-from stdnum.fr import siret as stdnum_siret
 
-from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord
+from relance.domain.ledger import InvoiceRecord
 from relance.domain.problems import N_, Note, Phrase, Problem
+from relance.formats.einvoice_party import (
+    SIRENE_SCHEME,
+    Party,
+    party_debtor,
+    siren_of,
+)
 from relance.formats.invoice_pdf import NotAPdfError, embedded_xml
 
 Syntax = Literal["factur-x", "cii", "ubl"]
@@ -39,6 +41,13 @@ CII_NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
     "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+}
+# ZUGFeRD 1.0 (2014): the CII of its day (D13B), its own root namespace, other element names
+# for the same business terms. Its PDFs embed it as ZUGFeRD-invoice.xml.
+ZUGFERD1_NS = {
+    "rsm": "urn:ferd:CrossIndustryDocument:invoice:1p0",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15",
 }
 UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -50,10 +59,6 @@ UBL_NS = {
 CREDIT_NOTE_CODES = frozenset(
     {"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"}
 )
-SIRENE_SCHEME = "0002"  # ISO 6523 ICD of the French SIRENE register (SIREN or SIRET)
-ACCOUNT_MAX = 40  # the debtor account column's width
-_NOT_DIGITS = re.compile(r"\D")
-_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
 _T = TypeVar("_T")
 
 
@@ -101,7 +106,7 @@ def sniff(head: bytes) -> Syntax | None:
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if start.startswith(b"%PDF-"):
         return "factur-x"
-    if b"CrossIndustryInvoice" in head:
+    if b"CrossIndustryInvoice" in head or ZUGFERD1_NS["rsm"].encode() in head:
         return "cii"
     if UBL_INVOICE.encode() in head or UBL_CREDIT_NOTE.encode() in head:
         return "ubl"
@@ -120,7 +125,10 @@ def read_einvoice(data: bytes, *, payment_terms_days: int = 30) -> EInvoice:
         tag = root.tag
         if tag == f"{{{CII_NS['rsm']}}}CrossIndustryInvoice":
             result.syntax = result.syntax or "cii"
-            _read_cii(root, result, payment_terms_days)
+            _read_cii(root, result, payment_terms_days, CII)
+        elif tag == f"{{{ZUGFERD1_NS['rsm']}}}CrossIndustryDocument":
+            result.syntax = result.syntax or "cii"
+            _read_cii(root, result, payment_terms_days, ZUGFERD1)
         elif tag in (f"{{{UBL_INVOICE}}}Invoice", f"{{{UBL_CREDIT_NOTE}}}CreditNote"):
             result.syntax = "ubl"  # even in a PDF (ZUGFeRD 2.x allows XRechnung's UBL)
             _read_ubl(root, result, payment_terms_days)
@@ -129,8 +137,8 @@ def read_einvoice(data: bytes, *, payment_terms_days: int = 30) -> EInvoice:
                 Problem.of(
                     "unknown_root",
                     N_(
-                        "the XML root is %(root)s: expected a UN/CEFACT CrossIndustryInvoice or "
-                        "a UBL Invoice or CreditNote"
+                        "the XML root is %(root)s: expected a UN/CEFACT CrossIndustryInvoice, "
+                        "a ZUGFeRD 1.0 CrossIndustryDocument, or a UBL Invoice or CreditNote"
                     ),
                     column=_local(tag),
                     root=tag,
@@ -214,89 +222,6 @@ def _amount(node: Element | None, path: str) -> Decimal | None:
     return value
 
 
-def siren_of(text: str) -> str:
-    """The SIREN in a SIREN, SIRET, or French VAT number; empty when there is none.
-
-    >>> siren_of("FR 11 999999998"), siren_of("552 100 554"), siren_of("DE123456789")
-    ('999999998', '552100554', '')
-    """
-    digits = _NOT_DIGITS.sub("", text)
-    compact = text.replace(" ", "").upper()
-    if compact.startswith("FR") and len(compact) == 13:
-        digits = compact[4:]
-    if len(digits) == 9 and stdnum_siren.is_valid(digits):
-        return digits
-    if len(digits) == 14 and stdnum_siret.is_valid(digits):
-        return digits[:9]
-    return ""
-
-
-def _account_of_name(name: str) -> str:
-    """A debtor account made from a name: ASCII capitals and digits, hyphenated.
-
-    >>> _account_of_name("Ma jolie boutique")
-    'MA-JOLIE-BOUTIQUE'
-    """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return _NOT_ALNUM.sub("-", ascii_name.upper()).strip("-")[:ACCOUNT_MAX]
-
-
-@dataclass(frozen=True, slots=True)
-class _Party:
-    name: str = ""
-    trading_name: str = ""
-    identifier: str = ""  # BT-46 / BT-29
-    registered: bool = False  # a global identifier (a GLN...): a company
-    legal_id: str = ""  # BT-47 / BT-30
-    legal_scheme: str = ""
-    vat: str = ""
-    endpoint: str = ""
-    endpoint_scheme: str = ""
-    contact_email: str = ""
-    phone: str = ""
-    lines: tuple[str, ...] = ()
-    postal_code: str = ""
-    city: str = ""
-    country: str = ""
-
-    @property
-    def siren(self) -> str:
-        if self.legal_scheme == SIRENE_SCHEME:
-            # The scheme says it is a SIREN (or SIRET): taken even when its check digit fails,
-            # as in test data; a VAT number's SIREN is taken only when valid.
-            digits = _NOT_DIGITS.sub("", self.legal_id)
-            if len(digits) in (9, 14):
-                return digits[:9]
-        if self.vat.replace(" ", "").upper().startswith("FR"):
-            return siren_of(self.vat)
-        return ""
-
-
-def _debtor(buyer: _Party) -> DebtorRecord:
-    name = buyer.name or buyer.trading_name
-    siren = buyer.siren
-    vat = buyer.vat.replace(" ", "").upper()
-    account = (buyer.identifier or siren or vat or _account_of_name(name))[:ACCOUNT_MAX]
-    is_email = buyer.endpoint_scheme.upper() == "EM"
-    # BT-46 alone says nothing (sellers number their consumers' accounts too); a global one
-    # does, and so does a network endpoint (BT-49) other than an e-mail address
-    registered = buyer.registered or bool(buyer.endpoint and not is_email)
-    kind: DebtorKind = "business" if (siren or vat or buyer.legal_id or registered) else "consumer"
-    email = buyer.endpoint if is_email else ""
-    return DebtorRecord(
-        account=account,
-        name=name[:200],
-        kind=kind,
-        siren=siren,
-        email=(email or buyer.contact_email)[:254],
-        phone=buyer.phone[:30],
-        address=", ".join(line for line in buyer.lines if line)[:200],
-        postal_code=buyer.postal_code[:10],
-        city=buyer.city[:100],
-        country=(buyer.country or "FR").upper()[:2],
-    )
-
-
 @dataclass
 class _Fields:
     number: str
@@ -312,8 +237,8 @@ class _Fields:
 def _finish(
     result: EInvoice,
     f: _Fields,
-    buyer: _Party,
-    seller: _Party,
+    buyer: Party,
+    seller: Party,
     terms_days: int,
     paths: dict[str, str],
 ) -> None:
@@ -342,7 +267,7 @@ def _finish(
         total, open_amount = -abs(total), -abs(open_amount)
     result.record = InvoiceRecord(
         number=f.number,
-        debtor=_debtor(buyer),
+        debtor=party_debtor(buyer),
         issue_date=f.issue,
         due_date=due,
         total_amount=total,
@@ -393,20 +318,21 @@ def _cii_date(node: Element | None, path: str) -> date | None:
     )
 
 
-def _cii_party(node: Element | None) -> _Party:
+def _cii_party(node: Element | None, ns: dict[str, str]) -> Party:
     if node is None:
-        return _Party()
-    ns = CII_NS
+        return Party()
 
     def t(path: str) -> str:
         return _text(node.find(path, ns))
 
     legal = node.find("ram:SpecifiedLegalOrganization/ram:ID", ns)
     endpoint = node.find("ram:URIUniversalCommunication/ram:URIID", ns)
-    vat = ""
+    vat = tax_id = ""
     for reg in node.findall("ram:SpecifiedTaxRegistration/ram:ID", ns):
         if reg.get("schemeID", "").upper() == "VA":
             vat = _text(reg)
+        elif _text(reg):
+            tax_id = _text(reg)
     address = node.find("ram:PostalTradeAddress", ns)
     lines: tuple[str, ...] = ()
     postcode = city = country = ""
@@ -417,7 +343,7 @@ def _cii_party(node: Element | None) -> _Party:
         postcode = _text(address.find("ram:PostcodeCode", ns))
         city = _text(address.find("ram:CityName", ns))
         country = _text(address.find("ram:CountryID", ns))
-    return _Party(
+    return Party(
         name=t("ram:Name"),
         trading_name=t("ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
         identifier=t("ram:ID") or t("ram:GlobalID"),
@@ -425,6 +351,7 @@ def _cii_party(node: Element | None) -> _Party:
         legal_id=_text(legal),
         legal_scheme=_scheme(legal),
         vat=vat,
+        tax_id=tax_id,
         endpoint=_text(endpoint),
         endpoint_scheme=_scheme(endpoint),
         contact_email=t("ram:DefinedTradeContact/ram:EmailURIUniversalCommunication/ram:URIID"),
@@ -436,18 +363,48 @@ def _cii_party(node: Element | None) -> _Party:
     )
 
 
-def _read_cii(root: Element, result: EInvoice, terms_days: int) -> None:
-    ns = CII_NS
-    doc = "rsm:ExchangedDocument"
-    trade = "rsm:SupplyChainTradeTransaction"
-    agreement = f"{trade}/ram:ApplicableHeaderTradeAgreement"
-    settlement = f"{trade}/ram:ApplicableHeaderTradeSettlement"
-    sums = f"{settlement}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"
+@dataclass(frozen=True, slots=True)
+class _CiiSchema:
+    """Where a version of CII puts the business terms that are read."""
+
+    ns: dict[str, str]
+    context: str
+    doc: str
+    trade: str
+    agreement: str
+    settlement: str
+    sums: str
+
+
+CII = _CiiSchema(
+    CII_NS,
+    "rsm:ExchangedDocumentContext",
+    "rsm:ExchangedDocument",
+    "rsm:SupplyChainTradeTransaction",
+    "ram:ApplicableHeaderTradeAgreement",
+    "ram:ApplicableHeaderTradeSettlement",
+    "ram:SpecifiedTradeSettlementHeaderMonetarySummation",
+)
+ZUGFERD1 = _CiiSchema(
+    ZUGFERD1_NS,
+    "rsm:SpecifiedExchangedDocumentContext",
+    "rsm:HeaderExchangedDocument",
+    "rsm:SpecifiedSupplyChainTradeTransaction",
+    "ram:ApplicableSupplyChainTradeAgreement",
+    "ram:ApplicableSupplyChainTradeSettlement",
+    "ram:SpecifiedTradeSettlementMonetarySummation",
+)
+
+
+def _read_cii(root: Element, result: EInvoice, terms_days: int, schema: _CiiSchema) -> None:
+    ns = schema.ns
+    doc = schema.doc
+    trade = schema.trade
+    agreement = f"{trade}/{schema.agreement}"
+    settlement = f"{trade}/{schema.settlement}"
+    sums = f"{settlement}/{schema.sums}"
     result.profile = _text(
-        root.find(
-            "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
-            ns,
-        )
+        root.find(f"{schema.context}/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", ns)
     )
     result.type_code = _text(root.find(f"{doc}/ram:TypeCode", ns))
     number = _required(_text(root.find(f"{doc}/ram:ID", ns)), NUMBER, f"{doc}/ram:ID")
@@ -475,8 +432,8 @@ def _read_cii(root: Element, result: EInvoice, terms_days: int) -> None:
     _finish(
         result,
         fields,
-        _cii_party(root.find(buyer_path, ns)),
-        _cii_party(root.find(f"{agreement}/ram:SellerTradeParty", ns)),
+        _cii_party(root.find(buyer_path, ns), ns),
+        _cii_party(root.find(f"{agreement}/ram:SellerTradeParty", ns), ns),
         terms_days,
         {"buyer": buyer_path},
     )
@@ -501,9 +458,9 @@ def _ubl_date(node: Element | None, path: str) -> date | None:
     )
 
 
-def _ubl_party(node: Element | None) -> _Party:
+def _ubl_party(node: Element | None) -> Party:
     if node is None:
-        return _Party()
+        return Party()
     ns = UBL_NS
 
     def t(path: str) -> str:
@@ -511,10 +468,12 @@ def _ubl_party(node: Element | None) -> _Party:
 
     legal = node.find("cac:PartyLegalEntity/cbc:CompanyID", ns)
     endpoint = node.find("cbc:EndpointID", ns)
-    vat = ""
+    vat = tax_id = ""
     for scheme in node.findall("cac:PartyTaxScheme", ns):
         if _text(scheme.find("cac:TaxScheme/cbc:ID", ns)).upper() == "VAT":
             vat = _text(scheme.find("cbc:CompanyID", ns))
+        elif _text(scheme.find("cbc:CompanyID", ns)):
+            tax_id = _text(scheme.find("cbc:CompanyID", ns))
     identifier = node.find("cac:PartyIdentification/cbc:ID", ns)
     legal_id, legal_scheme = _text(legal), _scheme(legal)
     if not legal_id and _scheme(identifier) == SIRENE_SCHEME:
@@ -534,7 +493,7 @@ def _ubl_party(node: Element | None) -> _Party:
         postcode = _text(address.find("cbc:PostalZone", ns))
         city = _text(address.find("cbc:CityName", ns))
         country = _text(address.find("cac:Country/cbc:IdentificationCode", ns))
-    return _Party(
+    return Party(
         name=t("cac:PartyLegalEntity/cbc:RegistrationName"),
         trading_name=t("cac:PartyName/cbc:Name"),
         identifier=_text(identifier),
@@ -542,6 +501,7 @@ def _ubl_party(node: Element | None) -> _Party:
         legal_id=legal_id,
         legal_scheme=legal_scheme,
         vat=vat,
+        tax_id=tax_id,
         endpoint=_text(endpoint),
         endpoint_scheme=_scheme(endpoint),
         contact_email=t("cac:Contact/cbc:ElectronicMail"),

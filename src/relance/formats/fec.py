@@ -40,7 +40,7 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from relance.domain.ledger import InvoiceRecord, ReadReport
-from relance.domain.money import AmountError, parse_amount
+from relance.domain.money import MAX_AMOUNT, AmountError, decimal_mark, parse_exact_amount
 from relance.domain.problems import N_, Note, Problem
 from relance.formats.fec_settlement import ZERO, Credit, InvoiceDraft, settle
 from relance.formats.text import (
@@ -110,6 +110,10 @@ REQUIRED = (
     ECRITURE_LIB,
 )
 _SALES_CODES = frozenset({"V", "VE", "VT", "VTE", "VEN", "VENTE", "VENTES", "SALES"})
+# The most integer digits the fast path takes (MAX_AMOUNT has twelve).
+_INTEGER_DIGITS = 12
+
+
 _ZEROS = frozenset({"", "0", "0,00", "0.00", "0,0", "0.0", "-0,00"})
 
 
@@ -149,6 +153,7 @@ class FecReader:
         self._read = False
         self._dates: dict[str, date] = {}
         self._sales: dict[tuple[str, str], bool] = {}
+        self._marks: set[str] = set()
 
     # Sound lines are read on a fast path that falls back to _check_line on any doubt; tests
     # turn it off to compare.
@@ -203,6 +208,10 @@ class FecReader:
         strip = str.strip
         dates = self._dates
         zeros = _ZEROS
+        # An amount that may be too large, or with three digits or more after its mark, goes
+        # to _check_line (parse_exact_amount); the marks seen decide "1.234" there.
+        digits = _INTEGER_DIGITS
+        learn = self._marks.add
         check_line = self._check_line
         fast_path = self._fast_path
 
@@ -260,24 +269,34 @@ class FecReader:
                     debit = ZERO
                 else:
                     dotted = debit_text.replace(",", ".")
+                    point = dotted.find(".")
                     debit = (
                         Decimal(dotted)
                         if dotted.replace(".", "", 1).isdecimal()
                         and dotted[0] != "."
                         and dotted[-1] != "."
+                        and (point if point >= 0 else len(dotted)) <= digits
+                        and not 0 <= point < len(dotted) - 3
                         else None
                     )
+                    if point >= 0:
+                        learn(debit_text[point])
                 if credit_text in zeros:
                     credit = ZERO
                 else:
                     dotted = credit_text.replace(",", ".")
+                    point = dotted.find(".")
                     credit = (
                         Decimal(dotted)
                         if dotted.replace(".", "", 1).isdecimal()
                         and dotted[0] != "."
                         and dotted[-1] != "."
+                        and (point if point >= 0 else len(dotted)) <= digits
+                        and not 0 <= point < len(dotted) - 3
                         else None
                     )
+                    if point >= 0:
+                        learn(credit_text[point])
                 if (
                     issue_date is not None
                     and debit is not None
@@ -346,6 +365,22 @@ class FecReader:
                     count=outside_sales,
                 )
             )
+        for (_debtor, piece), (line, _date, total, _sales, _lets) in invoices.items():
+            if total > MAX_AMOUNT:  # each line fits, their sum does not: nothing could hold it
+                problems.append(
+                    Problem.of(
+                        "bad_amount",
+                        N_(
+                            "the debits of piece %(piece)s add up to %(total)s, beyond the "
+                            "largest amount Relance holds (%(limit)s)"
+                        ),
+                        line,
+                        COLUMNS[DEBIT],
+                        piece=piece,
+                        total=total,
+                        limit=MAX_AMOUNT,
+                    )
+                )
         yield from settle(
             invoices,
             names,
@@ -479,7 +514,10 @@ class FecReader:
                 amounts.append(ZERO)
                 continue
             try:
-                amounts.append(parse_amount(text))
+                amounts.append(parse_exact_amount(text, marks=self._marks))
+                mark = decimal_mark(text)
+                if mark is not None:
+                    self._marks.add(mark)
             except AmountError as exc:
                 amounts.append(ZERO)
                 problems.append(Problem.from_error("bad_amount", exc, line, COLUMNS[position]))

@@ -18,6 +18,11 @@ NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
     "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
 }
+# ZUGFeRD 1.0 (ZUGFeRD-invoice.xml): its own root namespace and HeaderExchangedDocument.
+ZUGFERD1_NS = {
+    "rsm": "urn:ferd:CrossIndustryDocument:invoice:1p0",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12",
+}
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,9 @@ def pdf_invoice(data: bytes) -> PdfInvoice:
         root = ElementTree.fromstring(xml)
     except ElementTree.ParseError as exc:
         raise NotAPdfError(f"the embedded {name} is not well-formed XML: {exc}") from exc
-    number = (root.findtext("rsm:ExchangedDocument/ram:ID", namespaces=NS) or "").strip()
-    type_code = (root.findtext("rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) or "").strip()
+    doc, ns = "rsm:ExchangedDocument", NS
+    if root.tag == f"{{{ZUGFERD1_NS['rsm']}}}CrossIndustryDocument":
+        doc, ns = "rsm:HeaderExchangedDocument", ZUGFERD1_NS
+    number = (root.findtext(f"{doc}/ram:ID", namespaces=ns) or "").strip()
+    type_code = (root.findtext(f"{doc}/ram:TypeCode", namespaces=ns) or "").strip()
     return PdfInvoice(number or None, type_code or None, name)

@@ -40,12 +40,17 @@ def open_ledger(
     format: LedgerFormat = "auto",  # shadows the builtin on purpose: the CLI option is --format
     payment_terms_days: int = 30,
     default_currency: str = "EUR",
+    mapping: dict[str, str] | None = None,
 ) -> LedgerReader:
     """A reader for the ledger export in ``stream`` (binary, read once, need not seek).
 
     ``payment_terms_days`` gives FEC invoices their due date; ``default_currency`` fills an
     empty or missing currency column of a CSV ledger. Raises ``InvalidInputError`` when the
     format is unknown or not recognised.
+
+    ``mapping`` names the field of a CSV column the reader does not know (a header, as in the
+    file, to a field such as ``invoice_number``; to ``""`` to ignore it): see
+    ``ledger_csv_columns.mapping_parse``. A file so mapped is read as a CSV ledger.
     """
     if format not in ("auto", "csv", "fec"):
         raise InvalidInputError(
@@ -55,6 +60,8 @@ def open_ledger(
         head = stream.read(_SNIFF_SIZE)
         stream = replay(head, stream)
         found = detect_format(head)
+        if found is None and mapping:
+            found = "csv"  # its columns are named by the mapping, not known by the sniffer
         if found is None:
             raise InvalidInputError(
                 "this file is neither a FEC (its header starts with JournalCode) nor a CSV "
@@ -64,5 +71,11 @@ def open_ledger(
             )
         format = found
     if format == "fec":
+        if mapping:
+            raise InvalidInputError(
+                "a FEC's columns are fixed by law: --map is for CSV ledgers", code="bad_mapping"
+            )
         return fec.FecReader(stream, payment_terms_days=payment_terms_days)
-    return ledger_csv.LedgerCsvReader(stream, default_currency=default_currency)
+    return ledger_csv.LedgerCsvReader(
+        stream, default_currency=default_currency, mapping=mapping
+    )

@@ -31,10 +31,17 @@ from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 from relance.domain.ledger import DebtorKind, DebtorRecord, InvoiceRecord, ReadReport
-from relance.domain.money import AmountError, parse_amount
-from relance.domain.problems import N_, Note, OneOf, Problem
+from relance.domain.money import AmountError, decimal_mark, parse_exact_amount
+from relance.domain.problems import N_, Problem
 from relance.formats import ledger_csv_columns as table
-from relance.formats.ledger_csv_columns import ALIASES, COLUMNS, FIELD_WORDS, KINDS, REQUIRED
+from relance.formats.ledger_csv_columns import (
+    ALIASES,
+    COLUMNS,
+    FIELD_WORDS,
+    KINDS,
+    REQUIRED,
+    header_fields,
+)
 from relance.formats.text import (
     WINDOWS_1252,
     DateError,
@@ -56,6 +63,11 @@ _CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 
 _PLAIN_AMOUNT = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
+# The most integer digits the fast path takes (MAX_AMOUNT has twelve). Anything longer goes to
+# the full check, which refuses it when it is too large.
+_INTEGER_DIGITS = 12
 
 
 _CACHE_SIZE = 50_000
@@ -129,15 +141,25 @@ class LedgerCsvReader:
     Rows with a problem yield nothing.
     """
 
-    def __init__(self, stream: BinaryIO, *, default_currency: str = "EUR") -> None:
+    def __init__(
+        self,
+        stream: BinaryIO,
+        *,
+        default_currency: str = "EUR",
+        mapping: dict[str, str] | None = None,
+    ) -> None:
         self._stream = stream
         self.default_currency = default_currency
+        # Normalized header → field, or "" for a column to ignore; before the aliases.
+        self._aliases = {**ALIASES, **(mapping or {})}
         self.report = ReadReport(format=FORMAT)
         self._read = False
         self._header: list[str] = []
         self._index: dict[str, int] = {}
         self._dates: dict[str, date] = {}
         self._sirens: dict[str, str | None] = {}
+        # The decimal marks the file's amounts have shown so far: they decide "1.234".
+        self._marks: set[str] = set()
         self._debtors: dict[tuple[str, ...], DebtorRecord] = {}
         self._fields: tuple[str, ...] = ()
         self._cells: Callable[[list[str]], tuple[str, ...]] = tuple
@@ -171,48 +193,7 @@ class LedgerCsvReader:
         reader = csv.reader(itertools.chain([first], lines), delimiter=separator)
         header = [name.strip() for name in next(reader)]
 
-        index: dict[str, int] = {}
-        for position, name in enumerate(header):
-            field = ALIASES.get(normalize_header(name))
-            if field is None:
-                continue
-            if field in index:
-                problems.append(
-                    Problem.of(
-                        "duplicate_column",
-                        N_("columns %(first)r and %(second)r both give %(field)s"),
-                        header_line,
-                        name,
-                        first=header[index[field]],
-                        second=name,
-                        field=FIELD_WORDS[field],
-                    )
-                )
-            else:
-                index[field] = position
-        found = ", ".join(repr(name) for name in header)
-        for field in REQUIRED:
-            if field not in index:
-                problems.append(
-                    Problem.of(
-                        "missing_column",
-                        N_(
-                            "required column %(field)s (%(names)s) is missing; columns found: %(found)s"
-                        ),
-                        header_line,
-                        field=FIELD_WORDS[field],
-                        names=OneOf(COLUMNS[field]),
-                        found=found,
-                    )
-                )
-        ignored = [name for name in header if ALIASES.get(normalize_header(name)) is None]
-        if ignored:
-            self.report.notes.append(
-                Note(
-                    N_("Columns ignored: %(names)s."),
-                    names=", ".join(repr(name) for name in ignored),
-                )
-            )
+        index = header_fields(header, header_line, self._aliases, problems, self.report.notes)
         if problems:
             return iter(())
 
@@ -306,6 +287,8 @@ class LedgerCsvReader:
         strip_row = width < len(COLUMNS)
         strip = str.strip
         plain = _PLAIN_AMOUNT.fullmatch
+        digits = _INTEGER_DIGITS
+        learn = self._marks.add
         dates = self._dates
         sirens = self._sirens
         debtors = self._debtors
@@ -348,7 +331,9 @@ class LedgerCsvReader:
             due_date = dates.get(due_text)
             if issue_date is None or due_date is None or due_date < issue_date:
                 return None
-            # Digits with at most one inner decimal mark pass without the regex (faster).
+            # Digits with at most one inner decimal mark pass without the regex (faster). An
+            # amount that may be too large, or whose mark is followed by three digits or more
+            # (thousands? decimals beyond the cent?), goes to the full check.
             total_dot = total_text.replace(",", ".")
             if not (
                 total_dot.replace(".", "", 1).isdecimal()
@@ -356,6 +341,14 @@ class LedgerCsvReader:
                 and total_dot[-1] != "."
             ) and not plain(total_text):
                 return None
+            point = total_dot.find(".")
+            if point < 0:
+                if len(total_dot) > digits:
+                    return None
+            elif point > digits or point < len(total_dot) - 3:
+                return None
+            else:
+                learn(total_text[point])
             total_amount = Decimal(total_dot)
             if credit_for and total_amount >= _ZERO:
                 return None  # a reference on an invoice: _record says why it is refused
@@ -369,6 +362,14 @@ class LedgerCsvReader:
                     and open_dot[-1] != "."
                 ) and not plain(open_text):
                     return None
+                point = open_dot.find(".")
+                if point < 0:
+                    if len(open_dot) > digits:
+                        return None
+                elif point > digits or point < len(open_dot) - 3:
+                    return None
+                else:
+                    learn(open_text[point])
                 open_amount = Decimal(open_dot)
                 # Within the total and of its sign: what _record checks, in two comparisons.
                 if not (
@@ -456,13 +457,16 @@ class LedgerCsvReader:
         text = cells.get(field, "")
         if not text:
             return None
-        if _PLAIN_AMOUNT.fullmatch(text):  # the common case, without the general parser
-            return Decimal(text.replace(",", "."))
+        text = text.replace("€", "")
         try:
-            return parse_amount(text.replace("€", ""))
+            value = parse_exact_amount(text, marks=self._marks)
         except AmountError as exc:
             self._fault_from("bad_amount", field, exc, line)
             return None
+        mark = decimal_mark(text)
+        if mark is not None:
+            self._marks.add(mark)
+        return value
 
     def _record(self, row: list[str], line: int) -> InvoiceRecord | None:
         """The row's invoice, or None after recording its problems."""
@@ -489,11 +493,7 @@ class LedgerCsvReader:
                 issue=issue_date,
             )
 
-        text = cells["total_amount"]
-        if _PLAIN_AMOUNT.fullmatch(text):  # the common case, without the general parser
-            total_amount: Decimal | None = Decimal(text.replace(",", "."))
-        else:
-            total_amount = self._amount(cells, "total_amount", line)
+        total_amount = self._amount(cells, "total_amount", line)
         open_amount = self._amount(cells, "open_amount", line)
         if open_amount is None:
             open_amount = total_amount

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from relance.domain.ledger import DebtorKind
-from relance.domain.problems import N_, Phrase
+from relance.domain.problems import N_, Note, OneOf, Phrase, Problem
+from relance.formats.text import normalize_header
 
 # Field → accepted header names, after normalize_header. The first is the canonical name.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -78,7 +79,64 @@ REQUIRED = (
 )
 
 
-ALIASES = {alias: field for field, aliases in COLUMNS.items() for alias in aliases}
+# The headers of accounting packages' customer-invoice and receivables exports, after
+# normalize_header, recognised without a --map. A header two packages use for different
+# fields is left out (the user maps it).
+SOFTWARE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "invoice_number": (
+        "n°_facture", "n_facture", "no_facture", "n°_de_facture",  # EBP, Pennylane
+        "numero_de_piece", "n°_piece", "n_piece", "no_piece", "numero_piece",  # Sage, Cegid
+        "invoice_no", "num",  # QuickBooks ("Num", "Invoice No.")
+    ),
+    "debtor_account": (
+        "code_client",  # EBP, Pennylane
+        "compte_tiers", "n°_compte_tiers", "code_tiers", "compte_auxiliaire",  # Sage, Cegid
+        "customer_id", "customer_account",  # QuickBooks
+    ),
+    "debtor_name": (
+        "nom_du_client", "nom_client",  # EBP
+        "intitule_tiers", "libelle_tiers", "intitule",  # Sage, Cegid
+        "customer", "customer_name",  # QuickBooks
+    ),
+    "issue_date": (
+        "date_piece", "date_de_piece",  # Sage, Cegid
+        "date_de_la_facture",  # Pennylane
+        "invoice_date", "date",  # QuickBooks ("Date")
+    ),
+    "due_date": ("echeance", "date_echeance_client"),  # EBP, Sage ("Échéance")
+    "total_amount": ("total_ttc", "montant_ttc_facture", "amount"),  # EBP, Pennylane; QuickBooks
+    "open_amount": (
+        "restant_du", "montant_restant", "montant_restant_du",  # Pennylane, EBP
+        "solde", "solde_ttc",  # Sage, Cegid
+        "open_balance", "balance_due", "balance",  # QuickBooks
+    ),
+}
+
+
+def mapping_parse(pairs: list[str]) -> dict[str, str]:
+    """``--map`` options, ``"COLUMN=field"`` each, as the reader's mapping: the column's
+    normalized header to the field (``""``: the column is ignored).
+
+    >>> mapping_parse(["N° facture=invoice_number", "Commercial="])
+    {'n°_facture': 'invoice_number', 'commercial': ''}
+    """
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        column, sign, field = pair.rpartition("=")
+        field = field.strip()
+        if not sign or not column.strip():
+            raise ValueError(f"--map {pair!r}: write it COLUMN=field, like \"N° facture=invoice_number\"")
+        if field and field not in COLUMNS:
+            raise ValueError(
+                f"--map {pair!r}: {field!r} is no field; the fields are {', '.join(COLUMNS)}"
+            )
+        mapping[normalize_header(column)] = field
+    return mapping
+
+
+ALIASES = {alias: field for field, aliases in COLUMNS.items() for alias in aliases} | {
+    alias: field for field, aliases in SOFTWARE_COLUMNS.items() for alias in aliases
+}
 
 
 KINDS: dict[str, DebtorKind] = {
@@ -88,3 +146,70 @@ KINDS: dict[str, DebtorKind] = {
     "particulier": "consumer",
     "public": "public",
 }
+
+
+def header_fields(
+    header: list[str],
+    header_line: int,
+    aliases: dict[str, str],
+    problems: list[Problem],
+    notes: list[str],
+) -> dict[str, int]:
+    """Each field's column in ``header``, by ``aliases`` (normalized header → field, ``""`` for
+    a column left out); the problems of a duplicate or missing column, and a note naming the
+    columns not recognised (with the fields and ``--map`` when a required one is missing)."""
+    index: dict[str, int] = {}
+    for position, name in enumerate(header):
+        field = aliases.get(normalize_header(name))
+        if not field:  # unknown, or mapped to "" (ignored)
+            continue
+        if field in index:
+            problems.append(
+                Problem.of(
+                    "duplicate_column",
+                    N_("columns %(first)r and %(second)r both give %(field)s"),
+                    header_line,
+                    name,
+                    first=header[index[field]],
+                    second=name,
+                    field=FIELD_WORDS[field],
+                )
+            )
+        else:
+            index[field] = position
+    found = ", ".join(repr(name) for name in header)
+    for field in REQUIRED:
+        if field not in index:
+            problems.append(
+                Problem.of(
+                    "missing_column",
+                    N_(
+                        "required column %(field)s (%(names)s) is missing; columns found: %(found)s"
+                    ),
+                    header_line,
+                    field=FIELD_WORDS[field],
+                    names=OneOf(COLUMNS[field]),
+                    found=found,
+                )
+            )
+    ignored = [name for name in header if not aliases.get(normalize_header(name))]
+    if ignored and any(p.code == "missing_column" for p in problems):
+        notes.append(
+            Note(
+                N_(
+                    "Columns not recognised: %(names)s. Say which field each one holds "
+                    "(on the command line: --map \"COLUMN=field\", or --map \"COLUMN=\" to "
+                    "leave it out); the fields are: %(fields)s."
+                ),
+                names=", ".join(repr(name) for name in ignored),
+                fields=", ".join(COLUMNS),
+            )
+        )
+    elif ignored:
+        notes.append(
+            Note(
+                N_("Columns ignored: %(names)s."),
+                names=", ".join(repr(name) for name in ignored),
+            )
+        )
+    return index

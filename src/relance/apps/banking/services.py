@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -79,7 +79,7 @@ def _result(format: str) -> dict[str, Any]:
 def statement_import(
     *,
     creditor: Creditor,
-    data: bytes,
+    data: bytes | IO[bytes],
     filename: str,
     format: str = "auto",
     dry_run: bool = False,
@@ -102,7 +102,7 @@ def statement_import(
     """
     if report is None:
         report = read_statement(data, format=format)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = _sha256(data)
     result = _result(report.format)
     result["dry_run"] = dry_run
     result["statements"] = len(report.statements)
@@ -146,6 +146,17 @@ def statement_import(
         for summary in result["matches"]:
             summary["id"] = None
     return result
+
+
+def _sha256(data: bytes | IO[bytes]) -> str:
+    """The file's SHA-256, a stream read again from its start in chunks (memory stays bounded)."""
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    data.seek(0)
+    digest = hashlib.sha256()
+    while chunk := data.read(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 # --- a person confirms or undoes ----------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError
 from stdnum.fr import siren as fr_siren
 
 from relance.apps.creditors.models import Creditor
@@ -19,9 +20,17 @@ def _clean_siren(value: str) -> str:
 
 
 def _clean_vat(value: str) -> str:
-    compact: str = eu_vat.compact(value)
-    if not eu_vat.is_valid(compact):
-        raise InvalidInputError(f"VAT number {value!r} is not a valid EU VAT number")
+    try:
+        # compact() itself refuses a prefix that names no EU country (GB, since Brexit).
+        compact: str = eu_vat.compact(value)
+        valid = eu_vat.is_valid(compact)
+    except ValidationError:
+        valid = False
+    if not valid:
+        raise InvalidInputError(
+            f"VAT number {value!r} is not a valid EU VAT number "
+            "(two letters of an EU country, then its digits, like FR40303265045)"
+        )
     return compact
 
 

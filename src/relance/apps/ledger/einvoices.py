@@ -29,7 +29,8 @@ from relance.apps.ledger.results import ImportResult
 from relance.apps.ledger.services import ledger_records_import
 from relance.domain.ledger import InvoiceRecord, ReadReport
 from relance.domain.problems import N_, Note, Phrase, Problem
-from relance.formats.einvoice import EInvoice, read_einvoice, siren_of
+from relance.formats.einvoice import EInvoice, read_einvoice
+from relance.formats.einvoice_party import siren_of
 
 FORMAT = "einvoice"
 SUFFIXES = (".pdf", ".xml")

@@ -59,8 +59,10 @@ def ledger_import(
     partial: bool = False,
     as_of: date | None = None,
     actor: str = "system",
+    mapping: dict[str, str] | None = None,
 ) -> ImportResult:
-    """Import a ledger export (CSV or FEC) for ``creditor``.
+    """Import a ledger export (CSV or FEC) for ``creditor``; ``mapping`` names the fields of
+    CSV columns the reader does not know (``open_ledger``).
 
     The export is taken as the complete list of the creditor's invoices: invoices open here
     and absent from it are marked settled, unless ``partial`` says the file is only a part.
@@ -92,6 +94,7 @@ def ledger_import(
         _Hashing(stream),  # type: ignore[arg-type]
         format=format,  # type: ignore[arg-type]  # checked by open_ledger, which names the choices
         payment_terms_days=creditor.payment_terms_days,
+        mapping=mapping,
     )
     return _records_import(
         creditor=creditor,
