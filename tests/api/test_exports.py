@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from relance import cli
-from relance.apps.collection.services import collection_run
+from relance.apps.collection.daily_pass import collection_run
 from tests.factories import DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
