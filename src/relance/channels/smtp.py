@@ -14,8 +14,10 @@ over, and returns the ones it recorded), and only then writes their final dots. 
 before the callback leaves nothing on the server and nothing recorded: the messages are sent
 again. A crash after it leaves a record that says "handed over": they are never sent again.
 The one window left — the callback has returned but the final dots were not all written —
-loses messages rather than duplicating them; it lasts one ``send()`` system call per message
-of the group, back to back, with no network round trip in it. Grouping is what makes this
+may lose messages rather than duplicate them; it lasts one ``send()`` system call per message
+of the group, back to back, with no network round trip in it. So the caller counts a message
+sent only once it has read the server's 250 to its dot; one handed over without that reply is
+"uncertain" (``UncertainDeliveryError``, or the caller's recovery after a crash). Grouping is what makes this
 cheap: one durable commit (a WAL flush, milliseconds on PostgreSQL) serves the whole group.
 The file transport has no such window: each file is renamed (atomically) to its Message-ID
 *before* the callback, so writing it again after a crash is writing once.
@@ -52,8 +54,8 @@ class PermanentEmailError(Exception):
 
 
 class UncertainDeliveryError(Exception):
-    """The connection broke after the message was handed over: count it as sent, never resend."""
-
+    """The connection broke after the message was handed over, before the server's reply:
+    maybe received, maybe not. Never resent, never counted as sent: a person decides."""
 
 
 class Withdrawn(Exception):

@@ -28,6 +28,7 @@ STATE_WORDS = {
     "approved": Phrase.of(N_("approved")),
     "sending": Phrase.of(N_("sending")),
     "sent": Phrase.of(N_("sent")),
+    "uncertain": Phrase.of(N_("uncertain")),
     "failed": Phrase.of(N_("failed")),
     "cancelled": Phrase.of(N_("cancelled")),
     "skipped": Phrase.of(N_("skipped")),
