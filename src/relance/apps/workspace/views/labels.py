@@ -34,6 +34,7 @@ TIMELINE_LABELS = {
     "action.approved": gettext_lazy("Approved"),
     "action.sending": gettext_lazy("Sending"),
     "action.sent": gettext_lazy("Done"),
+    "action.uncertain": gettext_lazy("Not known to have arrived"),
     "action.failed": gettext_lazy("Failed"),
     "action.cancelled": gettext_lazy("Cancelled"),
     "action.skipped": gettext_lazy("Skipped"),
