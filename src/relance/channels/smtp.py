@@ -35,7 +35,9 @@ import smtplib
 import socket
 import ssl
 import tempfile
+import time
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,6 +49,36 @@ from relance.errors import ConfigurationError
 
 class TemporaryEmailError(Exception):
     """Worth trying again later (connection refused, 4xx reply)."""
+
+
+class RefusedForNowError(TemporaryEmailError):
+    """The server answered 4xx (greylisting, a full mailbox, a busy server): worth trying
+    again within the run, after a short wait."""
+
+
+class UnreachableError(TemporaryEmailError):
+    """No connection, or no answer in time: counts towards the circuit breaker."""
+
+
+class NotTried(Exception):
+    """Never tried: the run's deadline passed, or the circuit breaker opened. The message
+    goes back to the queue as if it had never been taken."""
+
+
+@dataclass(frozen=True)
+class SmtpLimits:
+    """How long the SMTP transport waits, and when it stops trying (``RELANCE_SMTP_*``).
+
+    ``connect``: seconds to connect and read the greeting; ``command``: seconds for any one
+    reply; ``breaker``: consecutive connection failures or timeouts after which the run stops
+    trying this server; ``retries`` and ``retry_wait``: a message refused with a 4xx reply is
+    tried again in the run that many times, after ``retry_wait`` seconds, then twice that…"""
+
+    connect: float = 10.0
+    command: float = 30.0
+    breaker: int = 3
+    retries: int = 2
+    retry_wait: float = 30.0
 
 
 class PermanentEmailError(Exception):
@@ -80,6 +112,15 @@ False once there is nothing left to do."""
 class Transport(Protocol):
     group_size: int
 
+    def limit(self, deadline: float | None) -> None:
+        """Stop at ``deadline`` (``time.monotonic()``): what is not tried by then is
+        ``NotTried``, and no wait runs past it."""
+        ...
+
+    def stopped(self) -> str:
+        """Why the transport tries nothing more this run ("" while it still does)."""
+        ...
+
     def send_group(
         self,
         mails: Sequence[PreparedEmail],
@@ -89,6 +130,11 @@ class Transport(Protocol):
     ) -> list[Outcome]: ...
 
     def close(self) -> None: ...
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """A timeout, even as smtplib rewrites it (``SMTPServerDisconnected`` from ``TimeoutError``)."""
+    return isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
 
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
@@ -121,25 +167,54 @@ class SmtpTransport:
         mode: str = "plain",
         username: str = "",
         password: str = "",
-        timeout: float = 30.0,
+        limits: SmtpLimits | None = None,
         connections: int = SMTP_CONNECTIONS,
     ) -> None:
         self.host, self.port, self.mode = host, port, mode
-        self.username, self.password, self.timeout = username, password, timeout
+        self.username, self.password = username, password
+        self.limits = limits or SmtpLimits()
         self.group_size = max(1, connections)
         self._pool: list[smtplib.SMTP | None] = [None] * self.group_size
+        self.deadline: float | None = None
+        self._failures = 0  # consecutive connection failures and timeouts
+
+    def limit(self, deadline: float | None) -> None:
+        self.deadline = deadline
+
+    def stopped(self) -> str:
+        if self._failures >= self.limits.breaker:
+            return (
+                f"{self.host}:{self.port} failed {self._failures} times in a row: "
+                "no more tries this run"
+            )
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return "the run's time for sending e-mail is over"
+        return ""
+
+    def _timeout(self, seconds: float) -> float:
+        """``seconds``, cut to what is left before the deadline (never less than a moment)."""
+        if self.deadline is None:
+            return seconds
+        return max(0.01, min(seconds, self.deadline - time.monotonic()))
+
+    def _failed(self) -> None:
+        self._failures += 1
 
     def _connect(self, slot: int) -> smtplib.SMTP:
         existing = self._pool[slot]
         if existing is not None:
             return existing
+        why = self.stopped()
+        if why:
+            raise NotTried(why)
+        timeout = self._timeout(self.limits.connect)
         try:
             if self.mode == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                    self.host, self.port, timeout=timeout, context=ssl.create_default_context()
                 )
             else:
-                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                smtp = smtplib.SMTP(self.host, self.port, timeout=timeout)
                 if self.mode == "starttls":
                     smtp.starttls(context=ssl.create_default_context())
             # The final dot is a small write right after the message: without NODELAY, Nagle's
@@ -154,9 +229,18 @@ class SmtpTransport:
                 f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}"
             ) from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryEmailError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+            self._failed()
+            raise UnreachableError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+        self._failures = 0
         self._pool[slot] = smtp
         return smtp
+
+    def _arm(self) -> None:
+        """Each pooled connection waits at most a command's time, and never past the deadline."""
+        timeout = self._timeout(self.limits.command)
+        for smtp in self._pool:
+            if smtp is not None and smtp.sock is not None:
+                smtp.sock.settimeout(timeout)
 
     def close(self) -> None:
         for slot, smtp in enumerate(self._pool):
@@ -204,6 +288,9 @@ class SmtpTransport:
                     if not _ADDRESS.fullmatch(address):
                         raise PermanentEmailError(f"not an address SMTP can carry: {address!r}")
                 self._connect(slot)
+            except NotTried as exc:
+                outcomes[slot] = exc
+                continue
             except TemporaryEmailError as exc:
                 if any(c is not None for c in self._pool[:slot]):
                     # Some servers limit connections per client: use the ones it accepted.
@@ -235,6 +322,8 @@ class SmtpTransport:
                     continue
                 _, _, ok, what = steps[slot][n]
                 reply = self._io(slot, outcomes, steps, smtplib.SMTP.getreply)
+                if reply is not None:
+                    self._failures = 0
                 if reply is not None and reply[0] not in ok:
                     outcomes[slot] = self._refused(slot, reply[0], reply[1], what)
                     del steps[slot]
@@ -259,7 +348,11 @@ class SmtpTransport:
             return call(self._pool[slot])  # type: ignore[arg-type]
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self._drop(slot)
-            outcomes[slot] = TemporaryEmailError(f"connection lost: {exc}")
+            if _timed_out(exc):
+                self._failed()
+                outcomes[slot] = UnreachableError(f"no answer in time: {exc}")
+            else:
+                outcomes[slot] = TemporaryEmailError(f"connection lost: {exc}")
             steps.pop(slot, None)
             return None
 
@@ -273,6 +366,10 @@ class SmtpTransport:
         if len(mails) > self.group_size:
             raise ValueError(f"at most {self.group_size} messages at a time")
         outcomes: list[Outcome] = [None] * len(mails)
+        why = self.stopped()
+        if why:
+            return [NotTried(why) for _ in mails]
+        self._arm()
         ready = self._start_all(mails, outcomes, idle)
         if not ready:
             return outcomes
@@ -304,13 +401,16 @@ class SmtpTransport:
                 code, reply = self._pool[slot].getreply()  # type: ignore[union-attr]
             except (OSError, smtplib.SMTPServerDisconnected) as exc:
                 self._drop(slot)
+                if _timed_out(exc):
+                    self._failed()
                 outcomes[slot] = UncertainDeliveryError(
-                    f"connection lost after the message was handed over: {exc}"
+                    f"no reply after the message was handed over: {exc}"
                 )
                 continue
+            self._failures = 0
             if code != 250:
                 outcomes[slot] = (
-                    TemporaryEmailError if 400 <= code < 500 else PermanentEmailError
+                    RefusedForNowError if 400 <= code < 500 else PermanentEmailError
                 )(f"message refused after DATA: {code} {reply.decode(errors='replace')}")
         return outcomes
 
@@ -323,7 +423,7 @@ class SmtpTransport:
         except (OSError, smtplib.SMTPException):
             self._drop(slot)
         text = f"{what} refused: {code} {reply.decode(errors='replace')}"
-        return (TemporaryEmailError if 400 <= code < 500 else PermanentEmailError)(text)
+        return (RefusedForNowError if 400 <= code < 500 else PermanentEmailError)(text)
 
 
 class FileTransport:
@@ -333,6 +433,12 @@ class FileTransport:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+
+    def limit(self, deadline: float | None) -> None:
+        return None
+
+    def stopped(self) -> str:
+        return ""
 
     @staticmethod
     def filename(message_id: str) -> str:
@@ -370,7 +476,7 @@ class FileTransport:
         return None
 
 
-def transport_from_url(url: str) -> Transport:
+def transport_from_url(url: str, limits: SmtpLimits | None = None) -> Transport:
     parts = urlsplit(url)
     if parts.scheme == "file":
         return FileTransport(Path(unquote(parts.path)))
@@ -393,5 +499,6 @@ def transport_from_url(url: str) -> Transport:
         mode=mode,
         username=unquote(parts.username or ""),
         password=unquote(parts.password or ""),
+        limits=limits,
         connections=int(connections),
     )

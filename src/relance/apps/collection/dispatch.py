@@ -76,6 +76,7 @@ import hashlib
 import os
 import signal
 import socket
+import time
 from collections import Counter
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -101,6 +102,7 @@ from relance.apps.collection.outbox_outcomes import (
     failure,
     mark_sent,
     mark_uncertain,
+    release,
 )
 from relance.apps.collection.outbox_recovery import outbox_recover
 from relance.apps.collection.outbox_rows import rows_accept, rows_hand_over, rows_write
@@ -111,7 +113,10 @@ from relance.channels.registry import sent_channel
 from relance.channels.smtp import (
     Deferred,
     Idle,
+    NotTried,
     PermanentEmailError,
+    RefusedForNowError,
+    SmtpLimits,
     Transport,
     UncertainDeliveryError,
     Withdrawn,
@@ -150,6 +155,17 @@ def message_id_for(idempotency_key: str, creditor: Creditor) -> str:
     """The same key always gives the same Message-ID, so a resend would be recognisable."""
     domain = creditor.email.rpartition("@")[2] or "relance.invalid"
     return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def smtp_limits() -> SmtpLimits:
+    """The SMTP transport's timeouts, circuit breaker and retries (``RELANCE_SMTP_*``)."""
+    return SmtpLimits(
+        connect=settings.SMTP_CONNECT_TIMEOUT,
+        command=settings.SMTP_COMMAND_TIMEOUT,
+        breaker=settings.SMTP_BREAKER,
+        retries=settings.SMTP_RETRIES,
+        retry_wait=settings.SMTP_RETRY_WAIT,
+    )
 
 
 def _owner() -> str:
@@ -193,7 +209,8 @@ def outbox_dispatch(
 ) -> DispatchResult:
     """Send every due e-mail action once. Must run outside a transaction (each step commits)."""
     out = DispatchResult()
-    transport = transport or CHANNEL.transport(settings.EMAIL_URL)
+    transport = transport or CHANNEL.transport(settings.EMAIL_URL, smtp_limits())
+    transport.limit(time.monotonic() + settings.SMTP_RUN_DEADLINE)
     ahead: Ahead = {}
     worker: RenderAhead | None = None
     failed_to_start = False
@@ -225,11 +242,27 @@ def outbox_dispatch(
                 if batch.full and not jobs
                 else None
             )
-            _send_batch(batch, transport=transport, out=out, actor=actor, idle=inline)
+            _send_batch(
+                batch,
+                transport=transport,
+                out=out,
+                actor=actor,
+                idle=inline,
+                retries=settings.SMTP_RETRIES,
+                retry_wait=settings.SMTP_RETRY_WAIT,
+            )
             if jobs and worker is not None:
                 ahead = worker.collect()
             elif inline is not None:
                 ahead = inline.done
+            stopped = transport.stopped()
+            if stopped:  # what is left stays queued for the next run
+                out.problems.append(
+                    Problem.of(
+                        "email_stopped", N_("e-mail sending stopped: %(why)s"), why=stopped
+                    )
+                )
+                break
     finally:
         transport.close()
         if worker is not None:
@@ -470,11 +503,33 @@ def _send_batch(
     out: DispatchResult,
     actor: str,
     idle: Idle | None = None,
+    retries: int = 0,
+    retry_wait: float = 0.0,
 ) -> None:
+    """Send a claimed batch, group by group. A message refused with a 4xx reply is tried again
+    after ``retry_wait`` seconds (then twice that…), ``retries`` times at most, never past the
+    transport's deadline; once the transport stops (deadline, circuit breaker), what was never
+    tried goes back to the queue untouched."""
     handed: list[Claimed] = []
     unsure: list[tuple[Claimed, str]] = []
+    untried: list[Claimed] = []
+    later: list[tuple[float, Claimed, Exception]] = []  # refused for now: (when, item, why)
+    tries: Counter[int] = Counter()
     waiting = list(batch.items)
-    while waiting:
+    stopped = ""
+    while waiting or later:
+        stopped = transport.stopped()
+        if stopped:
+            untried += waiting
+            for _, item, exc in later:
+                failure(item, exc, out=out, actor=actor)
+            break
+        if not waiting:
+            time.sleep(max(0.0, min(at for at, _, _ in later) - time.monotonic()))
+            now = time.monotonic()
+            waiting = [item for at, item, _ in later if at <= now]
+            later = [entry for entry in later if entry[0] > now]
+            continue
         group, waiting = waiting[: transport.group_size], waiting[transport.group_size :]
 
         def hand_over(ready: list[int], group: list[Claimed] = group) -> list[int]:
@@ -506,9 +561,20 @@ def _send_batch(
                 out.abandoned += 1
             elif isinstance(outcome, UncertainDeliveryError):
                 unsure.append((item, str(outcome)))
+            elif isinstance(outcome, NotTried):
+                untried.append(item)
+            elif isinstance(outcome, RefusedForNowError) and tries[item.pk] < retries:
+                tries[item.pk] += 1
+                at = time.monotonic() + retry_wait * 2 ** (tries[item.pk] - 1)
+                deadline = getattr(transport, "deadline", None)
+                if deadline is not None and at >= deadline:
+                    failure(item, outcome, out=out, actor=actor)
+                else:
+                    later.append((at, item, outcome))
             else:
                 failure(item, outcome, out=out, actor=actor)
     mark_sent(handed, batch=batch, out=out, actor=actor)
     mark_uncertain(unsure, batch=batch, out=out, actor=actor)
+    release(untried, batch=batch, reason=stopped or "not tried", actor=actor)
 
 

@@ -174,3 +174,38 @@ def failure(item: Claimed, exc: Exception, *, out: DispatchResult, actor: str) -
         events_record(
             events=[EventInput(kind, "action", item.pk, item.creditor_id, payload, actor)]
         )
+
+
+def release(items: list[Claimed], *, batch: Batch, reason: str, actor: str) -> None:
+    """Claimed but never tried (the run's deadline, the circuit breaker): back in the queue as
+    it was, the claim's attempt not counted."""
+    if not items:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        for item in items:
+            Action.objects.filter(
+                pk=item.pk,
+                state=Action.State.SENDING,
+                claimed_by=batch.owner,
+                handed_over_at__isnull=True,
+            ).update(
+                state=queued_state(item.requires_approval),
+                attempts=F("attempts") - 1,
+                claimed_by="",
+                next_attempt_at=None,
+                updated_at=now,
+            )
+        events_record(
+            events=[
+                EventInput(
+                    "action.requeued",
+                    "action",
+                    item.pk,
+                    item.creditor_id,
+                    {"reason": f"not tried: {reason}"},
+                    actor,
+                )
+                for item in items
+            ]
+        )
