@@ -232,6 +232,8 @@ class SmtpTransport:
             self._failed()
             raise UnreachableError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
         self._failures = 0
+        if smtp.sock is not None:  # from now on, each reply waits a command's time at most
+            smtp.sock.settimeout(self._timeout(self.limits.command))
         self._pool[slot] = smtp
         return smtp
 
