@@ -90,12 +90,13 @@ import json, os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.config.settings")
 django.setup()
 from relance.apps.audit.models import Event
+from relance.apps.audit.services import chain_verify
 from relance.apps.collection.models import Action
 rows = list(Action.objects.filter(channel="email").exclude(state="skipped").values("pk", "state", "message_id"))
 events = {}
 for kind, subject in Event.objects.filter(subject_type="action").values_list("kind", "subject_id"):
     events.setdefault(str(subject), []).append(kind)
-print(json.dumps({"actions": rows, "events": events}))
+print(json.dumps({"actions": rows, "events": events, "chain_ok": chain_verify().ok}))
 """
 
 aiosmtpd = pytest.importorskip("aiosmtpd.controller")
@@ -155,6 +156,7 @@ def _kill_in_the_window(kind: str, tmp_path: Path, smtp_server) -> None:
     assert statuses[:-1] == [9] * len(KILLS), statuses  # every dispatcher but the last killed
     assert statuses[-1] == 0
     assert len(KILLS) >= 40
+    assert state["chain_ok"]  # the trail is whole, and now it also tells the truth
     received = handler.ids
     assert set(received.values()) <= {1}, [m for m, n in received.items() if n > 1]
     actions = state["actions"]
