@@ -118,7 +118,9 @@ class Transport(Protocol):
         ...
 
     def stopped(self) -> str:
-        """Why the transport tries nothing more this run ("" while it still does)."""
+        """Why the transport tries nothing more this run: "deadline" (the run's time for
+        sending is over), "breaker" (the server failed too many times in a row), or "" while
+        it still tries."""
         ...
 
     def send_group(
@@ -183,13 +185,18 @@ class SmtpTransport:
 
     def stopped(self) -> str:
         if self._failures >= self.limits.breaker:
-            return (
+            return "breaker"
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return "deadline"
+        return ""
+
+    def _not_tried(self, why: str) -> NotTried:
+        if why == "breaker":
+            return NotTried(
                 f"{self.host}:{self.port} failed {self._failures} times in a row: "
                 "no more tries this run"
             )
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            return "the run's time for sending e-mail is over"
-        return ""
+        return NotTried("the run's time for sending e-mail is over")
 
     def _timeout(self, seconds: float) -> float:
         """``seconds``, cut to what is left before the deadline (never less than a moment)."""
@@ -206,7 +213,7 @@ class SmtpTransport:
             return existing
         why = self.stopped()
         if why:
-            raise NotTried(why)
+            raise self._not_tried(why)
         timeout = self._timeout(self.limits.connect)
         try:
             if self.mode == "ssl":
@@ -370,7 +377,7 @@ class SmtpTransport:
         outcomes: list[Outcome] = [None] * len(mails)
         why = self.stopped()
         if why:
-            return [NotTried(why) for _ in mails]
+            return [self._not_tried(why) for _ in mails]
         self._arm()
         ready = self._start_all(mails, outcomes, idle)
         if not ready:

@@ -127,7 +127,9 @@ def test_the_circuit_breaker_stops_trying_a_dead_server(creditor, silent, tight)
     emails = Action.objects.filter(channel="email").exclude(state="skipped")
     assert emails.filter(attempts=1).count() == 3
     assert emails.filter(attempts=0, state="planned").count() == 9
-    assert "failed 3 times in a row" in out.problems[-1].message
+    assert "failed several times in a row" in out.problems[-1].message
+    requeued = Event.objects.filter(kind="action.requeued").values_list("payload", flat=True)
+    assert {p["reason"] for p in requeued} == {"not tried: the run stopped (breaker)"}
     kinds = collections.Counter(Event.objects.values_list("kind", flat=True))
     assert kinds["action.requeued"] == 9
 

@@ -257,11 +257,7 @@ def outbox_dispatch(
                 ahead = inline.done
             stopped = transport.stopped()
             if stopped:  # what is left stays queued for the next run
-                out.problems.append(
-                    Problem.of(
-                        "email_stopped", N_("e-mail sending stopped: %(why)s"), why=stopped
-                    )
-                )
+                out.problems.append(Problem.of("email_stopped", STOPPED[stopped]))
                 break
     finally:
         transport.close()
@@ -575,6 +571,19 @@ def _send_batch(
                 failure(item, outcome, out=out, actor=actor)
     mark_sent(handed, batch=batch, out=out, actor=actor)
     mark_uncertain(unsure, batch=batch, out=out, actor=actor)
-    release(untried, batch=batch, reason=stopped or "not tried", actor=actor)
+    release(untried, batch=batch, reason=f"the run stopped ({stopped})", actor=actor)
+
+
+# Why the outbox stopped before the queue was empty (``Transport.stopped``).
+STOPPED = {
+    "deadline": N_(
+        "e-mail sending stopped: the run's time for sending e-mail is over; what is left goes "
+        "out with the next run"
+    ),
+    "breaker": N_(
+        "e-mail sending stopped: the mail server failed several times in a row; what is left "
+        "goes out with the next run"
+    ),
+}
 
 
