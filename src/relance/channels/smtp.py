@@ -16,11 +16,17 @@ again. A crash after it leaves a record that says "handed over": they are never 
 The one window left — the callback has returned but the final dots were not all written —
 may lose messages rather than duplicate them; it lasts one ``send()`` system call per message
 of the group, back to back, with no network round trip in it. So the caller counts a message
-sent only once it has read the server's 250 to its dot; one handed over without that reply is
-"uncertain" (``UncertainDeliveryError``, or the caller's recovery after a crash). Grouping is what makes this
-cheap: one durable commit (a WAL flush, milliseconds on PostgreSQL) serves the whole group.
+sent only once it has read the server's 250 to its dot; one handed over without that reply
+is "uncertain" (``UncertainDeliveryError``, or the caller's recovery after a crash). Grouping
+is what makes this cheap: one durable commit (a WAL flush, milliseconds on PostgreSQL) serves
+the whole group.
 The file transport has no such window: each file is renamed (atomically) to its Message-ID
 *before* the callback, so writing it again after a crash is writing once.
+
+Deadlines (``SmtpLimits``, ``limit``): connecting waits ``connect`` seconds, each reply
+``command`` seconds, never past the run's deadline; after ``breaker`` connection failures or
+timeouts in a row, or past the deadline, the transport tries nothing more (``stopped``) and
+the messages it did not try are ``NotTried``: the caller puts them back in the queue.
 
 Must not import ``relance.apps``.
 """
@@ -71,14 +77,12 @@ class SmtpLimits:
 
     ``connect``: seconds to connect and read the greeting; ``command``: seconds for any one
     reply; ``breaker``: consecutive connection failures or timeouts after which the run stops
-    trying this server; ``retries`` and ``retry_wait``: a message refused with a 4xx reply is
-    tried again in the run that many times, after ``retry_wait`` seconds, then twice that…"""
+    trying this server. (A 4xx reply is tried again within the run by the caller, which knows
+    the messages: ``RefusedForNowError``.)"""
 
     connect: float = 10.0
     command: float = 30.0
     breaker: int = 3
-    retries: int = 2
-    retry_wait: float = 30.0
 
 
 class PermanentEmailError(Exception):

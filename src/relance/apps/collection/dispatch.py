@@ -158,13 +158,11 @@ def message_id_for(idempotency_key: str, creditor: Creditor) -> str:
 
 
 def smtp_limits() -> SmtpLimits:
-    """The SMTP transport's timeouts, circuit breaker and retries (``RELANCE_SMTP_*``)."""
+    """The SMTP transport's timeouts and circuit breaker (``RELANCE_SMTP_*``)."""
     return SmtpLimits(
         connect=settings.SMTP_CONNECT_TIMEOUT,
         command=settings.SMTP_COMMAND_TIMEOUT,
         breaker=settings.SMTP_BREAKER,
-        retries=settings.SMTP_RETRIES,
-        retry_wait=settings.SMTP_RETRY_WAIT,
     )
 
 
