@@ -25,6 +25,7 @@ from relance.api.schemas import (
     ErrorOut,
     ImportOut,
     InvoicePage,
+    IsoDate,
     PromiseIn,
     PromiseOut,
     RunOut,
@@ -130,7 +131,7 @@ def invoices(
 @api.get("/debtors", response={200: DebtorPage, **ERRORS}, summary="Debtors with their totals (paged)")
 def debtors(
     request: HttpRequest, creditor: int | None = None, q: str = "", filter: str = "", sort: str = "overdue",
-    page: int = 1, as_of: date | None = None,
+    page: int = 1, as_of: IsoDate | None = None,
 ) -> dict[str, Any]:
     grant = grant_for(request, creditor)
     filters = tuple(f for f in (part.strip() for part in filter.split(",")) if f)
@@ -160,7 +161,7 @@ def debtors(
 
 @api.get("/debtors/{debtor_id}", response={200: DebtorDetail, **ERRORS}, summary="One debtor and its open invoices")
 def debtor(
-    request: HttpRequest, debtor_id: int, creditor: int | None = None, as_of: date | None = None,
+    request: HttpRequest, debtor_id: int, creditor: int | None = None, as_of: IsoDate | None = None,
     invoices_page: int = 1,
 ) -> dict[str, Any]:
     grant = grant_for(request, creditor)
@@ -203,7 +204,7 @@ def debtor(
 
 
 @api.get("/aging", response={200: dict[str, Any], **ERRORS}, summary="Aging (balance âgée) and DSO")
-def aging(request: HttpRequest, creditor: int | None = None, as_of: date | None = None, by_debtor: bool = False) -> dict[str, Any]:
+def aging(request: HttpRequest, creditor: int | None = None, as_of: IsoDate | None = None, by_debtor: bool = False) -> dict[str, Any]:
     grant = grant_for(request, creditor)
     report = aging_report(creditor=grant.creditor, as_of=_today(as_of), by_debtor=by_debtor)
     return {"creditor": grant.creditor.pk, **report.as_dict()}
@@ -318,7 +319,7 @@ def import_ledger(
 
 @api.post("/run", response={200: RunOut, **ERRORS},
           summary="The daily pass for this creditor; the JSON of `relance run --json`")
-def run(request: HttpRequest, creditor: int | None = None, dry_run: bool = False, as_of: date | None = None) -> dict[str, Any]:
+def run(request: HttpRequest, creditor: int | None = None, dry_run: bool = False, as_of: IsoDate | None = None) -> dict[str, Any]:
     grant = grant_for(request, creditor, "collector")
     result = morning_pass(as_of=_today(as_of), creditor=grant.creditor, dry_run=dry_run, actor=actor(request))
     return result.as_dict()

@@ -4,9 +4,26 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+import re
+from typing import Annotated, Any
 
 from ninja import Schema
+from pydantic import BeforeValidator
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """Only ``YYYY-MM-DD`` (or a date): pydantic alone reads ``0`` as 1970-01-01."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
+"""A day the client gives: ISO 8601's ``YYYY-MM-DD`` and nothing else."""
 
 
 class ErrorOut(Schema):
@@ -132,7 +149,7 @@ class ActionPage(Paged):
 class DisputeIn(Schema):
     invoice: str  # the invoice number
     reason: str = ""
-    as_of: datetime.date | None = None  # the day it is opened (default: today)
+    as_of: IsoDate | None = None  # the day it is opened (default: today)
 
 
 class DisputeOut(Schema):
@@ -149,7 +166,7 @@ class PromiseIn(Schema):
     amount: str  # a decimal amount, e.g. "500.00"
     date: datetime.date  # the day the debtor promised to pay by
     grace_days: int = 3
-    as_of: datetime.date | None = None  # the day it is recorded (default: today)
+    as_of: IsoDate | None = None  # the day it is recorded (default: today)
 
 
 class PromiseOut(Schema):

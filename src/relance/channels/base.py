@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Literal, Protocol, runtime_checkable
 
 from relance.channels.email_mime import OutgoingEmail, PreparedEmail
-from relance.channels.smtp import Transport
+from relance.channels.smtp import SmtpLimits, Transport
 
 Delivery = Literal["sent", "printed"]
 
@@ -46,4 +46,4 @@ class SentChannel(Channel, Protocol):
 
     def prepare(self, message: OutgoingEmail) -> PreparedEmail: ...
 
-    def transport(self, url: str) -> Transport: ...
+    def transport(self, url: str, limits: SmtpLimits | None = None) -> Transport: ...

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from relance.channels.base import Delivery
 from relance.channels.email_mime import OutgoingEmail, PreparedEmail, prepare
-from relance.channels.smtp import Transport, transport_from_url
+from relance.channels.smtp import SmtpLimits, Transport, transport_from_url
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,10 @@ class EmailChannel:
     def prepare(self, message: OutgoingEmail) -> PreparedEmail:
         return prepare(message)
 
-    def transport(self, url: str) -> Transport:
-        """``RELANCE_EMAIL_URL``'s transport: SMTP, or a folder of ``.eml`` files."""
-        return transport_from_url(url)
+    def transport(self, url: str, limits: SmtpLimits | None = None) -> Transport:
+        """``RELANCE_EMAIL_URL``'s transport: SMTP (waiting no longer than ``limits``), or a
+        folder of ``.eml`` files."""
+        return transport_from_url(url, limits)
 
 
 EMAIL = EmailChannel()

@@ -14,11 +14,19 @@ over, and returns the ones it recorded), and only then writes their final dots. 
 before the callback leaves nothing on the server and nothing recorded: the messages are sent
 again. A crash after it leaves a record that says "handed over": they are never sent again.
 The one window left — the callback has returned but the final dots were not all written —
-loses messages rather than duplicating them; it lasts one ``send()`` system call per message
-of the group, back to back, with no network round trip in it. Grouping is what makes this
-cheap: one durable commit (a WAL flush, milliseconds on PostgreSQL) serves the whole group.
+may lose messages rather than duplicate them; it lasts one ``send()`` system call per message
+of the group, back to back, with no network round trip in it. So the caller counts a message
+sent only once it has read the server's 250 to its dot; one handed over without that reply
+is "uncertain" (``UncertainDeliveryError``, or the caller's recovery after a crash). Grouping
+is what makes this cheap: one durable commit (a WAL flush, milliseconds on PostgreSQL) serves
+the whole group.
 The file transport has no such window: each file is renamed (atomically) to its Message-ID
 *before* the callback, so writing it again after a crash is writing once.
+
+Deadlines (``SmtpLimits``, ``limit``): connecting waits ``connect`` seconds, each reply
+``command`` seconds, never past the run's deadline; after ``breaker`` connection failures or
+timeouts in a row, or past the deadline, the transport tries nothing more (``stopped``) and
+the messages it did not try are ``NotTried``: the caller puts them back in the queue.
 
 Must not import ``relance.apps``.
 """
@@ -33,7 +41,9 @@ import smtplib
 import socket
 import ssl
 import tempfile
+import time
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,13 +57,41 @@ class TemporaryEmailError(Exception):
     """Worth trying again later (connection refused, 4xx reply)."""
 
 
+class RefusedForNowError(TemporaryEmailError):
+    """The server answered 4xx (greylisting, a full mailbox, a busy server): worth trying
+    again within the run, after a short wait."""
+
+
+class UnreachableError(TemporaryEmailError):
+    """No connection, or no answer in time: counts towards the circuit breaker."""
+
+
+class NotTried(Exception):
+    """Never tried: the run's deadline passed, or the circuit breaker opened. The message
+    goes back to the queue as if it had never been taken."""
+
+
+@dataclass(frozen=True)
+class SmtpLimits:
+    """How long the SMTP transport waits, and when it stops trying (``RELANCE_SMTP_*``).
+
+    ``connect``: seconds to connect and read the greeting; ``command``: seconds for any one
+    reply; ``breaker``: consecutive connection failures or timeouts after which the run stops
+    trying this server. (A 4xx reply is tried again within the run by the caller, which knows
+    the messages: ``RefusedForNowError``.)"""
+
+    connect: float = 10.0
+    command: float = 30.0
+    breaker: int = 3
+
+
 class PermanentEmailError(Exception):
     """Will fail again (5xx reply, recipient refused)."""
 
 
 class UncertainDeliveryError(Exception):
-    """The connection broke after the message was handed over: count it as sent, never resend."""
-
+    """The connection broke after the message was handed over, before the server's reply:
+    maybe received, maybe not. Never resent, never counted as sent: a person decides."""
 
 
 class Withdrawn(Exception):
@@ -78,6 +116,17 @@ False once there is nothing left to do."""
 class Transport(Protocol):
     group_size: int
 
+    def limit(self, deadline: float | None) -> None:
+        """Stop at ``deadline`` (``time.monotonic()``): what is not tried by then is
+        ``NotTried``, and no wait runs past it."""
+        ...
+
+    def stopped(self) -> str:
+        """Why the transport tries nothing more this run: "deadline" (the run's time for
+        sending is over), "breaker" (the server failed too many times in a row), or "" while
+        it still tries."""
+        ...
+
     def send_group(
         self,
         mails: Sequence[PreparedEmail],
@@ -87,6 +136,11 @@ class Transport(Protocol):
     ) -> list[Outcome]: ...
 
     def close(self) -> None: ...
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """A timeout, even as smtplib rewrites it (``SMTPServerDisconnected`` from ``TimeoutError``)."""
+    return isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
 
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
@@ -119,25 +173,59 @@ class SmtpTransport:
         mode: str = "plain",
         username: str = "",
         password: str = "",
-        timeout: float = 30.0,
+        limits: SmtpLimits | None = None,
         connections: int = SMTP_CONNECTIONS,
     ) -> None:
         self.host, self.port, self.mode = host, port, mode
-        self.username, self.password, self.timeout = username, password, timeout
+        self.username, self.password = username, password
+        self.limits = limits or SmtpLimits()
         self.group_size = max(1, connections)
         self._pool: list[smtplib.SMTP | None] = [None] * self.group_size
+        self.deadline: float | None = None
+        self._failures = 0  # consecutive connection failures and timeouts
+
+    def limit(self, deadline: float | None) -> None:
+        self.deadline = deadline
+
+    def stopped(self) -> str:
+        if self._failures >= self.limits.breaker:
+            return "breaker"
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return "deadline"
+        return ""
+
+    def _not_tried(self, why: str) -> NotTried:
+        if why == "breaker":
+            return NotTried(
+                f"{self.host}:{self.port} failed {self._failures} times in a row: "
+                "no more tries this run"
+            )
+        return NotTried("the run's time for sending e-mail is over")
+
+    def _timeout(self, seconds: float) -> float:
+        """``seconds``, cut to what is left before the deadline (never less than a moment)."""
+        if self.deadline is None:
+            return seconds
+        return max(0.01, min(seconds, self.deadline - time.monotonic()))
+
+    def _failed(self) -> None:
+        self._failures += 1
 
     def _connect(self, slot: int) -> smtplib.SMTP:
         existing = self._pool[slot]
         if existing is not None:
             return existing
+        why = self.stopped()
+        if why:
+            raise self._not_tried(why)
+        timeout = self._timeout(self.limits.connect)
         try:
             if self.mode == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                    self.host, self.port, timeout=timeout, context=ssl.create_default_context()
                 )
             else:
-                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                smtp = smtplib.SMTP(self.host, self.port, timeout=timeout)
                 if self.mode == "starttls":
                     smtp.starttls(context=ssl.create_default_context())
             # The final dot is a small write right after the message: without NODELAY, Nagle's
@@ -152,9 +240,20 @@ class SmtpTransport:
                 f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}"
             ) from exc
         except (OSError, smtplib.SMTPException) as exc:
-            raise TemporaryEmailError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+            self._failed()
+            raise UnreachableError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+        self._failures = 0
+        if smtp.sock is not None:  # from now on, each reply waits a command's time at most
+            smtp.sock.settimeout(self._timeout(self.limits.command))
         self._pool[slot] = smtp
         return smtp
+
+    def _arm(self) -> None:
+        """Each pooled connection waits at most a command's time, and never past the deadline."""
+        timeout = self._timeout(self.limits.command)
+        for smtp in self._pool:
+            if smtp is not None and smtp.sock is not None:
+                smtp.sock.settimeout(timeout)
 
     def close(self) -> None:
         for slot, smtp in enumerate(self._pool):
@@ -202,6 +301,9 @@ class SmtpTransport:
                     if not _ADDRESS.fullmatch(address):
                         raise PermanentEmailError(f"not an address SMTP can carry: {address!r}")
                 self._connect(slot)
+            except NotTried as exc:
+                outcomes[slot] = exc
+                continue
             except TemporaryEmailError as exc:
                 if any(c is not None for c in self._pool[:slot]):
                     # Some servers limit connections per client: use the ones it accepted.
@@ -233,6 +335,8 @@ class SmtpTransport:
                     continue
                 _, _, ok, what = steps[slot][n]
                 reply = self._io(slot, outcomes, steps, smtplib.SMTP.getreply)
+                if reply is not None:
+                    self._failures = 0
                 if reply is not None and reply[0] not in ok:
                     outcomes[slot] = self._refused(slot, reply[0], reply[1], what)
                     del steps[slot]
@@ -257,7 +361,11 @@ class SmtpTransport:
             return call(self._pool[slot])  # type: ignore[arg-type]
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             self._drop(slot)
-            outcomes[slot] = TemporaryEmailError(f"connection lost: {exc}")
+            if _timed_out(exc):
+                self._failed()
+                outcomes[slot] = UnreachableError(f"no answer in time: {exc}")
+            else:
+                outcomes[slot] = TemporaryEmailError(f"connection lost: {exc}")
             steps.pop(slot, None)
             return None
 
@@ -271,6 +379,10 @@ class SmtpTransport:
         if len(mails) > self.group_size:
             raise ValueError(f"at most {self.group_size} messages at a time")
         outcomes: list[Outcome] = [None] * len(mails)
+        why = self.stopped()
+        if why:
+            return [self._not_tried(why) for _ in mails]
+        self._arm()
         ready = self._start_all(mails, outcomes, idle)
         if not ready:
             return outcomes
@@ -302,13 +414,16 @@ class SmtpTransport:
                 code, reply = self._pool[slot].getreply()  # type: ignore[union-attr]
             except (OSError, smtplib.SMTPServerDisconnected) as exc:
                 self._drop(slot)
+                if _timed_out(exc):
+                    self._failed()
                 outcomes[slot] = UncertainDeliveryError(
-                    f"connection lost after the message was handed over: {exc}"
+                    f"no reply after the message was handed over: {exc}"
                 )
                 continue
+            self._failures = 0
             if code != 250:
                 outcomes[slot] = (
-                    TemporaryEmailError if 400 <= code < 500 else PermanentEmailError
+                    RefusedForNowError if 400 <= code < 500 else PermanentEmailError
                 )(f"message refused after DATA: {code} {reply.decode(errors='replace')}")
         return outcomes
 
@@ -321,7 +436,7 @@ class SmtpTransport:
         except (OSError, smtplib.SMTPException):
             self._drop(slot)
         text = f"{what} refused: {code} {reply.decode(errors='replace')}"
-        return (TemporaryEmailError if 400 <= code < 500 else PermanentEmailError)(text)
+        return (RefusedForNowError if 400 <= code < 500 else PermanentEmailError)(text)
 
 
 class FileTransport:
@@ -331,6 +446,12 @@ class FileTransport:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+
+    def limit(self, deadline: float | None) -> None:
+        return None
+
+    def stopped(self) -> str:
+        return ""
 
     @staticmethod
     def filename(message_id: str) -> str:
@@ -368,7 +489,7 @@ class FileTransport:
         return None
 
 
-def transport_from_url(url: str) -> Transport:
+def transport_from_url(url: str, limits: SmtpLimits | None = None) -> Transport:
     parts = urlsplit(url)
     if parts.scheme == "file":
         return FileTransport(Path(unquote(parts.path)))
@@ -391,5 +512,6 @@ def transport_from_url(url: str) -> Transport:
         mode=mode,
         username=unquote(parts.username or ""),
         password=unquote(parts.password or ""),
+        limits=limits,
         connections=int(connections),
     )

@@ -253,6 +253,32 @@ def cmd_actions_approve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_actions_resend(args: argparse.Namespace) -> int:
+    from relance.apps.collection.uncertain import action_resend
+
+    creditor = creditor_of(args) if args.creditor else None
+    a = action_resend(action_id=args.id, creditor=creditor, actor="cli")
+    if args.json:
+        emit_json({"id": a.pk, "state": a.state})
+    else:
+        print(f"Action {a.pk} queued again: the next run sends it (same Message-ID).")
+    return 0
+
+
+def cmd_actions_confirm_sent(args: argparse.Namespace) -> int:
+    from relance.apps.collection.uncertain import action_confirm_sent
+
+    creditor = creditor_of(args) if args.creditor else None
+    a = action_confirm_sent(
+        action_id=args.id, creditor=creditor, actor="cli", note=args.note or ""
+    )
+    if args.json:
+        emit_json({"id": a.pk, "state": a.state})
+    else:
+        print(f"Action {a.pk} recorded as sent, on your word.")
+    return 0
+
+
 def cmd_actions_skip(args: argparse.Namespace) -> int:
     from relance.apps.collection.actions import action_skip
 
@@ -390,6 +416,23 @@ def register(sub: Subcommands) -> CollectionParsers:
     p = command(acsub, "approve", cmd_actions_approve, "approve actions awaiting approval")
     p.add_argument("ids", nargs="*", type=int)
     p.add_argument("--all", action="store_true")
+    p = command(
+        acsub,
+        "resend",
+        cmd_actions_resend,
+        "send again an uncertain e-mail (handed over, the server's reply never seen)",
+    )
+    p.add_argument("id", type=int)
+    p.add_argument("--creditor")
+    p = command(
+        acsub,
+        "confirm-sent",
+        cmd_actions_confirm_sent,
+        "record that an uncertain e-mail did arrive (you know it: a reply, the server's log)",
+    )
+    p.add_argument("id", type=int)
+    p.add_argument("--note", help="how you know")
+    p.add_argument("--creditor")
     p = command(acsub, "skip", cmd_actions_skip, "skip a planned action")
     p.add_argument("id", type=int)
     p.add_argument("--reason")

@@ -5,6 +5,15 @@ RELANCE_DATABASE_URL   sqlite:////abs/path.sqlite3 or postgresql://user@host:por
 RELANCE_SECRET_KEY     on a server; a laptop install keeps a generated one in ./var/secret_key
 RELANCE_DEBUG          1/true/yes to turn debug on (default: off)
 RELANCE_EMAIL_URL      smtp://host:port, smtp+starttls://user:pass@host:587, smtps://..., file:///DIR
+RELANCE_SMTP_CONNECT_TIMEOUT  seconds to connect and read the greeting (default: 10)
+RELANCE_SMTP_COMMAND_TIMEOUT  seconds for any one SMTP reply (default: 30)
+RELANCE_SMTP_RUN_DEADLINE     seconds a run may spend sending e-mail; what is not tried by
+                       then stays queued for the next run (default: 600)
+RELANCE_SMTP_BREAKER   consecutive connection failures or timeouts after which a run stops
+                       trying the server (default: 3)
+RELANCE_SMTP_RETRIES   times a message refused with a 4xx reply is tried again in the run
+                       (default: 2), after RELANCE_SMTP_RETRY_WAIT seconds (default: 30),
+                       then twice that
 RELANCE_ALLOWED_HOSTS  comma-separated (default: localhost,127.0.0.1)
 RELANCE_HOME           the folder holding ./var (default: the current folder)
 RELANCE_CACHE_URL      where the workspace keeps its figures, shared by every server process:
@@ -195,6 +204,33 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 EMAIL_URL = os.environ.get("RELANCE_EMAIL_URL", f"file://{VAR_DIR / 'outbox'}")
+
+
+def _number(name: str, default: float, *, whole: bool = False) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = -1
+    if not value > 0 or value != value or value == float("inf"):
+        kind = "a whole number" if whole else "a number of seconds"
+        raise ConfigurationError(f"{name}={text!r}: give {kind}, more than 0")
+    return value
+
+
+SMTP_CONNECT_TIMEOUT = _number("RELANCE_SMTP_CONNECT_TIMEOUT", 10.0)
+SMTP_COMMAND_TIMEOUT = _number("RELANCE_SMTP_COMMAND_TIMEOUT", 30.0)
+SMTP_RUN_DEADLINE = _number("RELANCE_SMTP_RUN_DEADLINE", 600.0)
+SMTP_BREAKER = int(_number("RELANCE_SMTP_BREAKER", 3, whole=True))
+# 0 turns the in-run retries off: a 4xx then waits for the next run, as before.
+SMTP_RETRIES = (
+    0
+    if os.environ.get("RELANCE_SMTP_RETRIES", "").strip() == "0"
+    else int(_number("RELANCE_SMTP_RETRIES", 2, whole=True))
+)
+SMTP_RETRY_WAIT = _number("RELANCE_SMTP_RETRY_WAIT", 30.0)
 
 
 def _cache(url: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ HOLD_REASONS = (
 )
 ACTIVE = "active"
 # Action states (as stored) and channels the rules below name.
-PLANNED, APPROVED, SENDING = "planned", "approved", "sending"
+PLANNED, APPROVED, SENDING, UNCERTAIN = "planned", "approved", "sending", "uncertain"
 PENDING = (PLANNED, APPROVED)
 EMAIL, CALL = "email", "call"
 
@@ -113,17 +113,20 @@ def hold_reason(standing: DebtorStanding, step: StepRule) -> str | None:
 
 def blocks_case(*, channel: str, state: str, requires_approval: bool) -> bool:
     """Whether this action keeps its case waiting: a person has to approve it, or it is an
-    e-mail not sent yet (queued or in flight).
+    e-mail not sent yet (queued or in flight), or one nobody knows arrived (``uncertain``: a
+    person resends it or confirms it first).
 
     >>> blocks_case(channel="letter", state="planned", requires_approval=True)
     True
     >>> blocks_case(channel="email", state="sending", requires_approval=False)
     True
+    >>> blocks_case(channel="email", state="uncertain", requires_approval=False)
+    True
     >>> blocks_case(channel="call", state="planned", requires_approval=False)
     False
     """
     return (state == PLANNED and requires_approval) or (
-        channel == EMAIL and state in (*PENDING, SENDING)
+        channel == EMAIL and state in (*PENDING, SENDING, UNCERTAIN)
     )
 
 

@@ -204,6 +204,12 @@ class Stolen:
         self.sent += [m.message_id for n, m in enumerate(mails) if n in handed]
         return [None if n in handed else Withdrawn("not handed over") for n in range(len(mails))]
 
+    def limit(self, deadline):  # the Transport protocol's; no deadline to keep here
+        return None
+
+    def stopped(self):
+        return ""
+
     def close(self) -> None:
         return None
 

@@ -254,6 +254,7 @@ def test_a_temporary_refusal_is_retried_with_backoff_then_fails_with_the_reason(
     c = _smtp(Refusing("451 4.3.0 try later"))
     try:
         settings.EMAIL_URL = f"smtp://127.0.0.1:{c.port}"
+        settings.SMTP_RETRIES = 0  # the next runs' backoff; the in-run retries: test_smtp_limits
         debtor = DebtorFactory(creditor=creditor)
         InvoiceFactory(
             debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2)

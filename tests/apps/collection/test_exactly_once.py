@@ -122,7 +122,8 @@ def _crash_and_recover(kind: str, point: str, nth: int, tmp_path: Path, smtp_ser
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RELANCE_TEST_")},
         "RELANCE_DATABASE_URL": url, "RELANCE_HOME": str(tmp_path), "RELANCE_SECRET_KEY": "x",
-        "RELANCE_EMAIL_URL": f"smtp://127.0.0.1:{port}?connections={group}", "PYTHONPATH": str(REPO),
+        "RELANCE_EMAIL_URL": f"smtp://127.0.0.1:{port}?connections={group}",
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
     }
     try:
         assert _relance(env, "init").returncode == 0

@@ -55,6 +55,7 @@ from relance.apps.collection.models import (
     Scenario,
     Step,
 )
+from relance.apps.collection.pass_dates import pass_date_check, pass_horizon
 from relance.apps.collection.pauses import (
     pauses_resume_expired,
     plans_resolve,
@@ -91,8 +92,13 @@ def collection_run(
     dry_run: bool = False,
     dispatch: bool = True,
     actor: str = "system",
+    today: date | None = None,
 ) -> RunResult:
-    """The daily pass for one creditor or all of them (DESIGN.md, "The daily pass")."""
+    """The daily pass for one creditor or all of them (DESIGN.md, "The daily pass").
+
+    ``today`` given (every interface gives it), a real pass for a day after it, or before a
+    creditor's last real pass, is refused whole (``pass_dates``), and the day of a real pass
+    becomes its creditor's ``last_pass_on``."""
     result = RunResult(as_of=as_of, dry_run=dry_run)
     creditor_ids = (
         [creditor.pk] if creditor else list(Creditor.objects.values_list("pk", flat=True))
@@ -106,7 +112,15 @@ def collection_run(
                     # One pass at a time per creditor: a second run waits here, then sees the
                     # first one's work and adds nothing.
                     locked = Creditor.objects.select_for_update().get(pk=creditor_id)
+                    if today is not None:
+                        pass_date_check(
+                            creditor=locked, as_of=as_of, today=today, dry_run=dry_run
+                        )
                     _creditor_pass(creditor=locked, as_of=as_of, result=result, actor=actor)
+                    if not dry_run and (
+                        locked.last_pass_on is None or locked.last_pass_on < as_of
+                    ):
+                        Creditor.objects.filter(pk=locked.pk).update(last_pass_on=as_of)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -131,12 +145,18 @@ def _creditor_pass(*, creditor: Creditor, as_of: date, result: RunResult, actor:
 def _close_settled(
     *, creditor: Creditor, as_of: date, lead: int, result: RunResult, actor: str
 ) -> None:
-    """Close the cases of debtors who owe nothing the scenario would chase; cancel what is pending."""
+    """Close the cases of debtors who owe nothing the scenario would chase; cancel what is pending.
+
+    Closed only on a fact: every invoice the chase covers was paid or settled (its open amount
+    is zero, or it is no longer open). The invoices covered are reckoned up to the creditor's
+    last real pass when ``as_of`` is earlier (a dry run's day): a day before the invoices fell
+    due never makes them look paid."""
+    horizon = pass_horizon(creditor=creditor, as_of=as_of)
     chasable = Invoice.objects.filter(
         debtor_id=OuterRef("debtor_id"),
         status=Invoice.Status.OPEN,
         open_amount__gt=0,
-        due_date__lte=as_of + timedelta(days=lead),
+        due_date__lte=horizon + timedelta(days=lead),
     )
     settled = list(
         open_cases(creditor)

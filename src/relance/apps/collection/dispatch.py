@@ -24,7 +24,7 @@ Work goes in batches of up to ``BATCH`` actions. What each step writes, and what
    then this module commits ``handed_over_at`` for them — one ``UPDATE`` of the group's
    rows, nothing else, its own transaction — then the transport writes their final ``.``
    of the DATA phase (see ``relance.channels.smtp``). Crash before the commit → the server
-   discarded the group's messages. Crash after → they count as sent. This commit is the one
+   discarded the group's messages. Crash after → they are never sent again. This commit is the one
    write that exactly-once needs: it must be durable before the final dot, and it is the
    only thing between the message and its dot. A durable PostgreSQL commit waits for a WAL
    flush (milliseconds): one per message capped a single stream well below 300 messages/s,
@@ -34,16 +34,24 @@ Work goes in batches of up to ``BATCH`` actions. What each step writes, and what
    server drops it) and left to the other dispatcher. A server that accepts fewer
    connections makes the groups smaller; a message it had no connection for is tried again
    at once in the next group.
-3. *sent*, once per batch: one transaction turns every handed-over row of the batch into
+3. *accepted*, per group: once the server's replies to the final dots are read, one
+   ``UPDATE`` sets ``accepted_at`` on the rows it answered 250 for (not durable on purpose:
+   lost, the row becomes ``uncertain``, which is true). A message whose connection broke
+   after its hand-over, before the reply, is ``uncertain`` at once.
+4. *sent*, once per batch: one transaction turns every accepted row of the batch into
    ``sent`` (``sent_at`` = its hand-over time) and records their ``action.sent`` events. The
-   row's ``handed_over_at`` is the truth; ``sent`` and its event are bookkeeping derived from
-   it, so writing them late loses nothing: after a crash between 2 and 3, recovery turns the
-   handed-over rows into ``sent`` and records the same event (marked ``recovered``).
+   row's ``handed_over_at`` and ``accepted_at`` are the truth; ``sent`` and its event are
+   bookkeeping derived from them, so writing them late loses nothing: after a crash between 3
+   and 4, recovery turns the accepted rows into ``sent`` and records the same event (marked
+   ``recovered``).
 
 Recovery, at the start of every dispatch (``outbox_recovery``): a ``sending`` row whose owner
-is gone or whose lease ran out is ``sent`` if it was handed over, else queued again. So every
-due message goes out once: never twice, and never lost except in the one window the channel
-documents (between the hand-over commit and the writes of the group's final dots).
+is gone or whose lease ran out is ``sent`` if it was handed over and accepted, ``uncertain``
+if it was handed over without the server's reply (the dispatcher died between the hand-over
+commit and the reply: maybe the dots were written, maybe not), else queued again. So no
+message goes out twice, and none is recorded as sent without the server's 250: an
+``uncertain`` one waits for a person (the worklist, ``relance actions resend|confirm-sent``)
+and is no proof of anything (a letter's earlier attempts list only ``sent``).
 
 Why not parallel workers (threads, each with its own connections, sharing the queue with SKIP
 LOCKED): their commits overlap as well, but a thread that has committed its hand-over may
@@ -56,8 +64,9 @@ as ``failed`` with the reason after ``MAX_ATTEMPTS``; a permanent refusal fails 
 
 ``RELANCE_TEST_KILL_AT`` (tests only) makes the process SIGKILL itself at a named point:
 ``before_claim``, ``after_claim``, ``during_smtp`` (message written, before the hand-over of
-its group), ``after_smtp`` (the group's replies read, 250 for this message, before ``sent`` is
-recorded); ``RELANCE_TEST_KILL_NTH`` picks the n-th time the point is reached (default 1), a
+its group), ``after_hand_over`` (the group's hand-over committed, before its final dots: the
+window where a message may be lost: ``uncertain``), ``after_smtp`` (the group's replies read,
+250 for this message, before ``sent`` is recorded); ``RELANCE_TEST_KILL_NTH`` picks the n-th time the point is reached (default 1), a
 point being reached once per message.
 """
 
@@ -67,8 +76,8 @@ import hashlib
 import os
 import signal
 import socket
+import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -76,7 +85,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from relance.apps.audit.documents import document_store, documents_sync
@@ -85,17 +94,29 @@ from relance.apps.collection.contexts import ContextRequest, action_request, let
 from relance.apps.collection.messages import email_compose, invoice_files
 from relance.apps.collection.models import Action, Case
 from relance.apps.collection.outbox_ahead import Ahead, Job, RenderAhead, Rendered, RenderInline
-from relance.apps.collection.outbox_recovery import outbox_recover, queued_state
-from relance.apps.collection.outbox_rows import rows_hand_over, rows_write
+from relance.apps.collection.outbox_outcomes import (
+    MAX_ATTEMPTS,
+    Batch,
+    Claimed,
+    DispatchResult,
+    failure,
+    mark_sent,
+    mark_uncertain,
+    release,
+)
+from relance.apps.collection.outbox_recovery import outbox_recover
+from relance.apps.collection.outbox_rows import rows_accept, rows_hand_over, rows_write
 from relance.apps.collection.readiness import ready_to_go_out
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
-from relance.channels.email_mime import PreparedEmail
 from relance.channels.registry import sent_channel
 from relance.channels.smtp import (
     Deferred,
     Idle,
+    NotTried,
     PermanentEmailError,
+    RefusedForNowError,
+    SmtpLimits,
     Transport,
     UncertainDeliveryError,
     Withdrawn,
@@ -104,6 +125,8 @@ from relance.documents.context import LetterContext
 from relance.documents.formal_notice import check_formal_notice
 from relance.domain.problems import N_, Problem
 from relance.errors import InvalidInputError, RelanceError
+
+__all__ = ["BATCH", "MAX_ATTEMPTS", "DispatchResult", "message_id_for", "outbox_dispatch"]
 
 
 class PassTally(Protocol):
@@ -115,8 +138,6 @@ class PassTally(Protocol):
 
 # The outbox's one sent channel today (``_due`` picks its actions); the letters are printed.
 CHANNEL = sent_channel("email")
-MAX_ATTEMPTS = 5
-BACKOFF = timedelta(minutes=5)
 LEASE = timedelta(minutes=10)
 BATCH = 100
 _reached: Counter[str] = Counter()
@@ -136,45 +157,17 @@ def message_id_for(idempotency_key: str, creditor: Creditor) -> str:
     return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
 
 
+def smtp_limits() -> SmtpLimits:
+    """The SMTP transport's timeouts and circuit breaker (``RELANCE_SMTP_*``)."""
+    return SmtpLimits(
+        connect=settings.SMTP_CONNECT_TIMEOUT,
+        command=settings.SMTP_COMMAND_TIMEOUT,
+        breaker=settings.SMTP_BREAKER,
+    )
+
+
 def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass
-class DispatchResult:
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    recovered: int = 0
-    cancelled: int = 0
-    abandoned: int = 0  # claim lost to another dispatcher before the hand-over: theirs to send
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, other: DispatchResult) -> None:
-        for name in ("sent", "failed", "retried", "recovered", "cancelled", "abandoned"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.problems.extend(other.problems)
-
-
-@dataclass
-class _Claimed:
-    pk: int
-    creditor_id: int
-    attempts: int
-    requires_approval: bool
-    recipient: str
-    message_id: str
-    sha256: str
-    document: str
-    mail: PreparedEmail
-
-
-@dataclass
-class _Batch:
-    owner: str
-    lease: datetime
-    items: list[_Claimed]
-    full: bool = False  # as many actions as a batch takes: more may be waiting
 
 
 def _render(
@@ -214,13 +207,15 @@ def outbox_dispatch(
 ) -> DispatchResult:
     """Send every due e-mail action once. Must run outside a transaction (each step commits)."""
     out = DispatchResult()
-    transport = transport or CHANNEL.transport(settings.EMAIL_URL)
+    transport = transport or CHANNEL.transport(settings.EMAIL_URL, smtp_limits())
+    transport.limit(time.monotonic() + settings.SMTP_RUN_DEADLINE)
     ahead: Ahead = {}
     worker: RenderAhead | None = None
     failed_to_start = False
     try:
-        sent, recovered = outbox_recover(creditor=creditor, actor=actor)
+        sent, uncertain, recovered = outbox_recover(creditor=creditor, actor=actor)
         out.sent, out.recovered = out.sent + sent, out.recovered + recovered
+        out.uncertain += uncertain
         _kill_point("before_claim")
         while (
             batch := _claim(as_of=as_of, creditor=creditor, out=out, actor=actor, ahead=ahead)
@@ -245,11 +240,23 @@ def outbox_dispatch(
                 if batch.full and not jobs
                 else None
             )
-            _send_batch(batch, transport=transport, out=out, actor=actor, idle=inline)
+            _send_batch(
+                batch,
+                transport=transport,
+                out=out,
+                actor=actor,
+                idle=inline,
+                retries=settings.SMTP_RETRIES,
+                retry_wait=settings.SMTP_RETRY_WAIT,
+            )
             if jobs and worker is not None:
                 ahead = worker.collect()
             elif inline is not None:
                 ahead = inline.done
+            stopped = transport.stopped()
+            if stopped:  # what is left stays queued for the next run
+                out.problems.append(Problem.of("email_stopped", STOPPED[stopped]))
+                break
     finally:
         transport.close()
         if worker is not None:
@@ -258,6 +265,18 @@ def outbox_dispatch(
         result.actions["sent"] += out.sent
         result.actions["failed"] += out.failed
         result.actions["cancelled"] += out.cancelled
+        if out.uncertain:
+            result.actions["uncertain"] += out.uncertain
+            result.problems.append(
+                Problem.of(
+                    "email_uncertain",
+                    N_(
+                        "%(count)s e-mail(s) handed to the mail server without its reply: "
+                        "not counted as sent; resend them or confirm they arrived"
+                    ),
+                    count=out.uncertain,
+                )
+            )
         result.problems.extend(out.problems)
     return out
 
@@ -277,6 +296,7 @@ _CLAIM_FIELDS = (
     "claimed_by",
     "next_attempt_at",
     "handed_over_at",
+    "accepted_at",
     "updated_at",
     "document",
 )
@@ -330,7 +350,7 @@ def _claim(
     out: DispatchResult,
     actor: str,
     ahead: Ahead | None = None,
-) -> _Batch | None:
+) -> Batch | None:
     """Take up to ``BATCH`` due actions, render them, store each message, commit them as
     ``sending``; None when the queue is empty."""
     now = timezone.now()
@@ -347,7 +367,7 @@ def _claim(
         creditors = {
             c.pk: c for c in Creditor.objects.filter(pk__in={a.creditor_id for a in actions})
         }
-        batch = _Batch(owner=_owner(), lease=now + LEASE, items=[], full=len(actions) == BATCH)
+        batch = Batch(owner=_owner(), lease=now + LEASE, items=[], full=len(actions) == BATCH)
         events: list[EventInput] = []
 
         def fail(a: Action, error: str) -> None:
@@ -426,9 +446,9 @@ def _claim(
                 batch.owner,
                 batch.lease,
             )
-            a.handed_over_at = None
+            a.handed_over_at = a.accepted_at = None
             batch.items.append(
-                _Claimed(
+                Claimed(
                     a.pk,
                     a.creditor_id,
                     a.attempts,
@@ -471,30 +491,60 @@ def _claim(
 
 
 def _send_batch(
-    batch: _Batch,
+    batch: Batch,
     *,
     transport: Transport,
     out: DispatchResult,
     actor: str,
     idle: Idle | None = None,
+    retries: int = 0,
+    retry_wait: float = 0.0,
 ) -> None:
-    handed: list[_Claimed] = []
+    """Send a claimed batch, group by group. A message refused with a 4xx reply is tried again
+    after ``retry_wait`` seconds (then twice that…), ``retries`` times at most, never past the
+    transport's deadline; once the transport stops (deadline, circuit breaker), what was never
+    tried goes back to the queue untouched."""
+    handed: list[Claimed] = []
+    unsure: list[tuple[Claimed, str]] = []
+    untried: list[Claimed] = []
+    later: list[tuple[float, Claimed, Exception]] = []  # refused for now: (when, item, why)
+    tries: Counter[int] = Counter()
     waiting = list(batch.items)
-    while waiting:
+    stopped = ""
+    while waiting or later:
+        stopped = transport.stopped()
+        if stopped:
+            untried += waiting
+            for _, item, exc in later:
+                failure(item, exc, out=out, actor=actor)
+            break
+        if not waiting:
+            time.sleep(max(0.0, min(at for at, _, _ in later) - time.monotonic()))
+            now = time.monotonic()
+            waiting = [item for at, item, _ in later if at <= now]
+            later = [entry for entry in later if entry[0] > now]
+            continue
         group, waiting = waiting[: transport.group_size], waiting[transport.group_size :]
 
-        def hand_over(ready: list[int], group: list[_Claimed] = group) -> list[int]:
+        def hand_over(ready: list[int], group: list[Claimed] = group) -> list[int]:
             for _ in ready:
                 _kill_point("during_smtp")
             recorded = rows_hand_over(
                 [group[n].pk for n in ready], owner=batch.owner, lease=batch.lease
             )
+            for _ in recorded:
+                _kill_point("after_hand_over")
             return [n for n in ready if group[n].pk in recorded]
 
         outcomes = transport.send_group([i.mail for i in group], before_commit=hand_over, idle=idle)
         waiting[:0] = [
             i for i, outcome in zip(group, outcomes, strict=True) if isinstance(outcome, Deferred)
         ]
+        rows_accept(
+            [i.pk for i, outcome in zip(group, outcomes, strict=True) if outcome is None],
+            owner=batch.owner,
+            lease=batch.lease,
+        )
         for item, outcome in zip(group, outcomes, strict=True):
             if isinstance(outcome, Deferred):
                 continue
@@ -504,80 +554,34 @@ def _send_batch(
             elif isinstance(outcome, Withdrawn):
                 out.abandoned += 1
             elif isinstance(outcome, UncertainDeliveryError):
-                handed.append(item)
-                Action.objects.filter(pk=item.pk).update(error=str(outcome))
+                unsure.append((item, str(outcome)))
+            elif isinstance(outcome, NotTried):
+                untried.append(item)
+            elif isinstance(outcome, RefusedForNowError) and tries[item.pk] < retries:
+                tries[item.pk] += 1
+                at = time.monotonic() + retry_wait * 2 ** (tries[item.pk] - 1)
+                deadline = getattr(transport, "deadline", None)
+                if deadline is not None and at >= deadline:
+                    failure(item, outcome, out=out, actor=actor)
+                else:
+                    later.append((at, item, outcome))
             else:
-                _failure(item, outcome, out=out, actor=actor)
-    _mark_sent(handed, batch=batch, out=out, actor=actor)
+                failure(item, outcome, out=out, actor=actor)
+    mark_sent(handed, batch=batch, out=out, actor=actor)
+    mark_uncertain(unsure, batch=batch, out=out, actor=actor)
+    release(untried, batch=batch, reason=f"the run stopped ({stopped})", actor=actor)
 
 
-def _mark_sent(handed: list[_Claimed], *, batch: _Batch, out: DispatchResult, actor: str) -> None:
-    """The batch's handed-over rows become ``sent``, with their events, in one transaction."""
-    if not handed:
-        return
-    with transaction.atomic():
-        Action.objects.filter(
-            pk__in=[i.pk for i in handed],
-            state=Action.State.SENDING,
-            claimed_by=batch.owner,
-            next_attempt_at=batch.lease,
-            handed_over_at__isnull=False,
-        ).update(
-            state=Action.State.SENT,
-            sent_at=F("handed_over_at"),
-            next_attempt_at=None,
-            updated_at=timezone.now(),
-        )
-        events_record(
-            events=[
-                EventInput(
-                    "action.sent",
-                    "action",
-                    i.pk,
-                    i.creditor_id,
-                    {"message_id": i.message_id, "sha256": i.sha256, "document": i.document},
-                    actor,
-                )
-                for i in handed
-            ]
-        )
-    out.sent += len(handed)
+# Why the outbox stopped before the queue was empty (``Transport.stopped``).
+STOPPED = {
+    "deadline": N_(
+        "e-mail sending stopped: the run's time for sending e-mail is over; what is left goes "
+        "out with the next run"
+    ),
+    "breaker": N_(
+        "e-mail sending stopped: the mail server failed several times in a row; what is left "
+        "goes out with the next run"
+    ),
+}
 
 
-def _failure(item: _Claimed, exc: Exception, *, out: DispatchResult, actor: str) -> None:
-    """A refused or failed send: try again later with backoff, or give up with the reason."""
-    now = timezone.now()
-    permanent = isinstance(exc, PermanentEmailError) or item.attempts >= MAX_ATTEMPTS
-    with transaction.atomic():
-        if permanent:
-            Action.objects.filter(pk=item.pk).update(
-                state=Action.State.FAILED,
-                error=str(exc),
-                reason="e-mail refused",
-                next_attempt_at=None,
-                handed_over_at=None,
-                updated_at=now,
-            )
-            out.failed += 1
-            kind, payload = "action.failed", {"error": str(exc), "attempts": item.attempts}
-            out.problems.append(
-                Problem("email_failed", f"action {item.pk} ({item.recipient}): {exc}")
-            )
-        else:
-            retry_at = now + BACKOFF * (4 ** (item.attempts - 1))
-            Action.objects.filter(pk=item.pk).update(
-                state=queued_state(item.requires_approval),
-                error=str(exc),
-                next_attempt_at=retry_at,
-                handed_over_at=None,
-                claimed_by="",
-                updated_at=now,
-            )
-            out.retried += 1
-            kind, payload = (
-                "action.retry",
-                {"error": str(exc), "attempts": item.attempts, "next_attempt_at": retry_at},
-            )
-        events_record(
-            events=[EventInput(kind, "action", item.pk, item.creditor_id, payload, actor)]
-        )

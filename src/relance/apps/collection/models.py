@@ -114,6 +114,10 @@ class Action(models.Model):
         APPROVED = "approved", "approved"
         SENDING = "sending", "sending"
         SENT = "sent", "sent"
+        # Handed over, but the server's reply to the end of the message was never seen (the
+        # process died, or the connection broke): maybe received, maybe not. Never counted as
+        # sent until a person resends it or confirms it arrived.
+        UNCERTAIN = "uncertain", "uncertain"
         FAILED = "failed", "failed"
         CANCELLED = "cancelled", "cancelled"
         SKIPPED = "skipped", "skipped"
@@ -139,7 +143,11 @@ class Action(models.Model):
     message_id = models.CharField(max_length=200, blank=True)
     handed_over_at = models.DateTimeField(
         null=True, blank=True,
-        help_text="committed just before the end of the SMTP DATA: past this point it counts as sent",
+        help_text="committed just before the end of the SMTP DATA: past this point it is never sent again",
+    )
+    accepted_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="the server's 250 to the end of the DATA was read: only then is it sent",
     )
     claimed_by = models.CharField(max_length=100, blank=True, help_text="host:pid of the dispatcher sending it")
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -32,11 +32,19 @@ def morning_pass(
 ) -> RunResult:
     """The pass of ``as_of`` for one creditor or all, its outbox, then the hooks.
 
+    A real pass for a day after today, or before a creditor's last real pass, is refused
+    whole (``InvalidInputError``, nothing written); a dry run may look at any day.
+
     ``before_dispatch``: called between the pass and the outbox (the task queues its helper
     dispatchers there, once there is something to send).
     """
     result = collection_run(
-        as_of=as_of, creditor=creditor, dry_run=dry_run, dispatch=False, actor=actor
+        as_of=as_of,
+        creditor=creditor,
+        dry_run=dry_run,
+        dispatch=False,
+        actor=actor,
+        today=timezone.localdate(),
     )
     if dry_run:
         return result

@@ -1,10 +1,13 @@
 """The outbox's recovery, run at the start of every dispatch (``relance.apps.collection.dispatch``).
 
 A ``sending`` row whose owner process is gone (same host, pid dead) or whose lease ran out is
-resolved: ``sent`` if it was handed over, else put back in the queue and sent again (only if
-it is still not handed over and still under the claim that was seen, so a dispatcher handing
-it over at that moment wins). So every due message goes out once: never twice, and never lost
-except in the one window the channel documents (``relance.channels.smtp``).
+resolved: ``sent`` if it was handed over and the server's 250 to its end was recorded
+(``accepted_at``); ``uncertain`` if it was handed over without that reply (the dispatcher died
+in the window the channel documents, ``relance.channels.smtp``: the message may have reached
+the server or not, and only a person can say); else put back in the queue and sent again
+(only if it is still not handed over and still under the claim that was seen, so a dispatcher
+handing it over at that moment wins). So a message is never sent twice, and never recorded
+as sent unless the server was seen to take it.
 """
 
 from __future__ import annotations
@@ -38,10 +41,16 @@ def queued_state(requires_approval: bool) -> str:
     return Action.State.APPROVED if requires_approval else Action.State.PLANNED
 
 
-def outbox_recover(*, creditor: Creditor | None, actor: str) -> tuple[int, int]:
+UNCERTAIN_REASON = (
+    "handed over to the mail server, but its reply was never seen: resend it, or confirm it "
+    "arrived"
+)
+
+
+def outbox_recover(*, creditor: Creditor | None, actor: str) -> tuple[int, int, int]:
     """Resolve the ``sending`` rows whose dispatcher is gone or whose lease ran out: (how many
-    turned out sent, how many were recovered in all)."""
-    sent = recovered = 0
+    turned out sent, how many are uncertain, how many were recovered in all)."""
+    sent = uncertain = recovered = 0
     now = timezone.now()
     qs = Action.objects.filter(
         state=Action.State.SENDING, channel__in=[c.name for c in sent_channels()]
@@ -54,12 +63,12 @@ def outbox_recover(*, creditor: Creditor | None, actor: str) -> tuple[int, int]:
         if (a.next_attempt_at and a.next_attempt_at < now) or owner_gone(a.claimed_by)
     ]
     if not stuck:
-        return sent, recovered
+        return sent, uncertain, recovered
     events = []
     with transaction.atomic():
         for a in stuck:
             still = Action.objects.filter(pk=a.pk, state=Action.State.SENDING)
-            if a.handed_over_at is not None:
+            if a.handed_over_at is not None and a.accepted_at is not None:
                 changed = still.update(
                     state=Action.State.SENT,
                     sent_at=a.handed_over_at,
@@ -76,6 +85,27 @@ def outbox_recover(*, creditor: Creditor | None, actor: str) -> tuple[int, int]:
                     },
                 )
                 sent += changed
+            elif a.handed_over_at is not None:
+                # Handed over, but the server's 250 to the end of the message was never seen:
+                # the dispatcher may have died before the final dot (the server then dropped
+                # the message) or after it. Neither sent again nor called sent: a person says.
+                changed = still.update(
+                    state=Action.State.UNCERTAIN,
+                    next_attempt_at=None,
+                    updated_at=now,
+                    error=UNCERTAIN_REASON,
+                )
+                kind, payload = (
+                    "action.uncertain",
+                    {
+                        "message_id": a.message_id,
+                        "sha256": a.sha256,
+                        "document": a.document.name,
+                        "reason": f"dispatcher {a.claimed_by} stopped after the hand-over, "
+                        "before the server's reply",
+                    },
+                )
+                uncertain += changed
             else:
                 # Only if it is still under the claim seen above and was not handed over since.
                 changed = still.filter(
@@ -96,4 +126,4 @@ def outbox_recover(*, creditor: Creditor | None, actor: str) -> tuple[int, int]:
                 recovered += 1
                 events.append(EventInput(kind, "action", a.pk, a.creditor_id, payload, actor))
         events_record(events=events)
-    return sent, recovered
+    return sent, uncertain, recovered

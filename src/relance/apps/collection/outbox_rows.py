@@ -1,9 +1,10 @@
-"""The outbox's two hand-written statements on the actions (``relance.apps.collection.dispatch``).
+"""The outbox's statements on the actions' rows (``relance.apps.collection.dispatch``).
 
 ``rows_write`` saves the claimed rows with one prepared ``UPDATE`` run for all of them;
 ``rows_hand_over`` is the one write exactly-once needs: the hand-over of a group, committed
 durably before the transport writes the group's final dots, matching only the rows still
-``sending`` under the claim that took them.
+``sending`` under the claim that took them; ``rows_accept`` records the server's 250 to those
+dots, the one thing that lets a row be ``sent``.
 """
 
 from __future__ import annotations
@@ -67,3 +68,25 @@ def rows_hand_over(pks: list[int], *, owner: str, lease: datetime) -> set[int]:
                 if cursor.rowcount == 1:
                     recorded.add(pk)
         return recorded
+
+
+def rows_accept(pks: list[int], *, owner: str, lease: datetime) -> None:
+    """Record that the server answered 250 to the end of the DATA of the actions ``pks``
+    (handed over under the claim of ``owner`` and ``lease``): only such a row is ever ``sent``.
+
+    Not durable on purpose (PostgreSQL's ``synchronous_commit`` off for this one transaction):
+    a crash that loses it leaves the row ``uncertain``, which is true, never ``sent`` wrongly;
+    and it spares the group a second WAL flush."""
+    if not pks:
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        Action.objects.filter(
+            pk__in=pks,
+            state=Action.State.SENDING,
+            claimed_by=owner,
+            next_attempt_at=lease,
+            handed_over_at__isnull=False,
+        ).update(accepted_at=timezone.now())

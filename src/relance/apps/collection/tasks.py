@@ -26,6 +26,7 @@ from django.utils import timezone
 from relance.apps.collection.dispatch import outbox_dispatch
 from relance.apps.collection.models import Scenario
 from relance.apps.collection.morning import morning_pass
+from relance.apps.collection.pass_dates import pass_date_check
 from relance.apps.collection.scenarios import scenarios_load_defaults
 from relance.apps.creditors.selectors import creditor_get, creditors_list
 from relance.config.celery import app
@@ -50,6 +51,9 @@ def daily_pass_enqueue(
     if dispatchers < 1:
         raise InvalidInputError("--dispatchers must be at least 1")
     targets = [creditor_get(ref=creditor)] if creditor not in (None, "") else creditors_list()
+    today = timezone.localdate()
+    for c in targets:  # refused here, with its reason, rather than in a worker's log
+        pass_date_check(creditor=c, as_of=as_of, today=today, dry_run=False)
     # The passes would each install the shipped scenarios into an empty table, and collide.
     if targets and not Scenario.objects.exists():
         scenarios_load_defaults()

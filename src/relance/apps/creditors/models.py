@@ -33,6 +33,10 @@ class Creditor(models.Model):
         upload_to="logos/", max_length=200, blank=True,
         help_text="the letterhead's logo (PNG or JPEG), stored as logos/<sha256>.<ext>",
     )
+    last_pass_on = models.DateField(
+        null=True, blank=True,
+        help_text="the day of the last real (not dry) daily pass: a later pass may not go back before it",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

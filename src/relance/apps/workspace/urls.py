@@ -1,7 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from relance.apps.workspace.views import debtors, home, imports, settings_page, worklist
+from relance.apps.workspace.views import (
+    debtors,
+    home,
+    imports,
+    settings_page,
+    uncertain,
+    worklist,
+)
 
 app_name = "workspace"
 
@@ -23,6 +30,11 @@ urlpatterns = [
     path("worklist/run/", worklist.run_today, name="run_today"),
     path(
         "worklist/actions/<int:action_id>/preview/", worklist.action_preview, name="action_preview"
+    ),
+    path(
+        "worklist/uncertain/<int:action_id>/<slug:decision>/",
+        uncertain.action_uncertain,
+        name="action_uncertain",
     ),
     path(
         "worklist/actions/<int:action_id>/<slug:decision>/",

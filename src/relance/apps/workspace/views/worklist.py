@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relance.apps.collection.contexts import LETTER_CHANNELS
+from relance.apps.collection.uncertain import actions_uncertain
 from relance.apps.workspace import desk, worklist_selectors
 from relance.apps.workspace.access import back_url, workspace_view
 from relance.apps.workspace.forms import TaskDoneForm
@@ -58,6 +59,7 @@ def worklist(request: WorkspaceRequest) -> HttpResponse:
         for t in tasks:
             t.label = TASK_LABELS.get(t.step_key, t.subject or t.step_key)
         context["tasks"] = [(t, TaskDoneForm(prefix=f"t{t.pk}")) for t in tasks]
+        context["uncertain"] = list(actions_uncertain(creditor=creditor)[:50])
     return render(request, "workspace/worklist.html", context)
 
 
