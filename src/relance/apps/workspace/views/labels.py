@@ -37,6 +37,9 @@ TIMELINE_LABELS = {
     "action.failed": gettext_lazy("Failed"),
     "action.cancelled": gettext_lazy("Cancelled"),
     "action.skipped": gettext_lazy("Skipped"),
+    "action.not_sent": gettext_lazy("Not sent"),
+    "declared": gettext_lazy("Done outside Relance"),
+    "contact.declared": gettext_lazy("Contact declared"),
     "call": gettext_lazy("Call"),
     "promise.open": gettext_lazy("Promise"),
     "promise.kept": gettext_lazy("Promise kept"),
@@ -92,4 +95,16 @@ SORT_LABELS = {
     "overdue": gettext_lazy("Overdue amount"),
     "days": gettext_lazy("Days overdue"),
     "name": gettext_lazy("Name"),
+}
+
+
+# Why the pass planned an action as it did (``Action.reason``, written in English by
+# ``relance.apps.collection.reach``), in the page's words.
+ACTION_REASONS = {
+    "no usable e-mail address: sent by post instead": gettext_lazy(
+        "No usable e-mail address: sent by post instead"
+    ),
+    "no usable e-mail address nor postal address: find one": gettext_lazy(
+        "No usable e-mail address nor postal address: find one"
+    ),
 }
