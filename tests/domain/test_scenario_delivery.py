@@ -20,7 +20,7 @@ def decide(as_of: date, delivery: Delivery | None, done=DONE):
 
 
 def test_without_delivery_facts_the_escalation_comes_on_its_day():
-    # No registered letter on record (e.g. it was caught up, never sent): nothing to wait for.
+    # No registered letter on record (e.g. never sent): nothing to wait for.
     assert decide(ESCALATION_DAY, None).step.key == "escalation"
 
 
