@@ -272,6 +272,8 @@ def test_two_people_recording_the_same_call_at_once_record_it_once():
     InvoiceFactory(
         debtor=debtor, creditor=creditor, issue_date=DUE - timedelta(days=30), due_date=DUE
     )
+    contact_declare(creditor=creditor, debtor=debtor, step_key="invoice_again",
+                    contact_date=DUE + timedelta(days=10), today=DAY)
     collection_run(creditor=creditor, as_of=DAY, dispatch=False)
     call = Action.objects.get(debtor=debtor, channel="call")
     barrier = threading.Barrier(2)

@@ -28,7 +28,7 @@ from relance.apps.collection.models import (
     Scenario,
     Step,
 )
-from relance.apps.collection.scenarios import scenarios_with_defaults
+from relance.apps.collection.scenarios import scenarios_load_defaults, scenarios_with_defaults
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.domain.problems import N_
@@ -49,6 +49,8 @@ def debtor_scenario(*, debtor: Debtor) -> Scenario | None:
     case = Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES).first()
     if case is not None:
         return case.scenario
+    if not Scenario.objects.exists():  # declared before the first pass installed them
+        scenarios_load_defaults()
     _, defaults = scenarios_with_defaults()
     assigned = (
         Debtor.objects.filter(pk=debtor.pk, scenario_assignment__isnull=False)
