@@ -30,6 +30,9 @@ def call_id(creditor, capsys):
         issue_date=date(2026, 10, 1),
         due_date=date(2026, 11, 1),
     )
+    # The e-mails before the call were sent by hand: declared, the chase resumes at the call.
+    assert run(capsys, "case", "history", "add", "--debtor", "411C", "--step", "invoice_again",
+               "--date", "2026-11-11", "--as-of", "2026-11-11")[0] == 0
     assert run(capsys, "run", "--as-of", "2026-11-17")[0] == 0
     return Action.objects.get(channel="call").pk
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from relance.apps.api_tokens.services import token_create
 from relance.apps.collection.daily_pass import collection_run
+from relance.apps.collection.history import contact_declare
 from relance.apps.workspace.services import user_create
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
@@ -35,6 +36,12 @@ def _ledger(creditor, today, who):
     InvoiceFactory(debtor=late, creditor=creditor, issue_date=today - timedelta(days=70), due_date=today - timedelta(days=40))
     caller = DebtorFactory(creditor=creditor, name=f"Fleurs {who} SARL", phone="04 00 00 00 03")
     InvoiceFactory(debtor=caller, creditor=creditor, issue_date=today - timedelta(days=46), due_date=today - timedelta(days=16))
+    # The steps before the mise en demeure and the call were taken by hand before Relance (a
+    # first pass no longer jumps to them): declared, the chase resumes there.
+    contact_declare(creditor=creditor, debtor=late, step_key="reminder_letter",
+                    contact_date=today - timedelta(days=15), today=today)
+    contact_declare(creditor=creditor, debtor=caller, step_key="invoice_again",
+                    contact_date=today - timedelta(days=6), today=today)
     collection_run(as_of=today, creditor=creditor, dispatch=False)
     return late, caller
 

@@ -101,6 +101,16 @@ def _calls_today(creditor) -> None:
     )
 
 
+def _declare(creditor, account: str, step_key: str, days_ago: int) -> None:
+    """A step done by hand ``days_ago`` days ago (``relance case history add``)."""
+    from relance.apps.collection.history import contact_declare
+    from relance.apps.ledger.models import Debtor
+
+    today = timezone.localdate()
+    contact_declare(creditor=creditor, debtor=Debtor.objects.get(creditor=creditor, account=account),
+                    step_key=step_key, contact_date=today - timedelta(days=days_ago), today=today)
+
+
 def _run_the_day(creditor) -> None:
     """The day's pass, as the scheduler runs it each morning, with the rates it needs recorded."""
     from relance.apps.collection.daily_pass import collection_run
@@ -156,6 +166,10 @@ def test_a_collector_imports_a_ledger_and_works_a_debtor(
     page.screenshot(path=str(artifacts / "debtor-fr.png"), full_page=True)
 
     _record_rates(collector)
+    # What was done by hand before Relance: the reminder letter to Roux, the e-mails to Petit.
+    # A first pass no longer jumps to the mise en demeure or the call; declared, it resumes there.
+    _declare(collector, "411810", "reminder_letter", 15)
+    _declare(collector, "411820", "invoice_again", 8)
     page.goto(f"{base}/worklist/")
     page.get_by_role("button", name="Lancer la passe du jour").click()
     page.wait_for_selector("text=Passe du jour faite")
@@ -264,6 +278,7 @@ def _desk_paths(creditor) -> list[str]:
         issue_date=today - timedelta(days=48),
         due_date=today - timedelta(days=18),
     )
+    _declare(creditor, debtor.account, "invoice_again", 8)
     _run_the_day(creditor)
     call = Action.objects.get(debtor=debtor, channel="call")
     return [f"/debtors/{debtor.pk}/", f"/worklist/calls/{call.pk}/"]

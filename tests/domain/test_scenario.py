@@ -1,7 +1,9 @@
-"""The scenario engine: due steps, catch-up after downtime, business days, TOML round-trip."""
+"""The scenario engine: due steps, the first contact, steps in order at their intervals, business days,
+TOML round-trip."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -51,23 +53,50 @@ def test_a_step_already_taken_is_not_repeated():
     assert next_step(B2B, anchor_due_date=DUE, as_of=DUE, done_keys={"courtesy"}) is None
 
 
-def test_after_downtime_only_the_most_advanced_due_step_is_carried_out():
-    decision = evaluate(B2B, anchor_due_date=DUE, as_of=DUE + timedelta(days=12), done_keys={"courtesy"})
+def test_after_downtime_the_next_step_comes_late_and_none_is_skipped():
+    # Catching up used to jump to the most advanced step due and pass over the others: a
+    # debtor then got "invoice again" without ever getting the reminder. Now the reminder
+    # comes (late), and the step after it waits its interval.
+    decision = evaluate(B2B, anchor_due_date=DUE, as_of=DUE + timedelta(days=12), done_keys={"courtesy"},
+                        taken_on={"courtesy": DUE - timedelta(days=5)})
     assert decision.step is not None
-    assert decision.step.key == "invoice_again"
-    assert [s.key for s in decision.passed_over] == ["reminder"]
+    assert decision.step.key == "reminder"
+    assert decision.passed_over == ()
+    taken = {"courtesy": DUE - timedelta(days=5), "reminder": DUE + timedelta(days=12)}
+    done = set(taken)
+    assert evaluate(B2B, anchor_due_date=DUE, as_of=DUE + timedelta(days=18), done_keys=done, taken_on=taken).step is None
+    nxt = evaluate(B2B, anchor_due_date=DUE, as_of=DUE + timedelta(days=19), done_keys=done, taken_on=taken).step
+    assert nxt is not None
+    assert nxt.key == "invoice_again"
 
 
-def test_catching_up_never_passes_over_the_mise_en_demeure():
-    # A debtor met for the first time a year after the due date: the formal notice that makes
-    # escalation lawful is proposed for approval; escalation waits until it has been sent.
+def test_an_old_debt_starts_with_the_first_step_after_the_due_date_never_the_mise_en_demeure():
+    # A debtor met for the first time a year after the due date: the chase starts with the
+    # reminder (the courtesy note before the due date is not sent), never with the formal notice.
     decision = evaluate(B2B, anchor_due_date=DUE, as_of=DUE + timedelta(days=365), done_keys=())
     assert decision.step is not None
-    assert decision.step.key == "formal_notice"
-    assert [s.key for s in decision.passed_over] == ["courtesy", "reminder", "invoice_again", "call", "letter"]
-    after = evaluate(B2B, anchor_due_date=DUE, as_of=DUE + timedelta(days=366), done_keys={"formal_notice"})
-    assert after.step is not None
-    assert after.step.key == "escalation"
+    assert decision.step.key == "reminder"
+    assert decision.day == DUE + timedelta(days=3)
+    assert [s.key for s in decision.passed_over] == ["courtesy"]
+
+
+def test_a_debt_not_yet_due_starts_with_the_courtesy_note():
+    decision = evaluate(B2B, anchor_due_date=DUE, as_of=DUE - timedelta(days=2), done_keys=())
+    assert decision.step is not None
+    assert decision.step.key == "courtesy"
+    assert decision.passed_over == ()
+
+
+def test_a_declared_step_resumes_the_chase_at_the_next_step_at_its_interval():
+    declared = date(2026, 6, 3)  # a Wednesday: the call five days later falls on a Monday
+    done = {"invoice_again"}
+    taken = {"invoice_again": declared}
+    assert evaluate(B2B, anchor_due_date=DUE, as_of=declared + timedelta(days=4), done_keys=done,
+                    taken_on=taken).step is None
+    step = evaluate(B2B, anchor_due_date=DUE, as_of=declared + timedelta(days=5), done_keys=done,
+                    taken_on=taken).step
+    assert step is not None
+    assert step.key == "call"
 
 
 def test_the_scenario_never_goes_back_to_an_earlier_step():
@@ -151,48 +180,85 @@ def scenarios(draw):
     return Scenario("p", tuple(Step(f"s{i}", o, draw(channels), "t") for i, o in enumerate(offs)))
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    scenario=scenarios(),
-    due=st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)),
-    run_days=st.sets(st.integers(min_value=-15, max_value=120)),
-)
-def test_running_on_any_days_never_repeats_nor_reorders_and_accounts_for_every_step(scenario, due, run_days):
-    done: list[str] = []
+def _walk(scenario, due, run_days, kind=None):
+    """Run the engine on ``run_days`` (days from the due date), as the pass would; the steps
+    taken with their days, and the steps passed over at the start."""
+    taken: dict[str, date] = {}
     passed: list[str] = []
-    sent_days: dict[str, date] = {}
     for n in sorted(run_days):
         as_of = due + timedelta(days=n)
-        decision = evaluate(scenario, anchor_due_date=due, as_of=as_of, done_keys=set(done) | set(passed))
+        decision = evaluate(scenario, anchor_due_date=due, as_of=as_of,
+                            done_keys=set(taken) | set(passed), taken_on=taken, debtor_kind=kind)
         if decision.step is None:
             continue
-        assert decision.step.key not in done
+        assert decision.step.key not in taken
         assert decision.day is not None
         assert decision.day <= as_of
-        passed.extend(p.key for p in decision.passed_over)
-        done.append(decision.step.key)
-        sent_days[decision.step.key] = as_of
+        if decision.passed_over:
+            assert not taken, "steps are passed over only when the chase starts"
+            assert all(p.offset_days < 0 for p in decision.passed_over)
+            passed.extend(p.key for p in decision.passed_over)
+        taken[decision.step.key] = as_of
+    return taken, passed
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scenario=scenarios(),
+    due=st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)),
+    start=st.integers(min_value=-15, max_value=700),
+    run_days=st.sets(st.integers(min_value=0, max_value=400), max_size=120),
+)
+def test_on_any_run_days_steps_come_in_order_none_skipped_each_at_least_its_interval_apart(
+    scenario, due, start, run_days
+):
+    # The chase starts on day ``start`` (from the due date; 700: a debt two years old) and the
+    # pass runs on any days after it.
+    taken, passed = _walk(scenario, due, {start + d for d in run_days} | {start})
     order = [s.key for s in scenario.steps]
-    taken = [k for k in order if k in done or k in passed]
-    # Never repeated, never out of order; every step before the last taken one is accounted for.
-    assert len(done) == len(set(done))
-    assert [k for k in order if k in done] == done
-    assert taken == order[: len(taken)]
-    assert not set(done) & set(passed)
+    keys = list(taken)
+    # In the scenario's order, none skipped: the steps taken follow the passed-over ones.
+    assert passed + keys == order[: len(passed) + len(keys)]
+    for earlier, later in itertools.pairwise(keys):
+        gap = scenario.step(later).offset_days - scenario.step(earlier).offset_days
+        assert (taken[later] - taken[earlier]).days >= gap
+    if start > 0:
+        # An overdue debt never gets a step meant for before the due date.
+        assert all(scenario.step(k).offset_days >= 0 for k in keys)
 
 
 @settings(max_examples=200, deadline=None)
 @given(scenario=scenarios(), due=st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)))
 def test_running_every_day_carries_out_each_step_on_its_day_and_skips_none(scenario, due):
-    done: set[str] = set()
-    for n in range(-15, 140):
-        as_of = due + timedelta(days=n)
-        decision = evaluate(scenario, anchor_due_date=due, as_of=as_of, done_keys=done)
-        if decision.step is not None:
-            assert decision.day == as_of
-            done.add(decision.step.key)
-            # Two steps on the same day is the only way to pass one over on a daily run.
-            days = dict(zip([s.key for s in scenario.steps], step_days(scenario.steps, due), strict=True))
-            assert all(days[p.key] == as_of for p in decision.passed_over)
-            done |= {p.key for p in decision.passed_over}
-    assert done == {s.key for s in scenario.steps}
+    taken, passed = _walk(scenario, due, range(-15, 140 * 8))
+    assert passed == []
+    assert list(taken) == [s.key for s in scenario.steps]
+    days = dict(zip([s.key for s in scenario.steps], step_days(scenario.steps, due), strict=True))
+    previous = None
+    for key, day in taken.items():
+        # Its own day, or a day later when the step before it fell on the same day (one step
+        # per run) and the interval still holds.
+        assert day >= days[key]
+        if previous is not None:
+            gap = scenario.step(key).offset_days - scenario.step(previous).offset_days
+            assert (day - taken[previous]).days >= gap
+        previous = key
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenario=scenarios(), age=st.integers(min_value=1, max_value=700),
+       due=st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31)))
+def test_an_old_debt_run_daily_gets_every_step_after_the_due_date_on_a_compressed_schedule(scenario, due, age):
+    taken, _ = _walk(scenario, due, range(age, age + 400))
+    after = [s for s in scenario.steps if s.offset_days >= 0]
+    assert list(taken) == [s.key for s in after]
+    if after:
+        start = due + timedelta(days=max(age, after[0].offset_days))
+        assert taken[after[0].key] <= next_business_day(start) + timedelta(days=0)
+        for s in after[1:]:
+            # Exactly the scenario's gap from the step before (calls: the next business day).
+            earlier = after[after.index(s) - 1]
+            gap = timedelta(days=s.offset_days - earlier.offset_days)
+            assert taken[s.key] >= taken[earlier.key] + gap
+            assert taken[s.key] <= max(next_business_day(taken[earlier.key] + gap),
+                                       next_business_day(s.day(due)), taken[earlier.key] + timedelta(days=1))

@@ -20,7 +20,7 @@ def decide(as_of: date, delivery: Delivery | None, done=DONE):
 
 
 def test_without_delivery_facts_the_escalation_comes_on_its_day():
-    # No registered letter on record (e.g. it was caught up, never sent): nothing to wait for.
+    # No registered letter on record (e.g. never sent): nothing to wait for.
     assert decide(ESCALATION_DAY, None).step.key == "escalation"
 
 
@@ -85,7 +85,9 @@ def test_the_deadline_the_letter_gave_is_the_one_counted():
     assert decide(received + timedelta(days=15), delivery).step.key == "escalation"
 
 
-def test_catching_up_after_the_wait_takes_only_the_most_advanced_step():
+def test_after_the_wait_the_next_step_comes_and_none_is_passed_over():
+    # Catching up used to jump to "court" and record "escalation" as passed over: a step the
+    # debtor never had. The steps now come in order.
     longer = Scenario("longer", (*B2B.steps, Step("court", 60, "task", "escalation")))
     received = NOTICE_DAY + timedelta(days=3)
     decision = evaluate(
@@ -95,8 +97,8 @@ def test_catching_up_after_the_wait_takes_only_the_most_advanced_step():
         done_keys=DONE,
         deliveries={"formal_notice": Delivery(sent=NOTICE_DAY, received=received)},
     )
-    assert decision.step.key == "court"
-    assert [s.key for s in decision.passed_over] == ["escalation"]
+    assert decision.step.key == "escalation"
+    assert decision.passed_over == ()
 
 
 def test_the_same_day_gives_the_same_decision():

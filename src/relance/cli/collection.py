@@ -332,6 +332,40 @@ def cmd_task_done(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_case_history_add(args: argparse.Namespace) -> int:
+    from relance.apps.collection.contexts import debtor_get
+    from relance.apps.collection.history import contact_declare
+
+    creditor = creditor_of(args)
+    row = contact_declare(
+        creditor=creditor,
+        debtor=debtor_get(creditor=creditor, account=args.debtor),
+        step_key=args.step,
+        contact_date=args.date,
+        today=today(args),
+        channel=args.channel,
+        note=args.note or "",
+        actor="cli",
+    )
+    if args.json:
+        emit_json(
+            {
+                "id": row.pk,
+                "debtor": args.debtor,
+                "step": row.step_key,
+                "date": row.contact_date,
+                "channel": row.channel,
+                "note": row.note,
+            }
+        )
+    else:
+        print(
+            f"{args.debtor}: {row.step_key} by {row.channel} on {row.contact_date} declared; "
+            "the chase resumes at the step after it."
+        )
+    return 0
+
+
 def register(sub: Subcommands) -> CollectionParsers:
     """Add ``run`` and the ``scenario``, ``dispute``, ``promise``, ``plan``, ``debtor``,
     ``actions`` and ``call`` groups; the parsers other modules add to."""
@@ -394,6 +428,26 @@ def register(sub: Subcommands) -> CollectionParsers:
     p.add_argument("--every", default="1m", help="1m (monthly, default), 2w, 15d...")
     p.add_argument("--creditor")
     p.add_argument("--as-of", type=parse_date)
+
+    cssub = group(sub, "case", "cases: what was done before Relance", "case_command")
+    hsub = group(cssub, "history", "steps done outside Relance", "history_command")
+    p = command(
+        hsub,
+        "add",
+        cmd_case_history_add,
+        "declare a step already done with a debtor outside Relance; the chase resumes after it",
+    )
+    p.add_argument("--debtor", required=True, help="debtor account")
+    p.add_argument("--step", required=True, help="the scenario step done (e.g. reminder, call)")
+    p.add_argument("--date", required=True, type=parse_date, help="the day it was done")
+    p.add_argument(
+        "--channel",
+        choices=["email", "letter", "registered_letter", "call", "sms", "task"],
+        help="how (default: the step's channel)",
+    )
+    p.add_argument("--note", help="what was sent or said")
+    p.add_argument("--creditor")
+    p.add_argument("--as-of", type=parse_date, help="today, for the check that the date is past")
 
     desub = group(sub, "debtor", "debtors: holds", "debtor_command")
     for name, text in (("hold", "stop every message to a debtor"), ("release", "lift a hold")):

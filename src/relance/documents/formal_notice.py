@@ -10,7 +10,8 @@ number, date, due date and amounts; the amount claimed broken down (principal, p
 rate and start date and the 40 € per invoice for a business debtor, payments received
 deducted); a deadline and how to pay; the consequences (injonction de payer, référé); for a
 consumer (a civil claim), the statement that the letter makes interest run (C. civ. 1344-1);
-the signature.
+the signature. And at least one earlier amicable contact on record (sent by Relance or declared):
+a mise en demeure is never the first contact.
 
 Heads of claim refused (L111-8 CPCE, legal-fr.md §7): collection or agency fees, "frais de
 dossier", "frais de relance", "frais de gestion" and the like, from any debtor; from a consumer
@@ -79,6 +80,9 @@ def _check_context(context: LetterContext) -> list[Problem]:
         need(invoice.number and invoice.issue_date and invoice.due_date, "invoice_details",
              N_("Invoice %(number)s lacks its number, date or due date."),
              number=invoice.number or "?")
+    need(context.attempts, "no_earlier_contact",
+         N_("A mise en demeure needs at least one earlier amicable contact (sent by Relance or "
+            "declared with relance case history add): there is none on record."))
     need(context.deadline_days > 0, "deadline", N_("The letter gives no deadline to pay."))
     need(creditor.iban or creditor.pay_link_template, "how_to_pay",
          N_("The letter does not say how to pay (IBAN or pay link)."))

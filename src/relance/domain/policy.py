@@ -52,6 +52,9 @@ class StepRule(Protocol):
     @property
     def min_amount(self) -> Decimal | None: ...
 
+    @property
+    def template(self) -> str: ...
+
 
 @dataclass(frozen=True, slots=True)
 class DebtorStanding:
@@ -109,6 +112,25 @@ def hold_reason(standing: DebtorStanding, step: StepRule) -> str | None:
     if step.min_amount is not None and owed < step.min_amount:
         return "below_minimum"
     return None
+
+
+# Steps whose text speaks of earlier attempts ("despite our earlier reminders", "these steps
+# have had no effect"): never a debtor's first contact.
+EARLIER_CONTACT_TEMPLATES = frozenset({"final_reminder", "formal_notice", "escalation"})
+REGISTERED_LETTER = "registered_letter"
+
+
+def needs_earlier_contact(step: StepRule) -> bool:
+    """Whether ``step`` may only come after an earlier contact reached the debtor (sent or
+    declared): its text speaks of earlier attempts, or it is the mise en demeure.
+
+    >>> from relance.domain.scenario import Step
+    >>> needs_earlier_contact(Step("mise", 35, "registered_letter", "formal_notice"))
+    True
+    >>> needs_earlier_contact(Step("reminder", 3, "email", "reminder"))
+    False
+    """
+    return step.channel == REGISTERED_LETTER or step.template in EARLIER_CONTACT_TEMPLATES
 
 
 def blocks_case(*, channel: str, state: str, requires_approval: bool) -> bool:

@@ -4,15 +4,19 @@ A ``Scenario`` is an ordered tuple of ``Step``. A step's day is the due date of 
 oldest overdue invoice (the *anchor*) plus its ``offset_days`` (negative: before the due date);
 call steps move to the next business day (``policy.planned_day``).
 
-``evaluate`` answers, for one debtor and one day, what to do:
+``evaluate`` answers, for one debtor and one day, what to do. Chasing starts per debtor and
+follows the scenario in order, one step at a time, never skipping one:
 
-* only steps *after* the last one already taken are candidates: a step is never repeated and
-  the scenario never goes backwards;
-* among the candidates whose day has come, the most advanced is carried out; the ones before
-  it (passed over because no run happened, or while the case was paused) are returned as
-  ``passed_over``, to be recorded as skipped with the reason "caught up". A step is therefore
-  never skipped *silently* — it is either carried out or recorded as passed over — and a
-  debtor never receives a burst of stale reminders after downtime.
+* a case's first step is the scenario's first step; for a debt already past due when the chase
+  starts, the first step *after* the due date (a courtesy note before the due date makes no
+  sense then): the steps before it are returned as ``passed_over``, to be recorded as "not
+  sent (the chase started on DATE)";
+* each later step comes on its own day (the anchor plus its offset) and never sooner than the
+  scenario's gap after the step before it was taken (``taken_on``): an old debt gets the steps
+  on a compressed schedule from the day the chase started, each at its interval;
+* only steps *after* the last one taken (or declared done outside Relance) are candidates: a
+  step is never repeated, and the scenario never goes backwards;
+* one step per run at most: after downtime the next step comes late, never a burst.
 
 A registered letter (the mise en demeure) holds back the step after it until it has been
 delivered: that step comes no earlier than the acknowledgement of receipt's date (or the day
@@ -27,7 +31,7 @@ of ``relance scenario import|export``. Pure: no Django, no I/O, no clock.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -209,7 +213,9 @@ def waiting_for(step_key: str, delivery: Delivery, as_of: date) -> Waiting | Non
 class Decision:
     """What the engine says for one debtor on one day.
 
-    ``waiting``: the registered letter the case waits on (then ``step`` is None), or None.
+    ``passed_over``: the steps before the due date that the chase of a debt already overdue
+    starts after (only on the case's first step). ``waiting``: the registered letter the case
+    waits on (then ``step`` is None), or None.
     """
 
     step: Step | None
@@ -226,29 +232,45 @@ def evaluate(
     done_keys: Collection[str],
     debtor_kind: str | None = None,
     deliveries: Mapping[str, Delivery] | None = None,
+    taken_on: Mapping[str, date] | None = None,
 ) -> Decision:
-    """The step to carry out on ``as_of`` (if any) and the steps it passes over.
+    """The step to carry out on ``as_of`` (if any), in order, at its interval.
 
-    ``deliveries``: per registered-letter step already taken (printed or not), where its
-    delivery stands; the steps after the latest of them wait on it (see ``waiting_for``).
+    ``done_keys``: the steps the case has had (or that were declared done outside Relance);
+    ``taken_on``: the day each was taken, from which the next step's interval runs (a step
+    with no day there counts from its own day). ``deliveries``: per registered-letter step
+    already taken (printed or not), where its delivery stands; the steps after the latest of
+    them wait on it (see ``waiting_for``).
 
     >>> s = Scenario("s", (Step("a", 3, "email", "a"), Step("b", 10, "email", "b")))
     >>> evaluate(s, anchor_due_date=date(2026, 1, 1), as_of=date(2026, 1, 2), done_keys=()).step
     >>> evaluate(s, anchor_due_date=date(2026, 1, 1), as_of=date(2026, 1, 4), done_keys=()).step.key
     'a'
-    >>> d = evaluate(s, anchor_due_date=date(2026, 1, 1), as_of=date(2026, 1, 20), done_keys=())
-    >>> d.step.key, [p.key for p in d.passed_over]
-    ('b', ['a'])
+
+    An old debt starts with the first step, then the next one comes at the scenario's gap:
+
+    >>> evaluate(s, anchor_due_date=date(2025, 1, 1), as_of=date(2026, 1, 20), done_keys=()).step.key
+    'a'
+    >>> later = evaluate(s, anchor_due_date=date(2025, 1, 1), as_of=date(2026, 1, 26),
+    ...                  done_keys={"a"}, taken_on={"a": date(2026, 1, 20)})
+    >>> later.step
+    >>> evaluate(s, anchor_due_date=date(2025, 1, 1), as_of=date(2026, 1, 27), done_keys={"a"},
+    ...          taken_on={"a": date(2026, 1, 20)}).step.key
+    'b'
     >>> evaluate(s, anchor_due_date=date(2026, 1, 1), as_of=date(2026, 1, 20), done_keys={"b"}).step
-    >>> gated = Scenario("g", (Step("a", 3, "email", "a"), Step("m", 5, "registered_letter", "m", True),
-    ...                        Step("z", 9, "task", "z")))
-    >>> evaluate(gated, anchor_due_date=date(2026, 1, 1), as_of=date(2026, 3, 1), done_keys=()).step.key
-    'm'
     """
     steps = [s for s in scenario.steps if s.applies_to(debtor_kind)]
+    if not steps:
+        return Decision(None)
     days = step_days(steps, anchor_due_date)
     last_done = max((i for i, s in enumerate(steps) if s.key in done_keys), default=-1)
-    waiting = None
+    if last_done == -1:
+        first = first_step_index(steps, anchor_due_date=anchor_due_date, as_of=as_of)
+        if first is None or days[first] > as_of:
+            return Decision(None)
+        return Decision(steps[first], days[first], tuple(steps[:first]))
+    if last_done == len(steps) - 1:
+        return Decision(None)
     letters = [
         i
         for i in range(last_done + 1)
@@ -256,18 +278,37 @@ def evaluate(
         and steps[i].key in done_keys
         and steps[i].key in (deliveries or {})
     ]
-    if letters and last_done < len(steps) - 1:  # a step is still to come after it
+    if letters:
         key = steps[letters[-1]].key
         waiting = waiting_for(key, (deliveries or {})[key], as_of)
-    due = [i for i in range(last_done + 1, len(steps)) if days[i] <= as_of]
-    if not due or waiting is not None:
-        return Decision(None, waiting=waiting)
-    # Catching up may pass over reminders, never over a step a person must approve: the mise
-    # en demeure is what makes escalation lawful, so a long-overdue debtor met for the first
-    # time gets it proposed, not an escalation nobody was warned of.
-    gate = next((i for i in due if steps[i].requires_approval), None)
-    chosen = gate if gate is not None else due[-1]
-    return Decision(steps[chosen], days[chosen], tuple(steps[i] for i in due if i < chosen))
+        if waiting is not None:
+            return Decision(None, waiting=waiting)
+    nxt, prev = steps[last_done + 1], steps[last_done]
+    day = days[last_done + 1]
+    prev_day = (taken_on or {}).get(prev.key)
+    if prev_day is not None:
+        gap = timedelta(days=nxt.offset_days - prev.offset_days)
+        day = max(day, planned_day(channel=nxt.channel, day=prev_day + gap))
+    if day > as_of:
+        return Decision(None)
+    return Decision(nxt, day)
+
+
+def first_step_index(
+    steps: Sequence[Step], *, anchor_due_date: date, as_of: date
+) -> int | None:
+    """Where the chase of a debtor starts: the first step, or for a debt already past due, the
+    first step from the due date on (None: every step comes before the due date, now past).
+
+    >>> s = (Step("courtesy", -5, "email", "c"), Step("reminder", 3, "email", "r"))
+    >>> first_step_index(s, anchor_due_date=date(2026, 1, 10), as_of=date(2026, 1, 6))
+    0
+    >>> first_step_index(s, anchor_due_date=date(2026, 1, 10), as_of=date(2026, 1, 11))
+    1
+    """
+    if as_of <= anchor_due_date:
+        return 0 if steps else None
+    return next((i for i, s in enumerate(steps) if s.offset_days >= 0), None)
 
 
 def step_days(steps: Iterable[Step], anchor_due_date: date) -> list[date]:
@@ -291,7 +332,7 @@ def next_step(
     done_keys: Collection[str],
     debtor_kind: str | None = None,
 ) -> Step | None:
-    """The most advanced step due on ``as_of`` that comes after every step already taken."""
+    """The step due on ``as_of``: the one after every step already taken (see ``evaluate``)."""
     return evaluate(
         scenario,
         anchor_due_date=anchor_due_date,

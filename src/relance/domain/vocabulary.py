@@ -114,6 +114,9 @@ STATES: Mapping[str, Term] = {
 # What the debtor's timeline shows for each kind of event it lists.
 EVENTS: Mapping[str, Term] = {
     **{f"action.{state}": term for state, term in STATES.items()},
+    "action.not_sent": Term("Not sent", "Non envoyée"),
+    "declared": Term("Done outside Relance", "Faite hors de Relance"),
+    "contact.declared": Term("Contact declared", "Démarche déclarée"),
     "call": Term("Call", "Appel"),
     "promise.open": Term("Promise", "Promesse"),
     "promise.kept": Term("Promise kept", "Promesse tenue"),

@@ -16,6 +16,7 @@ from relance.apps.collection.calls import (
 )
 from relance.apps.collection.contexts import attempts_for
 from relance.apps.collection.daily_pass import collection_run
+from relance.apps.collection.history import contact_declare
 from relance.apps.collection.models import Action, Case, Dispute, Promise
 from relance.errors import InvalidInputError, NotFoundError
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
@@ -37,6 +38,9 @@ def call(creditor):
             due_date=DUE,
             total_amount=Decimal("600.00"),
         )
+    # The two e-mails before the call were sent by hand: declared, the chase resumes at the call.
+    contact_declare(creditor=creditor, debtor=debtor, step_key="invoice_again",
+                    contact_date=DUE + timedelta(days=10), today=DAY)
     collection_run(creditor=creditor, as_of=DAY, dispatch=False)
     return Action.objects.get(debtor=debtor, channel="call", state="planned")
 
@@ -268,6 +272,8 @@ def test_two_people_recording_the_same_call_at_once_record_it_once():
     InvoiceFactory(
         debtor=debtor, creditor=creditor, issue_date=DUE - timedelta(days=30), due_date=DUE
     )
+    contact_declare(creditor=creditor, debtor=debtor, step_key="invoice_again",
+                    contact_date=DUE + timedelta(days=10), today=DAY)
     collection_run(creditor=creditor, as_of=DAY, dispatch=False)
     call = Action.objects.get(debtor=debtor, channel="call")
     barrier = threading.Barrier(2)

@@ -22,6 +22,13 @@ def run(capsys, *args):
 def test_run_json_and_the_worklist(creditor, capsys):
     debtor = DebtorFactory(creditor=creditor, account="411A")
     InvoiceFactory(debtor=debtor, creditor=creditor, number="FA-1", issue_date=date(2026, 1, 1), due_date=date(2026, 2, 1))
+    # The two e-mails were sent by hand: declared, the chase resumes at the call (a first pass
+    # no longer jumps to it).
+    code, out, _ = run(capsys, "case", "history", "add", "--debtor", "411A", "--step", "invoice_again",
+                       "--date", "2026-02-11", "--note", "relance envoyée depuis la messagerie",
+                       "--as-of", "2026-02-11", "--json")
+    assert code == 0
+    assert json.loads(out)["channel"] == "email"
     code, out, _ = run(capsys, "run", "--as-of", "2026-02-16", "--dry-run", "--json")
     data = json.loads(out)
     assert code == 0
@@ -39,6 +46,8 @@ def test_run_json_and_the_worklist(creditor, capsys):
 def test_approve_pauses_and_scenarios(creditor, capsys, tmp_path):
     debtor = DebtorFactory(creditor=creditor, account="411B")
     InvoiceFactory(debtor=debtor, creditor=creditor, number="FA-2", issue_date=date(2026, 1, 1), due_date=date(2026, 2, 1))
+    run(capsys, "case", "history", "add", "--debtor", "411B", "--step", "reminder_letter", "--date", "2026-02-28",
+        "--as-of", "2026-03-10")
     run(capsys, "run", "--as-of", "2026-03-10")
     code, out, _ = run(capsys, "actions", "approve", "--all", "--json")
     assert json.loads(out) == {"approved": 1}
@@ -66,3 +75,32 @@ def test_plan_create_prints_the_schedule(creditor, capsys):
                        "--as-of", "2026-02-20", "--json")
     data = json.loads(out)
     assert [i["amount"] for i in data["instalments"]] == ["240.00"] * 5
+
+
+def test_case_history_add_refuses_a_step_not_in_the_scenario_a_future_date_and_another_creditors_debtor(
+    creditor, capsys
+):
+    DebtorFactory(creditor=creditor, account="411C")
+    code, _, err = run(capsys, "case", "history", "add", "--debtor", "411C", "--step", "lawsuit",
+                       "--date", "2026-02-01", "--as-of", "2026-03-01")
+    assert code == 1
+    assert "not a step of the scenario" in err
+    code, _, err = run(capsys, "case", "history", "add", "--debtor", "411C", "--step", "reminder",
+                       "--date", "2026-03-02", "--as-of", "2026-03-01")
+    assert code == 1
+    assert "future" in err
+    other = DebtorFactory(account="411OTHER")
+    code, _, err = run(capsys, "case", "history", "add", "--debtor", other.account, "--step", "reminder",
+                       "--date", "2026-02-01", "--as-of", "2026-03-01", "--creditor", str(creditor.pk))
+    assert code == 1
+    from relance.apps.collection.models import DeclaredContact
+
+    assert not DeclaredContact.objects.exists()
+    # Declared twice, kept once, and audited.
+    for _ in range(2):
+        assert run(capsys, "case", "history", "add", "--debtor", "411C", "--step", "reminder",
+                   "--date", "2026-02-01", "--as-of", "2026-03-01", "--creditor", str(creditor.pk))[0] == 0
+    assert DeclaredContact.objects.count() == 1
+    from relance.apps.audit.models import Event
+
+    assert Event.objects.filter(kind="contact.declared").count() == 1

@@ -186,7 +186,7 @@ def test_a_server_taking_fewer_connections_gets_smaller_groups_and_no_retry(cred
     assert (out.sent, out.retried, out.failed) == (7, 0, 0)
     assert len(handler.ids) == 7
     assert set(handler.ids.values()) == {1}
-    sendable = Action.objects.filter(channel="email").exclude(state="skipped")  # steps caught up on
+    sendable = Action.objects.filter(channel="email").exclude(state="skipped")  # the courtesy note, not sent to an overdue debt
     assert sorted(sendable.values_list("state", "attempts")) == [("sent", 1)] * 7
 
 
@@ -231,7 +231,7 @@ def test_sent_is_recorded_per_batch_with_the_hand_over_time_and_an_event_each(cr
     _due(creditor, 5)
     out = outbox_dispatch(as_of=AS_OF, creditor=creditor)
     assert out.sent == 5
-    emails = Action.objects.filter(channel="email").exclude(state="skipped")  # steps caught up on
+    emails = Action.objects.filter(channel="email").exclude(state="skipped")  # the courtesy note, not sent to an overdue debt
     for a in emails:
         assert a.state == "sent"
         assert a.sent_at == a.handed_over_at is not None

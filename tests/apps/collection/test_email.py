@@ -313,15 +313,47 @@ def test_a_server_that_does_not_answer_means_a_retry(creditor, settings):
 
 
 @pytest.mark.django_db
-def test_a_debtor_without_an_e_mail_address_fails_visibly(creditor):
-    debtor = DebtorFactory(creditor=creditor, email="")
+def test_a_debtor_without_an_e_mail_address_gets_the_step_as_a_letter_in_the_print_batch(
+    creditor, outbox
+):
+    # It used to fail at every e-mail step ("no e-mail address"), and nothing reached the
+    # debtor. The same text now goes by post, and the action says why.
+    from relance.apps.collection.letters import letters_batch
+
+    debtor = DebtorFactory(creditor=creditor, email="", name="Sans Courriel SARL",
+                           address="5 avenue Foch", postal_code="75016", city="Paris")
     InvoiceFactory(
-        debtor=debtor, creditor=creditor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2)
+        debtor=debtor, creditor=creditor, number="FA-POST-1", issue_date=date(2026, 2, 1),
+        due_date=date(2026, 3, 2)
     )
     collection_run(creditor=creditor, as_of=date(2026, 3, 5))
     action = Action.objects.get(step_key="reminder")
-    assert action.state == "failed"
-    assert "no e-mail address" in action.error
+    assert (action.channel, action.state) == ("letter", "planned")
+    assert action.reason == "no usable e-mail address: sent by post instead"
+    assert not list(outbox.glob("*.eml"))
+    batch = letters_batch(as_of=date(2026, 3, 5), workers=1)
+    assert [x["action"] for x in batch.letters] == [action.pk]
+    action.refresh_from_db()
+    assert action.state == "sent"
+    if shutil.which("pdftotext"):
+        text = " ".join(
+            subprocess.run(["pdftotext", "-", "-"], input=batch.pdf, capture_output=True,
+                           check=True).stdout.decode().split()
+        )
+        assert "FA-POST-1" in text
+        assert "Sans Courriel SARL" in text
+
+
+@pytest.mark.django_db
+def test_a_debtor_with_neither_e_mail_nor_postal_address_gets_a_task_saying_why(creditor, outbox):
+    # An address that is not one ("compta@") counts as none.
+    debtor = DebtorFactory(creditor=creditor, email="compta@", address="", city="")
+    InvoiceFactory(creditor=creditor, debtor=debtor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2))
+    collection_run(creditor=creditor, as_of=date(2026, 3, 5))
+    action = Action.objects.get(step_key="reminder")
+    assert (action.channel, action.state) == ("task", "planned")
+    assert action.reason == "no usable e-mail address nor postal address: find one"
+    assert not list(outbox.glob("*.eml"))
 
 
 @pytest.mark.parametrize(

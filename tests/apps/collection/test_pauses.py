@@ -84,7 +84,9 @@ def test_a_plan_pauses_while_paid_on_time_and_resumes_at_the_first_missed_instal
     plan.refresh_from_db()
     assert plan.status == "broken"
     assert Case.objects.get(debtor=debtor).status == "active"
-    assert "formal_notice" in sent_steps(debtor)
+    # The chase resumes with the step after the last one sent (it used to catch up with the
+    # mise en demeure, passing over every step in between).
+    assert sent_steps(debtor) == ["reminder", "invoice_again"]
 
 
 def test_a_plan_paid_in_full_closes_the_case(creditor):

@@ -9,6 +9,7 @@ import pytest
 
 from relance.apps.audit.services import chain_verify
 from relance.apps.collection.daily_pass import collection_run
+from relance.apps.collection.history import contact_declare
 from relance.apps.collection.models import Action, Case, Scenario
 from relance.apps.collection.pauses import debtor_hold, dispute_close, dispute_open
 from relance.apps.collection.scenarios import scenario_export, scenario_import
@@ -27,6 +28,11 @@ def overdue_debtor(creditor, *, dues=(DUE,), kind="business", amount="1200.00", 
         for d in dues
     ]
     return debtor, invoices
+
+
+def declare(debtor, step_key, day):
+    """A step done by hand before Relance took over (``relance case history add``)."""
+    contact_declare(creditor=debtor.creditor, debtor=debtor, step_key=step_key, contact_date=day, today=day)
 
 
 def steps(debtor, state=None):
@@ -63,18 +69,31 @@ def test_running_twice_the_same_day_creates_nothing_new(creditor, outbox):
     assert len(list(outbox.glob("*.eml"))) == 1
 
 
-def test_after_downtime_the_pass_catches_up_with_one_step_and_records_the_others(creditor, outbox):
+def test_the_first_pass_on_an_overdue_debt_starts_with_the_reminder_and_skips_nothing_after_it(creditor, outbox):
+    # Catching up used to jump to "invoice again" and record the reminder as skipped: the
+    # debtor got "our reminder had no reply" without any reminder. The chase now starts with
+    # the reminder; only the courtesy note meant for before the due date is not sent, and it
+    # is dated the day the chase started.
     debtor, _ = overdue_debtor(creditor)
-    result = collection_run(creditor=creditor, as_of=DUE + timedelta(days=12))
-    assert steps(debtor) == ["courtesy", "reminder", "invoice_again"]
-    assert steps(debtor, "skipped") == ["courtesy", "reminder"]
-    assert Action.objects.get(debtor=debtor, step_key="reminder").reason == "caught up"
+    start = DUE + timedelta(days=12)
+    result = collection_run(creditor=creditor, as_of=start)
+    assert steps(debtor) == ["courtesy", "reminder"]
+    assert steps(debtor, "skipped") == ["courtesy"]
+    courtesy = Action.objects.get(debtor=debtor, step_key="courtesy")
+    assert (courtesy.reason, courtesy.planned_date) == ("chase started", start)
     assert result.actions["sent"] == 1
     assert len(list(outbox.glob("*.eml"))) == 1
+    # The next step keeps the scenario's gap (7 days from the reminder), not its date by the due date.
+    collection_run(creditor=creditor, as_of=start + timedelta(days=6))
+    assert steps(debtor) == ["courtesy", "reminder"]
+    collection_run(creditor=creditor, as_of=start + timedelta(days=7))
+    assert steps(debtor) == ["courtesy", "reminder", "invoice_again"]
 
 
 def test_a_call_step_becomes_a_task_on_a_business_day(creditor):
     debtor, _ = overdue_debtor(creditor, dues=(date(2026, 4, 29),))  # J+15 = Thursday 14 May (Ascension)
+    # The chase no longer jumps to the call on a first pass: the e-mails before it were sent by hand.
+    declare(debtor, "invoice_again", date(2026, 5, 9))
     collection_run(creditor=creditor, as_of=date(2026, 5, 9))
     collection_run(creditor=creditor, as_of=date(2026, 5, 14))
     assert not Action.objects.filter(debtor=debtor, step_key="call").exists()
@@ -85,6 +104,8 @@ def test_a_call_step_becomes_a_task_on_a_business_day(creditor):
 
 def test_the_mise_en_demeure_waits_for_approval_and_holds_the_case(creditor):
     debtor, _ = overdue_debtor(creditor)
+    # The steps before it were taken outside Relance (a first pass never plans a mise en demeure).
+    declare(debtor, "reminder_letter", DUE + timedelta(days=25))
     result = collection_run(creditor=creditor, as_of=DUE + timedelta(days=36))
     assert result.actions["awaiting_approval"] == 1
     action = Action.objects.get(debtor=debtor, step_key="formal_notice")
@@ -95,6 +116,7 @@ def test_the_mise_en_demeure_waits_for_approval_and_holds_the_case(creditor):
 
 def test_a_settled_debtor_gets_nothing_and_pending_work_is_cancelled(creditor):
     debtor, (invoice,) = overdue_debtor(creditor)
+    declare(debtor, "invoice_again", DUE + timedelta(days=10))
     collection_run(creditor=creditor, as_of=DUE + timedelta(days=16))
     assert steps(debtor, "planned") == ["call"]
     invoice.open_amount, invoice.status = Decimal("0"), "paid"

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from relance.apps.collection.daily_pass import collection_run
+from relance.apps.collection.history import contact_declare
 from relance.apps.collection.models import Action
 from tests.factories import DebtorFactory, InvoiceFactory
 
@@ -19,6 +20,12 @@ def day_run(creditor_a, today):
     InvoiceFactory(debtor=late, creditor=creditor_a, issue_date=today - timedelta(days=70), due_date=today - timedelta(days=40))
     caller = DebtorFactory(creditor=creditor_a, name="Fleurs Petit SARL", phone="04 00 00 00 03")
     InvoiceFactory(debtor=caller, creditor=creditor_a, issue_date=today - timedelta(days=46), due_date=today - timedelta(days=16))
+    # The steps before were taken by hand before Relance (a first pass no longer jumps to the
+    # call or the mise en demeure): declared, the chase resumes there.
+    contact_declare(creditor=creditor_a, debtor=late, step_key="reminder_letter",
+                    contact_date=today - timedelta(days=15), today=today)
+    contact_declare(creditor=creditor_a, debtor=caller, step_key="invoice_again",
+                    contact_date=today - timedelta(days=6), today=today)
     collection_run(as_of=today, creditor=creditor_a, dispatch=False)
     return late, caller
 

@@ -13,6 +13,7 @@ import pytest
 from relance.apps.audit.models import Event
 from relance.apps.collection.calls import call_outcome_record
 from relance.apps.collection.daily_pass import collection_run
+from relance.apps.collection.history import contact_declare
 from relance.apps.collection.models import Action, Case, Dispute, PaymentPlan, Promise
 from relance.apps.collection.pauses import dispute_open
 from relance.apps.legal.services import rate_add
@@ -67,6 +68,12 @@ def desk_for(creditor, today, prefix):
         issue_date=today - timedelta(days=70),
         due_date=today - timedelta(days=40),
     )
+    # The steps before were taken by hand before Relance (a first pass no longer jumps to the
+    # call or the mise en demeure): declared, the chase resumes there.
+    contact_declare(creditor=creditor, debtor=caller, step_key="invoice_again",
+                    contact_date=today - timedelta(days=6), today=today)
+    contact_declare(creditor=creditor, debtor=late, step_key="reminder_letter",
+                    contact_date=today - timedelta(days=15), today=today)
     collection_run(as_of=today, creditor=creditor, dispatch=False)
     # The pass plans calls for the next business day: on a weekend, bring them to today.
     Action.objects.filter(creditor=creditor, channel="call").update(planned_date=today)

@@ -83,11 +83,15 @@ def test_an_action_of_b_cannot_be_approved_or_skipped(admin_of_a, creditor_b, to
     from datetime import timedelta
 
     from relance.apps.collection.daily_pass import collection_run
+    from relance.apps.collection.history import contact_declare
     from relance.apps.collection.models import Action
     from tests.factories import DebtorFactory, InvoiceFactory
 
     debtor = DebtorFactory(creditor=creditor_b)
     InvoiceFactory(debtor=debtor, creditor=creditor_b, issue_date=today - timedelta(days=70), due_date=today - timedelta(days=40))
+    # Declared done by hand: a first pass no longer jumps to the mise en demeure.
+    contact_declare(creditor=creditor_b, debtor=debtor, step_key="reminder_letter",
+                    contact_date=today - timedelta(days=15), today=today)
     collection_run(as_of=today, creditor=creditor_b, dispatch=False)
     action = Action.objects.get(requires_approval=True)
     for decision in ("approve", "skip"):

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from relance.apps.audit.services import event_record
 from relance.apps.collection.daily_pass import collection_run
+from relance.apps.collection.history import contact_declare
 from relance.apps.collection.models import Action, Case, Dispute, PaymentPlan, Promise
 from relance.apps.ledger.models import Allocation, ImportBatch, Invoice, Payment
 from relance.apps.workspace import figures
@@ -114,6 +115,11 @@ class Desk:
                 status="committed",
             )
             self.debtors.append(debtor)
+            # The steps before were taken by hand before Relance (a first pass no longer jumps
+            # to the call or the mise en demeure): declared, the chase resumes there.
+            contact_declare(creditor=creditor, debtor=debtor,
+                            step_key="reminder_letter" if late == 40 else "invoice_again",
+                            contact_date=today - timedelta(days=15 if late == 40 else 6), today=today)
         collection_run(as_of=today, creditor=creditor, dispatch=False)
         for call in Action.objects.filter(creditor=creditor, channel="call", state="planned"):
             # an e-mail sent before the call: the call card lists it among the attempts

@@ -28,7 +28,15 @@ from typing import Any, cast
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Dispute, Scenario, Step
+from relance.apps.collection.models import (
+    OPEN_CASE_STATUSES,
+    Action,
+    Case,
+    DeclaredContact,
+    Dispute,
+    Scenario,
+    Step,
+)
 from relance.apps.collection.portal_links import portal_url
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
@@ -184,7 +192,8 @@ _ATTEMPT_FIELDS = (
 
 
 def _attempt_rows(debtor_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """Per debtor, the actions that may count as attempts, oldest plan first."""
+    """Per debtor, the actions that may count as attempts and the contacts declared, oldest
+    first."""
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in (
         Action.objects.filter(
@@ -195,6 +204,24 @@ def _attempt_rows(debtor_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
         .values(*_ATTEMPT_FIELDS)
     ):
         rows[row["debtor_id"]].append(row)
+    # Contacts declared done outside Relance count as attempts too, as the user described them.
+    for pk, debtor_id, channel, day, note in DeclaredContact.objects.filter(
+        debtor_id__in=list(debtor_ids)
+    ).values_list("pk", "debtor_id", "channel", "contact_date", "note"):
+        rows[debtor_id].append(
+            {
+                "pk": f"declared:{pk}",
+                "debtor_id": debtor_id,
+                "channel": channel,
+                "state": Action.State.SENT,
+                "outcome": {"declared": True, "note": note},
+                "sent_at": None,
+                "planned_date": day,
+                "subject": note,
+            }
+        )
+    for listed in rows.values():
+        listed.sort(key=lambda r: r["planned_date"])
     return rows
 
 
@@ -232,7 +259,8 @@ def attempts_for(
 ) -> tuple[Attempt, ...]:
     """The steps carried out with the debtor before ``before``, oldest first.
 
-    Sent e-mails, letters, registered letters and SMS; calls once an outcome was recorded.
+    Sent e-mails, letters, registered letters and SMS; calls once an outcome was recorded;
+    contacts declared done outside Relance (``relance case history add``).
     Planned, skipped, cancelled and failed actions never reached the debtor and are left out.
     """
     return _attempts_from(

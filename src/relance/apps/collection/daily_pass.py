@@ -11,8 +11,16 @@ creditor, as a credit-control run should.
 Idempotency key: ``creditor:debtor:scenario:step``, followed by ``:<cycle>`` from the
 debtor's second case on (a debtor who paid and fell behind again starts the scenario afresh).
 
-A step passed over because the pass did not run (or the case was paused) is recorded as a
-``skipped`` action with the reason "caught up": it is accounted for, never sent late.
+Chasing starts per debtor and follows the scenario in order (``engine.evaluate``): a case's
+first step is the scenario's first amicable step (the first after the due date for a debt
+already overdue: the courtesy note before it is recorded as ``skipped`` with the reason
+"chase started", dated that day), then each step at the scenario's interval from the day the
+step before it was taken, or from the day a step was declared done outside Relance
+(``history``). No step is ever skipped after downtime; one step per run at most. A step whose
+text speaks of earlier attempts (the mise en demeure above all) is held while the case has no
+earlier contact, sent or declared. An e-mail step for a debtor without a usable e-mail address
+goes as a letter (same text, print batch), or as a task to find an address when there is no
+postal address either; the action's reason says why.
 
 A registered letter (the mise en demeure) holds back the step after it until it is delivered
 (``engine.Delivery``): no earlier than the acknowledgement's date, or the day it came back
@@ -34,6 +42,7 @@ from django.db import transaction
 from django.db.models import Case as SqlCase
 from django.db.models import Count, DecimalField, Exists, Max, Min, OuterRef, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.banking.selectors import bank_feed_stale, debtors_blocked_by_unmatched_credits
@@ -46,6 +55,7 @@ from relance.apps.collection.decisions import (
     read_deliveries,
     record_waits,
 )
+from relance.apps.collection.history import declared_for_pass
 from relance.apps.collection.models import (
     OPEN_CASE_STATUSES,
     PENDING_ACTION_STATES,
@@ -61,6 +71,7 @@ from relance.apps.collection.pauses import (
     plans_resolve,
     promises_resolve,
 )
+from relance.apps.collection.reach import CHASE_STARTED, email_fallbacks
 from relance.apps.collection.results import RunResult
 from relance.apps.collection.scenarios import (
     assigned_scenarios,
@@ -68,7 +79,7 @@ from relance.apps.collection.scenarios import (
     scenarios_with_defaults,
 )
 from relance.apps.creditors.models import Creditor
-from relance.apps.ledger.models import Invoice
+from relance.apps.ledger.models import Debtor, Invoice
 from relance.domain import policy
 from relance.domain import scenario as engine
 from relance.domain.problems import N_, Problem
@@ -241,10 +252,33 @@ def collection_decide(
     done: dict[int, set[str]] = defaultdict(set)
     blocked: set[int] = set()
     letters: dict[int, dict[str, tuple[int, engine.Delivery]]] = defaultdict(dict)
-    for case_id, step_key, state, channel, needs_approval, pk in Action.objects.filter(
-        case__creditor=creditor, case__status__in=OPEN_CASE_STATUSES
-    ).values_list("case_id", "step_key", "state", "channel", "requires_approval", "pk"):
+    taken: dict[int, dict[str, date]] = defaultdict(dict)
+    contacted: set[int] = set()
+    for case_id, step_key, state, channel, needs_approval, pk, planned, sent_at, outcome in (
+        Action.objects.filter(
+            case__creditor=creditor, case__status__in=OPEN_CASE_STATUSES
+        ).values_list(
+            "case_id",
+            "step_key",
+            "state",
+            "channel",
+            "requires_approval",
+            "pk",
+            "planned_date",
+            "sent_at",
+            "outcome",
+        )
+    ):
         done[case_id].add(step_key)
+        if state != Action.State.SKIPPED:
+            # The interval runs from the day the step went out: its plan day, or the day it was
+            # sent when later (approved late); a sending stamped after ``as_of`` (a past day
+            # replayed) counts from its plan day.
+            sent = timezone.localdate(sent_at) if sent_at else None
+            day = sent if sent is not None and planned < sent <= as_of else planned
+            taken[case_id][step_key] = max(day, taken[case_id].get(step_key, day))
+        if state == Action.State.SENT or (channel == Step.Channel.CALL and outcome):
+            contacted.add(case_id)
         if channel == Step.Channel.REGISTERED_LETTER and state in LETTER_ON_ITS_WAY:
             letters[case_id][step_key] = (pk, engine.Delivery(sent=None))
         if policy.blocks_case(channel=channel, state=state, requires_approval=needs_approval):
@@ -265,7 +299,9 @@ def collection_decide(
                 "bank_feed_stale", f"{creditor.name}: {stale}; no message is sent until it is fresh"
             )
         )
+    declared = declared_for_pass(creditor=creditor, as_of=as_of)
     plan = DecisionPlan()
+    first_contacts: list[Decision] = []
     missing_kinds: set[str] = set()
     for row in debtor_positions(creditor=creditor, as_of=as_of, lead=lead).iterator(
         chunk_size=5000
@@ -283,13 +319,21 @@ def collection_decide(
             continue
         scenario = scenarios[scenario_id]
         case_letters = letters.get(case["pk"], {}) if case else {}
+        done_keys = set(done.get(case["pk"], ())) if case else set()
+        taken_on = dict(taken.get(case["pk"], {})) if case else {}
+        said = declared.get(debtor_id)
+        if said is not None and any(s.key == said.step_key for s in scenario.steps):
+            # Done outside Relance: the chase resumes after it, at its interval from that day.
+            done_keys.add(said.step_key)
+            taken_on[said.step_key] = max(said.contact_date, taken_on.get(said.step_key, as_of.min))
         decision = engine.evaluate(
             scenario,
             anchor_due_date=row["anchor"],
             as_of=as_of,
-            done_keys=done.get(case["pk"], ()) if case else (),
+            done_keys=done_keys,
             debtor_kind=kind,
             deliveries={key: delivery for key, (_, delivery) in case_letters.items()},
+            taken_on=taken_on,
         )
         if decision.waiting is not None and case is not None:
             plan.waits.append(
@@ -317,24 +361,21 @@ def collection_decide(
         if reason:
             result.held[reason] += 1
             continue
-        days = dict(
-            zip(
-                [s.key for s in scenario.steps],
-                engine.step_days(scenario.steps, row["anchor"]),
-                strict=True,
-            )
+        chosen = Decision(
+            debtor_id=debtor_id,
+            case_id=case["pk"] if case else None,
+            scenario_id=scenario_id,
+            cycle=case["cycle"] if case else cycles.get(debtor_id, 0) + 1,
+            step=step,
+            day=decision.day,
+            passed_over=tuple((p, as_of) for p in decision.passed_over),
         )
-        plan.decisions.append(
-            Decision(
-                debtor_id=debtor_id,
-                case_id=case["pk"] if case else None,
-                scenario_id=scenario_id,
-                cycle=case["cycle"] if case else cycles.get(debtor_id, 0) + 1,
-                step=step,
-                day=decision.day,
-                passed_over=tuple((p, days[p.key]) for p in decision.passed_over),
-            )
-        )
+        has_contact = said is not None or bool(case and case["pk"] in contacted)
+        if policy.needs_earlier_contact(step) and not has_contact:
+            first_contacts.append(chosen)
+            continue
+        plan.decisions.append(chosen)
+    _hold_first_contacts(creditor=creditor, decisions=first_contacts, result=result)
     for kind in sorted(missing_kinds):
         result.problems.append(
             Problem.of(
@@ -346,6 +387,35 @@ def collection_decide(
             )
         )
     return plan
+
+
+def _hold_first_contacts(
+    *, creditor: Creditor, decisions: list[Decision], result: RunResult
+) -> None:
+    """Hold the steps that speak of earlier attempts for debtors who have had none.
+
+    Such a step (a last reminder "despite our earlier reminders", a mise en demeure) is never
+    a debtor's first contact: the case waits, and the run says which debtor a person should
+    look at (an earlier step failed or was cancelled, and nothing reached the debtor).
+    """
+    if not decisions:
+        return
+    accounts = dict(
+        Debtor.objects.filter(pk__in=[d.debtor_id for d in decisions]).values_list("pk", "account")
+    )
+    for d in decisions:
+        result.held["no_earlier_contact"] += 1
+        result.problems.append(
+            Problem.of(
+                "no_earlier_contact",
+                N_(
+                    "%(account)s: step %(step)s speaks of earlier attempts, and nothing has "
+                    "reached the debtor yet (sent or declared): it waits for a person"
+                ),
+                account=accounts.get(d.debtor_id, d.debtor_id),
+                step=d.step.key,
+            )
+        )
 
 
 # One sentence per kind, so that a translation can name the debtors in its own words.
@@ -384,6 +454,9 @@ def _apply(
     opened = [(case_ids[d.debtor_id], d) for d in new_cases if d.debtor_id in case_ids]
     rows: list[Action] = []
     superseded: list[int] = []
+    unreachable = email_fallbacks(
+        [d.debtor_id for d in plan.decisions if d.step.channel == Step.Channel.EMAIL]
+    )
     for d in plan.decisions:
         found = d.case_id or case_ids.get(d.debtor_id)
         if found is None:  # a concurrent pass opened it in another cycle; it decides for it
@@ -423,9 +496,12 @@ def _apply(
             )
 
         for step, day in d.passed_over:
-            rows.append(action(step, day, Action.State.SKIPPED, "caught up"))
+            rows.append(action(step, day, Action.State.SKIPPED, CHASE_STARTED))
         day = policy.planned_day(channel=d.step.channel, day=as_of)
-        rows.append(action(d.step, day, Action.State.PLANNED))
+        planned = action(d.step, day, Action.State.PLANNED)
+        if d.step.channel == Step.Channel.EMAIL and d.debtor_id in unreachable:
+            planned.channel, planned.reason = unreachable[d.debtor_id]
+        rows.append(planned)
     # Work left undone from an earlier step (a call nobody made) gives way to the new step.
     cancelled = []
     for part in chunks(superseded):
@@ -465,7 +541,7 @@ def _apply(
                     "action",
                     pk,
                     creditor.pk,
-                    {"case": case_id, "step": step_key, "reason": "caught up"},
+                    {"case": case_id, "step": step_key, "reason": CHASE_STARTED},
                     actor,
                 )
             )

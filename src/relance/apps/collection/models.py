@@ -273,3 +273,41 @@ class Instalment(models.Model):
 
     def __str__(self) -> str:
         return f"instalment {self.position}: {self.amount} on {self.due_date}"
+
+
+class DeclaredContact(models.Model):
+    """A step of the chase done outside Relance before it took over, as a user declared it.
+
+    Declared with ``relance case history add`` or the ledger file's ``last_contact_step`` /
+    ``last_contact_date`` columns. A fact, never sent: the pass resumes the chase at the step
+    after the latest one declared, at its interval from this date, and letters list it among
+    the earlier attempts.
+    """
+
+    class Source(models.TextChoices):
+        CLI = "cli", "command line"
+        LEDGER = "ledger", "ledger file"
+        WORKSPACE = "workspace", "workspace"
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="declared_contacts")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="declared_contacts")
+    step_key = models.SlugField(max_length=50)
+    contact_date = models.DateField()
+    channel = models.CharField(max_length=20, choices=Step.Channel.choices)
+    note = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CLI)
+    declared_by = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contact_date", "id"]
+        constraints = [
+            # Importing the same ledger file twice declares nothing twice.
+            models.UniqueConstraint(
+                fields=["debtor", "step_key", "contact_date"], name="declared_contact_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["creditor", "debtor"], name="declared_contact_debtor")]
+
+    def __str__(self) -> str:
+        return f"{self.step_key} on {self.contact_date} (declared)"

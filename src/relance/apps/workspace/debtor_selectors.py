@@ -299,6 +299,7 @@ class TimelineItem:
     has_document: bool = False
     body: str = ""
     step: str = ""  # a collection step's template (its kind of message), for its label
+    reason: str = ""  # why the pass planned it so, or did not send it (an action's reason)
 
 
 def _event_text(event: Event) -> str:
@@ -359,9 +360,18 @@ def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
                 if outcome.get("note"):
                     text += f" — {outcome['note']}"
                 kind, actor = f"action.{action.state}", ""
+                if action.state == "skipped" and action.reason == "chase started":
+                    # Dated the day the chase started, never the step's day by the due date.
+                    kind = "action.not_sent"
             items.append(TimelineItem(at, kind, text.strip(), actor, channel=action.channel, action_id=action.pk,
                                       has_document=bool(action.document), body=action.body_text,
-                                      step=_step_of(action)))
+                                      step=_step_of(action), reason=action.reason))
+        from relance.apps.collection.models import DeclaredContact
+
+        for contact in DeclaredContact.objects.filter(debtor=debtor).order_by("-contact_date")[:limit]:
+            at = datetime(contact.contact_date.year, contact.contact_date.month, contact.contact_date.day, 9, tzinfo=tz)
+            items.append(TimelineItem(at, "declared", contact.note, contact.declared_by, channel=contact.channel,
+                                      step=contact.step_key))
         for promise in Promise.objects.filter(debtor=debtor)[:limit]:
             items.append(TimelineItem(promise.created_at, f"promise.{promise.status}", f"{_money(promise.amount)} → {_day(promise.promised_date)}"))
         for dispute in Dispute.objects.filter(invoice__debtor=debtor).select_related("invoice")[:limit]:

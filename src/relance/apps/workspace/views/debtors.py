@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from relance.apps.workspace.forms import DisputeOpenForm, HoldForm, NotesForm, P
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import (
+    ACTION_REASONS,
     CHANNEL_LABELS,
     FILTER_LABELS,
     KIND_LABELS,
@@ -136,6 +138,13 @@ def _debtor_page(
 def _timeline(items: list[debtor_selectors.TimelineItem]) -> list[debtor_selectors.TimelineItem]:
     for item in items:
         item.label = TIMELINE_LABELS.get(item.kind, item.kind)  # type: ignore[attr-defined]
+        if item.kind == "action.not_sent":
+            started = date_format(timezone.localtime(item.at).date())
+            not_sent = _("Not sent (the chase started on %(date)s)") % {"date": started}
+            item.label = not_sent  # type: ignore[attr-defined]
+        elif item.reason in ACTION_REASONS:
+            why = str(ACTION_REASONS[item.reason])
+            item.text = f"{item.text} · {why}" if item.text else why
         item.channel_label = CHANNEL_LABELS.get(item.channel, item.channel)  # type: ignore[attr-defined]
         item.step_label = STEP_LABELS.get(item.step, item.step)  # type: ignore[attr-defined]
     return items

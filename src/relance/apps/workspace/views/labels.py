@@ -64,3 +64,15 @@ SORT_LABELS = {
     "days": gettext_lazy("Days overdue"),
     "name": gettext_lazy("Name"),
 }
+
+
+# Why the pass planned an action as it did (``Action.reason``, written in English by
+# ``relance.apps.collection.reach``), in the page's words.
+ACTION_REASONS = {
+    "no usable e-mail address: sent by post instead": gettext_lazy(
+        "No usable e-mail address: sent by post instead"
+    ),
+    "no usable e-mail address nor postal address: find one": gettext_lazy(
+        "No usable e-mail address nor postal address: find one"
+    ),
+}

@@ -22,7 +22,12 @@ from relance.apps.workspace.forms import TaskDoneForm
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.calls import cards_with_forms
 from relance.apps.workspace.views.common import actor, streamed
-from relance.apps.workspace.views.labels import CHANNEL_LABELS, STEP_LABELS, TASK_LABELS
+from relance.apps.workspace.views.labels import (
+    ACTION_REASONS,
+    CHANNEL_LABELS,
+    STEP_LABELS,
+    TASK_LABELS,
+)
 from relance.apps.workspace.wording import problem_text
 
 
@@ -58,6 +63,8 @@ def worklist(request: WorkspaceRequest) -> HttpResponse:
         tasks = desk.tasks_due(creditor=creditor, as_of=today)
         for t in tasks:
             t.label = TASK_LABELS.get(t.step_key, t.subject or t.step_key)
+            if t.reason in ACTION_REASONS:  # an e-mail step that could not go: say why
+                t.label = f"{STEP_LABELS.get(t.step_key, t.step_key)} · {ACTION_REASONS[t.reason]}"
         context["tasks"] = [(t, TaskDoneForm(prefix=f"t{t.pk}")) for t in tasks]
         context["uncertain"] = list(actions_uncertain(creditor=creditor)[:50])
     return render(request, "workspace/worklist.html", context)
