@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 
 from relance.apps.audit.models import Event
+from relance.apps.collection.history import contact_declare
 from relance.apps.collection.models import Action, Case
 from relance.cli import main
 from tests.factories import DebtorFactory, InvoiceFactory
@@ -33,7 +34,8 @@ def run(capsys, *args):
 
 def _book(creditor) -> None:
     """Twelve debtors, each late by a different number of days: reminders, calls, formal
-    notices awaiting approval."""
+    notices awaiting approval. The oldest had their reminder letter by hand before Relance
+    (declared: a first pass never jumps to a mise en demeure), so their chase resumes there."""
     for n in range(12):
         debtor = DebtorFactory(creditor=creditor, account=f"411{n:03}", email=f"d{n}@example.org")
         due = DAY - timedelta(days=3 + 6 * n)
@@ -41,6 +43,9 @@ def _book(creditor) -> None:
             debtor=debtor, creditor=creditor, number=f"FA-{n}", issue_date=due - timedelta(days=30),
             due_date=due,
         )
+        if n >= 6:
+            contact_declare(creditor=creditor, debtor=debtor, step_key="reminder_letter",
+                            contact_date=DAY - timedelta(days=15), today=DAY)
 
 
 def _snapshot() -> tuple[list[tuple[int, str]], list[tuple[int, str, str]], int]:
