@@ -8,10 +8,15 @@ may read. ``CONTEXT_DOC`` documents every top-level name and is what
 ``templates.validate_template`` checks undeclared names against.
 
 ``build_penalties`` asks the law engine (``relance.domain.law``) for the penalties on each
-late invoice as of the letter's date: for a business debtor the L441-10 penalties with their
+late invoice as of the letter's date, under the regime its chooser (``choose_regime``) gives the
+debtor and creditor pair: for a business debtor in France the L441-10 penalties with their
 rates, start date and legal basis, plus the 40 € indemnity per late invoice (D441-5); for a
-consumer nothing, unless the date of a mise en demeure is given, from which civil interest at
-the taux légal runs (C. civ. 1231-6, 1344-1) and never an indemnity.
+public buyer the commande publique's moratory interest and 40 € (R2192-31, D2192-35); for a UK
+or euro-area business the Late Payment Act's or the directive's; for a consumer, or a creditor
+who is a private individual, nothing unless the date of a mise en demeure is given, from which
+civil interest at the taux légal runs (C. civ. 1231-6, 1344-1) and never an indemnity. A pair
+no regime covers gets no penalty line and the chooser's reason as ``note``; the templates then
+say plainly that the statement includes no interest.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from relance.domain import scenario
-from relance.domain.law import RateTables, Regime, penalties_on_invoice
+from relance.domain.law import RateTables, RegimeChoice, choose_regime, penalties_on_invoice
+from relance.domain.law.choice import several_currencies
 from relance.domain.money import ZERO, round_cents
 from relance.domain.vocabulary import LETTER_CHANNELS, say
 from relance.errors import InvalidInputError
@@ -137,6 +143,8 @@ class PenaltySummary:
     basis: str = ""
     indemnity_basis: str = ""
     warnings: tuple[str, ...] = ()
+    # When no regime applies (``regime`` is ""): the chooser's plain reason, said in the letter.
+    note: str = ""
 
     @property
     def interest_total(self) -> Decimal:
@@ -205,6 +213,9 @@ class LetterContext:
     payment: PaymentReceived | None = None
     # The debtor portal's signed link (relance.apps.portal), "" when the install has none.
     portal_url: str = ""
+    # The regime the law gives this debtor and creditor (``choose_regime``): what the letter
+    # says of the law when ``penalties`` was not computed (a step that states no amount).
+    regime_choice: RegimeChoice | None = None
 
     @property
     def currency(self) -> str:
@@ -307,7 +318,7 @@ class LetterContext:
                 }
                 for a in self.attempts
             ],
-            "penalties": _penalties_vars(penalties),
+            "penalties": _penalties_vars(penalties, self.regime_choice),
             "other_claims": [
                 {"label": c.label, "amount": c.amount, "basis": c.basis} for c in self.other_claims
             ],
@@ -364,8 +375,11 @@ CONTEXT_DOC: Mapping[str, str] = {
     "invoices": "list of {number, issue_date, due_date, total, open_amount, paid, currency, "
     "days_late, is_due}.",
     "attempts": "earlier steps, oldest first: list of {date, channel, channel_label, summary}.",
-    "penalties": "{applies, regime, as_of, basis, indemnity_basis, interest_total, "
-    "indemnity_total, total, lines: [{invoice, principal, start, days, interest, indemnity, "
+    "penalties": "{applies, regime (fr-b2b|fr-public|fr-civil|eu-b2b|uk-b2b, \"\" when none "
+    "applies), is_commercial, is_public, is_civil, is_directive, is_uk, is_none, note (why no "
+    "regime applies), as_of, basis, indemnity_basis, interest_total, "
+    "indemnity_total, indemnity_count (invoices owing one), indemnity_each (their common amount, "
+    "or none), total, lines: [{invoice, principal, start, days, interest, indemnity, "
     "rate, single_rate, rates: [{start, end, days, rate, base, interest}]}]}.",
     "other_claims": "other heads of claim: list of {label, amount, basis}.",
     "totals": "{currency, invoiced, paid, principal, interest, indemnity, penalties, "
@@ -382,27 +396,50 @@ CONTEXT_DOC: Mapping[str, str] = {
 }
 
 
-def _penalties_vars(penalties: PenaltySummary | None) -> dict[str, Any]:
+def _regime_flags(regime: str) -> dict[str, bool]:
+    """Which law the letter states, as the templates test it (``penalties.is_…``)."""
+    return {
+        "is_commercial": regime == "fr-b2b",
+        "is_public": regime == "fr-public",
+        "is_civil": regime == "fr-civil",
+        "is_directive": regime == "eu-b2b",
+        "is_uk": regime == "uk-b2b",
+        "is_none": regime == "",
+    }
+
+
+def _penalties_vars(penalties: PenaltySummary | None, choice: RegimeChoice | None) -> dict[str, Any]:
     if penalties is None or not penalties.lines:
+        # Not computed: the chooser's answer still says which law the letter may cite.
+        regime = penalties.regime if penalties else (choice.regime or "") if choice else "?"
         return {
             "applies": False,
-            "regime": penalties.regime if penalties else "",
+            "regime": regime if regime != "?" else "",
+            **_regime_flags(regime),
+            "note": penalties.note if penalties else choice.reason if choice and not choice.regime else "",
             "as_of": penalties.as_of if penalties else None,
             "basis": penalties.basis if penalties else "",
             "indemnity_basis": "",
             "interest_total": ZERO,
             "indemnity_total": ZERO,
+            "indemnity_count": 0,
+            "indemnity_each": None,
             "total": ZERO,
             "lines": [],
         }
+    owed = [line.indemnity for line in penalties.lines if line.indemnity]
     return {
         "applies": True,
         "regime": penalties.regime,
+        **_regime_flags(penalties.regime),
+        "note": penalties.note,
         "as_of": penalties.as_of,
         "basis": penalties.basis,
         "indemnity_basis": penalties.indemnity_basis,
         "interest_total": penalties.interest_total,
         "indemnity_total": penalties.indemnity_total,
+        "indemnity_count": len(owed),
+        "indemnity_each": owed[0] if len(set(owed)) == 1 else None,
         "total": penalties.total,
         "lines": [
             {
@@ -457,12 +494,19 @@ def build_penalties(
     notice_date: date | None = None,
     contract_rate: Decimal | None = None,
     tables: RateTables | None = None,
+    choice: RegimeChoice | None = None,
 ) -> PenaltySummary:
-    """Penalties on each late invoice as of ``as_of``, from the law engine.
+    """Penalties on each late invoice as of ``as_of``, under the regime the law gives the pair.
 
-    A business (or public) debtor owes the L441-10 penalties from the day after the due date
-    and 40 € per late invoice (D441-5). A consumer owes nothing here unless ``notice_date``
-    (the mise en demeure) is given, from which civil interest runs; never the 40 €.
+    ``choice`` is the chooser's answer for this debtor and creditor (``choose_regime``; the
+    apps ask it through ``relance.apps.legal.selectors``); without it, the chooser is asked for
+    a French creditor and a debtor in France of kind ``debtor_kind``. Under ``fr-b2b`` the
+    L441-10 penalties run from the day after the due date, with 40 € per late invoice issued from
+    2013 (D441-5); under ``fr-public`` the commande publique's moratory interest and 40 €
+    (R2192-31, D2192-35); under ``eu-b2b`` and ``uk-b2b`` the directive's and the Late Payment
+    Act's. Under ``fr-civil`` (a consumer, or a creditor who is a private individual) nothing
+    runs before ``notice_date`` (the mise en demeure), and never an indemnity. When no regime
+    applies the summary has no line, ``regime`` "" and the chooser's reason as ``note``.
 
     >>> invoice = InvoiceLine("F-1", date(2025, 7, 1), date(2025, 7, 31), Decimal("1000.00"),
     ...                       Decimal("1000.00"))
@@ -472,10 +516,23 @@ def build_penalties(
     (Decimal('30.62'), Decimal('40.00'), Decimal('12.15'))
     >>> build_penalties(debtor_kind="consumer", invoices=[invoice], as_of=date(2025, 10, 31)).lines
     ()
+    >>> public = build_penalties(debtor_kind="public", invoices=[invoice], as_of=date(2025, 10, 31))
+    >>> public.regime, public.lines[0].periods[0].rate
+    ('fr-public', Decimal('10.15'))
     """
     if debtor_kind not in ("business", "consumer", "public"):
         raise InvalidInputError(f"Unknown debtor kind {debtor_kind!r}.")
-    regime: Regime = "fr-b2b" if debtor_kind != "consumer" else "fr-civil"
+    listed = tuple(invoices)
+    if choice is None:
+        currencies = sorted({invoice.currency for invoice in listed}) or ["EUR"]
+        choice = (
+            choose_regime(currency=currencies[0], debtor_kind=debtor_kind)
+            if len(currencies) == 1
+            else several_currencies(currencies)
+        )
+    if choice.regime is None:
+        return PenaltySummary(regime="", as_of=as_of, note=choice.reason)
+    regime = choice.regime
     if regime == "fr-civil" and notice_date is None:
         return PenaltySummary(
             regime=regime,
@@ -485,7 +542,7 @@ def build_penalties(
     lines: list[PenaltyLine] = []
     basis = indemnity_basis = ""
     warnings: list[str] = []
-    for invoice in invoices:
+    for invoice in listed:
         if invoice.open_amount <= ZERO or invoice.due_date >= as_of:
             continue
         principal = invoice.total if invoice.payments else invoice.open_amount
@@ -496,9 +553,10 @@ def build_penalties(
             as_of=as_of,
             payments=invoice.payments,
             currency=invoice.currency,
+            creditor_kind=choice.creditor_kind,
             contract_rate=contract_rate,
             notice_date=notice_date,
-            with_indemnity=regime == "fr-b2b",
+            issue_date=invoice.issue_date,
             tables=tables,
         )
         basis, indemnity_basis = computation.basis, computation.indemnity_basis
@@ -514,7 +572,7 @@ def build_penalties(
                 start=periods[0].start if periods else computation.start + timedelta(days=1),
                 days=computation.days,
                 interest=computation.interest,
-                indemnity=computation.indemnity if regime == "fr-b2b" else ZERO,
+                indemnity=computation.indemnity,
                 periods=periods,
                 basis=computation.basis,
                 indemnity_basis=computation.indemnity_basis,

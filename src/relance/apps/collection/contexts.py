@@ -32,7 +32,7 @@ from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Dis
 from relance.apps.collection.portal_links import portal_url
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
-from relance.apps.legal.selectors import payments_net, rate_tables
+from relance.apps.legal.selectors import payments_net, rate_tables, regime_choice_for
 from relance.channels.registry import printed_channels
 from relance.documents.context import (
     Attempt,
@@ -382,10 +382,10 @@ def letter_contexts(
         return []
     debtor_ids = {r.debtor.pk for r in requests}
     # Once per creditor: its info carries its edited templates, read from the database.
-    creditors = {
-        c.pk: _creditor_info(c)
-        for c in Creditor.objects.filter(pk__in={r.debtor.creditor_id for r in requests})
+    creditor_rows = {
+        c.pk: c for c in Creditor.objects.filter(pk__in={r.debtor.creditor_id for r in requests})
     }
+    creditors = {pk: _creditor_info(c) for pk, c in creditor_rows.items()}
     disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
     invoices: dict[int, list[Invoice]] = defaultdict(list)
     for inv in (
@@ -446,6 +446,11 @@ def letter_contexts(
         notice = notices.get(r.debtor.pk)
         penalties, missing = None, ""
         try:
+            choice = regime_choice_for(
+                debtor=r.debtor,
+                creditor=creditor_rows[r.debtor.creditor_id],
+                currencies=[line.currency for line in lines],
+            )
             if r.template in PENALTY_STEPS and lines:
                 if tables is None:
                     tables = rate_tables()
@@ -456,6 +461,7 @@ def letter_contexts(
                         as_of=as_of,
                         notice_date=notice,
                         tables=tables,
+                        choice=choice,
                     )
                 except UnknownRateError as exc:
                     if not without_unknown_rates:
@@ -481,6 +487,7 @@ def letter_contexts(
                 portal_url=portal_url(
                     creditor_id=r.debtor.creditor_id, debtor_id=r.debtor.pk, as_of=as_of
                 ),
+                regime_choice=choice,
             )
         except RelanceError as exc:
             out.append(exc)

@@ -28,12 +28,14 @@ from relance.domain.law import (
     rate_override,
     table_rows,
 )
+from relance.domain.law.choice import several_currencies
 from relance.domain.law.computation import percent
 from relance.domain.problems import N_
 from relance.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from relance.apps.ledger.models import Invoice
+    from relance.apps.creditors.models import Creditor
+    from relance.apps.ledger.models import Debtor, Invoice
 
 ONE_DAY = timedelta(days=1)
 
@@ -90,12 +92,23 @@ def invoice_regime_choice(*, invoice: Invoice) -> RegimeChoice:
     The facts come from the ledger: the invoice's currency, the debtor's kind and country, the
     creditor's kind and country.
     """
+    return regime_choice_for(debtor=invoice.debtor, creditor=invoice.creditor, currencies=[invoice.currency])
+
+
+def regime_choice_for(*, debtor: Debtor, creditor: Creditor, currencies: Iterable[str]) -> RegimeChoice:
+    """The regime for a letter to ``debtor`` from ``creditor`` listing invoices in ``currencies``.
+
+    One regime per letter: invoices in several currencies get none (each would need its own).
+    """
+    money = sorted({currency.strip().upper() for currency in currencies}) or ["EUR"]
+    if len(money) > 1:
+        return several_currencies(money, creditor.kind)
     return choose_regime(
-        currency=invoice.currency,
-        debtor_kind=invoice.debtor.kind,
-        debtor_country=invoice.debtor.country,
-        creditor_kind=invoice.creditor.kind,
-        creditor_country=invoice.creditor.country,
+        currency=money[0],
+        debtor_kind=debtor.kind,
+        debtor_country=debtor.country or "FR",
+        creditor_kind=creditor.kind,
+        creditor_country=creditor.country or "FR",
     )
 
 
