@@ -28,6 +28,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from relance.documents.formatting import format_iban as format_iban  # re-exported
+from relance.documents.formatting import format_siren as format_siren  # re-exported
 from relance.domain import scenario
 from relance.domain.law import RateTables, RegimeChoice, choose_regime, penalties_on_invoice
 from relance.domain.law.choice import several_currencies
@@ -586,30 +588,6 @@ def build_penalties(
         indemnity_basis=indemnity_basis,
         warnings=tuple(dict.fromkeys(warnings)),
     )
-
-
-def format_siren(value: str) -> str:
-    """A SIREN (or SIRET) grouped as printed on letters.
-
-    >>> format_siren("732829320"), format_siren(""), format_siren("73282932000074")
-    ('732 829 320', '', '732 829 320 00074')
-    """
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if len(digits) == 9:
-        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-    if len(digits) == 14:
-        return f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"
-    return value.strip()
-
-
-def format_iban(value: str) -> str:
-    """An IBAN in groups of four, as printed.
-
-    >>> format_iban("FR7630006000011234567890189")
-    'FR76 3000 6000 0112 3456 7890 189'
-    """
-    compact = value.replace(" ", "").upper()
-    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
 def _url_part(text: str) -> str:
