@@ -37,10 +37,15 @@ from relance.domain.law import (
 )
 from relance.domain.law.computation import percent
 from relance.domain.law.explain import fr_date
+from relance.domain.law.prescription import PRESCRIPTION_KINDS
 from relance.domain.money import AmountError, parse_amount
 from relance.errors import ConfigurationError, InvalidInputError
 
-PRESCRIPTION_KINDS = ("b2b", "b2c", "civil")
+RECORDED_EVENTS = ("acknowledgement", "claim", "enforcement", "suspension", "written_claim")
+EVENT_EXAMPLE = (
+    "DATE:acknowledgement, DATE:claim, DATE:enforcement, DATE:written_claim (public debts) or "
+    "DATE:suspension:END (a mediation; without END while it goes on)"
+)
 
 
 # --- parsing values -------------------------------------------------------------------------
@@ -278,11 +283,18 @@ def cmd_rates_add(args: argparse.Namespace) -> int:
 
 
 def cmd_prescription(args: argparse.Namespace) -> int:
+    if args.prescription_command == "record":
+        return cmd_prescription_record(args)
+    if not args.kind or not args.start:
+        raise InvalidInputError("relance prescription needs --kind and --from (or: record …).")
     kind = cast(PrescriptionKind, _choice("--kind", args.kind, PRESCRIPTION_KINDS))
-    events = []
+    events: list[tuple[date, str, date | None]] = []
     for text in args.event:
-        day, event_kind = _pair("--event", text, "DATE:acknowledgement or DATE:claim")
-        events.append((_date("--event", day), event_kind))
+        day, rest = _pair("--event", text, EVENT_EXAMPLE)
+        event_kind, _, end = rest.partition(":")
+        events.append(
+            (_date("--event", day), event_kind.strip(), _date("--event", end) if end else None)
+        )
     result = prescription(kind, _date("--from", args.start), events)
     if args.json:
         emit_json(result.as_json())
@@ -290,10 +302,49 @@ def cmd_prescription(args: argparse.Namespace) -> int:
     print(f"Prescription ({result.period_years} ans) — {result.basis}")
     print(f"Point de départ : {fr_date(result.start)}")
     for event in result.restarted_by:
+        if event.kind == "suspension":
+            print(f"Suspendue le {fr_date(event.date)} — {event.basis}.")
+            continue
         print(f"Interrompue le {fr_date(event.date)} — {event.basis} ; un nouveau délai court.")
     for note in result.notes:
         print(f"Note : {note}")
+    if result.expires == date.max:
+        print("La prescription est suspendue tant que la médiation dure (C. civ. 2238).")
+        return 0
     print(f"La créance est prescrite après le {fr_date(result.expires)} (dernier jour pour agir).")
+    return 0
+
+
+def cmd_prescription_record(args: argparse.Namespace) -> int:
+    from relance.apps.legal.services import limitation_record
+    from relance.cli.output import creditor_of
+
+    end = _date("--end", args.end) if args.end else None
+    row = limitation_record(
+        creditor=creditor_of(args),
+        account=args.debtor,
+        invoice_number=args.invoice,
+        kind=_choice("--event", args.event_kind, RECORDED_EVENTS),
+        day=_date("--date", args.day),
+        end=end,
+        proof=args.proof,
+        actor="cli",
+    )
+    data = {
+        "id": row.pk,
+        "debtor": args.debtor,
+        "invoice": args.invoice,
+        "kind": row.kind,
+        "date": row.date.isoformat(),
+        "end": end.isoformat() if end else None,
+        "proof": row.proof,
+    }
+    if args.json:
+        emit_json(data)
+        return 0
+    scope = f"la facture {args.invoice}" if args.invoice else "toutes ses créances échues à cette date"
+    print(f"Enregistré pour {args.debtor} ({scope}) : {row.kind} du {fr_date(row.date)}"
+          + (f" au {fr_date(end)}" if end else "") + f" — preuve : {row.proof}.")
     return 0
 
 
@@ -381,11 +432,23 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--source", required=True, metavar="TEXT", help="who published it, and where")
 
     p = command(sub, "prescription", cmd_prescription, "the date a claim expires (prescription)")
-    p.add_argument("--kind", required=True, metavar="|".join(PRESCRIPTION_KINDS))
-    p.add_argument("--from", dest="start", required=True, metavar="DATE",
-                   help="the day the claim became due")
-    p.add_argument("--event", action="append", default=[], metavar="DATE:acknowledgement|claim",
-                   help="an acknowledgement by the debtor or a claim in court; repeatable")
+    p.add_argument("--kind", metavar="|".join(PRESCRIPTION_KINDS))
+    p.add_argument("--from", dest="start", metavar="DATE", help="the day the claim became due")
+    psub = p.add_subparsers(dest="prescription_command", metavar="record")
+    r = command(psub, "record", cmd_prescription,
+                "record what interrupts or suspends a debtor's time limit, with its proof")
+    r.add_argument("--creditor")
+    r.add_argument("--debtor", required=True, metavar="ACCOUNT")
+    r.add_argument("--invoice", metavar="NUMBER", help="one invoice; by default every claim due")
+    r.add_argument("--event", dest="event_kind", required=True, metavar="|".join(RECORDED_EVENTS))
+    r.add_argument("--date", dest="day", required=True, metavar="DATE")
+    r.add_argument("--end", metavar="DATE", help="the end of a mediation (suspension)")
+    r.add_argument("--proof", required=True, metavar="TEXT",
+                   help="where the proof is: a court reference, a signed letter, a bailiff's act")
+    p.add_argument("--event", action="append", default=[], metavar="DATE:KIND[:END]",
+                   help="an acknowledgement by the debtor (2240), a claim in court (2241), an act "
+                   "of enforcement (2244), a written claim to a public body (loi 68-1250) or a "
+                   "mediation DATE:suspension:END (2238); repeatable")
 
     tsub = group(sub, "terms", "payment terms", "terms_command")
     p = command(tsub, "check", cmd_terms_check,

@@ -20,3 +20,49 @@ class RateOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} {self.from_date} {self.rate}%"
+
+
+class LimitationEvent(models.Model):
+    """A fact that interrupts or suspends the time limit on a debtor's claims.
+
+    On one invoice, or (``invoice`` empty) on every invoice of the debtor already due on
+    ``date``. ``kind`` is one the law engine knows (``relance.domain.law.prescription``): an
+    acknowledgement by the debtor (C. civ. 2240), a claim in court (2241), an act of enforcement
+    (2244), a mediation or conciliation (``suspension``, 2238, from ``date`` to ``end_date``,
+    empty while it goes on) or, for a public body, a written claim (loi 68-1250, art. 2).
+    ``proof`` says where the evidence is (a court's reference, a signed letter, a bailiff's act).
+    Partial payments and payment plans are read from the ledger and the plans, not recorded here.
+    """
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement", "acknowledgement"
+        CLAIM = "claim", "claim"
+        ENFORCEMENT = "enforcement", "enforcement"
+        SUSPENSION = "suspension", "suspension"
+        WRITTEN_CLAIM = "written_claim", "written_claim"
+
+    creditor = models.ForeignKey(
+        "creditors.Creditor", on_delete=models.CASCADE, related_name="limitation_events"
+    )
+    debtor = models.ForeignKey(
+        "ledger.Debtor", on_delete=models.CASCADE, related_name="limitation_events"
+    )
+    invoice = models.ForeignKey(
+        "ledger.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="limitation_events",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    proof = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["debtor", "date", "id"]
+        indexes = [models.Index(fields=["creditor", "debtor"], name="limitation_event_debtor")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.date} ({self.debtor_id})"

@@ -18,6 +18,7 @@ from relance.domain.law import (
     REGIMES,
     TABLE_NAMES,
     Computation,
+    PrescriptionKind,
     RateTables,
     Regime,
     RegimeChoice,
@@ -110,6 +111,17 @@ def regime_choice_for(*, debtor: Debtor, creditor: Creditor, currencies: Iterabl
         creditor_kind=creditor.kind,
         creditor_country=creditor.country or "FR",
     )
+
+
+def claim_kind(*, debtor_kind: str, creditor_kind: str) -> PrescriptionKind:
+    """The limitation regime of a claim between these parties (``relance.domain.law``'s
+    ``prescription``): a public body's four years, a consumer's two, a private individual's
+    five under the Civil Code, otherwise five under C. com. L110-4."""
+    if debtor_kind == "public":
+        return "public"
+    if debtor_kind == "consumer":
+        return "b2c"
+    return "civil" if creditor_kind == "individual" else "b2b"
 
 
 def invoice_regime(*, invoice: Invoice) -> Regime:

@@ -1,17 +1,23 @@
-"""Writing legal data: rates published after the release (``relance rates add``)."""
+"""Writing legal data: rates published after the release (``relance rates add``), and the
+events that interrupt or suspend a claim's time limit (``relance prescription record``)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from relance.apps.audit.services import event_record
-from relance.apps.legal.models import RateOverride
-from relance.domain.law import InvalidRateError, load_tables, rate_override
+from relance.apps.legal.models import LimitationEvent, RateOverride
+from relance.apps.legal.selectors import claim_kind
+from relance.domain.law import InvalidRateError, load_tables, prescription, rate_override
 from relance.domain.law.computation import percent
+from relance.errors import InvalidInputError, NotFoundError
+
+if TYPE_CHECKING:
+    from relance.apps.creditors.models import Creditor
 
 # RateOverride.rate is DecimalField(max_digits=7, decimal_places=4): refuse what the column
 # would silently round or reject, rather than store a different rate than the one typed.
@@ -80,3 +86,61 @@ def _shipped_rate(table: str, from_date: date) -> str | None:
         if row.from_date == from_date:
             return percent(row.rate)
     return None
+
+
+def limitation_record(
+    *,
+    creditor: Creditor,
+    account: str,
+    kind: str,
+    day: date,
+    proof: str,
+    invoice_number: str | None = None,
+    end: date | None = None,
+    actor: str = "system",
+) -> LimitationEvent:
+    """Record an event on the time limit of a debtor's claims (or of one invoice).
+
+    The law engine checks it first: a mise en demeure between private parties, an act of
+    enforcement against a public body or a mediation ending before it starts is refused with
+    the reason, and nothing is written. ``proof`` (where the evidence is) is required.
+    """
+    from relance.apps.ledger.models import Debtor, Invoice
+
+    debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
+    if debtor is None:
+        raise NotFoundError(f"No debtor with account {account!r} for {creditor.name}.")
+    invoice = None
+    if invoice_number:
+        invoice = Invoice.objects.filter(creditor=creditor, debtor=debtor, number=invoice_number).first()
+        if invoice is None:
+            raise NotFoundError(f"No invoice {invoice_number!r} for the debtor {account}.")
+    if not proof.strip():
+        raise InvalidInputError("Say where the proof is (--proof): a court reference, a signed letter…")
+    if len(proof) > 300:
+        raise InvalidInputError("The proof is at most 300 characters.")
+    start = invoice.due_date if invoice is not None and invoice.due_date <= day else day
+    prescription(
+        claim_kind(debtor_kind=debtor.kind, creditor_kind=creditor.kind), start, [(day, kind, end)]
+    )
+    with transaction.atomic():
+        row = LimitationEvent.objects.create(
+            creditor=creditor, debtor=debtor, invoice=invoice, kind=kind, date=day, end_date=end,
+            proof=proof.strip(),
+        )
+        event_record(
+            kind="legal.limitation_recorded",
+            subject_type="debtor",
+            subject_id=debtor.pk,
+            creditor_id=creditor.pk,
+            actor=actor,
+            payload={
+                "event": row.pk,
+                "kind": kind,
+                "date": day.isoformat(),
+                "end": end.isoformat() if end else None,
+                "invoice": invoice_number or None,
+                "proof": row.proof,
+            },
+        )
+    return row
