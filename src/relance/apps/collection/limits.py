@@ -51,6 +51,7 @@ class Limit:
     expires: date
     result: PrescriptionResult | None = None
     problem: str = ""  # an event the engine refused: the date is not known, a person must look
+    debtor_name: str = ""
 
     def is_expired(self, as_of: date) -> bool:
         return not self.problem and as_of > self.expires
@@ -79,7 +80,9 @@ def claim_limits(
         invoices = invoices.filter(due_date__lt=add_years(horizon, -SHORTEST_YEARS))
     if debtor_ids is not None:
         invoices = invoices.filter(debtor_id__in=debtor_ids)
-    rows = list(invoices.values("pk", "debtor_id", "number", "due_date", "debtor__kind"))
+    rows = list(
+        invoices.values("pk", "debtor_id", "number", "due_date", "debtor__kind", "debtor__name")
+    )
     if not rows:
         return {}
     ids = [row["pk"] for row in rows]
@@ -97,9 +100,11 @@ def claim_limits(
         try:
             result = prescription(kind, start, mine)
         except RelanceError as exc:
-            out[row["pk"]] = Limit(row["pk"], row["debtor_id"], row["number"], start, None, str(exc))
+            out[row["pk"]] = Limit(row["pk"], row["debtor_id"], row["number"], start, None,
+                                   str(exc), row["debtor__name"])
             continue
-        out[row["pk"]] = Limit(row["pk"], row["debtor_id"], row["number"], result.expires, result)
+        out[row["pk"]] = Limit(row["pk"], row["debtor_id"], row["number"], result.expires, result,
+                               "", row["debtor__name"])
     return out
 
 
@@ -309,3 +314,20 @@ def _open_cases(*, creditor: Creditor, as_of: date, holds: list[TimeBarHold]) ->
             status__in=OPEN_CASE_STATUSES,
         ).values_list("debtor_id", "pk")
     )
+
+
+def limit_rows(limits: list[Limit], as_of: date) -> list[dict[str, Any]]:
+    """The limits as the pages list them: days left, past or not, or the problem."""
+    return [
+        {
+            "invoice_id": lim.invoice_id,
+            "debtor_id": lim.debtor_id,
+            "debtor_name": lim.debtor_name,
+            "number": lim.number,
+            "last_day": None if lim.problem else lim.expires,
+            "days_left": None if lim.problem else lim.days_left(as_of),
+            "expired": lim.is_expired(as_of),
+            "problem": lim.problem,
+        }
+        for lim in limits
+    ]
