@@ -291,7 +291,18 @@ def uk_b2b(request: RegimeRequest, tables: RateTables) -> RegimeTerms:
     )
     if request.end < first:
         return terms
-    bank_rate = row_on(tables["boe_base"], reference).rate
+    try:
+        bank_rate = row_on(tables["boe_base"], reference).rate
+    except UnknownRateError as exc:
+        # The rate needed is the one of the reference date, for the half-year interest starts
+        # in: say so, rather than name the half-year the reference date falls in.
+        raise UnknownRateError(
+            table=exc.table,
+            day=reference,
+            period=f"{reference.isoformat()}, reference date for {half_year_label(first)}",
+            from_date=reference,
+            step=True,
+        ) from exc
     terms.spans.append(
         RateSpan(
             first,
