@@ -423,3 +423,13 @@ def test_prescription_public_with_a_written_claim_and_a_mediation(capsys):
     assert main(["prescription", "--kind", "b2b", "--from", "2020-03-15",
                  "--event", "2024-09-15:suspension:2024-10-15"]) == 0
     assert "Suspendue le 15/09/2024" in capsys.readouterr().out
+
+
+def test_interest_with_a_contractual_multiple_and_its_terms(capsys):
+    data = run_json(capsys, "interest", "--regime", "fr-b2b", "--principal", "10000.00", "--from", "2025-03-31",
+                    "--to", "2025-08-31", "--contract-multiple", "3.5", "--terms-ref", "CGV 2025, art. 9")
+    assert data["interest"] == "487.82"
+    assert "CGV 2025, art. 9" in data["periods"][0]["basis"]
+    assert "below the floor of 3" in run_error(capsys, "interest", "--regime", "fr-b2b", "--principal", "100",
+                                               "--from", "2025-03-31", "--to", "2025-08-31",
+                                               "--contract-multiple", "2")

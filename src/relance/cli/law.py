@@ -137,6 +137,8 @@ def cmd_interest(args: argparse.Namespace) -> int:
         currency=_currency(args.currency),
         creditor_kind=creditor_kind,
         contract_rate=_optional_percent("--contract-rate", args.contract_rate),
+        contract_multiple=_optional_percent("--contract-multiple", args.contract_multiple),
+        terms_reference=args.terms_ref or "",
         signified=_optional_date("--signified", args.signified),
         capitalise_from=_optional_date("--capitalise-from", args.capitalise_from),
         day_count=day_count,
@@ -192,6 +194,8 @@ def _interest_auto(args: argparse.Namespace) -> int:
         currency=_currency(args.currency),
         creditor_kind=choice.creditor_kind,
         contract_rate=_optional_percent("--contract-rate", args.contract_rate),
+        contract_multiple=_optional_percent("--contract-multiple", args.contract_multiple),
+        terms_reference=args.terms_ref or "",
         notice_date=_optional_date("--notice", args.notice),
         capitalise_from=_optional_date("--capitalise-from", args.capitalise_from),
         day_count=day_count,
@@ -414,6 +418,10 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--payment", action="append", default=[], metavar="DATE:AMOUNT",
                    help="a partial payment, imputed on interest first (C. civ. 1343-1); repeatable")
     p.add_argument("--contract-rate", metavar="PERCENT", help="fr-b2b: the rate of the contract")
+    p.add_argument("--contract-multiple", metavar="N",
+                   help="fr-b2b: the contract's rate as N × the taux légal (N at least 3)")
+    p.add_argument("--terms-ref", metavar="TEXT",
+                   help="fr-b2b: the terms stipulating the rate (e.g. 'CGV 2025, art. 9')")
     p.add_argument("--signified", metavar="DATE", help="fr-judgment: the day it was signified")
     p.add_argument("--capitalise-from", metavar="DATE",
                    help="capitalise interest due for a full year from this date (C. civ. 1343-2)")
