@@ -380,6 +380,30 @@ def cmd_terms_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_terms_set(args: argparse.Namespace) -> int:
+    from relance.apps.legal.services import terms_set
+    from relance.cli.output import creditor_of
+
+    row = terms_set(
+        creditor=creditor_of(args),
+        account=args.debtor,
+        contract_rate=_optional_percent("--rate", args.rate),
+        contract_multiple=_optional_percent("--multiple", args.multiple),
+        reference=args.ref,
+        actor="cli",
+    )
+    rate = f"{row.contract_multiple} × le taux légal" if row.contract_multiple else f"{row.contract_rate} %"
+    data = {"debtor": args.debtor, "rate": str(row.contract_rate) if row.contract_rate else None,
+            "multiple": str(row.contract_multiple) if row.contract_multiple else None,
+            "reference": row.reference}
+    if args.json:
+        emit_json(data)
+    else:
+        print(f"Taux contractuel {rate} ({row.reference})"
+              + (f" pour {args.debtor}." if args.debtor else " pour tous les débiteurs professionnels."))
+    return 0
+
+
 # --- the parser -----------------------------------------------------------------------------
 
 
@@ -464,3 +488,10 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--issue", required=True, metavar="DATE", help="the invoice date")
     p.add_argument("--due", required=True, metavar="DATE", help="the due date agreed")
     p.add_argument("--periodic", action="store_true", help="a periodic invoice (45 days cap)")
+    p = command(tsub, "set", cmd_terms_set,
+                "record the contractual late-payment rate of the creditor's terms (fr-b2b)")
+    p.add_argument("--creditor")
+    p.add_argument("--debtor", metavar="ACCOUNT", help="this debtor's own terms")
+    p.add_argument("--rate", metavar="PERCENT", help="a fixed rate")
+    p.add_argument("--multiple", metavar="N", help="N × the taux légal (N at least 3)")
+    p.add_argument("--ref", required=True, metavar="TEXT", help="the terms, e.g. 'CGV 2025, art. 9'")

@@ -41,6 +41,7 @@ DebtorKind = Literal["business", "consumer", "public"]
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
 DEFAULT_DEADLINE_DAYS = scenario.DEFAULT_DEADLINE_DAYS  # the scenario engine counts it too
+CONTRACT = "Taux contractuel"  # how the engine's basis of a creditor's own rate begins
 
 @dataclass(frozen=True, slots=True)
 class CreditorInfo:
@@ -379,9 +380,9 @@ CONTEXT_DOC: Mapping[str, str] = {
     "attempts": "earlier steps, oldest first: list of {date, channel, channel_label, summary}.",
     "penalties": "{applies, regime (fr-b2b|fr-public|fr-civil|eu-b2b|uk-b2b, \"\" when none "
     "applies), is_commercial, is_public, is_civil, is_directive, is_uk, is_none, note (why no "
-    "regime applies), as_of, basis, indemnity_basis, interest_total, "
-    "indemnity_total, indemnity_count (invoices owing one), indemnity_each (their common amount, "
-    "or none), total, lines: [{invoice, principal, start, days, interest, indemnity, "
+    "regime applies), as_of, basis, indemnity_basis, interest_total, indemnity_total, "
+    "contract_basis (the creditor's own rate and terms), indemnity_count, indemnity_each (their "
+    "common amount, or none), total, lines: [{invoice, principal, start, days, interest, indemnity, "
     "rate, single_rate, rates: [{start, end, days, rate, base, interest}]}]}.",
     "other_claims": "other heads of claim: list of {label, amount, basis}.",
     "totals": "{currency, invoiced, paid, principal, interest, indemnity, penalties, "
@@ -398,16 +399,13 @@ CONTEXT_DOC: Mapping[str, str] = {
 }
 
 
+_FLAGS = {"is_commercial": "fr-b2b", "is_public": "fr-public", "is_civil": "fr-civil",
+          "is_directive": "eu-b2b", "is_uk": "uk-b2b", "is_none": ""}
+
+
 def _regime_flags(regime: str) -> dict[str, bool]:
     """Which law the letter states, as the templates test it (``penalties.is_…``)."""
-    return {
-        "is_commercial": regime == "fr-b2b",
-        "is_public": regime == "fr-public",
-        "is_civil": regime == "fr-civil",
-        "is_directive": regime == "eu-b2b",
-        "is_uk": regime == "uk-b2b",
-        "is_none": regime == "",
-    }
+    return {flag: regime == name for flag, name in _FLAGS.items()}
 
 
 def _penalties_vars(penalties: PenaltySummary | None, choice: RegimeChoice | None) -> dict[str, Any]:
@@ -426,6 +424,7 @@ def _penalties_vars(penalties: PenaltySummary | None, choice: RegimeChoice | Non
             "indemnity_total": ZERO,
             "indemnity_count": 0,
             "indemnity_each": None,
+            "contract_basis": "",
             "total": ZERO,
             "lines": [],
         }
@@ -440,6 +439,8 @@ def _penalties_vars(penalties: PenaltySummary | None, choice: RegimeChoice | Non
         "indemnity_basis": penalties.indemnity_basis,
         "interest_total": penalties.interest_total,
         "indemnity_total": penalties.indemnity_total,
+        "contract_basis": next((p.basis for x in penalties.lines for p in x.periods
+                                if p.basis.startswith(CONTRACT)), ""),
         "indemnity_count": len(owed),
         "indemnity_each": owed[0] if len(set(owed)) == 1 else None,
         "total": penalties.total,
@@ -497,14 +498,15 @@ def build_penalties(
     contract_rate: Decimal | None = None,
     tables: RateTables | None = None,
     choice: RegimeChoice | None = None,
+    contract_multiple: Decimal | None = None,
+    terms_reference: str = "",
 ) -> PenaltySummary:
     """Penalties on each late invoice as of ``as_of``, under the regime the law gives the pair.
 
-    ``choice`` is the chooser's answer for this debtor and creditor (``choose_regime``; the
-    apps ask it through ``relance.apps.legal.selectors``); without it, the chooser is asked for
-    a French creditor and a debtor in France of kind ``debtor_kind``. Under ``fr-b2b`` the
-    L441-10 penalties run from the day after the due date, with 40 € per late invoice issued from
-    2013 (D441-5); under ``fr-public`` the commande publique's moratory interest and 40 €
+    ``choice``: the chooser's answer for the pair (``choose_regime``, via the legal app's
+    selectors); without it, a French creditor and a debtor in France of kind ``debtor_kind``.
+    Under ``fr-b2b`` the L441-10 penalties (or the creditor's CGV rate: ``contract_rate`` or
+    ``contract_multiple``, cited with ``terms_reference``) and 40 € per invoice from 2013; under ``fr-public`` the commande publique's moratory interest and 40 €
     (R2192-31, D2192-35); under ``eu-b2b`` and ``uk-b2b`` the directive's and the Late Payment
     Act's. Under ``fr-civil`` (a consumer, or a creditor who is a private individual) nothing
     runs before ``notice_date`` (the mise en demeure), and never an indemnity. When no regime
@@ -556,7 +558,9 @@ def build_penalties(
             payments=invoice.payments,
             currency=invoice.currency,
             creditor_kind=choice.creditor_kind,
-            contract_rate=contract_rate,
+            contract_rate=contract_rate if regime == "fr-b2b" else None,
+            contract_multiple=contract_multiple if regime == "fr-b2b" else None,
+            terms_reference=terms_reference if regime == "fr-b2b" else "",
             notice_date=notice_date,
             issue_date=invoice.issue_date,
             tables=tables,

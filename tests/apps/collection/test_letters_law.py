@@ -167,3 +167,26 @@ def test_an_invoice_again_letter_cites_l441_10_only_under_it():
     business = creditor_of()
     ctx = letter_context_for(case_or_debtor=debtor_of(business), step_key="invoice_again", as_of=AS_OF)
     assert "L441-10" in compose_letter(ctx, "invoice_again").as_text()
+
+
+def test_the_creditor_s_cgv_rate_reaches_the_letter_and_a_debtor_s_own_terms_replace_it(capsys):
+    from relance.cli import main
+
+    creditor = creditor_of()
+    debtor = debtor_of(creditor)
+    assert main(["terms", "set", "--multiple", "2.5", "--ref", "CGV"]) != 0  # under 3 × : refused
+    assert "below the floor of 3" in capsys.readouterr().err
+    assert main(["terms", "set", "--multiple", "3.5", "--ref", "CGV 2026, art. 9"]) == 0
+    # 3.5 × the taux légal of 2026 H1 (2.62 %) = 9.17 %: 1,200 × 9.17 % × 70 / 365 = 21.10.
+    ctx, doc, text = notice(creditor, debtor)
+    assert check_formal_notice(ctx) == []
+    assert doc.problems == ()
+    for needle in ("Taux contractuel : 3,5 × le taux légal 2026 H1 (2,62 %)", "CGV 2026, art. 9", "9,17 %",
+                   "21,10 €", "L441-10"):
+        assert needle in text, needle
+    assert "majoré de 10 points" not in text
+    assert main(["terms", "set", "--debtor", debtor.account, "--rate", "15", "--ref", "Contrat cadre 2025, art. 4"]) == 0
+    _, _, text = notice(creditor, debtor)
+    # 1,200 × 15 % × 70 / 365 = 34.52.
+    for needle in ("Contrat cadre 2025, art. 4", "34,52 €"):
+        assert needle in text, needle

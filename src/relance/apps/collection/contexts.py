@@ -32,7 +32,12 @@ from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Dis
 from relance.apps.collection.portal_links import portal_url
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
-from relance.apps.legal.selectors import payments_net, rate_tables, regime_choice_for
+from relance.apps.legal.selectors import (
+    payment_terms_for,
+    payments_net,
+    rate_tables,
+    regime_choice_for,
+)
 from relance.channels.registry import printed_channels
 from relance.documents.context import (
     Attempt,
@@ -438,6 +443,7 @@ def letter_contexts(
     ):
         last_payments.setdefault(debtor_id, PaymentReceived(amount, day))
     attempt_rows = _attempt_rows(debtor_ids)
+    terms = payment_terms_for(creditor_ids=creditor_rows, debtor_ids=debtor_ids)
     out: list[BuiltContext | RelanceError] = []
     for r in requests:
         listed = tuple(invoices.get(r.debtor.pk, ()))
@@ -462,6 +468,7 @@ def letter_contexts(
                         notice_date=notice,
                         tables=tables,
                         choice=choice,
+                        **_terms_of(terms, r.debtor),
                     )
                 except UnknownRateError as exc:
                     if not without_unknown_rates:
@@ -494,6 +501,18 @@ def letter_contexts(
             continue
         out.append(BuiltContext(context, listed, missing))
     return out
+
+
+def _terms_of(terms: Mapping[tuple[int, int | None], Any], debtor: Debtor) -> dict[str, Any]:
+    """The contractual rate and its terms for this debtor: its own, else its creditor's."""
+    row = terms.get((debtor.creditor_id, debtor.pk)) or terms.get((debtor.creditor_id, None))
+    if row is None:
+        return {}
+    return {
+        "contract_rate": row.contract_rate,
+        "contract_multiple": row.contract_multiple,
+        "terms_reference": row.reference,
+    }
 
 
 def default_channel(template: str) -> str:

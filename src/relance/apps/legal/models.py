@@ -66,3 +66,35 @@ class LimitationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.date} ({self.debtor_id})"
+
+
+class PaymentTerms(models.Model):
+    """The creditor's own late-payment terms (its CGV), or a debtor's own (``debtor`` set).
+
+    A contractual rate, as a fixed rate or as a multiple of the taux légal (at least 3, C. com.
+    L441-10 II: the engine refuses less), with the reference of the terms that stipulate it; a
+    debtor's row replaces the creditor's for that debtor. Used under fr-b2b only.
+    """
+
+    creditor = models.ForeignKey(
+        "creditors.Creditor", on_delete=models.CASCADE, related_name="payment_terms"
+    )
+    debtor = models.ForeignKey(
+        "ledger.Debtor", null=True, blank=True, on_delete=models.CASCADE, related_name="payment_terms"
+    )
+    contract_rate = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    contract_multiple = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    reference = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor"], condition=models.Q(debtor__isnull=True),
+                name="payment_terms_one_per_creditor",
+            ),
+            models.UniqueConstraint(fields=["creditor", "debtor"], name="payment_terms_one_per_debtor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"terms of {self.creditor_id}/{self.debtor_id}: {self.reference}"

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from relance.apps.legal.models import RateOverride
+from relance.apps.legal.models import PaymentTerms, RateOverride
 from relance.domain.law import (
     REGIMES,
     TABLE_NAMES,
@@ -236,3 +236,14 @@ def _trim(rate: Decimal) -> Decimal:
     """``2.1500`` as the column returns it → ``2.15``; more places are kept as typed."""
     two_places = rate.quantize(Decimal("0.01"))
     return two_places if two_places == rate else rate.normalize()
+
+
+def payment_terms_for(*, creditor_ids: Iterable[int], debtor_ids: Iterable[int]) -> dict[tuple[int, int | None], PaymentTerms]:
+    """The contractual terms recorded (``relance terms set``), by (creditor, debtor) and
+    (creditor, None) for the creditor's own: a debtor's replaces its creditor's. One query."""
+    from django.db.models import Q
+
+    rows = PaymentTerms.objects.filter(creditor_id__in=list(creditor_ids)).filter(
+        Q(debtor__isnull=True) | Q(debtor_id__in=list(debtor_ids))
+    )
+    return {(row.creditor_id, row.debtor_id): row for row in rows}

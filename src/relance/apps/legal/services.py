@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from relance.apps.audit.services import event_record
-from relance.apps.legal.models import LimitationEvent, RateOverride
+from relance.apps.legal.models import LimitationEvent, PaymentTerms, RateOverride
 from relance.apps.legal.selectors import claim_kind
 from relance.domain.law import InvalidRateError, load_tables, prescription, rate_override
 from relance.domain.law.computation import percent
@@ -142,5 +142,54 @@ def limitation_record(
                 "invoice": invoice_number or None,
                 "proof": row.proof,
             },
+        )
+    return row
+
+
+def terms_set(
+    *,
+    creditor: Creditor,
+    reference: str,
+    account: str | None = None,
+    contract_rate: Decimal | None = None,
+    contract_multiple: Decimal | None = None,
+    actor: str = "system",
+) -> PaymentTerms:
+    """Record the creditor's contractual late-payment rate (or one debtor's) with its terms.
+
+    Exactly one of a fixed rate or a multiple of the taux légal; a multiple under 3 is refused
+    (C. com. L441-10 II), as the engine would refuse it in every letter.
+    """
+    from relance.apps.ledger.models import Debtor
+    from relance.domain.law.regime_rules import FLOOR_FACTOR
+
+    if (contract_rate is None) == (contract_multiple is None):
+        raise InvalidInputError("Give the contractual rate (--rate) or its multiple of the taux légal (--multiple).")
+    if contract_multiple is not None and not FLOOR_FACTOR <= contract_multiple < 100:
+        raise InvalidInputError(
+            f"A contractual rate of {contract_multiple} × the taux légal is below the floor of 3 × "
+            "the taux légal (C. com. L441-10 II): it cannot be claimed."
+        )
+    if contract_rate is not None and not Decimal(0) < contract_rate < RATE_LIMIT:
+        raise InvalidRateError(f"A contractual rate of {contract_rate} % is not plausible.")
+    if not reference.strip() or len(reference) > 200:
+        raise InvalidInputError("Name the terms that stipulate the rate (--ref, at most 200 characters).")
+    debtor = None
+    if account:
+        debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
+        if debtor is None:
+            raise NotFoundError(f"No debtor with account {account!r} for {creditor.name}.")
+    with transaction.atomic():
+        row, _ = PaymentTerms.objects.update_or_create(
+            creditor=creditor, debtor=debtor,
+            defaults={"contract_rate": contract_rate, "contract_multiple": contract_multiple,
+                      "reference": reference.strip()},
+        )
+        event_record(
+            kind="legal.terms_set", subject_type="creditor", subject_id=creditor.pk,
+            creditor_id=creditor.pk, actor=actor,
+            payload={"debtor": account, "rate": str(contract_rate) if contract_rate is not None else None,
+                     "multiple": str(contract_multiple) if contract_multiple is not None else None,
+                     "reference": row.reference},
         )
     return row
