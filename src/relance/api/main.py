@@ -127,8 +127,9 @@ def invoices(
     items = list(invoice_rows(qs.filter(pk__in=ids))) if ids else []
     today = _today(None)
     limits = claim_limits(creditor=grant.creditor, as_of=today, invoice_ids=list(ids)) if ids else {}
+    by_number = {limit.number: limit for limit in limits.values()}  # numbers: one per creditor
     for item in items:  # each open claim's last day to act (prescription), its events counted
-        item["limitation"] = limit_json(limits.get(item["id"]), today)
+        item["limitation"] = limit_json(by_number.get(item["number"]), today)
     return {"creditor": grant.creditor.pk, **meta, "items": items}
 
 

@@ -40,12 +40,11 @@ def invoices_list(
 
 
 def invoice_rows(qs: QuerySet[Invoice]) -> Iterator[dict[str, Any]]:
-    for pk, number, account, issue, due, currency, total, open_, status in qs.values_list(
-        "pk", "number", "debtor__account", "issue_date", "due_date", "currency",
+    for number, account, issue, due, currency, total, open_, status in qs.values_list(
+        "number", "debtor__account", "issue_date", "due_date", "currency",
         "total_amount", "open_amount", "status",
     ).iterator(chunk_size=5000):
         yield {
-            "id": pk,
             "number": number,
             "debtor_account": account,
             "issue_date": issue.isoformat(),
