@@ -360,7 +360,7 @@ def test_prescription_b2b_with_a_claim_adds_a_note(capsys):
     ("argv", "message"),
     [
         (["--kind", "b2b", "--from", "2020-03-15", "--event", "2021-01-01:mise_en_demeure"], "does not interrupt"),
-        (["--kind", "b2b", "--from", "2020-03-15", "--event", "2021-01-01"], "DATE:acknowledgement or DATE:claim"),
+        (["--kind", "b2b", "--from", "2020-03-15", "--event", "2021-01-01"], "DATE:acknowledgement, DATE:claim, DATE:enforcement"),
         (["--kind", "consumer", "--from", "2020-03-15"], "--kind: 'consumer' is not one of b2b, b2c, civil"),
     ],
 )
@@ -408,3 +408,28 @@ def test_a_newcomer_records_a_rate_and_computes_interest_with_the_installed_scri
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert (data["interest"], data["indemnity"], data["amount_due"]) == ("103.19", "40.00", "10143.19")
+
+
+def test_prescription_public_with_a_written_claim_and_a_mediation(capsys):
+    data = run_json(capsys, "prescription", "--kind", "public", "--from", "2021-05-10",
+                    "--event", "2023-03-01:written_claim")
+    assert data["expires"] == "2027-12-31"
+    data = run_json(capsys, "prescription", "--kind", "b2b", "--from", "2020-03-15",
+                    "--event", "2024-09-15:suspension:2024-10-15")
+    assert data["expires"] == "2025-04-15"
+    assert main(["prescription", "--kind", "b2b", "--from", "2020-03-15",
+                 "--event", "2024-09-15:suspension"]) == 0
+    assert "suspendue tant que la médiation dure" in capsys.readouterr().out
+    assert main(["prescription", "--kind", "b2b", "--from", "2020-03-15",
+                 "--event", "2024-09-15:suspension:2024-10-15"]) == 0
+    assert "Suspendue le 15/09/2024" in capsys.readouterr().out
+
+
+def test_interest_with_a_contractual_multiple_and_its_terms(capsys):
+    data = run_json(capsys, "interest", "--regime", "fr-b2b", "--principal", "10000.00", "--from", "2025-03-31",
+                    "--to", "2025-08-31", "--contract-multiple", "3.5", "--terms-ref", "CGV 2025, art. 9")
+    assert data["interest"] == "487.82"
+    assert "CGV 2025, art. 9" in data["periods"][0]["basis"]
+    assert "below the floor of 3" in run_error(capsys, "interest", "--regime", "fr-b2b", "--principal", "100",
+                                               "--from", "2025-03-31", "--to", "2025-08-31",
+                                               "--contract-multiple", "2")

@@ -110,3 +110,52 @@ def test_a_justified_extra_compensation_is_allowed_for_a_business_only():
 def test_missing_structured_data_is_refused(change):
     problems = check_formal_notice(business_context(**change))
     assert any(p.column == "context" for p in problems)
+
+
+def public_context(lang: str = "fr"):
+    from relance.documents.context import build_penalties
+    from tests.documents.samples import INVOICES, LETTER_DATE
+
+    context = business_context("formal_notice", lang)
+    return replace(
+        context,
+        debtor=replace(context.debtor, kind="public", name="Commune de Bron"),
+        penalties=build_penalties(debtor_kind="public", invoices=INVOICES, as_of=LETTER_DATE),
+    )
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_public_body_s_letter_passes_without_l441_10(lang):
+    context = public_context(lang)
+    assert context.penalties.regime == "fr-public"
+    text = compose_letter(context, "formal_notice").as_text()
+    assert "L441-10" not in text
+    assert "injonction de payer" not in text
+    assert check_formal_notice(context) == []
+
+
+def test_a_public_body_s_letter_needs_the_commande_publique_and_the_administrative_court():
+    from relance.documents.formal_notice import _check_text
+
+    context = public_context()
+    text = compose_letter(context, "formal_notice").as_text()
+    codes = {p.code for p in _check_text(text.replace("R2192-31", ""), context)}
+    assert "penalties_basis" in codes
+    codes = {p.code for p in _check_text(text.replace("D2192-35", ""), context)}
+    assert "indemnity" in codes
+    codes = {p.code for p in _check_text(text.replace("tribunal administratif", "tribunal"), context)}
+    assert "consequences_administrative" in codes
+    # The tribunal de commerce's route is refused for an administrative contract.
+    codes = {p.code for p in _check_text(text + "\nou par voie d'injonction de payer.", context)}
+    assert "consequences_injonction" in codes
+
+
+def test_a_letter_with_penalties_not_computed_is_refused():
+    problems = check_formal_notice(business_context("formal_notice", penalties=None))
+    assert "penalties" in {p.code for p in problems}
+
+
+def test_a_late_invoice_left_out_of_the_penalties_is_refused():
+    context = business_context("formal_notice")
+    context = replace(context, penalties=replace(context.penalties, lines=context.penalties.lines[:1]))
+    assert "penalties" in {p.code for p in check_formal_notice(context)}

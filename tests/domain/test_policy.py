@@ -24,9 +24,12 @@ from relance.domain.scenario import CHANNELS, Step
 
 REMINDER = Step("reminder", 5, "email", "reminder", min_amount=Decimal("50.00"))
 COURTESY = Step("courtesy", -5, "email", "courtesy", min_amount=Decimal("50.00"))
+# A step threatening court action: every hold applies to it, time_barred included.
+NOTICE = Step("formal_notice", 30, "registered_letter", "formal_notice", min_amount=Decimal("50.00"))
 FLAGS = (
     "is_case_waiting",
     "is_legal_hold",
+    "is_time_barred",
     "is_do_not_contact",
     "is_bank_feed_stale",
     "has_unmatched_credit",
@@ -40,14 +43,23 @@ def test_a_debtor_with_nothing_against_it_is_not_held():
 @pytest.mark.parametrize(("flag", "reason"), list(zip(FLAGS, HOLD_REASONS, strict=False)))
 def test_each_flag_holds_the_debtor_under_its_reason(flag, reason):
     standing = DebtorStanding(overdue_amount=Decimal("80.00"), **{flag: True})
-    assert hold_reason(standing, REMINDER) == reason
+    assert hold_reason(standing, NOTICE) == reason
 
 
 @given(st.sets(st.sampled_from(FLAGS), min_size=1))
 def test_the_first_reason_in_order_wins(flags):
     standing = DebtorStanding(**dict.fromkeys(flags, True))
     first = min(FLAGS.index(f) for f in flags)
-    assert hold_reason(standing, REMINDER) == HOLD_REASONS[first]
+    assert hold_reason(standing, NOTICE) == HOLD_REASONS[first]
+
+
+def test_a_time_barred_claim_holds_only_the_steps_threatening_court():
+    barred = DebtorStanding(overdue_amount=Decimal("80.00"), is_time_barred=True)
+    assert hold_reason(barred, REMINDER) is None
+    assert hold_reason(barred, NOTICE) == "time_barred"
+    own = DebtorStanding(overdue_amount=Decimal("80.00"), is_time_barred=True,
+                         court_templates=frozenset({"reminder"}))
+    assert hold_reason(own, REMINDER) == "time_barred"
 
 
 def test_a_step_after_the_due_date_weighs_what_is_overdue():

@@ -31,6 +31,7 @@ from relance.api.schemas import (
     RunOut,
 )
 from relance.apps.collection.actions import action_skip, actions_approve
+from relance.apps.collection.limits import claim_limits, limit_json
 from relance.apps.collection.models import Action
 from relance.apps.collection.morning import morning_pass
 from relance.apps.collection.pauses import dispute_open, promise_add
@@ -125,6 +126,11 @@ def invoices(
     qs = invoices_list(creditor=grant.creditor, debtor_account=debtor, only_open=open)
     ids, meta = _paged(qs.values_list("pk", flat=True), page, page_size)
     items = list(invoice_rows(qs.filter(pk__in=ids))) if ids else []
+    today = _today(None)
+    limits = claim_limits(creditor=grant.creditor, as_of=today, invoice_ids=list(ids)) if ids else {}
+    by_number = {limit.number: limit for limit in limits.values()}  # numbers: one per creditor
+    for item in items:  # each open claim's last day to act (prescription), its events counted
+        item["limitation"] = limit_json(by_number.get(item["number"]), today)
     return {"creditor": grant.creditor.pk, **meta, "items": items}
 
 

@@ -64,6 +64,10 @@ class InvoiceOut(Schema):
     total_amount: str
     open_amount: str
     status: str
+    # An open invoice's time limit (prescription): last_day (none while a mediation suspends
+    # it), expired, kind, basis, the events counted (payments, plans, recorded events), notes;
+    # or problem when a recorded event was refused. None for a paid invoice.
+    limitation: dict[str, Any] | None = None
 
 
 class InvoicePage(Paged):

@@ -37,10 +37,15 @@ from relance.domain.law import (
 )
 from relance.domain.law.computation import percent
 from relance.domain.law.explain import fr_date
+from relance.domain.law.prescription import PRESCRIPTION_KINDS
 from relance.domain.money import AmountError, parse_amount
 from relance.errors import ConfigurationError, InvalidInputError
 
-PRESCRIPTION_KINDS = ("b2b", "b2c", "civil")
+RECORDED_EVENTS = ("acknowledgement", "claim", "enforcement", "suspension", "written_claim")
+EVENT_EXAMPLE = (
+    "DATE:acknowledgement, DATE:claim, DATE:enforcement, DATE:written_claim (public debts) or "
+    "DATE:suspension:END (a mediation; without END while it goes on)"
+)
 
 
 # --- parsing values -------------------------------------------------------------------------
@@ -132,6 +137,8 @@ def cmd_interest(args: argparse.Namespace) -> int:
         currency=_currency(args.currency),
         creditor_kind=creditor_kind,
         contract_rate=_optional_percent("--contract-rate", args.contract_rate),
+        contract_multiple=_optional_percent("--contract-multiple", args.contract_multiple),
+        terms_reference=args.terms_ref or "",
         signified=_optional_date("--signified", args.signified),
         capitalise_from=_optional_date("--capitalise-from", args.capitalise_from),
         day_count=day_count,
@@ -187,6 +194,8 @@ def _interest_auto(args: argparse.Namespace) -> int:
         currency=_currency(args.currency),
         creditor_kind=choice.creditor_kind,
         contract_rate=_optional_percent("--contract-rate", args.contract_rate),
+        contract_multiple=_optional_percent("--contract-multiple", args.contract_multiple),
+        terms_reference=args.terms_ref or "",
         notice_date=_optional_date("--notice", args.notice),
         capitalise_from=_optional_date("--capitalise-from", args.capitalise_from),
         day_count=day_count,
@@ -278,11 +287,18 @@ def cmd_rates_add(args: argparse.Namespace) -> int:
 
 
 def cmd_prescription(args: argparse.Namespace) -> int:
+    if args.prescription_command == "record":
+        return cmd_prescription_record(args)
+    if not args.kind or not args.start:
+        raise InvalidInputError("relance prescription needs --kind and --from (or: record …).")
     kind = cast(PrescriptionKind, _choice("--kind", args.kind, PRESCRIPTION_KINDS))
-    events = []
+    events: list[tuple[date, str, date | None]] = []
     for text in args.event:
-        day, event_kind = _pair("--event", text, "DATE:acknowledgement or DATE:claim")
-        events.append((_date("--event", day), event_kind))
+        day, rest = _pair("--event", text, EVENT_EXAMPLE)
+        event_kind, _, end = rest.partition(":")
+        events.append(
+            (_date("--event", day), event_kind.strip(), _date("--event", end) if end else None)
+        )
     result = prescription(kind, _date("--from", args.start), events)
     if args.json:
         emit_json(result.as_json())
@@ -290,10 +306,49 @@ def cmd_prescription(args: argparse.Namespace) -> int:
     print(f"Prescription ({result.period_years} ans) — {result.basis}")
     print(f"Point de départ : {fr_date(result.start)}")
     for event in result.restarted_by:
+        if event.kind == "suspension":
+            print(f"Suspendue le {fr_date(event.date)} — {event.basis}.")
+            continue
         print(f"Interrompue le {fr_date(event.date)} — {event.basis} ; un nouveau délai court.")
     for note in result.notes:
         print(f"Note : {note}")
+    if result.expires == date.max:
+        print("La prescription est suspendue tant que la médiation dure (C. civ. 2238).")
+        return 0
     print(f"La créance est prescrite après le {fr_date(result.expires)} (dernier jour pour agir).")
+    return 0
+
+
+def cmd_prescription_record(args: argparse.Namespace) -> int:
+    from relance.apps.legal.services import limitation_record
+    from relance.cli.output import creditor_of
+
+    end = _date("--end", args.end) if args.end else None
+    row = limitation_record(
+        creditor=creditor_of(args),
+        account=args.debtor,
+        invoice_number=args.invoice,
+        kind=_choice("--event", args.event_kind, RECORDED_EVENTS),
+        day=_date("--date", args.day),
+        end=end,
+        proof=args.proof,
+        actor="cli",
+    )
+    data = {
+        "id": row.pk,
+        "debtor": args.debtor,
+        "invoice": args.invoice,
+        "kind": row.kind,
+        "date": row.date.isoformat(),
+        "end": end.isoformat() if end else None,
+        "proof": row.proof,
+    }
+    if args.json:
+        emit_json(data)
+        return 0
+    scope = f"la facture {args.invoice}" if args.invoice else "toutes ses créances échues à cette date"
+    print(f"Enregistré pour {args.debtor} ({scope}) : {row.kind} du {fr_date(row.date)}"
+          + (f" au {fr_date(end)}" if end else "") + f" — preuve : {row.proof}.")
     return 0
 
 
@@ -322,6 +377,30 @@ def cmd_terms_check(args: argparse.Namespace) -> int:
             f"Échéance du {fr_date(due_date)} dans les délais légaux de paiement "
             "(C. com. L441-10 I)."
         )
+    return 0
+
+
+def cmd_terms_set(args: argparse.Namespace) -> int:
+    from relance.apps.legal.services import terms_set
+    from relance.cli.output import creditor_of
+
+    row = terms_set(
+        creditor=creditor_of(args),
+        account=args.debtor,
+        contract_rate=_optional_percent("--rate", args.rate),
+        contract_multiple=_optional_percent("--multiple", args.multiple),
+        reference=args.ref,
+        actor="cli",
+    )
+    rate = f"{row.contract_multiple} × le taux légal" if row.contract_multiple else f"{row.contract_rate} %"
+    data = {"debtor": args.debtor, "rate": str(row.contract_rate) if row.contract_rate else None,
+            "multiple": str(row.contract_multiple) if row.contract_multiple else None,
+            "reference": row.reference}
+    if args.json:
+        emit_json(data)
+    else:
+        print(f"Taux contractuel {rate} ({row.reference})"
+              + (f" pour {args.debtor}." if args.debtor else " pour tous les débiteurs professionnels."))
     return 0
 
 
@@ -363,6 +442,10 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--payment", action="append", default=[], metavar="DATE:AMOUNT",
                    help="a partial payment, imputed on interest first (C. civ. 1343-1); repeatable")
     p.add_argument("--contract-rate", metavar="PERCENT", help="fr-b2b: the rate of the contract")
+    p.add_argument("--contract-multiple", metavar="N",
+                   help="fr-b2b: the contract's rate as N × the taux légal (N at least 3)")
+    p.add_argument("--terms-ref", metavar="TEXT",
+                   help="fr-b2b: the terms stipulating the rate (e.g. 'CGV 2025, art. 9')")
     p.add_argument("--signified", metavar="DATE", help="fr-judgment: the day it was signified")
     p.add_argument("--capitalise-from", metavar="DATE",
                    help="capitalise interest due for a full year from this date (C. civ. 1343-2)")
@@ -381,11 +464,23 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--source", required=True, metavar="TEXT", help="who published it, and where")
 
     p = command(sub, "prescription", cmd_prescription, "the date a claim expires (prescription)")
-    p.add_argument("--kind", required=True, metavar="|".join(PRESCRIPTION_KINDS))
-    p.add_argument("--from", dest="start", required=True, metavar="DATE",
-                   help="the day the claim became due")
-    p.add_argument("--event", action="append", default=[], metavar="DATE:acknowledgement|claim",
-                   help="an acknowledgement by the debtor or a claim in court; repeatable")
+    p.add_argument("--kind", metavar="|".join(PRESCRIPTION_KINDS))
+    p.add_argument("--from", dest="start", metavar="DATE", help="the day the claim became due")
+    psub = p.add_subparsers(dest="prescription_command", metavar="record")
+    r = command(psub, "record", cmd_prescription,
+                "record what interrupts or suspends a debtor's time limit, with its proof")
+    r.add_argument("--creditor")
+    r.add_argument("--debtor", required=True, metavar="ACCOUNT")
+    r.add_argument("--invoice", metavar="NUMBER", help="one invoice; by default every claim due")
+    r.add_argument("--event", dest="event_kind", required=True, metavar="|".join(RECORDED_EVENTS))
+    r.add_argument("--date", dest="day", required=True, metavar="DATE")
+    r.add_argument("--end", metavar="DATE", help="the end of a mediation (suspension)")
+    r.add_argument("--proof", required=True, metavar="TEXT",
+                   help="where the proof is: a court reference, a signed letter, a bailiff's act")
+    p.add_argument("--event", action="append", default=[], metavar="DATE:KIND[:END]",
+                   help="an acknowledgement by the debtor (2240), a claim in court (2241), an act "
+                   "of enforcement (2244), a written claim to a public body (loi 68-1250) or a "
+                   "mediation DATE:suspension:END (2238); repeatable")
 
     tsub = group(sub, "terms", "payment terms", "terms_command")
     p = command(tsub, "check", cmd_terms_check,
@@ -393,3 +488,10 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--issue", required=True, metavar="DATE", help="the invoice date")
     p.add_argument("--due", required=True, metavar="DATE", help="the due date agreed")
     p.add_argument("--periodic", action="store_true", help="a periodic invoice (45 days cap)")
+    p = command(tsub, "set", cmd_terms_set,
+                "record the contractual late-payment rate of the creditor's terms (fr-b2b)")
+    p.add_argument("--creditor")
+    p.add_argument("--debtor", metavar="ACCOUNT", help="this debtor's own terms")
+    p.add_argument("--rate", metavar="PERCENT", help="a fixed rate")
+    p.add_argument("--multiple", metavar="N", help="N × the taux légal (N at least 3)")
+    p.add_argument("--ref", required=True, metavar="TEXT", help="the terms, e.g. 'CGV 2025, art. 9'")

@@ -4,27 +4,35 @@ The Django side builds a ``LetterContext`` from its models (creditor, debtor, op
 earlier actions); this package never imports them. Templates do not see the dataclasses:
 ``LetterContext.as_template_vars()`` turns them into dicts, lists and primitive values
 (``str``, ``int``, ``bool``, ``Decimal``, ``date``), the only things a user-editable template
-may read. ``CONTEXT_DOC`` documents every top-level name and is what
+may read. ``context_doc.CONTEXT_DOC`` documents every top-level name and is what
 ``templates.validate_template`` checks undeclared names against.
 
 ``build_penalties`` asks the law engine (``relance.domain.law``) for the penalties on each
-late invoice as of the letter's date: for a business debtor the L441-10 penalties with their
+late invoice as of the letter's date, under the regime its chooser (``choose_regime``) gives the
+debtor and creditor pair: for a business debtor in France the L441-10 penalties with their
 rates, start date and legal basis, plus the 40 € indemnity per late invoice (D441-5); for a
-consumer nothing, unless the date of a mise en demeure is given, from which civil interest at
-the taux légal runs (C. civ. 1231-6, 1344-1) and never an indemnity.
+public buyer the commande publique's moratory interest and 40 € (R2192-31, D2192-35); for a UK
+or euro-area business the Late Payment Act's or the directive's; for a consumer, or a creditor
+who is a private individual, nothing unless the date of a mise en demeure is given, from which
+civil interest at the taux légal runs (C. civ. 1231-6, 1344-1) and never an indemnity. A pair
+no regime covers gets no penalty line and the chooser's reason as ``note``; the templates then
+say plainly that the statement includes no interest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from relance.documents.formatting import format_iban as format_iban  # re-exported
+from relance.documents.formatting import format_siren as format_siren  # re-exported
 from relance.domain import scenario
-from relance.domain.law import RateTables, Regime, penalties_on_invoice
+from relance.domain.law import RateTables, RegimeChoice, choose_regime, penalties_on_invoice
+from relance.domain.law.choice import several_currencies
 from relance.domain.money import ZERO, round_cents
 from relance.domain.vocabulary import LETTER_CHANNELS, say
 from relance.errors import InvalidInputError
@@ -33,6 +41,7 @@ DebtorKind = Literal["business", "consumer", "public"]
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
 DEFAULT_DEADLINE_DAYS = scenario.DEFAULT_DEADLINE_DAYS  # the scenario engine counts it too
+CONTRACT = "Taux contractuel"  # how the engine's basis of a creditor's own rate begins
 
 @dataclass(frozen=True, slots=True)
 class CreditorInfo:
@@ -141,6 +150,8 @@ class PenaltySummary:
     basis: str = ""
     indemnity_basis: str = ""
     warnings: tuple[str, ...] = ()
+    # When no regime applies (``regime`` is ""): the chooser's plain reason, said in the letter.
+    note: str = ""
 
     @property
     def interest_total(self) -> Decimal:
@@ -209,6 +220,9 @@ class LetterContext:
     payment: PaymentReceived | None = None
     # The debtor portal's signed link (relance.apps.portal), "" when the install has none.
     portal_url: str = ""
+    # The regime the law gives this debtor and creditor (``choose_regime``): what the letter
+    # says of the law when ``penalties`` was not computed (a step that states no amount).
+    regime_choice: RegimeChoice | None = None
 
     @property
     def currency(self) -> str:
@@ -316,7 +330,7 @@ class LetterContext:
                 }
                 for a in self.attempts
             ],
-            "penalties": _penalties_vars(penalties),
+            "penalties": _penalties_vars(penalties, self.regime_choice),
             "other_claims": [
                 {"label": c.label, "amount": c.amount, "basis": c.basis} for c in self.other_claims
             ],
@@ -369,55 +383,50 @@ class LetterContext:
         }
 
 
-CONTEXT_DOC: Mapping[str, str] = {
-    "lang": '"fr" or "en".',
-    "creditor": "name, legal_form, siren (formatted), vat, address_lines (list), postcode, city, "
-    "iban (formatted), bic, email, phone, signature, place.",
-    "debtor": "name, kind (business|consumer|public), is_business, is_consumer, siren, "
-    "address_lines, postcode, city, country, contact_name, account, email, phone.",
-    "invoices": "list of {number, issue_date, due_date, total, open_amount, paid, credited, currency, "
-    "days_late, is_due}.",
-    "attempts": "earlier steps, oldest first: list of {date, channel, channel_label, summary}.",
-    "penalties": "{applies, regime, as_of, basis, indemnity_basis, interest_total, "
-    "indemnity_total, total, lines: [{invoice, principal, start, days, interest, interest_paid, on_balance, indemnity, "
-    "rate, single_rate, rates: [{start, end, days, rate, base, interest}]}]}.",
-    "other_claims": "other heads of claim: list of {label, amount, basis}.",
-    "totals": "{currency, invoiced, credited, paid, paid_to_interest, paid_to_principal, principal, "
-    "principal_due, interest, interest_due, indemnity, penalties, "
-    "other_claims, claimed}.",
-    "letter": "{date, reference, deadline_days, deadline_date, channel, is_registered, "
-    "notice_date (the mise en demeure's receipt date), notice_sent_date (its own date), "
-    "notice_not_claimed (it came back unclaimed)}.",
-    "pay": "{link, iban, bic, reference, amount}.",
-    "promise": "{amount, date} or none.",
-    "plan": "{instalments: [{date, amount}], count, total}.",
-    "payment": "{amount, date} or none (the payment being thanked for).",
-    "portal_url": "the debtor portal's signed link (see what is due, download the invoices, pay, "
-    'report a problem, propose a plan), or "" when the install has no public address.',
-}
+_FLAGS = {"is_commercial": "fr-b2b", "is_public": "fr-public", "is_civil": "fr-civil",
+          "is_directive": "eu-b2b", "is_uk": "uk-b2b", "is_none": ""}
 
 
-def _penalties_vars(penalties: PenaltySummary | None) -> dict[str, Any]:
+def _regime_flags(regime: str) -> dict[str, bool]:
+    """Which law the letter states, as the templates test it (``penalties.is_…``)."""
+    return {flag: regime == name for flag, name in _FLAGS.items()}
+
+
+def _penalties_vars(penalties: PenaltySummary | None, choice: RegimeChoice | None) -> dict[str, Any]:
     if penalties is None or not penalties.lines:
+        # Not computed: the chooser's answer still says which law the letter may cite.
+        regime = penalties.regime if penalties else (choice.regime or "") if choice else "?"
         return {
             "applies": False,
-            "regime": penalties.regime if penalties else "",
+            "regime": regime if regime != "?" else "",
+            **_regime_flags(regime),
+            "note": penalties.note if penalties else choice.reason if choice and not choice.regime else "",
             "as_of": penalties.as_of if penalties else None,
             "basis": penalties.basis if penalties else "",
             "indemnity_basis": "",
             "interest_total": ZERO,
             "indemnity_total": ZERO,
+            "indemnity_count": 0,
+            "indemnity_each": None,
+            "contract_basis": "",
             "total": ZERO,
             "lines": [],
         }
+    owed = [line.indemnity for line in penalties.lines if line.indemnity]
     return {
         "applies": True,
         "regime": penalties.regime,
+        **_regime_flags(penalties.regime),
+        "note": penalties.note,
         "as_of": penalties.as_of,
         "basis": penalties.basis,
         "indemnity_basis": penalties.indemnity_basis,
         "interest_total": penalties.interest_total,
         "indemnity_total": penalties.indemnity_total,
+        "contract_basis": next((p.basis for x in penalties.lines for p in x.periods
+                                if p.basis.startswith(CONTRACT)), ""),
+        "indemnity_count": len(owed),
+        "indemnity_each": owed[0] if len(set(owed)) == 1 else None,
         "total": penalties.total,
         "lines": [
             {
@@ -474,12 +483,20 @@ def build_penalties(
     notice_date: date | None = None,
     contract_rate: Decimal | None = None,
     tables: RateTables | None = None,
+    choice: RegimeChoice | None = None,
+    contract_multiple: Decimal | None = None,
+    terms_reference: str = "",
 ) -> PenaltySummary:
-    """Penalties on each late invoice as of ``as_of``, from the law engine.
+    """Penalties on each late invoice as of ``as_of``, under the regime the law gives the pair.
 
-    A business (or public) debtor owes the L441-10 penalties from the day after the due date
-    and 40 € per late invoice (D441-5). A consumer owes nothing here unless ``notice_date``
-    (the mise en demeure) is given, from which civil interest runs; never the 40 €.
+    ``choice``: the chooser's answer for the pair (``choose_regime``, via the legal app's
+    selectors); without it, a French creditor and a debtor in France of kind ``debtor_kind``.
+    Under ``fr-b2b`` the L441-10 penalties (or the creditor's CGV rate: ``contract_rate`` or
+    ``contract_multiple``, cited with ``terms_reference``) and 40 € per invoice from 2013; under ``fr-public`` the commande publique's moratory interest and 40 €
+    (R2192-31, D2192-35); under ``eu-b2b`` and ``uk-b2b`` the directive's and the Late Payment
+    Act's. Under ``fr-civil`` (a consumer, or a creditor who is a private individual) nothing
+    runs before ``notice_date`` (the mise en demeure), and never an indemnity. When no regime
+    applies the summary has no line, ``regime`` "" and the chooser's reason as ``note``.
 
     >>> invoice = InvoiceLine("F-1", date(2025, 7, 1), date(2025, 7, 31), Decimal("1000.00"),
     ...                       Decimal("1000.00"))
@@ -489,10 +506,23 @@ def build_penalties(
     (Decimal('30.62'), Decimal('40.00'), Decimal('12.15'))
     >>> build_penalties(debtor_kind="consumer", invoices=[invoice], as_of=date(2025, 10, 31)).lines
     ()
+    >>> public = build_penalties(debtor_kind="public", invoices=[invoice], as_of=date(2025, 10, 31))
+    >>> public.regime, public.lines[0].periods[0].rate
+    ('fr-public', Decimal('10.15'))
     """
     if debtor_kind not in ("business", "consumer", "public"):
         raise InvalidInputError(f"Unknown debtor kind {debtor_kind!r}.")
-    regime: Regime = "fr-b2b" if debtor_kind != "consumer" else "fr-civil"
+    listed = tuple(invoices)
+    if choice is None:
+        currencies = sorted({invoice.currency for invoice in listed}) or ["EUR"]
+        choice = (
+            choose_regime(currency=currencies[0], debtor_kind=debtor_kind)
+            if len(currencies) == 1
+            else several_currencies(currencies)
+        )
+    if choice.regime is None:
+        return PenaltySummary(regime="", as_of=as_of, note=choice.reason)
+    regime = choice.regime
     if regime == "fr-civil" and notice_date is None:
         return PenaltySummary(
             regime=regime,
@@ -502,7 +532,7 @@ def build_penalties(
     lines: list[PenaltyLine] = []
     basis = indemnity_basis = ""
     warnings: list[str] = []
-    for invoice in invoices:
+    for invoice in listed:
         if invoice.open_amount <= ZERO or invoice.due_date >= as_of:
             continue
         # Unpaid at the due date as far as dates are known: credit notes and undated settlements none.
@@ -514,9 +544,12 @@ def build_penalties(
             as_of=as_of,
             payments=invoice.payments,
             currency=invoice.currency,
-            contract_rate=contract_rate,
+            creditor_kind=choice.creditor_kind,
+            contract_rate=contract_rate if regime == "fr-b2b" else None,
+            contract_multiple=contract_multiple if regime == "fr-b2b" else None,
+            terms_reference=terms_reference if regime == "fr-b2b" else "",
             notice_date=notice_date,
-            with_indemnity=regime == "fr-b2b",
+            issue_date=invoice.issue_date,
             tables=tables,
         )
         basis, indemnity_basis = computation.basis, computation.indemnity_basis
@@ -532,7 +565,7 @@ def build_penalties(
                 start=periods[0].start if periods else computation.start + timedelta(days=1),
                 days=computation.days,
                 interest=computation.interest,
-                indemnity=computation.indemnity if regime == "fr-b2b" else ZERO,
+                indemnity=computation.indemnity,
                 periods=periods,
                 basis=computation.basis,
                 indemnity_basis=computation.indemnity_basis,
@@ -548,30 +581,6 @@ def build_penalties(
         indemnity_basis=indemnity_basis,
         warnings=tuple(dict.fromkeys(warnings)),
     )
-
-
-def format_siren(value: str) -> str:
-    """A SIREN (or SIRET) grouped as printed on letters.
-
-    >>> format_siren("732829320"), format_siren(""), format_siren("73282932000074")
-    ('732 829 320', '', '732 829 320 00074')
-    """
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if len(digits) == 9:
-        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-    if len(digits) == 14:
-        return f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"
-    return value.strip()
-
-
-def format_iban(value: str) -> str:
-    """An IBAN in groups of four, as printed.
-
-    >>> format_iban("FR7630006000011234567890189")
-    'FR76 3000 6000 0112 3456 7890 189'
-    """
-    compact = value.replace(" ", "").upper()
-    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
 def _url_part(text: str) -> str:

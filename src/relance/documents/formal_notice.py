@@ -7,11 +7,16 @@ wording), and returns every ``Problem`` found; an empty list means the letter ma
 Mentions required (legal-fr.md §4.1): the words "MISE EN DEMEURE"; date and place; both
 parties' names, the creditor's SIREN, the debtor's SIREN when it is a company; each invoice's
 number, date, due date and amounts; the amount claimed broken down (principal, penalties with
-rate and start date and the 40 € per invoice for a business debtor, payments received
-deducted); a deadline and how to pay; the consequences (injonction de payer, référé); for a
-consumer (a civil claim), the statement that the letter makes interest run (C. civ. 1344-1);
-the signature. And at least one earlier amicable contact on record (sent by Relance or declared):
-a mise en demeure is never the first contact.
+rate and start date and the flat indemnity, each with the basis of the regime the letter's
+penalties were computed under: L441-10 and D441-5 for a business in France, R2192-31 and
+D2192-35 for a public buyer, the directive 2011/7/UE, the Late Payment Act 1998; payments
+received deducted); a deadline and how to pay; the consequences: injonction de payer and
+référé in France, the référé-provision before the tribunal administratif (never the injonction
+de payer) for a public buyer, the competent court for a debtor abroad; under civil interest
+(a consumer, a private-individual creditor), the statement that the letter makes interest run
+(C. civ. 1344-1); the signature. A letter whose pair no regime covers claims no penalty and is
+not refused for it. And at least one earlier amicable contact on record (sent by Relance or
+declared): a mise en demeure is never the first contact.
 
 Heads of claim refused (L111-8 CPCE, legal-fr.md §7): collection or agency fees, "frais de
 dossier", "frais de relance", "frais de gestion" and the like, from any debtor; from a consumer
@@ -39,6 +44,14 @@ FORBIDDEN_FEES = re.compile(
 )
 # The statutory 40 € indemnity carries "frais de recouvrement" in its legal name: allowed from a
 # professional, and only in that wording.
+# The regimes whose interest and flat indemnity run as of right, each with the words its letter
+# must cite (folded: lower case, no accents) and its own indemnity's basis.
+AUTOMATIC_REGIMES: dict[str, tuple[str, str, str]] = {
+    "fr-b2b": ("C. com. L441-10", "l441-10", "d441-5"),
+    "fr-public": ("CCP L2192-13, R2192-31", "r2192-31", "d2192-35"),
+    "eu-b2b": ("directive 2011/7/UE", "2011/7", "2011/7"),
+    "uk-b2b": ("Late Payment Act 1998", "late payment", "5a"),
+}
 STATUTORY_INDEMNITY = re.compile(
     r"indemnit\w*\s+forfaitaires?\s+pour\s+frais\s+de\s+recouvrement"
     r"|fixed\s+compensation\s+for\s+recovery\s+costs",
@@ -72,7 +85,8 @@ def _check_context(context: LetterContext) -> list[Problem]:
     need(creditor.siren, "creditor_siren", N_("The creditor's SIREN is missing."))
     need(debtor.name and debtor.postcode and debtor.city, "debtor_identity",
          N_("The debtor's name and address are missing."))
-    need(not business or debtor.siren, "debtor_siren",
+    # A SIREN is French: a company registered abroad has its own number, not required here.
+    need(not business or debtor.siren or not in_france(context), "debtor_siren",
          N_("The debtor is a company: its SIREN must be stated."))
     need(creditor.place or creditor.city, "place", N_("The place of the letter is missing."))
     need(context.invoices, "invoices", N_("The letter names no invoice."))
@@ -88,13 +102,19 @@ def _check_context(context: LetterContext) -> list[Problem]:
          N_("The letter does not say how to pay (IBAN or pay link)."))
     need(creditor.signature or creditor.name, "signature", N_("The letter is not signed."))
     late = [i for i in context.invoices if i.due_date < context.letter_date and i.open_amount > 0]
-    if business and late:
-        lines = context.penalties.lines if context.penalties else ()
-        need(lines, "penalties",
-             N_("A business debtor owes L441-10 penalties: compute them (build_penalties)."))
-        need(sum((line.indemnity for line in lines), ZERO) == 40 * len(late), "indemnity",
-             N_("A business debtor owes 40 € per late invoice (D441-5)."))
-    if not business and context.penalties and context.penalties.indemnity_total:
+    penalties = context.penalties
+    regime = penalties.regime if penalties else ""
+    if regime in AUTOMATIC_REGIMES and late:
+        lines = penalties.lines if penalties else ()
+        need({line.invoice for line in lines} >= {i.number for i in late}, "penalties",
+             N_("The debtor owes late-payment interest as of right (%(basis)s): compute it on "
+                "every late invoice (build_penalties)."),
+             basis=AUTOMATIC_REGIMES[regime][0])
+    if penalties is None and (business or context.regime_choice is not None) and late:
+        problems.append(Problem.of(
+            "penalties", N_("The penalties were not computed: the letter cannot say what is owed."),
+            None, "context"))
+    if not business and penalties and penalties.indemnity_total:
         problems.append(Problem.of("forbidden_claim",
                                    N_("The 40 € indemnity is owed by professionals only, not by a "
                                       "consumer (L441-10, D441-5)."), None, "context"))
@@ -115,6 +135,10 @@ def _check_context(context: LetterContext) -> list[Problem]:
     return problems
 
 
+def in_france(context: LetterContext) -> bool:
+    return context.debtor.country.strip().upper() in ("FR", "")
+
+
 def _fold(text: str) -> str:
     """Lower case, no accents, one space: what the text checks compare."""
     bare = unicodedata.normalize("NFKD", text.replace("\u202f", " ").replace("\xa0", " "))
@@ -131,10 +155,28 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
             problems.append(Problem.of(code, template, None, "text", **params))
 
     need("MISE EN DEMEURE" in text, "words", N_('The words "MISE EN DEMEURE" are missing.'))
-    need(re.search(r"injonction de payer", folded), "consequences_injonction",
-         N_("The consequences are not stated: injonction de payer."))
-    need(re.search(r"\brefere\b", folded), "consequences_refere",
-         N_("The consequences are not stated: référé."))
+    public = context is not None and context.penalties is not None and (
+        context.penalties.regime == "fr-public"
+    )
+    abroad = context is not None and not in_france(context)
+    if public:
+        # A public contract is administrative: the référé-provision before the tribunal
+        # administratif, never the injonction de payer of the tribunal de commerce.
+        need(re.search(r"tribunal administratif", folded), "consequences_administrative",
+             N_("The consequences are not stated: référé-provision before the tribunal "
+                "administratif."))
+        need(not re.search(r"injonction de payer", folded), "consequences_injonction",
+             N_("A public buyer cannot be threatened with an injonction de payer: its contract is "
+                "administrative (référé-provision before the tribunal administratif)."))
+    elif abroad:
+        need(re.search(r"juridiction competente|competent court", folded), "consequences_court",
+             N_("The consequences are not stated: the competent court."))
+    else:
+        need(re.search(r"injonction de payer", folded), "consequences_injonction",
+             N_("The consequences are not stated: injonction de payer."))
+    if not abroad:
+        need(re.search(r"\brefere\b", folded), "consequences_refere",
+             N_("The consequences are not stated: référé."))
     need(re.search(r"\bdelai\b|\bwithin\b|au plus tard|\bby\b", folded), "deadline",
          N_("No deadline to pay is stated."))
     need(re.search(r"\biban\b|virement|transfer|en ligne|online", folded), "how_to_pay",
@@ -166,7 +208,7 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
     need(has(creditor.name), "creditor_identity", N_("The creditor's name is missing."))
     need(has(format_siren(creditor.siren)), "creditor_siren", N_("The creditor's SIREN is missing."))
     need(has(debtor.name), "debtor_identity", N_("The debtor's name is missing."))
-    if business:
+    if business and (debtor.siren or in_france(context)):
         need(has(format_siren(debtor.siren)), "debtor_siren", N_("The debtor's SIREN is missing."))
     for invoice in context.invoices:
         for value, missing in (
@@ -193,9 +235,10 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
         need(has(format_money(paid, lang, context.currency)), "payments_deducted",
              N_("Payments already received are not shown as deducted."))
     penalties = context.penalties
-    if business and penalties and penalties.lines:
-        need(re.search(r"l441-10", folded), "penalties_basis",
-             N_("The penalties' legal basis (C. com. L441-10) is not stated."))
+    if penalties and penalties.lines and penalties.regime in AUTOMATIC_REGIMES:
+        label, cited, indemnity_cited = AUTOMATIC_REGIMES[penalties.regime]
+        need(cited in folded, "penalties_basis",
+             N_("The penalties' legal basis (%(basis)s) is not stated."), basis=label)
         for line in penalties.lines:
             rate = line.periods[0].rate if line.periods else None
             need(rate is not None and has(format_percent(rate, lang)), "penalties_rate",
@@ -203,9 +246,12 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
             need(has(format_date(line.start, lang)), "penalties_start",
                  N_("Invoice %(number)s: the date penalties start is not stated."),
                  number=line.invoice)
-        need(re.search(r"d441-5", folded) and has(format_money(penalties.indemnity_total, lang)),
-             "indemnity", N_("The 40 € indemnity per invoice (D441-5) is not stated."))
-    if consumer:
+        if penalties.indemnity_total:
+            need(indemnity_cited in folded
+                 and has(format_money(penalties.indemnity_total, lang, context.currency)),
+                 "indemnity", N_("The flat indemnity per invoice (%(basis)s) is not stated."),
+                 basis=label)
+    if penalties and penalties.regime == "fr-civil":
         need(re.search(r"1344-1", folded) and re.search(r"fait courir|starts interest", folded),
              "interest_runs",
              N_("The letter must say it makes interest run (C. civ. 1344-1)."))

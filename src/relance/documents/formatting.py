@@ -90,3 +90,27 @@ def format_percent(rate: Decimal, lang: str = "fr") -> str:
     """
     text = f"{Decimal(rate):.2f}"
     return f"{text.replace('.', ',')}\u00a0%" if lang == "fr" else f"{text}%"
+
+
+def format_siren(value: str) -> str:
+    """A SIREN (or SIRET) grouped as printed on letters.
+
+    >>> format_siren("732829320"), format_siren(""), format_siren("73282932000074")
+    ('732 829 320', '', '732 829 320 00074')
+    """
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) == 9:
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    if len(digits) == 14:
+        return f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"
+    return value.strip()
+
+
+def format_iban(value: str) -> str:
+    """An IBAN in groups of four, as printed.
+
+    >>> format_iban("FR7630006000011234567890189")
+    'FR76 3000 6000 0112 3456 7890 189'
+    """
+    compact = value.replace(" ", "").upper()
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))

@@ -17,7 +17,7 @@ from jinja2 import (
 )
 from jinja2.meta import find_undeclared_variables
 
-from relance.documents.context import CONTEXT_DOC
+from relance.documents.context_doc import CONTEXT_DOC
 from relance.documents.sandbox import (
     FORBIDDEN_NAMES,
     DocumentEnvironment,

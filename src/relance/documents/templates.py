@@ -3,7 +3,7 @@
 Templates are user-editable (web and files), so they run in an
 ``ImmutableSandboxedEnvironment`` narrowed further:
 
-- a template reads only the documented context (``context.CONTEXT_DOC``), given as dicts,
+- a template reads only the documented context (``context_doc.CONTEXT_DOC``), given as dicts,
   lists and primitive values; ``x.y`` is a dict lookup, never a Python attribute (the only
   attributes allowed are a ``loop``'s counters);
 - no globals (no ``range``, ``cycler``, ``joiner``, ``lipsum``, ``namespace``), no calls

@@ -28,6 +28,7 @@ from relance.domain.calendar import next_business_day
 HOLD_REASONS = (
     "waiting_for_pending_action",  # a person must approve the case's step, or an e-mail is in flight
     "legal_hold",  # the debtor is with the lawyers
+    "time_barred",  # the step threatens court action on a claim past its time limit
     "do_not_contact",  # the debtor asked not to be contacted
     "bank_feed_stale",  # the bank data is too old to know who has paid
     "unmatched_credit",  # a recent credit nobody has matched may be this debtor's payment
@@ -40,8 +41,20 @@ PENDING = (PLANNED, APPROVED)
 EMAIL, CALL = "email", "call"
 
 
+# The steps whose letter threatens court action (the mise en demeure, the escalation), and the
+# words that make any other template threaten it too.
+COURT_STEPS = frozenset({"formal_notice", "escalation"})
+COURT_WORDS = ("injonction de payer", "order for payment")
+
+
 class StepRule(Protocol):
     """What the rules read of a scenario step (``relance.domain.scenario.Step``)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def template(self) -> str: ...
 
     @property
     def channel(self) -> str: ...
@@ -51,9 +64,6 @@ class StepRule(Protocol):
 
     @property
     def min_amount(self) -> Decimal | None: ...
-
-    @property
-    def template(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +76,10 @@ class DebtorStanding:
 
     is_case_waiting: bool = False
     is_legal_hold: bool = False
+    # A claim the step would list is past its last day to act (or that day is not known).
+    is_time_barred: bool = False
+    # The templates (step names) that threaten court action in this creditor's own wording.
+    court_templates: frozenset[str] = frozenset()
     is_do_not_contact: bool = False
     is_bank_feed_stale: bool = False
     has_unmatched_credit: bool = False
@@ -102,6 +116,8 @@ def hold_reason(standing: DebtorStanding, step: StepRule) -> str | None:
         return "waiting_for_pending_action"
     if standing.is_legal_hold:
         return "legal_hold"
+    if standing.is_time_barred and threatens_court(step, standing.court_templates):
+        return "time_barred"
     if standing.is_do_not_contact:
         return "do_not_contact"
     if standing.is_bank_feed_stale:
@@ -131,6 +147,30 @@ def needs_earlier_contact(step: StepRule) -> bool:
     False
     """
     return step.channel == REGISTERED_LETTER or step.template in EARLIER_CONTACT_TEMPLATES
+
+
+def threatens_court(step: StepRule, court_templates: frozenset[str] = frozenset()) -> bool:
+    """Whether the step's message threatens court action: a mise en demeure, an escalation, or
+    a template whose text names the injonction de payer.
+
+    >>> from relance.domain.scenario import Step
+    >>> threatens_court(Step("formal_notice", 30, "registered_letter", "formal_notice"))
+    True
+    >>> reminder = Step("reminder", 5, "email", "reminder")
+    >>> threatens_court(reminder), threatens_court(reminder, frozenset({"reminder"}))
+    (False, True)
+    """
+    return step.key in COURT_STEPS or step.template in COURT_STEPS or step.template in court_templates
+
+
+def mentions_court(text: str) -> bool:
+    """Whether a template's text threatens the injonction de payer (``COURT_WORDS``).
+
+    >>> mentions_court("… par voie d'Injonction de payer …"), mentions_court("Merci")
+    (True, False)
+    """
+    folded = " ".join(text.lower().split())
+    return any(words in folded for words in COURT_WORDS)
 
 
 def blocks_case(*, channel: str, state: str, requires_approval: bool) -> bool:

@@ -82,6 +82,10 @@ TASKS: Mapping[str, Term] = {
     "check_payment": Term(
         "Check the bank for the announced payment", "Vérifier en banque le paiement annoncé"
     ),
+    "time_barred": Term(
+        "Claim time-barred: no court threat sent, check it",
+        "Créance prescrite : aucune menace de procédure envoyée, à vérifier",
+    ),
 }
 
 STEPS: Mapping[str, Term] = {

@@ -85,3 +85,13 @@ def test_bad_facts_are_refused(kwargs, message):
     facts = {"currency": "EUR", "debtor_kind": "business"} | kwargs
     with pytest.raises(InvalidInputError, match=message):
         choose_regime(**facts)
+
+
+@pytest.mark.parametrize("creditor_kind", ["professional", "individual"])
+def test_one_letter_in_several_currencies_gets_no_regime(creditor_kind):
+    from relance.domain.law.choice import several_currencies
+
+    choice = several_currencies(["EUR", "GBP"], creditor_kind)
+    assert choice.regime is None
+    assert choice.creditor_kind == creditor_kind
+    assert choice.reason.endswith("Aucune pénalité n'est réclamée.")

@@ -272,3 +272,41 @@ def test_rate_override_strips_the_source():
         ).source
         == "BoE"
     )
+
+
+def test_a_missing_uk_rate_names_the_reference_date_and_the_half_year_it_serves():
+    from datetime import date as day
+    from decimal import Decimal as D
+
+    from relance.domain.law import UnknownRateError, penalties_on_invoice
+
+    with pytest.raises(UnknownRateError) as info:
+        penalties_on_invoice(regime="uk-b2b", principal=D("1000.00"), due_date=day(2026, 6, 30),
+                             as_of=day(2026, 9, 1), currency="GBP")
+    message = str(info.value)
+    # Interest from 1 July 2026 takes the Bank Rate of 30 June 2026, not "2026 H1".
+    assert "for 2026-06-30, reference date for 2026 H2 (needed on 2026-06-30" in message
+    assert "--from 2026-06-30" in message
+    assert "record the rate in force on 2026-06-30 (even if unchanged" in message
+    assert info.value.from_date == day(2026, 6, 30)
+
+
+def test_a_missing_semester_of_the_taux_legal_says_its_first_day():
+    from datetime import date as day
+
+    from relance.domain.law import UnknownRateError, load_tables, row_on
+
+    with pytest.raises(UnknownRateError) as info:
+        row_on(load_tables()["fr_legal_professional"], day(2030, 8, 20))
+    assert "record the 2030 H2 rate, from 2030-07-01, the first day it applies" in str(info.value)
+
+
+def test_a_step_rate_recorded_on_the_day_needed_covers_it():
+    from datetime import date as day
+    from decimal import Decimal as D
+
+    from relance.domain.law import load_tables, rate_override, row_on
+
+    tables = load_tables([rate_override(table="ecb_mro", from_date=day(2026, 7, 1), rate=D("2.15"),
+                                        source="ECB, unchanged")])
+    assert row_on(tables["ecb_mro"], day(2026, 7, 1)).rate == D("2.15")

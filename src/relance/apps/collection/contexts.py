@@ -40,7 +40,13 @@ from relance.apps.collection.models import (
 from relance.apps.collection.portal_links import portal_url
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
-from relance.apps.legal.selectors import UNDATED_ORIGINS, payments_net, rate_tables
+from relance.apps.legal.selectors import (
+    UNDATED_ORIGINS,
+    payment_terms_for,
+    payments_net,
+    rate_tables,
+    regime_choice_for,
+)
 from relance.channels.registry import printed_channels
 from relance.documents.context import (
     Attempt,
@@ -435,10 +441,10 @@ def letter_contexts(
         return []
     debtor_ids = {r.debtor.pk for r in requests}
     # Once per creditor: its info carries its edited templates, read from the database.
-    creditors = {
-        c.pk: _creditor_info(c)
-        for c in Creditor.objects.filter(pk__in={r.debtor.creditor_id for r in requests})
+    creditor_rows = {
+        c.pk: c for c in Creditor.objects.filter(pk__in={r.debtor.creditor_id for r in requests})
     }
+    creditors = {pk: _creditor_info(c) for pk, c in creditor_rows.items()}
     disputed = Dispute.objects.filter(invoice_id=OuterRef("pk"), status=Dispute.Status.OPEN)
     invoices: dict[int, list[Invoice]] = defaultdict(list)
     for inv in (
@@ -484,6 +490,7 @@ def letter_contexts(
     ):
         last_payments.setdefault(debtor_id, PaymentReceived(amount, day))
     attempt_rows = _attempt_rows(debtor_ids)
+    terms = payment_terms_for(creditor_ids=creditor_rows, debtor_ids=debtor_ids)
     out: list[BuiltContext | RelanceError] = []
     for r in requests:
         listed = tuple(invoices.get(r.debtor.pk, ()))
@@ -492,6 +499,11 @@ def letter_contexts(
         notice = notices.get(r.debtor.pk)
         penalties, missing = None, ""
         try:
+            choice = regime_choice_for(
+                debtor=r.debtor,
+                creditor=creditor_rows[r.debtor.creditor_id],
+                currencies=[line.currency for line in lines],
+            )
             if r.template in PENALTY_STEPS and lines:
                 if tables is None:
                     tables = rate_tables()
@@ -502,6 +514,8 @@ def letter_contexts(
                         as_of=as_of,
                         notice_date=notice,
                         tables=tables,
+                        choice=choice,
+                        **_terms_of(terms, r.debtor),
                     )
                 except UnknownRateError as exc:
                     if not without_unknown_rates:
@@ -527,12 +541,25 @@ def letter_contexts(
                 portal_url=portal_url(
                     creditor_id=r.debtor.creditor_id, debtor_id=r.debtor.pk, as_of=as_of
                 ),
+                regime_choice=choice,
             )
         except RelanceError as exc:
             out.append(exc)
             continue
         out.append(BuiltContext(context, listed, missing))
     return out
+
+
+def _terms_of(terms: Mapping[tuple[int, int | None], Any], debtor: Debtor) -> dict[str, Any]:
+    """The contractual rate and its terms for this debtor: its own, else its creditor's."""
+    row = terms.get((debtor.creditor_id, debtor.pk)) or terms.get((debtor.creditor_id, None))
+    if row is None:
+        return {}
+    return {
+        "contract_rate": row.contract_rate,
+        "contract_multiple": row.contract_multiple,
+        "terms_reference": row.reference,
+    }
 
 
 def default_channel(template: str) -> str:

@@ -56,6 +56,12 @@ from relance.apps.collection.decisions import (
     record_waits,
 )
 from relance.apps.collection.history import declared_for_pass
+from relance.apps.collection.limits import (
+    TimeBarHold,
+    court_templates,
+    record_time_bars,
+    time_barred,
+)
 from relance.apps.collection.models import (
     OPEN_CASE_STATUSES,
     PENDING_ACTION_STATES,
@@ -302,6 +308,8 @@ def collection_decide(
     declared = declared_for_pass(creditor=creditor, as_of=as_of)
     plan = DecisionPlan()
     first_contacts: list[Decision] = []
+    barred = time_barred(creditor=creditor, as_of=as_of)
+    court = court_templates(creditor=creditor) if barred else frozenset()
     missing_kinds: set[str] = set()
     for row in debtor_positions(creditor=creditor, as_of=as_of, lead=lead).iterator(
         chunk_size=5000
@@ -356,10 +364,19 @@ def collection_decide(
             has_unmatched_credit=debtor_id in unmatched,
             listed_amount=row["listed_amount"],
             overdue_amount=row["overdue_amount"],
+            is_time_barred=debtor_id in barred,
+            court_templates=court,
         )
         reason = policy.hold_reason(standing, step)
         if reason:
             result.held[reason] += 1
+            if reason == "time_barred":
+                cycle = case["cycle"] if case else cycles.get(debtor_id, 0) + 1
+                key = idempotency_key(creditor_id=creditor.pk, debtor_id=debtor_id,
+                                      scenario_id=scenario_id, step_key=step.key, cycle=cycle)
+                plan.time_bars.append(TimeBarHold(debtor_id, case["pk"] if case else None,
+                                                  scenario_id, cycle, step.key, key,
+                                                  tuple(barred[debtor_id])))
             continue
         chosen = Decision(
             debtor_id=debtor_id,
@@ -430,6 +447,9 @@ def _apply(
     *, creditor: Creditor, as_of: date, plan: DecisionPlan, result: RunResult, actor: str
 ) -> None:
     record_waits(creditor=creditor, as_of=as_of, plan=plan, result=result, actor=actor)
+    result.actions["planned"] += record_time_bars(
+        creditor=creditor, as_of=as_of, holds=plan.time_bars, actor=actor
+    )
     if not plan.decisions:
         return
     token = uuid.uuid4().hex

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from relance.apps.audit.services import events_record
 from relance.apps.collection.bulk import chunks, rows_events
+from relance.apps.collection.limits import TimeBarHold
 from relance.apps.collection.models import (
     PENDING_ACTION_STATES,
     Action,
@@ -71,6 +72,7 @@ class LetterWait:
 class DecisionPlan:
     decisions: list[Decision] = field(default_factory=list)
     waits: list[LetterWait] = field(default_factory=list)
+    time_bars: list[TimeBarHold] = field(default_factory=list)  # steps held: claim time-barred
 
 
 # A registered letter whose delivery the next step waits on: on its way to the printer, or sent.

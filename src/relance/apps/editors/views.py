@@ -24,7 +24,7 @@ from relance.apps.editors import selectors, services
 from relance.apps.ledger.selectors import debtor_get
 from relance.apps.workspace.access import workspace_view
 from relance.apps.workspace.wording import error_text
-from relance.documents.context import CONTEXT_DOC
+from relance.documents.context_doc import CONTEXT_DOC
 from relance.documents.templates import STEPS, TemplateRefusedError
 from relance.domain import scenario as engine
 from relance.domain.problems import Problem

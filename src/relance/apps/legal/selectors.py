@@ -13,11 +13,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from relance.apps.legal.models import RateOverride
+from relance.apps.legal.models import PaymentTerms, RateOverride
 from relance.domain.law import (
     REGIMES,
     TABLE_NAMES,
     Computation,
+    PrescriptionKind,
     RateTables,
     Regime,
     RegimeChoice,
@@ -28,13 +29,15 @@ from relance.domain.law import (
     rate_override,
     table_rows,
 )
+from relance.domain.law.choice import several_currencies
 from relance.domain.law.computation import percent
 from relance.domain.law.explain import money
 from relance.domain.problems import N_
 from relance.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from relance.apps.ledger.models import Invoice
+    from relance.apps.creditors.models import Creditor
+    from relance.apps.ledger.models import Debtor, Invoice
 
 ONE_DAY = timedelta(days=1)
 
@@ -91,13 +94,35 @@ def invoice_regime_choice(*, invoice: Invoice) -> RegimeChoice:
     The facts come from the ledger: the invoice's currency, the debtor's kind and country, the
     creditor's kind and country.
     """
+    return regime_choice_for(debtor=invoice.debtor, creditor=invoice.creditor, currencies=[invoice.currency])
+
+
+def regime_choice_for(*, debtor: Debtor, creditor: Creditor, currencies: Iterable[str]) -> RegimeChoice:
+    """The regime for a letter to ``debtor`` from ``creditor`` listing invoices in ``currencies``.
+
+    One regime per letter: invoices in several currencies get none (each would need its own).
+    """
+    money = sorted({currency.strip().upper() for currency in currencies}) or ["EUR"]
+    if len(money) > 1:
+        return several_currencies(money, creditor.kind)
     return choose_regime(
-        currency=invoice.currency,
-        debtor_kind=invoice.debtor.kind,
-        debtor_country=invoice.debtor.country,
-        creditor_kind=invoice.creditor.kind,
-        creditor_country=invoice.creditor.country,
+        currency=money[0],
+        debtor_kind=debtor.kind,
+        debtor_country=debtor.country or "FR",
+        creditor_kind=creditor.kind,
+        creditor_country=creditor.country or "FR",
     )
+
+
+def claim_kind(*, debtor_kind: str, creditor_kind: str) -> PrescriptionKind:
+    """The limitation regime of a claim between these parties (``relance.domain.law``'s
+    ``prescription``): a public body's four years, a consumer's two, a private individual's
+    five under the Civil Code, otherwise five under C. com. L110-4."""
+    if debtor_kind == "public":
+        return "public"
+    if debtor_kind == "consumer":
+        return "b2c"
+    return "civil" if creditor_kind == "individual" else "b2b"
 
 
 def invoice_regime(*, invoice: Invoice) -> Regime:
@@ -235,3 +260,14 @@ def _trim(rate: Decimal) -> Decimal:
     """``2.1500`` as the column returns it → ``2.15``; more places are kept as typed."""
     two_places = rate.quantize(Decimal("0.01"))
     return two_places if two_places == rate else rate.normalize()
+
+
+def payment_terms_for(*, creditor_ids: Iterable[int], debtor_ids: Iterable[int]) -> dict[tuple[int, int | None], PaymentTerms]:
+    """The contractual terms recorded (``relance terms set``), by (creditor, debtor) and
+    (creditor, None) for the creditor's own: a debtor's replaces its creditor's. One query."""
+    from django.db.models import Q
+
+    rows = PaymentTerms.objects.filter(creditor_id__in=list(creditor_ids)).filter(
+        Q(debtor__isnull=True) | Q(debtor_id__in=list(debtor_ids))
+    )
+    return {(row.creditor_id, row.debtor_id): row for row in rows}

@@ -1,17 +1,23 @@
-"""Writing legal data: rates published after the release (``relance rates add``)."""
+"""Writing legal data: rates published after the release (``relance rates add``), and the
+events that interrupt or suspend a claim's time limit (``relance prescription record``)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from relance.apps.audit.services import event_record
-from relance.apps.legal.models import RateOverride
-from relance.domain.law import InvalidRateError, load_tables, rate_override
+from relance.apps.legal.models import LimitationEvent, PaymentTerms, RateOverride
+from relance.apps.legal.selectors import claim_kind
+from relance.domain.law import InvalidRateError, load_tables, prescription, rate_override
 from relance.domain.law.computation import percent
+from relance.errors import InvalidInputError, NotFoundError
+
+if TYPE_CHECKING:
+    from relance.apps.creditors.models import Creditor
 
 # RateOverride.rate is DecimalField(max_digits=7, decimal_places=4): refuse what the column
 # would silently round or reject, rather than store a different rate than the one typed.
@@ -80,3 +86,110 @@ def _shipped_rate(table: str, from_date: date) -> str | None:
         if row.from_date == from_date:
             return percent(row.rate)
     return None
+
+
+def limitation_record(
+    *,
+    creditor: Creditor,
+    account: str,
+    kind: str,
+    day: date,
+    proof: str,
+    invoice_number: str | None = None,
+    end: date | None = None,
+    actor: str = "system",
+) -> LimitationEvent:
+    """Record an event on the time limit of a debtor's claims (or of one invoice).
+
+    The law engine checks it first: a mise en demeure between private parties, an act of
+    enforcement against a public body or a mediation ending before it starts is refused with
+    the reason, and nothing is written. ``proof`` (where the evidence is) is required.
+    """
+    from relance.apps.ledger.models import Debtor, Invoice
+
+    debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
+    if debtor is None:
+        raise NotFoundError(f"No debtor with account {account!r} for {creditor.name}.")
+    invoice = None
+    if invoice_number:
+        invoice = Invoice.objects.filter(creditor=creditor, debtor=debtor, number=invoice_number).first()
+        if invoice is None:
+            raise NotFoundError(f"No invoice {invoice_number!r} for the debtor {account}.")
+    if not proof.strip():
+        raise InvalidInputError("Say where the proof is (--proof): a court reference, a signed letter…")
+    if len(proof) > 300:
+        raise InvalidInputError("The proof is at most 300 characters.")
+    start = invoice.due_date if invoice is not None and invoice.due_date <= day else day
+    prescription(
+        claim_kind(debtor_kind=debtor.kind, creditor_kind=creditor.kind), start, [(day, kind, end)]
+    )
+    with transaction.atomic():
+        row = LimitationEvent.objects.create(
+            creditor=creditor, debtor=debtor, invoice=invoice, kind=kind, date=day, end_date=end,
+            proof=proof.strip(),
+        )
+        event_record(
+            kind="legal.limitation_recorded",
+            subject_type="debtor",
+            subject_id=debtor.pk,
+            creditor_id=creditor.pk,
+            actor=actor,
+            payload={
+                "event": row.pk,
+                "kind": kind,
+                "date": day.isoformat(),
+                "end": end.isoformat() if end else None,
+                "invoice": invoice_number or None,
+                "proof": row.proof,
+            },
+        )
+    return row
+
+
+def terms_set(
+    *,
+    creditor: Creditor,
+    reference: str,
+    account: str | None = None,
+    contract_rate: Decimal | None = None,
+    contract_multiple: Decimal | None = None,
+    actor: str = "system",
+) -> PaymentTerms:
+    """Record the creditor's contractual late-payment rate (or one debtor's) with its terms.
+
+    Exactly one of a fixed rate or a multiple of the taux légal; a multiple under 3 is refused
+    (C. com. L441-10 II), as the engine would refuse it in every letter.
+    """
+    from relance.apps.ledger.models import Debtor
+    from relance.domain.law.regime_rules import FLOOR_FACTOR
+
+    if (contract_rate is None) == (contract_multiple is None):
+        raise InvalidInputError("Give the contractual rate (--rate) or its multiple of the taux légal (--multiple).")
+    if contract_multiple is not None and not FLOOR_FACTOR <= contract_multiple < 100:
+        raise InvalidInputError(
+            f"A contractual rate of {contract_multiple} × the taux légal is below the floor of 3 × "
+            "the taux légal (C. com. L441-10 II): it cannot be claimed."
+        )
+    if contract_rate is not None and not Decimal(0) < contract_rate < RATE_LIMIT:
+        raise InvalidRateError(f"A contractual rate of {contract_rate} % is not plausible.")
+    if not reference.strip() or len(reference) > 200:
+        raise InvalidInputError("Name the terms that stipulate the rate (--ref, at most 200 characters).")
+    debtor = None
+    if account:
+        debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
+        if debtor is None:
+            raise NotFoundError(f"No debtor with account {account!r} for {creditor.name}.")
+    with transaction.atomic():
+        row, _ = PaymentTerms.objects.update_or_create(
+            creditor=creditor, debtor=debtor,
+            defaults={"contract_rate": contract_rate, "contract_multiple": contract_multiple,
+                      "reference": reference.strip()},
+        )
+        event_record(
+            kind="legal.terms_set", subject_type="creditor", subject_id=creditor.pk,
+            creditor_id=creditor.pk, actor=actor,
+            payload={"debtor": account, "rate": str(contract_rate) if contract_rate is not None else None,
+                     "multiple": str(contract_multiple) if contract_multiple is not None else None,
+                     "reference": row.reference},
+        )
+    return row

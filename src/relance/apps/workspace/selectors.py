@@ -141,6 +141,7 @@ class Dashboard:
     promises_due: list[Any] = field(default_factory=list)
     promises_broken: list[Any] = field(default_factory=list)
     has_collection: bool = False
+    limits: list[Any] = field(default_factory=list)  # claims within 90 days of their time limit
 
 
 def _month_ends(as_of: date, months: int) -> list[date]:
@@ -241,6 +242,9 @@ def dashboard(*, creditor: Creditor, as_of: date) -> Dashboard:
         board.has_collection = True
         board.promises_due = list(promises.filter(status="open", promised_date__gte=as_of, promised_date__lte=as_of + timedelta(days=7)).order_by("promised_date")[:50])
         board.promises_broken = list(promises.filter(status="broken", resolved_on__gte=as_of - timedelta(days=30)).order_by("-resolved_on")[:50])
+        from relance.apps.collection.limits import limit_rows, nearing_limits
+
+        board.limits = limit_rows(nearing_limits(creditor=creditor, as_of=as_of)[:20], as_of)
     return board
 
 

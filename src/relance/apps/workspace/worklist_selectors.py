@@ -4,7 +4,7 @@ action of the creditor's; without the collection app, the most overdue debtors t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -23,6 +23,7 @@ CALLS_PAGE_SIZE = 10
 
 
 APPROVALS_PAGE_SIZE = 20
+LIMITS_SHOWN = 50  # claims nearing their time limit, soonest first
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Worklist:
     approvals: list[Any]  # the approvals on the page asked for
     calls_page: Page[Any] | None = None
     approvals_page: Page[Any] | None = None
+    # Open claims within 90 days of their last day to act (or past it), soonest first.
+    limits: list[Any] = field(default_factory=list)
 
 
 def worklist(
@@ -48,7 +51,10 @@ def worklist(
         approvals = pending.filter(requires_approval=True, state="planned").order_by("planned_date", "id")
         on_calls = Paginator(calls, per_page[0]).get_page(calls_page)
         on_approvals = Paginator(approvals, per_page[1]).get_page(approvals_page)
-        return Worklist("collection", list(on_calls.object_list), list(on_approvals.object_list), on_calls, on_approvals)
+        from relance.apps.collection.limits import limit_rows, nearing_limits
+
+        return Worklist("collection", list(on_calls.object_list), list(on_approvals.object_list), on_calls,
+                        on_approvals, limit_rows(nearing_limits(creditor=creditor, as_of=as_of)[:LIMITS_SHOWN], as_of))
     debtors = debtors_search(creditor=creditor, as_of=as_of, filters=("overdue",), sort="overdue")
     listed = list(debtors.exclude(phone="").filter(is_do_not_contact=False, is_legal_hold=False)[:limit])
     for debtor in listed:

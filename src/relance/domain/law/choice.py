@@ -24,6 +24,7 @@ The rules, first match wins (legal-fr.md §1, §1.5, §4, §9):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -187,4 +188,19 @@ def choose_regime(
     return none(
         f"Débiteur établi en {debtor}, hors de France, du Royaume-Uni et de la zone euro : "
         "Relance ne connaît pas le droit applicable."
+    )
+
+
+def several_currencies(currencies: Iterable[str], creditor_kind: str = "professional") -> RegimeChoice:
+    """No regime for one letter listing invoices in several currencies: each needs its own.
+
+    >>> several_currencies(["EUR", "GBP"]).reason[:36]
+    'Factures en plusieurs devises (EUR, '
+    """
+    kind: CreditorKind = "individual" if creditor_kind == "individual" else "professional"
+    return RegimeChoice(
+        None,
+        kind,
+        f"Factures en plusieurs devises ({', '.join(currencies)}) : Relance ne calcule pas les "
+        "pénalités d'une même lettre sous plusieurs régimes. Aucune pénalité n'est réclamée.",
     )

@@ -51,18 +51,34 @@ class UnknownRateError(RelanceError):
     code = "unknown_rate"
 
     def __init__(
-        self, *, table: str, day: date, period: str, from_date: date, detail: str = ""
+        self,
+        *,
+        table: str,
+        day: date,
+        period: str,
+        from_date: date,
+        detail: str = "",
+        step: bool = False,
     ) -> None:
         self.table = table
         self.day = day
         self.period = period
+        self.from_date = from_date
         self.command = (
             f"relance rates add --table {table} --from {from_date.isoformat()} "
             "--rate R --source TEXT"
         )
+        # A step table is known up to its latest row: a rate recorded from the earlier day it
+        # took effect would not say it still held on the day needed, so that day is the --from.
+        what = (
+            f"the rate in force on {from_date.isoformat()} (even if unchanged since an earlier "
+            "date), from that day"
+            if step
+            else f"the {period} rate, from {from_date.isoformat()}, the first day it applies"
+        )
         super().__init__(
             f"No known rate in table {table} for {period} (needed on {day.isoformat()}{detail}). "
-            f"Nothing is guessed: once the rate is published, record it with: {self.command}"
+            f"Nothing is guessed: once it is published, record {what}: {self.command}"
         )
 
 
@@ -242,6 +258,7 @@ def row_on(table: RateTable, day: date) -> RateRow:
         from_date=day,
         detail=f"; known from {table.rows[0].from_date.isoformat()} "
         f"to {table.known_until.isoformat()}",
+        step=True,
     )
 
 
@@ -256,7 +273,7 @@ def rate_on(table: RateTable, day: date) -> Decimal:
     >>> rate_on(tables["ecb_mro"], date(2026, 7, 1))
     Traceback (most recent call last):
     ...
-    relance.domain.law.rates.UnknownRateError: No known rate in table ecb_mro for 2026 H2 (needed on 2026-07-01; known from 2007-06-13 to 2026-02-05). Nothing is guessed: once the rate is published, record it with: relance rates add --table ecb_mro --from 2026-07-01 --rate R --source TEXT
+    relance.domain.law.rates.UnknownRateError: No known rate in table ecb_mro for 2026 H2 (needed on 2026-07-01; known from 2007-06-13 to 2026-02-05). Nothing is guessed: once it is published, record the rate in force on 2026-07-01 (even if unchanged since an earlier date), from that day: relance rates add --table ecb_mro --from 2026-07-01 --rate R --source TEXT
     """
     return row_on(table, day).rate
 

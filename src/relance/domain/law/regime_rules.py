@@ -92,6 +92,10 @@ class RegimeRequest:
     signified: date | None
     margin: Decimal | None
     issue_date: date | None = None
+    # A contractual rate as a multiple of the taux légal (at least 3, L441-10 II), and the
+    # creditor's terms that stipulate it (its CGV), cited in each period's basis.
+    contract_multiple: Decimal | None = None
+    terms_reference: str = ""
 
 
 @dataclass(slots=True)
@@ -123,9 +127,22 @@ def fr_b2b(request: RegimeRequest, tables: RateTables) -> RegimeTerms:
         indemnity_from=FR_B2B_INDEMNITY_FROM,
         indemnity_from_basis=FR_B2B_INDEMNITY_FROM_BASIS,
     )
+    terms_cited = f" — {request.terms_reference}" if request.terms_reference else ""
     for span_first, span_last in half_years(first, request.end):
         semester = half_year_start(span_first)
         label = half_year_label(span_first)
+        if request.contract_multiple is not None:
+            legal = row_on(tables["fr_legal_professional"], semester).rate
+            terms.spans.append(
+                RateSpan(
+                    span_first,
+                    span_last,
+                    request.contract_multiple * legal,
+                    f"Taux contractuel : {fr_multiple(request.contract_multiple)} × le taux légal "
+                    f"{label} ({fr_percent(legal)}){terms_cited} (C. com. L441-10 II)",
+                )
+            )
+            continue
         if request.contract_rate is None:
             mro = row_on(tables["ecb_mro"], semester).rate
             terms.spans.append(
@@ -143,7 +160,7 @@ def fr_b2b(request: RegimeRequest, tables: RateTables) -> RegimeTerms:
                 span_first,
                 span_last,
                 request.contract_rate,
-                "Taux contractuel des conditions de paiement (C. com. L441-10 II)",
+                f"Taux contractuel des conditions de paiement{terms_cited} (C. com. L441-10 II)",
             )
         )
         terms.warnings.extend(_floor_warning(request.contract_rate, tables, semester, label))
@@ -291,7 +308,18 @@ def uk_b2b(request: RegimeRequest, tables: RateTables) -> RegimeTerms:
     )
     if request.end < first:
         return terms
-    bank_rate = row_on(tables["boe_base"], reference).rate
+    try:
+        bank_rate = row_on(tables["boe_base"], reference).rate
+    except UnknownRateError as exc:
+        # The rate needed is the one of the reference date, for the half-year interest starts
+        # in: say so, rather than name the half-year the reference date falls in.
+        raise UnknownRateError(
+            table=exc.table,
+            day=reference,
+            period=f"{reference.isoformat()}, reference date for {half_year_label(first)}",
+            from_date=reference,
+            step=True,
+        ) from exc
     terms.spans.append(
         RateSpan(
             first,
@@ -320,6 +348,11 @@ def half_years(first: date, last: date) -> list[tuple[date, date]]:
         pieces.append((day, piece_last))
         day = piece_last + ONE_DAY
     return pieces
+
+
+def fr_multiple(factor: Decimal) -> str:
+    """``3.5`` → ``3,5``."""
+    return format(factor.normalize(), "f").replace(".", ",")
 
 
 def fr_points(points: Decimal) -> str:

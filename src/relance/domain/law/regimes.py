@@ -20,6 +20,7 @@ from relance.domain.law.explain import fr_date
 from relance.domain.law.public import fr_public
 from relance.domain.law.rates import RateTables, load_tables
 from relance.domain.law.regime_rules import (
+    FLOOR_FACTOR,
     INDEMNITY_PROOF_MONTHS,
     CreditorKind,
     Regime,
@@ -83,6 +84,8 @@ def compute_interest(
     currency: str | None = None,
     creditor_kind: CreditorKind = "professional",
     contract_rate: Decimal | None = None,
+    contract_multiple: Decimal | None = None,
+    terms_reference: str = "",
     signified: date | None = None,
     capitalise_from: date | None = None,
     day_count: DayCount = "365",
@@ -129,8 +132,17 @@ def compute_interest(
             raise InvalidInputError(
                 f"A payment dated {day.isoformat()} is after the end date {end.isoformat()}."
             )
-    if contract_rate is not None and regime != "fr-b2b":
+    if (contract_rate is not None or contract_multiple is not None) and regime != "fr-b2b":
         raise InvalidInputError("A contractual rate (--contract-rate) applies only to fr-b2b.")
+    if contract_rate is not None and contract_multiple is not None:
+        raise InvalidInputError(
+            "Give the contractual rate as a rate or as a multiple of the taux légal, not both."
+        )
+    if contract_multiple is not None and contract_multiple < FLOOR_FACTOR:
+        raise InvalidInputError(
+            f"A contractual rate of {contract_multiple} × the taux légal is below the floor of "
+            "3 × the taux légal (C. com. L441-10 II): it cannot be claimed."
+        )
     if margin is not None and regime != "eu-b2b":
         raise InvalidInputError("A margin (--margin) applies only to eu-b2b.")
     if signified is not None and regime != "fr-judgment":
@@ -147,6 +159,8 @@ def compute_interest(
         signified=signified,
         margin=margin,
         issue_date=issue_date,
+        contract_multiple=contract_multiple,
+        terms_reference=terms_reference.strip(),
     )
     terms = _REGIME_FUNCTIONS[regime](request, tables or load_tables())
     accrual = accrue(
@@ -214,6 +228,8 @@ def penalties_on_invoice(
     currency: str | None = None,
     creditor_kind: CreditorKind = "professional",
     contract_rate: Decimal | None = None,
+    contract_multiple: Decimal | None = None,
+    terms_reference: str = "",
     notice_date: date | None = None,
     judgment_date: date | None = None,
     signified: date | None = None,
@@ -264,6 +280,8 @@ def penalties_on_invoice(
         currency=currency,
         creditor_kind=creditor_kind,
         contract_rate=contract_rate,
+        contract_multiple=contract_multiple,
+        terms_reference=terms_reference,
         signified=signified,
         capitalise_from=capitalise_from,
         day_count=day_count,
