@@ -28,7 +28,16 @@ from typing import Any, cast
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from relance.apps.collection.models import OPEN_CASE_STATUSES, Action, Case, Dispute, Scenario, Step
+from relance.apps.collection.models import (
+    OPEN_CASE_STATUSES,
+    Action,
+    Case,
+    Dispute,
+    Instalment,
+    Promise,
+    Scenario,
+    Step,
+)
 from relance.apps.collection.portal_links import portal_url
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
@@ -44,6 +53,8 @@ from relance.documents.context import (
     PaymentReceived,
     build_penalties,
 )
+from relance.documents.context import Instalment as DocInstalment
+from relance.documents.context import Promise as DocPromise
 from relance.documents.templates import LETTER_STEPS, creditor_sources, step_name
 from relance.domain.law import RateTables
 from relance.domain.law.rates import UnknownRateError
@@ -301,6 +312,9 @@ class ContextRequest:
     exclude_action_id: int | None = None
     # This one document's edited templates (``Action.edits``), over the creditor's own.
     edits: tuple[tuple[str, str], ...] = ()
+    # What a written confirmation confirms (``Action.promise``, ``Action.plan``).
+    promise_id: int | None = None
+    plan_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -349,6 +363,8 @@ def action_request(action: Action, *, debtor: Debtor, case: Case | None) -> Cont
         lang,
         action.pk,
         action_edits(action),
+        action.promise_id,
+        action.plan_id,
     )
 
 
@@ -438,6 +454,7 @@ def letter_contexts(
     ):
         last_payments.setdefault(debtor_id, PaymentReceived(amount, day))
     attempt_rows = _attempt_rows(debtor_ids)
+    promises, plans = _agreements(requests)
     out: list[BuiltContext | RelanceError] = []
     for r in requests:
         listed = tuple(invoices.get(r.debtor.pk, ()))
@@ -478,6 +495,8 @@ def letter_contexts(
                 notice_date=notice,
                 notice_not_claimed=r.debtor.pk in unclaimed,
                 payment=last_payments.get(r.debtor.pk),
+                promise=promises.get(r.promise_id) if r.promise_id else None,
+                plan=plans.get(r.plan_id, ()) if r.plan_id else (),
                 portal_url=portal_url(
                     creditor_id=r.debtor.creditor_id, debtor_id=r.debtor.pk, as_of=as_of
                 ),
@@ -487,6 +506,29 @@ def letter_contexts(
             continue
         out.append(BuiltContext(context, listed, missing))
     return out
+
+
+def _agreements(
+    requests: Sequence[ContextRequest],
+) -> tuple[dict[int, DocPromise], dict[int, tuple[DocInstalment, ...]]]:
+    """The promises and plans the requests confirm, as the documents state them."""
+    promise_ids = {r.promise_id for r in requests if r.promise_id}
+    plan_ids = {r.plan_id for r in requests if r.plan_id}
+    promises = {
+        pk: DocPromise(amount, day)
+        for pk, amount, day in Promise.objects.filter(pk__in=promise_ids).values_list(
+            "pk", "amount", "promised_date"
+        )
+    } if promise_ids else {}
+    plans: dict[int, list[DocInstalment]] = defaultdict(list)
+    if plan_ids:
+        for plan_id, day, amount in (
+            Instalment.objects.filter(plan_id__in=plan_ids)
+            .order_by("plan_id", "position")
+            .values_list("plan_id", "due_date", "amount")
+        ):
+            plans[plan_id].append(DocInstalment(day, amount))
+    return promises, {pk: tuple(rows) for pk, rows in plans.items()}
 
 
 def default_channel(template: str) -> str:

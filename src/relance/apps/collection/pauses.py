@@ -16,6 +16,10 @@ from django.db.models import Exists, Max, OuterRef
 
 from relance.apps.audit.services import EventInput, event_record, events_record
 from relance.apps.collection.bulk import ZERO, chunks, open_cases, open_totals, rows_events
+from relance.apps.collection.confirmations import (
+    plan_confirmation_plan,
+    promise_confirmation_plan,
+)
 from relance.apps.collection.models import (
     OPEN_CASE_STATUSES,
     Case,
@@ -311,7 +315,8 @@ def promise_add(
     grace_days: int = 3,
     actor: str = "system",
 ) -> Promise:
-    """Record a promise to pay and pause the case until its date plus the grace days."""
+    """Record a promise to pay and pause the case until its date plus the grace days; its
+    written confirmation goes out the same day (``confirmations``)."""
     if amount <= 0:
         raise InvalidInputError("a promise is for a positive amount")
     if promised_date < as_of:
@@ -361,6 +366,7 @@ def promise_add(
                 ),
             ]
         )
+        promise_confirmation_plan(promise=promise, as_of=as_of, actor=actor)
     return promise
 
 
@@ -375,7 +381,8 @@ def plan_create(
     grace_days: int = 3,
     actor: str = "system",
 ) -> PaymentPlan:
-    """Schedule what the debtor owes in instalments that sum to it exactly; the case waits on the plan."""
+    """Schedule what the debtor owes in instalments that sum to it exactly; the case waits on
+    the plan, whose written confirmation (every instalment) goes out the same day."""
     debtor = debtor_get(creditor=creditor, account=debtor_account)
     owed = open_totals([debtor.pk]).get(debtor.pk, ZERO)
     schedule = engine.schedule_instalments(owed, count=instalments, first=first, every=every)
@@ -413,6 +420,7 @@ def plan_create(
                 EventInput("case.plan", "case", case.pk, creditor.pk, {"plan": plan.pk}, actor),
             ]
         )
+        plan_confirmation_plan(plan=plan, as_of=as_of, actor=actor)
     return plan
 
 

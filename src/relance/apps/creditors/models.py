@@ -33,6 +33,9 @@ class Creditor(models.Model):
         upload_to="logos/", max_length=200, blank=True,
         help_text="the letterhead's logo (PNG or JPEG), stored as logos/<sha256>.<ext>",
     )
+    sends_thank_you = models.BooleanField(
+        default=False, help_text="thank every debtor in writing when its payment settles a case"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
