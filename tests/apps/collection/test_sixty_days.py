@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from relance.apps.audit.services import chain_verify
+from relance.apps.collection.confirmations import ANSWER_STEPS
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action, Case
-from relance.apps.collection.confirmations import ANSWER_STEPS
 from relance.apps.collection.pauses import dispute_open, promise_add
 from relance.apps.collection.scenarios import scenario_to_domain
 from relance.apps.ledger.demo import demo_load
