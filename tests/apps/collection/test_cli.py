@@ -37,7 +37,9 @@ def test_run_json_and_the_worklist(creditor, capsys):
 
 
 def test_approve_pauses_and_scenarios(creditor, capsys, tmp_path):
-    debtor = DebtorFactory(creditor=creditor, account="411B")
+    # A mise en demeure that can be sent: approval checks it as the print batch will.
+    debtor = DebtorFactory(creditor=creditor, account="411B", siren="732829320", address="3 rue Neuve",
+                           postal_code="69001", city="Lyon")
     InvoiceFactory(debtor=debtor, creditor=creditor, number="FA-2", issue_date=date(2026, 1, 1), due_date=date(2026, 2, 1))
     run(capsys, "run", "--as-of", "2026-03-10")
     code, out, _ = run(capsys, "actions", "approve", "--all", "--json")

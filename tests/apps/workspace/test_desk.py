@@ -55,6 +55,7 @@ def desk_for(creditor, today, prefix):
     late = DebtorFactory(
         creditor=creditor,
         name=f"{prefix} Garage Martin SARL",
+        siren="732829320",  # a company's mise en demeure states its SIREN, or is not approved
         phone="04 00 00 00 02",
         address="3 rue Pasteur",
         postal_code="69007",

@@ -7,6 +7,7 @@ when known); they stay here until one vocabulary module holds every label.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from django.db import transaction
 
@@ -16,6 +17,7 @@ from relance.apps.collection.models import (
     PENDING_ACTION_STATES,
     Action,
 )
+from relance.apps.collection.sendable import NotSendableError, documents_check
 from relance.apps.creditors.models import Creditor
 from relance.domain.problems import N_, Phrase
 from relance.errors import InvalidInputError, NotFoundError
@@ -44,6 +46,10 @@ CHANNEL_WORDS = {
 }
 
 
+# The channels whose document a person approves: the letters and the e-mails.
+DOCUMENT_CHANNELS = ("email", "letter", "registered_letter")
+
+
 def state_word(state: str) -> Phrase | str:
     """An action's state for a message: translatable when it is a known one."""
     return STATE_WORDS.get(state, state)
@@ -55,9 +61,18 @@ def channel_word(channel: str) -> Phrase | str:
 
 
 def actions_approve(
-    *, ids: Sequence[int] | None, creditor: Creditor | None = None, actor: str = "system"
+    *,
+    ids: Sequence[int] | None,
+    creditor: Creditor | None = None,
+    actor: str = "system",
+    as_of: date | None = None,
 ) -> int:
-    """Approve actions waiting for it (``ids=None``: all of them). Returns how many."""
+    """Approve actions waiting for it (``ids=None``: all of them). Returns how many.
+
+    Each document is checked first as the print batch and the outbox will check it
+    (``sendable.documents_check``, as of ``as_of``, default the day each is planned to go
+    out): when one cannot be sent, ``NotSendableError`` lists every problem and nothing is
+    approved."""
     qs = Action.objects.filter(state=Action.State.PLANNED, requires_approval=True)
     if creditor is not None:
         qs = qs.filter(creditor=creditor)
@@ -70,11 +85,18 @@ def actions_approve(
                 f"no action awaiting approval with id {', '.join(map(str, missing))}"
             )
     with transaction.atomic():
-        rows = list(qs.select_for_update().values_list("pk", "creditor_id", "step_key"))
-        Action.objects.filter(pk__in=[r[0] for r in rows]).update(state=Action.State.APPROVED)
+        rows = list(qs.select_for_update().select_related("debtor", "case"))
+        checks = documents_check([a for a in rows if a.channel in DOCUMENT_CHANNELS], as_of=as_of)
+        refused = [c for c in checks if not c.ok]
+        if refused:
+            raise NotSendableError(refused)
+        Action.objects.filter(pk__in=[a.pk for a in rows]).update(state=Action.State.APPROVED)
         events_record(
             events=rows_events(
-                "action.approved", "action", [(pk, c, {"step": k}) for pk, c, k in rows], actor
+                "action.approved",
+                "action",
+                [(a.pk, a.creditor_id, {"step": a.step_key}) for a in rows],
+                actor,
             )
         )
     return len(rows)
