@@ -12,6 +12,8 @@ from ninja import Schema
 class ErrorOut(Schema):
     code: str
     message: str
+    # A refused approval (code "not_sendable"): each problem, {code, message, line, column}.
+    problems: list[dict[str, Any]] | None = None
 
 
 class CreditorOut(Schema):

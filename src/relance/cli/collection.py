@@ -244,7 +244,8 @@ def cmd_actions_approve(args: argparse.Namespace) -> int:
 
     if not args.all and not args.ids:
         raise InvalidInputError("name the actions to approve, or --all")
-    n = actions_approve(ids=None if args.all else args.ids)
+    # A document that cannot be sent is refused with every problem (NotSendableError).
+    n = actions_approve(ids=None if args.all else args.ids, as_of=args.as_of)
     if args.json:
         emit_json({"approved": n})
     else:
@@ -389,6 +390,11 @@ def register(sub: Subcommands) -> CollectionParsers:
     p = command(acsub, "approve", cmd_actions_approve, "approve actions awaiting approval")
     p.add_argument("ids", nargs="*", type=int)
     p.add_argument("--all", action="store_true")
+    p.add_argument(
+        "--as-of",
+        type=parse_date,
+        help="check each document as of this day (default: the day it is planned to go out)",
+    )
     p = command(acsub, "skip", cmd_actions_skip, "skip a planned action")
     p.add_argument("id", type=int)
     p.add_argument("--reason")

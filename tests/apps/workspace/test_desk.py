@@ -463,6 +463,7 @@ def test_with_htmx_an_outcome_and_an_approval_answer_with_their_card_only(collec
     assert "Issue enregistrée" in body
     call.refresh_from_db()
     assert call.outcome["outcome"] == "no_answer"
+    record_missing_rates(_late, today)  # else the letter, which states the rate, is refused
     response = collector_a.post(f"/worklist/actions/{notice.pk}/approve/", **hx)
     assert response.status_code == 200
     body = response.content.decode()

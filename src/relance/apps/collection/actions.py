@@ -17,7 +17,7 @@ from relance.apps.collection.models import (
     PENDING_ACTION_STATES,
     Action,
 )
-from relance.apps.collection.sendable import NotSendableError, documents_check
+from relance.apps.collection.sendable import DocumentCheck, NotSendableError, documents_check
 from relance.apps.creditors.models import Creditor
 from relance.domain.problems import N_, Phrase
 from relance.errors import InvalidInputError, NotFoundError
@@ -60,6 +60,15 @@ def channel_word(channel: str) -> Phrase | str:
     return CHANNEL_WORDS.get(channel, channel)
 
 
+def approval_checks(
+    actions: Sequence[Action], *, as_of: date | None = None
+) -> dict[int, DocumentCheck]:
+    """By action id, what approval will find (``documents_check``) for the actions that send a
+    document; the worklist shows it before anyone clicks."""
+    checked = documents_check([a for a in actions if a.channel in DOCUMENT_CHANNELS], as_of=as_of)
+    return {c.action.pk: c for c in checked}
+
+
 def actions_approve(
     *,
     ids: Sequence[int] | None,
@@ -85,9 +94,8 @@ def actions_approve(
                 f"no action awaiting approval with id {', '.join(map(str, missing))}"
             )
     with transaction.atomic():
-        rows = list(qs.select_for_update().select_related("debtor", "case"))
-        checks = documents_check([a for a in rows if a.channel in DOCUMENT_CHANNELS], as_of=as_of)
-        refused = [c for c in checks if not c.ok]
+        rows = list(qs.select_for_update())
+        refused = [c for c in approval_checks(rows, as_of=as_of).values() if not c.ok]
         if refused:
             raise NotSendableError(refused)
         Action.objects.filter(pk__in=[a.pk for a in rows]).update(state=Action.State.APPROVED)

@@ -20,7 +20,8 @@ from datetime import date
 
 from relance.apps.collection.confirmations import NOTHING_OWED_STEPS
 from relance.apps.collection.contexts import LETTER_CHANNELS, action_request, letter_contexts
-from relance.apps.collection.models import Action
+from relance.apps.collection.models import Action, Case
+from relance.apps.ledger.models import Debtor
 from relance.documents.context import LetterContext
 from relance.documents.formal_notice import check_formal_notice
 from relance.domain.law import RateTables
@@ -55,8 +56,11 @@ def _problems(action: Action, template: str, context: LetterContext) -> list[Pro
         if not (debtor.name and debtor.address_lines and debtor.postcode and debtor.city):
             problems.append(Problem.of("debtor_address", NO_POSTAL_ADDRESS))
     if template == "formal_notice" and context.invoices:
-        seen = {p.code for p in problems}
-        problems += [p for p in check_formal_notice(context) if p.code not in seen]
+        found = check_formal_notice(context)
+        if any(p.code == "debtor_address" for p in problems):
+            # Said once is enough: the address, and the letter it keeps from being written.
+            found = [p for p in found if p.code not in ("debtor_identity", "address")]
+        problems += found
     return problems
 
 
@@ -67,8 +71,11 @@ def documents_check(
     is planned to go out), in their order.
 
     A letter needs every penalty rate (it states them); an e-mail goes out without unknown
-    penalties, as the outbox sends it. ``actions`` come with their debtor and case."""
+    penalties, as the outbox sends it."""
     out: list[DocumentCheck | None] = [None] * len(actions)
+    # Two queries for all, whatever the number of actions (the worklist checks a page of them).
+    debtors = Debtor.objects.in_bulk({a.debtor_id for a in actions})
+    cases = Case.objects.in_bulk({a.case_id for a in actions})
     groups: dict[tuple[bool, date], list[int]] = defaultdict(list)
     for n, a in enumerate(actions):
         groups[(a.channel in LETTER_CHANNELS, as_of or a.planned_date)].append(n)
@@ -78,7 +85,9 @@ def documents_check(
         for n in members:
             a = actions[n]
             try:
-                requests.append(action_request(a, debtor=a.debtor, case=a.case))
+                requests.append(
+                    action_request(a, debtor=debtors[a.debtor_id], case=cases.get(a.case_id))
+                )
             except RelanceError as exc:
                 out[n] = DocumentCheck(a, a.template, None, (Problem.from_error(exc.code, exc),))
                 continue

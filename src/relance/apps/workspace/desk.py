@@ -189,6 +189,8 @@ class Preview:
     problems: list[str] = field(default_factory=list)
     error: str = ""
     missing_rate: str = ""
+    # What approval would refuse (``actions.approval_checks``), in the reader's language.
+    blocking: list[str] = field(default_factory=list)
 
 
 def action_template(action: Any) -> str:
