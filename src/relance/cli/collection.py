@@ -178,6 +178,17 @@ def cmd_plan_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan_accept(args: argparse.Namespace) -> int:
+    from relance.apps.collection.pauses import plan_proposal_accept
+
+    plan = plan_proposal_accept(creditor=creditor_of(args), task_id=args.task, as_of=today(args))
+    if args.json:
+        emit_json({"id": plan.pk, "total": plan.total_amount})
+    else:
+        print(f"Payment plan {plan.pk} accepted: {plan.total_amount}; its confirmation is planned.")
+    return 0
+
+
 def cmd_debtor_hold(args: argparse.Namespace) -> int:
     from relance.apps.collection.pauses import debtor_hold
 
@@ -366,6 +377,10 @@ def register(sub: Subcommands) -> CollectionParsers:
     p.add_argument("--instalments", required=True, type=int)
     p.add_argument("--first", required=True, type=parse_date)
     p.add_argument("--every", default="1m", help="1m (monthly, default), 2w, 15d...")
+    p.add_argument("--creditor")
+    p.add_argument("--as-of", type=parse_date)
+    p = command(plsub, "accept", cmd_plan_accept, "accept the plan a debtor proposed on the portal")
+    p.add_argument("task", type=int, help="the proposal's task (relance actions list)")
     p.add_argument("--creditor")
     p.add_argument("--as-of", type=parse_date)
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from email import policy
 
 import pytest
+from django.utils import timezone
 
 from relance.apps.audit.models import Event
 from relance.apps.banking.services import statement_import
@@ -264,3 +265,36 @@ def test_a_case_settled_without_a_payment_is_not_thanked(creditor, smtp):
     collection_run(creditor=creditor, as_of=DUE + timedelta(days=10))
     assert not Action.objects.filter(step_key="thank_you").exists()
     assert not smtp.titled("Merci")
+
+
+def test_a_plan_proposed_on_the_portal_and_accepted_is_confirmed_in_writing(
+    creditor, smtp, client, capsys, settings
+):
+    from tests.apps.portal.test_portal import BASE, link, path_of
+
+    settings.PUBLIC_URL = BASE
+
+    debtor = owing(creditor, "411PORTAL", amount="900.00")
+    today = timezone.localdate()  # the portal's link is signed for the real day
+    debtor.invoices.update(issue_date=today - timedelta(days=60), due_date=today - timedelta(days=30))
+    first = today + timedelta(days=10)
+    response = client.post(
+        path_of(link(debtor, today)) + "plan/",
+        {"instalments": "3", "first": first.isoformat(), "message": "", "lang": "fr"},
+    )
+    assert response.status_code == 302
+    task = Action.objects.get(debtor=debtor, step_key="plan_proposal")
+    assert not PaymentPlan.objects.exists()
+    assert main(["plan", "accept", str(task.pk), "--as-of", today.isoformat(), "--json"]) == 0
+    capsys.readouterr()
+    task.refresh_from_db()
+    assert (task.state, task.outcome["outcome"]) == ("sent", "accepted")
+    # Accepting it again is refused: one plan, one confirmation.
+    assert main(["plan", "accept", str(task.pk), "--as-of", today.isoformat()]) == 1
+    assert "answered already" in capsys.readouterr().err
+    collection_run(creditor=creditor, as_of=today)
+    (mail,) = smtp.titled("Confirmation de votre échéancier de paiement (3 échéances)")
+    plan = PaymentPlan.objects.get(debtor=debtor)
+    assert plan.instalments.first().due_date == first
+    assert f"soit 900,00{EURO}" in text_of(mail)
+    assert f"- {first.day} " in text_of(mail)
