@@ -298,3 +298,15 @@ def test_a_plan_proposed_on_the_portal_and_accepted_is_confirmed_in_writing(
     assert plan.instalments.first().due_date == first
     assert f"soit 900,00{EURO}" in text_of(mail)
     assert f"- {first.day} " in text_of(mail)
+
+
+def test_thanks_come_soon_or_never(creditor, smtp):
+    debtor = owing(creditor, "411LATE")
+    collection_run(creditor=creditor, as_of=DUE + timedelta(days=8))
+    _pay(creditor, debtor, "1200.00", DUE + timedelta(days=9))
+    collection_run(creditor=creditor, as_of=DUE + timedelta(days=10))  # closed, not thanked
+    creditor.sends_thank_you = True  # turned on a fortnight later
+    creditor.save()
+    collection_run(creditor=creditor, as_of=DUE + timedelta(days=24))
+    assert not Action.objects.filter(step_key="thank_you").exists()
+    assert not smtp.titled("Merci")

@@ -10,9 +10,9 @@ when the debtor has no usable e-mail address, as a letter in the day's print bat
 with neither, or on hold, gets no message: a task asks a person to confirm by hand.
 
 ``thanks_plan`` runs in the daily pass after the settled cases are closed: a case closed as
-paid on the day, settled by a payment received during the case, gets one ``thank_you`` when
-its scenario says so (``[scenario] thank_you = true``) or its creditor asked for it for every
-debtor (``Creditor.sends_thank_you``).
+paid in the last ``THANKS_WITHIN_DAYS`` days, settled by a payment received during the case,
+gets one ``thank_you`` when its scenario says so (``[scenario] thank_you = true``) or its
+creditor asked for it for every debtor (``Creditor.sends_thank_you``).
 
 The idempotency key (``promise:<id>:confirmation``, ``plan:<id>:confirmation``,
 ``case:<id>:thank_you``) makes each of them one action, whatever the retries.
@@ -20,7 +20,7 @@ The idempotency key (``promise:<id>:confirmation``, ``plan:<id>:confirmation``,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -39,6 +39,9 @@ THANK_YOU = "thank_you"
 ANSWER_STEPS = frozenset({PROMISE_CONFIRMATION, PLAN_CONFIRMATION, THANK_YOU})
 # The one document that goes out when nothing is owed any more (the others are then cancelled).
 NOTHING_OWED_STEPS = frozenset({THANK_YOU})
+# A thank-you that would arrive later than this after the case closed is not sent at all
+# (the pass did not run, or the option was turned on later): thanks come soon or never.
+THANKS_WITHIN_DAYS = 7
 
 TASK_SUBJECTS = {
     "held": "Confirm in writing by hand: the debtor is on hold, no message goes out",
@@ -156,7 +159,12 @@ def thanks_plan(*, creditor: Creditor, as_of: date, result: RunResult, actor: st
         Q(value_date__gte=OuterRef("opened_on")) | Q(created_at__gte=OuterRef("created_at"))
     ).filter(Exists(Allocation.objects.filter(payment_id=OuterRef("pk"), amount__gt=0)))
     cases = list(
-        Case.objects.filter(creditor=creditor, status=Case.Status.CLOSED_PAID, closed_on=as_of)
+        Case.objects.filter(
+            creditor=creditor,
+            status=Case.Status.CLOSED_PAID,
+            closed_on__lte=as_of,
+            closed_on__gte=as_of - timedelta(days=THANKS_WITHIN_DAYS),
+        )
         .filter(Q(scenario__sends_thank_you=True) | Q(creditor__sends_thank_you=True))
         .filter(Exists(paid))
         .filter(~Exists(thanked))
