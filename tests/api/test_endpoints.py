@@ -11,8 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from relance.apps.audit.models import Event
 from relance.apps.collection.models import Action, Dispute, Promise
+from relance.apps.ledger.models import Debtor
 from relance.cli import main as cli_main
 from tests.api.conftest import make_user
+from tests.apps.workspace.test_desk import record_missing_rates
 
 pytestmark = pytest.mark.django_db
 
@@ -114,8 +116,13 @@ def test_actions_by_state_and_the_approval_queue(collector_a, creditor_a):
     assert collector_a.get("/api/actions", {"state": "aproved"}).status_code == 400
 
 
-def test_approve_then_approving_again_is_a_conflict(collector_a, creditor_a):
+def test_approve_then_approving_again_is_a_conflict(collector_a, creditor_a, today):
     action = Action.objects.filter(creditor=creditor_a, requires_approval=True, state="planned").first()
+    # A mise en demeure that can be sent: approval checks it as the print batch will.
+    Debtor.objects.filter(pk=action.debtor_id).update(
+        siren="732829320", address="3 rue Pasteur", postal_code="69007", city="Lyon"
+    )
+    record_missing_rates(action.debtor, today)
     response = collector_a.post(f"/api/actions/{action.pk}/approve")
     assert response.status_code == 200
     assert response.json()["state"] == "approved"

@@ -86,7 +86,11 @@ def install_errors(api: NinjaAPI) -> None:
 
     @api.exception_handler(RelanceError)
     def relance_error(request: HttpRequest, exc: RelanceError) -> HttpResponse:
-        return api.create_response(request, {"code": exc.code, "message": exc.message}, status=status_of(exc))
+        body: dict[str, Any] = {"code": exc.code, "message": exc.message}
+        refused = getattr(exc, "refused", None)  # a document approval refused: each problem
+        if refused:
+            body["problems"] = [p.as_dict() for p in refused]
+        return api.create_response(request, body, status=status_of(exc))
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

@@ -29,6 +29,8 @@ IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
 class ErrorOut(Schema):
     code: str
     message: str
+    # A refused approval (code "not_sendable"): each problem, {code, message, line, column}.
+    problems: list[dict[str, Any]] | None = None
 
 
 class CreditorOut(Schema):

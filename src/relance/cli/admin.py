@@ -42,6 +42,7 @@ def cmd_creditor_add(args: argparse.Namespace) -> int:
         city=args.city or "",
         country=args.country,
         payment_terms_days=args.payment_terms_days,
+        sends_thank_you=args.thank_you,
     )
     data = creditor_as_dict(creditor)
     if args.json:
@@ -129,6 +130,11 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--city")
     p.add_argument("--country", default="FR")
     p.add_argument("--payment-terms-days", type=int, default=30)
+    p.add_argument(
+        "--thank-you",
+        action="store_true",
+        help="thank every debtor in writing when its payment settles a case",
+    )
     command(csub, "list", cmd_creditor_list, "list creditors")
 
     p = command(sub, "demo", cmd_demo, "load the demo portfolio")

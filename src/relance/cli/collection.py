@@ -179,6 +179,17 @@ def cmd_plan_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan_accept(args: argparse.Namespace) -> int:
+    from relance.apps.collection.pauses import plan_proposal_accept
+
+    plan = plan_proposal_accept(creditor=creditor_of(args), task_id=args.task, as_of=today(args))
+    if args.json:
+        emit_json({"id": plan.pk, "total": plan.total_amount})
+    else:
+        print(f"Payment plan {plan.pk} accepted: {plan.total_amount}; its confirmation is planned.")
+    return 0
+
+
 def cmd_debtor_hold(args: argparse.Namespace) -> int:
     from relance.apps.collection.pauses import debtor_hold
 
@@ -245,7 +256,8 @@ def cmd_actions_approve(args: argparse.Namespace) -> int:
 
     if not args.all and not args.ids:
         raise InvalidInputError("name the actions to approve, or --all")
-    n = actions_approve(ids=None if args.all else args.ids)
+    # A document that cannot be sent is refused with every problem (NotSendableError).
+    n = actions_approve(ids=None if args.all else args.ids, as_of=args.as_of)
     if args.json:
         emit_json({"approved": n})
     else:
@@ -333,8 +345,8 @@ def cmd_task_done(args: argparse.Namespace) -> int:
 
 
 def cmd_case_history_add(args: argparse.Namespace) -> int:
-    from relance.apps.collection.contexts import debtor_get
     from relance.apps.collection.history import contact_declare
+    from relance.apps.ledger.selectors import debtor_get
 
     creditor = creditor_of(args)
     row = contact_declare(
@@ -428,6 +440,10 @@ def register(sub: Subcommands) -> CollectionParsers:
     p.add_argument("--every", default="1m", help="1m (monthly, default), 2w, 15d...")
     p.add_argument("--creditor")
     p.add_argument("--as-of", type=parse_date)
+    p = command(plsub, "accept", cmd_plan_accept, "accept the plan a debtor proposed on the portal")
+    p.add_argument("task", type=int, help="the proposal's task (relance actions list)")
+    p.add_argument("--creditor")
+    p.add_argument("--as-of", type=parse_date)
 
     cssub = group(sub, "case", "cases: what was done before Relance", "case_command")
     hsub = group(cssub, "history", "steps done outside Relance", "history_command")
@@ -470,6 +486,11 @@ def register(sub: Subcommands) -> CollectionParsers:
     p = command(acsub, "approve", cmd_actions_approve, "approve actions awaiting approval")
     p.add_argument("ids", nargs="*", type=int)
     p.add_argument("--all", action="store_true")
+    p.add_argument(
+        "--as-of",
+        type=parse_date,
+        help="check each document as of this day (default: the day it is planned to go out)",
+    )
     p = command(
         acsub,
         "resend",

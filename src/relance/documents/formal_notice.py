@@ -33,6 +33,7 @@ from relance.documents.context import LetterContext, format_siren
 from relance.documents.formatting import format_date, format_money, format_percent
 from relance.domain.money import ZERO
 from relance.domain.problems import N_, Problem
+from relance.errors import RelanceError
 
 FORBIDDEN_FEES = re.compile(
     r"frais\s+(de\s+|d')?(dossier|relance|recouvrement|gestion|contentieux|agence|"
@@ -66,7 +67,10 @@ def check_formal_notice(subject: LetterContext | str) -> list[Problem]:
     from relance.documents.letter import compose_letter
 
     problems = _check_context(subject)
-    text = compose_letter(subject, "formal_notice").as_text()
+    try:
+        text = compose_letter(subject, "formal_notice").as_text()
+    except RelanceError as exc:  # it cannot even be written: say why, with the rest
+        return [*problems, Problem.from_error(exc.code, exc)]
     problems += _check_text(text, subject)
     return problems
 

@@ -74,6 +74,9 @@ class Scenario:
     steps: tuple[Step, ...]
     debtor_kinds: tuple[str, ...] = ()
     description: str = ""
+    # A payment that settles a case is thanked in writing (the ``thank_you`` document): not a
+    # step of the chase, an answer to the debtor's payment (``[scenario] thank_you = true``).
+    thank_you: bool = False
 
     def __post_init__(self) -> None:
         faults = scenario_faults(self)
@@ -397,11 +400,15 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
                 debtor_kinds=_kinds(raw.get("debtor_kinds"), where),
             )
         )
+    thank_you = head.get("thank_you", False)
+    if not isinstance(thank_you, bool):
+        raise ScenarioError(N_("scenario: thank_you must be true or false"))
     return Scenario(
         name=head["name"],
         steps=tuple(steps),
         debtor_kinds=_kinds(head.get("debtor_kinds"), Phrase.of(N_("scenario"))),
         description=str(head.get("description", "")),
+        thank_you=thank_you,
     )
 
 
@@ -437,6 +444,8 @@ def scenario_to_toml(scenario: Scenario) -> str:
         lines.append(f"description = {_str(scenario.description)}")
     if scenario.debtor_kinds:
         lines.append(f"debtor_kinds = {_list(scenario.debtor_kinds)}")
+    if scenario.thank_you:
+        lines.append("thank_you = true")
     for s in scenario.steps:
         lines += [
             "",

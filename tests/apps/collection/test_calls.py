@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 
 from relance.apps.audit.models import Event
+from relance.apps.collection.attempts import attempts_for
 from relance.apps.collection.calls import (
     MAX_CALL_ATTEMPTS,
     call_outcome_record,
     task_complete,
     wrong_phones,
 )
-from relance.apps.collection.contexts import attempts_for
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.history import contact_declare
 from relance.apps.collection.models import Action, Case, Dispute, Promise

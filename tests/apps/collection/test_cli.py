@@ -44,7 +44,9 @@ def test_run_json_and_the_worklist(creditor, capsys):
 
 
 def test_approve_pauses_and_scenarios(creditor, capsys, tmp_path):
-    debtor = DebtorFactory(creditor=creditor, account="411B")
+    # A mise en demeure that can be sent: approval checks it as the print batch will.
+    debtor = DebtorFactory(creditor=creditor, account="411B", siren="732829320", address="3 rue Neuve",
+                           postal_code="69001", city="Lyon")
     InvoiceFactory(debtor=debtor, creditor=creditor, number="FA-2", issue_date=date(2026, 1, 1), due_date=date(2026, 2, 1))
     run(capsys, "case", "history", "add", "--debtor", "411B", "--step", "reminder_letter", "--date", "2026-02-28",
         "--as-of", "2026-03-10")

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from relance.apps.collection.confirmations import ANSWER_STEPS
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action, Case, Promise
 from relance.apps.collection.pauses import plan_create, promise_add
@@ -34,7 +35,13 @@ def pay(invoice, amount):
 
 
 def sent_steps(debtor):
-    return list(Action.objects.filter(debtor=debtor).exclude(state="skipped").values_list("step_key", flat=True))
+    """The chase's steps (the written confirmation of a promise or plan is not one)."""
+    return list(
+        Action.objects.filter(debtor=debtor)
+        .exclude(state="skipped")
+        .exclude(step_key__in=ANSWER_STEPS)
+        .values_list("step_key", flat=True)
+    )
 
 
 def test_a_kept_promise_pauses_the_chase_and_the_case_resumes_for_the_rest(creditor):

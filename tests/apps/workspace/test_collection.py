@@ -9,6 +9,8 @@ import pytest
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.history import contact_declare
 from relance.apps.collection.models import Action
+from relance.apps.ledger.models import Debtor
+from tests.apps.workspace.test_desk import record_missing_rates
 from tests.factories import DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +40,14 @@ def test_the_worklist_shows_actions_awaiting_approval_and_calls(collector_a, day
     assert [a.debtor_id for a in work.calls] == [caller.pk]
 
 
-def test_approving_from_the_worklist_approves_the_action(collector_a, day_run):
+def test_approving_from_the_worklist_approves_the_action(collector_a, day_run, today):
     action = Action.objects.get(requires_approval=True)
+    # A mise en demeure that can be sent: approval checks it as the print batch will.
+    late, _ = day_run
+    Debtor.objects.filter(pk=late.pk).update(
+        siren="732829320", address="3 rue Pasteur", postal_code="69007", city="Lyon"
+    )
+    record_missing_rates(late, today)
     response = collector_a.post(f"/worklist/actions/{action.pk}/approve/")
     assert response.status_code == 302
     action.refresh_from_db()

@@ -56,6 +56,7 @@ def desk_for(creditor, today, prefix):
     late = DebtorFactory(
         creditor=creditor,
         name=f"{prefix} Garage Martin SARL",
+        siren="732829320",  # a company's mise en demeure states its SIREN, or is not approved
         phone="04 00 00 00 02",
         address="3 rue Pasteur",
         postal_code="69007",
@@ -469,6 +470,7 @@ def test_with_htmx_an_outcome_and_an_approval_answer_with_their_card_only(collec
     assert "Issue enregistrée" in body
     call.refresh_from_db()
     assert call.outcome["outcome"] == "no_answer"
+    record_missing_rates(_late, today)  # else the letter, which states the rate, is refused
     response = collector_a.post(f"/worklist/actions/{notice.pk}/approve/", **hx)
     assert response.status_code == 200
     body = response.content.decode()

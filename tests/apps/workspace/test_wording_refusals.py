@@ -20,7 +20,7 @@ from relance.apps.editors.services import (
     scenario_parse,
 )
 from relance.errors import InvalidInputError
-from tests.apps.workspace.test_desk import desk_for
+from tests.apps.workspace.test_desk import desk_for, record_missing_rates
 from tests.apps.workspace.test_wording import page_text
 from tests.factories import DebtorFactory, InvoiceFactory
 
@@ -62,7 +62,8 @@ def test_skipping_an_action_already_sent_is_refused_in_french(collector_a, credi
 
 
 def test_editing_an_approved_message_is_refused_in_french(collector_a, creditor_a, today):
-    _, _, _, notice = desk_for(creditor_a, today, "A")
+    _, _, late, notice = desk_for(creditor_a, today, "A")
+    record_missing_rates(late, today)  # else the letter cannot be approved: it states the rate
     actions_approve(ids=[notice.pk], creditor=creditor_a)
     page = collector_a.post(
         f"/actions/{notice.pk}/text/",

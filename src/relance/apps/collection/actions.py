@@ -6,6 +6,7 @@ Refusals name an action's state and channel with ``domain.vocabulary``'s words.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from django.db import transaction
 
@@ -15,16 +16,38 @@ from relance.apps.collection.models import (
     PENDING_ACTION_STATES,
     Action,
 )
+from relance.apps.collection.sendable import DocumentCheck, NotSendableError, documents_check
 from relance.apps.creditors.models import Creditor
 from relance.domain.problems import N_
 from relance.domain.vocabulary import state_word
 from relance.errors import InvalidInputError, NotFoundError
 
+# The channels whose document a person approves: the letters and the e-mails.
+DOCUMENT_CHANNELS = ("email", "letter", "registered_letter")
+
+
+def approval_checks(
+    actions: Sequence[Action], *, as_of: date | None = None
+) -> dict[int, DocumentCheck]:
+    """By action id, what approval will find (``documents_check``) for the actions that send a
+    document; the worklist shows it before anyone clicks."""
+    checked = documents_check([a for a in actions if a.channel in DOCUMENT_CHANNELS], as_of=as_of)
+    return {c.action.pk: c for c in checked}
+
 
 def actions_approve(
-    *, ids: Sequence[int] | None, creditor: Creditor | None = None, actor: str = "system"
+    *,
+    ids: Sequence[int] | None,
+    creditor: Creditor | None = None,
+    actor: str = "system",
+    as_of: date | None = None,
 ) -> int:
-    """Approve actions waiting for it (``ids=None``: all of them). Returns how many."""
+    """Approve actions waiting for it (``ids=None``: all of them). Returns how many.
+
+    Each document is checked first as the print batch and the outbox will check it
+    (``sendable.documents_check``, as of ``as_of``, default the day each is planned to go
+    out): when one cannot be sent, ``NotSendableError`` lists every problem and nothing is
+    approved."""
     qs = Action.objects.filter(state=Action.State.PLANNED, requires_approval=True)
     if creditor is not None:
         qs = qs.filter(creditor=creditor)
@@ -37,11 +60,17 @@ def actions_approve(
                 f"no action awaiting approval with id {', '.join(map(str, missing))}"
             )
     with transaction.atomic():
-        rows = list(qs.select_for_update().values_list("pk", "creditor_id", "step_key"))
-        Action.objects.filter(pk__in=[r[0] for r in rows]).update(state=Action.State.APPROVED)
+        rows = list(qs.select_for_update())
+        refused = [c for c in approval_checks(rows, as_of=as_of).values() if not c.ok]
+        if refused:
+            raise NotSendableError(refused)
+        Action.objects.filter(pk__in=[a.pk for a in rows]).update(state=Action.State.APPROVED)
         events_record(
             events=rows_events(
-                "action.approved", "action", [(pk, c, {"step": k}) for pk, c, k in rows], actor
+                "action.approved",
+                "action",
+                [(a.pk, a.creditor_id, {"step": a.step_key}) for a in rows],
+                actor,
             )
         )
     return len(rows)

@@ -19,7 +19,7 @@ retried request never creates a task twice; a second outcome on the same call is
 outcome leaves a ``call.recorded`` audit event, plus the events of the services it calls.
 
 ``outcome["summary"]`` is written in the debtor's language: later letters quote it among the
-earlier attempts (``letters.attempts_for``).
+earlier attempts (``attempts.attempts_for``).
 
 ``task_complete`` closes a task (channel ``task``, e.g. "find the right number") with a note.
 """

@@ -26,14 +26,15 @@ from pathlib import Path
 from typing import Any, cast
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
+from relance.apps.collection.attempts import attempt_rows, attempts_from
 from relance.apps.collection.models import (
     OPEN_CASE_STATUSES,
     Action,
     Case,
-    DeclaredContact,
     Dispute,
+    Instalment,
+    Promise,
     Scenario,
     Step,
 )
@@ -49,7 +50,6 @@ from relance.apps.legal.selectors import (
 )
 from relance.channels.registry import printed_channels
 from relance.documents.context import (
-    Attempt,
     CreditorInfo,
     DebtorInfo,
     InvoiceLine,
@@ -58,15 +58,15 @@ from relance.documents.context import (
     PaymentReceived,
     build_penalties,
 )
+from relance.documents.context import Instalment as DocInstalment
+from relance.documents.context import Promise as DocPromise
 from relance.documents.templates import LETTER_STEPS, creditor_sources, step_name
 from relance.domain.law import RateTables
 from relance.domain.law.rates import UnknownRateError
 from relance.domain.money import ZERO
-from relance.errors import InvalidInputError, NotFoundError, RelanceError
+from relance.errors import InvalidInputError, RelanceError
 
 LETTER_CHANNELS = printed_channels()  # queued for the print batch, never sent by the outbox
-# The carried-out actions a later letter summarises.
-ATTEMPT_CHANNELS = ("email", "letter", "registered_letter", "sms")
 # Steps whose text states the penalties; the others never need a rate.
 PENALTY_STEPS = frozenset({"call", "reminder_letter", "formal_notice", "escalation"})
 
@@ -177,117 +177,6 @@ def invoice_allocations(
     return paid, credited
 
 
-def _outcome_summary(outcome: dict[str, Any]) -> str:
-    for key in ("summary", "note", "result", "kind"):
-        value = outcome.get(key)
-        if value:
-            return str(value)
-    return ""
-
-
-_ATTEMPT_FIELDS = (
-    "pk",
-    "debtor_id",
-    "channel",
-    "state",
-    "outcome",
-    "sent_at",
-    "planned_date",
-    "subject",
-)
-
-
-def _attempt_rows(debtor_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """Per debtor, the actions that may count as attempts and the contacts declared, oldest
-    first."""
-    rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in (
-        Action.objects.filter(
-            debtor_id__in=list(debtor_ids), channel__in=(*ATTEMPT_CHANNELS, Step.Channel.CALL)
-        )
-        .exclude(state__in=(Action.State.CANCELLED, Action.State.SKIPPED, Action.State.FAILED))
-        .order_by("planned_date", "id")
-        .values(*_ATTEMPT_FIELDS)
-    ):
-        rows[row["debtor_id"]].append(row)
-    # Contacts declared done outside Relance count as attempts too, as the user described them.
-    for pk, debtor_id, channel, day, note in DeclaredContact.objects.filter(
-        debtor_id__in=list(debtor_ids)
-    ).values_list("pk", "debtor_id", "channel", "contact_date", "note"):
-        rows[debtor_id].append(
-            {
-                "pk": f"declared:{pk}",
-                "debtor_id": debtor_id,
-                "channel": channel,
-                "state": Action.State.SENT,
-                "outcome": {"declared": True, "note": note},
-                "sent_at": None,
-                "planned_date": day,
-                "subject": note,
-            }
-        )
-    for listed in rows.values():
-        listed.sort(key=lambda r: r["planned_date"])
-    return rows
-
-
-def _attempts_from(
-    rows: Iterable[dict[str, Any]], *, before: date, exclude_id: int | None
-) -> tuple[Attempt, ...]:
-    attempts = []
-    for a in rows:
-        if a["pk"] == exclude_id:
-            continue
-        done = (
-            bool(a["outcome"])
-            if a["channel"] == Step.Channel.CALL
-            else a["state"] == Action.State.SENT
-        )
-        if not done:
-            continue
-        day = timezone.localdate(a["sent_at"]) if a["sent_at"] else a["planned_date"]
-        if day >= before and a["planned_date"] < before:
-            day = a[
-                "planned_date"
-            ]  # sent after the day looked at (a past day replayed): its plan date
-        if day >= before:
-            continue
-        summary = (
-            a["subject"] if a["channel"] != Step.Channel.CALL else _outcome_summary(a["outcome"])
-        )
-        attempts.append(Attempt(date=day, channel=a["channel"], summary=summary))
-    attempts.sort(key=lambda x: x.date)
-    return tuple(attempts)
-
-
-def attempts_for(
-    *, debtor: Debtor, before: date, exclude_id: int | None = None
-) -> tuple[Attempt, ...]:
-    """The steps carried out with the debtor before ``before``, oldest first.
-
-    Sent e-mails, letters, registered letters and SMS; calls once an outcome was recorded;
-    contacts declared done outside Relance (``relance case history add``).
-    Planned, skipped, cancelled and failed actions never reached the debtor and are left out.
-    """
-    return _attempts_from(
-        _attempt_rows([debtor.pk]).get(debtor.pk, []), before=before, exclude_id=exclude_id
-    )
-
-
-def attempts_by_debtor(
-    debtor_ids: Iterable[int], *, before: date, exclude_ids: Iterable[int] = ()
-) -> dict[int, tuple[Attempt, ...]]:
-    """``attempts_for`` of many debtors in one query (the actions ``exclude_ids`` left out)."""
-    skip = set(exclude_ids)
-    return {
-        debtor_id: tuple(
-            a for a in _attempts_from([r for r in rows if r["pk"] not in skip], before=before,
-                                      exclude_id=None)
-        )
-        for debtor_id, rows in _attempt_rows(debtor_ids).items()
-    }
-
-
 def notice_date_for(*, debtor: Debtor, as_of: date) -> date | None:
     """The receipt date of the debtor's latest delivered registered letter (the mise en demeure)."""
     action = (
@@ -360,6 +249,9 @@ class ContextRequest:
     exclude_action_id: int | None = None
     # This one document's edited templates (``Action.edits``), over the creditor's own.
     edits: tuple[tuple[str, str], ...] = ()
+    # What a written confirmation confirms (``Action.promise``, ``Action.plan``).
+    promise_id: int | None = None
+    plan_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -408,6 +300,8 @@ def action_request(action: Action, *, debtor: Debtor, case: Case | None) -> Cont
         lang,
         action.pk,
         action_edits(action),
+        action.promise_id,
+        action.plan_id,
     )
 
 
@@ -489,8 +383,9 @@ def letter_contexts(
         .values_list("debtor_id", "amount", "value_date")
     ):
         last_payments.setdefault(debtor_id, PaymentReceived(amount, day))
-    attempt_rows = _attempt_rows(debtor_ids)
+    rows_by_debtor = attempt_rows(debtor_ids)
     terms = payment_terms_for(creditor_ids=creditor_rows, debtor_ids=debtor_ids)
+    promises, plans = _agreements(requests)
     out: list[BuiltContext | RelanceError] = []
     for r in requests:
         listed = tuple(invoices.get(r.debtor.pk, ()))
@@ -527,8 +422,8 @@ def letter_contexts(
                 invoices=lines,
                 letter_date=as_of,
                 reference=case_reference(case=r.case, debtor=r.debtor, as_of=as_of),
-                attempts=_attempts_from(
-                    attempt_rows.get(r.debtor.pk, ()),
+                attempts=attempts_from(
+                    rows_by_debtor.get(r.debtor.pk, ()),
                     before=as_of + timedelta(days=1),
                     exclude_id=r.exclude_action_id,
                 ),
@@ -538,6 +433,8 @@ def letter_contexts(
                 notice_date=notice,
                 notice_not_claimed=r.debtor.pk in unclaimed,
                 payment=last_payments.get(r.debtor.pk),
+                promise=promises.get(r.promise_id) if r.promise_id else None,
+                plan=plans.get(r.plan_id, ()) if r.plan_id else (),
                 portal_url=portal_url(
                     creditor_id=r.debtor.creditor_id, debtor_id=r.debtor.pk, as_of=as_of
                 ),
@@ -560,6 +457,29 @@ def _terms_of(terms: Mapping[tuple[int, int | None], Any], debtor: Debtor) -> di
         "contract_multiple": row.contract_multiple,
         "terms_reference": row.reference,
     }
+
+
+def _agreements(
+    requests: Sequence[ContextRequest],
+) -> tuple[dict[int, DocPromise], dict[int, tuple[DocInstalment, ...]]]:
+    """The promises and plans the requests confirm, as the documents state them."""
+    promise_ids = {r.promise_id for r in requests if r.promise_id}
+    plan_ids = {r.plan_id for r in requests if r.plan_id}
+    promises = {
+        pk: DocPromise(amount, day)
+        for pk, amount, day in Promise.objects.filter(pk__in=promise_ids).values_list(
+            "pk", "amount", "promised_date"
+        )
+    } if promise_ids else {}
+    plans: dict[int, list[DocInstalment]] = defaultdict(list)
+    if plan_ids:
+        for plan_id, day, amount in (
+            Instalment.objects.filter(plan_id__in=plan_ids)
+            .order_by("plan_id", "position")
+            .values_list("plan_id", "due_date", "amount")
+        ):
+            plans[plan_id].append(DocInstalment(day, amount))
+    return promises, {pk: tuple(rows) for pk, rows in plans.items()}
 
 
 def default_channel(template: str) -> str:
@@ -590,9 +510,3 @@ def step_for(*, debtor: Debtor, case: Case | None, step_key: str) -> Step | None
         return None
     return Step.objects.filter(scenario_id=scenario_id, key=step_key).first()
 
-
-def debtor_get(*, creditor: Creditor, account: str) -> Debtor:
-    debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
-    if debtor is None:
-        raise NotFoundError(f"no debtor with account {account!r} for {creditor.name}")
-    return debtor

@@ -47,6 +47,7 @@ from django.utils import timezone
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.banking.selectors import bank_feed_stale, debtors_blocked_by_unmatched_credits
 from relance.apps.collection.bulk import ZERO, chunks, open_cases, rows_events
+from relance.apps.collection.confirmations import thanks_plan
 from relance.apps.collection.decisions import (
     LETTER_ON_ITS_WAY,
     Decision,
@@ -155,6 +156,7 @@ def _creditor_pass(*, creditor: Creditor, as_of: date, result: RunResult, actor:
     pauses_resume_expired(creditor=creditor, as_of=as_of, result=result, actor=actor)
     lead = max([0, *(engine_s.lead_days for engine_s in scenarios_with_defaults()[0].values())])
     _close_settled(creditor=creditor, as_of=as_of, lead=lead, result=result, actor=actor)
+    thanks_plan(creditor=creditor, as_of=as_of, result=result, actor=actor)
     plan = collection_decide(creditor=creditor, as_of=as_of, result=result)
     _apply(creditor=creditor, as_of=as_of, plan=plan, result=result, actor=actor)
 

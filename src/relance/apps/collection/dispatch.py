@@ -90,6 +90,7 @@ from django.utils import timezone
 
 from relance.apps.audit.documents import document_store, documents_sync
 from relance.apps.audit.services import EventInput, events_record
+from relance.apps.collection.confirmations import NOTHING_OWED_STEPS
 from relance.apps.collection.contexts import ContextRequest, action_request, letter_contexts
 from relance.apps.collection.messages import email_compose, invoice_files
 from relance.apps.collection.models import Action, Case
@@ -332,7 +333,7 @@ def _next_jobs(*, as_of: date, creditor: Creditor | None) -> list[Job]:
         debtor = debtors[a.debtor_id]
         if (
             isinstance(result, RelanceError)
-            or not result.context.invoices
+            or (not result.context.invoices and request.template not in NOTHING_OWED_STEPS)
             or not CHANNEL.recipient(email=debtor.email, phone=debtor.phone)
         ):
             continue
@@ -395,7 +396,7 @@ def _claim(
                 fail(a, str(result))
                 continue
             context = result.context
-            if not context.invoices:
+            if not context.invoices and request.template not in NOTHING_OWED_STEPS:
                 # Checked again right before sending: paid or disputed since the action was planned.
                 a.state, a.reason = Action.State.CANCELLED, "nothing left to chase"
                 out.cancelled += 1

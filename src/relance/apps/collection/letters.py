@@ -22,18 +22,18 @@ from django.utils import timezone
 
 from relance.apps.audit.documents import document_store
 from relance.apps.audit.services import EventInput, event_record, events_record
-from relance.apps.collection.contexts import LETTER_CHANNELS, action_edits, letter_context_for
+from relance.apps.collection.contexts import LETTER_CHANNELS
 from relance.apps.collection.models import Action, Step
 from relance.apps.collection.readiness import ready_to_go_out
+from relance.apps.collection.sendable import documents_check
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Invoice
 from relance.apps.legal.selectors import rate_tables
 from relance.documents.context import LetterContext
-from relance.documents.formal_notice import check_formal_notice
 from relance.documents.letter import compose_letter
-from relance.documents.templates import render_step, step_name
+from relance.documents.templates import render_step
 from relance.domain.problems import N_, Problem
-from relance.errors import InvalidInputError, NotFoundError, RelanceError
+from relance.errors import InvalidInputError, NotFoundError
 
 # --- the day's letters ----------------------------------------------------------------------------
 
@@ -84,23 +84,8 @@ def letters_batch(
     jobs: list[LetterJob] = []
     ready: list[tuple[Action, LetterContext, str]] = []
     refusals: list[EventInput] = []
-    for a in actions:
-        try:
-            template = step_name(a.template or a.step_key)
-            context = letter_context_for(
-                case_or_debtor=a.case,
-                step_key=a.step_key,
-                as_of=as_of,
-                channel=a.channel,
-                tables=tables,
-                exclude_action_id=a.pk,
-                edits=action_edits(a),
-            )
-            if not context.invoices:
-                raise InvalidInputError("nothing left to chase")
-            problems = check_formal_notice(context) if template == "formal_notice" else []
-        except RelanceError as exc:
-            problems = [Problem.from_error(exc.code, exc)]
+    for check in documents_check(actions, as_of=as_of, tables=tables):
+        a, template, context, problems = check.action, check.template, check.context, check.problems
         if problems:
             for p in problems:
                 result.problems.append(
@@ -132,6 +117,7 @@ def letters_batch(
                 )
             )
             continue
+        assert context is not None
         jobs.append(LetterJob(context, template))
         ready.append((a, context, template))
     events_record(events=refusals)

@@ -23,6 +23,7 @@ from decimal import Decimal
 from email.utils import make_msgid
 from pathlib import Path
 
+from relance.apps.collection.confirmations import NOTHING_OWED_STEPS
 from relance.apps.collection.contexts import (
     LETTER_CHANNELS,
     action_request,
@@ -51,7 +52,7 @@ def email_preview(*, action: Action, as_of: date) -> OutgoingEmail:
     (built,) = letter_contexts([request], as_of=as_of, without_unknown_rates=True)
     if isinstance(built, Exception):
         raise built
-    if not built.context.invoices:
+    if not built.context.invoices and request.template not in NOTHING_OWED_STEPS:
         raise InvalidInputError("nothing left to chase")
     domain = action.creditor.email.rpartition("@")[2] or "relance.invalid"
     return email_compose(

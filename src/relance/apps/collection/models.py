@@ -25,6 +25,9 @@ class Scenario(models.Model):
     is_default = models.BooleanField(
         default=False, help_text="used for debtors of its kinds that have no scenario of their own"
     )
+    sends_thank_you = models.BooleanField(
+        default=False, help_text="a payment that settles a case is thanked in writing ([scenario] thank_you = true)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -168,6 +171,13 @@ class Action(models.Model):
         null=True, blank=True, help_text="the acknowledgement of receipt's date: the proof, and the notice date"
     )
     not_claimed = models.BooleanField(default=False, help_text="the registered letter came back unclaimed")
+    # What a written confirmation confirms: its document states this promise's or plan's terms.
+    promise = models.ForeignKey(
+        "Promise", null=True, blank=True, on_delete=models.PROTECT, related_name="confirmations"
+    )
+    plan = models.ForeignKey(
+        "PaymentPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="confirmations"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -13,11 +13,18 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, event_record, events_record
 from relance.apps.collection.bulk import ZERO, chunks, open_cases, open_totals, rows_events
+from relance.apps.collection.confirmations import (
+    plan_confirmation_plan,
+    promise_confirmation_plan,
+)
 from relance.apps.collection.models import (
     OPEN_CASE_STATUSES,
+    PENDING_ACTION_STATES,
+    Action,
     Case,
     Dispute,
     Instalment,
@@ -311,7 +318,8 @@ def promise_add(
     grace_days: int = 3,
     actor: str = "system",
 ) -> Promise:
-    """Record a promise to pay and pause the case until its date plus the grace days."""
+    """Record a promise to pay and pause the case until its date plus the grace days; its
+    written confirmation goes out the same day (``confirmations``)."""
     if amount <= 0:
         raise InvalidInputError("a promise is for a positive amount")
     if promised_date < as_of:
@@ -361,6 +369,7 @@ def promise_add(
                 ),
             ]
         )
+        promise_confirmation_plan(promise=promise, as_of=as_of, actor=actor)
     return promise
 
 
@@ -375,7 +384,8 @@ def plan_create(
     grace_days: int = 3,
     actor: str = "system",
 ) -> PaymentPlan:
-    """Schedule what the debtor owes in instalments that sum to it exactly; the case waits on the plan."""
+    """Schedule what the debtor owes in instalments that sum to it exactly; the case waits on
+    the plan, whose written confirmation (every instalment) goes out the same day."""
     debtor = debtor_get(creditor=creditor, account=debtor_account)
     owed = open_totals([debtor.pk]).get(debtor.pk, ZERO)
     schedule = engine.schedule_instalments(owed, count=instalments, first=first, every=every)
@@ -412,6 +422,67 @@ def plan_create(
                 ),
                 EventInput("case.plan", "case", case.pk, creditor.pk, {"plan": plan.pk}, actor),
             ]
+        )
+        plan_confirmation_plan(plan=plan, as_of=as_of, actor=actor)
+    return plan
+
+
+# The task the debtor portal leaves when a debtor proposes a plan (``portal_plan_propose``).
+PLAN_PROPOSAL = "plan_proposal"
+
+
+def plan_proposal_accept(
+    *, creditor: Creditor, task_id: int, as_of: date, actor: str = "system"
+) -> PaymentPlan:
+    """Accept the plan a debtor proposed on the portal: the plan it asked for is created (and
+    so confirmed in writing, every instalment) and the proposal's task is closed."""
+    with transaction.atomic():
+        task = (
+            Action.objects.select_for_update()
+            .filter(pk=task_id, creditor=creditor, step_key=PLAN_PROPOSAL)
+            .select_related("debtor")
+            .first()
+        )
+        if task is None:
+            raise NotFoundError(f"no plan proposal {task_id}")
+        if task.state not in PENDING_ACTION_STATES:
+            raise InvalidInputError(
+                N_("plan proposal %(task)s was answered already"), params={"task": task.pk}
+            )
+        terms = task.outcome if isinstance(task.outcome, dict) else {}
+        first = date.fromisoformat(str(terms["first"]))
+        if first < as_of:
+            raise InvalidInputError(
+                N_(
+                    "the proposed first instalment (%(day)s) is past: agree new dates with the "
+                    "debtor and create the plan (relance plan create)"
+                ),
+                params={"day": first},
+            )
+        plan = plan_create(
+            creditor=creditor,
+            debtor_account=task.debtor.account,
+            instalments=int(terms["instalments"]),
+            first=first,
+            as_of=as_of,
+            actor=actor,
+        )
+        task.outcome = {
+            **terms,
+            "outcome": "accepted",
+            "plan": plan.pk,
+            "recorded_on": as_of.isoformat(),
+            "by": actor,
+        }
+        task.state, task.sent_at = Action.State.SENT, timezone.now()
+        task.save(update_fields=["outcome", "state", "sent_at", "updated_at"])
+        event_record(
+            kind="plan.accepted",
+            subject_type="action",
+            subject_id=task.pk,
+            creditor_id=creditor.pk,
+            payload={"debtor": task.debtor.account, "plan": plan.pk},
+            actor=actor,
         )
     return plan
 

@@ -50,6 +50,7 @@ def scenario_to_domain(scenario: Scenario) -> engine.Scenario:
         ),
         debtor_kinds=tuple(scenario.debtor_kinds or ()),
         description=scenario.description,
+        thank_you=scenario.sends_thank_you,
     )
 
 
@@ -61,6 +62,7 @@ def scenario_save(
         row, created = Scenario.objects.get_or_create(name=scenario.name)
         row.description = scenario.description
         row.debtor_kinds = list(scenario.debtor_kinds)
+        row.sends_thank_you = scenario.thank_you
         if is_default is not None:
             row.is_default = is_default
         row.save()

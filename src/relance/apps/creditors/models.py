@@ -37,6 +37,9 @@ class Creditor(models.Model):
         null=True, blank=True,
         help_text="the day of the last real (not dry) daily pass: a later pass may not go back before it",
     )
+    sends_thank_you = models.BooleanField(
+        default=False, help_text="thank every debtor in writing when its payment settles a case"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -64,6 +64,7 @@ def creditor_create(
     payment_terms_days: int = 30,
     signature: str = "",
     pay_link_template: str = "",
+    sends_thank_you: bool = False,
 ) -> Creditor:
     if not name.strip():
         raise InvalidInputError("a creditor needs a name")
@@ -88,6 +89,7 @@ def creditor_create(
         payment_terms_days=payment_terms_days,
         signature=signature or name.strip(),
         pay_link_template=pay_link_template,
+        sends_thank_you=sends_thank_you,
     )
     creditor.full_clean()
     creditor.save()

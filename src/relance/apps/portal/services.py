@@ -27,14 +27,13 @@ from django.utils.translation import gettext
 from relance.apps.audit.models import Event
 from relance.apps.audit.services import event_record
 from relance.apps.collection.models import Action, Dispute, Step
-from relance.apps.collection.pauses import case_for, dispute_open
+from relance.apps.collection.pauses import PLAN_PROPOSAL, case_for, dispute_open
 from relance.apps.ledger.models import Invoice
 from relance.apps.portal.selectors import PortalAccess
 from relance.errors import InvalidInputError, NotFoundError
 
 ACTOR = "debtor portal"
 POSTS_PER_DAY = 10
-PLAN_PROPOSAL = "plan_proposal"
 MAX_INSTALMENTS = 24
 MAX_FIRST_DAYS = 92  # a first instalment within three months
 MAX_TEXT = 1000

@@ -1,7 +1,7 @@
 """Reads behind the collector's desk: call cards (summary, history, script) and send previews.
 
 A call card gathers what a collector needs before dialling: the debtor's open and overdue
-totals, the open invoices, the earlier attempts (``letters.attempts_for``: sent messages and
+totals, the open invoices, the earlier attempts (``attempts.attempts_for``: sent messages and
 calls with an outcome), the numbers already found wrong, and the call script rendered from the
 documents layer's ``call`` template as of today. When a penalty needs a rate nobody recorded
 yet, the script is rendered without the penalties and says why.
@@ -122,7 +122,7 @@ def call_cards(
             wrong.setdefault(debtor_id, set()).add(str(outcome["phone"]))
     history: dict[int, tuple[Any, ...]] = {}
     if not scripts:
-        from relance.apps.collection.contexts import attempts_by_debtor
+        from relance.apps.collection.attempts import attempts_by_debtor
 
         built = {}
         history = attempts_by_debtor(
@@ -189,6 +189,8 @@ class Preview:
     problems: list[str] = field(default_factory=list)
     error: str = ""
     missing_rate: str = ""
+    # What approval would refuse (``actions.approval_checks``), in the reader's language.
+    blocking: list[str] = field(default_factory=list)
 
 
 def action_template(action: Any) -> str:

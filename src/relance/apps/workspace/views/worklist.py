@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from relance.apps.collection import actions as collection_actions
 from relance.apps.collection.contexts import LETTER_CHANNELS
+from relance.apps.collection.sendable import NotSendableError
 from relance.apps.collection.uncertain import actions_uncertain
 from relance.apps.workspace import desk, worklist_selectors
 from relance.apps.workspace.access import back_url, workspace_view
@@ -60,6 +62,11 @@ def worklist(request: WorkspaceRequest) -> HttpResponse:
             _labelled(desk.Preview(a, "letter" if a.channel in LETTER_CHANNELS else a.channel))
             for a in work.approvals
         ]
+        # What approval would refuse, said on the card before anyone clicks (the same check).
+        checks = collection_actions.approval_checks(list(work.approvals))
+        for preview in context["previews"]:
+            check = checks.get(preview.action.pk)
+            preview.blocking = [problem_text(p) for p in check.problems] if check else []
         tasks = desk.tasks_due(creditor=creditor, as_of=today)
         for t in tasks:
             t.label = TASK_LABELS.get(t.step_key, t.subject or t.step_key)
@@ -180,12 +187,20 @@ def action_document(request: WorkspaceRequest, action_id: int) -> HttpResponse:
 @workspace_view()
 def action_decide(request: WorkspaceRequest, action_id: int, decision: str) -> HttpResponse:
     action = worklist_selectors.action_get(creditor=request.creditor, action_id=action_id)
-    from relance.apps.collection import actions as collection_actions
-
     if decision == "approve":
-        collection_actions.actions_approve(
-            ids=[action.pk], creditor=request.creditor, actor=actor(request)
-        )
+        try:
+            collection_actions.actions_approve(
+                ids=[action.pk], creditor=request.creditor, actor=actor(request)
+            )
+        except NotSendableError as exc:
+            if not request.htmx:
+                raise
+            # In place: the card says what keeps the document from going out.
+            return render(
+                request,
+                "workspace/_refused.html",
+                {"action": action, "problems": [problem_text(p.params["problem"]) for p in exc.refused]},
+            )
     elif decision == "skip":
         collection_actions.action_skip(action_id=action.pk, actor=actor(request))
     else:
