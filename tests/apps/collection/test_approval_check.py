@@ -8,13 +8,14 @@ nothing; once the problems are fixed the same command approves it and the batch 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
 from relance.apps.collection.actions import actions_approve
 from relance.apps.collection.daily_pass import collection_run
+from relance.apps.collection.history import contact_declare
 from relance.apps.collection.letters import letters_batch
 from relance.apps.collection.models import Action
 from relance.apps.collection.sendable import NotSendableError, documents_check
@@ -38,6 +39,9 @@ def notice_for(creditor, **debtor_fields):
         due_date=DUE,
         total_amount=Decimal("2400.00"),
     )
+    # The reminder letter went out by hand (a mise en demeure is never the first contact).
+    contact_declare(creditor=creditor, debtor=debtor, step_key="reminder_letter",
+                    contact_date=AS_OF - timedelta(days=10), today=AS_OF)
     collection_run(creditor=creditor, as_of=AS_OF, dispatch=False)
     notice = Action.objects.get(debtor=debtor, requires_approval=True)
     assert notice.template == "formal_notice"
@@ -89,6 +93,8 @@ def test_approving_all_approves_nothing_when_one_cannot_be_sent(creditor):
     )
     InvoiceFactory(debtor=good_debtor, creditor=creditor, number="FA-OK", issue_date=date(2025, 12, 5),
                    due_date=DUE)
+    contact_declare(creditor=creditor, debtor=good_debtor, step_key="reminder_letter",
+                    contact_date=AS_OF - timedelta(days=10), today=AS_OF)
     collection_run(creditor=creditor, as_of=AS_OF, dispatch=False)
     with pytest.raises(NotSendableError) as refused:
         actions_approve(ids=None, creditor=creditor)

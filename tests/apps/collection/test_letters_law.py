@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 
 from relance.apps.collection.contexts import letter_context_for
+from relance.apps.collection.history import contact_declare
 from relance.apps.collection.messages import document_render
 from relance.documents.formal_notice import check_formal_notice
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
@@ -55,6 +56,9 @@ def debtor_of(creditor, *, kind="business", country="FR", currency="EUR", lang="
     )
     InvoiceFactory(debtor=debtor, creditor=creditor, number="FA-1", issue_date=date(2026, 1, 5),
                    due_date=date(2026, 2, 4), total_amount=Decimal("1200.00"), currency=currency)
+    # A mise en demeure is never the first contact: a reminder went out by hand before.
+    contact_declare(creditor=creditor, debtor=debtor, step_key="reminder",
+                    contact_date=date(2026, 3, 2), today=AS_OF)
     return debtor
 
 

@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from relance.apps.collection.daily_pass import collection_run
+from relance.apps.collection.history import contact_declare
 from relance.apps.collection.limits import claim_limits, nearing_limits, time_barred
 from relance.apps.collection.models import Action, PaymentPlan
 from relance.apps.ledger.models import Allocation, Payment
@@ -43,6 +44,9 @@ def pay(creditor, debtor, invoice, day, amount="100.00"):
 
 def test_a_time_barred_consumer_claim_gets_a_task_not_a_court_threat(creditor):
     debtor, invoice = owing(creditor, "411OLD", kind="consumer", due=date(2023, 6, 1))
+    # The amicable steps were taken by hand: the mise en demeure threatening court comes next.
+    contact_declare(creditor=creditor, debtor=debtor, step_key="reminder_letter",
+                    contact_date=date(2026, 1, 5), today=AS_OF)
     limits = claim_limits(creditor=creditor, as_of=AS_OF)
     assert limits[invoice.pk].expires == date(2025, 6, 1)
     assert limits[invoice.pk].is_expired(AS_OF)
