@@ -7,7 +7,7 @@ from django.test import Client
 
 from relance.apps.api_tokens.models import ApiToken
 from relance.apps.api_tokens.services import token_create, token_digest, token_revoke
-from relance.errors import InvalidInputError, NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError
 from tests.api.conftest import Api, make_user
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from relance.config.settings import _cache
-from relance.errors import ConfigurationError
+from relance.domain.errors import ConfigurationError
 
 
 def test_files_redis_or_one_process_memory():

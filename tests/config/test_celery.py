@@ -7,7 +7,7 @@ from celery.schedules import crontab
 
 from relance.config.celery import app, daily_pass_schedule, queue_config
 from relance.config.settings import _seconds
-from relance.errors import ConfigurationError
+from relance.domain.errors import ConfigurationError
 
 REDIS = "redis://127.0.0.1:6379/0"
 

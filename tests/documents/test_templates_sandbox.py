@@ -17,7 +17,7 @@ from relance.documents.templates import (
     render_step,
     split_name,
 )
-from relance.errors import NotFoundError
+from relance.domain.errors import NotFoundError
 from tests.documents.samples import business_context
 
 INJECTIONS = [

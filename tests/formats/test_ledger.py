@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 from relance.formats.fec import FecReader
 from relance.formats.ledger import detect_format, open_ledger
 from relance.formats.ledger_csv import LedgerCsvReader

@@ -16,7 +16,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from relance.apps.api_tokens.selectors import token_user
 from relance.apps.workspace.selectors import Grant, grants_for
-from relance.errors import InvalidInputError, NotFoundError, RelanceError
+from relance.domain.errors import InvalidInputError, NotFoundError, RelanceError
 
 
 class BearerToken(HttpBearer):

@@ -50,8 +50,8 @@ from relance.apps.workspace.debtor_selectors import (
 from relance.apps.workspace.selectors import FILTERS, SORTS, grants_for
 from relance.apps.workspace.warming import figures_warm
 from relance.apps.workspace.worklist_selectors import action_get
+from relance.domain.errors import InvalidInputError, RelanceError
 from relance.domain.money import AmountError, parse_amount, round_cents
-from relance.errors import InvalidInputError, RelanceError
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500

@@ -50,7 +50,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from relance.channels.email_mime import PreparedEmail
-from relance.errors import ConfigurationError
+from relance.domain.errors import ConfigurationError
 
 
 class TemporaryEmailError(Exception):

@@ -29,7 +29,7 @@ from relance.cli import (
     tasks,
     workspace,
 )
-from relance.errors import RelanceError
+from relance.domain.errors import RelanceError
 
 
 def _setup_django() -> None:

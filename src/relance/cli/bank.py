@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from relance.cli.output import Subcommands, command, emit_json, figures_warm, group, print_problems
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 from relance.formats.bank import format_names
 
 

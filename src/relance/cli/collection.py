@@ -19,7 +19,7 @@ from relance.cli.output import (
     today,
 )
 from relance.domain import vocabulary
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 
 
 class CollectionParsers(NamedTuple):

@@ -21,7 +21,7 @@ from relance.cli.output import (
     parse_date,
     today,
 )
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from relance.cli.output import Subcommands, command, creditor_of, emit_json, group, table
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 
 
 def _actor() -> str:

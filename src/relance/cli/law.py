@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import cast
 
 from relance.cli.output import Subcommands, command, emit_json, group, table
+from relance.domain.errors import ConfigurationError, InvalidInputError
 from relance.domain.law import (
     CREDITOR_KINDS,
     DAY_COUNTS,
@@ -39,7 +40,6 @@ from relance.domain.law.computation import percent
 from relance.domain.law.explain import fr_date
 from relance.domain.law.prescription import PRESCRIPTION_KINDS
 from relance.domain.money import AmountError, parse_amount
-from relance.errors import ConfigurationError, InvalidInputError
 
 RECORDED_EVENTS = ("acknowledgement", "claim", "enforcement", "suspension", "written_claim")
 EVENT_EXAMPLE = (

@@ -18,7 +18,7 @@ from relance.cli.output import (
     print_problems,
     table,
 )
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 
 
 def _import_end(

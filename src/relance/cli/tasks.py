@@ -16,7 +16,7 @@ def cmd_run_queue(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
     from relance.config.celery import queue_required
-    from relance.errors import InvalidInputError
+    from relance.domain.errors import InvalidInputError
 
     queue_required("relance run --queue")
     if args.dry_run:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from relance.cli.output import Subcommands, command, emit_json, group
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:

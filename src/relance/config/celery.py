@@ -35,7 +35,7 @@ from celery import Celery
 from celery.schedules import crontab
 from django.conf import settings
 
-from relance.errors import ConfigurationError
+from relance.domain.errors import ConfigurationError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.config.settings")
 

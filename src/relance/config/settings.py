@@ -42,7 +42,7 @@ from typing import Any
 import dj_database_url
 import django_stubs_ext
 
-from relance.errors import ConfigurationError
+from relance.domain.errors import ConfigurationError
 
 # Lets admin and querysets be written with type parameters (ModelAdmin[Invoice]) at run time.
 django_stubs_ext.monkeypatch()

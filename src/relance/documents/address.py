@@ -19,8 +19,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.problems import N_
-from relance.errors import InvalidInputError
 
 MAX_LINES = 6
 MAX_CHARS = 38

@@ -31,11 +31,11 @@ from typing import Any, Literal
 from relance.documents.formatting import format_iban as format_iban  # re-exported
 from relance.documents.formatting import format_siren as format_siren  # re-exported
 from relance.domain import scenario
+from relance.domain.errors import InvalidInputError
 from relance.domain.law import RateTables, RegimeChoice, choose_regime, penalties_on_invoice
 from relance.domain.law.choice import several_currencies
 from relance.domain.money import ZERO, round_cents
 from relance.domain.vocabulary import LETTER_CHANNELS, say
-from relance.errors import InvalidInputError
 
 DebtorKind = Literal["business", "consumer", "public"]
 Lang = Literal["fr", "en"]

@@ -31,9 +31,9 @@ import unicodedata
 
 from relance.documents.context import LetterContext, format_siren
 from relance.documents.formatting import format_date, format_money, format_percent
+from relance.domain.errors import RelanceError
 from relance.domain.money import ZERO
 from relance.domain.problems import N_, Problem
-from relance.errors import RelanceError
 
 FORBIDDEN_FEES = re.compile(
     r"frais\s+(de\s+|d')?(dossier|relance|recouvrement|gestion|contentieux|agence|"

@@ -37,8 +37,8 @@ import segno
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.money import round_cents
-from relance.errors import InvalidInputError
 
 MAX_PAYLOAD_BYTES = 331
 MAX_AMOUNT = Decimal("999999999.99")

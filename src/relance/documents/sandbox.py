@@ -26,7 +26,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from relance.documents.context import format_iban, format_siren
 from relance.documents.formatting import format_date, format_money, format_percent
-from relance.errors import NotFoundError
+from relance.domain.errors import NotFoundError
 
 TEMPLATE_ROOT = "templates"
 

@@ -51,8 +51,8 @@ from markupsafe import Markup
 from relance.documents.context import LetterContext
 from relance.documents.sandbox import html_environment, shipped_source, text_environment
 from relance.documents.template_checks import technical_problem, validate_template
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import N_, Problem
-from relance.errors import InvalidInputError, NotFoundError
 
 # The steps of the default scenarios (collection/scenarios/*.toml) and the extra documents;
 # the brief's and other scenarios' names map onto them.

@@ -37,9 +37,9 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.policy import planned_day
 from relance.domain.problems import N_, Phrase, Phrases
-from relance.errors import InvalidInputError
 
 CHANNELS = ("email", "letter", "registered_letter", "call", "sms", "task")
 DEBTOR_KINDS = ("business", "consumer", "public")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import BinaryIO, Literal
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.ledger import LedgerReader
-from relance.errors import InvalidInputError
 from relance.formats import fec, ledger_csv
 from relance.formats.text import replay
 

@@ -21,7 +21,7 @@ from relance.apps.banking.services import line_dismiss, line_restore, match_appl
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action
 from relance.cli import main
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 from tests.apps.banking._helpers import bank_csv
 from tests.factories import DebtorFactory, InvoiceFactory
 

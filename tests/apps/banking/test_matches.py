@@ -139,7 +139,7 @@ def test_undo_restores_the_exact_previous_state(creditor):
 
 
 def test_a_match_cannot_be_applied_twice_or_undone_twice(creditor):
-    from relance.errors import InvalidInputError
+    from relance.domain.errors import InvalidInputError
 
     debtor = DebtorFactory(creditor=creditor)
     InvoiceFactory(debtor=debtor, number="FA-5", total_amount=Decimal("100.00"))

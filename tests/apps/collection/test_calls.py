@@ -18,7 +18,7 @@ from relance.apps.collection.calls import (
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.history import contact_declare
 from relance.apps.collection.models import Action, Case, Dispute, Promise
-from relance.errors import InvalidInputError, NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db

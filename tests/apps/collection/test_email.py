@@ -23,7 +23,7 @@ from relance.apps.collection.messages import document_render, email_preview
 from relance.apps.collection.models import Action
 from relance.apps.collection.pauses import case_for
 from relance.channels.smtp import FileTransport, SmtpTransport, transport_from_url
-from relance.errors import ConfigurationError
+from relance.domain.errors import ConfigurationError
 from tests.factories import DebtorFactory, InvoiceFactory
 
 AS_OF = date(2026, 3, 5)

@@ -22,8 +22,8 @@ from relance.apps.collection.models import Action, Case
 from relance.apps.collection.pauses import case_for
 from relance.apps.ledger.models import Allocation, Payment
 from relance.documents.formal_notice import check_formal_notice
+from relance.domain.errors import InvalidInputError
 from relance.domain.law.rates import UnknownRateError
-from relance.errors import InvalidInputError
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db

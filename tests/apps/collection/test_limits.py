@@ -19,8 +19,8 @@ from relance.apps.collection.limits import claim_limits, nearing_limits, time_ba
 from relance.apps.collection.models import Action, PaymentPlan
 from relance.apps.ledger.models import Allocation, Payment
 from relance.apps.legal.services import limitation_record
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.law import PrescriptionEventError
-from relance.errors import InvalidInputError, NotFoundError
 from tests.factories import DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from relance.apps.collection.confirmations import ANSWER_STEPS
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.models import Action, Case, Promise
 from relance.apps.collection.pauses import plan_create, promise_add
+from relance.domain.errors import InvalidInputError
 from relance.domain.scenario import schedule_instalments
-from relance.errors import InvalidInputError
 from tests.factories import DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import pytest
 from relance.apps.collection.selectors import actions_list
 from relance.apps.collection.tasks import daily_pass, daily_pass_enqueue, outbox_dispatch_task
 from relance.config.celery import app
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db

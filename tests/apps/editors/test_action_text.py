@@ -17,7 +17,7 @@ from relance.apps.editors.selectors import action_text
 from relance.apps.editors.services import action_text_reset, action_text_save
 from relance.channels.smtp import SmtpTransport
 from relance.documents.templates import TemplateRefusedError
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 from tests.apps.editors.test_dispatch import _due, smtp  # noqa: F401
 from tests.apps.editors.test_services import pdftotext
 from tests.apps.workspace.test_desk import desk_for, record_missing_rates

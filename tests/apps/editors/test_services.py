@@ -32,7 +32,7 @@ from relance.apps.editors.services import (
     template_save,
 )
 from relance.documents.templates import TemplateRefusedError
-from relance.errors import InvalidInputError, NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError
 from tests.apps.collection.test_letters import AS_OF, make_debtor, planned
 from tests.factories import CreditorFactory, DebtorFactory
 

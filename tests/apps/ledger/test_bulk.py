@@ -175,7 +175,7 @@ def test_an_sqlite_import_writes_without_foreign_key_checks_and_leaves_every_ref
 
 @pytest.mark.django_db(transaction=True)
 def test_an_import_for_a_creditor_deleted_meanwhile_writes_nothing():
-    from relance.errors import NotFoundError
+    from relance.domain.errors import NotFoundError
     from tests.factories import CreditorFactory
 
     creditor = CreditorFactory()

@@ -24,6 +24,7 @@ from relance.apps.legal.selectors import (
     rates_list,
 )
 from relance.apps.legal.services import rate_add
+from relance.domain.errors import InvalidInputError
 from relance.domain.law import (
     InvalidRateError,
     UnknownRateError,
@@ -31,7 +32,6 @@ from relance.domain.law import (
     compute_interest,
     rate_on,
 )
-from relance.errors import InvalidInputError
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db

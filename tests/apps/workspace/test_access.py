@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from relance.apps.workspace.models import LoginFailure, Membership
 from relance.apps.workspace.services import user_create
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 from tests.apps.workspace.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db

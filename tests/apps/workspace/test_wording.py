@@ -22,7 +22,7 @@ from relance.apps.workspace.services import creditor_settings_update
 from relance.documents.formal_notice import check_formal_notice
 from relance.documents.template_checks import validate_template
 from relance.documents.templates import TemplateRefusedError
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 from tests.apps.workspace.test_desk import desk_for, record_missing_rates
 
 pytestmark = pytest.mark.django_db

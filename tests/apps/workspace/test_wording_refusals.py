@@ -19,7 +19,7 @@ from relance.apps.editors.services import (
     scenario_edit,
     scenario_parse,
 )
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 from tests.apps.workspace.test_desk import desk_for, record_missing_rates
 from tests.apps.workspace.test_wording import page_text
 from tests.factories import DebtorFactory, InvoiceFactory

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.law import choose_regime
-from relance.errors import InvalidInputError
 
 CASES = [
     # currency, debtor kind, debtor country, creditor kind, creditor country → regime, reason

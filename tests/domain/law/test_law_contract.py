@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.law import compute_interest, penalties_on_invoice
-from relance.errors import InvalidInputError
 
 
 def test_a_multiple_of_the_taux_legal_follows_each_semester_with_its_terms_cited():

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.law import PrescriptionEventError, prescription
-from relance.errors import InvalidInputError
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.law import (
     UnknownRateError,
     UnsupportedPeriodError,
@@ -23,7 +24,6 @@ from relance.domain.law import (
 )
 from relance.domain.law.computation import unrounded
 from relance.domain.law.public import payment_periods, public_payment_deadline
-from relance.errors import InvalidInputError
 
 D = Decimal
 

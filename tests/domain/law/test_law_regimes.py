@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from relance.domain.errors import InvalidInputError, RelanceError
 from relance.domain.law import (
     InvalidRateError,
     UnsupportedPeriodError,
@@ -16,7 +17,6 @@ from relance.domain.law import (
     explain,
     penalties_on_invoice,
 )
-from relance.errors import InvalidInputError, RelanceError
 
 D = Decimal
 JSON_KEYS = {

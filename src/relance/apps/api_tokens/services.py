@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from relance.apps.api_tokens.models import ApiToken
 from relance.apps.audit.services import event_record
-from relance.errors import InvalidInputError, NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError
 
 PREFIX = "rl_"
 

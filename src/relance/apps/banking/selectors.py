@@ -23,8 +23,8 @@ from rapidfuzz import fuzz, process
 from relance.apps.banking.models import BankStatement, KnownIban, Match, StatementLine
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Debtor, Invoice, Payment
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.matching import normalise_name
-from relance.errors import InvalidInputError, NotFoundError
 
 NAME_CUTOFF = 90.0
 BLOCK_DAYS = 5  # how long an unmatched credit holds the chase of the debtors it may be from

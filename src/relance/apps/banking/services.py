@@ -44,7 +44,7 @@ from relance.apps.banking.statement_writing import statements_write
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, ImportBatch, Payment
 from relance.domain.banking import BankReport
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 from relance.formats.bank import read_statement
 
 THRESHOLD = Decimal("0.80")

@@ -18,9 +18,9 @@ from relance.apps.collection.models import (
 )
 from relance.apps.collection.sendable import DocumentCheck, NotSendableError, documents_check
 from relance.apps.creditors.models import Creditor
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import N_
 from relance.domain.vocabulary import state_word
-from relance.errors import InvalidInputError, NotFoundError
 
 # The channels whose document a person approves: the letters and the e-mails.
 DOCUMENT_CHANNELS = ("email", "letter", "registered_letter")

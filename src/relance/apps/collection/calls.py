@@ -49,9 +49,9 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.documents.formatting import format_date, format_money
 from relance.domain.calendar import add_business_days, next_business_day
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import N_, Phrase
 from relance.domain.vocabulary import channel_word, state_word
-from relance.errors import InvalidInputError, NotFoundError
 
 OUTCOMES = ("promise", "dispute", "call_back", "wrong_number", "paid_already", "no_answer")
 # An outcome as a refusal names it: its value in English, as the CLI always said it.

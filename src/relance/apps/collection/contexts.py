@@ -61,10 +61,10 @@ from relance.documents.context import (
 from relance.documents.context import Instalment as DocInstalment
 from relance.documents.context import Promise as DocPromise
 from relance.documents.templates import LETTER_STEPS, creditor_sources, step_name
+from relance.domain.errors import InvalidInputError, RelanceError
 from relance.domain.law import RateTables
 from relance.domain.law.rates import UnknownRateError
 from relance.domain.money import ZERO
-from relance.errors import InvalidInputError, RelanceError
 
 LETTER_CHANNELS = printed_channels()  # queued for the print batch, never sent by the outbox
 # Steps whose text states the penalties; the others never need a rate.

@@ -124,8 +124,8 @@ from relance.channels.smtp import (
 )
 from relance.documents.context import LetterContext
 from relance.documents.formal_notice import check_formal_notice
+from relance.domain.errors import InvalidInputError, RelanceError
 from relance.domain.problems import N_, Problem
-from relance.errors import InvalidInputError, RelanceError
 
 __all__ = ["BATCH", "MAX_ATTEMPTS", "DispatchResult", "message_id_for", "outbox_dispatch"]
 

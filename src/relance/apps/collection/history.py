@@ -31,8 +31,8 @@ from relance.apps.collection.models import (
 from relance.apps.collection.scenarios import scenarios_load_defaults, scenarios_with_defaults
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
+from relance.domain.errors import InvalidInputError
 from relance.domain.problems import N_
-from relance.errors import InvalidInputError
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from relance.apps.legal.selectors import rate_tables
 from relance.documents.context import LetterContext
 from relance.documents.letter import compose_letter
 from relance.documents.templates import render_step
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import N_, Problem
-from relance.errors import InvalidInputError, NotFoundError
 
 # --- the day's letters ----------------------------------------------------------------------------
 

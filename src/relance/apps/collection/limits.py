@@ -32,9 +32,9 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Invoice
 from relance.apps.legal.models import LimitationEvent
 from relance.apps.legal.selectors import claim_kind
+from relance.domain.errors import RelanceError
 from relance.domain.law import PrescriptionResult, prescription
 from relance.domain.law.dates import add_years
-from relance.errors import RelanceError
 
 # Within this many days of its last day, a claim is shown on the worklist and the dashboard.
 WATCH_DAYS = 90

@@ -40,8 +40,8 @@ from relance.documents.formal_notice import check_formal_notice
 from relance.documents.letter import compose_letter
 from relance.documents.qr import transfer_png
 from relance.documents.templates import LETTER_STEPS, render_step
+from relance.domain.errors import InvalidInputError
 from relance.domain.problems import N_, Problem
-from relance.errors import InvalidInputError
 
 
 def email_preview(*, action: Action, as_of: date) -> OutgoingEmail:

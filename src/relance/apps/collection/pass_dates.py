@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import date
 
 from relance.apps.creditors.models import Creditor
+from relance.domain.errors import InvalidInputError
 from relance.domain.problems import N_
-from relance.errors import InvalidInputError
 
 PASS_IN_THE_FUTURE = N_(
     "a pass for %(as_of)s, after today (%(today)s), is refused: it would send tomorrow's "

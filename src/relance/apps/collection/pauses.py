@@ -42,8 +42,8 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.apps.ledger.selectors import debtor_get
 from relance.domain import scenario as engine
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import N_, Problem
-from relance.errors import InvalidInputError, NotFoundError
 
 
 def _resume(

@@ -20,7 +20,7 @@ from relance.apps.collection.models import (
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.domain import scenario as engine
-from relance.errors import NotFoundError
+from relance.domain.errors import NotFoundError
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "scenarios"
 

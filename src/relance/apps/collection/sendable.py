@@ -24,9 +24,9 @@ from relance.apps.collection.models import Action, Case
 from relance.apps.ledger.models import Debtor
 from relance.documents.context import LetterContext
 from relance.documents.formal_notice import check_formal_notice
+from relance.domain.errors import InvalidInputError, RelanceError
 from relance.domain.law import RateTables
 from relance.domain.problems import N_, Phrase, Phrases, Problem
-from relance.errors import InvalidInputError, RelanceError
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from relance.apps.collection.scenarios import scenarios_load_defaults
 from relance.apps.creditors.selectors import creditor_get, creditors_list
 from relance.config.celery import app
 from relance.domain.calendar import is_business_day
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from relance.apps.audit.services import event_record
 from relance.apps.collection.models import Action
 from relance.apps.collection.outbox_recovery import queued_state
 from relance.apps.creditors.models import Creditor
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import N_
 from relance.domain.vocabulary import state_word
-from relance.errors import InvalidInputError, NotFoundError
 
 
 def actions_uncertain(*, creditor: Creditor | None) -> QuerySet[Action]:

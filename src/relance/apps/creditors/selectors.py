@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from relance.apps.creditors.models import Creditor
-from relance.errors import InvalidInputError, NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError
 
 
 def creditor_get(*, ref: str | int | None) -> Creditor:

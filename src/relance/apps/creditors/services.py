@@ -9,7 +9,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.fr import siren as fr_siren
 
 from relance.apps.creditors.models import Creditor
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 
 
 def _clean_siren(value: str) -> str:

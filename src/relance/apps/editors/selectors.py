@@ -16,7 +16,7 @@ from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
 from relance.apps.ledger.models import Debtor
 from relance.documents.sandbox import shipped_source
 from relance.documents.templates import editable_names, split_name
-from relance.errors import InvalidInputError, NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError
 
 LANGS = ("fr", "en")
 

@@ -21,10 +21,10 @@ from relance.apps.ledger.models import Debtor
 from relance.documents.template_checks import validate_template
 from relance.documents.templates import TemplateRefusedError, preview_step, split_name, step_name
 from relance.domain import scenario as engine
+from relance.domain.errors import InvalidInputError, NotFoundError, RelanceError
 from relance.domain.ledger import DebtorKind
 from relance.domain.problems import N_, Phrase, Phrases, Problem
 from relance.domain.vocabulary import channel_word, state_word
-from relance.errors import InvalidInputError, NotFoundError, RelanceError
 
 MAX_SOURCE = 50_000
 

@@ -27,8 +27,8 @@ from relance.apps.workspace.wording import error_text
 from relance.documents.context_doc import CONTEXT_DOC
 from relance.documents.templates import STEPS, TemplateRefusedError
 from relance.domain import scenario as engine
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import Problem
-from relance.errors import InvalidInputError, NotFoundError
 
 DEBTOR_KINDS = ("business", "consumer", "public")
 FORM_ROWS_SPARE = 2

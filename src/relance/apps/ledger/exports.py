@@ -16,8 +16,8 @@ from relance.apps.collection.selectors import actions_list
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.apps.ledger.selectors import BUCKETS, aging_report, invoices_list
+from relance.domain.errors import InvalidInputError
 from relance.domain.money import round_cents
-from relance.errors import InvalidInputError
 from relance.formats.export import EXPORT_FORMATS, Cell, Table, write_csv, write_xlsx
 
 DEBTOR_FIELDS = (

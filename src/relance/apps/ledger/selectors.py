@@ -12,8 +12,8 @@ from django.db.models import Case, CharField, Count, QuerySet, Sum, Value, When
 
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
+from relance.domain.errors import NotFoundError
 from relance.domain.money import round_cents
-from relance.errors import NotFoundError
 
 BUCKETS = ("not_due", "1_30", "31_60", "61_90", "over_90")
 DSO_WINDOW_DAYS = 90

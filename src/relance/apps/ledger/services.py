@@ -25,8 +25,8 @@ from relance.apps.ledger.models import ImportBatch
 from relance.apps.ledger.results import ImportResult
 from relance.apps.ledger.streaming import DebtorsSeen, ReadAhead, cyclic_gc_paused
 from relance.apps.ledger.writer import LedgerWriter
+from relance.domain.errors import NotFoundError
 from relance.domain.ledger import InvoiceRecord, LedgerReader, ReadReport
-from relance.errors import NotFoundError
 from relance.formats.ledger import open_ledger
 
 # Records per chunk. Each chunk costs a few round trips to the database (ids, COPY of debtors,

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from relance.apps.legal.models import PaymentTerms, RateOverride
+from relance.domain.errors import InvalidInputError
 from relance.domain.law import (
     REGIMES,
     TABLE_NAMES,
@@ -33,7 +34,6 @@ from relance.domain.law.choice import several_currencies
 from relance.domain.law.computation import percent
 from relance.domain.law.explain import money
 from relance.domain.problems import N_
-from relance.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from relance.apps.creditors.models import Creditor

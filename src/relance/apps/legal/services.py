@@ -12,9 +12,9 @@ from django.db import transaction
 from relance.apps.audit.services import event_record
 from relance.apps.legal.models import LimitationEvent, PaymentTerms, RateOverride
 from relance.apps.legal.selectors import claim_kind
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.law import InvalidRateError, load_tables, prescription, rate_override
 from relance.domain.law.computation import percent
-from relance.errors import InvalidInputError, NotFoundError
 
 if TYPE_CHECKING:
     from relance.apps.creditors.models import Creditor

@@ -25,8 +25,8 @@ from relance.documents.context import (
     format_iban,
     format_siren,
 )
+from relance.domain.errors import NotFoundError
 from relance.domain.money import ZERO, round_cents
-from relance.errors import NotFoundError
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from relance.apps.collection.models import Action, Dispute, Step
 from relance.apps.collection.pauses import PLAN_PROPOSAL, case_for, dispute_open
 from relance.apps.ledger.models import Invoice
 from relance.apps.portal.selectors import PortalAccess
-from relance.errors import InvalidInputError, NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError
 
 ACTOR = "debtor portal"
 POSTS_PER_DAY = 10

@@ -42,7 +42,7 @@ from relance.apps.portal.services import (
     portal_dispute_report,
     portal_plan_propose,
 )
-from relance.errors import InvalidInputError, NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError
 
 LANGS = ("fr", "en")
 View = Callable[..., HttpResponseBase]

@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from relance.apps.workspace.selectors import grant_choose, grants_for
 from relance.apps.workspace.wording import error_text
-from relance.errors import NotFoundError, RelanceError
+from relance.domain.errors import NotFoundError, RelanceError
 
 SESSION_CREDITOR = "workspace_creditor"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -23,7 +23,7 @@ from relance.apps.ledger.models import Allocation, Debtor, Invoice, Payment
 from relance.apps.workspace import figures
 from relance.apps.workspace.selectors import PAGE_SIZE, ZERO, collection_ready
 from relance.apps.workspace.wording import error_text
-from relance.errors import NotFoundError, RelanceError
+from relance.domain.errors import NotFoundError, RelanceError
 
 # --- debtors --------------------------------------------------------------------------------------
 

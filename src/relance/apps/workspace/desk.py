@@ -23,7 +23,7 @@ from django.db.models import Q, Sum
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.apps.workspace.wording import error_text, problem_text
-from relance.errors import NotFoundError, RelanceError
+from relance.domain.errors import NotFoundError, RelanceError
 
 ZERO = Decimal("0.00")
 

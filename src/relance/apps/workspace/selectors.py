@@ -26,7 +26,7 @@ from relance.apps.ledger.models import Allocation, ImportBatch, Invoice
 from relance.apps.ledger.selectors import BUCKETS, aging_report
 from relance.apps.workspace import figures
 from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
-from relance.errors import NotFoundError
+from relance.domain.errors import NotFoundError
 
 ZERO = Decimal("0.00")
 

@@ -35,8 +35,8 @@ from relance.apps.ledger.services import ledger_import
 from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
 from relance.apps.workspace.selectors import THROTTLE_WINDOW
 from relance.apps.workspace.warming import figures_warm
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import N_, Note
-from relance.errors import InvalidInputError, NotFoundError
 
 ROLES = tuple(Membership.Role.values)
 UPLOAD_MAX_AGE = timedelta(days=1)
@@ -461,7 +461,7 @@ def smtp_test_send(*, creditor: Creditor, to: str, actor: str) -> str:
 
     from relance.channels.email_mime import OutgoingEmail, prepare
     from relance.channels.smtp import transport_from_url
-    from relance.errors import RelanceError
+    from relance.domain.errors import RelanceError
 
     domain = creditor.email.rpartition("@")[2] or "relance.invalid"
     message_id = make_msgid(domain=domain)

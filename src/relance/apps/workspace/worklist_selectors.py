@@ -13,7 +13,7 @@ from django.core.paginator import Page, Paginator
 from relance.apps.creditors.models import Creditor
 from relance.apps.workspace.debtor_selectors import debtors_search
 from relance.apps.workspace.selectors import collection_ready
-from relance.errors import NotFoundError
+from relance.domain.errors import NotFoundError
 
 # --- worklist -------------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The late-payment law engine: rate tables, penalty regimes, limitation periods.
 
 Pure Python. It must not import Django nor anything from ``relance`` except
-``relance.domain`` and ``relance.errors`` (an import-linter contract fails the build
+``relance.domain`` and ``relance.domain.errors`` (an import-linter contract fails the build
 otherwise); it never reads the clock, every date is an argument; money is ``Decimal``, never
 float. The rules, rate tables and worked examples come from ../shared/reference/legal-fr.md.
 

@@ -25,9 +25,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.law.dates import ONE_DAY, add_years, days_in_year
 from relance.domain.money import ZERO, round_cents
-from relance.errors import InvalidInputError
 
 DayCount = Literal["365", "actual"]
 DAY_COUNTS: tuple[DayCount, ...] = ("365", "actual")

@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.law.regime_rules import CreditorKind, Regime
-from relance.errors import InvalidInputError
 
 DebtorKind = Literal["business", "consumer", "public"]
 DEBTOR_KINDS: tuple[DebtorKind, ...] = ("business", "consumer", "public")

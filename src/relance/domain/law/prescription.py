@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, TypeGuard
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.law.dates import add_months, add_years
-from relance.errors import InvalidInputError
 
 PrescriptionKind = Literal["b2b", "b2c", "civil", "public"]
 PRESCRIPTION_KINDS: tuple[PrescriptionKind, ...] = ("b2b", "b2c", "civil", "public")

@@ -23,6 +23,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.law.accrual import RateSpan
 from relance.domain.law.dates import ONE_DAY, add_months, half_year_start
 from relance.domain.law.explain import fr_date, fr_percent
@@ -33,7 +34,6 @@ from relance.domain.law.regime_rules import (
     RegimeTerms,
     UnsupportedPeriodError,
 )
-from relance.errors import InvalidInputError
 
 
 @dataclass(frozen=True, slots=True)

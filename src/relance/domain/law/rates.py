@@ -30,8 +30,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal
 
+from relance.domain.errors import InvalidInputError, RelanceError
 from relance.domain.law.dates import half_year_end, half_year_label, half_year_start
-from relance.errors import InvalidInputError, RelanceError
 
 TableKind = Literal["step", "periodic"]
 RowOrigin = Literal["shipped", "override"]

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from relance.domain.errors import InvalidInputError, RelanceError
 from relance.domain.law.accrual import RateSpan
 from relance.domain.law.dates import (
     ONE_DAY,
@@ -30,7 +31,6 @@ from relance.domain.law.rates import (
     row_on,
 )
 from relance.domain.money import ZERO
-from relance.errors import InvalidInputError, RelanceError
 
 Regime = Literal["fr-b2b", "fr-public", "fr-civil", "fr-judgment", "eu-b2b", "uk-b2b"]
 CreditorKind = Literal["professional", "individual"]

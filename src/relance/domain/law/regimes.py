@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+from relance.domain.errors import InvalidInputError
 from relance.domain.law.accrual import DayCount, accrue
 from relance.domain.law.computation import Computation
 from relance.domain.law.dates import add_months
@@ -34,7 +35,6 @@ from relance.domain.law.regime_rules import (
     uk_b2b,
 )
 from relance.domain.money import ZERO
-from relance.errors import InvalidInputError
 
 __all__ = [
     "CREDITOR_KINDS",

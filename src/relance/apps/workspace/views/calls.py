@@ -20,7 +20,7 @@ from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import CHANNEL_LABELS
 from relance.apps.workspace.wording import error_text
-from relance.errors import RelanceError
+from relance.domain.errors import RelanceError
 
 
 def cards_with_forms(

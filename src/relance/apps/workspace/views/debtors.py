@@ -28,7 +28,7 @@ from relance.apps.workspace.views.labels import (
     TIMELINE_LABELS,
 )
 from relance.apps.workspace.wording import error_text
-from relance.errors import RelanceError
+from relance.domain.errors import RelanceError
 
 
 @workspace_view()

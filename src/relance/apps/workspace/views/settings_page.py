@@ -22,7 +22,7 @@ from relance.apps.workspace.forms import (
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor, streamed
 from relance.apps.workspace.wording import error_text
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 
 
 @workspace_view("admin", write_role="admin")

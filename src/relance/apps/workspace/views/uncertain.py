@@ -17,7 +17,7 @@ from relance.apps.workspace.access import back_url, workspace_view
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.wording import error_text
-from relance.errors import InvalidInputError
+from relance.domain.errors import InvalidInputError
 
 
 @require_POST
