@@ -6,6 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Tests never depend on timing: Hypothesis's 200 ms deadline per example failed under load on
+# examples whose first call builds a year's holiday calendar. Its search is still bounded by
+# the number of examples.
+settings.register_profile("relance", deadline=None)
+settings.load_profile("relance")
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "samples"
