@@ -22,12 +22,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db.models import Exists, OuterRef, Q
 
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.collection.models import Action, Case, PaymentPlan, Promise, Step
+from relance.apps.collection.reach import NO_EMAIL_LETTER, email_usable, postal_usable
 from relance.apps.collection.results import RunResult
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Debtor, Payment
@@ -49,29 +48,16 @@ TASK_SUBJECTS = {
 }
 
 
-def email_usable(address: str) -> bool:
-    """An address the outbox can send to."""
-    try:
-        validate_email(address)
-    except ValidationError:
-        return False
-    return True
-
-
-def postal_usable(debtor: Debtor) -> bool:
-    """An address a letter can be posted to: a name, a street line, a postcode and a city."""
-    return bool(debtor.name.strip() and debtor.address.strip() and debtor.postal_code.strip()
-                and debtor.city.strip())
-
-
 def _route(debtor: Debtor) -> tuple[str, str]:
     """(channel, why): e-mail when it can, else a letter, else a task for a person."""
     if debtor.is_legal_hold or debtor.is_do_not_contact:
         return Step.Channel.TASK, "held"
     if email_usable(debtor.email):
         return Step.Channel.EMAIL, ""
-    if postal_usable(debtor):
-        return Step.Channel.LETTER, "no usable e-mail address: sent by post"
+    if debtor.name.strip() and postal_usable(
+        address=debtor.address, postal_code=debtor.postal_code, city=debtor.city
+    ):
+        return Step.Channel.LETTER, NO_EMAIL_LETTER
     return Step.Channel.TASK, "unreachable"
 
 

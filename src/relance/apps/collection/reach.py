@@ -39,6 +39,11 @@ def email_usable(address: str) -> bool:
     return True
 
 
+def postal_usable(*, address: str, postal_code: str, city: str) -> bool:
+    """Whether a letter can be posted there: a street line, a postcode and a city."""
+    return bool(address.strip() and postal_code.strip() and city.strip())
+
+
 def email_fallbacks(debtor_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
     """Per debtor with no usable e-mail address, the channel its e-mail step takes instead and
     why: a letter when it has a postal address, else a task (two debtors' worth of queries)."""
@@ -49,7 +54,7 @@ def email_fallbacks(debtor_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         ).values_list("pk", "email", "address", "postal_code", "city"):
             if email_usable(email):
                 continue
-            if address.strip() and city.strip() and postal_code.strip():
+            if postal_usable(address=address, postal_code=postal_code, city=city):
                 result[pk] = (Step.Channel.LETTER, NO_EMAIL_LETTER)
             else:
                 result[pk] = (Step.Channel.TASK, NO_EMAIL_NO_ADDRESS)
