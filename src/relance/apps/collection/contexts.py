@@ -35,10 +35,10 @@ from relance.apps.collection.models import (
     Dispute,
     Instalment,
     Promise,
-    Scenario,
     Step,
 )
 from relance.apps.collection.portal_links import portal_url
+from relance.apps.collection.scenarios import scenario_id_for
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
 from relance.apps.legal.selectors import (
@@ -491,21 +491,7 @@ def default_channel(template: str) -> str:
 def step_for(*, debtor: Debtor, case: Case | None, step_key: str) -> Step | None:
     """The step ``step_key`` of the debtor's scenario (its case's, else the one assigned to the
     debtor, else the default for its kind)."""
-    scenario_id = case.scenario_id if case else None
-    if scenario_id is None:
-        scenario_id = (
-            Scenario.objects.filter(assignments__debtor=debtor).values_list("pk", flat=True).first()
-        )
-    if scenario_id is None:
-        default = next(
-            (
-                s
-                for s in Scenario.objects.filter(is_default=True).order_by("pk")
-                if debtor.kind in (s.debtor_kinds or [debtor.kind])
-            ),
-            None,
-        )
-        scenario_id = default.pk if default else None
+    scenario_id = scenario_id_for(debtor=debtor, case=case)
     if scenario_id is None:
         return None
     return Step.objects.filter(scenario_id=scenario_id, key=step_key).first()

@@ -28,7 +28,7 @@ from relance.apps.collection.models import (
     Scenario,
     Step,
 )
-from relance.apps.collection.scenarios import scenarios_load_defaults, scenarios_with_defaults
+from relance.apps.collection.scenarios import scenario_id_for, scenarios_load_defaults
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.domain.errors import InvalidInputError
@@ -46,18 +46,10 @@ class Declared:
 
 def debtor_scenario(*, debtor: Debtor) -> Scenario | None:
     """The scenario that chases ``debtor``: its open case's, the one assigned, or its kind's default."""
-    case = Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES).first()
-    if case is not None:
-        return case.scenario
     if not Scenario.objects.exists():  # declared before the first pass installed them
         scenarios_load_defaults()
-    _, defaults = scenarios_with_defaults()
-    assigned = (
-        Debtor.objects.filter(pk=debtor.pk, scenario_assignment__isnull=False)
-        .values_list("scenario_assignment__scenario_id", flat=True)
-        .first()
-    )
-    scenario_id = assigned or defaults.get(debtor.kind)
+    case = Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES).first()
+    scenario_id = scenario_id_for(debtor=debtor, case=case)
     return Scenario.objects.filter(pk=scenario_id).first() if scenario_id else None
 
 

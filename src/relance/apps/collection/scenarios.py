@@ -14,6 +14,7 @@ from django.db import transaction
 
 from relance.apps.audit.services import event_record
 from relance.apps.collection.models import (
+    Case,
     Scenario,
     Step,
 )
@@ -127,6 +128,27 @@ def scenarios_with_defaults() -> tuple[dict[int, engine.Scenario], dict[str, int
             for kind in row.debtor_kinds or engine.DEBTOR_KINDS:
                 defaults.setdefault(kind, row.pk)
     return by_id, defaults
+
+
+def scenario_id_for(*, debtor: Debtor, case: Case | None) -> int | None:
+    """The scenario that chases ``debtor``: its case's, else the one assigned to the debtor,
+    else the default for its kind (None when no scenario is installed)."""
+    scenario_id = case.scenario_id if case else None
+    if scenario_id is None:
+        scenario_id = (
+            Scenario.objects.filter(assignments__debtor=debtor).values_list("pk", flat=True).first()
+        )
+    if scenario_id is None:
+        default = next(
+            (
+                s
+                for s in Scenario.objects.filter(is_default=True).order_by("pk")
+                if debtor.kind in (s.debtor_kinds or [debtor.kind])
+            ),
+            None,
+        )
+        scenario_id = default.pk if default else None
+    return scenario_id
 
 
 def assigned_scenarios(*, creditor: Creditor) -> dict[int, int]:
