@@ -215,8 +215,10 @@ def test_a_portfolio_chased_to_the_dossier(creditor, capsys, tmp_path):
             assert f"Fondement : {line['basis']}" in text
         if line["section"] == "payment":
             assert f"Règlement reçu le {day(8):%d/%m/%Y}" in text
-    assert "Principal : facture n° FA-ACME-1" in text and "Principal : facture n° FA-ACME-2" in text
-    assert "C. com. L441-10" in text and "D441-5" in text
+    assert "Principal : facture n° FA-ACME-1" in text
+    assert "Principal : facture n° FA-ACME-2" in text
+    assert "C. com. L441-10" in text
+    assert "D441-5" in text
     assert "Bordereau des pièces" in text
     for exhibit in claim["exhibits"]:
         assert exhibit["title"][:40] in text
@@ -229,13 +231,16 @@ def test_a_portfolio_chased_to_the_dossier(creditor, capsys, tmp_path):
     # Refusals, each with its reason, and nothing recorded for them.
     code, _, err = cli(capsys, "dossier", "build", "--debtor", "MUET", "--route", "injonction",
                        "--as-of", as_of.isoformat(), "--out", tmp_path / "x.zip")
-    assert code == 1 and "Aucune mise en demeure reçue" in err
+    assert code == 1
+    assert "Aucune mise en demeure reçue" in err
     code, _, err = cli(capsys, "dossier", "build", "--debtor", "LITIGE", "--route", "injonction",
                        "--as-of", as_of.isoformat(), "--out", tmp_path / "x.zip")
-    assert code == 1 and "Facture contestée (FA-LITIGE-1)" in err
+    assert code == 1
+    assert "Facture contestée (FA-LITIGE-1)" in err
     code, _, err = cli(capsys, "dossier", "build", "--debtor", "GROS", "--route", "psrpc",
                        "--as-of", as_of.isoformat(), "--out", tmp_path / "x.zip")
-    assert code == 1 and "limitée à 5000.00 EUR" in err
+    assert code == 1
+    assert "limitée à 5000.00 EUR" in err
     assert Event.objects.filter(kind="legal.dossier_built").count() == 1
     # The small-claims procedure needs no mise en demeure: the silent debtor's goes that way.
     code, _, err = cli(capsys, "dossier", "build", "--debtor", "MUET", "--route", "psrpc",
@@ -249,5 +254,6 @@ def test_a_portfolio_chased_to_the_dossier(creditor, capsys, tmp_path):
     assert {"dossier.pdf", "creance.csv", "creance.json"} <= set(handoff.namelist())
     assert "Résumé du mandat (CPCE R124-3)" in pdf_text(handoff.read("dossier.pdf"), tmp_path)
     assert not [a for a in Action.objects.filter(debtor=silent) if a.state == "uncertain"]
-    assert disputed.pk and big.pk
+    assert disputed.pk
+    assert big.pk
     assert chain_verify().ok
