@@ -12,10 +12,12 @@ from relance.cli.output import (
     creditor_of,
     emit_json,
     group,
+    parse_amount,
     parse_date,
     today,
 )
 from relance.domain.law.routes import ROUTE_NAMES
+from relance.domain.law.write_off import REASONS
 
 
 def cmd_dossier_build(args: argparse.Namespace) -> int:
@@ -42,8 +44,30 @@ def cmd_dossier_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_case_write_off(args: argparse.Namespace) -> int:
+    from relance.apps.legal.write_off import case_write_off
+
+    result = case_write_off(
+        creditor=creditor_of(args), account=args.debtor, reason=args.reason, as_of=today(args),
+        vat_rate=args.vat_rate, penalties_invoiced=args.penalties_invoiced, actor="cli",
+    )
+    if args.out:
+        Path(args.out).write_bytes(result.data)
+    if args.json:
+        emit_json({**result.as_dict(), "out": args.out})
+        return 0
+    print(f"Case {result.case_id} closed as written off ({result.reason}).")
+    for line in result.lines:
+        print(f"  {line.account:<6} {line.piece:<16} {line.debit:>12} {line.credit:>12}  {line.label}")
+    for note in result.notes:
+        print(f"  ! {note}", file=sys.stderr)
+    if args.out:
+        print(f"{args.out} (FEC layout, SHA-256 {result.sha256})")
+    return 0
+
+
 def register(sub: Subcommands, *, case: Subcommands) -> None:
-    """Add the ``dossier`` group."""
+    """Add the ``dossier`` group and ``case write-off``."""
     dsub = group(sub, "dossier", "court, agency and lawyer dossiers", "dossier_command")
     p = command(dsub, "build", cmd_dossier_build,
                 "build the ZIP of a debtor's claim: requête or mandate, décompte, exhibits")
@@ -53,4 +77,14 @@ def register(sub: Subcommands, *, case: Subcommands) -> None:
     p.add_argument("--as-of", type=parse_date, help="the day the claim is reckoned (default: today)")
     p.add_argument("--consumer-credit", action="store_true",
                    help="the claim is a consumer credit (juge des contentieux de la protection)")
+    p.add_argument("--creditor")
+    p = command(case, "write-off", cmd_case_write_off,
+                "close a debtor's case as written off; print the accounting entry (FEC layout)")
+    p.add_argument("--debtor", required=True, help="debtor account")
+    p.add_argument("--reason", required=True, choices=list(REASONS))
+    p.add_argument("--vat-rate", type=parse_amount, help="the invoices' VAT rate in %%, to reclaim it")
+    p.add_argument("--penalties-invoiced", action="store_true",
+                   help="the penalties and indemnities were invoiced: write them off too")
+    p.add_argument("--out", help="write the entry (FEC layout) to this file")
+    p.add_argument("--as-of", type=parse_date)
     p.add_argument("--creditor")
