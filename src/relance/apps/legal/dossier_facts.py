@@ -12,7 +12,7 @@ raise ``DossierRefusedError`` with every reason.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -117,6 +117,15 @@ def dossier_gather(
     currencies = sorted({i.currency for i in invoices}) or ["EUR"]
     if len(currencies) > 1:
         raise DossierRefusedError([f"Factures en plusieurs devises ({', '.join(currencies)}) : un dossier par devise."])
+    facts = ClaimFacts(
+        debtor_kind=debtor.kind, total=sum((i.open_amount for i in invoices), Decimal(0)), expired=expired,
+        disputed=disputed, under_plan=under_plan, notice_received=notice is not None,
+        is_consumer_credit=is_consumer_credit, has_invoices=bool(invoices),
+    )
+    # Refused on the record first: a computation that lacks a rate must not hide the reasons.
+    reasons = route_refusals(rules, facts)
+    if reasons:
+        raise DossierRefusedError(reasons)
     choice = regime_choice_for(debtor=debtor, creditor=creditor, currencies=currencies)
     terms_rows = payment_terms_for(creditor_ids=[creditor.pk], debtor_ids=[debtor.pk])
     terms = terms_rows.get((creditor.pk, debtor.pk)) or terms_rows.get((creditor.pk, None))
@@ -129,11 +138,7 @@ def dossier_gather(
     ]
     claims = tuple(_claim(i, c) for i, c in computed)
     principal_and_interest = sum((c.outstanding_principal + c.outstanding_interest for c in claims), Decimal(0))
-    reasons = route_refusals(rules, ClaimFacts(
-        debtor_kind=debtor.kind, total=principal_and_interest, expired=expired, disputed=disputed,
-        under_plan=under_plan, notice_received=notice is not None,
-        is_consumer_credit=is_consumer_credit, has_invoices=bool(invoices),
-    ))
+    reasons = route_refusals(rules, replace(facts, total=principal_and_interest))
     if reasons:
         raise DossierRefusedError(reasons)
     pieces, by_invoice, warnings = _pieces(invoices, debtor, notice, as_of)
