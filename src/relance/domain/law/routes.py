@@ -54,7 +54,7 @@ ROUTES: dict[str, Route] = {
         "Greffe du tribunal compétent",
         True,
         "La mise en demeure et son avis de réception sont des pièces de la requête "
-        "(CPC 1407 ; legal-fr.md §4.1, §5.1).",
+        "(CPC 1407).",
         ("business", "consumer"),
         "Un acheteur public se poursuit en référé-provision devant le tribunal administratif "
         "(CJA R541-1), pas par l'injonction de payer (route refere-provision).",
@@ -79,7 +79,7 @@ ROUTES: dict[str, Route] = {
         "Tribunal administratif dont relève l'acheteur public",
         True,
         "La demande de paiement restée sans effet est la pièce qui montre l'obligation "
-        "non sérieusement contestable (CJA R541-1 ; legal-fr.md §4.1, §1.5).",
+        "non sérieusement contestable (CJA R541-1 ; CCP L2192-13).",
         ("public",),
         "Relance ne prépare le référé-provision que contre un acheteur public (CJA R541-1) ; "
         "contre une entreprise ou un particulier, la route est l'injonction de payer.",
