@@ -158,7 +158,7 @@ def dossier_gather(
     dossier = Dossier(
         route=rules, reference=case_reference(case=case_current(debtor=debtor), debtor=debtor, as_of=as_of),
         as_of=as_of, currency=currencies[0],
-        creditor=_party(name=creditor.name, kind="business", siren=creditor.siren, vat=creditor.vat_number,
+        creditor=_party(name=creditor.name, kind="consumer" if creditor.kind == "individual" else "business", siren=creditor.siren, vat=creditor.vat_number,
                         address=creditor.address, postal_code=creditor.postal_code, city=creditor.city,
                         country=creditor.country, email=creditor.email, phone=creditor.phone),
         debtor=_party(name=debtor.name, kind=debtor.kind, siren=debtor.siren, vat="", address=debtor.address,
