@@ -123,6 +123,19 @@ class Dossier:
     def total(self) -> Decimal:
         return sum((i.amount_due for i in self.invoices), Decimal("0.00"))
 
+    def exhibits_for(self, section: str) -> str:
+        """The pièces the décompte's lines of ``section`` cite, in order: "1, 2, 4"."""
+        numbers = {int(n) for line in self.lines if line.section == section
+                   for n in line.exhibits.split(", ") if n}
+        return ", ".join(str(n) for n in sorted(numbers))
+
+    @property
+    def interest_from(self) -> date | None:
+        """The first day interest runs on any invoice (the Cerfa's "à compter du")."""
+        starts = [line.start for line in self.lines if line.section == "interest" and line.rate is not None
+                  and line.start is not None]
+        return min(starts) if starts else None
+
 
 @cache
 def _template() -> Any:
