@@ -83,7 +83,10 @@ def test_a_dossier_is_built_from_the_debtor_page(page, live_server, debtor, arti
     assert claim["invoices"][0]["number"] == "FA-7001"
     (event,) = Event.objects.filter(kind="legal.dossier_built")
     assert event.payload["route"] == "psrpc"
+    page.goto(f"{base}/debtors/{debtor.pk}/")
+    assert "Dossier constitué" in page.locator("body").inner_text()  # on the timeline
     page.screenshot(path=str(artifacts / "dossier-debtor-page.png"), full_page=True)
+    section = page.get_by_role("region", name="Quand la voie amiable s’achève")
 
     section.get_by_label("Motif").select_option("too_small")
     with page.expect_download() as caught:

@@ -318,6 +318,8 @@ def _event_text(event: Event) -> str:
         if "open_amount" in after:
             parts.append(f"{(p.get('before') or {}).get('open_amount', '')} → {after['open_amount']}")
         return " ".join(x for x in parts if x)
+    if event.kind == "legal.dossier_built":
+        return f"{p.get('route', '')} · {p.get('total', '')} · SHA-256 {str(p.get('sha256', ''))[:12]}…"
     if p.get("reason"):
         return str(p["reason"])
     if "notes" in p:
