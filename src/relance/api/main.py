@@ -329,3 +329,55 @@ def run(request: HttpRequest, creditor: int | None = None, dry_run: bool = False
     grant = grant_for(request, creditor, "collector")
     result = morning_pass(as_of=_today(as_of), creditor=grant.creditor, dry_run=dry_run, actor=actor(request))
     return result.as_dict()
+
+
+# --- the end of the amicable path -----------------------------------------------------------------
+
+
+@api.post(
+    "/debtors/{debtor_id}/dossier",
+    response={200: None, **ERRORS},
+    summary="Build the dossier (ZIP) of a debtor's claim for a route: injonction, psrpc, refere-provision, "
+    "agency, lawyer; refused with every reason (400)",
+)
+def dossier(
+    request: HttpRequest, debtor_id: int, route: str, creditor: int | None = None, as_of: IsoDate | None = None,
+    consumer_credit: bool = False,
+) -> HttpResponse:
+    from relance.apps.legal.dossier import dossier_build
+
+    grant = grant_for(request, creditor, "collector")
+    found = debtor_get(creditor=grant.creditor, debtor_id=debtor_id)
+    result = dossier_build(
+        creditor=grant.creditor, account=found.account, route=route, as_of=_today(as_of),
+        is_consumer_credit=consumer_credit, actor=actor(request),
+    )
+    response = HttpResponse(result.data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    response["X-Relance-SHA256"] = result.sha256
+    return response
+
+
+@api.post(
+    "/debtors/{debtor_id}/write-off",
+    response={200: dict[str, Any], **ERRORS},
+    summary="Close the debtor's case as written off (insolvency, prescription, too_small); the entry in the "
+    "FEC layout; the JSON of `relance case write-off --json`",
+)
+def write_off(
+    request: HttpRequest, debtor_id: int, reason: str, creditor: int | None = None, as_of: IsoDate | None = None,
+    vat_rate: str | None = None, penalties_invoiced: bool = False,
+) -> dict[str, Any]:
+    from relance.apps.legal.write_off import case_write_off
+
+    grant = grant_for(request, creditor, "admin")
+    found = debtor_get(creditor=grant.creditor, debtor_id=debtor_id)
+    try:
+        rate = parse_amount(vat_rate) if vat_rate else None
+    except AmountError:
+        raise InvalidInputError(f"vat_rate {vat_rate!r} is not a number such as \"20\"") from None
+    result = case_write_off(
+        creditor=grant.creditor, account=found.account, reason=reason, as_of=_today(as_of), vat_rate=rate,
+        penalties_invoiced=penalties_invoiced, actor=actor(request),
+    )
+    return {"creditor": grant.creditor.pk, **result.as_dict(), "entry": result.data.decode("utf-8")}

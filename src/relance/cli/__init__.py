@@ -26,6 +26,7 @@ from relance.cli import (
     editors,
     law,
     ledger,
+    legal,
     tasks,
     workspace,
 )
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     bank.register(sub, imports=imports)
     groups = collection.register(sub)
     documents.register(sub, actions=groups.actions)
+    legal.register(sub, case=groups.case)
     users = workspace.register(sub)
     api.register(users)
     editors.register(sub, scenario=groups.scenario)

@@ -136,6 +136,33 @@ EVENTS: Mapping[str, Term] = {
     "debtor.notes_changed": Term("Notes changed", "Notes modifiées"),
     "ledger.invoice_updated": Term("Invoice changed", "Facture modifiée"),
     "ledger.invoice_settled": Term("Invoice settled", "Facture soldée"),
+    "case.written_off": Term("Written off", "Passé en perte"),
+    "legal.dossier_built": Term("Dossier built", "Dossier constitué"),
+}
+
+# Where a claim goes when the amicable path ends (``domain/law/routes.py``).
+ROUTES: Mapping[str, Term] = {
+    "injonction": Term("Order for payment (injonction de payer)", "Injonction de payer"),
+    "psrpc": Term(
+        "Small-claims procedure (commissaire de justice, up to 5,000 €)",
+        "Procédure simplifiée de recouvrement des petites créances (jusqu’à 5 000 €)",
+    ),
+    "refere-provision": Term(
+        "Interim payment before the administrative court (public buyer)",
+        "Référé-provision devant le tribunal administratif (acheteur public)",
+    ),
+    "agency": Term("Hand-off to a collection agency", "Transmission à une société de recouvrement"),
+    "lawyer": Term(
+        "Hand-off to a lawyer or commissaire de justice",
+        "Transmission à un avocat ou un commissaire de justice",
+    ),
+}
+
+# Why a claim is written off (``domain/law/write_off.py``).
+WRITE_OFF_REASONS: Mapping[str, Term] = {
+    "insolvency": Term("Debtor insolvent", "Débiteur insolvable"),
+    "prescription": Term("Time-barred", "Créance prescrite"),
+    "too_small": Term("Amount too small to pursue", "Montant trop faible pour être poursuivi"),
 }
 
 KINDS: Mapping[str, Term] = {

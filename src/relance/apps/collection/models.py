@@ -89,6 +89,9 @@ class Case(models.Model):
     current_step = models.CharField(max_length=50, blank=True)
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
+    closed_reason = models.CharField(
+        max_length=20, blank=True, help_text="why it was written off: insolvency, prescription, too_small"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
