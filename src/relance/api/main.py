@@ -17,6 +17,7 @@ from relance.api.access import BearerToken, Session, actor, grant_for, install_e
 from relance.api.schemas import (
     ActionOut,
     ActionPage,
+    CostOut,
     CreditorOut,
     DebtorDetail,
     DebtorPage,
@@ -31,6 +32,7 @@ from relance.api.schemas import (
     RunOut,
 )
 from relance.apps.collection.actions import action_skip, actions_approve
+from relance.apps.collection.costs import cost_record
 from relance.apps.collection.limits import claim_limits, limit_json
 from relance.apps.collection.models import Action
 from relance.apps.collection.morning import morning_pass
@@ -302,6 +304,25 @@ def promises(request: HttpRequest, body: PromiseIn, creditor: int | None = None)
     return Status(201, {
         "id": promise.pk, "creditor": grant.creditor.pk, "debtor": body.debtor, "amount": _money(promise.amount),
         "date": promise.promised_date.isoformat(), "grace_days": promise.grace_days, "status": promise.status,
+    })
+
+
+@api.post("/costs", response={201: CostOut, **ERRORS},
+          summary="Record recovery costs on a debtor's case, with their proof (C. com. L441-10 II)")
+def costs(
+    request: HttpRequest, file: File[UploadedFile], debtor: Form[str], amount: Form[str], date: Form[IsoDate],
+    description: Form[str], currency: Form[str] = "EUR", creditor: int | None = None,
+) -> Status[dict[str, Any]]:
+    grant = grant_for(request, creditor, "collector")
+    row = cost_record(
+        creditor=grant.creditor, debtor=debtor_by_account(creditor=grant.creditor, account=debtor), amount=amount,
+        incurred_on=date, description=description, proof=file.read(), proof_filename=file.name or "proof",
+        currency=currency, today=timezone.localdate(), actor=actor(request),
+    )
+    return Status(201, {
+        "id": row.pk, "creditor": grant.creditor.pk, "debtor": debtor, "case": row.case_id,
+        "amount": _money(row.amount), "currency": row.currency, "date": row.incurred_on.isoformat(),
+        "description": row.description, "proof": row.proof_filename, "sha256": row.proof_sha256,
     })
 
 

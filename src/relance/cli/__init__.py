@@ -22,6 +22,7 @@ from relance.cli import (
     api,
     bank,
     collection,
+    costs,
     documents,
     editors,
     law,
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     law.register(sub)
     bank.register(sub, imports=imports)
     groups = collection.register(sub)
+    costs.register(groups.case)
     documents.register(sub, actions=groups.actions)
     users = workspace.register(sub)
     api.register(users)

@@ -21,7 +21,10 @@ declared): a mise en demeure is never the first contact.
 Heads of claim refused (L111-8 CPCE, legal-fr.md §7): collection or agency fees, "frais de
 dossier", "frais de relance", "frais de gestion" and the like, from any debtor; from a consumer
 also the 40 € indemnity, which only a professional owes (L441-10, D441-5). A business debtor
-may be asked for more than 40 € only "sur justification" (``ClaimLine.is_justified``).
+may be asked for more than 40 € only "sur justification" (``ClaimLine.is_justified``), under
+a regime that allows it (``domain.law.costs``: L441-10 II, the directive, the Late Payment Act).
+What the law allows is decided from the regime the letter was computed under, never from the
+debtor's kind alone.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import unicodedata
 from relance.documents.context import LetterContext, format_siren
 from relance.documents.formatting import format_date, format_money, format_percent
 from relance.domain.errors import RelanceError
+from relance.domain.law.costs import allows_complement
 from relance.domain.money import ZERO
 from relance.domain.problems import N_, Problem
 
@@ -118,11 +122,21 @@ def _check_context(context: LetterContext) -> list[Problem]:
         problems.append(Problem.of(
             "penalties", N_("The penalties were not computed: the letter cannot say what is owed."),
             None, "context"))
-    if not business and penalties and penalties.indemnity_total:
+    # What the law allows is the regime's to say (``choose_regime``), never the debtor's kind.
+    if penalties and penalties.indemnity_total and regime not in AUTOMATIC_REGIMES:
         problems.append(Problem.of("forbidden_claim",
                                    N_("The 40 € indemnity is owed by professionals only, not by a "
                                       "consumer (L441-10, D441-5)."), None, "context"))
     for claim in context.other_claims:
+        if claim.is_justified and not allows_complement(regime):
+            problems.append(Problem.of(
+                "forbidden_claim",
+                N_("%(label)r cannot be claimed: recovery costs above the flat indemnity are "
+                   "owed on proof only by a professional debtor under C. com. L441-10 II, the "
+                   "directive 2011/7/UE or the Late Payment Act (never by a consumer, CPCE "
+                   "L111-8)."),
+                None, "context", label=claim.label))
+            continue
         if FORBIDDEN_FEES.search(claim.label) and not (business and claim.is_justified):
             problems.append(Problem.of(
                 "forbidden_claim",
@@ -187,6 +201,11 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
          N_("The letter does not say how to pay."))
     consumer = context is not None and context.debtor.kind == "consumer"
     fees_text = STATUTORY_INDEMNITY.sub(" ", text) if not consumer else text
+    if context is not None and not consumer:
+        # A complement on proof names the costs it rests on; the context checks say if it may.
+        for claim in context.other_claims:
+            if claim.is_justified:
+                fees_text = fees_text.replace(claim.label, " ")
     for match in FORBIDDEN_FEES.finditer(fees_text):
         problems.append(Problem.of("forbidden_claim",
                                    N_("%(claim)r cannot be claimed (L111-8 CPCE)."),

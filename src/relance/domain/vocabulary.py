@@ -136,6 +136,17 @@ EVENTS: Mapping[str, Term] = {
     "debtor.notes_changed": Term("Notes changed", "Notes modifiées"),
     "ledger.invoice_updated": Term("Invoice changed", "Facture modifiée"),
     "ledger.invoice_settled": Term("Invoice settled", "Facture soldée"),
+    "cost.recorded": Term("Recovery costs recorded, with proof", "Frais de recouvrement justifiés"),
+}
+
+# Heads of claim a letter's breakdown names besides the principal, interest and indemnities.
+CLAIMS: Mapping[str, Term] = {
+    "complement": Term(
+        "Additional compensation for recovery costs, on proof",
+        "Indemnisation complémentaire sur justification",
+    ),
+    "costs_incurred": Term("costs incurred", "frais exposés"),
+    "less_indemnities": Term("less the fixed compensation", "moins les indemnités forfaitaires"),
 }
 
 KINDS: Mapping[str, Term] = {
