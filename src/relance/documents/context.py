@@ -264,10 +264,28 @@ class LetterContext:
         others = sum((claim.amount for claim in self.other_claims), ZERO)
         return round_cents(self.principal + penalties + others)
 
+    @property
+    def regime(self) -> str:
+        """The regime the letter states: the one its penalties were computed under, else the
+        chooser's answer for the pair (``choose_regime``); "" when none applies."""
+        if self.penalties is not None:
+            return self.penalties.regime
+        choice = self.regime_choice
+        if choice is None:
+            try:
+                choice = choose_regime(currency=self.currency, debtor_kind=self.debtor.kind,
+                                       debtor_country=self.debtor.country or "FR")
+            except InvalidInputError:
+                return ""
+        return choice.regime or ""
+
     def as_template_vars(self) -> dict[str, Any]:
         """The documented context (``CONTEXT_DOC``) as dicts, lists and primitive values."""
         penalties = self.penalties
-        business = self.debtor.kind in ("business", "public")
+        # Templates written before the chooser (a creditor's edited copies) chose the law with
+        # ``debtor.is_business`` (L441-10 and 40 €) and ``is_consumer`` (civil interest): both
+        # now say what the chooser says, so such a template cannot state the wrong law.
+        regime = self.regime
         invoiced = sum((i.total for i in self.invoices), ZERO)
         credited = sum((i.credited for i in self.invoices), ZERO)
         paid = sum((i.paid for i in self.invoices), ZERO)
@@ -294,8 +312,8 @@ class LetterContext:
             "debtor": {
                 "name": self.debtor.name,
                 "kind": self.debtor.kind,
-                "is_business": business,
-                "is_consumer": self.debtor.kind == "consumer",
+                "is_business": regime == "fr-b2b",
+                "is_consumer": regime == "fr-civil",
                 "siren": format_siren(self.debtor.siren),
                 "address_lines": list(self.debtor.address_lines),
                 "postcode": self.debtor.postcode,

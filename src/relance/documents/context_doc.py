@@ -12,8 +12,10 @@ CONTEXT_DOC: Mapping[str, str] = {
     "lang": '"fr" or "en".',
     "creditor": "name, legal_form, siren (formatted), vat, address_lines (list), postcode, city, "
     "iban (formatted), bic, email, phone, signature, place.",
-    "debtor": "name, kind (business|consumer|public), is_business, is_consumer, siren, "
-    "address_lines, postcode, city, country, contact_name, account, email, phone.",
+    "debtor": "name, kind (business|consumer|public), is_business (C. com. L441-10 applies: "
+    "the regime chooser's fr-b2b, as penalties.is_commercial), is_consumer (civil interest "
+    "applies: fr-civil, as penalties.is_civil), siren, address_lines, postcode, city, country, "
+    "contact_name, account, email, phone. Decide the law with penalties.is_…, never with kind.",
     "invoices": "list of {number, issue_date, due_date, total, open_amount, paid, credited, currency, "
     "days_late, is_due}.",
     "attempts": "earlier steps, oldest first: list of {date, channel, channel_label, summary}.",

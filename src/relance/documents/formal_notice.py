@@ -57,6 +57,14 @@ AUTOMATIC_REGIMES: dict[str, tuple[str, str, str]] = {
     "eu-b2b": ("directive 2011/7/UE", "2011/7", "2011/7"),
     "uk-b2b": ("Late Payment Act 1998", "late payment", "5a"),
 }
+# Each regime's own citations (folded): a letter under another regime, or none, never cites them
+# (a creditor's edited template that hard-codes one states the wrong law for this debtor).
+CITATIONS: dict[str, tuple[str, ...]] = {
+    "fr-b2b": ("l441-10", "d441-5"),
+    "fr-public": ("l2192-13", "r2192-31", "d2192-35"),
+    "eu-b2b": ("2011/7",),
+    "uk-b2b": ("late payment act", "late payment of commercial debts"),
+}
 STATUTORY_INDEMNITY = re.compile(
     r"indemnit\w*\s+forfaitaires?\s+pour\s+frais\s+de\s+recouvrement"
     r"|fixed\s+compensation\s+for\s+recovery\s+costs",
@@ -212,6 +220,15 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
                                    text[: text.find(match.group(0))].count("\n") + 1
                                    if match.group(0) in text else None, "text",
                                    claim=match.group(0)))
+    if context is not None:
+        regime = context.regime
+        for other, cited in CITATIONS.items():
+            for citation in cited:
+                need(other == regime or citation not in folded, "wrong_law",
+                     N_("The letter cites %(citation)s, which does not govern this debt (%(regime)s): "
+                        "state the law with penalties.is_… in the template, not the debtor's kind."),
+                     citation=citation.upper() if citation[0] in "ld" else citation,
+                     regime=regime or "-")
     if context is None:
         need(re.search(r"\d{3} ?\d{3} ?\d{3}", text), "siren", N_("No SIREN is stated."))
         need(re.search(r"\b\d{1,2}(er)? \w+ \d{4}\b", folded), "date", N_("The letter is not dated."))

@@ -194,3 +194,35 @@ def test_the_creditor_s_cgv_rate_reaches_the_letter_and_a_debtor_s_own_terms_rep
     # 1,200 × 15 % × 70 / 365 = 34.52.
     for needle in ("Contrat cadre 2025, art. 4", "34,52 €"):
         assert needle in text, needle
+
+
+def test_a_creditor_s_edited_template_cannot_state_the_wrong_law(settings):
+    """A template edited before the chooser chose L441-10 with ``debtor.is_business``: the
+    variable now says what the chooser says, and a citation of another regime's law is refused."""
+    from relance.apps.editors.services import template_save
+    from relance.documents.sandbox import shipped_source
+
+    creditor = creditor_of()
+    town = debtor_of(creditor, kind="public", name="Commune de Bron")
+    shipped = shipped_source("fr/formal_notice.txt.j2")
+    old_style = ("{% if debtor.is_business %}Pénalités de retard (C. com. L441-10) dues de plein droit."
+                 "{% else %}Pas de pénalités commerciales.{% endif %}\n")
+    template_save(creditor=creditor, name="formal_notice.txt", lang="fr", source=old_style + shipped)
+    ctx, doc, text = notice(creditor, town)
+    assert ctx.penalties.regime == "fr-public"
+    assert "L441-10" not in text
+    assert "Pas de pénalités commerciales." in text
+    assert check_formal_notice(ctx) == []
+    # The same template for a business in France: L441-10, as the chooser says.
+    business = creditor_of()
+    template_save(creditor=business, name="formal_notice.txt", lang="fr", source=old_style + shipped)
+    company = debtor_of(business)
+    company_ctx, _, company_text = notice(business, company)
+    assert "Pénalités de retard (C. com. L441-10) dues de plein droit." in company_text
+    assert check_formal_notice(company_ctx) == []
+    # A template that cites L441-10 whatever the debtor: the public body's letter is held.
+    template_save(creditor=creditor, name="formal_notice.txt", lang="fr",
+                  source="Pénalités de retard (C. com. L441-10) et 40 € (D441-5).\n" + shipped)
+    ctx, doc, _ = notice(creditor, town)
+    assert {p.code for p in check_formal_notice(ctx)} == {"wrong_law"}
+    assert "wrong_law" in {p.code for p in doc.problems}
