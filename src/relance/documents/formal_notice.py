@@ -222,8 +222,8 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
                                    claim=match.group(0)))
     if context is not None:
         regime = context.regime
-        for other, cited in CITATIONS.items():
-            for citation in cited:
+        for other, citations in CITATIONS.items():
+            for citation in citations:
                 need(other == regime or citation not in folded, "wrong_law",
                      N_("The letter cites %(citation)s, which does not govern this debt (%(regime)s): "
                         "state the law with penalties.is_… in the template, not the debtor's kind."),
