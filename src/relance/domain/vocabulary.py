@@ -43,6 +43,24 @@ class Term:
         return self.fr if lang.lower().startswith("fr") else self.en
 
 
+# Where French is read: a debtor there is written to in French, any other in English (the only
+# other language Relance's letters exist in). Metropolitan France, its overseas departments and
+# collectivities, and the French-speaking neighbours.
+FRENCH_SPEAKING = frozenset(
+    ["FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "BE", "LU", "MC", "CH"]
+)
+
+
+def debtor_language(country: str) -> str:
+    """The language a new debtor in ``country`` is written to in, until a person says otherwise.
+
+    >>> debtor_language("FR"), debtor_language("be"), debtor_language("GB"), debtor_language("DE")
+    ('fr', 'fr', 'en', 'en')
+    """
+    code = (country or "FR").strip().upper()
+    return "fr" if code in FRENCH_SPEAKING or not code else "en"
+
+
 def say(table: Mapping[str, Term], code: str, lang: str) -> str:
     """``code``'s label in ``table``, or the code itself when the table does not know it.
 

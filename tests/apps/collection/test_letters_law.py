@@ -226,3 +226,47 @@ def test_a_creditor_s_edited_template_cannot_state_the_wrong_law(settings):
     ctx, doc, _ = notice(creditor, town)
     assert {p.code for p in check_formal_notice(ctx)} == {"wrong_law"}
     assert "wrong_law" in {p.code for p in doc.problems}
+
+
+def test_imported_foreign_companies_get_their_law_in_english():
+    """A UK company invoiced in pounds and a German one in euros, from a ledger file (which says
+    nothing of their language): the Late Payment Act with its £ fixed sum, the directive at
+    ECB + 8 with 40 €, both in English, the only template language they read."""
+    import io
+
+    from relance.apps.ledger.models import Debtor
+    from relance.apps.ledger.services import ledger_import
+
+    creditor = creditor_of()
+    export = (
+        "invoice_number;debtor_account;debtor_name;address;postal_code;city;country;issue_date;due_date;"
+        "currency;total_amount\n"
+        "FA-UK;411UK;Smith Ltd;10 Downing Street;SW1A 2AA;London;GB;2026-01-05;2026-02-04;GBP;1200.00\n"
+        "FA-DE;411DE;Müller GmbH;Unter den Linden 1;10117;Berlin;DE;2026-01-05;2026-02-04;EUR;1200.00\n"
+    )
+    result = ledger_import(creditor=creditor, stream=io.BytesIO(export.encode()), filename="export.csv",
+                           as_of=AS_OF)
+    assert result.ok, result.problems
+    uk, de = Debtor.objects.get(account="411UK"), Debtor.objects.get(account="411DE")
+    assert (uk.language, de.language) == ("en", "en")
+    for debtor in (uk, de):
+        contact_declare(creditor=creditor, debtor=debtor, step_key="reminder",
+                        contact_date=date(2026, 3, 2), today=AS_OF)
+    ctx, doc, text = notice(creditor, uk)
+    assert (ctx.lang, ctx.penalties.regime) == ("en", "uk-b2b")
+    assert check_formal_notice(ctx) == []
+    assert doc.problems == ()
+    for needle in ("FORMAL NOTICE", "Late Payment of Commercial Debts (Interest) Act 1998", "11.75%",
+                   "£27.04", "£70.00", "£1,297.04"):
+        assert needle in text, needle
+    for wrong in ("L441-10", "€", "Madame", "injonction de payer"):
+        assert wrong not in text, wrong
+    ctx, doc, text = notice(creditor, de)
+    assert (ctx.lang, ctx.penalties.regime) == ("en", "eu-b2b")
+    assert check_formal_notice(ctx) == []
+    assert doc.problems == ()
+    # ECB on 1 January 2026 (2.15 %) + 8 = 10.15 %: 1,200 × 10.15 % × 70 / 365 = 23.36, and €40.
+    for needle in ("FORMAL NOTICE", "2011/7/EU", "10.15%", "€23.36", "€40.00", "€1,263.36", "competent court"):
+        assert needle in text, needle
+    for wrong in ("L441-10", "D441-5", "12.15%", "Madame", "injonction de payer", "£"):
+        assert wrong not in text, wrong
