@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from relance.documents.formatting import format_iban as format_iban  # re-exported
 from relance.documents.formatting import format_siren as format_siren  # re-exported
+from relance.documents.periods import merged_periods
 from relance.domain import scenario
 from relance.domain.errors import InvalidInputError
 from relance.domain.law import RateTables, RegimeChoice, choose_regime, penalties_on_invoice
@@ -266,17 +267,14 @@ class LetterContext:
 
     @property
     def regime(self) -> str:
-        """The regime the letter states: the one its penalties were computed under, else the
-        chooser's answer for the pair (``choose_regime``); "" when none applies."""
+        """The regime the letter states: its penalties', else the chooser's for the pair; "" for none."""
         if self.penalties is not None:
             return self.penalties.regime
-        choice = self.regime_choice
-        if choice is None:
-            try:
-                choice = choose_regime(currency=self.currency, debtor_kind=self.debtor.kind,
-                                       debtor_country=self.debtor.country or "FR")
-            except InvalidInputError:
-                return ""
+        try:
+            choice = self.regime_choice or choose_regime(
+                currency=self.currency, debtor_kind=self.debtor.kind, debtor_country=self.debtor.country or "FR")
+        except InvalidInputError:
+            return ""
         return choice.regime or ""
 
     def as_template_vars(self) -> dict[str, Any]:
@@ -458,39 +456,11 @@ def _penalties_vars(penalties: PenaltySummary | None, choice: RegimeChoice | Non
                 "indemnity": line.indemnity,
                 "rate": line.periods[0].rate if line.periods else ZERO,
                 "single_rate": len({p.rate for p in line.periods}) <= 1,
-                "rates": _merged_periods(line.periods),
+                "rates": merged_periods(line.periods),
             }
             for line in penalties.lines
         ],
     }
-
-
-def _merged_periods(periods: tuple[RatePeriod, ...]) -> list[dict[str, Any]]:
-    """Periods as a letter shows them: contiguous ones at the same rate and base merged."""
-    merged: list[dict[str, Any]] = []
-    for p in periods:
-        last = merged[-1] if merged else None
-        if (
-            last
-            and last["rate"] == p.rate
-            and last["base"] == p.base
-            and last["end"] + timedelta(days=1) == p.start
-        ):
-            last["end"] = p.end
-            last["days"] += p.days
-            last["interest"] += p.interest
-            continue
-        merged.append(
-            {
-                "start": p.start,
-                "end": p.end,
-                "days": p.days,
-                "rate": p.rate,
-                "base": p.base,
-                "interest": p.interest,
-            }
-        )
-    return merged
 
 
 def build_penalties(
