@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from relance.documents.context import RatePeriod
+
+class RatePeriod(Protocol):
+    """What a period needs to be shown (``context.RatePeriod`` has it)."""
+
+    @property
+    def start(self) -> date: ...
+    @property
+    def end(self) -> date: ...
+    @property
+    def days(self) -> int: ...
+    @property
+    def rate(self) -> Decimal: ...
+    @property
+    def base(self) -> Decimal: ...
+    @property
+    def interest(self) -> Decimal: ...
 
 
 def merged_periods(periods: Sequence[RatePeriod]) -> list[dict[str, Any]]:
