@@ -98,6 +98,7 @@ class InvoiceLine:
     currency: str = "EUR"
     payments: tuple[tuple[date, Decimal], ...] = ()
     credited: Decimal = ZERO
+    attached: bool = False  # its PDF goes with this document (an e-mail's attachment)
 
     @property
     def paid(self) -> Decimal:
@@ -334,6 +335,7 @@ class LetterContext:
                     "currency": i.currency,
                     "days_late": max(0, (self.letter_date - i.due_date).days),
                     "is_due": i.due_date < self.letter_date,
+                    "attached": i.attached,
                 }
                 for i in self.invoices
             ],
@@ -376,6 +378,7 @@ class LetterContext:
                 "notice_date": self.notice_date,
                 "notice_sent_date": self.formal_notice_date,
                 "notice_not_claimed": self.notice_not_claimed and self.notice_date is None,
+                "attached_invoices": [i.number for i in self.invoices if i.attached],
             },
             "pay": {
                 "link": self.pay_link(),

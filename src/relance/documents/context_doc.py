@@ -17,7 +17,7 @@ CONTEXT_DOC: Mapping[str, str] = {
     "applies: fr-civil, as penalties.is_civil), siren, address_lines, postcode, city, country, "
     "contact_name, account, email, phone. Decide the law with penalties.is_…, never with kind.",
     "invoices": "list of {number, issue_date, due_date, total, open_amount, paid, credited, currency, "
-    "days_late, is_due}.",
+    "days_late, is_due, attached (its PDF is attached to this e-mail)}.",
     "attempts": "earlier steps, oldest first: list of {date, channel, channel_label, summary}.",
     "penalties": "{applies, regime (fr-b2b|fr-public|fr-civil|eu-b2b|uk-b2b, \"\" when none "
     "applies), is_commercial, is_public, is_civil, is_directive, is_uk, is_none, note (why no "
@@ -31,7 +31,8 @@ CONTEXT_DOC: Mapping[str, str] = {
     "other_claims, claimed}.",
     "letter": "{date, reference, deadline_days, deadline_date, channel, is_registered, "
     "notice_date (the mise en demeure's receipt date), notice_sent_date (its own date), "
-    "notice_not_claimed (it came back unclaimed)}.",
+    "notice_not_claimed (it came back unclaimed), attached_invoices (the numbers of the "
+    "invoices whose PDF is attached)}.",
     "pay": "{link, iban, bic, reference, amount}.",
     "promise": "{amount, date} or none.",
     "plan": "{instalments: [{date, amount}], count, total}.",

@@ -139,10 +139,12 @@ def invoice_lines(
     invoices: Iterable[Invoice],
     paid: Mapping[int, Iterable[tuple[date, Decimal]]] | None = None,
     credited: Mapping[int, Decimal] | None = None,
+    with_files: bool = False,
 ) -> tuple[InvoiceLine, ...]:
     """The documents' lines of ``invoices``, in their order. ``paid``: each invoice's dated
     allocations (value date, amount) by pk, netted into its payments; ``credited``: what credit
-    notes took off each (see ``invoice_allocations``); none when not given."""
+    notes took off each (see ``invoice_allocations``); none when not given. ``with_files``: the
+    document is an e-mail, which carries each invoice's stored PDF (``messages.invoice_files``)."""
     paid = paid or {}
     credited = credited or {}
     return tuple(
@@ -155,6 +157,7 @@ def invoice_lines(
             currency=i.currency,
             payments=tuple(payments_net(paid.get(i.pk, ()))),
             credited=credited.get(i.pk, ZERO),
+            attached=with_files and bool(i.pdf),
         )
         for i in invoices
     )
@@ -392,7 +395,7 @@ def letter_contexts(
     out: list[BuiltContext | RelanceError] = []
     for r in requests:
         listed = tuple(invoices.get(r.debtor.pk, ()))
-        lines = invoice_lines(listed, paid, credited)
+        lines = invoice_lines(listed, paid, credited, with_files=r.channel == "email")
         info = _debtor_info(r.debtor, contacts.get(r.debtor.pk, ""))
         notice = notices.get(r.debtor.pk)
         penalties, missing = None, ""
