@@ -29,6 +29,8 @@ def test_record_costs_with_their_proof(collector_a, creditor_a, today, settings,
     assert body["sha256"] == hashlib.sha256(PROOF).hexdigest()
     row = RecoveryCost.objects.get(pk=body["id"])
     assert (row.debtor_id, row.case.debtor_id) == (debtor.pk, debtor.pk)
+    listed = collector_a.get("/api/costs", {"debtor": debtor.account})
+    assert [c["sha256"] for c in listed.json()] == [body["sha256"]]
     bad = collector_a.post("/api/costs", _form(debtor, today, amount="abc"))
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_input")
 
@@ -39,6 +41,7 @@ def test_another_creditor_s_debtor_is_not_found_and_a_viewer_cannot_record(
     settings.MEDIA_ROOT = tmp_path
     theirs = creditor_b.debtors.order_by("id").first()
     assert collector_a.post("/api/costs", _form(theirs, today)).status_code == 404
+    assert collector_a.get("/api/costs", {"debtor": theirs.account}).status_code == 404
     mine = creditor_a.debtors.order_by("id").first()
     assert viewer_a.post("/api/costs", _form(mine, today)).status_code == 403
     assert not RecoveryCost.objects.exists()
