@@ -17,6 +17,7 @@ from relance.api.access import BearerToken, Session, actor, grant_for, install_e
 from relance.api.schemas import (
     ActionOut,
     ActionPage,
+    CostOut,
     CreditorOut,
     DebtorDetail,
     DebtorPage,
@@ -31,8 +32,9 @@ from relance.api.schemas import (
     RunOut,
 )
 from relance.apps.collection.actions import action_skip, actions_approve
+from relance.apps.collection.costs import cost_record
 from relance.apps.collection.limits import claim_limits, limit_json
-from relance.apps.collection.models import Action
+from relance.apps.collection.models import Action, RecoveryCost
 from relance.apps.collection.morning import morning_pass
 from relance.apps.collection.pauses import dispute_open, promise_add
 from relance.apps.collection.selectors import action_as_dict, actions_list
@@ -303,6 +305,36 @@ def promises(request: HttpRequest, body: PromiseIn, creditor: int | None = None)
         "id": promise.pk, "creditor": grant.creditor.pk, "debtor": body.debtor, "amount": _money(promise.amount),
         "date": promise.promised_date.isoformat(), "grace_days": promise.grace_days, "status": promise.status,
     })
+
+
+@api.get("/costs", response={200: list[CostOut], **ERRORS}, summary="The recovery costs recorded for a debtor")
+def costs_list(request: HttpRequest, debtor: str, creditor: int | None = None) -> list[dict[str, Any]]:
+    grant = grant_for(request, creditor)
+    found = debtor_by_account(creditor=grant.creditor, account=debtor)
+    return [_cost_dict(row, grant.creditor.pk, debtor) for row in RecoveryCost.objects.filter(debtor=found)]
+
+
+def _cost_dict(row: RecoveryCost, creditor_id: int, account: str) -> dict[str, Any]:
+    return {
+        "id": row.pk, "creditor": creditor_id, "debtor": account, "case": row.case_id,
+        "amount": _money(row.amount), "currency": row.currency, "date": row.incurred_on.isoformat(),
+        "description": row.description, "proof": row.proof_filename, "sha256": row.proof_sha256,
+    }
+
+
+@api.post("/costs", response={201: CostOut, **ERRORS},
+          summary="Record recovery costs on a debtor's case, with their proof (C. com. L441-10 II)")
+def costs(
+    request: HttpRequest, file: File[UploadedFile], debtor: Form[str], amount: Form[str], date: Form[IsoDate],
+    description: Form[str], currency: Form[str] = "EUR", creditor: int | None = None,
+) -> Status[dict[str, Any]]:
+    grant = grant_for(request, creditor, "collector")
+    row = cost_record(
+        creditor=grant.creditor, debtor=debtor_by_account(creditor=grant.creditor, account=debtor), amount=amount,
+        incurred_on=date, description=description, proof=file.read(), proof_filename=file.name or "proof",
+        currency=currency, today=timezone.localdate(), actor=actor(request),
+    )
+    return Status(201, _cost_dict(row, grant.creditor.pk, debtor))
 
 
 @api.post("/imports/ledger", response={200: ImportOut, **ERRORS},

@@ -22,6 +22,7 @@ from relance.cli import (
     api,
     bank,
     collection,
+    costs,
     documents,
     editors,
     law,
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     law.register(sub)
     bank.register(sub, imports=imports)
     groups = collection.register(sub)
+    costs.register(groups.case)
     documents.register(sub, actions=groups.actions)
     legal.register(sub, case=groups.case)
     users = workspace.register(sub)

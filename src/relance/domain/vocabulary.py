@@ -43,6 +43,24 @@ class Term:
         return self.fr if lang.lower().startswith("fr") else self.en
 
 
+# Where French is read: a debtor there is written to in French, any other in English (the only
+# other language Relance's letters exist in). Metropolitan France, its overseas departments and
+# collectivities, and the French-speaking neighbours.
+FRENCH_SPEAKING = frozenset(
+    ["FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "BE", "LU", "MC", "CH"]
+)
+
+
+def debtor_language(country: str) -> str:
+    """The language a new debtor in ``country`` is written to in, until a person says otherwise.
+
+    >>> debtor_language("FR"), debtor_language("be"), debtor_language("GB"), debtor_language("DE")
+    ('fr', 'fr', 'en', 'en')
+    """
+    code = (country or "FR").strip().upper()
+    return "fr" if code in FRENCH_SPEAKING or not code else "en"
+
+
 def say(table: Mapping[str, Term], code: str, lang: str) -> str:
     """``code``'s label in ``table``, or the code itself when the table does not know it.
 
@@ -138,6 +156,7 @@ EVENTS: Mapping[str, Term] = {
     "ledger.invoice_settled": Term("Invoice settled", "Facture soldée"),
     "case.written_off": Term("Written off", "Passé en perte"),
     "legal.dossier_built": Term("Dossier built", "Dossier constitué"),
+    "cost.recorded": Term("Recovery costs recorded, with proof", "Frais de recouvrement justifiés"),
 }
 
 # Where a claim goes when the amicable path ends (``domain/law/routes.py``).
@@ -163,6 +182,16 @@ WRITE_OFF_REASONS: Mapping[str, Term] = {
     "insolvency": Term("Debtor insolvent", "Débiteur insolvable"),
     "prescription": Term("Time-barred", "Créance prescrite"),
     "too_small": Term("Amount too small to pursue", "Montant trop faible pour être poursuivi"),
+}
+
+# Heads of claim a letter's breakdown names besides the principal, interest and indemnities.
+CLAIMS: Mapping[str, Term] = {
+    "complement": Term(
+        "Additional compensation for recovery costs, on proof",
+        "Indemnisation complémentaire sur justification",
+    ),
+    "costs_incurred": Term("costs incurred", "frais exposés"),
+    "less_indemnities": Term("less the fixed compensation", "moins les indemnités forfaitaires"),
 }
 
 KINDS: Mapping[str, Term] = {
