@@ -136,6 +136,37 @@ EVENTS: Mapping[str, Term] = {
     "debtor.notes_changed": Term("Notes changed", "Notes modifiées"),
     "ledger.invoice_updated": Term("Invoice changed", "Facture modifiée"),
     "ledger.invoice_settled": Term("Invoice settled", "Facture soldée"),
+    "legal.stage_entered": Term("Legal stage", "Phase judiciaire"),
+    "legal.date_recorded": Term("Legal stage: key date", "Phase judiciaire : date clé"),
+    "legal.status_reported": Term("Status reported by the agency or lawyer", "Statut transmis par le mandataire"),
+}
+
+# The legal stage (``relance.domain.law.procedure``): its routes, key dates and reminders.
+LEGAL_ROUTES: Mapping[str, Term] = {
+    "injonction": Term("Order for payment (injonction de payer)", "Injonction de payer"),
+    "psrpc": Term("Small-claims procedure (PSRPC)", "Procédure simplifiée de recouvrement (PSRPC)"),
+    "refere-provision": Term("Interim payment (référé-provision)", "Référé-provision"),
+    "agency": Term("Collection agency", "Société de recouvrement"),
+    "lawyer": Term("Lawyer", "Avocat"),
+}
+LEGAL_DATES: Mapping[str, Term] = {
+    "filed": Term("Dossier filed", "Dossier déposé"),
+    "order_issued": Term("Order issued", "Ordonnance rendue"),
+    "order_served": Term("Order served", "Ordonnance signifiée"),
+    "formula_requested": Term("Enforcement formula requested", "Formule exécutoire demandée"),
+    "judgment": Term("Judgment", "Jugement"),
+    "enforceable": Term("Judgment enforceable", "Jugement exécutoire"),
+}
+LEGAL_REMINDERS: Mapping[str, Term] = {
+    "serve_order": Term("Serve the order by", "Faire signifier l’ordonnance avant le"),
+    "opposition_period": Term("Opposition possible until", "Opposition possible jusqu’au"),
+    "request_formula": Term(
+        "No opposition: request the enforcement formula", "Sans opposition : demander la formule exécutoire"
+    ),
+    "judgment_majoration": Term(
+        "Judgment interest now +5 points: update the claim",
+        "Intérêts du jugement majorés de 5 points : mettre le décompte à jour",
+    ),
 }
 
 KINDS: Mapping[str, Term] = {
