@@ -26,6 +26,7 @@ from relance.cli import (
     editors,
     law,
     ledger,
+    legal_stage,
     tasks,
     workspace,
 )
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     law.register(sub)
     bank.register(sub, imports=imports)
     groups = collection.register(sub)
+    legal_stage.register(groups.case)
     documents.register(sub, actions=groups.actions)
     users = workspace.register(sub)
     api.register(users)
