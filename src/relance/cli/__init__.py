@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from relance.cli import (
     admin,
+    agency,
     api,
     bank,
     collection,
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     bank.register(sub, imports=imports)
     groups = collection.register(sub)
     legal_stage.register(groups.case)
+    agency.register(sub)
     documents.register(sub, actions=groups.actions)
     users = workspace.register(sub)
     api.register(users)
