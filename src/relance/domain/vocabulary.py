@@ -167,6 +167,10 @@ LEGAL_REMINDERS: Mapping[str, Term] = {
         "Judgment interest now +5 points: update the claim",
         "Intérêts du jugement majorés de 5 points : mettre le décompte à jour",
     ),
+    "abandoned": Term(
+        "Given up by the agency or lawyer: choose another route or write off",
+        "Abandonné par le mandataire : choisir une autre voie ou passer en perte",
+    ),
 }
 
 KINDS: Mapping[str, Term] = {

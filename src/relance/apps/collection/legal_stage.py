@@ -193,6 +193,13 @@ def legal_date_record(
     return stage
 
 
+def legal_stage_of(*, debtor: Any) -> LegalStage | None:
+    """The debtor's case in the legal stage, if it has one."""
+    return (
+        LegalStage.objects.filter(case__debtor=debtor, case__status=Case.Status.LEGAL).select_related("case").first()
+    )
+
+
 @dataclass(frozen=True)
 class DueReminder:
     """One reminder of a case in the legal stage, as the worklist lists it."""

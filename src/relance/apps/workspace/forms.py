@@ -186,6 +186,28 @@ class PromiseForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
+class LegalForm(forms.Form):
+    """Move the case to the legal stage (``collection.legal_stage.case_legal``)."""
+
+    route = forms.ChoiceField(label=_("Route"))
+    reference = forms.CharField(label=_("Reference (optional)"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, routes: Iterable[tuple[str, Any]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["route"]).choices = list(routes)
+
+
+class LegalDateForm(forms.Form):
+    """Record a key date of the legal stage (``collection.legal_stage.legal_date_record``)."""
+
+    key = forms.ChoiceField(label=_("Key date"))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+
+    def __init__(self, *args: Any, keys: Iterable[tuple[str, Any]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["key"]).choices = list(keys)
+
+
 class InvoicesField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
