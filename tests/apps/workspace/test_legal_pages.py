@@ -24,7 +24,8 @@ def test_a_collector_moves_a_case_to_the_legal_stage_and_records_its_dates(colle
     assert LegalStage.objects.get().order_issued_date == issued
     page = collector_a.get(f"/debtors/{debtor_a.pk}/")
     assert page.context["legal_stage"].reference == "IP-2026-4"
-    assert [k for k, _ in page.context["legal_dates"]] and "IP-2026-4" in page.content.decode()
+    assert [day for _, day in page.context["legal_dates"]] == [issued]
+    assert "IP-2026-4" in page.content.decode()
     kinds = [item.kind for item in page.context["timeline"]]
     assert "legal.stage_entered" in kinds
     assert "legal.date_recorded" in kinds
