@@ -73,6 +73,7 @@ def _check(
                 "already_imported", N_("This line was already taken in (%(reference)s, %(status)s, %(day)s)."),
                 x.line, reference=x.reference, status=x.status, day=x.day.isoformat(),
             ))
+            continue  # its payment is in the ledger already: what is owed now says nothing of it
         if x.status not in PAYING:
             continue
         debtor_id = stage.case.debtor_id
