@@ -89,8 +89,8 @@ def cmd_case_reminders(args: argparse.Namespace) -> int:
         return 0
     print(table(
         [[r["debtor"], r["reference"], vocabulary.say(vocabulary.LEGAL_REMINDERS, str(r["reminder"]), "en"),
-          r["deadline"] or "", "past" if r["past"] else ""] for r in rows],
-        ["debtor", "reference", "reminder", "deadline", ""],
+          f"{r['deadline'] or ''}{' (passed)' if r['past'] else ''}"] for r in rows],
+        ["debtor", "reference", "reminder", "deadline"],
     ))
     return 0
 
