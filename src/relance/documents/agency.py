@@ -171,6 +171,19 @@ def agency_mentions(
     return "\n".join(lines)
 
 
+def without_agency_mentions(text: str) -> str:
+    r"""``text`` without the R124-4 block ``render_step`` appended, for the check of the heads of
+    claim (``formal_notice``): the block states that no collection cost is charged and quotes
+    L111-8, whose words a scan for forbidden fees would take for a claim. Cut at the block's
+    last title, so a template's own text before it is still scanned.
+
+    >>> without_agency_mentions("Frais de dossier : 50 €\n\n— " + _WORDS["fr"]["title"] + " —\nL111-8")
+    'Frais de dossier : 50 €\n\n'
+    """
+    cut = max(text.rfind(f"— {words['title']} —") for words in _WORDS.values())
+    return text if cut < 0 else text[:cut]
+
+
 def agency_missing(text: str, agency: AgencyInfo, *, creditor: str, total: str, reference: str) -> list[str]:
     """The R124-4 mentions ``text`` lacks (names of the mentions; empty: all there). Blanks are
     compared folded, as a PDF's text comes out.

@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +25,8 @@ from relance.apps.creditors.services import agency_clear, agency_set
 from relance.apps.ledger.models import Allocation, Payment
 from relance.cli import main
 from relance.documents.agency import agency_missing
+from relance.documents.context import ClaimLine
+from relance.documents.formal_notice import check_formal_notice
 from relance.documents.formatting import format_date, format_money
 from relance.documents.pdf import render_letter
 from relance.domain.errors import InvalidInputError
@@ -127,6 +130,18 @@ def test_every_letter_and_e_mail_of_an_agency_carries_the_r124_4_mentions(credit
                   interest_words=("Intérêts de retard :", "L441-10", "Indemnité forfaitaire pour frais de "
                                   f"recouvrement : {format_money(Decimal('80.00'))}", "D441-5"))
     assert context.amount_claimed > Decimal("2060.00")
+    # The block says no collection cost is charged and quotes L111-8: the mise en demeure's check
+    # takes none of it for a forbidden head of claim, to a business or to a consumer.
+    assert [p.code for p in check_formal_notice(context)] == []
+    person = DebtorFactory(creditor=creditor, kind="consumer", name="Jeanne Petit", address="5 rue Vaubecour",
+                           postal_code="69002", city="Lyon")
+    InvoiceFactory(debtor=person, creditor=creditor, issue_date=date(2026, 1, 2), due_date=DUE,
+                   total_amount=Decimal("300.00"))
+    consumer = letter_context_for(case_or_debtor=person, step_key="formal_notice", as_of=day)
+    assert consumer.agency is not None
+    assert [p.message for p in check_formal_notice(consumer) if p.code == "forbidden_claim"] == []
+    fees = replace(context, other_claims=(ClaimLine("Frais de dossier", Decimal("50.00")),))
+    assert "forbidden_claim" in [p.code for p in check_formal_notice(fees)]
 
 
 def test_without_an_agency_a_letter_carries_no_agency_mention(creditor):
