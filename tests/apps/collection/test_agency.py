@@ -156,7 +156,7 @@ def test_without_an_agency_a_letter_carries_no_agency_mention(creditor):
 
 @pytest.mark.parametrize(
     ("changes", "words"),
-    [({"activity": " "}, "activity"), ({"commission_rate": Decimal("100")}, "percentage"),
+    [({"activity": " "}, "declared activity"), ({"commission_rate": Decimal("100")}, "percentage"),
      ({"commission_rate": Decimal("12.345")}, "percentage")],
 )
 def test_an_agency_without_its_r124_4_identity_or_with_a_bad_commission_is_refused(creditor, changes, words):

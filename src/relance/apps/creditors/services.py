@@ -14,6 +14,7 @@ from stdnum.fr import siren as fr_siren
 
 from relance.apps.creditors.models import AgencyMandate, Creditor
 from relance.domain.errors import InvalidInputError
+from relance.domain.problems import N_
 
 
 def _clean_siren(value: str) -> str:
@@ -119,15 +120,17 @@ def agency_set(
     """
     from relance.apps.audit.services import event_record
 
-    fields = {"name": name, "address": address, "postal code": postal_code, "city": city, "activity": activity}
-    missing = [label for label, value in fields.items() if not value.strip()]
-    if missing:
+    if not all(value.strip() for value in (name, address, postal_code, city, activity)):
         raise InvalidInputError(
-            "An agency's letters must name it, its address and its declared activity (CPCE R124-4): "
-            f"give the {', '.join(missing)}."
+            N_("An agency's letters must give its name, its address and its declared activity "
+               "(CPCE R124-4): all are required."),
+            params={},
         )
     if not Decimal(0) <= commission_rate < Decimal(100) or commission_rate != commission_rate.quantize(Decimal("0.01")):
-        raise InvalidInputError(f"A commission of {commission_rate} % is not a percentage with two decimals under 100.")
+        raise InvalidInputError(
+            N_("A commission of %(rate)s %% is not a percentage with two decimals under 100."),
+            params={"rate": str(commission_rate)},
+        )
     values = {"name": name.strip(), "address": address.strip(), "postal_code": postal_code.strip(),
               "city": city.strip(), "activity": activity.strip(), "commission_rate": commission_rate, "since": since}
     with transaction.atomic():

@@ -186,6 +186,21 @@ class PromiseForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
+class AgencyForm(forms.Form):
+    """An agency collecting for the creditor (``creditors.services.agency_set``, CPCE R124-4)."""
+
+    name = forms.CharField(label=_("Agency's name"), max_length=200)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    postal_code = forms.CharField(label=_("Postcode"), max_length=10)
+    city = forms.CharField(label=_("City"), max_length=100)
+    activity = forms.CharField(label=_("Declared amicable-collection activity"), max_length=300)
+    commission_rate = AmountField(
+        label=_("Commission (%)"), min_value=Decimal("0"), max_digits=5, decimal_places=2, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    since = forms.DateField(label=_("Mandate from"), widget=DateInput())
+
+
 class LegalForm(forms.Form):
     """Move the case to the legal stage (``collection.legal_stage.case_legal``)."""
 
