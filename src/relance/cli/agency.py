@@ -50,7 +50,7 @@ def cmd_agency_clear(args: argparse.Namespace) -> int:
 
 
 def cmd_agency_remittance(args: argparse.Namespace) -> int:
-    from relance.apps.ledger.remittance import remittance_statement, remittance_table
+    from relance.apps.collection.remittance import remittance_statement, remittance_table
     from relance.documents.remittance import remittance_pdf
     from relance.formats.export import write_csv
 
