@@ -70,11 +70,14 @@ def cmd_agency_remittance(args: argparse.Namespace) -> int:
                           "reference": x.reference, "invoices": x.invoices, "amount": x.amount,
                           "commission": x.commission, "net": x.net} for x in statement.lines],
             "collected": statement.collected, "commission": statement.commission, "net": statement.net,
+            "proposals": [{"date": x.day, "account": x.account, "debtor": x.debtor, "kind": x.kind,
+                           "amount": x.amount, "terms": x.terms} for x in statement.proposals],
         })
         return 0
     print(f"{statement.agency} for {statement.creditor}, {statement.start} to {statement.end}: "
           f"{len(statement.lines)} payments, collected {statement.collected}, commission "
-          f"{statement.commission} ({statement.rate} %), to remit {statement.net}.")
+          f"{statement.commission} ({statement.rate} %), to remit {statement.net}; "
+          f"{len(statement.proposals)} proposals to pay later.")
     return 0
 
 

@@ -38,6 +38,21 @@ class RemittanceLineData(Protocol):
     def net(self) -> Decimal: ...
 
 
+class ProposalData(Protocol):
+    @property
+    def day(self) -> date: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def debtor(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def terms(self) -> str: ...
+
+
 class RemittanceData(Protocol):
     @property
     def creditor(self) -> str: ...
@@ -57,6 +72,8 @@ class RemittanceData(Protocol):
     def commission(self) -> Decimal: ...
     @property
     def net(self) -> Decimal: ...
+    @property
+    def proposals(self) -> Sequence[ProposalData]: ...
 
 
 WORDS = {
@@ -68,6 +85,9 @@ WORDS = {
         "headers": ("Date", "Compte", "Débiteur", "Référence du paiement", "Factures", "Encaissé",
                     "Commission", "À reverser"),
         "total": "Total", "none": "Aucun encaissement sur la période.",
+        "proposals": "Propositions de paiement autrement qu'au comptant (CPCE R124-5)",
+        "proposal_headers": ("Date", "Compte", "Débiteur", "Proposition", "Montant", "Termes"),
+        "no_proposal": "Aucune proposition sur la période.",
     },
     "en": {
         "title": "Remittance statement to the creditor (CPCE R124-5)",
@@ -77,7 +97,16 @@ WORDS = {
         "headers": ("Date", "Account", "Debtor", "Payment reference", "Invoices", "Collected",
                     "Commission", "To remit"),
         "total": "Total", "none": "No payment in the period.",
+        "proposals": "Proposals to pay otherwise than at once (CPCE R124-5)",
+        "proposal_headers": ("Date", "Account", "Debtor", "Proposal", "Amount", "Terms"),
+        "no_proposal": "No proposal in the period.",
     },
+}
+
+
+KINDS: dict[str, dict[str, str]] = {
+    "fr": {"promise": "Promesse de paiement", "plan": "Échéancier", "reported_plan": "Échéancier (mandataire)"},
+    "en": {"promise": "Promise to pay", "plan": "Payment plan", "reported_plan": "Payment plan (agent)"},
 }
 
 
@@ -99,8 +128,13 @@ def remittance_html(statement: RemittanceData, lang: str = "fr") -> str:
          money(x.commission), money(x.net))
         for x in statement.lines
     ]
+    proposals = [
+        (format_date(x.day, lang), x.account, x.debtor, KINDS[lang].get(x.kind, x.kind),
+         money(x.amount), x.terms)
+        for x in statement.proposals
+    ]
     return str(_layout().render(
-        lang=lang, w=WORDS[lang], agency=statement.agency, creditor=statement.creditor,
+        lang=lang, w=WORDS[lang], proposals=proposals, agency=statement.agency, creditor=statement.creditor,
         start=format_date(statement.start, lang), end=format_date(statement.end, lang),
         rate=format_percent(statement.rate, lang), rows=rows,
         totals=(money(statement.collected), money(statement.commission), money(statement.net)),

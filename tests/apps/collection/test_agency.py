@@ -16,11 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from relance.apps.collection.contexts import letter_context_for
 from relance.apps.collection.daily_pass import collection_run
 from relance.apps.collection.letters import letters_batch
 from relance.apps.collection.models import Action
+from relance.apps.collection.pauses import promise_add
 from relance.apps.creditors.services import agency_clear, agency_set
 from relance.apps.ledger.models import Allocation, Payment
 from relance.cli import main
@@ -189,10 +191,18 @@ def test_the_remittance_lists_the_payments_of_the_period_with_the_commission_to_
     pay(creditor, debtor, [first], "265.50", date(2026, 2, 27))  # before it
     Payment.objects.create(creditor=creditor, value_date=date(2026, 3, 10), amount=Decimal("500.00"),
                            origin="ledger", reference="ledger import #1")  # the creditor's own books
+    # A proposal to pay later, recorded in the period, is reported too (R124-5 al. 2).
+    promise_add(creditor=creditor, debtor_account=other.account, amount=Decimal("50.00"),
+                promised_date=timezone.localdate() + timedelta(days=20), as_of=timezone.localdate())
     csv_path, pdf_path = tmp_path / "releve.csv", tmp_path / "releve.pdf"
     assert main(["agency", "remittance", "--from", "2026-03-01", "--to", "2026-03-31", "--csv", str(csv_path),
                  "--pdf", str(pdf_path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
+    assert out["proposals"] == []  # recorded today, outside March 2026
+    today = timezone.localdate().isoformat()
+    assert main(["agency", "remittance", "--from", today, "--to", today, "--json"]) == 0
+    [proposal] = json.loads(capsys.readouterr().out)["proposals"]
+    assert (proposal["kind"], proposal["amount"], proposal["account"]) == ("promise", "50.00", other.account)
     # 1234.50 × 12.5 % = 154.3125 → 154.31; 99.99 × 12.5 % = 12.49875 → 12.50
     assert [(p["amount"], p["commission"], p["net"], p["invoices"]) for p in out["payments"]] == [
         ("1234.50", "154.31", "1080.19", "FA-2026-001"), ("99.99", "12.50", "87.49", third.number)]

@@ -6,6 +6,10 @@ with the invoices it settled and the agency's commission on it (``domain.law.age
 counted are money received (a bank statement matched, a payment entered or reported in a status
 file), never a settlement a ledger import reports nor a credit note applied: no money moved
 through the agency there.
+
+R124-5 also has the agency report the debtor's proposals to pay otherwise than at once: the
+statement lists the promises to pay and the payment plans recorded in the period, and the plans
+an agency or a lawyer reported in a status file (``proposals``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
+from relance.apps.collection.models import PaymentPlan, Promise, StatusReport
 from relance.apps.creditors.models import AgencyMandate, Creditor
 from relance.apps.ledger.models import Allocation, Payment
 from relance.domain.errors import InvalidInputError, NotFoundError
@@ -41,6 +48,19 @@ class RemittanceLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Proposal:
+    """A debtor's proposal to pay otherwise than at once, as recorded (``kind``: promise, plan,
+    reported_plan); ``terms``: the promised day, or the instalments' days."""
+
+    day: date
+    account: str
+    debtor: str
+    kind: str
+    amount: Decimal
+    terms: str
+
+
+@dataclass(frozen=True, slots=True)
 class Remittance:
     creditor: str
     agency: str
@@ -48,6 +68,7 @@ class Remittance:
     start: date
     end: date
     lines: tuple[RemittanceLine, ...]
+    proposals: tuple[Proposal, ...] = ()
 
     @property
     def collected(self) -> Decimal:
@@ -88,7 +109,30 @@ def remittance_statement(*, creditor: Creditor, start: date, end: date) -> Remit
                        commission(p.amount, mandate.commission_rate))
         for p in payments
     )
-    return Remittance(creditor.name, mandate.name, mandate.commission_rate, start, end, lines)
+    first = max(start, mandate.since)
+    return Remittance(creditor.name, mandate.name, mandate.commission_rate, start, end, lines,
+                      _proposals(creditor, first, end))
+
+
+def _proposals(creditor: Creditor, start: date, end: date) -> tuple[Proposal, ...]:
+    found: list[Proposal] = []
+    for promise in Promise.objects.filter(creditor=creditor).select_related("debtor"):
+        day = timezone.localdate(promise.created_at)
+        if start <= day <= end:
+            found.append(Proposal(day, promise.debtor.account, promise.debtor.name, "promise", promise.amount,
+                                  promise.promised_date.isoformat()))
+    for plan in PaymentPlan.objects.filter(creditor=creditor).select_related("debtor").prefetch_related("instalments"):
+        day = timezone.localdate(plan.created_at)
+        if start <= day <= end:
+            found.append(Proposal(day, plan.debtor.account, plan.debtor.name, "plan", plan.total_amount,
+                                  " ".join(i.due_date.isoformat() for i in plan.instalments.all())))
+    for report in StatusReport.objects.filter(
+        stage__creditor=creditor, status="plan", report_date__gte=start, report_date__lte=end
+    ).select_related("stage__case__debtor"):
+        debtor = report.stage.case.debtor
+        found.append(Proposal(report.report_date, debtor.account, debtor.name, "reported_plan", report.amount,
+                              report.stage.reference))
+    return tuple(sorted(found, key=lambda p: (p.day, p.account)))
 
 
 def remittance_table(remittance: Remittance) -> Table:
