@@ -46,7 +46,7 @@ def test_a_key_date_in_the_future_is_refused_in_french_with_its_reason(collector
     assert response.status_code == 400
     errors = response.context["legal_date_form"].non_field_errors()
     assert errors
-    assert "est à venir : enregistrez une date" in errors[0]
+    assert "Date à venir pour le jugement" in errors[0]
     assert LegalStage.objects.get().judgment_date is None
 
 

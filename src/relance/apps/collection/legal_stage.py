@@ -168,7 +168,8 @@ def legal_date_record(
         if dates[key] == day:
             return stage
         raise InvalidInputError(
-            N_("%(key)s is already recorded on %(day)s."), params={"key": key, "day": dates[key].isoformat()}
+            N_("%(key)s is already recorded on %(day)s."),
+            params={"key": procedure.key_word(key), "day": dates[key].isoformat()},
         )
     procedure.key_date_check(stage.route, key, day, dates, as_of)
     basis = procedure.limitation_interruption(stage.route, key)

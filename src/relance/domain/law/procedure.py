@@ -36,7 +36,7 @@ from relance.domain.calendar import next_business_day
 from relance.domain.errors import InvalidInputError
 from relance.domain.law.dates import ONE_DAY, add_months
 from relance.domain.law.regime_rules import judgment_majoration_day
-from relance.domain.problems import N_
+from relance.domain.problems import N_, Phrase
 
 Route = Literal["injonction", "psrpc", "refere-provision", "agency", "lawyer"]
 ROUTES: tuple[Route, ...] = ("injonction", "psrpc", "refere-provision", "agency", "lawyer")
@@ -66,6 +66,23 @@ _NEEDS: Mapping[str, str] = {
     "formula_requested": "order_served",
     "enforceable": "judgment",
 }
+
+# A key date as a refusal names it: the code in English (as the CLI takes it), its words in
+# French through the workspace's catalogue.
+KEY_WORDS: Mapping[str, Phrase] = {
+    "filed": Phrase.of(N_("filed")),
+    "order_issued": Phrase.of(N_("order_issued")),
+    "order_served": Phrase.of(N_("order_served")),
+    "formula_requested": Phrase.of(N_("formula_requested")),
+    "judgment": Phrase.of(N_("judgment")),
+    "enforceable": Phrase.of(N_("enforceable")),
+}
+
+
+def key_word(key: str) -> Phrase | str:
+    """A key date for a refusal: translatable when it is a known one."""
+    return KEY_WORDS.get(key, key)
+
 
 SERVE_MONTHS = 6  # CPC 1411
 OPPOSITION_MONTHS = 1  # CPC 1416
@@ -180,31 +197,33 @@ def key_date_check(
     if key in ORDER_DATES and route != "injonction":
         raise InvalidInputError(
             N_("%(key)s is a date of the injonction de payer, not of the %(route)s route."),
-            params={"key": key, "route": route},
+            params={"key": key_word(key), "route": route},
         )
     if day > as_of:
         raise InvalidInputError(
             N_("%(key)s on %(day)s is in the future: record a date once it has happened."),
-            params={"key": key, "day": day.isoformat()},
+            params={"key": key_word(key), "day": day.isoformat()},
         )
     needed = _NEEDS.get(key)
     if needed is not None and needed not in dates:
         raise InvalidInputError(
-            N_("Record %(needed)s before %(key)s."), params={"needed": needed, "key": key}
+            N_("Record %(needed)s before %(key)s."), params={"needed": key_word(needed), "key": key_word(key)}
         )
     for earlier in _AFTER.get(key, ()):
         before = dates.get(earlier)
         if before is not None and day < before:
             raise InvalidInputError(
                 N_("%(key)s on %(day)s cannot come before %(earlier)s on %(before)s."),
-                params={"key": key, "day": day.isoformat(), "earlier": earlier, "before": before.isoformat()},
+                params={"key": key_word(key), "day": day.isoformat(), "earlier": key_word(earlier),
+                        "before": before.isoformat()},
             )
     for later, earliers in _AFTER.items():
         after = dates.get(later)
         if key in earliers and after is not None and day > after:
             raise InvalidInputError(
                 N_("%(key)s on %(day)s cannot come after %(later)s on %(after)s."),
-                params={"key": key, "day": day.isoformat(), "later": later, "after": after.isoformat()},
+                params={"key": key_word(key), "day": day.isoformat(), "later": key_word(later),
+                        "after": after.isoformat()},
             )
 
 
