@@ -27,6 +27,10 @@ from relance.api.schemas import (
     ImportOut,
     InvoicePage,
     IsoDate,
+    LegalDateIn,
+    LegalIn,
+    LegalReminderOut,
+    LegalStageOut,
     PromiseIn,
     PromiseOut,
     RunOut,
@@ -335,6 +339,47 @@ def costs(
         currency=currency, today=timezone.localdate(), actor=actor(request),
     )
     return Status(201, _cost_dict(row, grant.creditor.pk, debtor))
+def _stage_dict(stage: Any) -> dict[str, Any]:
+    from relance.apps.collection.legal_stage import stage_dates
+
+    return {"debtor": stage.case.debtor.account, "case": stage.case_id, "route": stage.route,
+            "reference": stage.reference, "entered_on": stage.entered_on, "dates": stage_dates(stage)}
+
+
+@api.post("/cases/legal", response={201: LegalStageOut, **ERRORS},
+          summary="Move a debtor's case to the legal stage by a route; nothing more is sent to it")
+def case_legal_(request: HttpRequest, body: LegalIn, creditor: int | None = None) -> Status[dict[str, Any]]:
+    from relance.apps.collection.legal_stage import case_legal
+
+    grant = grant_for(request, creditor, "collector")
+    stage = case_legal(creditor=grant.creditor, account=body.debtor, route=body.route, reference=body.reference,
+                       as_of=_today(body.as_of), actor=actor(request))
+    return Status(201, _stage_dict(stage))
+
+
+@api.post("/cases/legal/dates", response={200: LegalStageOut, **ERRORS},
+          summary="Record a key date of a case in the legal stage")
+def case_legal_date(request: HttpRequest, body: LegalDateIn, creditor: int | None = None) -> dict[str, Any]:
+    from relance.apps.collection.legal_stage import legal_date_record
+
+    grant = grant_for(request, creditor, "collector")
+    stage = legal_date_record(creditor=grant.creditor, account=body.debtor, key=body.key, day=body.date,
+                              as_of=_today(body.as_of), actor=actor(request))
+    return _stage_dict(stage)
+
+
+@api.get("/cases/legal/reminders", response={200: list[LegalReminderOut], **ERRORS},
+         summary="What the key dates of the cases in the legal stage call for on a day")
+def case_legal_reminders(request: HttpRequest, creditor: int | None = None, as_of: IsoDate | None = None) -> list[dict[str, Any]]:
+    from relance.apps.collection.legal_stage import legal_reminders_due
+
+    grant = grant_for(request, creditor, "viewer")
+    return [
+        {"debtor": d.debtor.account, "reference": d.stage.reference, "route": d.stage.route,
+         "reminder": d.reminder.code, "since": d.reminder.day, "deadline": d.reminder.deadline,
+         "past": d.is_past, "basis": d.reminder.basis}
+        for d in legal_reminders_due(creditor=grant.creditor, as_of=_today(as_of))
+    ]
 
 
 @api.post("/imports/ledger", response={200: ImportOut, **ERRORS},

@@ -220,3 +220,37 @@ class RunOut(Schema):
     cases: dict[str, int]
     held: dict[str, int]
     problems: list[dict[str, Any]]
+
+
+class LegalIn(Schema):
+    debtor: str  # the debtor's account
+    route: str  # injonction, psrpc, refere-provision, agency or lawyer
+    reference: str = ""  # the file's reference (default: the case's, R-YYYY-NNNN)
+    as_of: IsoDate | None = None  # the day it moves (default: today)
+
+
+class LegalDateIn(Schema):
+    debtor: str
+    key: str  # filed, order_issued, order_served, formula_requested, judgment, enforceable
+    date: IsoDate
+    as_of: IsoDate | None = None  # today, for the check that the date is past
+
+
+class LegalStageOut(Schema):
+    debtor: str
+    case: int
+    route: str
+    reference: str
+    entered_on: datetime.date
+    dates: dict[str, datetime.date]
+
+
+class LegalReminderOut(Schema):
+    debtor: str
+    reference: str
+    route: str
+    reminder: str
+    since: datetime.date
+    deadline: datetime.date | None
+    past: bool
+    basis: str

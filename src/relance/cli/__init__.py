@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from relance.cli import (
     admin,
+    agency,
     api,
     bank,
     collection,
@@ -28,6 +29,7 @@ from relance.cli import (
     law,
     ledger,
     legal,
+    legal_stage,
     tasks,
     workspace,
 )
@@ -51,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     bank.register(sub, imports=imports)
     groups = collection.register(sub)
     costs.register(groups.case)
+    legal_stage.register(groups.case)
+    agency.register(sub)
     documents.register(sub, actions=groups.actions)
     legal.register(sub, case=groups.case)
     users = workspace.register(sub)

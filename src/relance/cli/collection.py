@@ -447,7 +447,10 @@ def register(sub: Subcommands) -> CollectionParsers:
     p.add_argument("--creditor")
     p.add_argument("--as-of", type=parse_date)
 
-    cssub = group(sub, "case", "cases: what was done before Relance, recovery costs, the write-off", "case_command")
+    cssub = group(
+        sub, "case", "cases: what was done before Relance, recovery costs, the legal stage, the write-off",
+        "case_command",
+    )
     hsub = group(cssub, "history", "steps done outside Relance", "history_command")
     p = command(
         hsub,

@@ -28,6 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from relance.documents.agency import AgencyInfo
 from relance.documents.formatting import format_iban as format_iban  # re-exported
 from relance.documents.formatting import format_siren as format_siren  # re-exported
 from relance.documents.periods import merged_periods
@@ -225,6 +226,8 @@ class LetterContext:
     # The regime the law gives this debtor and creditor (``choose_regime``): what the letter
     # says of the law when ``penalties`` was not computed (a step that states no amount).
     regime_choice: RegimeChoice | None = None
+    # Set when an agency collects for the creditor: the document carries the R124-4 mentions.
+    agency: AgencyInfo | None = None
 
     @property
     def currency(self) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from relance.documents.agency import without_agency_mentions
 from relance.documents.context import LetterContext, format_siren
 from relance.documents.formatting import format_date, format_money, format_percent
 from relance.domain.errors import RelanceError
@@ -208,7 +209,9 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
     need(re.search(r"\biban\b|virement|transfer|en ligne|online", folded), "how_to_pay",
          N_("The letter does not say how to pay."))
     consumer = context is not None and context.debtor.kind == "consumer"
-    fees_text = STATUTORY_INDEMNITY.sub(" ", text) if not consumer else text
+    # An agency's R124-4 mentions say that no collection cost is charged, quoting L111-8.
+    fees_text = without_agency_mentions(text)
+    fees_text = STATUTORY_INDEMNITY.sub(" ", fees_text) if not consumer else fees_text
     if context is not None and not consumer:
         # A complement on proof names the costs it rests on; the context checks say if it may.
         for claim in context.other_claims:
@@ -302,6 +305,7 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
         need(re.sub(r"\s", "", creditor.iban.lower()) in folded.replace(" ", ""), "how_to_pay",
              N_("The creditor's IBAN is not stated."))
     signature = (creditor.signature or creditor.name).strip()
-    tail = folded[-(len(_fold(signature)) + 400):]
+    # Signed at the end of the letter, before an agency's R124-4 mentions when it has them.
+    tail = _fold(without_agency_mentions(text))[-(len(_fold(signature)) + 400):]
     need(_fold(signature) in tail, "signature", N_("The letter is not signed."))
     return problems

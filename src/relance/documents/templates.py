@@ -48,6 +48,7 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError
 from markupsafe import Markup
 
+from relance.documents.agency import agency_mentions
 from relance.documents.context import LetterContext
 from relance.documents.sandbox import html_environment, shipped_source, text_environment
 from relance.documents.template_checks import technical_problem, validate_template
@@ -82,6 +83,8 @@ STEP_ALIASES: dict[str, str] = {
 LETTER_STEPS = frozenset({"reminder_letter", "formal_notice", "escalation"})
 
 
+# Documents that answer the debtor and ask for nothing (``collection.confirmations``).
+ANSWER_STEPS = frozenset({"thank_you", "promise_confirmation", "plan_confirmation"})
 # Steps that claim the penalties and indemnities too; the others ask for the principal.
 CLAIM_STEPS = frozenset({"formal_notice", "escalation"})
 
@@ -200,9 +203,14 @@ def render_step(
             parts[part] = _render_compiled(
                 shipped_source(f"{language}/{name}.{part}.j2"), variables, html_escape=False
             )
-    return RenderedText(
-        step=name, lang=language, subject=fold_subject(parts["subject"]), text=tidy(parts["txt"])
-    )
+    text = parts["txt"]
+    if context.agency is not None:
+        # CPCE R124-4: after the text, whatever the template (an edited one cannot drop them).
+        text = text.rstrip() + "\n\n" + agency_mentions(
+            context.agency, variables, claims=name in CLAIM_STEPS, lang=language,
+            answer=name in ANSWER_STEPS,
+        )
+    return RenderedText(step=name, lang=language, subject=fold_subject(parts["subject"]), text=tidy(text))
 
 
 def fold_subject(text: str) -> str:

@@ -1,7 +1,10 @@
 """May Relance act on this debtor today: every rule the pass, the print batch and the outbox share.
 
-- ``case_hold``: a case that is not active (paused, on a plan, with the lawyers) is held under
-  its status, before any step is looked at.
+- ``case_hold``: a case that is not active (paused, on a plan, in the legal stage) is held
+  under ``CASE_HOLDS``, before any step is looked at.
+- ``is_silent``: a case in the legal stage gets nothing at all from Relance: no step, no message
+  planned before it went there, no confirmation of a promise or a plan; its payments still
+  close it.
 - ``hold_reason``: why a debtor whose step has come is held all the same, the reasons tried in
   the order of ``HOLD_REASONS`` (the first that applies is the one counted).
 - ``blocks_case``: the actions that keep their case waiting (a step awaiting a person, an
@@ -35,6 +38,12 @@ HOLD_REASONS = (
     "below_minimum",  # what the debtor owes is under the step's minimum amount
 )
 ACTIVE = "active"
+LEGAL = "legal"
+# Why a case that is not active is held, by its status: the legal stage has its own reason
+# (the case is with a court, a commissaire de justice, an agency or a lawyer).
+CASE_HOLDS = {"paused": "paused", "plan": "plan", LEGAL: "legal_stage"}
+# The statuses under which nothing goes to the debtor, whatever was planned before.
+SILENT_STATUSES = frozenset({LEGAL})
 # Action states (as stored) and channels the rules below name.
 PLANNED, APPROVED, SENDING, UNCERTAIN = "planned", "approved", "sending", "uncertain"
 PENDING = (PLANNED, APPROVED)
@@ -93,8 +102,19 @@ def case_hold(status: str) -> str | None:
     >>> case_hold("active")
     >>> case_hold("paused")
     'paused'
+    >>> case_hold("legal")
+    'legal_stage'
     """
-    return None if status == ACTIVE else status
+    return None if status == ACTIVE else CASE_HOLDS.get(status, status)
+
+
+def is_silent(status: str) -> bool:
+    """Whether nothing may go to the debtor of a case with this status: the legal stage.
+
+    >>> is_silent("legal"), is_silent("paused")
+    (True, False)
+    """
+    return status in SILENT_STATUSES
 
 
 def hold_reason(standing: DebtorStanding, step: StepRule) -> str | None:

@@ -157,6 +157,9 @@ EVENTS: Mapping[str, Term] = {
     "case.written_off": Term("Written off", "Passé en perte"),
     "legal.dossier_built": Term("Dossier built", "Dossier constitué"),
     "cost.recorded": Term("Recovery costs recorded, with proof", "Frais de recouvrement justifiés"),
+    "legal.stage_entered": Term("Legal stage", "Phase judiciaire"),
+    "legal.date_recorded": Term("Legal stage: key date", "Phase judiciaire : date clé"),
+    "legal.status_reported": Term("Status reported by the agency or lawyer", "Statut transmis par le mandataire"),
 }
 
 # Where a claim goes when the amicable path ends (``domain/law/routes.py``).
@@ -192,6 +195,33 @@ CLAIMS: Mapping[str, Term] = {
     ),
     "costs_incurred": Term("costs incurred", "frais exposés"),
     "less_indemnities": Term("less the fixed compensation", "moins les indemnités forfaitaires"),
+}
+
+# The legal stage (``relance.domain.law.procedure``): its routes, key dates and reminders.
+# The same routes as the dossier's (one table).
+LEGAL_ROUTES: Mapping[str, Term] = ROUTES
+LEGAL_DATES: Mapping[str, Term] = {
+    "filed": Term("Dossier filed", "Dossier déposé"),
+    "order_issued": Term("Order issued", "Ordonnance rendue"),
+    "order_served": Term("Order served", "Ordonnance signifiée"),
+    "formula_requested": Term("Enforcement formula requested", "Formule exécutoire demandée"),
+    "judgment": Term("Judgment", "Jugement"),
+    "enforceable": Term("Judgment enforceable", "Jugement exécutoire"),
+}
+LEGAL_REMINDERS: Mapping[str, Term] = {
+    "serve_order": Term("Serve the order by", "Faire signifier l’ordonnance avant le"),
+    "opposition_period": Term("Opposition possible until", "Opposition possible jusqu’au"),
+    "request_formula": Term(
+        "No opposition: request the enforcement formula", "Sans opposition : demander la formule exécutoire"
+    ),
+    "judgment_majoration": Term(
+        "Judgment interest now +5 points: update the claim",
+        "Intérêts du jugement majorés de 5 points : mettre le décompte à jour",
+    ),
+    "abandoned": Term(
+        "Given up by the agency or lawyer: choose another route or write off",
+        "Abandonné par le mandataire : choisir une autre voie ou passer en perte",
+    ),
 }
 
 KINDS: Mapping[str, Term] = {

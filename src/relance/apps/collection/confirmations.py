@@ -154,6 +154,9 @@ def thanks_plan(*, creditor: Creditor, as_of: date, result: RunResult, actor: st
         .filter(Q(scenario__sends_thank_you=True) | Q(creditor__sends_thank_you=True))
         .filter(Exists(paid))
         .filter(~Exists(thanked))
+        # A case that went to the legal stage was settled through the court, the agency or
+        # the lawyer: Relance says nothing more to that debtor (``policy.is_silent``).
+        .filter(legal_stage__isnull=True)
         .select_related("debtor")
     )
     for case in cases:

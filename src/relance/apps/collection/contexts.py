@@ -41,7 +41,7 @@ from relance.apps.collection.models import (
 )
 from relance.apps.collection.portal_links import portal_url
 from relance.apps.collection.scenarios import scenario_id_for
-from relance.apps.creditors.models import Creditor
+from relance.apps.creditors.models import AgencyMandate, Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
 from relance.apps.legal.selectors import (
     UNDATED_ORIGINS,
@@ -51,7 +51,9 @@ from relance.apps.legal.selectors import (
     regime_choice_for,
 )
 from relance.channels.registry import printed_channels
+from relance.documents.agency import AgencyInfo
 from relance.documents.context import (
+    Attempt,
     CreditorInfo,
     DebtorInfo,
     InvoiceLine,
@@ -392,6 +394,7 @@ def letter_contexts(
     terms = payment_terms_for(creditor_ids=creditor_rows, debtor_ids=debtor_ids)
     promises, plans = _agreements(requests)
     costs = costs_by_case((r.case.pk if r.case else None for r in requests), as_of=as_of)
+    mandates = {m.creditor_id: m for m in AgencyMandate.objects.filter(creditor_id__in=list(creditor_rows))}
     out: list[BuiltContext | RelanceError] = []
     for r in requests:
         listed = tuple(invoices.get(r.debtor.pk, ()))
@@ -422,17 +425,20 @@ def letter_contexts(
                     if not without_unknown_rates:
                         raise
                     missing = exc.period
+            attempts = attempts_from(
+                rows_by_debtor.get(r.debtor.pk, ()),
+                before=as_of + timedelta(days=1),
+                exclude_id=r.exclude_action_id,
+            )
+            reference = case_reference(case=r.case, debtor=r.debtor, as_of=as_of)
             context = LetterContext(
+                agency=_agency(mandates.get(r.debtor.creditor_id), r.case, attempts, reference),
                 creditor=_with_edits(creditors[r.debtor.creditor_id], r.edits),
                 debtor=info,
                 invoices=lines,
                 letter_date=as_of,
-                reference=case_reference(case=r.case, debtor=r.debtor, as_of=as_of),
-                attempts=attempts_from(
-                    rows_by_debtor.get(r.debtor.pk, ()),
-                    before=as_of + timedelta(days=1),
-                    exclude_id=r.exclude_action_id,
-                ),
+                reference=reference,
+                attempts=attempts,
                 penalties=penalties,
                 lang=cast(Lang, r.lang),
                 channel=r.channel,
@@ -458,6 +464,22 @@ def letter_contexts(
             continue
         out.append(BuiltContext(context, listed, missing))
     return out
+
+
+WRITTEN = frozenset({"email", "letter", "registered_letter"})
+
+
+def _agency(mandate: AgencyMandate | None, case: Case | None, attempts: Sequence[Attempt], reference: str) -> AgencyInfo | None:
+    """The agency writing for the creditor, with its first letter to the debtor in this case (the
+    first written message sent since the mandate began and the case opened)."""
+    if mandate is None:
+        return None
+    start = max(mandate.since, case.opened_on) if case is not None else mandate.since
+    first = min((a.date for a in attempts if a.channel in WRITTEN and a.date >= start), default=None)
+    return AgencyInfo(
+        name=mandate.name, address_lines=(mandate.address,), postcode=mandate.postal_code, city=mandate.city,
+        activity=mandate.activity, first_reference=reference if first else "", first_date=first,
+    )
 
 
 def _terms_of(terms: Mapping[tuple[int, int | None], Any], debtor: Debtor) -> dict[str, Any]:

@@ -178,9 +178,9 @@ def _close_settled(
         open_amount__gt=0,
         due_date__lte=horizon + timedelta(days=lead),
     )
+    # A case in the legal stage closes on payment too: the debt it was for is gone.
     settled = list(
         open_cases(creditor)
-        .exclude(status=Case.Status.LEGAL)
         .filter(~Exists(chasable))
         .values_list("pk", "debtor_id")
     )

@@ -109,6 +109,64 @@ class Case(models.Model):
         return f"case {self.pk} of debtor {self.debtor_id} ({self.status})"
 
 
+class LegalStage(models.Model):
+    """A case in the legal stage: its route (``relance.domain.law.procedure.ROUTES``) and its key
+    dates as they were recorded (``legal_stage``), each also an audit event."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="legal_stage")
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="legal_stages")
+    route = models.CharField(max_length=20)
+    entered_on = models.DateField()
+    reference = models.CharField(
+        max_length=100, help_text="the file's reference with the court, agency or lawyer (status files)"
+    )
+    filed_date = models.DateField(null=True, blank=True)
+    order_issued_date = models.DateField(null=True, blank=True)
+    order_served_date = models.DateField(null=True, blank=True)
+    formula_requested_date = models.DateField(null=True, blank=True)
+    judgment_date = models.DateField(null=True, blank=True)
+    enforceable_date = models.DateField(null=True, blank=True)
+    # The latest status the agency or lawyer reported (``relance case status-import``).
+    reported_status = models.CharField(max_length=20, blank=True)
+    reported_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "reference"], name="legal_stage_reference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.reference} (case {self.case_id})"
+
+
+class StatusReport(models.Model):
+    """One line of a status file an agency or a lawyer sent back, as it was taken in."""
+
+    stage = models.ForeignKey(LegalStage, on_delete=models.CASCADE, related_name="reports")
+    status = models.CharField(max_length=20)
+    amount = models.DecimalField(**AMOUNT)
+    report_date = models.DateField()
+    payment = models.ForeignKey(
+        "ledger.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="status_reports"
+    )
+    file_sha256 = models.CharField(max_length=64)
+    line = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["report_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "status", "amount", "report_date"], name="status_report_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.amount} on {self.report_date}"
+
+
 PENDING_ACTION_STATES = ("planned", "approved")
 
 

@@ -41,6 +41,7 @@ from relance.apps.collection.scenarios import (
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.apps.ledger.selectors import debtor_get
+from relance.domain import policy
 from relance.domain import scenario as engine
 from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import N_, Problem
@@ -259,6 +260,18 @@ def case_for(*, debtor: Debtor, as_of: date) -> Case:
     return case
 
 
+IN_LEGAL_STAGE = N_(
+    "The case is in the legal stage: the court, agency or lawyer handles it, and Relance sends "
+    "nothing to the debtor (report what they agree with a status file)."
+)
+
+
+def _refuse_silent(case: Case) -> None:
+    """A promise or a plan would take the case out of the legal stage and write to the debtor."""
+    if policy.is_silent(case.status):
+        raise InvalidInputError(IN_LEGAL_STAGE, params={})
+
+
 class AlreadyDisputedError(InvalidInputError):
     """A dispute opened on an invoice already in dispute (a caller may say it its own way)."""
 
@@ -327,6 +340,7 @@ def promise_add(
     debtor = debtor_get(creditor=creditor, account=debtor_account)
     with transaction.atomic():
         case = case_for(debtor=debtor, as_of=as_of)
+        _refuse_silent(case)
         owed = open_totals([debtor.pk]).get(debtor.pk, ZERO)
         promise = Promise.objects.create(
             creditor=creditor,
@@ -391,6 +405,7 @@ def plan_create(
     schedule = engine.schedule_instalments(owed, count=instalments, first=first, every=every)
     with transaction.atomic():
         case = case_for(debtor=debtor, as_of=as_of)
+        _refuse_silent(case)
         plan = PaymentPlan.objects.create(
             creditor=creditor,
             debtor=debtor,

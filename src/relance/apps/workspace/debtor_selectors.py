@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 
 from relance.apps.audit.models import Event
 from relance.apps.creditors.models import Creditor
@@ -24,6 +24,7 @@ from relance.apps.workspace import figures
 from relance.apps.workspace.selectors import PAGE_SIZE, ZERO, collection_ready
 from relance.apps.workspace.wording import error_text
 from relance.domain.errors import NotFoundError, RelanceError
+from relance.domain.vocabulary import LEGAL_DATES, LEGAL_ROUTES, say
 
 # --- debtors --------------------------------------------------------------------------------------
 
@@ -312,6 +313,8 @@ class TimelineItem:
 
 def _event_text(event: Event) -> str:
     p = event.payload or {}
+    if event.kind.startswith("legal."):
+        return _legal_text(event.kind, p)
     if event.subject_type == "invoice":
         after = p.get("after") or {}
         parts = [str(p.get("number", ""))]
@@ -325,6 +328,20 @@ def _event_text(event: Event) -> str:
     if "notes" in p:
         return str(p["notes"])[:200]
     return ""
+
+
+def _legal_text(kind: str, p: dict[str, Any]) -> str:
+    """A legal-stage event as the timeline says it: the route, the key date, the status."""
+    lang = translation.get_language() or "fr"
+    route = say(LEGAL_ROUTES, str(p.get("route", "")), lang)
+    reference = str(p.get("reference", ""))
+    if kind == "legal.date_recorded" and p.get("date"):
+        when = _day(date.fromisoformat(str(p["date"])))
+        return f"{say(LEGAL_DATES, str(p.get('key', '')), lang)} {when} — {route}, {reference}"
+    if kind == "legal.status_reported" and p.get("date"):
+        when = _day(date.fromisoformat(str(p["date"])))
+        return f"{reference}: {p.get('status', '')} {_money(Decimal(str(p.get('amount', '0'))))} ({when})"
+    return f"{route} — {reference}" if p.get("route") else reference
 
 
 def _money(amount: Decimal) -> str:

@@ -210,6 +210,43 @@ class PromiseForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
+class AgencyForm(forms.Form):
+    """An agency collecting for the creditor (``creditors.services.agency_set``, CPCE R124-4)."""
+
+    name = forms.CharField(label=_("Agency's name"), max_length=200)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    postal_code = forms.CharField(label=_("Postcode"), max_length=10)
+    city = forms.CharField(label=_("City"), max_length=100)
+    activity = forms.CharField(label=_("Declared amicable-collection activity"), max_length=300)
+    commission_rate = AmountField(
+        label=_("Commission (%)"), min_value=Decimal("0"), max_digits=5, decimal_places=2, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    since = forms.DateField(label=_("Mandate from"), widget=DateInput())
+
+
+class LegalForm(forms.Form):
+    """Move the case to the legal stage (``collection.legal_stage.case_legal``)."""
+
+    route = forms.ChoiceField(label=_("Route"))
+    reference = forms.CharField(label=_("Reference (optional)"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, routes: Iterable[tuple[str, Any]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["route"]).choices = list(routes)
+
+
+class LegalDateForm(forms.Form):
+    """Record a key date of the legal stage (``collection.legal_stage.legal_date_record``)."""
+
+    key = forms.ChoiceField(label=_("Key date"))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+
+    def __init__(self, *args: Any, keys: Iterable[tuple[str, Any]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["key"]).choices = list(keys)
+
+
 class InvoicesField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 

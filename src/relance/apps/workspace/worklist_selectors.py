@@ -35,6 +35,8 @@ class Worklist:
     approvals_page: Page[Any] | None = None
     # Open claims within 90 days of their last day to act (or past it), soonest first.
     limits: list[Any] = field(default_factory=list)
+    # What the key dates of the cases in the legal stage call for today, by day.
+    legal: list[Any] = field(default_factory=list)
 
 
 def worklist(
@@ -51,10 +53,12 @@ def worklist(
         approvals = pending.filter(requires_approval=True, state="planned").order_by("planned_date", "id")
         on_calls = Paginator(calls, per_page[0]).get_page(calls_page)
         on_approvals = Paginator(approvals, per_page[1]).get_page(approvals_page)
+        from relance.apps.collection.legal_stage import legal_reminders_due
         from relance.apps.collection.limits import limit_rows, nearing_limits
 
         return Worklist("collection", list(on_calls.object_list), list(on_approvals.object_list), on_calls,
-                        on_approvals, limit_rows(nearing_limits(creditor=creditor, as_of=as_of)[:LIMITS_SHOWN], as_of))
+                        on_approvals, limit_rows(nearing_limits(creditor=creditor, as_of=as_of)[:LIMITS_SHOWN], as_of),
+                        legal_reminders_due(creditor=creditor, as_of=as_of))
     debtors = debtors_search(creditor=creditor, as_of=as_of, filters=("overdue",), sort="overdue")
     listed = list(debtors.exclude(phone="").filter(is_do_not_contact=False, is_legal_hold=False)[:limit])
     for debtor in listed:

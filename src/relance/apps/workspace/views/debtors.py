@@ -37,6 +37,7 @@ from relance.apps.workspace.views.labels import (
     TIMELINE_LABELS,
     WRITE_OFF_LABELS,
 )
+from relance.apps.workspace.views.legal_stage import legal_context, legal_date_form, legal_form
 from relance.apps.workspace.wording import error_text
 from relance.domain.errors import RelanceError
 
@@ -77,7 +78,7 @@ def debtors(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view()
 def debtor_detail(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
     debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
-    return _debtor_page(request, debtor)
+    return debtor_page(request, debtor)
 
 
 def _penalty_note(line: debtor_selectors.InvoiceLine) -> str:
@@ -89,7 +90,7 @@ def _penalty_note(line: debtor_selectors.InvoiceLine) -> str:
     return line.note
 
 
-def _debtor_page(
+def debtor_page(
     request: WorkspaceRequest, debtor: Any, bound: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     today = timezone.localdate()
@@ -121,6 +122,8 @@ def _debtor_page(
         "write_off_form": WriteOffForm(prefix="writeoff", reasons=WRITE_OFF_LABELS),
     }
     forms.update(bound or {})
+    if collection:
+        forms.update(legal_context(debtor, bound or {}))
     return render(
         request,
         "workspace/debtor.html",
@@ -213,7 +216,7 @@ def debtor_promise(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Promise recorded; chasing waits until its date."))
             return redirect("workspace:debtor", debtor_id=debtor.pk)
-    return _debtor_page(request, debtor, {"promise_form": form}, status=400)
+    return debtor_page(request, debtor, {"promise_form": form}, status=400)
 
 
 @require_POST
@@ -253,7 +256,7 @@ def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> 
         else:
             messages.success(request, _("Dispute opened: this invoice is no longer chased."))
             return redirect("workspace:debtor", debtor_id=debtor.pk)
-    return _debtor_page(request, debtor, {"dispute_form": form}, status=400)
+    return debtor_page(request, debtor, {"dispute_form": form}, status=400)
 
 
 @require_POST
@@ -279,4 +282,43 @@ def debtor_plan(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Payment plan created."))
             return redirect("workspace:debtor", debtor_id=debtor.pk)
-    return _debtor_page(request, debtor, {"plan_form": form}, status=400)
+    return debtor_page(request, debtor, {"plan_form": form}, status=400)
+
+
+@require_POST
+@workspace_view()
+def debtor_legal(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
+    from relance.apps.collection.legal_stage import case_legal
+
+    debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
+    form = legal_form(request.POST)
+    if form.is_valid():
+        try:
+            case_legal(creditor=request.creditor, account=debtor.account, route=form.cleaned_data["route"],
+                       reference=form.cleaned_data["reference"], as_of=timezone.localdate(), actor=actor(request))
+        except RelanceError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            messages.success(request, _("The case is in the legal stage: nothing more is sent to the debtor."))
+            return redirect("workspace:debtor", debtor_id=debtor.pk)
+    return debtor_page(request, debtor, {"legal_form": form}, status=400)
+
+
+@require_POST
+@workspace_view()
+def debtor_legal_date(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
+    from relance.apps.collection.legal_stage import legal_date_record, legal_stage_of
+
+    debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
+    stage = legal_stage_of(debtor=debtor)
+    form = legal_date_form(stage.route if stage else "", request.POST)
+    if form.is_valid():
+        try:
+            legal_date_record(creditor=request.creditor, account=debtor.account, key=form.cleaned_data["key"],
+                              day=form.cleaned_data["date"], as_of=timezone.localdate(), actor=actor(request))
+        except RelanceError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            messages.success(request, _("Key date recorded."))
+            return redirect("workspace:debtor", debtor_id=debtor.pk)
+    return debtor_page(request, debtor, {"legal_date_form": form}, status=400)

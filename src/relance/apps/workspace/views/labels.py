@@ -59,6 +59,15 @@ STEP_LABELS = _labels(vocabulary.STEPS)
 TASK_LABELS = _labels(vocabulary.TASKS)
 
 
+LEGAL_ROUTE_LABELS = _labels(vocabulary.LEGAL_ROUTES)
+
+
+LEGAL_DATE_LABELS = _labels(vocabulary.LEGAL_DATES)
+
+
+LEGAL_REMINDER_LABELS = _labels(vocabulary.LEGAL_REMINDERS)
+
+
 SORT_LABELS = {
     "overdue": gettext_lazy("Overdue amount"),
     "days": gettext_lazy("Days overdue"),

@@ -14,6 +14,7 @@ from relance.apps.workspace import services
 from relance.apps.workspace.access import workspace_view
 from relance.apps.workspace.forms import (
     RATE_TABLE_LABELS,
+    AgencyForm,
     LogoForm,
     RateForm,
     SettingsForm,
@@ -43,8 +44,19 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
         request.POST if which == "rate" else None,
         initial={"table": request.GET.get("table", ""), "from_date": request.GET.get("from", "")},
     )
+    agency_form = _agency_form(creditor, request.POST if which == "agency" else None)
     status = 200
-    if which == "identity" and form.is_valid():
+    if which == "agency" and agency_form.is_valid():
+        from relance.apps.creditors.services import agency_set
+
+        try:
+            agency_set(creditor=creditor, actor=actor(request), **agency_form.cleaned_data)
+        except InvalidInputError as exc:
+            agency_form.add_error(None, error_text(exc))
+        else:
+            messages.success(request, _("Agency saved: its letters carry the R124-4 mentions from now on."))
+            return redirect(reverse("workspace:settings") + "#agency")
+    elif which == "identity" and form.is_valid():
         try:
             services.creditor_settings_update(
                 creditor=creditor, actor=actor(request), **form.cleaned_data
@@ -104,7 +116,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
                 % {"to": to, "id": message_id},
             )
             return redirect("workspace:settings")
-    if which and any(f.errors for f in (form, logo_form, smtp_form, rate_form)):
+    if which and any(f.errors for f in (form, logo_form, smtp_form, rate_form, agency_form)):
         status = 400
     return render(
         request,
@@ -116,6 +128,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
             "creditor": creditor,
             "email_url": _email_target(),
             "rate_form": rate_form,
+            "agency_form": agency_form,
             "rates_known": _rates_known(),
             "nav": "settings",
         },
@@ -133,6 +146,14 @@ def creditor_logo(request: WorkspaceRequest) -> HttpResponse:
         raise Http404
     kind = "image/png" if creditor.logo.name.endswith(".png") else "image/jpeg"
     return streamed(FileResponse(creditor.logo.open("rb"), content_type=kind))
+
+
+def _agency_form(creditor: Any, data: Any) -> AgencyForm:
+    from relance.apps.creditors.selectors import agency_of
+
+    mandate = agency_of(creditor=creditor)
+    fields = list(AgencyForm.base_fields)
+    return AgencyForm(data, prefix="agency", initial={f: getattr(mandate, f) for f in fields} if mandate else None)
 
 
 def _rates_known() -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ from relance.apps.workspace.views.labels import (
     STEP_LABELS,
     TASK_LABELS,
 )
+from relance.apps.workspace.views.legal_stage import reminder_rows
 from relance.apps.workspace.wording import problem_text
 
 
@@ -74,6 +75,7 @@ def worklist(request: WorkspaceRequest) -> HttpResponse:
                 t.label = f"{STEP_LABELS.get(t.step_key, t.step_key)} · {ACTION_REASONS[t.reason]}"
         context["tasks"] = [(t, TaskDoneForm(prefix=f"t{t.pk}")) for t in tasks]
         context["uncertain"] = list(actions_uncertain(creditor=creditor)[:50])
+        context["legal"] = reminder_rows(work.legal)
     return render(request, "workspace/worklist.html", context)
 
 
