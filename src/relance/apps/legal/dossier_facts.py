@@ -4,9 +4,11 @@
 penalties (the regime chooser of ``domain/law/choice.py`` through ``invoice_penalties``, the
 same computation as ``relance interest``), checks the route's rules (``domain/law/routes.py``)
 and lists the exhibits: each invoice PDF stored, every e-mail and letter as sent (the stored
-file, its date and SHA-256), and the acknowledgement of receipt of the mise en demeure. Only
-messages seen to leave count: an ``uncertain`` e-mail is never cited. Reads only; refusals
-raise ``DossierRefusedError`` with every reason.
+file, its date and SHA-256), the acknowledgement of receipt of the mise en demeure, and the
+proof of every justified recovery cost recorded on the case when the regime lets them be claimed
+(``domain/law/costs.py``: the same complement as the mise en demeure). Only messages seen to
+leave count: an ``uncertain`` e-mail is never cited. A stored file whose SHA-256 no longer
+matches is never cited. Reads only; refusals raise ``DossierRefusedError`` with every reason.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from relance.apps.audit.documents import document_path
 from relance.apps.collection.contexts import case_current, case_reference
+from relance.apps.collection.costs import costs_by_case
 from relance.apps.collection.limits import claim_limits
 from relance.apps.collection.models import Action, Case, Dispute, PaymentPlan, Step
 from relance.apps.ledger.models import Debtor, Invoice
@@ -31,10 +35,12 @@ from relance.apps.legal.selectors import (
     regime_choice_for,
 )
 from relance.documents.dossier import ClaimLine, Dossier, Exhibit, InvoiceClaim, Party
+from relance.documents.formatting import format_date, format_money
 from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.law.computation import unrounded
+from relance.domain.law.costs import complement
 from relance.domain.law.routes import ROUTE_NAMES, ROUTES, ClaimFacts, choose_court, route_refusals
-from relance.domain.vocabulary import LETTER_CHANNELS, STEPS, say
+from relance.domain.vocabulary import CLAIMS, LETTER_CHANNELS, STEPS, say
 
 if TYPE_CHECKING:
     from relance.apps.creditors.models import Creditor
@@ -148,6 +154,9 @@ def dossier_gather(
         lines.extend(_lines(invoice, computation, by_invoice.get(invoice.pk), notice_ref))
         if computation is not None:
             warnings.extend(computation.warnings)
+    case = case_current(debtor=debtor)
+    indemnities = sum((c.indemnity for c in claims), Decimal("0.00"))
+    lines.extend(_cost_lines(pieces, case, choice.regime, indemnities, currencies[0], as_of))
     if terms is not None and choice.regime == "fr-b2b":
         warnings.append(f"Taux contractuel stipulé par « {terms.reference} » : joignez ces conditions à la requête.")
     court = None
@@ -156,7 +165,7 @@ def dossier_gather(
                              is_consumer_credit=is_consumer_credit)
     interest_basis = next((c.basis for _, c in computed if c is not None and c.basis), "")
     dossier = Dossier(
-        route=rules, reference=case_reference(case=case_current(debtor=debtor), debtor=debtor, as_of=as_of),
+        route=rules, reference=case_reference(case=case, debtor=debtor, as_of=as_of),
         as_of=as_of, currency=currencies[0],
         creditor=_party(name=creditor.name, kind="consumer" if creditor.kind == "individual" else "business", siren=creditor.siren, vat=creditor.vat_number,
                         address=creditor.address, postal_code=creditor.postal_code, city=creditor.city,
@@ -217,6 +226,35 @@ def _lines(invoice: Invoice, c: object, exhibit: int | None, notice_ref: int | N
     return lines
 
 
+def _cost_lines(pieces: list[Piece], case: Case | None, regime: str | None, indemnities: Decimal,
+                currency: str, as_of: date) -> list[ClaimLine]:
+    """The justified recovery costs recorded on ``case`` as one head of claim, what they exceed the
+    flat indemnities by, as the mise en demeure states it (``domain.law.costs.complement``); each
+    proof a pièce, its file checked against the hash recorded. Nothing under a regime that allows
+    no complement (a consumer never bears them, CPCE L111-8), nor when the indemnities cover them."""
+    recorded = costs_by_case([case.pk], as_of=as_of).get(case.pk, []) if case is not None else []
+    costs = [c for c in recorded if c.currency == currency]
+    total = sum((c.amount for c in costs), Decimal("0.00"))
+    found = complement(regime=regime, costs=total, indemnities=indemnities) if costs else None
+    if found is None:
+        return []
+    listed, numbers = [], []
+    for cost in costs:
+        data = _file(cost.proof_name, cost.proof_sha256)
+        number = _add(pieces, f"Justificatif des frais de recouvrement du {cost.incurred_on:%d/%m/%Y} : "
+                      f"{cost.description} ({format_money(cost.amount, 'fr', currency)})",
+                      cost.incurred_on, data, f"frais-{cost.incurred_on:%Y%m%d}-{cost.pk}",
+                      PurePath(cost.proof_name).suffix, note=f"Fichier remis : {cost.proof_filename}")
+        numbers.append(str(number))
+        listed.append(f"{format_date(cost.incurred_on, 'fr')}, {cost.description}, "
+                      f"{format_money(cost.amount, 'fr', currency)} (pièce {number})")
+    label = (f"{say(CLAIMS, 'complement', 'fr')} : {say(CLAIMS, 'costs_incurred', 'fr')} "
+             f"{format_money(total, 'fr', currency)} ({' ; '.join(listed)})")
+    if found.indemnities:
+        label += f", {say(CLAIMS, 'less_indemnities', 'fr')} {format_money(found.indemnities, 'fr', currency)}"
+    return [ClaimLine("costs", "", label, found.amount, found.basis, exhibits=", ".join(numbers))]
+
+
 def _notice_text(notice: Action | None, ref: int | None) -> str:
     if notice is None:
         return ""
@@ -233,11 +271,7 @@ def _pieces(
     warnings: list[str] = []
 
     def add(title: str, day: date | None, data: bytes | None, stem: str, suffix: str, note: str = "") -> int:
-        number = len(pieces) + 1
-        name = f"pieces/{number:02d}-{stem}{suffix}" if data is not None else ""
-        digest = hashlib.sha256(data).hexdigest() if data is not None else ""
-        pieces.append(Piece(Exhibit(number, title, day, digest, name, note), data))
-        return number
+        return _add(pieces, title, day, data, stem, suffix, note)
 
     for invoice in invoices:
         data = _invoice_pdf(invoice)
@@ -270,6 +304,16 @@ def _pieces(
             add(f"Avis de réception de la lettre recommandée n° {notice.tracking_number or '—'}, "
                 f"signé le {notice.received_date:%d/%m/%Y}", notice.received_date, None, "", "")
     return pieces, by_invoice, warnings
+
+
+def _add(pieces: list[Piece], title: str, day: date | None, data: bytes | None, stem: str, suffix: str,
+         note: str = "") -> int:
+    """Number the next pièce: its file goes under ``pieces/`` in the ZIP (none for a paper original)."""
+    number = len(pieces) + 1
+    name = f"pieces/{number:02d}-{stem}{suffix}" if data is not None else ""
+    digest = hashlib.sha256(data).hexdigest() if data is not None else ""
+    pieces.append(Piece(Exhibit(number, title, day, digest, name, note), data))
+    return number
 
 
 def _slug(text: str) -> str:
