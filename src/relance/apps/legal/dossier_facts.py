@@ -4,11 +4,12 @@
 penalties (the regime chooser of ``domain/law/choice.py`` through ``invoice_penalties``, the
 same computation as ``relance interest``), checks the route's rules (``domain/law/routes.py``)
 and lists the exhibits: each invoice PDF stored, every e-mail and letter as sent (the stored
-file, its date and SHA-256), the acknowledgement of receipt of the mise en demeure, and the
-proof of every justified recovery cost recorded on the case when the regime lets them be claimed
-(``domain/law/costs.py``: the same complement as the mise en demeure). Only messages seen to
-leave count: an ``uncertain`` e-mail is never cited. A stored file whose SHA-256 no longer
-matches is never cited. Reads only; refusals raise ``DossierRefusedError`` with every reason.
+file, its date and SHA-256), the acknowledgement of receipt of the mise en demeure, the
+creditor's general terms when they stipulate the rate claimed (``relance terms set --cgv-file``),
+and the proof of every justified recovery cost recorded on the case when the regime lets them be
+claimed (``domain/law/costs.py``: the same complement as the mise en demeure). Only messages
+seen to leave count: an ``uncertain`` e-mail is never cited; a stored file whose SHA-256 no
+longer matches refuses the dossier. Reads only; refusals raise ``DossierRefusedError`` with every reason.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from relance.domain.vocabulary import CLAIMS, LETTER_CHANNELS, STEPS, say
 
 if TYPE_CHECKING:
     from relance.apps.creditors.models import Creditor
+    from relance.apps.legal.models import PaymentTerms
 
 EXHIBIT_CHANNELS = ("email", "letter", "registered_letter")
 SUFFIXES = {"email": ".eml"}
@@ -149,15 +151,17 @@ def dossier_gather(
         raise DossierRefusedError(reasons)
     pieces, by_invoice, warnings = _pieces(invoices, debtor, notice, as_of)
     notice_ref = next((p.exhibit.number for p in pieces if p.exhibit.title.startswith("Mise en demeure")), None)
+    contractual = terms is not None and choice.regime == "fr-b2b"
+    terms_ref = _terms_piece(pieces, terms) if contractual and terms is not None and terms.cgv_name else None
     lines: list[ClaimLine] = []
     for invoice, computation in computed:
-        lines.extend(_lines(invoice, computation, by_invoice.get(invoice.pk), notice_ref))
+        lines.extend(_lines(invoice, computation, by_invoice.get(invoice.pk), notice_ref, terms_ref))
         if computation is not None:
             warnings.extend(computation.warnings)
     case = case_current(debtor=debtor)
     indemnities = sum((c.indemnity for c in claims), Decimal("0.00"))
     lines.extend(_cost_lines(pieces, case, choice.regime, indemnities, currencies[0], as_of))
-    if terms is not None and choice.regime == "fr-b2b":
+    if contractual and terms is not None and terms_ref is None:
         warnings.append(f"Taux contractuel stipulé par « {terms.reference} » : joignez ces conditions à la requête.")
     court = None
     if route == "injonction":
@@ -192,7 +196,8 @@ def _claim(invoice: Invoice, c: object) -> InvoiceClaim:
                         c.outstanding_principal, c.interest, c.outstanding_interest, c.indemnity, c.amount_due)
 
 
-def _lines(invoice: Invoice, c: object, exhibit: int | None, notice_ref: int | None) -> list[ClaimLine]:
+def _lines(invoice: Invoice, c: object, exhibit: int | None, notice_ref: int | None,
+           terms_ref: int | None = None) -> list[ClaimLine]:
     from relance.domain.law import Computation
 
     ref = str(exhibit) if exhibit else ""
@@ -210,7 +215,8 @@ def _lines(invoice: Invoice, c: object, exhibit: int | None, notice_ref: int | N
             f"Imputé d'abord sur les intérêts (C. civ. 1343-1) : {p.to_interest} sur les intérêts, "
             f"{p.to_principal} sur le principal", start=p.date, end=p.date,
         ))
-    refs = ", ".join(str(n) for n in (exhibit, notice_ref if c.regime == "fr-civil" else None) if n)
+    refs = ", ".join(str(n) for n in (exhibit, notice_ref if c.regime == "fr-civil" else None,
+                                      terms_ref if c.regime == "fr-b2b" else None) if n)
     for period in c.periods:
         lines.append(ClaimLine(
             "interest", invoice.number, "Intérêts de retard", period.interest, period.basis,
@@ -224,6 +230,15 @@ def _lines(invoice: Invoice, c: object, exhibit: int | None, notice_ref: int | N
         lines.append(ClaimLine("indemnity", invoice.number, "Indemnité forfaitaire pour frais de recouvrement",
                                c.indemnity, c.indemnity_basis, exhibits=ref))
     return lines
+
+
+def _terms_piece(pieces: list[Piece], terms: PaymentTerms) -> int:
+    """The creditor's general terms stipulating the contractual rate, as a pièce (the stored PDF,
+    checked against its hash)."""
+    data = _file(terms.cgv_name, terms.cgv_sha256)
+    return _add(pieces, f"Conditions générales stipulant le taux contractuel : {terms.reference}",
+                None, data, "conditions-generales", ".pdf",
+                note=f"Fichier remis : {terms.cgv_filename}" if terms.cgv_filename else "")
 
 
 def _cost_lines(pieces: list[Piece], case: Case | None, regime: str | None, indemnities: Decimal,
