@@ -316,8 +316,11 @@ def _pieces(
         add(title, day, data, f"{day:%Y%m%d}-{_slug(action.step_key)}", suffix,
             note=f"Message-ID {action.message_id}" if action.message_id else "")
         if is_notice and notice is not None and notice.received_date:
+            # The scan kept with its hash when the creditor gave it; else the paper original.
+            receipt = _file(notice.receipt_name, notice.receipt_sha256) if notice.receipt_sha256 else None
             add(f"Avis de réception de la lettre recommandée n° {notice.tracking_number or '—'}, "
-                f"signé le {notice.received_date:%d/%m/%Y}", notice.received_date, None, "", "")
+                f"signé le {notice.received_date:%d/%m/%Y}", notice.received_date, receipt,
+                f"{notice.received_date:%Y%m%d}-avis-de-reception", PurePath(notice.receipt_name).suffix)
     return pieces, by_invoice, warnings
 
 
