@@ -124,6 +124,11 @@ def test_a_business_debtors_justified_costs_are_claimed_with_their_proof_as_a_pi
     (costs,) = [r for r in rows if r[0] == "costs"]
     assert (costs[8], costs[9], costs[10]) == ("310.00", "C. com. L441-10 II", str(piece["number"]))
     assert rows[-1][8] == claim["totals"]["total"]
+    # The command's summary adds up to its total.
+    code, out, err = cli(capsys, "dossier", "build", "--debtor", "411X", "--route", "injonction", "--as-of",
+                         AS_OF.isoformat(), "--out", tmp_path / "again.zip")
+    assert code == 0, err
+    assert f"Frais justifiés : 310.00  Total : {claim['totals']['total']} EUR" in out
 
 
 def test_a_proof_that_no_longer_matches_its_hash_is_never_cited(creditor, capsys, tmp_path):
