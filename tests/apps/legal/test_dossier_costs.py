@@ -110,7 +110,7 @@ def test_a_business_debtors_justified_costs_are_claimed_with_their_proof_as_a_pi
     assert Event.objects.get(kind="cost.recorded").payload["sha256"] == piece["sha256"]
     built = Event.objects.get(kind="legal.dossier_built")
     assert piece["sha256"] in {e["sha256"] for e in built.payload["exhibits"]}
-    assert built.payload["total"] == claim["totals"]["total"]
+    assert (built.payload["total"], built.payload["costs"]) == (claim["totals"]["total"], "310.00")
     # The PDF says it, with its basis and its pièce.
     text = pdf_text(archive.read("dossier.pdf"))
     assert "Indemnisation complémentaire sur justification : frais exposés 350,00 €" in text
@@ -129,6 +129,11 @@ def test_a_business_debtors_justified_costs_are_claimed_with_their_proof_as_a_pi
                          AS_OF.isoformat(), "--out", tmp_path / "again.zip")
     assert code == 0, err
     assert f"Frais justifiés : 310.00  Total : {claim['totals']['total']} EUR" in out
+    # Handed to an agency, the sum claimed says which costs are claimed and on what basis.
+    handoff = build(capsys, tmp_path, "411X", route="agency")
+    assert json.loads(handoff.read("creance.json"))["totals"] == claim["totals"]
+    assert ("ne sont pas réclamés au débiteur, hormis l'indemnisation complémentaire des frais exposés, "
+            "sur justification (C. com. L441-10 II), détaillée au décompte") in pdf_text(handoff.read("dossier.pdf"))
 
 
 def test_a_proof_that_no_longer_matches_its_hash_is_never_cited(creditor, capsys, tmp_path):

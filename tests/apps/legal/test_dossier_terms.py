@@ -157,3 +157,17 @@ def test_a_consumers_dossier_cites_no_general_terms(creditor, capsys, tmp_path, 
     _, claim = build(capsys, tmp_path, "CONSO", "conso")
     assert claim["regime"] == "fr-civil"
     assert terms_pieces(claim) == []
+
+
+def test_a_debtors_own_terms_are_cited_as_its_contract(creditor, capsys, tmp_path, cgv):
+    owing(creditor, "CADRE", "business")
+    code, _, err = cli(capsys, "terms", "set", "--multiple", "3", "--ref", "CGV 2026, art. 9")
+    assert code == 0, err
+    code, _, err = cli(capsys, "terms", "set", "--debtor", "CADRE", "--rate", "15", "--ref",
+                       "Contrat-cadre 2025, art. 7", "--cgv-file", cgv)
+    assert code == 0, err
+    _, claim = build(capsys, tmp_path, "CADRE", "cadre")
+    (piece,) = [e for e in claim["exhibits"] if e["title"].startswith("Conditions")]
+    assert piece["title"] == ("Conditions contractuelles propres au débiteur stipulant le taux contractuel : "
+                              "Contrat-cadre 2025, art. 7")
+    assert piece["sha256"] == hashlib.sha256(cgv.read_bytes()).hexdigest()

@@ -236,7 +236,8 @@ def _terms_piece(pieces: list[Piece], terms: PaymentTerms) -> int:
     """The creditor's general terms stipulating the contractual rate, as a pièce (the stored PDF,
     checked against its hash)."""
     data = _file(terms.cgv_name, terms.cgv_sha256)
-    return _add(pieces, f"Conditions générales stipulant le taux contractuel : {terms.reference}",
+    kind = "Conditions contractuelles propres au débiteur" if terms.debtor_id else "Conditions générales"
+    return _add(pieces, f"{kind} stipulant le taux contractuel : {terms.reference}",
                 None, data, "conditions-generales", ".pdf",
                 note=f"Fichier remis : {terms.cgv_filename}" if terms.cgv_filename else "")
 
