@@ -87,14 +87,22 @@ def cmd_letters_batch(args: argparse.Namespace) -> int:
 def cmd_actions_deliver(args: argparse.Namespace) -> int:
     from relance.apps.collection.letters import letter_deliver
 
+    receipt = None
+    if args.receipt_file is not None:
+        try:
+            receipt = Path(args.receipt_file).read_bytes()
+        except OSError as exc:
+            raise InvalidInputError(f"--receipt-file: cannot read {args.receipt_file}: {exc.strerror}") from None
     a = letter_deliver(action_id=args.id, tracking=args.tracking, received=args.received,
-                       not_claimed=args.not_claimed or args.returned is not None, returned=args.returned)
+                       not_claimed=args.not_claimed or args.returned is not None, returned=args.returned,
+                       receipt=receipt, receipt_filename=Path(args.receipt_file).name if args.receipt_file else "")
     data = {"id": a.pk, "tracking_number": a.tracking_number, "received_date": a.received_date,
-            "not_claimed": a.not_claimed, "sha256": a.sha256}
+            "not_claimed": a.not_claimed, "sha256": a.sha256, "receipt_sha256": a.receipt_sha256 or None}
     if args.json:
         emit_json(data)
     elif a.received_date:
-        print(f"Action {a.pk}: {a.tracking_number} received on {a.received_date}.")
+        print(f"Action {a.pk}: {a.tracking_number} received on {a.received_date}."
+              + (f" Acknowledgement kept (SHA-256 {a.receipt_sha256})." if a.receipt_sha256 else ""))
     elif a.not_claimed:
         print(f"Action {a.pk}: {a.tracking_number} not claimed.")
     else:
@@ -127,3 +135,5 @@ def register(sub: Subcommands, *, actions: Subcommands) -> None:
     given.add_argument("--received", type=parse_date, help="the date on the acknowledgement of receipt")
     given.add_argument("--not-claimed", action="store_true", help="the letter came back unclaimed")
     p.add_argument("--returned", type=parse_date, help="the day the unclaimed letter came back (default today)")
+    p.add_argument("--receipt-file", metavar="PATH",
+                   help="the signed acknowledgement of receipt, scanned (PDF or image): kept with its SHA-256")

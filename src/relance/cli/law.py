@@ -12,6 +12,7 @@ import argparse
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import cast
 
 from relance.cli.output import Subcommands, command, emit_json, group, table
@@ -424,7 +425,15 @@ def cmd_terms_set(args: argparse.Namespace) -> int:
     from relance.apps.legal.services import terms_set
     from relance.cli.output import creditor_of
 
+    cgv = None
+    if args.cgv_file is not None:
+        try:
+            cgv = Path(args.cgv_file).read_bytes()
+        except OSError as exc:
+            raise InvalidInputError(f"--cgv-file: cannot read {args.cgv_file}: {exc.strerror}.") from None
     row = terms_set(
+        cgv=cgv,
+        cgv_filename=Path(args.cgv_file).name if args.cgv_file else "",
         creditor=creditor_of(args),
         account=args.debtor,
         contract_rate=_optional_percent("--rate", args.rate),
@@ -435,12 +444,14 @@ def cmd_terms_set(args: argparse.Namespace) -> int:
     rate = f"{row.contract_multiple} × le taux légal" if row.contract_multiple else f"{row.contract_rate} %"
     data = {"debtor": args.debtor, "rate": str(row.contract_rate) if row.contract_rate else None,
             "multiple": str(row.contract_multiple) if row.contract_multiple else None,
-            "reference": row.reference}
+            "reference": row.reference, "cgv": row.cgv_name or None, "cgv_sha256": row.cgv_sha256 or None}
     if args.json:
         emit_json(data)
     else:
         print(f"Taux contractuel {rate} ({row.reference})"
               + (f" pour {args.debtor}." if args.debtor else " pour tous les débiteurs professionnels."))
+        if row.cgv_sha256:
+            print(f"Conditions générales : {row.cgv_filename} (SHA-256 {row.cgv_sha256}).")
     return 0
 
 
@@ -538,3 +549,5 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--rate", metavar="PERCENT", help="a fixed rate")
     p.add_argument("--multiple", metavar="N", help="N × the taux légal (N at least 3)")
     p.add_argument("--ref", required=True, metavar="TEXT", help="the terms, e.g. 'CGV 2025, art. 9'")
+    p.add_argument("--cgv-file", metavar="PATH",
+                   help="the terms as a PDF, kept with its SHA-256 and cited as a pièce in every dossier")

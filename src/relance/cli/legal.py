@@ -35,7 +35,8 @@ def cmd_dossier_build(args: argparse.Namespace) -> int:
     print(f"{d.route.title} — {d.debtor.name} ({d.debtor.account}), arrêté au {d.as_of:%d/%m/%Y}")
     if d.court:
         print(f"Juridiction : {d.court.name} (Cerfa {d.court.cerfa})")
-    print(f"Principal : {d.principal}  Intérêts : {d.interest}  Indemnité : {d.indemnity}  "
+    costs = f"Frais justifiés : {d.costs}  " if d.costs else ""
+    print(f"Principal : {d.principal}  Intérêts : {d.interest}  Indemnité : {d.indemnity}  {costs}"
           f"Total : {d.total} {d.currency}")
     print(f"Pièces : {len(d.exhibits)}")
     for w in d.warnings:

@@ -8,13 +8,16 @@ demeure the validator refuses, or a letter that cannot be written, stays pending
 reported.
 
 ``letter_deliver`` records a registered letter's tracking number and then its acknowledgement
-date (or that it was not claimed): the receipt date is the proof and the notice date.
+date (or that it was not claimed): the receipt date is the proof and the notice date. The
+signed acknowledgement itself, scanned, is kept unchanged with its SHA-256 when given: a dossier
+cites that file instead of the paper original.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from pathlib import PurePath
 from typing import Any
 
 from django.db import transaction
@@ -222,16 +225,21 @@ def letter_deliver(
     not_claimed: bool = False,
     actor: str = "system",
     returned: date | None = None,
+    receipt: bytes | None = None,
+    receipt_filename: str = "",
 ) -> Action:
     """Record a registered letter's tracking number and its acknowledgement (date, or not claimed).
 
     ``returned``: the day an unclaimed letter came back (default today), kept as
-    ``outcome["not_claimed_on"]``: the next step counts its deadline from it."""
+    ``outcome["not_claimed_on"]``: the next step counts its deadline from it. ``receipt``: the
+    signed acknowledgement as scanned (PDF or image), stored unchanged with its SHA-256; never
+    replaced by another file once recorded."""
     tracking = tracking.strip()
     if not tracking:
         raise InvalidInputError("give the registered letter's tracking number")
     if received is not None and not_claimed:
         raise InvalidInputError("a letter is either received on a date or not claimed, not both")
+    stored = _receipt_store(receipt, receipt_filename) if receipt is not None else None
     with transaction.atomic():
         action = Action.objects.select_for_update().filter(pk=action_id).first()
         if action is None:
@@ -257,6 +265,16 @@ def letter_deliver(
             raise InvalidInputError(
                 f"action {action_id} was already received on {action.received_date}: the proof is not rewritten"
             )
+        if stored is not None:
+            if received is None and action.received_date is None:
+                raise InvalidInputError(
+                    f"action {action_id} is not received: give the date on the acknowledgement (--received)"
+                )
+            if action.receipt_sha256 and action.receipt_sha256 != stored[1]:
+                raise InvalidInputError(
+                    f"action {action_id} already has its acknowledgement of receipt: the proof is not rewritten"
+                )
+            action.receipt_name, action.receipt_sha256 = stored
         action.tracking_number = tracking
         if received is not None:
             action.received_date, action.not_claimed = received, False
@@ -274,6 +292,8 @@ def letter_deliver(
                 "received_date",
                 "not_claimed",
                 "outcome",
+                "receipt_name",
+                "receipt_sha256",
                 "updated_at",
             ]
         )
@@ -295,6 +315,7 @@ def letter_deliver(
                 "received": received,
                 "not_claimed": action.not_claimed,
                 "sha256": action.sha256,
+                **({"receipt": stored[0], "receipt_sha256": stored[1]} if stored else {}),
             },
             actor=actor,
         )
@@ -306,3 +327,23 @@ def action_get(*, action_id: int) -> Action:
     if action is None:
         raise NotFoundError(f"no action {action_id}")
     return action
+
+
+RECEIPT_SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg"})
+MAX_RECEIPT_BYTES = 20 * 1024 * 1024
+
+
+def _receipt_store(data: bytes, filename: str) -> tuple[str, str]:
+    """The scanned acknowledgement of receipt, stored unchanged: (name, sha256); refused whole
+    when it is empty, too large or not a PDF or an image."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in RECEIPT_SUFFIXES:
+        raise InvalidInputError(
+            f"the acknowledgement of receipt must be one of {', '.join(sorted(RECEIPT_SUFFIXES))}, "
+            f"not {PurePath(filename).name!r}"
+        )
+    if not data:
+        raise InvalidInputError("the acknowledgement of receipt's file is empty")
+    if len(data) > MAX_RECEIPT_BYTES:
+        raise InvalidInputError("the acknowledgement of receipt's file is larger than 20 MB")
+    return document_store(data, suffix=suffix, durable=True)

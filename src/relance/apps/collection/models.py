@@ -232,6 +232,11 @@ class Action(models.Model):
         null=True, blank=True, help_text="the acknowledgement of receipt's date: the proof, and the notice date"
     )
     not_claimed = models.BooleanField(default=False, help_text="the registered letter came back unclaimed")
+    receipt_name = models.CharField(
+        max_length=200, blank=True,
+        help_text="the signed acknowledgement of receipt as scanned: documents/<sha256><suffix> under MEDIA_ROOT",
+    )
+    receipt_sha256 = models.CharField(max_length=64, blank=True)
     # What a written confirmation confirms: its document states this promise's or plan's terms.
     promise = models.ForeignKey(
         "Promise", null=True, blank=True, on_delete=models.PROTECT, related_name="confirmations"

@@ -51,6 +51,7 @@ class DossierResult:
             "principal": str(d.principal),
             "interest": str(d.interest),
             "indemnity": str(d.indemnity),
+            "costs": str(d.costs),
             "total": str(d.total),
             "exhibits": [
                 {"number": e.number, "title": e.title, "file": e.filename, "sha256": e.sha256}
@@ -115,6 +116,7 @@ def dossier_build(
                 "sha256": digest,
                 "document": name,
                 "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+                "costs": str(dossier.costs),
                 "total": str(dossier.total),
                 "exhibits": [
                     {"number": e.number, "title": e.title, "file": e.filename, "sha256": e.sha256}
