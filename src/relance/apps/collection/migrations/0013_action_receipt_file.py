@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0011_recovery_costs'),
+        ('collection', '0012_legal_stage_and_status_reports'),
     ]
 
     operations = [
