@@ -136,6 +136,9 @@ EVENTS: Mapping[str, Term] = {
     "debtor.notes_changed": Term("Notes changed", "Notes modifiées"),
     "ledger.invoice_updated": Term("Invoice changed", "Facture modifiée"),
     "ledger.invoice_settled": Term("Invoice settled", "Facture soldée"),
+    "ledger.conflict": Term(
+        "The accounts disagree with a payment received", "Comptabilité en désaccord avec un paiement reçu"
+    ),
 }
 
 KINDS: Mapping[str, Term] = {

@@ -22,10 +22,10 @@ from relance.apps.ledger.bulk import (
     sorting_in_runs,
 )
 from relance.apps.ledger.models import ImportBatch
-from relance.apps.ledger.results import ImportResult
+from relance.apps.ledger.results import FULL_OR_PARTIAL, ImportResult
 from relance.apps.ledger.streaming import DebtorsSeen, ReadAhead, cyclic_gc_paused
 from relance.apps.ledger.writer import LedgerWriter
-from relance.domain.errors import NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.ledger import InvoiceRecord, LedgerReader, ReadReport
 from relance.formats.ledger import open_ledger
 
@@ -57,6 +57,7 @@ def ledger_import(
     format: str = "auto",
     dry_run: bool = False,
     partial: bool = False,
+    full: bool = False,
     as_of: date | None = None,
     actor: str = "system",
     mapping: dict[str, str] | None = None,
@@ -64,9 +65,13 @@ def ledger_import(
     """Import a ledger export (CSV or FEC) for ``creditor``; ``mapping`` names the fields of
     CSV columns the reader does not know (``open_ledger``).
 
-    The export is taken as the complete list of the creditor's invoices: invoices open here
-    and absent from it are marked settled, unless ``partial`` says the file is only a part.
+    ``full`` says the export is the complete list of the creditor's open invoices: invoices
+    open here and absent from it are marked settled. ``partial`` says it is only a part: none
+    is. Saying neither, the import settles them only when they are few (``ImportResult.asks``);
+    else it writes nothing and sets ``result.question``, for the user to say which it is.
     """
+    if full and partial:
+        raise InvalidInputError("a file is either the full open list or a partial one, not both")
     digest = hashlib.sha256()
 
     class _Hashing:
@@ -103,6 +108,7 @@ def ledger_import(
         sha256=digest.hexdigest,
         dry_run=dry_run,
         partial=partial,
+        full=full,
         day=as_of or timezone.localdate(),
         actor=actor,
     )
@@ -163,6 +169,7 @@ def _records_import(
     dry_run: bool,
     partial: bool,
     day: date,
+    full: bool = False,
     actor: str,
     on_written: Callable[[ImportBatch], list[EventInput]] | None = None,
     scope: Sequence[InvoiceRecord] | None = None,
@@ -203,6 +210,12 @@ def _records_import(
                 raise _Rollback
             if not partial:
                 writer.settle_missing(CHUNK)
+                if not full and result.asks():
+                    # Many invoices would be settled by their absence alone: nothing is
+                    # written until the user says whether the file is the whole open list.
+                    result.question = FULL_OR_PARTIAL
+                    if not dry_run:
+                        raise _Rollback
             writer.finish()
             extra_events = on_written(batch) if on_written is not None else []
             batch.sha256 = sha256()

@@ -304,6 +304,11 @@ class TimelineItem:
 
 def _event_text(event: Event) -> str:
     p = event.payload or {}
+    if event.kind == "ledger.conflict":  # the payment kept; what the accounts said, for a person
+        return (
+            f"{p.get('number', '')} : {_money(Decimal(p.get('open_amount', '0')))} ≠ "
+            f"{_money(Decimal(p.get('file_open_amount', '0')))} {p.get('currency', '')}"
+        )
     if event.subject_type == "invoice":
         after = p.get("after") or {}
         parts = [str(p.get("number", ""))]
