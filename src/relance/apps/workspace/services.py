@@ -230,7 +230,11 @@ def bank_import_available() -> bool:
     return _bank_import() is not None
 
 
-def _run(upload: ImportUpload, *, dry_run: bool, actor: str) -> dict[str, Any]:
+def _run(
+    upload: ImportUpload, *, dry_run: bool, actor: str, settle: str | None = None
+) -> dict[str, Any]:
+    """Import (or check) the staged file; ``settle``, for a ledger, is the user's answer to
+    the question a dry run asked: "full" (the whole open list) or "partial"."""
     path = Path(upload.path)
     if upload.kind == ImportUpload.Kind.BANK:
         statement_import = _bank_import()
@@ -263,7 +267,7 @@ def _run(upload: ImportUpload, *, dry_run: bool, actor: str) -> dict[str, Any]:
     with path.open("rb") as stream:
         imported = ledger_import(
             creditor=upload.creditor, stream=stream, filename=upload.filename, dry_run=dry_run,
-            actor=actor,
+            actor=actor, full=settle == "full", partial=settle == "partial",
         )
     # The page says each problem in its reader's language: keep what it is made of.
     return imported.as_dict() | {
@@ -390,15 +394,22 @@ def _staged(
     return upload
 
 
-def import_upload_confirm(*, upload: ImportUpload, actor: str) -> dict[str, Any]:
+def import_upload_confirm(
+    *, upload: ImportUpload, actor: str, settle: str | None = None
+) -> dict[str, Any]:
     """Import the staged file (or e-invoices) for real, then forget it (the import batch keeps
-    its digest), and compute the kept figures again."""
+    its digest), and compute the kept figures again. ``settle``: see ``_run``; an import that
+    still asks (no answer given) writes nothing and keeps the file staged."""
     if upload.dry_run.get("problems"):
         raise InvalidInputError("this file has problems: fix them and upload it again")
     if not Path(upload.path).exists():
         import_upload_drop(upload=upload)
         raise NotFoundError("the uploaded file is gone: upload it again")
-    result = _run(upload, dry_run=False, actor=actor)
+    if settle not in (None, "full", "partial"):
+        raise InvalidInputError("settle is full or partial")
+    result = _run(upload, dry_run=False, actor=actor, settle=settle)
+    if result.get("question"):
+        return result
     import_upload_drop(upload=upload)
     figures_warm(creditor=upload.creditor, as_of=timezone.localdate())
     return result

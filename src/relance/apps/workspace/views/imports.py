@@ -86,7 +86,12 @@ def import_confirm(request: WorkspaceRequest, token: str) -> HttpResponse:
         else:
             messages.info(request, _("The file was not imported."))
         return redirect("workspace:imports")
-    result = services.import_upload_confirm(upload=upload, actor=actor(request))
+    decision = request.POST.get("decision")
+    settle = decision if decision in ("full", "partial") else None
+    result = services.import_upload_confirm(upload=upload, actor=actor(request), settle=settle)
+    if result.get("question"):  # the file is not the one checked, or no answer was given
+        messages.error(request, _("Say whether the file is the whole open list or a part of it."))
+        return redirect("workspace:import_review", token=upload.token)
     return render(
         request,
         "workspace/import_done.html",
