@@ -94,3 +94,20 @@ def creditor_create(
     creditor.full_clean()
     creditor.save()
     return creditor
+
+
+def creditor_identifiers_set(
+    *, creditor: Creditor, siren: str | None = None, vat_number: str | None = None
+) -> Creditor:
+    """Set the creditor's SIREN and/or VAT number (``""`` clears one, ``None`` keeps it): what
+    e-invoices are checked against as their seller."""
+    fields = []
+    if siren is not None:
+        creditor.siren = _clean_siren(siren) if siren else ""
+        fields.append("siren")
+    if vat_number is not None:
+        creditor.vat_number = _clean_vat(vat_number) if vat_number else ""
+        fields.append("vat_number")
+    if fields:
+        creditor.save(update_fields=fields)
+    return creditor
