@@ -72,3 +72,39 @@ def test_a_file_leaving_out_most_invoices_asks_full_or_partial_with_the_list(
     assert sorted(Invoice.objects.filter(creditor=atelier, status="open").values_list("number", flat=True)) == [
         "FA-001", "FA-002", "FA-003",
     ]
+
+
+ODD = (
+    "Réf;Tiers;Nom;Émise le;Payable le;TTC;Commercial\n"
+    "FB-1;411LUNE;Lune SARL;01/02/2026;03/03/2026;1 200,00;Paul\n"
+    "FB-2;411SOL;Sol SAS;05/02/2026;07/03/2026;300,00;Léa\n"
+)
+
+
+def test_unknown_columns_are_mapped_on_the_page_and_remembered(page, live_server, atelier, tmp_path, artifacts):
+    base = live_server.url
+    _login(page, base)
+    _upload(page, base, tmp_path, "odd.csv", ODD)
+    page.wait_for_selector("#columns")
+    assert page.locator("#columns select").count() == 7
+    for column, field in [
+        ("Réf", "numéro de facture *"), ("Tiers", "compte client *"), ("Nom", "raison sociale *"),
+        ("Émise le", "date de facture *"), ("Payable le", "date d’échéance *"), ("TTC", "montant TTC *"),
+    ]:
+        page.get_by_label(column, exact=True).select_option(label=field)
+    page.screenshot(path=str(artifacts / "import-columns-fr.png"), full_page=True)
+    page.get_by_role("button", name="Vérifier le fichier avec ces colonnes").click()
+    page.wait_for_selector("#full-or-partial")  # 20 open invoices, none in this file
+    assert page.locator("#columns").count() == 0
+    assert page.locator(".count-created").inner_text() == "2"
+    page.get_by_role("button", name="Un fichier partiel : ne solder aucune facture absente").click()
+    page.wait_for_selector("text=Importé")
+    assert set(Invoice.objects.filter(creditor=atelier, number__startswith="FB").values_list("number", flat=True)) == {
+        "FB-1", "FB-2",
+    }
+    atelier.refresh_from_db()
+    assert atelier.ledger_columns["payable_le"] == "due_date"
+    # The next export with the same columns goes straight to the check.
+    _upload(page, base, tmp_path, "odd2.csv", ODD)
+    page.wait_for_selector("#full-or-partial")
+    assert page.locator("#columns").count() == 0

@@ -135,6 +135,11 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
             full=args.full,
             mapping=mapping,
         )
+    if mapping and result.as_dict()["committed"]:
+        from relance.apps.creditors.services import creditor_columns_remember
+
+        # The next import of this creditor's exports needs no --map (the web's mapping, too).
+        creditor_columns_remember(creditor=creditor, mapping=mapping)
     return _import_end(args, creditor, result, path.name, f"{path.name} ({result.format})")
 
 
@@ -276,7 +281,8 @@ def register(sub: Subcommands) -> Subcommands:
                        help="the file is not the whole open-items list: do not settle invoices missing from it")
     p.add_argument("--map", action="append", metavar='"COLUMN=field"',
                    help='a CSV column the reader does not know, and the field it holds '
-                        '(like "N° facture=invoice_number"; "COLUMN=" leaves it out); repeat for each')
+                        '(like "N° facture=invoice_number"; "COLUMN=" leaves it out); repeat for each. '
+                        'Remembered for the creditor once the import is done, as the Imports page does')
     p = command(isub, "einvoices", cmd_import_einvoices,
                 "import invoices from e-invoices (Factur-X PDF, CII or UBL XML); settles none")
     p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")

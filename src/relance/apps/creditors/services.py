@@ -111,3 +111,18 @@ def creditor_identifiers_set(
     if fields:
         creditor.save(update_fields=fields)
     return creditor
+
+
+def creditor_columns_remember(*, creditor: Creditor, mapping: dict[str, str]) -> Creditor:
+    """Remember how the creditor's CSV ledger columns map to fields (normalized header → field,
+    ``""`` for a column left out), over what it remembered, for its later imports."""
+    from relance.formats.ledger_csv_columns import COLUMNS
+
+    unknown = sorted(field for field in mapping.values() if field and field not in COLUMNS)
+    if unknown:
+        raise InvalidInputError(f"not a ledger field: {', '.join(unknown)}")
+    merged = {**creditor.ledger_columns, **mapping}
+    if merged != creditor.ledger_columns:
+        creditor.ledger_columns = merged
+        creditor.save(update_fields=["ledger_columns"])
+    return creditor

@@ -63,7 +63,8 @@ def ledger_import(
     mapping: dict[str, str] | None = None,
 ) -> ImportResult:
     """Import a ledger export (CSV or FEC) for ``creditor``; ``mapping`` names the fields of
-    CSV columns the reader does not know (``open_ledger``).
+    CSV columns the reader does not know (``open_ledger``), over those the creditor's
+    ``ledger_columns`` remember.
 
     ``full`` says the export is the complete list of the creditor's open invoices: invoices
     open here and absent from it are marked settled. ``partial`` says it is only a part: none
@@ -100,6 +101,8 @@ def ledger_import(
         format=format,  # type: ignore[arg-type]  # checked by open_ledger, which names the choices
         payment_terms_days=creditor.payment_terms_days,
         mapping=mapping,
+        # The columns the user mapped before (on the Imports page, or with --map).
+        known=creditor.ledger_columns,
     )
     return _records_import(
         creditor=creditor,

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from relance.apps.workspace import selectors, services
 from relance.apps.workspace.access import workspace_view
-from relance.apps.workspace.forms import EInvoicesForm, UploadForm
+from relance.apps.workspace.forms import ColumnsForm, EInvoicesForm, UploadForm
 from relance.apps.workspace.models import ImportUpload
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
@@ -67,11 +67,21 @@ def imports(request: WorkspaceRequest) -> HttpResponse:
 
 @workspace_view("collector")
 def import_review(request: WorkspaceRequest, token: str) -> HttpResponse:
+    """The dry run's result; for a CSV ledger refused for its header, a choice of field for
+    each column (posted here: remembered for the creditor, then the file checked again)."""
     upload = selectors.import_upload_get(creditor=request.creditor, token=token)
+    columns = services.import_upload_columns(upload=upload)
+    form = None
+    if columns is not None:
+        posted = request.method == "POST"
+        form = ColumnsForm(request.POST if posted else None, columns=columns)
+        if posted and form.is_valid():
+            services.import_upload_map(upload=upload, fields=form.chosen(), actor=actor(request))
+            return redirect("workspace:import_review", token=upload.token)
     return render(
         request,
         "workspace/import_review.html",
-        {"upload": upload, "result": upload.dry_run, "nav": "imports"},
+        {"upload": upload, "result": upload.dry_run, "nav": "imports", "columns_form": form},
     )
 
 
