@@ -39,6 +39,7 @@ class Settlements:
                 currency=currency,
                 reference=f"ledger import #{self.batch.pk} ({self.batch.filename})",
                 origin=Payment.Origin.LEDGER,
+                is_dated=False,  # the export says what was settled, not when
                 import_batch=self.batch,
             )
             self._payments[currency] = payment
