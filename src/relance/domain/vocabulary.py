@@ -141,6 +141,14 @@ EVENTS: Mapping[str, Term] = {
     ),
 }
 
+# Where a payment came from, as the dashboard's breakdown of what was collected names it.
+ORIGINS: Mapping[str, Term] = {
+    "bank": Term("Bank statement", "Relevé bancaire"),
+    "manual": Term("Recorded by hand", "Saisi à la main"),
+    "ledger": Term("Settled per the accounts", "Réglé selon la comptabilité"),
+    "credit": Term("Credit note applied", "Avoir imputé"),
+}
+
 KINDS: Mapping[str, Term] = {
     "business": Term("Business", "Entreprise"),
     "consumer": Term("Consumer", "Particulier"),

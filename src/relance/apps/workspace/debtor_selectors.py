@@ -348,7 +348,7 @@ def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
     tz = timezone.get_current_timezone()
     for payment in Payment.objects.filter(debtor=debtor).order_by("-value_date")[:limit]:
         at = datetime(payment.value_date.year, payment.value_date.month, payment.value_date.day, 12, tzinfo=tz)
-        items.append(TimelineItem(at, "payment", f"{payment.amount} {payment.currency} {payment.reference}".strip(), payment.origin))
+        items.append(TimelineItem(at, "payment", f"{_money(payment.amount)} {payment.currency} {payment.reference}".strip(), payment.origin))
     if collection_ready():
         from relance.apps.collection.models import Action, Dispute, PaymentPlan, Promise
 

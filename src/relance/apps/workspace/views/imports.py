@@ -14,6 +14,7 @@ from relance.apps.workspace.forms import ColumnsForm, EInvoicesForm, UploadForm
 from relance.apps.workspace.models import ImportUpload
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
+from relance.apps.workspace.views.labels import BATCH_KIND_LABELS, BATCH_STATUS_LABELS
 
 
 @workspace_view()
@@ -58,7 +59,10 @@ def imports(request: WorkspaceRequest) -> HttpResponse:
         {
             "form": form,
             "einvoices_form": einvoices_form,
-            "batches": selectors.imports_recent(creditor=creditor),
+            "batches": [
+                (b, BATCH_KIND_LABELS.get(b.kind, b.kind), BATCH_STATUS_LABELS.get(b.status, b.status))
+                for b in selectors.imports_recent(creditor=creditor)
+            ],
             "nav": "imports",
             "can_act": request.grant.allows("collector"),
         },

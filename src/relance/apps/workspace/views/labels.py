@@ -59,6 +59,9 @@ STEP_LABELS = _labels(vocabulary.STEPS)
 TASK_LABELS = _labels(vocabulary.TASKS)
 
 
+ORIGIN_LABELS = _labels(vocabulary.ORIGINS)
+
+
 SORT_LABELS = {
     "overdue": gettext_lazy("Overdue amount"),
     "days": gettext_lazy("Days overdue"),
@@ -75,4 +78,15 @@ ACTION_REASONS = {
     "no usable e-mail address nor postal address: find one": gettext_lazy(
         "No usable e-mail address nor postal address: find one"
     ),
+}
+
+
+# An import batch's kind and state in the Imports page's list.
+BATCH_KIND_LABELS = {
+    "ledger": gettext_lazy("Ledger"),
+    "bank": gettext_lazy("Bank statement"),
+}
+BATCH_STATUS_LABELS = {
+    "committed": gettext_lazy("Imported"),
+    "refused": gettext_lazy("Refused"),
 }
