@@ -33,6 +33,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "open_amount": ("open_amount", "reste_du", "reste_a_payer"),
     # On a credit note's row (a negative total), the number of the invoice it corrects.
     "credit_note_for": ("credit_note_for", "avoir_sur", "facture_d_origine"),
+    # The day what the total less the open amount was paid: dates the settlement.
+    "paid_date": (
+        "paid_date", "date_reglement", "date_de_reglement", "date_paiement", "date_de_paiement",
+    ),
 }
 
 
@@ -56,6 +60,7 @@ FIELD_WORDS: dict[str, Phrase] = {
     "total_amount": Phrase.of(N_("total_amount")),
     "open_amount": Phrase.of(N_("open_amount")),
     "credit_note_for": Phrase.of(N_("credit_note_for")),
+    "paid_date": Phrase.of(N_("paid_date")),
 }
 
 

@@ -175,3 +175,33 @@ def test_a_ledger_keeps_a_partial_bank_payment_and_reports_the_difference(credit
     invoice.refresh_from_db()
     assert invoice.open_amount == Decimal("250.00")
     assert not lower.conflicts
+
+
+def test_a_paid_date_in_the_file_dates_the_settlement_it_reports(creditor):
+    header = HEADER.replace("reste_du\n", "reste_du;date_reglement\n")
+    first = header + "FA-001;411C1;Client 1 SARL;01/02/2026;03/03/2026;1 000,00;400,00;12/03/2026\n" + (
+        "FA-002;411C1;Client 1 SARL;01/02/2026;03/03/2026;500,00;500,00;\n"
+    )
+    assert run(creditor, first).ok
+    dated = Payment.objects.get(creditor=creditor, origin="ledger")
+    assert (dated.value_date, dated.is_dated, dated.amount) == (date(2026, 3, 12), True, Decimal("600.00"))
+    # A month later FA-002 is paid on 20/03 per the file; FA-001 leaves the file (undated).
+    later = header + "FA-002;411C1;Client 1 SARL;01/02/2026;03/03/2026;500,00;0,00;20/03/2026\n"
+    assert run(creditor, later, full=True).ok
+    payments = sorted(
+        Payment.objects.filter(creditor=creditor, origin="ledger").values_list("value_date", "is_dated", "amount")
+    )
+    assert payments == [
+        (date(2026, 3, 12), True, Decimal("600.00")),
+        (date(2026, 3, 20), True, Decimal("500.00")),
+        (AS_OF, False, Decimal("400.00")),
+    ]
+
+
+def test_a_paid_date_that_is_no_date_is_refused_with_its_line_and_column(creditor):
+    header = HEADER.replace("reste_du\n", "reste_du;Date règlement\n")
+    bad = header + "FA-001;411C1;Client 1 SARL;01/02/2026;03/03/2026;1 000,00;400,00;31/02/2026\n"
+    result = run(creditor, bad)
+    (problem,) = result.problems
+    assert (problem.code, problem.line, problem.column) == ("bad_date", 2, "Date règlement")
+    assert not Invoice.objects.filter(creditor=creditor).exists()

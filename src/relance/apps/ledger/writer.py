@@ -188,7 +188,7 @@ class LedgerWriter:
         new_ids = iter(reserve_ids("ledger_invoice", len(records) - len(existing)))
         new_rows: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
-        allocations: list[tuple[int, str, Decimal]] = []
+        allocations: list[tuple[int, str, Decimal, date | None]] = []
         # Locals for the loop that runs a million times: attribute lookups cost as much as
         # the rest of a new invoice's row.
         creditor_id, batch_id = self.creditor.pk, self.batch.pk
@@ -232,7 +232,7 @@ class LedgerWriter:
                     )
                 )
                 if open_amount != total:
-                    add_allocation((pk, r.currency, total - open_amount))
+                    add_allocation((pk, r.currency, total - open_amount, r.paid_date))
                 known_add((r.kind, r.number))
                 created += 1
                 continue
@@ -266,7 +266,8 @@ class LedgerWriter:
                 self.result.unchanged += 1
                 continue
             if delta:
-                allocations.append((pk, r.currency, delta))
+                # A settlement the export dates; a reopening (negative) is the import's own.
+                allocations.append((pk, r.currency, delta, r.paid_date if delta > 0 else None))
             if file_open == 0 and old_open != 0:
                 self.result.settled += 1
                 self.result.settling.append(
@@ -415,7 +416,7 @@ class LedgerWriter:
             )
             self._settlements.allocate(
                 [
-                    (pk, currency, open_amount + credited.get(pk, ZERO))
+                    (pk, currency, open_amount + credited.get(pk, ZERO), None)
                     for pk, _, currency, open_amount, _ in chunk
                 ]
             )
