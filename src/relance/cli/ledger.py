@@ -78,7 +78,8 @@ def _print_settling(data: dict[str, Any], verb: str, *, limit: int = 50) -> None
         )
     )
     if settling["count"] > limit:
-        print(f"  ... and {settling['count'] - limit} more (--json lists them).")
+        shown = len(settling["invoices"])
+        print(f"  ... and {settling['count'] - limit} more (--json lists the first {shown}).")
 
 
 def _print_question(name: str, data: dict[str, Any]) -> None:

@@ -205,3 +205,10 @@ def test_a_paid_date_that_is_no_date_is_refused_with_its_line_and_column(credito
     (problem,) = result.problems
     assert (problem.code, problem.line, problem.column) == ("bad_date", 2, "Date règlement")
     assert not Invoice.objects.filter(creditor=creditor).exists()
+
+
+def test_a_long_list_is_counted_whole_and_listed_in_part(creditor):
+    assert run(creditor, HEADER + "".join(row(n) for n in range(1, 601))).ok
+    data = run(creditor, HEADER + row(1), dry_run=True).as_dict()["settling"]
+    assert (data["count"], data["absent_count"], len(data["invoices"])) == (599, 599, 500)
+    assert data["amounts"] == {"EUR": "59900.00"}

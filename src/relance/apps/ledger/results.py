@@ -33,9 +33,12 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     batch_id: int | None = None
     dry_run: bool = False
-    # Each invoice marked settled: number, debtor account, open amount before, currency, and
-    # why ("absent": not in the file's open list; "paid": the file says nothing is left).
+    # The first LISTED invoices marked settled: number, debtor account, open amount before,
+    # currency, and why ("absent": not in the file's open list; "paid": the file says nothing
+    # is left). Their count and amounts, by why and currency, cover them all.
     settling: list[dict[str, Any]] = field(default_factory=list)
+    settling_counts: dict[str, int] = field(default_factory=dict)
+    settling_sums: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     # What was open before the import, by currency (the share the question weighs).
     open_before: dict[str, Decimal] = field(default_factory=dict)
     # Set when the import wrote nothing because it must first be told "full" or "partial".
@@ -48,18 +51,29 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.problems
 
+    def settle(self, row: dict[str, Any]) -> None:
+        """Count an invoice marked settled (see ``settling``), listing it among the first."""
+        if len(self.settling) < LISTED:
+            self.settling.append(row)
+        why, currency = row["why"], row["currency"]
+        self.settling_counts[why] = self.settling_counts.get(why, 0) + 1
+        key = (why, currency)
+        self.settling_sums[key] = self.settling_sums.get(key, Decimal("0.00")) + row["open_amount"]
+
+    def settling_count(self, why: str | None = None) -> int:
+        return sum(n for w, n in self.settling_counts.items() if why is None or w == why)
+
     def settling_amounts(self, why: str | None = None) -> dict[str, Decimal]:
         """The open amounts of the invoices settled, by currency (only ``why``'s, if given)."""
         out: dict[str, Decimal] = {}
-        for row in self.settling:
-            if why is None or row["why"] == why:
-                out[row["currency"]] = out.get(row["currency"], Decimal("0.00")) + row["open_amount"]
+        for (w, currency), amount in self.settling_sums.items():
+            if why is None or w == why:
+                out[currency] = out.get(currency, Decimal("0.00")) + amount
         return out
 
     def asks(self) -> bool:
         """Whether settling the invoices the file leaves out is big enough to ask first."""
-        absent = [row for row in self.settling if row["why"] == "absent"]
-        if len(absent) > ASK_COUNT:
+        if self.settling_count("absent") > ASK_COUNT:
             return True
         for currency, amount in self.settling_amounts("absent").items():
             before = self.open_before.get(currency, Decimal("0.00"))
@@ -75,16 +89,15 @@ class ImportResult:
             "unchanged": self.unchanged,
             "settled": self.settled,
             "settling": {
-                "count": len(self.settling),
+                "count": self.settling_count(),
                 "amounts": {c: f"{a:.2f}" for c, a in self.settling_amounts().items()},
-                "absent_count": sum(1 for row in self.settling if row["why"] == "absent"),
+                "absent_count": self.settling_count("absent"),
                 "absent_amounts": {
                     c: f"{a:.2f}" for c, a in self.settling_amounts("absent").items()
                 },
                 "open_before": {c: f"{a:.2f}" for c, a in self.open_before.items()},
                 "invoices": [
-                    row | {"open_amount": f"{row['open_amount']:.2f}"}
-                    for row in self.settling[:LISTED]
+                    row | {"open_amount": f"{row['open_amount']:.2f}"} for row in self.settling
                 ],
             },
             "question": self.question,

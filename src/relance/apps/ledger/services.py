@@ -271,4 +271,6 @@ def _records_import(
         result.batch_id = refused.pk
     if result.problems:
         result.created = result.updated = result.unchanged = result.settled = 0
+        result.settling, result.settling_counts, result.settling_sums = [], {}, {}
+        result.conflicts = []
     return result

@@ -270,7 +270,7 @@ class LedgerWriter:
                 allocations.append((pk, r.currency, delta, r.paid_date if delta > 0 else None))
             if file_open == 0 and old_open != 0:
                 self.result.settled += 1
-                self.result.settling.append(
+                self.result.settle(
                     {
                         "number": r.number,
                         "debtor": r.debtor.account,
@@ -404,16 +404,16 @@ class LedgerWriter:
             # applied here then goes back to its credit note (``CreditNotes.apply``).
             credited = credited_amounts([pk for pk, *_ in chunk]) if self._has_credits else {}
             chunk = [row for row in chunk if row[3] + credited.get(row[0], ZERO)]
-            self.result.settling.extend(
-                {
-                    "number": number,
-                    "debtor": account,
-                    "open_amount": open_amount + credited.get(pk, ZERO),
-                    "currency": currency,
-                    "why": "absent",
-                }
-                for pk, number, currency, open_amount, account in chunk
-            )
+            for pk, number, currency, open_amount, account in chunk:
+                self.result.settle(
+                    {
+                        "number": number,
+                        "debtor": account,
+                        "open_amount": open_amount + credited.get(pk, ZERO),
+                        "currency": currency,
+                        "why": "absent",
+                    }
+                )
             self._settlements.allocate(
                 [
                     (pk, currency, open_amount + credited.get(pk, ZERO), None)
