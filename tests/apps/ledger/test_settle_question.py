@@ -212,3 +212,18 @@ def test_a_long_list_is_counted_whole_and_listed_in_part(creditor):
     data = run(creditor, HEADER + row(1), dry_run=True).as_dict()["settling"]
     assert (data["count"], data["absent_count"], len(data["invoices"])) == (599, 599, 500)
     assert data["amounts"] == {"EUR": "59900.00"}
+
+
+def test_a_fec_dates_each_settlement_by_its_credit(creditor):
+    from tests.formats.test_fec import fec, invoice, payment
+
+    data = fec(
+        invoice("F1", "100,00", "20260105", EcritureLet="A"),
+        payment("VIR1", "100,00", EcritureLet="A", PieceDate="20260215"),
+        invoice("F2", "300,00", "20260110"),
+    )
+    result = ledger_import(creditor=creditor, stream=io.BytesIO(data), filename="fec.txt", as_of=AS_OF)
+    assert result.ok, result.problems
+    assert list(Payment.objects.filter(creditor=creditor).values_list("value_date", "is_dated", "amount")) == [
+        (date(2026, 2, 15), True, Decimal("100.00")),
+    ]
