@@ -194,6 +194,21 @@ def test_import_a_ledger_dry_run_then_for_real(collector_a, creditor_a, tmp_path
     assert creditor_a.invoices.filter(number="FA-900").exists()
 
 
+def test_an_import_leaving_out_the_open_invoices_asks_full_or_partial(collector_a, creditor_a):
+    open_before = sorted(creditor_a.invoices.filter(status="open").values_list("number", flat=True))
+    asked = collector_a.post("/api/imports/ledger", {"file": SimpleUploadedFile("l.csv", CSV.encode())}).json()
+    assert asked["question"] == "full_or_partial"
+    assert not asked["committed"]
+    assert sorted(r["number"] for r in asked["settling"]["invoices"]) == open_before
+    assert not creditor_a.invoices.filter(number="FA-900").exists()
+    full = collector_a.post(
+        "/api/imports/ledger", {"file": SimpleUploadedFile("l.csv", CSV.encode()), "full": "true"}
+    ).json()
+    assert full["committed"]
+    assert full["settled"] == len(open_before)
+    assert list(creditor_a.invoices.filter(status="open").values_list("number", flat=True)) == ["FA-900"]
+
+
 def test_an_import_with_problems_says_them(collector_a):
     bad = CSV + "FA-901;411901;Client;;pas une date;31/01/2026;10,00;10,00\n"
     body = collector_a.post("/api/imports/ledger", {"file": SimpleUploadedFile("l.csv", bad.encode())}).json()

@@ -386,14 +386,17 @@ def case_legal_reminders(request: HttpRequest, creditor: int | None = None, as_o
           summary="Import a ledger export (CSV or FEC); the JSON of `relance import ledger --json`")
 def import_ledger(
     request: HttpRequest, file: File[UploadedFile], creditor: int | None = None, dry_run: Form[bool] = False,
-    format: Form[str] = "auto", partial: Form[bool] = False,
+    format: Form[str] = "auto", partial: Form[bool] = False, full: Form[bool] = False,
 ) -> dict[str, Any]:
+    """`full` says the file is the whole open list, `partial` a part of it. Saying neither, an
+    import that would settle many invoices by their absence writes nothing and answers
+    `"question": "full_or_partial"`, with the invoices in `settling`."""
     grant = grant_for(request, creditor, "collector")
     if format not in ("auto", "csv", "fec"):
         raise InvalidInputError("format is auto, csv or fec")
     result = ledger_import(
         creditor=grant.creditor, stream=cast(IO[bytes], file.file), filename=file.name or "ledger", format=format,
-        dry_run=dry_run, partial=partial, actor=actor(request),
+        dry_run=dry_run, partial=partial, full=full, actor=actor(request),
     )
     if not result.problems and not dry_run:
         figures_warm(creditor=grant.creditor, as_of=timezone.localdate())  # as the CLI does

@@ -204,6 +204,9 @@ class ImportOut(Schema):
     updated: int
     unchanged: int
     settled: int
+    settling: dict[str, Any]
+    question: str | None
+    conflicts: list[dict[str, Any]]
     problems: list[dict[str, Any]]
     notes: list[str]
     batch: int | None

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from relance.cli.output import Subcommands, command, emit_json, group, parse_date, table
+from relance.domain.errors import InvalidInputError
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -49,6 +50,23 @@ def cmd_creditor_add(args: argparse.Namespace) -> int:
         emit_json(data)
     else:
         print(f"Creditor {creditor.pk}: {creditor.name}")
+    return 0
+
+
+def cmd_creditor_set(args: argparse.Namespace) -> int:
+    from relance.apps.creditors.selectors import creditor_as_dict, creditor_get
+    from relance.apps.creditors.services import creditor_identifiers_set
+
+    if args.siren is None and args.vat is None:
+        raise InvalidInputError("say what to set: --siren and/or --vat")
+    creditor = creditor_identifiers_set(
+        creditor=creditor_get(ref=args.creditor), siren=args.siren, vat_number=args.vat
+    )
+    if args.json:
+        emit_json(creditor_as_dict(creditor))
+    else:
+        print(f"Creditor {creditor.pk}: {creditor.name}, SIREN {creditor.siren or '-'}, "
+              f"VAT {creditor.vat_number or '-'}")
     return 0
 
 
@@ -117,6 +135,11 @@ def register(sub: Subcommands) -> None:
     command(sub, "init", cmd_init, "create or migrate the database")
 
     csub = group(sub, "creditor", "creditors (the companies owed money)", "creditor_command")
+    p = command(csub, "set", cmd_creditor_set,
+                "set a creditor's SIREN or VAT number (what e-invoices are checked against)")
+    p.add_argument("--creditor")
+    p.add_argument("--siren", help='the SIREN (9 digits); "" clears it')
+    p.add_argument("--vat", help='the EU VAT number, like FR40303265045; "" clears it')
     p = command(csub, "add", cmd_creditor_add, "add a creditor")
     p.add_argument("--name", required=True)
     p.add_argument("--kind", default="professional", choices=["professional", "individual"])

@@ -50,6 +50,8 @@ class InvoiceRecord:
     currency: str = "EUR"
     line: int = 0
     credit_note_for: str = ""
+    # The day the export says the invoice was paid (what it settled), when it says one.
+    paid_date: date | None = None
 
     @property
     def is_credit_note(self) -> bool:

@@ -160,6 +160,9 @@ EVENTS: Mapping[str, Term] = {
     "legal.stage_entered": Term("Legal stage", "Phase judiciaire"),
     "legal.date_recorded": Term("Legal stage: key date", "Phase judiciaire : date clé"),
     "legal.status_reported": Term("Status reported by the agency or lawyer", "Statut transmis par le mandataire"),
+    "ledger.conflict": Term(
+        "The accounts disagree with a payment received", "Comptabilité en désaccord avec un paiement reçu"
+    ),
 }
 
 # Where a claim goes when the amicable path ends (``domain/law/routes.py``).
@@ -222,6 +225,14 @@ LEGAL_REMINDERS: Mapping[str, Term] = {
         "Given up by the agency or lawyer: choose another route or write off",
         "Abandonné par le mandataire : choisir une autre voie ou passer en perte",
     ),
+}
+
+# Where a payment came from, as the dashboard's breakdown of what was collected names it.
+ORIGINS: Mapping[str, Term] = {
+    "bank": Term("Bank statement", "Relevé bancaire"),
+    "manual": Term("Recorded by hand", "Saisi à la main"),
+    "ledger": Term("Settled per the accounts", "Réglé selon la comptabilité"),
+    "credit": Term("Credit note applied", "Avoir imputé"),
 }
 
 KINDS: Mapping[str, Term] = {

@@ -319,6 +319,7 @@ class LedgerCsvReader:
                 total_text,
                 open_text,
                 credit_for,
+                paid_text,
             ) = cells
             if not (number and account and name):
                 return None
@@ -347,6 +348,9 @@ class LedgerCsvReader:
             total_amount = Decimal(total_dot)
             if credit_for and total_amount >= _ZERO:
                 return None  # a reference on an invoice: _record says why it is refused
+            paid_date = dates.get(paid_text) if paid_text else None
+            if paid_text and paid_date is None:
+                return None
             if not open_text or open_text == total_text:
                 open_amount = total_amount
             else:
@@ -421,7 +425,7 @@ class LedgerCsvReader:
                     debtors[fields] = debtor
             return _new_invoice(
                 number, debtor, issue_date, due_date, total_amount, open_amount, currency, line,
-                credit_for,
+                credit_for, paid_date,
             )  # fmt: skip
 
         return clean
@@ -478,6 +482,7 @@ class LedgerCsvReader:
         dates = self._dates
         issue_date = dates.get(cells["issue_date"]) or self._date(cells, "issue_date", line)
         due_date = dates.get(cells["due_date"]) or self._date(cells, "due_date", line)
+        paid_date = self._date(cells, "paid_date", line)
         if issue_date is not None and due_date is not None and due_date < issue_date:
             self._fault(
                 "due_before_issue",
@@ -535,25 +540,16 @@ class LedgerCsvReader:
                 valid = _normalize_siren(siren)
                 _remember(self._sirens, siren, valid)
             if valid is None:
-                self._fault(
-                    "bad_siren",
-                    "debtor_siren",
-                    N_("%(value)r is not a valid SIREN"),
-                    line,
-                    value=siren,
-                )
+                self._fault("bad_siren", "debtor_siren", N_("%(value)r is not a valid SIREN"), line,
+                            value=siren)  # fmt: skip
             else:
                 siren = valid
 
         currency = cells.get("currency") or self.default_currency
         if not _CURRENCY.fullmatch(currency):
-            self._fault(
-                "bad_currency",
-                "currency",
-                N_("%(value)r is not a currency code (3 letters, like EUR)"),
-                line,
-                value=currency,
-            )
+            self._fault("bad_currency", "currency",
+                        N_("%(value)r is not a currency code (3 letters, like EUR)"), line,
+                        value=currency)  # fmt: skip
 
         if (
             len(problems) > count
@@ -591,4 +587,5 @@ class LedgerCsvReader:
             currency=currency.upper(),
             line=line,
             credit_note_for=credit_for,
+            paid_date=paid_date,
         )

@@ -60,6 +60,7 @@ def _import(creditor, text: str):
         stream=io.BytesIO(text.encode()),
         filename="x.csv",
         as_of=date(2026, 4, 1),
+        full=True,
     )
 
 

@@ -40,6 +40,10 @@ class Creditor(models.Model):
     sends_thank_you = models.BooleanField(
         default=False, help_text="thank every debtor in writing when its payment settles a case"
     )
+    ledger_columns = models.JSONField(
+        default=dict, blank=True,
+        help_text="the CSV ledger columns the user mapped: normalized header → field (\"\": left out)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

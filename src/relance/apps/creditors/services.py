@@ -151,3 +151,33 @@ def agency_clear(*, creditor: Creditor, actor: str = "system") -> bool:
             event_record(kind="creditor.agency_cleared", subject_type="creditor", subject_id=creditor.pk,
                          creditor_id=creditor.pk, actor=actor)
     return bool(deleted)
+def creditor_identifiers_set(
+    *, creditor: Creditor, siren: str | None = None, vat_number: str | None = None
+) -> Creditor:
+    """Set the creditor's SIREN and/or VAT number (``""`` clears one, ``None`` keeps it): what
+    e-invoices are checked against as their seller."""
+    fields = []
+    if siren is not None:
+        creditor.siren = _clean_siren(siren) if siren else ""
+        fields.append("siren")
+    if vat_number is not None:
+        creditor.vat_number = _clean_vat(vat_number) if vat_number else ""
+        fields.append("vat_number")
+    if fields:
+        creditor.save(update_fields=fields)
+    return creditor
+
+
+def creditor_columns_remember(*, creditor: Creditor, mapping: dict[str, str]) -> Creditor:
+    """Remember how the creditor's CSV ledger columns map to fields (normalized header → field,
+    ``""`` for a column left out), over what it remembered, for its later imports."""
+    from relance.formats.ledger_csv_columns import COLUMNS
+
+    unknown = sorted(field for field in mapping.values() if field and field not in COLUMNS)
+    if unknown:
+        raise InvalidInputError(f"not a ledger field: {', '.join(unknown)}")
+    merged = {**creditor.ledger_columns, **mapping}
+    if merged != creditor.ledger_columns:
+        creditor.ledger_columns = merged
+        creditor.save(update_fields=["ledger_columns"])
+    return creditor

@@ -315,6 +315,11 @@ def _event_text(event: Event) -> str:
     p = event.payload or {}
     if event.kind.startswith("legal."):
         return _legal_text(event.kind, p)
+    if event.kind == "ledger.conflict":  # the payment kept; what the accounts said, for a person
+        return (
+            f"{p.get('number', '')} : {_money(Decimal(p.get('open_amount', '0')))} ≠ "
+            f"{_money(Decimal(p.get('file_open_amount', '0')))} {p.get('currency', '')}"
+        )
     if event.subject_type == "invoice":
         after = p.get("after") or {}
         parts = [str(p.get("number", ""))]
@@ -370,7 +375,7 @@ def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
     tz = timezone.get_current_timezone()
     for payment in Payment.objects.filter(debtor=debtor).order_by("-value_date")[:limit]:
         at = datetime(payment.value_date.year, payment.value_date.month, payment.value_date.day, 12, tzinfo=tz)
-        items.append(TimelineItem(at, "payment", f"{payment.amount} {payment.currency} {payment.reference}".strip(), payment.origin))
+        items.append(TimelineItem(at, "payment", f"{_money(payment.amount)} {payment.currency} {payment.reference}".strip(), payment.origin))
     if collection_ready():
         from relance.apps.collection.models import Action, Dispute, PaymentPlan, Promise
 

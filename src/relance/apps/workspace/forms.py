@@ -73,6 +73,33 @@ class UploadForm(forms.Form):
             ]
 
 
+class ColumnsForm(forms.Form):
+    """The field each column of a CSV ledger holds, one choice per column in the file's order
+    (``column_<i>``), each offered every field in the reader's words or "not used"."""
+
+    def __init__(self, *args: Any, columns: list[tuple[str, str]], **kwargs: Any) -> None:
+        from relance.apps.workspace.wording import say
+        from relance.formats.ledger_csv_columns import COLUMNS, FIELD_WORDS, REQUIRED
+
+        super().__init__(*args, **kwargs)
+        choices = [("", _("(not used)"))] + [
+            (
+                field,
+                say(FIELD_WORDS[field].template, {}, field)
+                + (" *" if field in REQUIRED else ""),
+            )
+            for field in COLUMNS
+        ]
+        for index, (name, field) in enumerate(columns):
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=name or _("(no name)"), choices=choices, initial=field, required=False
+            )
+
+    def chosen(self) -> list[str]:
+        """The field chosen for each column, in the file's order."""
+        return [self.cleaned_data[f"column_{i}"] for i in range(len(self.fields))]
+
+
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 

@@ -3,6 +3,7 @@ promises, disputes and payment plans."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +32,7 @@ from relance.apps.workspace.views.labels import (
     CHANNEL_LABELS,
     FILTER_LABELS,
     KIND_LABELS,
+    ORIGIN_LABELS,
     ROUTE_LABELS,
     SORT_LABELS,
     STEP_LABELS,
@@ -152,6 +154,9 @@ def debtor_page(
     )
 
 
+_BANK_LINE = re.compile(r"\bbank line (\d+)")
+
+
 def _timeline(items: list[debtor_selectors.TimelineItem]) -> list[debtor_selectors.TimelineItem]:
     for item in items:
         item.label = TIMELINE_LABELS.get(item.kind, item.kind)  # type: ignore[attr-defined]
@@ -164,6 +169,10 @@ def _timeline(items: list[debtor_selectors.TimelineItem]) -> list[debtor_selecto
             item.text = f"{item.text} · {why}" if item.text else why
         item.channel_label = CHANNEL_LABELS.get(item.channel, item.channel)  # type: ignore[attr-defined]
         item.step_label = STEP_LABELS.get(item.step, item.step)  # type: ignore[attr-defined]
+        if item.kind == "payment":  # a payment's actor is where it came from
+            item.actor = str(ORIGIN_LABELS.get(item.actor, item.actor))
+            # A bank payment's reference names its statement line in English (banking).
+            item.text = _BANK_LINE.sub(lambda m: _("statement line %(n)s") % {"n": m[1]}, item.text)
     return items
 
 

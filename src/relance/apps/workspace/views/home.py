@@ -13,7 +13,7 @@ from relance.apps.workspace import selectors
 from relance.apps.workspace.access import SESSION_CREDITOR, workspace_view
 from relance.apps.workspace.forms import ThrottledLoginForm
 from relance.apps.workspace.request import WorkspaceRequest
-from relance.apps.workspace.views.labels import BUCKET_LABELS
+from relance.apps.workspace.views.labels import BUCKET_LABELS, ORIGIN_LABELS, STEP_LABELS
 
 
 class LoginView(auth_views.LoginView):
@@ -37,6 +37,12 @@ def creditor_switch(request: WorkspaceRequest) -> HttpResponse:
 def dashboard(request: WorkspaceRequest) -> HttpResponse:
     board = selectors.dashboard(creditor=request.creditor, as_of=timezone.localdate())
     bars = [(BUCKET_LABELS[b.bucket], b) for b in board.bars]
+    # Each line of what was collected: the step before the money came, else its origin.
+    collected = [
+        (STEP_LABELS.get(key) or ORIGIN_LABELS.get(key) or key, amount)
+        for key, amount in board.collected
+    ]
     return render(
-        request, "workspace/dashboard.html", {"board": board, "bars": bars, "nav": "home"}
+        request, "workspace/dashboard.html",
+        {"board": board, "bars": bars, "collected": collected, "nav": "home"},
     )

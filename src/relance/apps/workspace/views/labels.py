@@ -66,6 +66,7 @@ LEGAL_DATE_LABELS = _labels(vocabulary.LEGAL_DATES)
 
 
 LEGAL_REMINDER_LABELS = _labels(vocabulary.LEGAL_REMINDERS)
+ORIGIN_LABELS = _labels(vocabulary.ORIGINS)
 
 
 SORT_LABELS = {
@@ -87,3 +88,14 @@ ACTION_REASONS = {
 }
 ROUTE_LABELS = _labels(vocabulary.ROUTES)
 WRITE_OFF_LABELS = _labels(vocabulary.WRITE_OFF_REASONS)
+
+
+# An import batch's kind and state in the Imports page's list.
+BATCH_KIND_LABELS = {
+    "ledger": gettext_lazy("Ledger"),
+    "bank": gettext_lazy("Bank statement"),
+}
+BATCH_STATUS_LABELS = {
+    "committed": gettext_lazy("Imported"),
+    "refused": gettext_lazy("Refused"),
+}
