@@ -1,0 +1,73 @@
+"""A collector's day in Chromium: apply cash, edit a debtor, and the first morning's onboarding."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from relance.apps.workspace.services import user_create
+from tests.factories import CreditorFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "Correct-Horse-Battery-9"
+
+
+@pytest.fixture
+def creditor(transactional_db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.EMAIL_URL = f"file://{tmp_path / 'outbox'}"
+    creditor = CreditorFactory(name="Atelier Lumière SAS")
+    user_create(username="camille", password=PASSWORD, role="admin", creditors=[creditor])
+    return creditor
+
+
+def _login(page, base, then: str = "/"):
+    page.goto(f"{base}/login/")
+    page.get_by_label("Nom d’utilisateur").fill("camille")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_load_state()
+    page.goto(f"{base}{then}")
+
+
+def test_a_collector_applies_a_suggested_credit_and_sees_the_mise_en_demeure_cancelled(
+    page, live_server, creditor, artifacts
+):
+    from relance.apps.banking.services import statement_import
+    from relance.apps.collection.models import Action
+    from relance.apps.ledger.models import Invoice
+    from tests.apps.banking._helpers import bank_csv
+    from tests.apps.workspace.test_desk import desk_for
+
+    today = timezone.localdate()
+    _, _, _late, notice = desk_for(creditor, today, "A")
+    Invoice.objects.filter(number="A-L0").update(
+        total_amount=Decimal("2345.67"), open_amount=Decimal("2345.67")
+    )
+    statement_import(
+        creditor=creditor,
+        data=bank_csv(
+            (today, Decimal("2345.67"), "SCI DU PARC", "", "VIREMENT"),
+            (today, Decimal("999.99"), "M DUPONT", "", "VIR"),
+        ),
+        filename="releve.csv",
+        as_of=today,
+    )
+    base = live_server.url
+    _login(page, base, "/cash/")
+    assert page.get_by_role("heading", name="Encaissements").is_visible()
+    line = page.locator("article.cash-line", has_text="2\u00a0345,67")
+    assert "Le dossier se ferme ; annulées : Mise en demeure" in line.inner_text()
+    page.screenshot(path=str(artifacts / "cash-fr.png"), full_page=True)
+    line.get_by_role("button", name="Accepter : A Garage Martin SARL").click()
+    page.wait_for_selector("text=le dossier est clos")
+    notice.refresh_from_db()
+    assert notice.state == Action.State.CANCELLED
+    # The unknown credit: dismissed in one click with the default reason.
+    unknown = page.locator("article.cash-line", has_text="999,99")
+    unknown.get_by_role("button", name="Écarter").click()
+    page.wait_for_selector("text=Crédit écarté")
+    assert page.locator("article.cash-line").count() == 0
