@@ -242,3 +242,11 @@ def cash_lines(*, creditor: Creditor, as_of: date) -> tuple[list[CashLine], int]
         summary = summaries.get(line.pk, {})
         result.append(CashLine(line=line, candidates=candidates, blocks=summary.get("blocks", [])))
     return result, count
+
+
+def cash_invoice(*, creditor: Creditor, number: str = "", invoice_id: int | None = None) -> Invoice | None:
+    """The creditor's invoice (not a credit note) by its number or its id, with its debtor."""
+    qs = Invoice.objects.filter(creditor=creditor, kind=Invoice.Kind.INVOICE).select_related("debtor")
+    if invoice_id is not None:
+        return qs.filter(pk=invoice_id).first()
+    return qs.filter(number=number.strip()).first() if number.strip() else None

@@ -19,9 +19,8 @@ from django.views.decorators.http import require_POST
 from relance.apps.banking.selectors import line_get, match_get
 from relance.apps.banking.services import line_dismiss, match_apply, match_choose
 from relance.apps.collection.settled import case_close_if_settled
-from relance.apps.ledger.models import Debtor, Invoice
 from relance.apps.workspace.access import workspace_view
-from relance.apps.workspace.cash_selectors import cash_lines, chase_effect
+from relance.apps.workspace.cash_selectors import cash_invoice, cash_lines, chase_effect
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.wording import error_text
@@ -56,7 +55,7 @@ def cash(request: WorkspaceRequest) -> HttpResponse:
     )
 
 
-def _said_after(request: WorkspaceRequest, debtor: Debtor) -> None:
+def _said_after(request: WorkspaceRequest, debtor: Any) -> None:
     """Close the debtor's case now if the payment settled it, and say what happened."""
     closed, cancelled = case_close_if_settled(
         debtor=debtor, as_of=timezone.localdate(), actor=actor(request)
@@ -104,14 +103,8 @@ def cash_accept(request: WorkspaceRequest, match_id: int) -> HttpResponse:
     return redirect("workspace:cash")
 
 
-def _invoice(request: WorkspaceRequest, number: str) -> Invoice:
-    invoice = (
-        Invoice.objects.filter(
-            creditor=request.creditor, number=number.strip(), kind=Invoice.Kind.INVOICE
-        )
-        .select_related("debtor")
-        .first()
-    )
+def _invoice(request: WorkspaceRequest, number: str) -> Any:
+    invoice = cash_invoice(creditor=request.creditor, number=number)
     if invoice is None:
         raise InvalidInputError(_("No invoice numbered “%(number)s”.") % {"number": number.strip()})
     return invoice
@@ -124,9 +117,11 @@ def cash_choose(request: WorkspaceRequest, line_id: int) -> HttpResponse:
     """Apply the credit to the invoices named: one number (reassign), or several with an
     amount each (split). An amount left empty takes what the credit still holds."""
     line = line_get(line_id=line_id, creditor=request.creditor)
-    parts: list[tuple[Invoice, Decimal | None]] = []
+    parts: list[tuple[Any, Decimal | None]] = []
     for number in request.POST.getlist("invoice_id"):  # a candidate's one-click button
-        invoice = Invoice.objects.filter(creditor=request.creditor, pk=number).first()
+        invoice = cash_invoice(
+            creditor=request.creditor, invoice_id=int(number) if number.isdigit() else 0
+        )
         if invoice is not None:
             parts.append((invoice, None))
     for row in range(SPLIT_ROWS):
@@ -146,7 +141,7 @@ def cash_choose(request: WorkspaceRequest, line_id: int) -> HttpResponse:
     debtors = {invoice.debtor_id for invoice, _ in parts}
     if len(debtors) > 1:
         raise InvalidInputError(_("One credit pays the invoices of one debtor only."))
-    debtor = Debtor.objects.get(pk=debtors.pop(), creditor=request.creditor)
+    debtor = parts[0][0].debtor
     match_choose(line=line, debtor=debtor, parts=parts, actor=actor(request))
     _said_after(request, debtor)
     return redirect("workspace:cash")
