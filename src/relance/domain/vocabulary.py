@@ -134,8 +134,20 @@ EVENTS: Mapping[str, Term] = {
     "debtor.held": Term("Chasing paused", "Relances suspendues"),
     "debtor.released": Term("Chasing resumed", "Relances reprises"),
     "debtor.notes_changed": Term("Notes changed", "Notes modifiées"),
+    "debtor.changed": Term("Debtor details changed", "Fiche du débiteur modifiée"),
+    "debtor.contact_added": Term("Contact added", "Contact ajouté"),
+    "debtor.contact_removed": Term("Contact removed", "Contact retiré"),
     "ledger.invoice_updated": Term("Invoice changed", "Facture modifiée"),
     "ledger.invoice_settled": Term("Invoice settled", "Facture soldée"),
+}
+
+# The role a contact holds at the debtor (``Contact.role``).
+CONTACT_ROLES: Mapping[str, Term] = {
+    "accounts_payable": Term("Accounts payable", "Comptabilité fournisseurs"),
+    "invoices": Term("Receives the invoices", "Réception des factures"),
+    "management": Term("Management", "Direction"),
+    "purchasing": Term("Purchasing", "Achats"),
+    "other": Term("Other", "Autre"),
 }
 
 KINDS: Mapping[str, Term] = {

@@ -6,11 +6,25 @@ Included by ``workspace.urls`` inside the ``workspace`` namespace.
 
 from django.urls import path
 
-from relance.apps.workspace.views import cash
+from relance.apps.workspace.views import cash, debtor_edit
 
 urlpatterns = [
     path("cash/", cash.cash, name="cash"),
     path("cash/matches/<int:match_id>/accept/", cash.cash_accept, name="cash_accept"),
     path("cash/lines/<int:line_id>/choose/", cash.cash_choose, name="cash_choose"),
     path("cash/lines/<int:line_id>/dismiss/", cash.cash_dismiss, name="cash_dismiss"),
+    path("debtors/<int:debtor_id>/edit/", debtor_edit.debtor_edit, name="debtor_edit"),
+    path(
+        "debtors/<int:debtor_id>/contacts/", debtor_edit.debtor_contact_add,
+        name="debtor_contact_add",
+    ),
+    path(
+        "debtors/<int:debtor_id>/contacts/<int:contact_id>/remove/",
+        debtor_edit.debtor_contact_remove,
+        name="debtor_contact_remove",
+    ),
+    path(
+        "debtors/<int:debtor_id>/statement.pdf", debtor_edit.debtor_statement_pdf,
+        name="debtor_statement",
+    ),
 ]

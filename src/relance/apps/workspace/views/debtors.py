@@ -15,15 +15,19 @@ from django.views.decorators.http import require_POST
 
 from relance.apps.workspace import debtor_selectors, selectors, services
 from relance.apps.workspace.access import workspace_view
+from relance.apps.workspace.debtor_forms import ContactForm, DebtorForm
+from relance.apps.workspace.debtor_states import debtor_states
 from relance.apps.workspace.forms import DisputeOpenForm, HoldForm, NotesForm, PlanForm, PromiseForm
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import (
     ACTION_REASONS,
     CHANNEL_LABELS,
+    CONTACT_ROLE_LABELS,
     FILTER_LABELS,
     KIND_LABELS,
     SORT_LABELS,
+    STATE_LABELS,
     STEP_LABELS,
     TIMELINE_LABELS,
 )
@@ -47,6 +51,9 @@ def debtors(request: WorkspaceRequest) -> HttpResponse:
     )
     keep = request.GET.copy()
     keep.pop("page", None)
+    states = debtor_states(debtors=list(page.object_list), as_of=timezone.localdate())
+    for debtor in page.object_list:
+        debtor.state_label = STATE_LABELS.get(states.get(debtor.pk, ""), "")
     return render(
         request,
         "workspace/debtors.html",
@@ -107,6 +114,8 @@ def _debtor_page(
         "plan_form": PlanForm(prefix="plan", initial={"instalments": 3, "every": "1m"}),
         "hold_form": HoldForm(),
         "notes_form": NotesForm(initial={"notes": debtor.notes}),
+        "debtor_form": DebtorForm(initial={f: getattr(debtor, f) for f in DebtorForm.base_fields}),
+        "contact_form": ContactForm(prefix="contact"),
     }
     forms.update(bound or {})
     return render(
@@ -123,7 +132,13 @@ def _debtor_page(
             "open_total": debtor_selectors.debtor_open_total(debtor=debtor),
             "penalties_total": None if unknown else sum((line.penalties or 0 for line in lines), 0),
             "paid": debtor_selectors.debtor_paid_invoices(debtor=debtor),
-            "contacts": list(debtor.contacts.all()),
+            "contacts": [
+                (c, CONTACT_ROLE_LABELS.get(c.role, c.role)) for c in debtor.contacts.all()
+            ],
+            "state_label": STATE_LABELS.get(
+                debtor_states(debtors=[debtor], as_of=today).get(debtor.pk, ""), ""
+            ),
+            "scenario": _scenario_of(debtor) if collection else None,
             "timeline": _timeline(debtor_selectors.debtor_timeline(debtor=debtor)),
             "can_act": request.grant.allows("collector"),
             "has_collection": collection,
@@ -133,6 +148,15 @@ def _debtor_page(
         },
         status=status,
     )
+
+
+def _scenario_of(debtor: Any) -> Any:
+    from relance.apps.collection.history import debtor_scenario
+
+    return debtor_scenario(debtor=debtor)
+
+
+debtor_page = _debtor_page
 
 
 def _timeline(items: list[debtor_selectors.TimelineItem]) -> list[debtor_selectors.TimelineItem]:
