@@ -71,3 +71,47 @@ def test_a_collector_applies_a_suggested_credit_and_sees_the_mise_en_demeure_can
     unknown.get_by_role("button", name="Écarter").click()
     page.wait_for_selector("text=Crédit écarté")
     assert page.locator("article.cash-line").count() == 0
+
+
+def test_an_e_mail_is_given_to_a_fec_debtor_that_arrived_without_one(
+    page, live_server, creditor, samples, artifacts
+):
+    from relance.apps.audit.models import Event
+    from relance.apps.ledger.models import Debtor
+    from relance.apps.ledger.services import ledger_import
+
+    path = samples / "fec" / "rezdevops-fec-minimal-conforme.txt"
+    with path.open("rb") as stream:
+        assert ledger_import(creditor=creditor, stream=stream, filename=path.name).ok
+    debtor = Debtor.objects.get(creditor=creditor, account="MARTIN")
+    assert debtor.email == ""  # a FEC names accounts, never addresses
+    base = live_server.url
+    _login(page, base, f"/debtors/{debtor.pk}/")
+    details = page.locator("#details")
+    assert details.locator("dd.email").inner_text() == "—"
+    details.locator("summary", has_text="Modifier la fiche").click()
+    form = details.get_by_role("form", name="Fiche du débiteur")
+    form.get_by_label("E-mail").fill("pas-une-adresse")
+    form.get_by_role("button", name="Enregistrer la fiche").click()
+    page.wait_for_selector("text=« pas-une-adresse » n’est pas une adresse e-mail")
+    form = page.locator("#details").get_by_role("form", name="Fiche du débiteur")
+    form.get_by_label("E-mail").fill("compta@martin.example")
+    form.get_by_label("Type").select_option(label="Entreprise")
+    form.get_by_role("button", name="Enregistrer la fiche").click()
+    page.wait_for_selector("text=Fiche du débiteur enregistrée.")
+    assert page.locator("#details dd.email").inner_text() == "compta@martin.example"
+    debtor.refresh_from_db()
+    assert debtor.email == "compta@martin.example"
+    assert Event.objects.filter(kind="debtor.changed", subject_id=debtor.pk).count() == 1
+    # A contact with a role, and the statement of account to send along.
+    page.locator("#details summary", has_text="Modifier la fiche").click()
+    contact = page.locator("#details").get_by_role("form", name="Nouveau contact")
+    contact.get_by_label("Nom", exact=True).fill("Mme Martin")
+    contact.get_by_label("Rôle").select_option(label="Comptabilité fournisseurs")
+    contact.get_by_role("button", name="Ajouter le contact").click()
+    page.wait_for_selector("text=Contact ajouté.")
+    assert "Mme Martin (Comptabilité fournisseurs)" in page.locator("ul.contacts").inner_text()
+    page.screenshot(path=str(artifacts / "debtor-edit-fr.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger le relevé (PDF)").click()
+    assert download.value.suggested_filename.startswith("releve-MARTIN-")
