@@ -207,6 +207,12 @@ def outbox_dispatch(
     actor: str = "system",
 ) -> DispatchResult:
     """Send every due e-mail action once. Must run outside a transaction (each step commits)."""
+    if transport is None:  # a creditor's own server (Settings) carries its e-mail
+        from relance.apps.collection.mail_routes import dispatch_routed
+
+        routed = dispatch_routed(as_of=as_of, creditor=creditor, result=result, actor=actor)
+        if routed is not None:
+            return routed  # type: ignore[no-any-return]
     out = DispatchResult()
     transport = transport or CHANNEL.transport(settings.EMAIL_URL, smtp_limits())
     transport.limit(time.monotonic() + settings.SMTP_RUN_DEADLINE)

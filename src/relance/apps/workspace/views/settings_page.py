@@ -10,6 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from relance.apps.creditors.mail_server import (
+    mail_server_get,
+    mail_server_remove,
+    mail_server_set,
+    mail_url_for,
+)
 from relance.apps.workspace import services
 from relance.apps.workspace.access import workspace_view
 from relance.apps.workspace.forms import (
@@ -19,6 +25,7 @@ from relance.apps.workspace.forms import (
     SettingsForm,
     SmtpTestForm,
 )
+from relance.apps.workspace.mail_forms import MailServerForm
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor, streamed
 from relance.apps.workspace.wording import error_text
@@ -43,7 +50,29 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
         request.POST if which == "rate" else None,
         initial={"table": request.GET.get("table", ""), "from_date": request.GET.get("from", "")},
     )
+    server = mail_server_get(creditor=creditor)
+    mail_form = MailServerForm(
+        request.POST if which == "mailserver" else None,
+        initial={"host": server.host, "port": server.port, "security": server.security,
+                 "username": server.username} if server else None,
+    )
     status = 200
+    if which == "mailserver" and mail_form.is_valid():
+        data = mail_form.cleaned_data
+        try:
+            if data["remove"] or not data["host"]:
+                mail_server_remove(creditor=creditor, actor=actor(request))
+            else:
+                mail_server_set(
+                    creditor=creditor, actor=actor(request), host=data["host"], port=data["port"],
+                    security=data["security"], username=data["username"],
+                    password=data["password"] or None,
+                )
+        except InvalidInputError as exc:
+            mail_form.add_error(None, error_text(exc))
+        else:
+            messages.success(request, _("Mail server saved: send a test message to check it."))
+            return redirect(reverse("workspace:settings") + "#smtp-title")
     if which == "identity" and form.is_valid():
         try:
             services.creditor_settings_update(
@@ -104,7 +133,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
                 % {"to": to, "id": message_id},
             )
             return redirect("workspace:settings")
-    if which and any(f.errors for f in (form, logo_form, smtp_form, rate_form)):
+    if which and any(f.errors for f in (form, logo_form, smtp_form, rate_form, mail_form)):
         status = 400
     return render(
         request,
@@ -115,6 +144,8 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
             "smtp_form": smtp_form,
             "creditor": creditor,
             "email_url": _email_target(),
+            "mail_route": mail_url_for(creditor=creditor),
+            "mail_form": mail_form,
             "rate_form": rate_form,
             "rates_known": _rates_known(),
             "nav": "settings",
