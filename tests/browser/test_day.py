@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -115,3 +116,45 @@ def test_an_e_mail_is_given_to_a_fec_debtor_that_arrived_without_one(
     with page.expect_download() as download:
         page.get_by_role("button", name="Télécharger le relevé (PDF)").click()
     assert download.value.suggested_filename.startswith("releve-MARTIN-")
+
+
+def test_the_first_morning_on_the_demo_asks_once_what_was_done_outside_relance(
+    page, live_server, settings, tmp_path, artifacts
+):
+    from relance.apps.collection.models import DeclaredContact
+    from relance.apps.collection.outside import old_debts
+    from relance.apps.creditors.models import Creditor
+    from relance.apps.ledger.demo import DEMO_USER, demo_load
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.VAR_DIR = tmp_path
+    settings.EMAIL_URL = f"file://{tmp_path / 'outbox'}"
+    today = timezone.localdate()
+    demo_load(invoices=80, seed=7, as_of=today)
+    creditor = Creditor.objects.get()
+    rows, _ = old_debts(creditor=creditor, as_of=today)
+    first = rows[0].debtor
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.get_by_label("Nom d’utilisateur").fill(DEMO_USER[0])
+    page.get_by_label("Mot de passe").fill(DEMO_USER[1])
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(f"{base}/")
+    page.get_by_role("link", name="Avant la première passe").click()
+    page.wait_for_selector("h1:has-text('Premiers pas')")
+    assert "✓ 1. Votre identité et votre IBAN" in page.locator("#step-identity h2").inner_text()
+    assert "✓ 2. Importez votre grand livre" in page.locator("#step-ledger h2").inner_text()
+    page.get_by_role("button", name="Ces scénarios me conviennent").click()
+    page.wait_for_selector("text=C’est noté")
+    assert "✓" in page.locator("#step-scenario h2").inner_text()
+    history = page.locator("#history")
+    assert history.get_by_label(f"Déjà fait pour {first.name}").input_value() == "nothing"
+    history.get_by_label(f"Déjà fait pour {first.name}").select_option(label="Une mise en demeure")
+    history.get_by_label(f"Date pour {first.name}").fill((today - timedelta(days=12)).isoformat())
+    page.screenshot(path=str(artifacts / "onboarding-fr.png"), full_page=True)
+    history.get_by_role("button", name="Enregistrer et reprendre les relances à partir de là").click()
+    page.wait_for_selector("text=Enregistré : 1 débiteur(s) reprennent après ce qui a été fait")
+    assert "Répondu le" in page.locator("#history").inner_text()
+    declared = DeclaredContact.objects.get()
+    assert (declared.debtor_id, declared.step_key) == (first.pk, "formal_notice")
+    assert DeclaredContact.objects.count() == 1  # the others: "nothing", the default

@@ -60,7 +60,11 @@ def old_debts(*, creditor: Creditor, as_of: date, limit: int = 200) -> tuple[lis
 
 def history_answered(*, creditor: Creditor) -> Event | None:
     """The answer already given, if any (the page asks once)."""
-    return Event.objects.filter(creditor_id=creditor.pk, kind=ANSWERED).order_by("-id").first()
+    return (
+        Event.objects.filter(subject_type="creditor", subject_id=creditor.pk, kind=ANSWERED)
+        .order_by("-id")
+        .first()
+    )
 
 
 def outside_step(*, debtor: Debtor, answer: str) -> str | None:

@@ -6,7 +6,7 @@ Included by ``workspace.urls`` inside the ``workspace`` namespace.
 
 from django.urls import path
 
-from relance.apps.workspace.views import cash, debtor_edit
+from relance.apps.workspace.views import cash, debtor_edit, onboarding
 
 urlpatterns = [
     path("cash/", cash.cash, name="cash"),
@@ -27,4 +27,8 @@ urlpatterns = [
         "debtors/<int:debtor_id>/statement.pdf", debtor_edit.debtor_statement_pdf,
         name="debtor_statement",
     ),
+    path("welcome/", onboarding.welcome, name="welcome"),
+    path("welcome/scenario/", onboarding.welcome_scenario, name="welcome_scenario"),
+    path("welcome/test-mail/", onboarding.welcome_test_mail, name="welcome_test_mail"),
+    path("welcome/history/", onboarding.welcome_history, name="welcome_history"),
 ]

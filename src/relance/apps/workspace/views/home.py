@@ -35,8 +35,18 @@ def creditor_switch(request: WorkspaceRequest) -> HttpResponse:
 
 @workspace_view()
 def dashboard(request: WorkspaceRequest) -> HttpResponse:
+    from relance.apps.workspace.onboarding import creditor_has_invoices
+    from relance.apps.workspace.views.onboarding import welcome_page
+
+    if not creditor_has_invoices(creditor=request.creditor):
+        return welcome_page(request)  # nothing to show but zeros: the first steps instead
     board = selectors.dashboard(creditor=request.creditor, as_of=timezone.localdate())
     bars = [(BUCKET_LABELS[b.bucket], b) for b in board.bars]
+    from relance.apps.workspace.onboarding import history_question_pending
+
+    pending = selectors.collection_ready() and history_question_pending(creditor=request.creditor)
     return render(
-        request, "workspace/dashboard.html", {"board": board, "bars": bars, "nav": "home"}
+        request,
+        "workspace/dashboard.html",
+        {"board": board, "bars": bars, "nav": "home", "welcome_pending": pending},
     )
