@@ -6,7 +6,7 @@ Included by ``workspace.urls`` inside the ``workspace`` namespace.
 
 from django.urls import path
 
-from relance.apps.workspace.views import cash, debtor_edit, onboarding
+from relance.apps.workspace.views import cash, debtor_edit, onboarding, sent_email
 
 urlpatterns = [
     path("cash/", cash.cash, name="cash"),
@@ -31,4 +31,13 @@ urlpatterns = [
     path("welcome/scenario/", onboarding.welcome_scenario, name="welcome_scenario"),
     path("welcome/test-mail/", onboarding.welcome_test_mail, name="welcome_test_mail"),
     path("welcome/history/", onboarding.welcome_history, name="welcome_history"),
+    path("actions/<int:action_id>/email/", sent_email.email_as_sent, name="email_as_sent"),
+    path(
+        "actions/<int:action_id>/email/html/", sent_email.email_as_sent_html,
+        name="email_as_sent_html",
+    ),
+    path(
+        "actions/<int:action_id>/email/parts/<int:number>/", sent_email.email_part,
+        name="email_part",
+    ),
 ]
