@@ -138,3 +138,26 @@ def test_a_viewer_sees_the_page_but_cannot_act(viewer_a, bank):
     line = StatementLine.objects.get(amount=Decimal("999.99"))
     assert viewer_a.get("/cash/").status_code == 200
     assert viewer_a.post(f"/cash/lines/{line.pk}/dismiss/", {"reason": "refund"}).status_code == 403
+
+
+def test_a_credit_from_a_known_iban_offers_that_debtors_invoices(collector_a, creditor_a, today, bank):
+    from relance.apps.banking.models import KnownIban
+
+    caller, _, _ = bank
+    iban = "FR7610107001011234567890129"
+    statement_import(
+        creditor=creditor_a,
+        data=bank_csv((today, Decimal("321.00"), "INCONNU", iban, "VIR SANS REF")),
+        filename="releve2.csv",
+        as_of=today,
+    )
+    line = StatementLine.objects.get(amount=Decimal("321.00"))
+    assert line.status == "unmatched"
+    KnownIban.objects.create(creditor=creditor_a, iban=iban, debtor=caller)
+    text = page_text(collector_a.get("/cash/"))
+    assert "IBAN connu par des paiements antérieurs de ce débiteur" in text
+    assert "Affecter à A Fleurs Petit SARL" in text
+    invoice = Invoice.objects.filter(debtor=caller).order_by("due_date", "id").first()
+    collector_a.post(f"/cash/lines/{line.pk}/choose/", {"invoice_id": str(invoice.pk)})
+    invoice.refresh_from_db()
+    assert invoice.open_amount == Decimal("879.00")

@@ -26,7 +26,7 @@ from relance.apps.ledger.models import Debtor, Invoice
 from relance.apps.workspace.views.labels import STEP_LABELS
 
 ZERO = Decimal("0.00")
-PAGE_LINES = 100
+PAGE_LINES = 50
 CANDIDATES = 5
 
 # The matcher's sentences (domain/matching.py), each with the words the page says instead.
@@ -117,20 +117,35 @@ def _money(amount: Decimal) -> str:
     return formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
 
 
-def chase_effect(*, debtor: Debtor, applied: Decimal, as_of: date) -> str:
-    """What applying ``applied`` to ``debtor``'s open invoices does to its chase, said plainly."""
+def _chase_facts(debtor: Debtor) -> tuple[Decimal, Any, list[Any]]:
+    """The debtor's open total, its open case and the case's pending actions."""
     from relance.apps.collection.models import PENDING_ACTION_STATES, Action, Case
 
     open_total = Invoice.objects.filter(
         debtor=debtor, status=Invoice.Status.OPEN, open_amount__gt=0
     ).aggregate(total=Sum("open_amount"))["total"] or ZERO
-    left = open_total - applied
     case = Case.objects.filter(debtor=debtor).exclude(
         status__in=[Case.Status.CLOSED_PAID, Case.Status.CLOSED_WRITTEN_OFF]
     ).first()
     pending = list(
         Action.objects.filter(case=case, state__in=PENDING_ACTION_STATES).order_by("planned_date")
     ) if case else []
+    return open_total, case, pending
+
+
+def chase_effect(
+    *, debtor: Debtor, applied: Decimal, as_of: date,
+    known: dict[int, tuple[Decimal, Any, list[Any]]] | None = None,
+) -> str:
+    """What applying ``applied`` to ``debtor``'s open invoices does to its chase, said plainly
+    (``known`` keeps each debtor's facts across the candidates of one page)."""
+    from relance.apps.collection.models import Case
+
+    known = {} if known is None else known
+    if debtor.pk not in known:
+        known[debtor.pk] = _chase_facts(debtor)
+    open_total, case, pending = known[debtor.pk]
+    left = open_total - applied
     steps = ", ".join(
         gettext("%(step)s planned on %(date)s")
         % {"step": STEP_LABELS.get(a.step_key, a.step_key), "date": formats.date_format(a.planned_date, "SHORT_DATE_FORMAT")}
@@ -187,6 +202,16 @@ def cash_lines(*, creditor: Creditor, as_of: date) -> tuple[list[CashLine], int]
             creditor=creditor, iban__in={line.counterparty_iban for line in lines if line.counterparty_iban}
         ).select_related("debtor").values_list("iban", "debtor"))
     known = {d.pk: d for d in Debtor.objects.filter(pk__in=set(ibans.values()))}
+    # Invoices open for exactly a waiting credit's amount: one query for the whole page.
+    by_amount: dict[tuple[str, Decimal], list[Invoice]] = defaultdict(list)
+    unmatched = [line for line in lines if line.status == StatementLine.Status.UNMATCHED]
+    if unmatched:
+        for invoice in Invoice.objects.filter(
+            creditor=creditor, status=Invoice.Status.OPEN, kind=Invoice.Kind.INVOICE,
+            open_amount__in={line.amount for line in unmatched},
+        ).select_related("debtor").order_by("due_date", "id")[: CANDIDATES * len(unmatched) * 4]:
+            by_amount[(invoice.currency, invoice.open_amount)].append(invoice)
+    facts: dict[int, tuple[Decimal, Any, list[Any]]] = {}
     result = []
     for line in lines:
         candidates: list[Candidate] = []
@@ -199,7 +224,9 @@ def cash_lines(*, creditor: Creditor, as_of: date) -> tuple[list[CashLine], int]
                     debtor=match.debtor,
                     invoices=rows,
                     credit_left=line.amount - applied,
-                    effect=chase_effect(debtor=match.debtor, applied=applied, as_of=as_of),
+                    effect=chase_effect(
+                        debtor=match.debtor, applied=applied, as_of=as_of, known=facts
+                    ),
                     match=match,
                     confidence=match.confidence,
                     reasons=[reason_text(r) for r in match.reasons],
@@ -207,12 +234,9 @@ def cash_lines(*, creditor: Creditor, as_of: date) -> tuple[list[CashLine], int]
             )
             seen.update(invoice.pk for invoice, _ in rows)
         others: list[tuple[Debtor, list[Invoice], str]] = []
-        same = list(
-            Invoice.objects.filter(
-                creditor=creditor, status=Invoice.Status.OPEN, currency=line.currency,
-                open_amount=line.amount,
-            ).exclude(pk__in=seen).select_related("debtor").order_by("due_date", "id")[:CANDIDATES]
-        )
+        same = [
+            i for i in by_amount.get((line.currency, line.amount), []) if i.pk not in seen
+        ][:CANDIDATES]
         for invoice in same:
             others.append((invoice.debtor, [invoice], gettext(
                 "the amount equals the open amount of invoice %(number)s"
@@ -235,7 +259,7 @@ def cash_lines(*, creditor: Creditor, as_of: date) -> tuple[list[CashLine], int]
             candidates.append(
                 Candidate(
                     debtor=debtor, invoices=rows, credit_left=left,
-                    effect=chase_effect(debtor=debtor, applied=applied, as_of=as_of),
+                    effect=chase_effect(debtor=debtor, applied=applied, as_of=as_of, known=facts),
                     reasons=[why],
                 )
             )
