@@ -158,3 +158,32 @@ def test_the_first_morning_on_the_demo_asks_once_what_was_done_outside_relance(
     declared = DeclaredContact.objects.get()
     assert (declared.debtor_id, declared.step_key) == (first.pk, "formal_notice")
     assert DeclaredContact.objects.count() == 1  # the others: "nothing", the default
+
+
+def test_the_e_mail_as_sent_fits_a_phone_and_shows_its_button(
+    page, live_server, creditor, settings, artifacts
+):
+    from datetime import date
+
+    from relance.apps.collection.daily_pass import collection_run
+    from relance.apps.collection.models import Action
+    from tests.factories import DebtorFactory, InvoiceFactory
+
+    settings.PUBLIC_URL = live_server.url
+    debtor = DebtorFactory(creditor=creditor, name="Garage Martin SARL", email="compta@martin.example")
+    InvoiceFactory(debtor=debtor, issue_date=date(2026, 2, 1), due_date=date(2026, 3, 2))
+    collection_run(creditor=creditor, as_of=date(2026, 3, 5))
+    sent = Action.objects.get(debtor=debtor, state="sent")
+    base = live_server.url
+    _login(page, base, f"/debtors/{debtor.pk}/")
+    page.get_by_role("link", name="e-mail tel qu’envoyé").click()
+    page.wait_for_selector("h1:has-text('E-mail tel qu’envoyé')")
+    assert "qr-virement.png" in page.locator("ul.mail-files").inner_text()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/actions/{sent.pk}/email/html/")
+    button = page.locator("a.portal-button")
+    assert button.inner_text() == "Voir et régler mes factures"
+    assert button.is_visible()
+    assert button.get_attribute("href").startswith(f"{base}/p/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts / "email-phone.png"), full_page=True)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 
 BUTTON = {"fr": "Voir et régler mes factures", "en": "View and pay my invoices"}
+# The portal link where the text names it, the button below saying the rest.
+PORTAL_WORDS = {"fr": "votre espace en ligne", "en": "your online space"}
 LOGO_ALT = {"fr": "Logo de {name}", "en": "{name} logo"}
 
 _FONT = "font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2328;"

@@ -30,7 +30,7 @@ from relance.apps.collection.contexts import (
     context_request,
     letter_contexts,
 )
-from relance.apps.collection.email_layout import BUTTON, email_page
+from relance.apps.collection.email_layout import PORTAL_WORDS, email_page
 from relance.apps.collection.models import Action
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Invoice
@@ -194,7 +194,7 @@ def email_compose(
     amount = payable_amount(context, template)
     # In the HTML a long link is a few words (the portal has its button below the text); the
     # plain-text twin keeps every link written out.
-    for link, words in ((context.pay_link(amount), labels["pay"]), (context.portal_url, BUTTON.get(rendered.lang, BUTTON["fr"]))):
+    for link, words in ((context.pay_link(amount), labels["pay"]), (context.portal_url, PORTAL_WORDS.get(rendered.lang, PORTAL_WORDS["fr"]))):
         if link:
             escaped = html.escape(link)
             body = body.replace(escaped, f'<a href="{escaped}">{html.escape(words)}</a>')
