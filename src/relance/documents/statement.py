@@ -27,6 +27,7 @@ class StatementRow:
     due: date | None = None
     total: Decimal | None = None
     note: str = ""
+    kind: str = ""  # a payment's origin: "ledger" (settled per the export), "bank", or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,8 @@ LABELS = {
         "balance": "Solde net dû",
         "balance_credit": "Solde en votre faveur",
         "footer": "Ce relevé reprend les écritures connues le",
+        "ledger": "Règlement constaté par votre comptabilité",
+        "bank": "Virement reçu",
         "colon": "\u00a0:",
     },
     "en": {
@@ -97,6 +100,8 @@ LABELS = {
         "balance": "Net balance due",
         "balance_credit": "Balance in your favour",
         "footer": "This statement shows the entries known on",
+        "ledger": "Settlement recorded in the accounts",
+        "bank": "Transfer received",
         "colon": ":",
     },
 }
@@ -122,12 +127,12 @@ th.num, td.num { text-align: right; } tfoot td { font-weight: bold; border-botto
 {% else %}<p>{{ l.none }}</p>{% endif %}
 <h2>{{ l.credits }}</h2>
 {% if s.credits %}<table><thead><tr><th>{{ l.reference }}</th><th>{{ l.date }}</th><th class="num">{{ l.amount }}</th></tr></thead><tbody>
-{% for r in s.credits %}<tr><td>{{ r.reference }}{% if r.note %} ({{ r.note }}){% endif %}</td><td>{{ date(r.day) }}</td><td class="num">{{ money(r.amount) }}</td></tr>{% endfor %}
+{% for r in s.credits %}<tr><td>{% if r.kind == "ledger" %}{{ l.ledger }}{% elif r.kind == "bank" %}{{ l.bank }}{% if r.reference %} — {{ r.reference }}{% endif %}{% else %}{{ r.reference }}{% endif %}{% if r.note %} ({{ r.note }}){% endif %}</td><td>{{ date(r.day) }}</td><td class="num">{{ money(r.amount) }}</td></tr>{% endfor %}
 </tbody><tfoot><tr><td colspan="2">{{ l.credits_total }}</td><td class="num">{{ money(s.credits_total) }}</td></tr></tfoot></table>
 {% else %}<p>{{ l.none }}</p>{% endif %}
 <h2>{{ l.payments }}</h2>
 {% if s.payments %}<table><thead><tr><th>{{ l.reference }}</th><th>{{ l.date }}</th><th class="num">{{ l.amount }}</th></tr></thead><tbody>
-{% for r in s.payments %}<tr><td>{{ r.reference }}</td><td>{{ date(r.day) }}</td><td class="num">{{ money(r.amount) }}</td></tr>{% endfor %}
+{% for r in s.payments %}<tr><td>{% if r.kind == "ledger" %}{{ l.ledger }}{% elif r.kind == "bank" %}{{ l.bank }}{% if r.reference %} — {{ r.reference }}{% endif %}{% else %}{{ r.reference }}{% endif %}</td><td>{{ date(r.day) }}</td><td class="num">{{ money(r.amount) }}</td></tr>{% endfor %}
 </tbody></table>{% else %}<p>{{ l.none }}</p>{% endif %}
 <p class="balance">{% if s.balance >= 0 %}{{ l.balance }}{% else %}{{ l.balance_credit }}{% endif %} {{ l.as_of }} {{ date(s.as_of) }}{{ l.colon }} {{ money(s.balance if s.balance >= 0 else -s.balance) }}</p>
 </body></html>"""

@@ -151,6 +151,13 @@ def test_the_statement_of_account_lists_invoices_credits_payments_and_the_net(
                                   amount=Decimal("200.00"), origin="bank", reference="VIR BLANC")
     Allocation.objects.create(payment=paid, invoice=first, amount=Decimal("200.00"))
     Invoice.objects.filter(pk=first.pk).update(open_amount=Decimal("1000.00"))
+    # What the ledger export said was paid: a settlement payment of the import, no debtor.
+    second = Invoice.objects.get(number="FA-102")
+    settled = Payment.objects.create(creditor=creditor_a, value_date=today - timedelta(days=2),
+                                     amount=Decimal("100.00"), origin="ledger",
+                                     reference="ledger import #1 (export.csv)")
+    Allocation.objects.create(payment=settled, invoice=second, amount=Decimal("100.00"))
+    Invoice.objects.filter(pk=second.pk).update(open_amount=Decimal("1100.00"))
 
     def pdf_text(as_of):
         response = collector_a.get(f"/debtors/{debtor.pk}/statement.pdf?as_of={as_of.isoformat()}")
@@ -165,10 +172,12 @@ def test_the_statement_of_account_lists_invoices_credits_payments_and_the_net(
     assert "FA-101" in text
     assert "FA-102" in text
     assert "AV-7" in text
-    assert "VIR BLANC" in text
+    assert "Virement reçu — VIR BLANC" in text
+    assert "Règlement constaté par votre comptabilité" in text
+    assert "ledger import" not in text
     assert "1 000,00" in text  # FA-101 after the payment
     assert "Solde net dû au" in text
-    assert "2 050,00" in text  # 1,000 + 1,200 − 150
+    assert "1 950,00" in text  # 1,000 + 1,100 − 150
     # A week earlier the payment had not come and the credit note was already there.
     earlier = pdf_text(today - timedelta(days=7))
     assert "VIR BLANC" not in earlier

@@ -9,6 +9,7 @@ credit too. The net balance is the open invoices plus the credits.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -24,6 +25,17 @@ PAYMENTS_SHOWN = 50
 
 def _lines(*parts: str) -> tuple[str, ...]:
     return tuple(p for p in (" ".join(x.split()) for x in parts) if p)
+
+
+def _payment_row(reference: str, day: date, origin: str, amount: Decimal) -> StatementRow:
+    """A payment as the debtor reads it: the ledger's settlements and the bank's transfers
+    named in the statement's words (their stored references are Relance's own notes)."""
+    if origin == Payment.Origin.LEDGER:
+        return StatementRow("", day, amount, kind="ledger")
+    if origin == Payment.Origin.BANK:
+        quoted = re.sub(r"^bank line \d+:? ?", "", reference)
+        return StatementRow(quoted, day, amount, kind="bank")
+    return StatementRow(reference or "—", day, amount)
 
 
 def debtor_statement(*, debtor: Debtor, as_of: date) -> StatementOfAccount:
@@ -58,25 +70,27 @@ def debtor_statement(*, debtor: Debtor, as_of: date) -> StatementOfAccount:
     for payment in received:
         left = payment.amount - (payment.used or ZERO)
         if left > 0:
-            credits.append(StatementRow(payment.reference or "—", payment.value_date, -left))
+            credits.append(_payment_row(payment.reference, payment.value_date, payment.origin, -left))
     # Payments booked by the ledger import carry no debtor: their allocations say whose they are.
     by_payment: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    shown: dict[int, tuple[str, date]] = {}
-    for payment_id, reference, day, amount in (
+    shown: dict[int, tuple[str, date, str]] = {}
+    for payment_id, reference, day, origin, amount in (
         Allocation.objects.filter(invoice__debtor=debtor, payment__value_date__lte=as_of)
         .exclude(payment__origin=Payment.Origin.CREDIT)
-        .values_list("payment_id", "payment__reference", "payment__value_date", "amount")
+        .values_list(
+            "payment_id", "payment__reference", "payment__value_date", "payment__origin", "amount"
+        )
     ):
         by_payment[payment_id] += amount
-        shown[payment_id] = (reference, day)
+        shown[payment_id] = (reference, day, origin)
     for payment in received:
         if payment.pk not in by_payment:
             by_payment[payment.pk] = payment.amount
-            shown[payment.pk] = (payment.reference, payment.value_date)
+            shown[payment.pk] = (payment.reference, payment.value_date, payment.origin)
         elif payment.amount > by_payment[payment.pk]:
             by_payment[payment.pk] = payment.amount
     payments = sorted(
-        (StatementRow(shown[pk][0] or "—", shown[pk][1], amount) for pk, amount in by_payment.items()),
+        (_payment_row(*shown[pk], amount) for pk, amount in by_payment.items()),
         key=lambda row: row.day,
         reverse=True,
     )[:PAYMENTS_SHOWN]
