@@ -95,3 +95,46 @@ def test_each_creditors_reminders_leave_through_its_own_server_only(settings, tm
     assert len(files) == 1
     assert "411ENV@example.org" in files[0].read_text(encoding="utf-8", errors="replace")
     assert Action.objects.filter(channel="email", state="sent").count() == 2
+
+
+@pytest.fixture
+def smtp_with_login():
+    """A real aiosmtpd server that wants a login (over plain SMTP, as a local relay may)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from tests.apps.editors.test_dispatch import Keeping
+
+    seen: list[tuple[str, str]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        login, password = auth_data.login.decode(), auth_data.password.decode()
+        seen.append((login, password))
+        return AuthResult(success=(login, password) == ("relance", "p@ss:w/rd%20"))
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = Keeping()
+    controller = Controller(handler, hostname="127.0.0.1", port=port,
+                            authenticator=authenticator, auth_require_tls=False)
+    controller.start()
+    yield handler, port, seen
+    controller.stop()
+
+
+def test_the_user_and_password_log_in_as_typed(admin_a, env_folder, smtp_with_login):
+    handler, port, seen = smtp_with_login
+    admin_a.post("/settings/", server_form(port, username="relance", password="p@ss:w/rd%20"))
+    response = admin_a.post("/settings/", {"form": "smtp", "to": "moi@example.org"}, follow=True)
+    assert "Message d’essai envoyé" in page_text(response)
+    assert seen == [("relance", "p@ss:w/rd%20")]  # quoted into the URL, unquoted back
+    assert len(handler.messages) == 1
+    # A wrong password is said, in French, and nothing is recorded as sent.
+    admin_a.post("/settings/", server_form(port, username="relance", password="faux"))
+    refused = admin_a.post("/settings/", {"form": "smtp", "to": "moi@example.org"})
+    assert refused.status_code == 400
+    assert "le message d’essai n’a pas été envoyé" in page_text(refused)
+    assert len(handler.messages) == 1
