@@ -156,3 +156,15 @@ def test_the_reader_catches_each_kind_of_slip(bad):
 
 def test_the_reader_lets_good_french_through():
     assert slips("Solde net dû au 3 mars 2026 : 2 050,00 € ; à 09:30, relance rates add --table ecb_mro") == []
+
+
+def test_english_readers_get_the_new_pages_in_english(collector_a, day):
+    _, late = day
+    collector_a.cookies["django_language"] = "en"
+    cash = visible(collector_a.get("/cash/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert "Cash application" in cash
+    assert "Effect on the chase:" in cash
+    assert "Encaissements" not in cash
+    page = visible(collector_a.get(f"/debtors/{late.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    assert "Statement of account as of" in page
+    assert "Accounts payable" in page
