@@ -182,3 +182,11 @@ def test_the_statement_of_account_lists_invoices_credits_payments_and_the_net(
     earlier = pdf_text(today - timedelta(days=7))
     assert "VIR BLANC" not in earlier
     assert "2 250,00" in earlier
+
+
+def test_an_imported_phone_written_its_own_way_does_not_block_adding_the_e_mail(collector_a, debtor_a):
+    debtor_a.phone, debtor_a.email = "04 72 00 00 01 poste 12", ""
+    debtor_a.save()
+    collector_a.post(f"/debtors/{debtor_a.pk}/edit/", details(debtor_a, email="a@durand.example"))
+    debtor_a.refresh_from_db()
+    assert (debtor_a.email, debtor_a.phone) == ("a@durand.example", "04 72 00 00 01 poste 12")

@@ -94,7 +94,17 @@ def _clean(debtor: Debtor, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def debtor_update(*, debtor: Debtor, actor: str, **values: Any) -> Debtor:
-    """Change the debtor's fields named in ``values``; record what changed."""
+    """Change the debtor's fields named in ``values``; record what changed.
+
+    Only the fields that change are checked: a phone number an export wrote its own way does
+    not keep a person from adding the e-mail address."""
+    unknown = set(values) - set(DEBTOR_FIELDS)
+    if unknown:
+        raise InvalidInputError(f"unknown debtor fields: {', '.join(sorted(unknown))}")
+    values = {
+        k: v for k, v in values.items()
+        if (v.strip() if isinstance(v, str) else v) != getattr(debtor, k)
+    }
     clean = _clean(debtor, values)
     changed = {k: v for k, v in clean.items() if getattr(debtor, k) != v}
     if not changed:
