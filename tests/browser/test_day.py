@@ -179,6 +179,9 @@ def test_the_e_mail_as_sent_fits_a_phone_and_shows_its_button(
     page.get_by_role("link", name="e-mail tel qu’envoyé").click()
     page.wait_for_selector("h1:has-text('E-mail tel qu’envoyé')")
     assert "qr-virement.png" in page.locator("ul.mail-files").inner_text()
+    framed = page.frame_locator("iframe.mail-html")
+    assert framed.locator("a.portal-button").inner_text() == "Voir et régler mes factures"
+    assert framed.locator("img").first.evaluate("i => i.complete && i.naturalWidth > 0")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{base}/actions/{sent.pk}/email/html/")
     button = page.locator("a.portal-button")
@@ -186,4 +189,6 @@ def test_the_e_mail_as_sent_fits_a_phone_and_shows_its_button(
     assert button.is_visible()
     assert button.get_attribute("href").startswith(f"{base}/p/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # The QR code shows: the frame fetches nothing, its images are in the page.
+    assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
     page.screenshot(path=str(artifacts / "email-phone.png"), full_page=True)

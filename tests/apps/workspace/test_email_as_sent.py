@@ -55,9 +55,13 @@ def test_the_html_part_is_sandboxed_and_its_images_are_served_from_the_message(c
     page = response.content.decode()
     assert "Voir et régler mes factures" in page
     assert "cid:" not in page
-    image = page.split(f'src="/actions/{sent.pk}/email/parts/')[1].split('"')[0]
-    part = collector_a.get(f"/actions/{sent.pk}/email/parts/{image}")
+    assert 'src="data:image/png;base64,iVBOR' in page  # the QR code, written in
+    # Each attachment still downloads from the stored message.
+    text = page_text(collector_a.get(f"/actions/{sent.pk}/email/"))
+    number = text.split(f"/actions/{sent.pk}/email/parts/")[1].split("/")[0]
+    part = collector_a.get(f"/actions/{sent.pk}/email/parts/{number}/?download=1")
     assert part["Content-Type"] == "image/png"
+    assert part["Content-Disposition"].startswith("attachment")
     assert part.content.startswith(b"\x89PNG")
 
 

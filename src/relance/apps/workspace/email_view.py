@@ -1,12 +1,13 @@
 """An e-mail as it was sent (the stored .eml, ``audit.documents``), read back for a person:
 its headers, its text, its HTML and its attachments, each part addressed by its number.
 
-The HTML part is shown in a sandboxed frame; its inline images (``cid:``) point to the parts
-they name, served by the workspace itself, so nothing is fetched from outside.
+The HTML part is shown in a sandboxed frame; its inline images (``cid:``) are written into it
+as ``data:`` addresses, so it fetches nothing at all.
 """
 
 from __future__ import annotations
 
+import base64
 import email
 import re
 from dataclasses import dataclass, field
@@ -94,12 +95,22 @@ def sent_email_part(*, action: Any, number: int) -> tuple[str, str, bytes] | Non
     )
 
 
-def html_with_parts(*, email_: SentEmail, part_url: Any) -> str:
-    """The HTML part, each ``cid:`` reference pointing to its part's address."""
+def html_with_parts(*, action: Any, email_: SentEmail) -> str:
+    """The HTML part, each ``cid:`` image written in as a ``data:`` address: the sandboxed
+    frame fetches nothing, not even from the workspace (it has no origin to send a cookie
+    from)."""
+    leaves = _leaves(_message(action))
     by_cid = {p.content_id: p.number for p in email_.parts if p.content_id}
 
     def swap(found: re.Match[str]) -> str:
         number = by_cid.get(found.group(1))
-        return f'src="{part_url(number)}"' if number is not None else 'src=""'
+        if number is None:
+            return 'src=""'
+        leaf = leaves[number]
+        kind = leaf.get_content_type()
+        payload = leaf.get_payload(decode=True)
+        if not kind.startswith("image/") or not isinstance(payload, bytes):
+            return 'src=""'
+        return f'src="data:{kind};base64,{base64.b64encode(payload).decode()}"'
 
     return re.sub(r'src="cid:([^"]+)"', swap, email_.html)
