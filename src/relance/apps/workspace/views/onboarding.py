@@ -22,6 +22,7 @@ from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import CHANNEL_LABELS, KIND_LABELS, STEP_LABELS
 from relance.apps.workspace.wording import error_text
+from relance.documents.formatting import format_iban
 from relance.domain.errors import InvalidInputError
 
 ANSWER_LABELS = [
@@ -57,6 +58,7 @@ def welcome_page(request: WorkspaceRequest, *, status: int = 200, smtp_form: Smt
             "is_admin": request.grant.allows("admin"),
             "can_act": request.grant.allows("collector"),
             "today": today,
+            "iban_shown": format_iban(request.creditor.iban) if request.creditor.iban else "",
             "nav": "home",
         },
         status=status,
