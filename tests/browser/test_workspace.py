@@ -142,7 +142,7 @@ def test_a_collector_imports_a_ledger_and_works_a_debtor(
 ):
     base = live_server.url
     _login(page, base)
-    assert page.get_by_role("heading", name="Tableau de bord").is_visible()
+    assert page.get_by_role("heading", name="Premiers pas").is_visible()  # nothing imported yet
 
     csv_file = tmp_path / "export.csv"
     csv_file.write_text(_csv(), encoding="utf-8")

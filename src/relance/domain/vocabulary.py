@@ -152,6 +152,9 @@ EVENTS: Mapping[str, Term] = {
     "debtor.held": Term("Chasing paused", "Relances suspendues"),
     "debtor.released": Term("Chasing resumed", "Relances reprises"),
     "debtor.notes_changed": Term("Notes changed", "Notes modifiées"),
+    "debtor.changed": Term("Debtor details changed", "Fiche du débiteur modifiée"),
+    "debtor.contact_added": Term("Contact added", "Contact ajouté"),
+    "debtor.contact_removed": Term("Contact removed", "Contact retiré"),
     "ledger.invoice_updated": Term("Invoice changed", "Facture modifiée"),
     "ledger.invoice_settled": Term("Invoice settled", "Facture soldée"),
     "case.written_off": Term("Written off", "Passé en perte"),
@@ -233,6 +236,15 @@ ORIGINS: Mapping[str, Term] = {
     "manual": Term("Recorded by hand", "Saisi à la main"),
     "ledger": Term("Settled per the accounts", "Réglé selon la comptabilité"),
     "credit": Term("Credit note applied", "Avoir imputé"),
+}
+
+# The role a contact holds at the debtor (``Contact.role``).
+CONTACT_ROLES: Mapping[str, Term] = {
+    "accounts_payable": Term("Accounts payable", "Comptabilité fournisseurs"),
+    "invoices": Term("Receives the invoices", "Réception des factures"),
+    "management": Term("Management", "Direction"),
+    "purchasing": Term("Purchasing", "Achats"),
+    "other": Term("Other", "Autre"),
 }
 
 KINDS: Mapping[str, Term] = {

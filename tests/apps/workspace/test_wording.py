@@ -51,6 +51,12 @@ PLAIN_ERRORS = [
     "a dispute names the invoice(s) it is about",
     "a dispute needs its reason",
     "a call back needs the date to call on",
+    "choose at least one invoice the credit pays",
+    "each invoice may be named only once",
+    "nothing of the credit is left for the invoices chosen",
+    "a debtor needs a name",
+    "a contact needs a name, an e-mail or a phone number",
+    "the port is a number between 1 and 65535",
 ]
 
 HEADER = "Numéro facture;Compte client;Raison sociale;Date facture;Date échéance;Montant TTC\n"

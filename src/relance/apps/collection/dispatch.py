@@ -92,6 +92,7 @@ from relance.apps.audit.documents import document_store, documents_sync
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.collection.confirmations import NOTHING_OWED_STEPS
 from relance.apps.collection.contexts import ContextRequest, action_request, letter_contexts
+from relance.apps.collection.mail_routes import mail_routes
 from relance.apps.collection.messages import email_compose, invoice_files
 from relance.apps.collection.models import Action, Case
 from relance.apps.collection.outbox_ahead import Ahead, Job, RenderAhead, Rendered, RenderInline
@@ -207,6 +208,14 @@ def outbox_dispatch(
     actor: str = "system",
 ) -> DispatchResult:
     """Send every due e-mail action once. Must run outside a transaction (each step commits)."""
+    routes = mail_routes(creditor=creditor) if transport is None else None
+    if routes is not None:  # a creditor's own server (Settings) carries its e-mail
+        out = DispatchResult()
+        for each, url in routes:
+            each_transport = CHANNEL.transport(url, smtp_limits())
+            out.add(outbox_dispatch(as_of=as_of, creditor=each, result=result,
+                                    transport=each_transport, actor=actor))
+        return out
     out = DispatchResult()
     transport = transport or CHANNEL.transport(settings.EMAIL_URL, smtp_limits())
     transport.limit(time.monotonic() + settings.SMTP_RUN_DEADLINE)

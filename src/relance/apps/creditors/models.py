@@ -79,3 +79,23 @@ class AgencyMandate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} for {self.creditor_id}"
+class MailServer(models.Model):
+    """The creditor's own outgoing mail server, set on the Settings page. Without one, the
+    install's ``RELANCE_EMAIL_URL`` carries its e-mail. The password is kept for sending and
+    never shown again nor written in the audit trail."""
+
+    class Security(models.TextChoices):
+        STARTTLS = "starttls", "STARTTLS"
+        SSL = "ssl", "SSL/TLS"
+        NONE = "none", "none"
+
+    creditor = models.OneToOneField(Creditor, on_delete=models.CASCADE, related_name="mail_server")
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField(default=587)
+    security = models.CharField(max_length=10, choices=Security.choices, default=Security.STARTTLS)
+    username = models.CharField(max_length=255, blank=True)
+    password = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"

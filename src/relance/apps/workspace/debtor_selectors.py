@@ -306,6 +306,7 @@ class TimelineItem:
     channel: str = ""
     action_id: int | None = None
     has_document: bool = False
+    document_is_email: bool = False
     body: str = ""
     step: str = ""  # a collection step's template (its kind of message), for its label
     reason: str = ""  # why the pass planned it so, or did not send it (an action's reason)
@@ -397,6 +398,7 @@ def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
                     kind = "action.not_sent"
             items.append(TimelineItem(at, kind, text.strip(), actor, channel=action.channel, action_id=action.pk,
                                       has_document=bool(action.document), body=action.body_text,
+                                      document_is_email=str(action.document.name or "").endswith(".eml"),
                                       step=_step_of(action), reason=action.reason))
         from relance.apps.collection.models import DeclaredContact
 

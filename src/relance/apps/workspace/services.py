@@ -518,12 +518,13 @@ def creditor_logo_set(*, creditor: Creditor, data: bytes | None, actor: str) -> 
 
 
 def smtp_test_send(*, creditor: Creditor, to: str, actor: str) -> str:
-    """Send a short test message to ``to`` through the configured e-mail transport
-    (RELANCE_EMAIL_URL), from the creditor as the reminders are; its Message-ID, or an
+    """Send a short test message to ``to`` through the creditor's e-mail transport (its own
+    server when set on the Settings page, else RELANCE_EMAIL_URL), from the creditor as the reminders are; its Message-ID, or an
     ``InvalidInputError`` with the server's reason."""
     import smtplib
     from email.utils import make_msgid
 
+    from relance.apps.creditors.mail_server import mail_url_for
     from relance.channels.email_mime import OutgoingEmail, prepare
     from relance.channels.smtp import transport_from_url
     from relance.domain.errors import RelanceError
@@ -547,7 +548,7 @@ def smtp_test_send(*, creditor: Creditor, to: str, actor: str) -> str:
         html="<p>" + text.replace("\n\n", "</p><p>").replace("\n", "<br>") + "</p>",
     )
     try:
-        transport = transport_from_url(settings.EMAIL_URL)
+        transport = transport_from_url(mail_url_for(creditor=creditor).url)
     except RelanceError as exc:
         raise InvalidInputError(exc.message) from exc
     try:
@@ -564,6 +565,8 @@ def smtp_test_send(*, creditor: Creditor, to: str, actor: str) -> str:
         )
     event_record(
         kind="creditor.smtp_tested", subject_type="creditor", subject_id=creditor.pk,
-        creditor_id=creditor.pk, actor=actor, payload={"to": to, "message_id": message_id},
+        creditor_id=creditor.pk, actor=actor,
+        payload={"to": to, "message_id": message_id,
+                 "server": mail_url_for(creditor=creditor).shown},
     )
     return message_id

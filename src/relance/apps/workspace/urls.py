@@ -45,5 +45,6 @@ urlpatterns = [
     ),
     path("", include("relance.apps.editors.urls")),
     path("", include("relance.apps.workspace.desk_urls")),
+    path("", include("relance.apps.workspace.day_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

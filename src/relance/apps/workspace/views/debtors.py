@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from relance.apps.workspace import debtor_selectors, selectors, services
 from relance.apps.workspace.access import workspace_view
+from relance.apps.workspace.debtor_forms import ContactForm, DebtorForm
+from relance.apps.workspace.debtor_states import debtor_states
 from relance.apps.workspace.forms import (
     DisputeOpenForm,
     DossierForm,
@@ -30,11 +32,13 @@ from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import (
     ACTION_REASONS,
     CHANNEL_LABELS,
+    CONTACT_ROLE_LABELS,
     FILTER_LABELS,
     KIND_LABELS,
     ORIGIN_LABELS,
     ROUTE_LABELS,
     SORT_LABELS,
+    STATE_LABELS,
     STEP_LABELS,
     TIMELINE_LABELS,
     WRITE_OFF_LABELS,
@@ -60,6 +64,9 @@ def debtors(request: WorkspaceRequest) -> HttpResponse:
     )
     keep = request.GET.copy()
     keep.pop("page", None)
+    states = debtor_states(debtors=list(page.object_list), as_of=timezone.localdate())
+    for debtor in page.object_list:
+        debtor.state_label = STATE_LABELS.get(states.get(debtor.pk, ""), "")
     return render(
         request,
         "workspace/debtors.html",
@@ -122,6 +129,8 @@ def debtor_page(
         "notes_form": NotesForm(initial={"notes": debtor.notes}),
         "dossier_form": DossierForm(prefix="dossier", routes=ROUTE_LABELS),
         "write_off_form": WriteOffForm(prefix="writeoff", reasons=WRITE_OFF_LABELS),
+        "debtor_form": DebtorForm(initial={f: getattr(debtor, f) for f in DebtorForm.base_fields}),
+        "contact_form": ContactForm(prefix="contact"),
     }
     forms.update(bound or {})
     if collection:
@@ -140,7 +149,13 @@ def debtor_page(
             "open_total": debtor_selectors.debtor_open_total(debtor=debtor),
             "penalties_total": None if unknown else sum((line.penalties or 0 for line in lines), 0),
             "paid": debtor_selectors.debtor_paid_invoices(debtor=debtor),
-            "contacts": list(debtor.contacts.all()),
+            "contacts": [
+                (c, CONTACT_ROLE_LABELS.get(c.role, c.role)) for c in debtor.contacts.all()
+            ],
+            "state_label": STATE_LABELS.get(
+                debtor_states(debtors=[debtor], as_of=today).get(debtor.pk, ""), ""
+            ),
+            "scenario": _scenario_of(debtor) if collection else None,
             "timeline": _timeline(debtor_selectors.debtor_timeline(debtor=debtor)),
             "can_act": request.grant.allows("collector"),
             "can_write_off": request.grant.allows("admin"),
@@ -155,6 +170,12 @@ def debtor_page(
 
 
 _BANK_LINE = re.compile(r"\bbank line (\d+)")
+def _scenario_of(debtor: Any) -> Any:
+    from relance.apps.collection.history import debtor_scenario
+
+    return debtor_scenario(debtor=debtor)
+
+
 
 
 def _timeline(items: list[debtor_selectors.TimelineItem]) -> list[debtor_selectors.TimelineItem]:

@@ -10,6 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from relance.apps.creditors.mail_server import (
+    mail_server_get,
+    mail_server_remove,
+    mail_server_set,
+    mail_url_for,
+)
 from relance.apps.workspace import services
 from relance.apps.workspace.access import workspace_view
 from relance.apps.workspace.forms import (
@@ -20,6 +26,7 @@ from relance.apps.workspace.forms import (
     SettingsForm,
     SmtpTestForm,
 )
+from relance.apps.workspace.mail_forms import MailServerForm
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor, streamed
 from relance.apps.workspace.wording import error_text
@@ -45,6 +52,12 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
         initial={"table": request.GET.get("table", ""), "from_date": request.GET.get("from", "")},
     )
     agency_form = _agency_form(creditor, request.POST if which == "agency" else None)
+    server = mail_server_get(creditor=creditor)
+    mail_form = MailServerForm(
+        request.POST if which == "mailserver" else None,
+        initial={"host": server.host, "port": server.port, "security": server.security,
+                 "username": server.username} if server else None,
+    )
     status = 200
     if which == "agency" and agency_form.is_valid():
         from relance.apps.creditors.services import agency_set
@@ -56,6 +69,22 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
         else:
             messages.success(request, _("Agency saved: its letters carry the R124-4 mentions from now on."))
             return redirect(reverse("workspace:settings") + "#agency")
+    elif which == "mailserver" and mail_form.is_valid():
+        data = mail_form.cleaned_data
+        try:
+            if data["remove"] or not data["host"]:
+                mail_server_remove(creditor=creditor, actor=actor(request))
+            else:
+                mail_server_set(
+                    creditor=creditor, actor=actor(request), host=data["host"], port=data["port"],
+                    security=data["security"], username=data["username"],
+                    password=data["password"] or None,
+                )
+        except InvalidInputError as exc:
+            mail_form.add_error(None, error_text(exc))
+        else:
+            messages.success(request, _("Mail server saved: send a test message to check it."))
+            return redirect(reverse("workspace:settings") + "#smtp-title")
     elif which == "identity" and form.is_valid():
         try:
             services.creditor_settings_update(
@@ -116,7 +145,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
                 % {"to": to, "id": message_id},
             )
             return redirect("workspace:settings")
-    if which and any(f.errors for f in (form, logo_form, smtp_form, rate_form, agency_form)):
+    if which and any(f.errors for f in (form, logo_form, smtp_form, rate_form, agency_form, mail_form)):
         status = 400
     return render(
         request,
@@ -127,6 +156,8 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
             "smtp_form": smtp_form,
             "creditor": creditor,
             "email_url": _email_target(),
+            "mail_route": mail_url_for(creditor=creditor),
+            "mail_form": mail_form,
             "rate_form": rate_form,
             "agency_form": agency_form,
             "rates_known": _rates_known(),

@@ -174,13 +174,18 @@ def action_document(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     action = worklist_selectors.action_get(creditor=request.creditor, action_id=action_id)
     if not action.document:
         raise Http404
+    is_eml = str(action.document.name).endswith(".eml")
+    if is_eml and request.GET.get("raw") != "1":  # an e-mail is read as an e-mail
+        return redirect("workspace:email_as_sent", action_id=action.pk)
     try:
         handle = action.document.open("rb")
     except OSError as exc:
         raise Http404 from exc
+    kind, suffix = ("message/rfc822", "eml") if is_eml else ("application/pdf", "pdf")
     return streamed(
         FileResponse(
-            handle, content_type="application/pdf", filename=f"{action.sha256 or action.pk}.pdf"
+            handle, content_type=kind, as_attachment=is_eml,
+            filename=f"{action.sha256 or action.pk}.{suffix}",
         )
     )
 
