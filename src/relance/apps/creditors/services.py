@@ -175,7 +175,9 @@ def creditor_columns_remember(*, creditor: Creditor, mapping: dict[str, str]) ->
 
     unknown = sorted(field for field in mapping.values() if field and field not in COLUMNS)
     if unknown:
-        raise InvalidInputError(f"not a ledger field: {', '.join(unknown)}")
+        raise InvalidInputError(
+            N_("not a ledger field: %(fields)s"), params={"fields": ", ".join(unknown)}
+        )
     merged = {**creditor.ledger_columns, **mapping}
     if merged != creditor.ledger_columns:
         creditor.ledger_columns = merged
