@@ -28,6 +28,7 @@ urlpatterns = [
     path("settings/logo/", settings_page.creditor_logo, name="settings_logo"),
     path("worklist/", worklist.worklist, name="worklist"),
     path("worklist/run/", worklist.run_today, name="run_today"),
+    path("worklist/actions/bulk/", worklist.actions_bulk, name="actions_bulk"),
     path(
         "worklist/actions/<int:action_id>/preview/", worklist.action_preview, name="action_preview"
     ),
