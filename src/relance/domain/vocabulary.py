@@ -86,6 +86,11 @@ TASKS: Mapping[str, Term] = {
         "Claim time-barred: no court threat sent, check it",
         "Créance prescrite : aucune menace de procédure envoyée, à vérifier",
     ),
+    "offer_plan": Term(
+        "Offer a payment plan (cash difficulties)",
+        "Proposer un échéancier (difficultés de trésorerie)",
+    ),
+    "plan_proposal": Term("Payment plan proposed by the debtor", "Échéancier proposé par le débiteur"),
 }
 
 STEPS: Mapping[str, Term] = {

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from relance.apps.workspace import desk
 from relance.apps.workspace.access import back_url, workspace_view
-from relance.apps.workspace.forms import TaskDoneForm, outcome_forms
+from relance.apps.workspace.forms import ONE_CLICK_OUTCOMES, TaskDoneForm, outcome_forms
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import CHANNEL_LABELS
@@ -28,7 +28,15 @@ def cards_with_forms(
 ) -> list[desk.CallCard]:
     """The call cards with their outcome forms (bound to ``data`` when given) and labelled history."""
     for card in cards:
-        card.forms = outcome_forms(card.action, card.invoices, data, only)  # type: ignore[attr-defined]
+        card.forms = outcome_forms(  # type: ignore[attr-defined]
+            card.action, card.invoices, data, only, owed=card.overdue_total or card.open_total
+        )
+        # One click records these; the others show their few fields on the card.
+        card.quick = sorted(  # type: ignore[attr-defined]
+            (f for f in card.forms if f[0] in ONE_CLICK_OUTCOMES),  # type: ignore[attr-defined]
+            key=lambda f: ONE_CLICK_OUTCOMES.index(f[0]),
+        )
+        card.detailed = [f for f in card.forms if f[0] not in ONE_CLICK_OUTCOMES]  # type: ignore[attr-defined]
         # The attempts are frozen dataclasses: the labelled copies are plain namespaces.
         card.history = [
             SimpleNamespace(
