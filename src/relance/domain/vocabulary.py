@@ -105,6 +105,7 @@ STEPS: Mapping[str, Term] = {
     "thank_you": Term("Thank-you for the payment", "Remerciement pour le paiement"),
     "promise_confirmation": Term("Promise confirmed", "Confirmation de la promesse"),
     "plan_confirmation": Term("Payment plan confirmed", "Confirmation de l’échéancier"),
+    "plan_declined": Term("Proposed payment plan declined", "Refus de l’échéancier proposé"),
     **TASKS,
 }
 

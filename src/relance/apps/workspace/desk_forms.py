@@ -1,5 +1,5 @@
 """Forms of the collector's desk added with the letters to post: a registered letter's
-delivery, a tracking file, and the answer to a plan a debtor proposed."""
+delivery and a tracking file."""
 
 from __future__ import annotations
 
@@ -29,10 +29,3 @@ class DeliveryForm(forms.Form):
 
 class TrackingFileForm(forms.Form):
     file = forms.FileField(label=_("Tracking file (CSV)"))
-
-
-class PlanDeclineForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why (told to the debtor)"), max_length=500, required=False,
-        widget=forms.TextInput(),
-    )

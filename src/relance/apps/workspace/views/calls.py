@@ -194,3 +194,30 @@ def task_done(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     )
     messages.success(request, _("Task done."))
     return HttpResponseRedirect(back_url(request, reverse("workspace:worklist")))
+
+
+@require_POST
+@workspace_view()
+def proposal_decide(request: WorkspaceRequest, action_id: int, decision: str) -> HttpResponse:
+    """A plan the debtor proposed on the portal, accepted (the plan is created and its
+    confirmation sent) or declined (recorded, and the debtor told)."""
+    from relance.apps.collection.pauses import plan_proposal_accept, plan_proposal_decline
+
+    today = timezone.localdate()
+    if decision == "accept":
+        plan_proposal_accept(
+            creditor=request.creditor, task_id=action_id, as_of=today, actor=actor(request)
+        )
+        messages.success(
+            request, _("Plan accepted: the debtor receives its confirmation, every instalment.")
+        )
+    elif decision == "decline":
+        plan_proposal_decline(
+            creditor=request.creditor, task_id=action_id, as_of=today,
+            reason=request.POST.get("reason", ""), actor=actor(request),
+        )
+        messages.success(request, _("Plan declined: the debtor is told, the chase goes on."))
+    else:
+        raise Http404
+    return HttpResponseRedirect(back_url(request, reverse("workspace:worklist")))
+

@@ -74,9 +74,28 @@ def worklist(request: WorkspaceRequest) -> HttpResponse:
             t.label = TASK_LABELS.get(t.step_key, t.subject or t.step_key)
             if t.reason in ACTION_REASONS:  # an e-mail step that could not go: say why
                 t.label = f"{STEP_LABELS.get(t.step_key, t.step_key)} · {ACTION_REASONS[t.reason]}"
+            t.proposal = _proposal(t)
         context["tasks"] = [(t, TaskDoneForm(prefix=f"t{t.pk}")) for t in tasks]
         context["uncertain"] = list(actions_uncertain(creditor=creditor)[:50])
     return render(request, "workspace/worklist.html", context)
+
+
+def _proposal(task: Any) -> SimpleNamespace | None:
+    """A plan the debtor proposed on the portal, as its task keeps it: the number of
+    instalments, the first one's date and the debtor's own message."""
+    from datetime import date
+
+    terms = task.outcome if isinstance(task.outcome, dict) else {}
+    if task.step_key != "plan_proposal" or "first" not in terms:
+        return None
+    try:
+        first = date.fromisoformat(str(terms["first"]))
+    except ValueError:
+        return None
+    return SimpleNamespace(
+        instalments=int(terms.get("instalments", 0)), first=first,
+        message=str(terms.get("message", "") or task.body_text),
+    )
 
 
 def approval_rows(*, creditor: Any, actions: list[Any], as_of: Any) -> list[desk.Preview]:
