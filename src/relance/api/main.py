@@ -17,6 +17,7 @@ from relance.api.access import BearerToken, Session, actor, grant_for, install_e
 from relance.api.schemas import (
     ActionOut,
     ActionPage,
+    ApproveIn,
     CreditorOut,
     DebtorDetail,
     DebtorPage,
@@ -30,7 +31,7 @@ from relance.api.schemas import (
     PromiseOut,
     RunOut,
 )
-from relance.apps.collection.actions import action_skip, actions_approve
+from relance.apps.collection.actions import action_skip, actions_approve, actions_approve_each
 from relance.apps.collection.limits import claim_limits, limit_json
 from relance.apps.collection.models import Action
 from relance.apps.collection.morning import morning_pass
@@ -266,6 +267,17 @@ def action_approve(request: HttpRequest, action_id: int, creditor: int | None = 
         raise RelanceError(f"action {action_id} is not awaiting approval (it is {action.state})", code="conflict")
     actions_approve(ids=[action.pk], creditor=grant.creditor, actor=actor(request))
     return action_as_dict(action_get(creditor=grant.creditor, action_id=action_id))
+
+
+@api.post("/actions/approve", response={200: dict[str, Any], **ERRORS},
+          summary="Approve many actions at once; each document checked, what cannot go out stays")
+def actions_approve_many(request: HttpRequest, body: ApproveIn, creditor: int | None = None) -> dict[str, Any]:
+    grant = grant_for(request, creditor, "collector")
+    done = actions_approve_each(ids=body.ids, creditor=grant.creditor, actor=actor(request))
+    return {
+        "approved": [a.pk for a in done.approved],
+        "refused": [{"id": a.pk, "problems": [p.as_dict() for p in problems]} for a, problems in done.refused],
+    }
 
 
 @api.post("/actions/{action_id}/skip", response={200: ActionOut, **ERRORS}, summary="Skip one pending action")
