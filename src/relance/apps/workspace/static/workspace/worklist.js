@@ -31,14 +31,18 @@
     var list = rows();
     var row = list[current];
     var key = event.key;
+    function press(scope, selector) {
+      var found = scope && scope.querySelector(selector);
+      if (found) { found.click(); }
+    }
     if (key === "j") { focusRow(current + 1); }
     else if (key === "k") { focusRow(current - 1); }
-    else if (key === "A") { document.getElementById("bulk-approve").click(); }
+    else if (key === "A") { press(document, "#bulk-approve"); }
     else if (!row) { return; }
-    else if (key === "x") { var box = row.querySelector("input.pick"); if (box) { box.checked = !box.checked; } }
-    else if (key === "o") { row.querySelector("a.preview-open").click(); }
-    else if (key === "a") { var ok = row.querySelector("button.approve-one"); if (ok) { ok.click(); } }
-    else if (key === "s") { row.querySelector("button.skip-one").click(); }
+    else if (key === "x") { press(row, "input.pick"); }
+    else if (key === "o") { press(row, "a.preview-open"); }
+    else if (key === "a") { press(row, "button.approve-one"); }
+    else if (key === "s") { press(row, "button.skip-one"); }
     else { return; }
     event.preventDefault();
   });
