@@ -136,6 +136,7 @@ EVENTS: Mapping[str, Term] = {
     "plan.active": Term("Payment plan", "Échéancier"),
     "plan.completed": Term("Payment plan completed", "Échéancier honoré"),
     "plan.broken": Term("Payment plan broken", "Échéancier rompu"),
+    "plan.proposed": Term("Payment plan proposed", "Échéancier proposé"),
     "payment": Term("Payment", "Paiement"),
     "debtor.held": Term("Chasing paused", "Relances suspendues"),
     "debtor.released": Term("Chasing resumed", "Relances reprises"),

@@ -116,3 +116,14 @@ def test_the_api_accepts_and_declines_proposals(creditor_a, proposal, today):
     assert data["confirmation"] == Action.objects.get(step_key="plan_confirmation").pk
     assert api.post(f"/api/plan-proposals/{task.pk}/decline").status_code in (400, 409)
     assert api.post("/api/plan-proposals/999999/decline").status_code == 404
+
+
+def test_the_timeline_says_the_proposal_in_french_words_and_dates(collector_a, proposal):
+    task, first = proposal
+    text = page_text(collector_a.get(f"/debtors/{task.debtor_id}/"))
+    with timezone.override("Europe/Paris"):
+        french = formats.date_format(first, "j F Y")
+    assert f"3 échéances à partir du {french}" in text
+    assert first.isoformat() not in text
+    assert "Échéancier proposé" in text
+    assert "plan.proposed" not in text
