@@ -112,6 +112,8 @@ def test_a_tracking_file_with_a_bad_line_is_refused_whole_in_french(
     notice, reminder = post
     letters_batch(as_of=today, creditor=creditor_a)
     reference = case_reference(case=notice.case, debtor=notice.debtor, as_of=today)
+    # The page shows the reference a tracking file quotes.
+    assert f"référence {reference}, action {notice.pk}" in page_text(collector_a.get("/letters/"))
     bad = (
         "Référence;Numéro de suivi;Date de distribution\n"
         f"{reference};1A01234567890;{today:%d/%m/%Y}\n"

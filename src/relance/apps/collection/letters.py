@@ -85,7 +85,7 @@ def letters_awaiting_delivery(*, creditor: Creditor) -> list[Action]:
             received_date__isnull=True,
             not_claimed=False,
         )
-        .select_related("debtor")
+        .select_related("debtor", "case")
         .order_by("sent_at", "id")
     )
 

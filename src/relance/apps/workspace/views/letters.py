@@ -43,7 +43,11 @@ def letters(request: WorkspaceRequest, *, tracking_form: Any = None, problems: A
 
     creditor = request.creditor
     today = timezone.localdate()
+    from relance.apps.collection.contexts import case_reference
+
     waiting = _labelled(letters_awaiting_delivery(creditor=creditor))
+    for a in waiting:  # the reference the letter bears, which a tracking file may quote
+        a.reference = case_reference(case=a.case, debtor=a.debtor, as_of=today)
     batch = request.GET.get("batch", "")
     context = {
         "nav": "letters",
