@@ -55,6 +55,7 @@ def post(creditor_a, today):
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
 def test_the_selection_is_printed_as_one_pdf_and_leaves_the_list(collector_a, post):
     notice, reminder = post
+    assert "2 lettres validées attendent d’être imprimées" in page_text(collector_a.get("/worklist/"))
     text = page_text(collector_a.get("/letters/"))
     assert "Garage Martin SARL" in text
     assert "Fleurs Petit SARL" in text

@@ -74,6 +74,13 @@ def letters_due(
     return list(qs.order_by("creditor_id", "debtor__name", "id"))
 
 
+def letters_due_count(*, as_of: date, creditor: Creditor) -> int:
+    """How many letters ``letters_due`` would list for ``creditor``: one query."""
+    return Action.objects.filter(
+        ready_to_go_out(channels=LETTER_CHANNELS, as_of=as_of), creditor=creditor
+    ).count()
+
+
 def letters_awaiting_delivery(*, creditor: Creditor) -> list[Action]:
     """The registered letters printed whose tracking number or receipt is not recorded yet,
     the oldest first: each waits for a person to record what La Poste says."""

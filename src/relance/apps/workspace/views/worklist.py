@@ -77,6 +77,10 @@ def worklist(request: WorkspaceRequest) -> HttpResponse:
             t.proposal = _proposal(t)
         context["tasks"] = [(t, TaskDoneForm(prefix=f"t{t.pk}")) for t in tasks]
         context["uncertain"] = list(actions_uncertain(creditor=creditor)[:50])
+        from relance.apps.collection.letters import letters_due_count
+
+        # Letters approved and not printed hold their case: the worklist says they wait.
+        context["letters_to_print"] = letters_due_count(as_of=today, creditor=creditor)
     return render(request, "workspace/worklist.html", context)
 
 
