@@ -511,3 +511,18 @@ def test_today_s_pass_runs_from_the_worklist_for_the_active_creditor_only(
     assert not Case.objects.filter(debtor=theirs).exists()
     again = collector_a.post("/worklist/run/", follow=True)  # twice the same day: nothing new
     assert "0 messages envoyés" in again.content.decode()
+
+
+def test_a_one_click_outcome_the_service_refuses_says_why_on_the_card(collector_a, desk):
+    from relance.apps.ledger.models import Debtor
+
+    _, call, _, _ = desk
+    Debtor.objects.filter(pk=call.debtor_id).update(phone="")
+    response = collector_a.post(
+        f"/worklist/calls/{call.pk}/", {"outcome": "wrong_number"}, HTTP_HX_REQUEST="true"
+    )
+    text = response.content.decode().replace("&#x27;", "'")
+    assert "Faux numéro : " in text
+    assert "aucun numéro de téléphone n’est enregistré pour A Fleurs Petit SARL" in text
+    call.refresh_from_db()
+    assert call.state == "planned"

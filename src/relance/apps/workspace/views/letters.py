@@ -123,14 +123,16 @@ def letter_deliver(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for e in errors:
-                messages.error(request, f"{action.debtor.name} : {e}")
+                messages.error(request, _("%(debtor)s: %(error)s") % {"debtor": action.debtor.name, "error": e})
         return HttpResponseRedirect(reverse("workspace:letters"))
     data = form.cleaned_data
     try:
         deliver(action_id=action.pk, tracking=data["tracking"], received=data.get("received"),
                 not_claimed=bool(data.get("not_claimed")), actor=actor(request))
     except RelanceError as exc:
-        messages.error(request, f"{action.debtor.name} : {error_text(exc)}")
+        messages.error(
+            request, _("%(debtor)s: %(error)s") % {"debtor": action.debtor.name, "error": error_text(exc)}
+        )
     else:
         messages.success(request, _("Delivery recorded."))
     return HttpResponseRedirect(reverse("workspace:letters"))
