@@ -65,6 +65,14 @@ def test_twenty_actions_are_approved_in_one_action(collector_a, creditor_a, toda
     from relance.apps.audit.models import Event
 
     assert Event.objects.filter(kind="action.approved").count() == 20
+    # The same selection sent again (a page left open): nothing changes twice, and it says so.
+    response = collector_a.post(
+        "/worklist/actions/bulk/",
+        {"decision": "approve", "ids": [a.pk for a in notices], "next": "/worklist/"},
+        follow=True,
+    )
+    assert "Déjà décidées, laissées telles quelles : Client 01 SARL" in page_text(response)
+    assert Event.objects.filter(kind="action.approved").count() == 20
 
 
 def test_a_selection_is_skipped_and_another_creditors_action_is_refused_whole(

@@ -84,6 +84,8 @@ class BulkApproval:
 
     approved: list[Action] = field(default_factory=list)
     refused: list[tuple[Action, tuple[Problem, ...]]] = field(default_factory=list)
+    # Approved or skipped meanwhile (by a colleague, or a page left open): left as they are.
+    decided: list[Action] = field(default_factory=list)
 
 
 def actions_approve_each(
@@ -95,26 +97,25 @@ def actions_approve_each(
 ) -> BulkApproval:
     """Approve each of ``ids`` (actions of ``creditor`` awaiting approval) whose document can be
     sent; the others stay waiting, each with what keeps it (the same ``documents_check`` as
-    ``actions_approve``, run per action). An id of another creditor, or not awaiting
-    approval, is refused whole with ``NotFoundError``."""
+    ``actions_approve``, run per action). One no longer awaiting approval is left as it is
+    (``decided``); an id that is not one of the creditor's actions is refused whole with
+    ``NotFoundError``."""
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if not wanted:
         raise InvalidInputError("choose at least one action to approve")
     result = BulkApproval()
     with transaction.atomic():
-        rows = list(
-            Action.objects.filter(
-                creditor=creditor, state=Action.State.PLANNED, requires_approval=True, pk__in=wanted
-            )
+        found = list(
+            Action.objects.filter(creditor=creditor, pk__in=wanted)
             .select_related("debtor")
             .select_for_update(of=("self",))
             .order_by("id")
         )
-        missing = sorted(set(wanted) - {a.pk for a in rows})
+        missing = sorted(set(wanted) - {a.pk for a in found})
         if missing:
-            raise NotFoundError(
-                f"no action awaiting approval with id {', '.join(map(str, missing))}"
-            )
+            raise NotFoundError(f"no action with id {', '.join(map(str, missing))}")
+        rows = [a for a in found if a.state == Action.State.PLANNED and a.requires_approval]
+        result.decided = [a for a in found if a not in rows]
         checks = approval_checks(rows, as_of=as_of)
         for a in rows:
             check = checks.get(a.pk)

@@ -331,6 +331,12 @@ def actions_bulk(request: WorkspaceRequest) -> HttpResponse:
                 )
                 % {"count": len(done.approved)},
             )
+        if done.decided:
+            messages.info(
+                request,
+                _("Already decided, left as they are: %(debtors)s")
+                % {"debtors": ", ".join(a.debtor.name for a in done.decided)},
+            )
         for action, problems in done.refused:
             template = action.template or action.step_key
             messages.error(
