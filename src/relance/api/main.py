@@ -18,6 +18,7 @@ from relance.api.schemas import (
     ActionOut,
     ActionPage,
     ApproveIn,
+    CostOut,
     CreditorOut,
     DebtorDetail,
     DebtorPage,
@@ -32,8 +33,9 @@ from relance.api.schemas import (
     RunOut,
 )
 from relance.apps.collection.actions import action_skip, actions_approve, actions_approve_each
+from relance.apps.collection.costs import cost_record
 from relance.apps.collection.limits import claim_limits, limit_json
-from relance.apps.collection.models import Action
+from relance.apps.collection.models import Action, RecoveryCost
 from relance.apps.collection.morning import morning_pass
 from relance.apps.collection.pauses import (
     dispute_open,
@@ -350,6 +352,36 @@ def promises(request: HttpRequest, body: PromiseIn, creditor: int | None = None)
     })
 
 
+@api.get("/costs", response={200: list[CostOut], **ERRORS}, summary="The recovery costs recorded for a debtor")
+def costs_list(request: HttpRequest, debtor: str, creditor: int | None = None) -> list[dict[str, Any]]:
+    grant = grant_for(request, creditor)
+    found = debtor_by_account(creditor=grant.creditor, account=debtor)
+    return [_cost_dict(row, grant.creditor.pk, debtor) for row in RecoveryCost.objects.filter(debtor=found)]
+
+
+def _cost_dict(row: RecoveryCost, creditor_id: int, account: str) -> dict[str, Any]:
+    return {
+        "id": row.pk, "creditor": creditor_id, "debtor": account, "case": row.case_id,
+        "amount": _money(row.amount), "currency": row.currency, "date": row.incurred_on.isoformat(),
+        "description": row.description, "proof": row.proof_filename, "sha256": row.proof_sha256,
+    }
+
+
+@api.post("/costs", response={201: CostOut, **ERRORS},
+          summary="Record recovery costs on a debtor's case, with their proof (C. com. L441-10 II)")
+def costs(
+    request: HttpRequest, file: File[UploadedFile], debtor: Form[str], amount: Form[str], date: Form[IsoDate],
+    description: Form[str], currency: Form[str] = "EUR", creditor: int | None = None,
+) -> Status[dict[str, Any]]:
+    grant = grant_for(request, creditor, "collector")
+    row = cost_record(
+        creditor=grant.creditor, debtor=debtor_by_account(creditor=grant.creditor, account=debtor), amount=amount,
+        incurred_on=date, description=description, proof=file.read(), proof_filename=file.name or "proof",
+        currency=currency, today=timezone.localdate(), actor=actor(request),
+    )
+    return Status(201, _cost_dict(row, grant.creditor.pk, debtor))
+
+
 @api.post("/imports/ledger", response={200: ImportOut, **ERRORS},
           summary="Import a ledger export (CSV or FEC); the JSON of `relance import ledger --json`")
 def import_ledger(
@@ -374,3 +406,55 @@ def run(request: HttpRequest, creditor: int | None = None, dry_run: bool = False
     grant = grant_for(request, creditor, "collector")
     result = morning_pass(as_of=_today(as_of), creditor=grant.creditor, dry_run=dry_run, actor=actor(request))
     return result.as_dict()
+
+
+# --- the end of the amicable path -----------------------------------------------------------------
+
+
+@api.post(
+    "/debtors/{debtor_id}/dossier",
+    response={200: None, **ERRORS},
+    summary="Build the dossier (ZIP) of a debtor's claim for a route: injonction, psrpc, refere-provision, "
+    "agency, lawyer; refused with every reason (400)",
+)
+def dossier(
+    request: HttpRequest, debtor_id: int, route: str, creditor: int | None = None, as_of: IsoDate | None = None,
+    consumer_credit: bool = False,
+) -> HttpResponse:
+    from relance.apps.legal.dossier import dossier_build
+
+    grant = grant_for(request, creditor, "collector")
+    found = debtor_get(creditor=grant.creditor, debtor_id=debtor_id)
+    result = dossier_build(
+        creditor=grant.creditor, account=found.account, route=route, as_of=_today(as_of),
+        is_consumer_credit=consumer_credit, actor=actor(request),
+    )
+    response = HttpResponse(result.data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    response["X-Relance-SHA256"] = result.sha256
+    return response
+
+
+@api.post(
+    "/debtors/{debtor_id}/write-off",
+    response={200: dict[str, Any], **ERRORS},
+    summary="Close the debtor's case as written off (insolvency, prescription, too_small); the entry in the "
+    "FEC layout; the JSON of `relance case write-off --json`",
+)
+def write_off(
+    request: HttpRequest, debtor_id: int, reason: str, creditor: int | None = None, as_of: IsoDate | None = None,
+    vat_rate: str | None = None, penalties_invoiced: bool = False,
+) -> dict[str, Any]:
+    from relance.apps.legal.write_off import case_write_off
+
+    grant = grant_for(request, creditor, "admin")
+    found = debtor_get(creditor=grant.creditor, debtor_id=debtor_id)
+    try:
+        rate = parse_amount(vat_rate) if vat_rate else None
+    except AmountError:
+        raise InvalidInputError(f"vat_rate {vat_rate!r} is not a number such as \"20\"") from None
+    result = case_write_off(
+        creditor=grant.creditor, account=found.account, reason=reason, as_of=_today(as_of), vat_rate=rate,
+        penalties_invoiced=penalties_invoiced, actor=actor(request),
+    )
+    return {"creditor": grant.creditor.pk, **result.as_dict(), "entry": result.data.decode("utf-8")}

@@ -189,6 +189,19 @@ class PromiseOut(Schema):
     status: str
 
 
+class CostOut(Schema):
+    id: int
+    creditor: int
+    debtor: str
+    case: int
+    amount: str
+    currency: str
+    date: datetime.date
+    description: str
+    proof: str
+    sha256: str
+
+
 class ImportOut(Schema):
     format: str
     created: int

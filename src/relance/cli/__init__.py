@@ -22,10 +22,12 @@ from relance.cli import (
     api,
     bank,
     collection,
+    costs,
     documents,
     editors,
     law,
     ledger,
+    legal,
     tasks,
     workspace,
 )
@@ -48,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     law.register(sub)
     bank.register(sub, imports=imports)
     groups = collection.register(sub)
+    costs.register(groups.case)
     documents.register(sub, actions=groups.actions)
+    legal.register(sub, case=groups.case)
     users = workspace.register(sub)
     api.register(users)
     editors.register(sub, scenario=groups.scenario)

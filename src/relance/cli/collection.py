@@ -23,11 +23,13 @@ from relance.domain.errors import InvalidInputError
 
 
 class CollectionParsers(NamedTuple):
-    """What other modules add to: ``run`` (``--queue``), the ``scenario`` and ``actions`` groups."""
+    """What other modules add to: ``run`` (``--queue``), the ``scenario``, ``actions`` and
+    ``case`` groups."""
 
     run: argparse.ArgumentParser
     scenario: Subcommands
     actions: Subcommands
+    case: Subcommands
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -445,7 +447,7 @@ def register(sub: Subcommands) -> CollectionParsers:
     p.add_argument("--creditor")
     p.add_argument("--as-of", type=parse_date)
 
-    cssub = group(sub, "case", "cases: what was done before Relance", "case_command")
+    cssub = group(sub, "case", "cases: what was done before Relance, recovery costs, the write-off", "case_command")
     hsub = group(cssub, "history", "steps done outside Relance", "history_command")
     p = command(
         hsub,
@@ -549,4 +551,4 @@ def register(sub: Subcommands) -> CollectionParsers:
     p.add_argument("--note")
     p.add_argument("--creditor")
     p.add_argument("--as-of", type=parse_date)
-    return CollectionParsers(run=run, scenario=scsub, actions=acsub)
+    return CollectionParsers(run=run, scenario=scsub, actions=acsub, case=cssub)

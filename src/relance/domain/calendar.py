@@ -34,6 +34,17 @@ def next_business_day(day: date) -> date:
     return day
 
 
+def previous_business_day(day: date) -> date:
+    """``day`` itself when it is a business day, else the last business day before it.
+
+    >>> previous_business_day(date(2025, 4, 6))  # a Sunday -> Friday 4 April
+    datetime.date(2025, 4, 4)
+    """
+    while not is_business_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
 def add_business_days(day: date, count: int) -> date:
     """The business day ``count`` business days after ``day`` (``count`` ≥ 0).
 

@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from relance.domain.calendar import next_business_day
+from relance.domain.calendar import next_business_day, previous_business_day
 
 # Why a debtor whose step has come gets nothing today, in the order they are tried.
 HOLD_REASONS = (
@@ -200,16 +200,26 @@ def blocks_case(*, channel: str, state: str, requires_approval: bool) -> bool:
     )
 
 
-def planned_day(*, channel: str, day: date) -> date:
+def planned_day(*, channel: str, day: date, not_after: date | None = None) -> date:
     """The day a step of ``channel`` is planned for when it comes on ``day``: a call waits for
-    a business day (French public holidays), every other channel keeps the day.
+    the next business day (French public holidays), every other channel keeps the day. A call
+    meant to come before the due date (``not_after``) that the next business day would push past
+    it comes forward to the business day before instead: a weekend never turns a courtesy call
+    into a step that an overdue debt passes over.
 
     >>> planned_day(channel="call", day=date(2026, 5, 1))  # Labour Day, a Friday
     datetime.date(2026, 5, 4)
+    >>> planned_day(channel="call", day=date(2026, 5, 2), not_after=date(2026, 5, 3))  # Saturday
+    datetime.date(2026, 4, 30)
     >>> planned_day(channel="email", day=date(2026, 5, 1))
     datetime.date(2026, 5, 1)
     """
-    return next_business_day(day) if channel == CALL else day
+    if channel != CALL:
+        return day
+    later = next_business_day(day)
+    if not_after is not None and later > not_after:
+        return previous_business_day(day)
+    return later
 
 
 @dataclass(frozen=True, slots=True)

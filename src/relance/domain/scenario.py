@@ -65,6 +65,8 @@ class Step:
     def day(self, anchor_due_date: date) -> date:
         """The day the step is due for a debtor whose oldest overdue invoice fell due then."""
         day = anchor_due_date + timedelta(days=self.offset_days)
+        if self.offset_days < 0:  # meant for before the due date: never pushed past it
+            return planned_day(channel=self.channel, day=day, not_after=anchor_due_date)
         return planned_day(channel=self.channel, day=day)
 
 

@@ -43,6 +43,24 @@ class Term:
         return self.fr if lang.lower().startswith("fr") else self.en
 
 
+# Where French is read: a debtor there is written to in French, any other in English (the only
+# other language Relance's letters exist in). Metropolitan France, its overseas departments and
+# collectivities, and the French-speaking neighbours.
+FRENCH_SPEAKING = frozenset(
+    ["FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "BE", "LU", "MC", "CH"]
+)
+
+
+def debtor_language(country: str) -> str:
+    """The language a new debtor in ``country`` is written to in, until a person says otherwise.
+
+    >>> debtor_language("FR"), debtor_language("be"), debtor_language("GB"), debtor_language("DE")
+    ('fr', 'fr', 'en', 'en')
+    """
+    code = (country or "FR").strip().upper()
+    return "fr" if code in FRENCH_SPEAKING or not code else "en"
+
+
 def say(table: Mapping[str, Term], code: str, lang: str) -> str:
     """``code``'s label in ``table``, or the code itself when the table does not know it.
 
@@ -143,6 +161,44 @@ EVENTS: Mapping[str, Term] = {
     "debtor.notes_changed": Term("Notes changed", "Notes modifiées"),
     "ledger.invoice_updated": Term("Invoice changed", "Facture modifiée"),
     "ledger.invoice_settled": Term("Invoice settled", "Facture soldée"),
+    "case.written_off": Term("Written off", "Passé en perte"),
+    "legal.dossier_built": Term("Dossier built", "Dossier constitué"),
+    "cost.recorded": Term("Recovery costs recorded, with proof", "Frais de recouvrement justifiés"),
+}
+
+# Where a claim goes when the amicable path ends (``domain/law/routes.py``).
+ROUTES: Mapping[str, Term] = {
+    "injonction": Term("Order for payment (injonction de payer)", "Injonction de payer"),
+    "psrpc": Term(
+        "Small-claims procedure (commissaire de justice, up to 5,000 €)",
+        "Procédure simplifiée de recouvrement des petites créances (jusqu’à 5 000 €)",
+    ),
+    "refere-provision": Term(
+        "Interim payment before the administrative court (public buyer)",
+        "Référé-provision devant le tribunal administratif (acheteur public)",
+    ),
+    "agency": Term("Hand-off to a collection agency", "Transmission à une société de recouvrement"),
+    "lawyer": Term(
+        "Hand-off to a lawyer or commissaire de justice",
+        "Transmission à un avocat ou un commissaire de justice",
+    ),
+}
+
+# Why a claim is written off (``domain/law/write_off.py``).
+WRITE_OFF_REASONS: Mapping[str, Term] = {
+    "insolvency": Term("Debtor insolvent", "Débiteur insolvable"),
+    "prescription": Term("Time-barred", "Créance prescrite"),
+    "too_small": Term("Amount too small to pursue", "Montant trop faible pour être poursuivi"),
+}
+
+# Heads of claim a letter's breakdown names besides the principal, interest and indemnities.
+CLAIMS: Mapping[str, Term] = {
+    "complement": Term(
+        "Additional compensation for recovery costs, on proof",
+        "Indemnisation complémentaire sur justification",
+    ),
+    "costs_incurred": Term("costs incurred", "frais exposés"),
+    "less_indemnities": Term("less the fixed compensation", "moins les indemnités forfaitaires"),
 }
 
 KINDS: Mapping[str, Term] = {

@@ -34,6 +34,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Optional, per debtor: the last step of the chase done before Relance and its date; read apart
+# from the invoice's fields (``ledger_history``), the chase resumes after it.
+HISTORY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "last_contact_step": ("last_contact_step", "derniere_etape", "etape_derniere_relance"),
+    "last_contact_date": ("last_contact_date", "date_derniere_relance", "date_dernier_contact"),
+}
+HISTORY_ALIASES = {alias: field for field, aliases in HISTORY_COLUMNS.items() for alias in aliases}
+
+
 # A field as a message names it: its name in English, as the CLI and the JSON always said it; a
 # page says it in its reader's words ("compte client" rather than debtor_account).
 FIELD_WORDS: dict[str, Phrase] = {
@@ -192,7 +201,11 @@ def header_fields(
                     found=found,
                 )
             )
-    ignored = [name for name in header if not aliases.get(normalize_header(name))]
+    ignored = [
+        name
+        for name in header
+        if not aliases.get(normalize_header(name)) and normalize_header(name) not in HISTORY_ALIASES
+    ]
     if ignored and any(p.code == "missing_column" for p in problems):
         notes.append(
             Note(

@@ -4,7 +4,8 @@
 the creditor's identity, the debtor's address, the invoices the step lists (overdue ones not in
 dispute; before any is due, those about to fall due), the earlier attempts actually carried out
 (sent e-mails, letters and registered letters, calls with an outcome), payments received, the
-penalties from the law engine with the rate tables as ``relance rates`` knows them, the pay
+penalties from the law engine with the rate tables as ``relance rates`` knows them, the
+justified recovery costs above the flat indemnities where the law allows them (``costs``), the pay
 link, the debtor portal's signed link (when ``RELANCE_PUBLIC_URL`` is set), and the notice
 date: the receipt date of a delivered registered letter, from which civil interest runs. A
 semester with no published rate raises ``UnknownRateError``, which names the ``relance rates
@@ -28,6 +29,7 @@ from typing import Any, cast
 from django.db.models import Exists, OuterRef, Q
 
 from relance.apps.collection.attempts import attempt_rows, attempts_from
+from relance.apps.collection.costs import cost_claims, costs_by_case
 from relance.apps.collection.models import (
     OPEN_CASE_STATUSES,
     Action,
@@ -137,10 +139,12 @@ def invoice_lines(
     invoices: Iterable[Invoice],
     paid: Mapping[int, Iterable[tuple[date, Decimal]]] | None = None,
     credited: Mapping[int, Decimal] | None = None,
+    with_files: bool = False,
 ) -> tuple[InvoiceLine, ...]:
     """The documents' lines of ``invoices``, in their order. ``paid``: each invoice's dated
     allocations (value date, amount) by pk, netted into its payments; ``credited``: what credit
-    notes took off each (see ``invoice_allocations``); none when not given."""
+    notes took off each (see ``invoice_allocations``); none when not given. ``with_files``: the
+    document is an e-mail, which carries each invoice's stored PDF (``messages.invoice_files``)."""
     paid = paid or {}
     credited = credited or {}
     return tuple(
@@ -153,6 +157,7 @@ def invoice_lines(
             currency=i.currency,
             payments=tuple(payments_net(paid.get(i.pk, ()))),
             credited=credited.get(i.pk, ZERO),
+            attached=with_files and bool(i.pdf),
         )
         for i in invoices
     )
@@ -386,10 +391,11 @@ def letter_contexts(
     rows_by_debtor = attempt_rows(debtor_ids)
     terms = payment_terms_for(creditor_ids=creditor_rows, debtor_ids=debtor_ids)
     promises, plans = _agreements(requests)
+    costs = costs_by_case((r.case.pk if r.case else None for r in requests), as_of=as_of)
     out: list[BuiltContext | RelanceError] = []
     for r in requests:
         listed = tuple(invoices.get(r.debtor.pk, ()))
-        lines = invoice_lines(listed, paid, credited)
+        lines = invoice_lines(listed, paid, credited, with_files=r.channel == "email")
         info = _debtor_info(r.debtor, contacts.get(r.debtor.pk, ""))
         notice = notices.get(r.debtor.pk)
         penalties, missing = None, ""
@@ -439,6 +445,13 @@ def letter_contexts(
                     creditor_id=r.debtor.creditor_id, debtor_id=r.debtor.pk, as_of=as_of
                 ),
                 regime_choice=choice,
+                other_claims=cost_claims(
+                    costs.get(r.case.pk, []) if r.case else [],
+                    template=r.template,
+                    penalties=penalties,
+                    currency=lines[0].currency if lines else "EUR",
+                    lang=r.lang,
+                ),
             )
         except RelanceError as exc:
             out.append(exc)

@@ -85,6 +85,7 @@ from relance.apps.collection.scenarios import (
     scenarios_load_defaults,
     scenarios_with_defaults,
 )
+from relance.apps.collection.selectors import debtors_written_off
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.domain import policy
@@ -298,6 +299,7 @@ def collection_decide(
         .annotate(m=Max("cycle"))
         .values_list("debtor_id", "m")
     )
+    written_off = debtors_written_off(creditor=creditor)
     assigned = assigned_scenarios(creditor=creditor)
     unmatched = debtors_blocked_by_unmatched_credits(creditor=creditor, as_of=as_of)
     stale = bank_feed_stale(creditor=creditor, as_of=as_of)
@@ -319,7 +321,7 @@ def collection_decide(
         result.cases_evaluated += 1
         debtor_id, kind = row["debtor_id"], row["debtor__kind"]
         case = cases.get(debtor_id)
-        held = policy.case_hold(case["status"]) if case is not None else None
+        held = policy.case_hold(case["status"]) if case else written_off.get(debtor_id)
         if held is not None:
             result.held[held] += 1
             continue

@@ -89,6 +89,9 @@ class Case(models.Model):
     current_step = models.CharField(max_length=50, blank=True)
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
+    closed_reason = models.CharField(
+        max_length=20, blank=True, help_text="why it was written off: insolvency, prescription, too_small"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -321,3 +324,33 @@ class DeclaredContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step_key} on {self.contact_date} (declared)"
+
+
+class RecoveryCost(models.Model):
+    """Recovery costs a creditor incurred on a case (a lawyer's or a bailiff's fees…), with proof.
+
+    Recorded with ``relance case costs add`` or ``POST /api/costs``; the proof is stored unchanged
+    (``audit.documents``) with its SHA-256. Letters claim what they exceed the flat indemnities by,
+    as a complementary compensation "sur justification" (C. com. L441-10 II), only under a
+    regime that allows it (``domain.law.costs``): never from a consumer (CPCE L111-8).
+    """
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="recovery_costs")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="recovery_costs")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recovery_costs")
+    amount = models.DecimalField(**AMOUNT)
+    currency = models.CharField(max_length=3, default="EUR")
+    incurred_on = models.DateField()
+    description = models.CharField(max_length=300)
+    proof_name = models.CharField(max_length=200, help_text="documents/<sha256><suffix> under MEDIA_ROOT")
+    proof_sha256 = models.CharField(max_length=64)
+    proof_filename = models.CharField(max_length=200, help_text="the file's name as given")
+    recorded_by = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["incurred_on", "id"]
+        indexes = [models.Index(fields=["debtor", "case"], name="recovery_cost_case")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} on {self.incurred_on} ({self.description})"

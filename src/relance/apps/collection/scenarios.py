@@ -8,6 +8,7 @@ the TOML files of the ``scenarios/`` folder next to this module.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.db import transaction
@@ -31,6 +32,7 @@ DEFAULT_FILES = {
     "b2b_standard.toml": True,
     "consumer_gentle.toml": True,
     "key_accounts.toml": False,
+    "public_bodies.toml": True,
 }
 
 
@@ -123,11 +125,35 @@ def scenarios_with_defaults() -> tuple[dict[int, engine.Scenario], dict[str, int
     rows = list(Scenario.objects.prefetch_related("steps"))
     by_id = {row.pk: scenario_to_domain(row) for row in rows}
     defaults: dict[str, int] = {}
-    for row in sorted(rows, key=lambda r: r.pk):
-        if row.is_default:
-            for kind in row.debtor_kinds or engine.DEBTOR_KINDS:
-                defaults.setdefault(kind, row.pk)
+    for kind in engine.DEBTOR_KINDS:
+        chosen = default_for_kind(rows, kind)
+        if chosen is not None:
+            defaults[kind] = chosen
     return by_id, defaults
+
+
+def default_for_kind(rows: Iterable[Scenario], kind: str) -> int | None:
+    """The default scenario for debtors of ``kind``: among the default scenarios that cover
+    it, the most specific (fewest kinds listed; none listed covers every kind), then the oldest.
+    So the shipped "Public bodies" (public only) wins over a "B2B standard" that still lists
+    ``public``, as installs before it had it."""
+    covering = [
+        (len(row.debtor_kinds or engine.DEBTOR_KINDS), row.pk)
+        for row in rows
+        if row.is_default and kind in (row.debtor_kinds or engine.DEBTOR_KINDS)
+    ]
+    return min(covering)[1] if covering else None
+
+
+def defaulted_kinds() -> dict[int, list[str]]:
+    """scenario id → the debtor kinds it is the default for (``default_for_kind``)."""
+    rows = list(Scenario.objects.filter(is_default=True))
+    out: dict[int, list[str]] = {}
+    for kind in engine.DEBTOR_KINDS:
+        chosen = default_for_kind(rows, kind)
+        if chosen is not None:
+            out.setdefault(chosen, []).append(kind)
+    return out
 
 
 def scenario_id_for(*, debtor: Debtor, case: Case | None) -> int | None:
@@ -139,15 +165,7 @@ def scenario_id_for(*, debtor: Debtor, case: Case | None) -> int | None:
             Scenario.objects.filter(assignments__debtor=debtor).values_list("pk", flat=True).first()
         )
     if scenario_id is None:
-        default = next(
-            (
-                s
-                for s in Scenario.objects.filter(is_default=True).order_by("pk")
-                if debtor.kind in (s.debtor_kinds or [debtor.kind])
-            ),
-            None,
-        )
-        scenario_id = default.pk if default else None
+        scenario_id = default_for_kind(Scenario.objects.filter(is_default=True), debtor.kind)
     return scenario_id
 
 

@@ -57,3 +57,16 @@ def cases_list(*, creditor: Creditor | None = None, status: str | None = None) -
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def debtors_written_off(*, creditor: Creditor) -> dict[int, str]:
+    """The debtors whose latest case was written off (``legal/write_off.py``), each with the
+    reason the daily pass holds it under: it never chases them again."""
+    from django.db.models import Max
+
+    latest = dict(
+        Case.objects.filter(creditor=creditor).values("debtor_id").annotate(m=Max("cycle"))
+        .values_list("debtor_id", "m")
+    )
+    ended = Case.objects.filter(creditor=creditor, status=Case.Status.CLOSED_WRITTEN_OFF)
+    return {d: "written_off" for d, c in ended.values_list("debtor_id", "cycle") if latest.get(d) == c}

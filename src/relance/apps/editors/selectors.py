@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 
 from relance.apps.collection.models import OPEN_CASE_STATUSES, Case, Scenario
+from relance.apps.collection.scenarios import defaulted_kinds
 from relance.apps.creditors.models import Creditor
 from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
 from relance.apps.ledger.models import Debtor
@@ -168,7 +169,7 @@ def scenario_reach(*, scenario: Scenario, creditor: Creditor, limit: int = 50) -
     )
     by_default = 0
     if scenario.is_default:
-        kinds = scenario.debtor_kinds or [k for k, _ in Debtor.Kind.choices]
+        kinds = defaulted_kinds().get(scenario.pk, [])
         by_default = (
             Debtor.objects.filter(
                 creditor=creditor, kind__in=kinds, scenario_assignment__isnull=True
@@ -312,11 +313,11 @@ def scenario_debtor_counts(*, creditor: Creditor, scenarios: list[Scenario]) -> 
             .values_list("kind", "n")
         )
     counts = {}
+    defaulted = defaulted_kinds() if any(s.is_default for s in scenarios) else {}
     for s in scenarios:
         n = on_case.get(s.pk, 0) + assigned.get(s.pk, 0) - both.get(s.pk, 0)
         if s.is_default:
-            kinds = s.debtor_kinds or [k for k, _ in Debtor.Kind.choices]
-            n += sum(free_by_kind.get(k, 0) for k in kinds)
+            n += sum(free_by_kind.get(k, 0) for k in defaulted.get(s.pk, []))
         counts[s.pk] = n
     return counts
 

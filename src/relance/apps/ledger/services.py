@@ -21,6 +21,7 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.bulk import (
     sorting_in_runs,
 )
+from relance.apps.ledger.hooks import contacts_read_notify
 from relance.apps.ledger.models import ImportBatch
 from relance.apps.ledger.results import ImportResult
 from relance.apps.ledger.streaming import DebtorsSeen, ReadAhead, cyclic_gc_paused
@@ -204,6 +205,12 @@ def _records_import(
             if not partial:
                 writer.settle_missing(CHUNK)
             writer.finish()
+            # What was done before Relance, as the file says (collection declares it).
+            result.problems = contacts_read_notify(
+                creditor=creditor, contacts=reader.report.contacts, today=day, actor=actor
+            )
+            if result.problems:
+                raise _Rollback
             extra_events = on_written(batch) if on_written is not None else []
             batch.sha256 = sha256()
             batch.created_count = result.created

@@ -144,6 +144,7 @@ def invoice_penalties(
     regime: Regime | None = None,
     notice_date: date | None = None,
     tables: RateTables | None = None,
+    terms: PaymentTerms | None = None,
 ) -> Computation:
     """Penalties on ``invoice`` as of ``as_of``: interest, indemnity, and what settles it.
 
@@ -154,6 +155,7 @@ def invoice_penalties(
     penalties run on the balance the ledger gives, never on the original total, and a warning
     says so. A period with no known rate raises ``UnknownRateError``.
     ``tables`` lets a batch read the database once; by default ``rate_tables()``.
+    ``terms``: the contractual rate recorded (``relance terms set``), used under fr-b2b only.
     """
     chosen = regime or invoice_regime(invoice=invoice)
     if chosen not in REGIMES:
@@ -208,6 +210,7 @@ def invoice_penalties(
         notice_date=notice_date,
         issue_date=invoice.issue_date,
         tables=tables if tables is not None else rate_tables(),
+        **_contract(terms if chosen == "fr-b2b" else None),
     )
     if undated:
         computation = replace(
@@ -220,6 +223,16 @@ def invoice_penalties(
             ),
         )
     return computation
+
+
+def _contract(terms: PaymentTerms | None) -> dict[str, Any]:
+    if terms is None:
+        return {}
+    return {
+        "contract_rate": _trim(terms.contract_rate) if terms.contract_rate is not None else None,
+        "contract_multiple": terms.contract_multiple,
+        "terms_reference": terms.reference,
+    }
 
 
 # Settlements without a true date (a ledger export's, dated the import that saw them; a credit

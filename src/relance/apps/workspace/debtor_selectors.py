@@ -276,6 +276,14 @@ def debtor_case(*, debtor: Debtor) -> Any:
     return Case.objects.filter(debtor=debtor, status__in=OPEN_CASE_STATUSES).first()
 
 
+def debtor_written_off(*, debtor: Debtor) -> Any:
+    """The debtor's latest case when it was written off (the pass no longer chases), else None."""
+    from relance.apps.collection.models import Case
+
+    latest = Case.objects.filter(debtor=debtor).order_by("-cycle").first()
+    return latest if latest is not None and latest.status == Case.Status.CLOSED_WRITTEN_OFF else None
+
+
 def debtor_disputes_open(*, debtor: Debtor) -> dict[str, Any]:
     """The debtor's open disputes by invoice number."""
     from relance.apps.collection.models import Dispute
@@ -310,6 +318,8 @@ def _event_text(event: Event) -> str:
         if "open_amount" in after:
             parts.append(f"{(p.get('before') or {}).get('open_amount', '')} → {after['open_amount']}")
         return " ".join(x for x in parts if x)
+    if event.kind == "legal.dossier_built":
+        return f"{p.get('route', '')} · {p.get('total', '')} · SHA-256 {str(p.get('sha256', ''))[:12]}…"
     if p.get("reason"):
         return str(p["reason"])
     if "notes" in p:

@@ -5,7 +5,7 @@ Included by ``workspace.urls`` inside the ``workspace`` namespace.
 
 from django.urls import path
 
-from relance.apps.workspace.views import calls, debtors, worklist
+from relance.apps.workspace.views import calls, debtors, legal, worklist
 
 urlpatterns = [
     path("worklist/calls/<int:action_id>/", calls.call_detail, name="call"),
@@ -32,4 +32,6 @@ urlpatterns = [
         name="debtor_dispute",
     ),
     path("debtors/<int:debtor_id>/plan/", debtors.debtor_plan, name="debtor_plan"),
+    path("debtors/<int:debtor_id>/dossier/", legal.debtor_dossier, name="debtor_dossier"),
+    path("debtors/<int:debtor_id>/write-off/", legal.debtor_write_off, name="debtor_write_off"),
 ]

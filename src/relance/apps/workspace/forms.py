@@ -107,6 +107,30 @@ class HoldForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
 
+class DossierForm(forms.Form):
+    route = forms.ChoiceField(label=_("Route"))
+    consumer_credit = forms.BooleanField(label=_("The claim is a consumer credit"), required=False)
+
+    def __init__(self, *args: Any, routes: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice_field(self, "route").choices = list(routes.items())
+
+
+class WriteOffForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"))
+    vat_rate = forms.DecimalField(
+        label=_("VAT rate of the invoices (%)"), required=False, min_value=Decimal(0),
+        max_value=Decimal(99), decimal_places=2,
+    )
+    penalties_invoiced = forms.BooleanField(
+        label=_("The penalties and indemnities were invoiced"), required=False
+    )
+
+    def __init__(self, *args: Any, reasons: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice_field(self, "reason").choices = list(reasons.items())
+
+
 class NotesForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False

@@ -15,7 +15,15 @@ from django.views.decorators.http import require_POST
 
 from relance.apps.workspace import debtor_selectors, selectors, services
 from relance.apps.workspace.access import workspace_view
-from relance.apps.workspace.forms import DisputeOpenForm, HoldForm, NotesForm, PlanForm, PromiseForm
+from relance.apps.workspace.forms import (
+    DisputeOpenForm,
+    DossierForm,
+    HoldForm,
+    NotesForm,
+    PlanForm,
+    PromiseForm,
+    WriteOffForm,
+)
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import (
@@ -23,9 +31,11 @@ from relance.apps.workspace.views.labels import (
     CHANNEL_LABELS,
     FILTER_LABELS,
     KIND_LABELS,
+    ROUTE_LABELS,
     SORT_LABELS,
     STEP_LABELS,
     TIMELINE_LABELS,
+    WRITE_OFF_LABELS,
 )
 from relance.apps.workspace.wording import error_text
 from relance.domain.errors import RelanceError
@@ -107,6 +117,8 @@ def _debtor_page(
         "plan_form": PlanForm(prefix="plan", initial={"instalments": 3, "every": "1m"}),
         "hold_form": HoldForm(),
         "notes_form": NotesForm(initial={"notes": debtor.notes}),
+        "dossier_form": DossierForm(prefix="dossier", routes=ROUTE_LABELS),
+        "write_off_form": WriteOffForm(prefix="writeoff", reasons=WRITE_OFF_LABELS),
     }
     forms.update(bound or {})
     return render(
@@ -126,6 +138,8 @@ def _debtor_page(
             "contacts": list(debtor.contacts.all()),
             "timeline": _timeline(debtor_selectors.debtor_timeline(debtor=debtor)),
             "can_act": request.grant.allows("collector"),
+            "can_write_off": request.grant.allows("admin"),
+            "written_off": debtor_selectors.debtor_written_off(debtor=debtor) if collection else None,
             "has_collection": collection,
             "case": case,
             "disputed": disputed,

@@ -76,3 +76,5 @@ ACTION_REASONS = {
         "No usable e-mail address nor postal address: find one"
     ),
 }
+ROUTE_LABELS = _labels(vocabulary.ROUTES)
+WRITE_OFF_LABELS = _labels(vocabulary.WRITE_OFF_REASONS)
