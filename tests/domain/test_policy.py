@@ -88,7 +88,12 @@ def test_only_the_legal_stage_silences_a_case():
 
 def test_a_step_awaiting_approval_or_an_e_mail_in_flight_keeps_the_case_waiting():
     assert blocks_case(channel="registered_letter", state="planned", requires_approval=True)
-    assert not blocks_case(channel="registered_letter", state="approved", requires_approval=True)
+    for channel in ("letter", "registered_letter"):
+        # Approved or needing no approval, a letter not printed yet holds the next step.
+        for state in ("planned", "approved"):
+            assert blocks_case(channel=channel, state=state, requires_approval=False)
+        for state in ("sent", "cancelled", "skipped"):
+            assert not blocks_case(channel=channel, state=state, requires_approval=False)
     for state in ("planned", "approved", "sending"):
         assert blocks_case(channel="email", state=state, requires_approval=False)
     for state in ("sent", "failed", "cancelled", "skipped"):

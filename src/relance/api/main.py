@@ -17,6 +17,7 @@ from relance.api.access import BearerToken, Session, actor, grant_for, install_e
 from relance.api.schemas import (
     ActionOut,
     ActionPage,
+    ApproveIn,
     CostOut,
     CreditorOut,
     DebtorDetail,
@@ -35,12 +36,17 @@ from relance.api.schemas import (
     PromiseOut,
     RunOut,
 )
-from relance.apps.collection.actions import action_skip, actions_approve
+from relance.apps.collection.actions import action_skip, actions_approve, actions_approve_each
 from relance.apps.collection.costs import cost_record
 from relance.apps.collection.limits import claim_limits, limit_json
 from relance.apps.collection.models import Action, RecoveryCost
 from relance.apps.collection.morning import morning_pass
-from relance.apps.collection.pauses import dispute_open, promise_add
+from relance.apps.collection.pauses import (
+    dispute_open,
+    plan_proposal_accept,
+    plan_proposal_decline,
+    promise_add,
+)
 from relance.apps.collection.selectors import action_as_dict, actions_list
 from relance.apps.creditors.selectors import creditor_as_dict
 from relance.apps.ledger.selectors import aging_report, invoice_rows, invoices_list
@@ -269,6 +275,17 @@ def action_approve(request: HttpRequest, action_id: int, creditor: int | None = 
     return action_as_dict(action_get(creditor=grant.creditor, action_id=action_id))
 
 
+@api.post("/actions/approve", response={200: dict[str, Any], **ERRORS},
+          summary="Approve many actions at once; each document checked, what cannot go out stays")
+def actions_approve_many(request: HttpRequest, body: ApproveIn, creditor: int | None = None) -> dict[str, Any]:
+    grant = grant_for(request, creditor, "collector")
+    done = actions_approve_each(ids=body.ids, creditor=grant.creditor, actor=actor(request))
+    return {
+        "approved": [a.pk for a in done.approved],
+        "refused": [{"id": a.pk, "problems": [p.as_dict() for p in problems]} for a, problems in done.refused],
+    }
+
+
 @api.post("/actions/{action_id}/skip", response={200: ActionOut, **ERRORS}, summary="Skip one pending action")
 def action_skip_(request: HttpRequest, action_id: int, creditor: int | None = None, reason: str = "") -> dict[str, Any]:
     grant = grant_for(request, creditor, "collector")
@@ -277,6 +294,34 @@ def action_skip_(request: HttpRequest, action_id: int, creditor: int | None = No
         raise RelanceError(f"action {action_id} is {action.state}: only a pending action can be skipped", code="conflict")
     action_skip(action_id=action.pk, reason=reason.strip() or "skipped by hand", actor=actor(request))
     return action_as_dict(action_get(creditor=grant.creditor, action_id=action_id))
+
+
+@api.post("/plan-proposals/{task_id}/accept", response={200: dict[str, Any], **ERRORS},
+          summary="Accept a plan a debtor proposed on the portal; its confirmation is sent")
+def plan_proposal_accept_(
+    request: HttpRequest, task_id: int, creditor: int | None = None, as_of: IsoDate | None = None
+) -> dict[str, Any]:
+    grant = grant_for(request, creditor, "collector")
+    plan = plan_proposal_accept(creditor=grant.creditor, task_id=task_id, as_of=_today(as_of),
+                                actor=actor(request))
+    confirmation = plan.confirmations.values_list("pk", flat=True).first()
+    return {"task": task_id, "outcome": "accepted", "plan": plan.pk, "total": _money(plan.total_amount),
+            "instalments": [{"date": i.due_date.isoformat(), "amount": _money(i.amount)}
+                            for i in plan.instalments.all()],
+            "confirmation": confirmation}
+
+
+@api.post("/plan-proposals/{task_id}/decline", response={200: dict[str, Any], **ERRORS},
+          summary="Decline a plan a debtor proposed on the portal; the debtor is told")
+def plan_proposal_decline_(
+    request: HttpRequest, task_id: int, creditor: int | None = None, reason: str = "",
+    as_of: IsoDate | None = None,
+) -> dict[str, Any]:
+    grant = grant_for(request, creditor, "collector")
+    task = plan_proposal_decline(creditor=grant.creditor, task_id=task_id, as_of=_today(as_of),
+                                 reason=reason, actor=actor(request))
+    return {"task": task.pk, "outcome": "declined", "reason": task.outcome.get("reason", ""),
+            "answer": task.outcome.get("answer")}
 
 
 @api.post("/disputes", response={201: DisputeOut, **ERRORS}, summary="Open a dispute on an invoice")

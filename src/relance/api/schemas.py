@@ -152,6 +152,10 @@ class ActionPage(Paged):
     items: list[ActionOut]
 
 
+class ApproveIn(Schema):
+    ids: list[int]  # the actions awaiting approval to approve at once
+
+
 class DisputeIn(Schema):
     invoice: str  # the invoice number
     reason: str = ""

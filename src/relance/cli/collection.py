@@ -525,7 +525,10 @@ def register(sub: Subcommands) -> CollectionParsers:
     p.add_argument(
         "--outcome",
         required=True,
-        choices=["promise", "dispute", "call_back", "wrong_number", "paid_already", "no_answer"],
+        choices=[
+            "promise", "dispute", "call_back", "wrong_number", "paid_already", "no_answer",
+            "voicemail", "invoice_not_received", "cash_difficulty",
+        ],
     )
     p.add_argument("--amount", type=parse_amount, help="promise: the amount promised")
     p.add_argument(

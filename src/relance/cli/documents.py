@@ -62,7 +62,9 @@ def cmd_letters_batch(args: argparse.Namespace) -> int:
     if out.parent and not out.parent.is_dir():
         raise InvalidInputError(f"{out.parent} is not a folder")
     creditor = creditor_of(args) if args.creditor else None
-    result = letters_batch(as_of=args.as_of, creditor=creditor, workers=args.workers)
+    # Without --as-of, today's batch: the date is read here, at the edge, and passed on.
+    as_of = today(args)
+    result = letters_batch(as_of=as_of, creditor=creditor, workers=args.workers)
     if result.pdf:
         _write(out, result.pdf)
     data = {"out": str(out) if result.pdf else None, **result.as_dict()}
@@ -76,7 +78,7 @@ def cmd_letters_batch(args: argparse.Namespace) -> int:
             for x in result.letters:
                 print(f"  {x['action']:>6}  {x['debtor']:<12} {x['step']:<16} {x['channel']:<18} {x['sha256'][:12]}")
         else:
-            print(f"No letter to print for {args.as_of}.")
+            print(f"No letter to print for {as_of}.")
         if result.refused:
             print(f"  {len(result.refused)} letter(s) refused; they stay pending.")
     for p in result.problems:
@@ -123,7 +125,7 @@ def register(sub: Subcommands, *, actions: Subcommands) -> None:
 
     lsub = group(sub, "letters", "letters: the day's print batch", "letters_command")
     p = command(lsub, "batch", cmd_letters_batch, "print the day's letters into one PDF and mark them sent")
-    p.add_argument("--as-of", type=parse_date, required=True)
+    p.add_argument("--as-of", type=parse_date, help="the letters' date (default: today)")
     p.add_argument("--out", required=True, help="FILE.pdf")
     p.add_argument("--creditor")
     p.add_argument("--workers", type=int, help="render processes (default: the CPU count)")

@@ -69,6 +69,7 @@ STEPS: tuple[str, ...] = (
     "thank_you",
     "promise_confirmation",
     "plan_confirmation",
+    "plan_declined",
 )
 
 

@@ -104,6 +104,11 @@ TASKS: Mapping[str, Term] = {
         "Claim time-barred: no court threat sent, check it",
         "Créance prescrite : aucune menace de procédure envoyée, à vérifier",
     ),
+    "offer_plan": Term(
+        "Offer a payment plan (cash difficulties)",
+        "Proposer un échéancier (difficultés de trésorerie)",
+    ),
+    "plan_proposal": Term("Payment plan proposed by the debtor", "Échéancier proposé par le débiteur"),
 }
 
 STEPS: Mapping[str, Term] = {
@@ -118,6 +123,7 @@ STEPS: Mapping[str, Term] = {
     "thank_you": Term("Thank-you for the payment", "Remerciement pour le paiement"),
     "promise_confirmation": Term("Promise confirmed", "Confirmation de la promesse"),
     "plan_confirmation": Term("Payment plan confirmed", "Confirmation de l’échéancier"),
+    "plan_declined": Term("Proposed payment plan declined", "Refus de l’échéancier proposé"),
     **TASKS,
 }
 
@@ -148,6 +154,7 @@ EVENTS: Mapping[str, Term] = {
     "plan.active": Term("Payment plan", "Échéancier"),
     "plan.completed": Term("Payment plan completed", "Échéancier honoré"),
     "plan.broken": Term("Payment plan broken", "Échéancier rompu"),
+    "plan.proposed": Term("Payment plan proposed", "Échéancier proposé"),
     "payment": Term("Payment", "Paiement"),
     "debtor.held": Term("Chasing paused", "Relances suspendues"),
     "debtor.released": Term("Chasing resumed", "Relances reprises"),

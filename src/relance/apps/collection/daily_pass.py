@@ -475,12 +475,14 @@ def _apply(
         if d.step.channel == Step.Channel.EMAIL and d.debtor_id in unreachable:
             planned.channel, planned.reason = unreachable[d.debtor_id]
         rows.append(planned)
-    # Work left undone from an earlier step (a call nobody made) gives way to the new step.
+    # Work left undone from an earlier step (a call nobody made) gives way to the new step. A
+    # letter never does: unprinted, it holds its case (``policy.blocks_case``) until a person
+    # prints it or skips it, so it is never dropped unseen.
     cancelled = []
     for part in chunks(superseded):
         cancelled += list(
             Action.objects.filter(case_id__in=part, state__in=PENDING_ACTION_STATES)
-            .exclude(channel=Step.Channel.EMAIL)
+            .exclude(channel__in=(Step.Channel.EMAIL, *policy.LETTERS))
             .values_list("pk", "step_key")
         )
     Action.objects.filter(pk__in=[p for p, _ in cancelled]).update(

@@ -19,6 +19,7 @@ from relance.apps.audit.services import EventInput, event_record, events_record
 from relance.apps.collection.bulk import ZERO, chunks, open_cases, open_totals, rows_events
 from relance.apps.collection.confirmations import (
     plan_confirmation_plan,
+    plan_declined_plan,
     promise_confirmation_plan,
 )
 from relance.apps.collection.models import (
@@ -500,6 +501,43 @@ def plan_proposal_accept(
             actor=actor,
         )
     return plan
+
+
+def plan_proposal_decline(
+    *, creditor: Creditor, task_id: int, as_of: date, reason: str = "", actor: str = "system"
+) -> Action:
+    """Decline the plan a debtor proposed on the portal: the proposal's task is closed with why
+    (kept in the record), and the debtor is told in writing (``plan_declined``, by e-mail or by
+    post as any answer goes); the chase goes on."""
+    reason = reason.strip()[:500]
+    with transaction.atomic():
+        task = (
+            Action.objects.select_for_update()
+            .filter(pk=task_id, creditor=creditor, step_key=PLAN_PROPOSAL)
+            .select_related("debtor", "case")
+            .first()
+        )
+        if task is None:
+            raise NotFoundError(f"no plan proposal {task_id}")
+        if task.state not in PENDING_ACTION_STATES:
+            raise InvalidInputError(
+                N_("plan proposal %(task)s was answered already"), params={"task": task.pk}
+            )
+        answer = plan_declined_plan(task=task, as_of=as_of, actor=actor)
+        terms = task.outcome if isinstance(task.outcome, dict) else {}
+        task.outcome = {
+            **terms, "outcome": "declined", "reason": reason, "recorded_on": as_of.isoformat(),
+            "by": actor, "answer": answer.pk if answer else None,
+        }
+        task.state, task.sent_at = Action.State.SENT, timezone.now()
+        task.save(update_fields=["outcome", "state", "sent_at", "updated_at"])
+        event_record(
+            kind="plan.declined", subject_type="action", subject_id=task.pk,
+            creditor_id=creditor.pk, actor=actor,
+            payload={"debtor": task.debtor.account, "reason": reason,
+                     "answer": answer.pk if answer else None},
+        )
+    return task
 
 
 HOLD_FLAGS = {"legal": "is_legal_hold", "do-not-contact": "is_do_not_contact"}

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from relance.apps.audit.models import Event
@@ -113,7 +114,7 @@ def portal_plan_propose(
     with translation.override(lang if lang in ("fr", "en") else "fr"):
         subject = gettext(
             "Payment plan proposed by the debtor: %(count)s instalments from %(first)s"
-        ) % {"count": proposal.instalments, "first": proposal.first.isoformat()}
+        ) % {"count": proposal.instalments, "first": date_format(proposal.first, "j F Y")}
     with transaction.atomic():
         case = case_for(debtor=debtor, as_of=as_of)
         task = Action.objects.create(

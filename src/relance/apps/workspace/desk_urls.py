@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("worklist/tasks/<int:action_id>/done/", calls.task_done, name="task_done"),
     path(
+        "worklist/proposals/<int:action_id>/<slug:decision>/",
+        calls.proposal_decide,
+        name="proposal_decide",
+    ),
+    path(
         "worklist/actions/<int:action_id>/letter.pdf", worklist.action_letter, name="action_letter"
     ),
     path("actions/<int:action_id>/document/", worklist.action_document, name="action_document"),

@@ -315,6 +315,9 @@ OUTCOME_FORMS: dict[str, type[forms.Form]] = {
     "wrong_number": WrongNumberForm,
     "paid_already": PaidAlreadyForm,
     "no_answer": NoAnswerForm,
+    "voicemail": NoAnswerForm,
+    "invoice_not_received": NoAnswerForm,
+    "cash_difficulty": NoAnswerForm,
 }
 OUTCOME_LABELS = {
     "promise": _("Promise to pay"),
@@ -323,19 +326,31 @@ OUTCOME_LABELS = {
     "wrong_number": _("Wrong number"),
     "paid_already": _("Already paid"),
     "no_answer": _("No answer"),
+    "voicemail": _("Message left"),
+    "invoice_not_received": _("Invoice not received"),
+    "cash_difficulty": _("Cash difficulties"),
 }
+# The outcomes one click records (no field to fill: an optional note at most), in their order
+# on the card; the others carry a small form (an amount, a date, invoices).
+ONE_CLICK_OUTCOMES = (
+    "no_answer", "voicemail", "invoice_not_received", "cash_difficulty", "paid_already",
+    "wrong_number",
+)
 
 
 def outcome_forms(
-    action: Any, invoices: Iterable[Any], data: Any = None, only: str = ""
+    action: Any, invoices: Iterable[Any], data: Any = None, only: str = "", owed: Any = None
 ) -> list[tuple[str, Any, forms.Form]]:
-    """One form per outcome of call ``action``, prefixed so that many cards share a page."""
+    """One form per outcome of call ``action``, prefixed so that many cards share a page; the
+    promise's amount starts at ``owed``, what the debtor owes."""
     found = []
     for outcome, form_class in OUTCOME_FORMS.items():
         bound = data if outcome == only else None
         kwargs: dict[str, Any] = {"prefix": f"c{action.pk}-{outcome}"}
         if outcome == "dispute":
             kwargs["invoices"] = invoices
+        if outcome == "promise" and bound is None and owed:
+            kwargs["initial"] = {"amount": Decimal(owed).quantize(Decimal("0.01"))}
         if outcome == "wrong_number" and bound is None:
             kwargs["initial"] = {"phone": action.debtor.phone}
         found.append((outcome, OUTCOME_LABELS[outcome], form_class(bound, **kwargs)))

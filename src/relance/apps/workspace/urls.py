@@ -5,6 +5,7 @@ from relance.apps.workspace.views import (
     debtors,
     home,
     imports,
+    letters,
     settings_page,
     uncertain,
     worklist,
@@ -29,7 +30,13 @@ urlpatterns = [
     path("settings/", settings_page.creditor_settings, name="settings"),
     path("settings/logo/", settings_page.creditor_logo, name="settings_logo"),
     path("worklist/", worklist.worklist, name="worklist"),
+    path("letters/", letters.letters, name="letters"),
+    path("letters/print/", letters.letters_print, name="letters_print"),
+    path("letters/tracking/", letters.letters_tracking, name="letters_tracking"),
+    path("letters/batch/<str:sha256>.pdf", letters.letters_batch_pdf, name="letters_batch_pdf"),
+    path("letters/<int:action_id>/deliver/", letters.letter_deliver, name="letter_deliver"),
     path("worklist/run/", worklist.run_today, name="run_today"),
+    path("worklist/actions/bulk/", worklist.actions_bulk, name="actions_bulk"),
     path(
         "worklist/actions/<int:action_id>/preview/", worklist.action_preview, name="action_preview"
     ),
