@@ -21,6 +21,10 @@ RELANCE_CACHE_URL      where the workspace keeps its figures, shared by every se
 RELANCE_PUBLIC_URL     the address debtors reach the install at, e.g. https://relance.example.fr;
                        unset, no message carries a debtor portal link (README, "Debtor portal")
 RELANCE_PORTAL_DAYS    how many days a portal link stays valid (default: 120)
+RELANCE_AUDIT_KEY      the audit trail's HMAC key, 32 characters or more (default: a random key
+                       made once into ./var/audit_key, mode 0600; see relance.apps.audit.seal)
+RELANCE_AUDIT_CHECKPOINTS  the append-only file of the audit chain's checkpoints
+                       (default: ./var/audit_checkpoints)
 
 The task queue (README, "Workers"), off unless RELANCE_BROKER_URL is set:
 RELANCE_BROKER_URL     redis://host:6379/0; unset, everything runs in-process
@@ -202,6 +206,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# The audit trail's checkpoints, outside the database (relance.apps.audit.seal); its key comes
+# from RELANCE_AUDIT_KEY or var/audit_key, read when first needed.
+AUDIT_CHECKPOINTS = Path(
+    os.environ.get("RELANCE_AUDIT_CHECKPOINTS", "").strip() or VAR_DIR / "audit_checkpoints"
+)
 
 EMAIL_URL = os.environ.get("RELANCE_EMAIL_URL", f"file://{VAR_DIR / 'outbox'}")
 
