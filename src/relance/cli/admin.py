@@ -66,7 +66,7 @@ def cmd_creditor_list(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from relance.apps.ledger.demo import demo_load
 
-    summary = demo_load(invoices=args.invoices, seed=args.seed, as_of=args.as_of)
+    summary = demo_load(invoices=args.invoices, seed=args.seed, as_of=args.as_of, login=args.login)
     if args.json:
         emit_json(summary)
     else:
@@ -159,6 +159,11 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--invoices", type=int, default=400)
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--as-of", type=parse_date, help="the demo's today (default: today)")
+    p.add_argument(
+        "--login",
+        action="store_true",
+        help="also make the superuser 'demo' with a new random password, printed once (make demo)",
+    )
 
 
 def register_upkeep(sub: Subcommands) -> None:
