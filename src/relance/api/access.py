@@ -16,7 +16,8 @@ from ninja.security import HttpBearer, SessionAuth
 
 from relance.apps.api_tokens.selectors import token_user
 from relance.apps.workspace.selectors import Grant, grants_for
-from relance.domain.errors import InvalidInputError, NotFoundError, RelanceError
+from relance.config.uploads import upload_limit_message, upload_too_large
+from relance.domain.errors import InvalidInputError, NotFoundError, RefusedNowError, RelanceError
 
 
 class BearerToken(HttpBearer):
@@ -74,6 +75,8 @@ def grant_for(request: HttpRequest, creditor: int | None, role: str = "viewer") 
 def status_of(exc: RelanceError) -> int:
     if isinstance(exc, NotFoundError):
         return 404
+    if isinstance(exc, RefusedNowError):  # well-formed, refused by the state it meets
+        return 409
     if isinstance(exc, Forbidden):
         return 403
     if isinstance(exc, InvalidInputError):
@@ -103,7 +106,7 @@ def install_errors(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        codes = {400: "invalid_input", 403: "forbidden", 404: "not_found"}
+        codes = {400: "invalid_input", 403: "forbidden", 404: "not_found", 413: "too_large"}
         return api.create_response(
             request, {"code": codes.get(exc.status_code, "error"), "message": exc.message}, status=exc.status_code
         )
@@ -114,6 +117,10 @@ def install_errors(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        if upload_too_large(request):  # the file was stopped as it arrived: say why
+            return api.create_response(
+                request, {"code": "too_large", "message": upload_limit_message()}, status=413
+            )
         where = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors
         )

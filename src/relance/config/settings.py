@@ -21,6 +21,7 @@ RELANCE_CACHE_URL      where the workspace keeps its figures, shared by every se
 RELANCE_PUBLIC_URL     the address debtors reach the install at, e.g. https://relance.example.fr;
                        unset, no message carries a debtor portal link (README, "Debtor portal")
 RELANCE_PORTAL_DAYS    how many days a portal link stays valid (default: 120)
+RELANCE_UPLOAD_MAX_MB  the largest file the workspace or the API takes, in MB (default: 100)
 RELANCE_AUDIT_KEY      the audit trail's HMAC key, 32 characters or more (default: a random key
                        made once into ./var/audit_key, mode 0600; see relance.apps.audit.seal)
 RELANCE_AUDIT_CHECKPOINTS  the append-only file of the audit chain's checkpoints
@@ -152,6 +153,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "relance.config.uploads.UploadCapMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -233,6 +235,18 @@ def _number(name: str, default: float, *, whole: bool = False) -> float:
         raise ConfigurationError(f"{name}={text!r}: give {kind}, more than 0")
     return value
 
+
+# Uploads (relance.config.uploads): a file over the cap is refused with a clear message and
+# never kept; files up to 2.5 MB stay in memory, larger ones go to a temporary file as they
+# arrive; other fields of a request, at most 2.5 MB.
+UPLOAD_MAX_BYTES = int(_number("RELANCE_UPLOAD_MAX_MB", 100, whole=True)) * 2**20
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "relance.config.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 SMTP_CONNECT_TIMEOUT = _number("RELANCE_SMTP_CONNECT_TIMEOUT", 10.0)
 SMTP_COMMAND_TIMEOUT = _number("RELANCE_SMTP_COMMAND_TIMEOUT", 30.0)

@@ -500,8 +500,22 @@ def import_upload_drop(*, upload: ImportUpload) -> None:
 
 
 def _uploads_expire() -> None:
-    for upload in ImportUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_MAX_AGE):
+    limit = timezone.now() - UPLOAD_MAX_AGE
+    for upload in ImportUpload.objects.filter(created_at__lt=limit):
         import_upload_drop(upload=upload)
+    # A file whose row never committed (a worker killed while checking it) has no upload to
+    # drop it: gone after the same day, never kept for ever.
+    kept = {Path(p).name for p in ImportUpload.objects.values_list("path", flat=True)}
+    for entry in _uploads_dir().iterdir():
+        try:
+            old = entry.stat().st_mtime < limit.timestamp()
+        except FileNotFoundError:
+            continue
+        if old and entry.name not in kept:
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 def creditor_logo_set(*, creditor: Creditor, data: bytes | None, actor: str) -> Creditor:
