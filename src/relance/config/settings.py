@@ -2,7 +2,9 @@
 
 RELANCE_DATABASE_URL   sqlite:////abs/path.sqlite3 or postgresql://user@host:port/db
                        (default: ./var/relance.sqlite3)
-RELANCE_SECRET_KEY     on a server; a laptop install keeps a generated one in ./var/secret_key
+RELANCE_SECRET_KEY     on a server; a laptop install keeps a generated one in ./var/secret_key.
+                       At least 32 characters, not a known placeholder: refused at start
+                       otherwise
 RELANCE_DEBUG          1/true/yes to turn debug on (default: off)
 RELANCE_EMAIL_URL      smtp://host:port, smtp+starttls://user:pass@host:587, smtps://..., file:///DIR
 RELANCE_SMTP_CONNECT_TIMEOUT  seconds to connect and read the greeting (default: 10)
@@ -96,15 +98,41 @@ def database_from_url(url: str) -> dict[str, Any]:
     return config
 
 
+# Keys seen in examples, tests and tutorials: whoever knows one can sign sessions and portal
+# links for an install that uses it.
+_PLACEHOLDER_KEYS = {
+    "test-only-secret-key", "secret", "secret-key", "secretkey", "changeme", "change-me",
+    "please-change-me", "your-secret-key", "your-secret-key-here", "insecure", "dev", "x",
+}
+
+
+def _secret_key_check(key: str, where: str) -> str:
+    """Refuse a key anyone could guess: short (under 32 characters), a known placeholder,
+    Django's generated development key, or nearly one character repeated."""
+    reasons = []
+    if len(key) < 32:
+        reasons.append("it is shorter than 32 characters")
+    if key.lower() in _PLACEHOLDER_KEYS or key.startswith("django-insecure-"):
+        reasons.append("it is a known placeholder")
+    if len(set(key)) < 8:
+        reasons.append("it has fewer than 8 different characters")
+    if reasons:
+        raise ConfigurationError(
+            f"{where} is refused: {'; '.join(reasons)}. Give a long random value, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    return key
+
+
 def _secret_key(var_dir: Path) -> str:
     key = os.environ.get("RELANCE_SECRET_KEY", "")
     if key:
-        return key
+        return _secret_key_check(key, "RELANCE_SECRET_KEY")
     # A laptop install should not need a setting to start: keep a random key beside the data,
     # made once, readable by its owner only. Servers set RELANCE_SECRET_KEY.
     key_file = var_dir / "secret_key"
     if key_file.exists():
-        return key_file.read_text().strip()
+        return _secret_key_check(key_file.read_text().strip(), str(key_file))
     var_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
     key_file.write_text(key)
