@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import IO, Annotated, Any, Literal, cast
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -108,6 +109,9 @@ api = RelanceApi(
     auth=[BearerToken(), Session()],
     urls_namespace="api",
     docs_url="/docs",
+    # The docs and the schema for people logged in to the workspace only; their assets
+    # come from the install ("ninja" in INSTALLED_APPS), never a CDN.
+    docs_decorator=login_required,
 )
 install_errors(api)
 
