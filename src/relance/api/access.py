@@ -7,8 +7,11 @@ only one the caller is granted. A creditor not granted is "not found", like any 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -43,6 +46,23 @@ class Session(SessionAuth):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None
+
+
+def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The docs and the schema: for a person logged in to the workspace, or a caller with a
+    live token; anyone else is sent to the login."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return view(request, *args, **kwargs)
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer ") and token_user(token=header[7:].strip()) is not None:
+            return view(request, *args, **kwargs)
+        return redirect_to_login(request.get_full_path())
+
+    return guarded
 
 
 class Forbidden(RelanceError):

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import IO, Annotated, Any, Literal, cast
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -17,7 +16,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from relance.api.access import BearerToken, Session, actor, grant_for, install_errors
+from relance.api.access import BearerToken, Session, actor, docs_access, grant_for, install_errors
 from relance.api.schemas import (
     ActionOut,
     ActionPage,
@@ -109,9 +108,9 @@ api = RelanceApi(
     auth=[BearerToken(), Session()],
     urls_namespace="api",
     docs_url="/docs",
-    # The docs and the schema for people logged in to the workspace only; their assets
-    # come from the install ("ninja" in INSTALLED_APPS), never a CDN.
-    docs_decorator=login_required,
+    # The docs and the schema for people logged in to the workspace or holding a live token;
+    # their assets come from the install ("ninja" in INSTALLED_APPS), never a CDN.
+    docs_decorator=docs_access,
 )
 install_errors(api)
 

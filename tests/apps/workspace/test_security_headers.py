@@ -37,6 +37,13 @@ def test_the_api_docs_and_schema_need_a_login(client, collector_a):
     assert "cdn" not in html.lower()
     assert "<script>" not in html  # the settings ride in a JSON block, run by a served file
     assert collector_a.get("/api/openapi.json").json()["info"]["title"] == "Relance API"
+    from relance.apps.api_tokens.services import token_create
+
+    token = token_create(username="camille", name="docs")[1]
+    with_token = anonymous.get("/api/openapi.json", headers={"Authorization": f"Bearer {token}"})
+    assert with_token.json()["info"]["title"] == "Relance API"
+    wrong = anonymous.get("/api/openapi.json", headers={"Authorization": "Bearer rl_wrong"})
+    assert wrong.status_code == 302
 
 
 def test_swagger_assets_are_served_by_the_install(client):
