@@ -41,7 +41,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
-    from relance.apps.workspace.services import user_password_set
+    from relance.apps.workspace.accounts import user_password_set
 
     user = user_password_set(username=args.username, password=_password(args))
     if args.json:
@@ -52,7 +52,7 @@ def cmd_user_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_user_disable(args: argparse.Namespace) -> int:
-    from relance.apps.workspace.services import user_disable
+    from relance.apps.workspace.accounts import user_disable
 
     user = user_disable(username=args.username)
     if args.json:
@@ -64,7 +64,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
 def cmd_user_revoke(args: argparse.Namespace) -> int:
     from relance.apps.creditors.selectors import creditor_get
-    from relance.apps.workspace.services import user_revoke
+    from relance.apps.workspace.accounts import user_revoke
 
     creditor = creditor_get(ref=args.creditor)
     user_revoke(username=args.username, creditor=creditor)

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from relance.apps.workspace.services import login_attempt_reserve, login_failures_clear
+from relance.apps.workspace.accounts import login_attempt_reserve, login_failures_clear
 from relance.formats.bank import format_labels
 
 
