@@ -159,6 +159,21 @@ def test_an_event_rewritten_with_recomputed_hashes_is_detected(django_capture_on
     assert "checkpoint" in report.reason
 
 
+def test_an_edited_checkpoint_line_is_detected(django_capture_on_commit_callbacks, settings):
+    from pathlib import Path
+
+    _record_in_transactions(django_capture_on_commit_callbacks)
+    path = Path(settings.AUDIT_CHECKPOINTS)
+    lines = path.read_text().splitlines()
+    assert len(lines) == 3
+    first = Event.objects.order_by("id").first()
+    lines[2] = lines[2].replace(f'"id":{Event.objects.order_by("-id").first().pk}', f'"id":{first.pk}')
+    path.write_text("\n".join(lines) + "\n")
+    report = chain_verify()
+    assert not report.ok
+    assert "checkpoint line 3 was altered" in report.reason
+
+
 def test_an_edited_stored_email_is_detected():
     from relance.apps.audit.documents import document_path, document_store
 
