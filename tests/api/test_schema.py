@@ -17,7 +17,24 @@ schema.app = application
 
 
 @pytest.fixture
-def token(db, creditor_a):
+def _connection_kept():
+    """Schemathesis calls the WSGI app itself, whose request_finished signal would close the
+    test's database connection mid-transaction (PostgreSQL): keep it, as Django's test
+    client does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db, creditor_a, _connection_kept):
     from relance.apps.api_tokens.services import token_create
     from tests.api.conftest import make_user
 
