@@ -51,4 +51,15 @@ def token(db, creditor_a, _connection_kept):
                            HealthCheck.filter_too_much],
 )
 def test_every_answer_is_what_the_schema_says(case, token):
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+    excluded = []
+    if case.operation.path.endswith("/imports/ledger"):
+        # One check left out for the multipart upload only: schemathesis writes a "negative"
+        # empty array as no field at all, and django-ninja reads an empty form field as an
+        # absent one; both are then the valid request that leaves the field to its default.
+        # Every other check runs on it, and every check on the other operations.
+        from schemathesis.specs.openapi.checks import negative_data_rejection
+
+        excluded.append(negative_data_rejection)
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {token}"}, excluded_checks=excluded
+    )
