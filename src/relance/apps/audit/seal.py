@@ -18,6 +18,7 @@ Reads settings and files only: no model, no other app.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -66,14 +67,19 @@ def _key_from_file(path: Path) -> bytes:
         import secrets
 
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under another name, then linked in place: a process killed half-way
+        # leaves no empty key behind, and of two processes the first link wins.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first: use that one
-            return _key_from_file(path)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
         return _key_from_file(path)
     if len(text) < KEY_MIN_LENGTH:
         raise ConfigurationError(
