@@ -41,7 +41,7 @@ def fresh_database(kind: str, name: str) -> str:
 
 def setup_django(url: str) -> None:
     os.environ["RELANCE_DATABASE_URL"] = url
-    os.environ.setdefault("RELANCE_SECRET_KEY", "bench")
+    os.environ.setdefault("RELANCE_SECRET_KEY", "relance-bench-only-secret-key-not-for-production")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.config.settings")
     import django
     from django.core.management import call_command

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from relance.cli import main
+from tests.environment import TEST_SECRET_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -388,7 +389,7 @@ def test_a_newcomer_records_a_rate_and_computes_interest_with_the_installed_scri
         **os.environ,
         "RELANCE_HOME": str(tmp_path),
         "RELANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "RELANCE_SECRET_KEY": "newcomer",
+        "RELANCE_SECRET_KEY": TEST_SECRET_KEY,
     }
 
     def relance(*argv: str) -> subprocess.CompletedProcess[str]:

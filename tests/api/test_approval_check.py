@@ -18,7 +18,7 @@ def test_approving_a_mise_en_demeure_that_cannot_be_sent_is_refused_with_its_pro
     notice = Action.objects.get(creditor=creditor_a, requires_approval=True, state="planned")
     record_missing_rates(notice.debtor, today)
     response = collector_a.post(f"/api/actions/{notice.pk}/approve")
-    assert response.status_code == 400
+    assert response.status_code == 409  # well formed, refused by what the document lacks
     body = response.json()
     assert body["code"] == "not_sendable"
     assert body["message"].startswith("cannot be approved, the document could not be sent: ")

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import IO, Any, cast
+from typing import IO, Annotated, Any, Literal, cast
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import File, Form, NinjaAPI, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
+from pydantic import Field
 
-from relance.api.access import BearerToken, Session, actor, grant_for, install_errors
+from relance.api.access import BearerToken, Session, actor, docs_access, grant_for, install_errors
 from relance.api.schemas import (
     ActionOut,
     ActionPage,
@@ -49,6 +52,7 @@ from relance.apps.collection.pauses import (
 )
 from relance.apps.collection.selectors import action_as_dict, actions_list
 from relance.apps.creditors.selectors import creditor_as_dict
+from relance.apps.ledger.results import ImportResult
 from relance.apps.ledger.selectors import aging_report, invoice_rows, invoices_list
 from relance.apps.ledger.selectors import debtor_get as debtor_by_account
 from relance.apps.ledger.services import ledger_import
@@ -62,14 +66,49 @@ from relance.apps.workspace.debtor_selectors import (
 from relance.apps.workspace.selectors import FILTERS, SORTS, grants_for
 from relance.apps.workspace.warming import figures_warm
 from relance.apps.workspace.worklist_selectors import action_get
+from relance.config.uploads import upload_limit_message
 from relance.domain.errors import InvalidInputError, RelanceError
 from relance.domain.money import AmountError, parse_amount, round_cents
+from relance.domain.problems import Problem
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 ACTION_STATES = tuple(Action.State.values)
 
-api = NinjaAPI(
+# Every bound the server enforces, stated in the OpenAPI description (schemathesis checks that
+# the server takes what it states, and refuses what it does not).
+Page = Annotated[int, Field(ge=1, description="1 or more; a page past the end is empty")]
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
+ActionState = Literal["planned", "approved", "sending", "sent", "uncertain", "failed", "cancelled", "skipped"]
+DebtorSort = Literal["overdue", "days", "name"]
+_FILTER = "(overdue|dispute|plan|hold)"
+DebtorFilter = Annotated[
+    str,
+    Field(
+        pattern=f"^({_FILTER}(,{_FILTER})*)?$",
+        description="a comma-separated list of overdue, dispute, plan, hold (no spaces)",
+    ),
+]
+ExportKind = Literal["debtors", "invoices", "aging", "actions"]
+ExportFormat = Literal["csv", "xlsx"]
+LedgerFormat = Literal["auto", "csv", "fec"]
+
+class RelanceApi(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """Ninja's description, and what it cannot say: a file is at least one byte (Django
+        drops an empty one, so the server answers that the file is missing)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                content = operation.get("requestBody", {}).get("content", {})
+                for media in content.values():
+                    for prop in media.get("schema", {}).get("properties", {}).values():
+                        if prop.get("format") == "binary":
+                            prop["minLength"] = 1
+        return schema
+
+
+api = RelanceApi(
     title="Relance API",
     version="1",
     description=(
@@ -81,6 +120,9 @@ api = NinjaAPI(
     auth=[BearerToken(), Session()],
     urls_namespace="api",
     docs_url="/docs",
+    # The docs and the schema for people logged in to the workspace or holding a live token;
+    # their assets come from the install ("ninja" in INSTALLED_APPS), never a CDN.
+    docs_decorator=docs_access,
 )
 install_errors(api)
 
@@ -130,7 +172,7 @@ def creditors(request: HttpRequest) -> list[dict[str, Any]]:
 @api.get("/invoices", response={200: InvoicePage, **ERRORS}, summary="Invoices, oldest due first (paged)")
 def invoices(
     request: HttpRequest, creditor: int | None = None, open: bool = False, debtor: str | None = None,
-    page: int = 1, page_size: int = PAGE_SIZE,
+    page: Page = 1, page_size: PageSize = PAGE_SIZE,
 ) -> dict[str, Any]:
     grant = grant_for(request, creditor)
     if debtor:
@@ -148,11 +190,11 @@ def invoices(
 
 @api.get("/debtors", response={200: DebtorPage, **ERRORS}, summary="Debtors with their totals (paged)")
 def debtors(
-    request: HttpRequest, creditor: int | None = None, q: str = "", filter: str = "", sort: str = "overdue",
-    page: int = 1, as_of: IsoDate | None = None,
+    request: HttpRequest, creditor: int | None = None, q: str = "", filter: DebtorFilter = "",
+    sort: DebtorSort = "overdue", page: Page = 1, as_of: IsoDate | None = None,
 ) -> dict[str, Any]:
     grant = grant_for(request, creditor)
-    filters = tuple(f for f in (part.strip() for part in filter.split(",")) if f)
+    filters = tuple(f for f in filter.split(",") if f)
     unknown = [f for f in filters if f not in FILTERS]
     if unknown or sort not in SORTS:
         raise InvalidInputError(
@@ -180,7 +222,7 @@ def debtors(
 @api.get("/debtors/{debtor_id}", response={200: DebtorDetail, **ERRORS}, summary="One debtor and its open invoices")
 def debtor(
     request: HttpRequest, debtor_id: int, creditor: int | None = None, as_of: IsoDate | None = None,
-    invoices_page: int = 1,
+    invoices_page: Page = 1,
 ) -> dict[str, Any]:
     grant = grant_for(request, creditor)
     day = _today(as_of)
@@ -230,8 +272,8 @@ def aging(request: HttpRequest, creditor: int | None = None, as_of: IsoDate | No
 
 @api.get("/actions", response={200: ActionPage, **ERRORS}, summary="Actions by state; the approval queue (paged)")
 def actions(
-    request: HttpRequest, creditor: int | None = None, state: str | None = None, awaiting_approval: bool = False,
-    page: int = 1, page_size: int = PAGE_SIZE,
+    request: HttpRequest, creditor: int | None = None, state: ActionState | None = None,
+    awaiting_approval: bool = False, page: Page = 1, page_size: PageSize = PAGE_SIZE,
 ) -> dict[str, Any]:
     grant = grant_for(request, creditor)
     if state and state not in ACTION_STATES:
@@ -247,8 +289,8 @@ def actions(
     summary="Debtors, invoices, aging or actions as CSV or XLSX (spreadsheet formulas escaped)",
 )
 def export(
-    request: HttpRequest, kind: str, creditor: int | None = None, format: str = "csv",
-    as_of: date | None = None,
+    request: HttpRequest, kind: ExportKind, creditor: int | None = None, format: ExportFormat = "csv",
+    as_of: IsoDate | None = None,
 ) -> HttpResponse:
     from io import BytesIO
 
@@ -427,22 +469,29 @@ def case_legal_reminders(request: HttpRequest, creditor: int | None = None, as_o
     ]
 
 
-@api.post("/imports/ledger", response={200: ImportOut, **ERRORS},
+@api.post("/imports/ledger", response={200: ImportOut, 413: ErrorOut, **ERRORS},
           summary="Import a ledger export (CSV or FEC); the JSON of `relance import ledger --json`")
 def import_ledger(
     request: HttpRequest, file: File[UploadedFile], creditor: int | None = None, dry_run: Form[bool] = False,
-    format: Form[str] = "auto", partial: Form[bool] = False, full: Form[bool] = False,
+    format: Form[LedgerFormat] = "auto", partial: Form[bool] = False, full: Form[bool] = False,
 ) -> dict[str, Any]:
     """`full` says the file is the whole open list, `partial` a part of it. Saying neither, an
     import that would settle many invoices by their absence writes nothing and answers
     `"question": "full_or_partial"`, with the invoices in `settling`."""
     grant = grant_for(request, creditor, "collector")
-    if format not in ("auto", "csv", "fec"):
-        raise InvalidInputError("format is auto, csv or fec")
-    result = ledger_import(
-        creditor=grant.creditor, stream=cast(IO[bytes], file.file), filename=file.name or "ledger", format=format,
-        dry_run=dry_run, partial=partial, full=full, actor=actor(request),
-    )
+    if file.size is not None and file.size > settings.UPLOAD_MAX_BYTES:  # as the workspace
+        raise HttpError(413, upload_limit_message())
+    try:
+        result = ledger_import(
+            creditor=grant.creditor, stream=cast(IO[bytes], file.file), filename=file.name or "ledger",
+            format=format, dry_run=dry_run, partial=partial, full=full, actor=actor(request),
+        )
+    except InvalidInputError as exc:
+        # A file that is no ledger at all: refused as a file with bad lines is, its problem
+        # listed (the schema cannot state what a file holds, so this is no 400).
+        return ImportResult(
+            format=format, dry_run=dry_run, problems=[Problem(code=exc.code, message=exc.message, line=1)]
+        ).as_dict()
     if not result.problems and not dry_run:
         figures_warm(creditor=grant.creditor, as_of=timezone.localdate())  # as the CLI does
     return result.as_dict()

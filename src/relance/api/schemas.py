@@ -8,22 +8,28 @@ import re
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}$")
 
 
 def _iso_date(value: object) -> object:
-    """Only ``YYYY-MM-DD`` (or a date): pydantic alone reads ``0`` as 1970-01-01."""
+    """Only ``YYYY-MM-DD`` (or a date) from 1900 to 2999: pydantic alone reads ``0`` as
+    1970-01-01, and a day of year 1 leaves no room for the penalties' periods before it."""
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        if 1900 <= value.year <= 2999:
+            return value
+    elif isinstance(value, str) and _ISO_DATE.fullmatch(value):
         return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return value
-    raise ValueError("a date is written YYYY-MM-DD")
+    raise ValueError("a date is written YYYY-MM-DD, from 1900 to 2999")
 
 
-IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
-"""A day the client gives: ISO 8601's ``YYYY-MM-DD`` and nothing else."""
+IsoDate = Annotated[
+    datetime.date,
+    BeforeValidator(_iso_date),
+    Field(json_schema_extra={"pattern": _ISO_DATE.pattern}),
+]
+"""A day the client gives: ISO 8601's ``YYYY-MM-DD`` and nothing else, 1900 to 2999."""
 
 
 class ErrorOut(Schema):
@@ -157,7 +163,7 @@ class ApproveIn(Schema):
 
 
 class DisputeIn(Schema):
-    invoice: str  # the invoice number
+    invoice: Annotated[str, Field(min_length=1)]  # the invoice number
     reason: str = ""
     as_of: IsoDate | None = None  # the day it is opened (default: today)
 
@@ -172,10 +178,14 @@ class DisputeOut(Schema):
 
 
 class PromiseIn(Schema):
-    debtor: str  # the debtor's account
-    amount: str  # a decimal amount, e.g. "500.00"
-    date: datetime.date  # the day the debtor promised to pay by
-    grace_days: int = 3
+    debtor: Annotated[str, Field(min_length=1)]  # the debtor's account
+    # more than zero, in euros and cents: "500.00", "500"
+    amount: Annotated[
+        str,
+        Field(pattern=r"^([0-9]{0,11}[1-9][0-9]{0,11}(\.[0-9]{1,2})?|[0-9]{1,12}\.([0-9][1-9]|[1-9][0-9]?))$"),
+    ]
+    date: IsoDate  # the day the debtor promised to pay by
+    grace_days: Annotated[int, Field(ge=0)] = 3
     as_of: IsoDate | None = None  # the day it is recorded (default: today)
 
 

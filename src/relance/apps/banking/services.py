@@ -130,6 +130,9 @@ def statement_import(
     day = as_of or timezone.localdate()
     try:
         with transaction.atomic():
+            # The creditor's lock, as the pass and the ledger import take it: two bank files
+            # of one creditor match against what the other applied, never the same invoices.
+            Creditor.objects.select_for_update().filter(pk=creditor.pk).first()
             batch = ImportBatch.objects.create(
                 creditor=creditor,
                 kind=ImportBatch.Kind.BANK,

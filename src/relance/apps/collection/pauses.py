@@ -44,7 +44,7 @@ from relance.apps.ledger.models import Debtor, Invoice
 from relance.apps.ledger.selectors import debtor_get
 from relance.domain import policy
 from relance.domain import scenario as engine
-from relance.domain.errors import InvalidInputError, NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError, RefusedNowError
 from relance.domain.problems import N_, Problem
 
 
@@ -337,7 +337,7 @@ def promise_add(
     if amount <= 0:
         raise InvalidInputError("a promise is for a positive amount")
     if promised_date < as_of:
-        raise InvalidInputError("the promised date is already past")
+        raise RefusedNowError("the promised date is already past")
     debtor = debtor_get(creditor=creditor, account=debtor_account)
     with transaction.atomic():
         case = case_for(debtor=debtor, as_of=as_of)

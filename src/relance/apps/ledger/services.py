@@ -192,7 +192,13 @@ def _records_import(
             sorting_in_runs(),
             transaction.atomic(),
         ):
-            if not Creditor.objects.filter(pk=creditor.pk).exists():
+            # The creditor's lock, as the daily pass takes it (``collection_run``): two imports
+            # of one creditor, or an import and its pass, run one after the other, the second
+            # reading what the first wrote (two full files at once settled nothing either
+            # would have). Another creditor's import or pass never waits on it.
+            if not Creditor.objects.select_for_update().filter(pk=creditor.pk).values_list(
+                "pk", flat=True
+            ):
                 raise NotFoundError(f"creditor {creditor.pk} no longer exists")
             batch = ImportBatch.objects.create(
                 creditor=creditor,

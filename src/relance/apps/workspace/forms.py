@@ -7,13 +7,13 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from relance.apps.workspace.selectors import login_throttled
-from relance.apps.workspace.services import login_failure_record, login_failures_clear
+from relance.apps.workspace.accounts import login_attempt_reserve, login_failures_clear
 from relance.formats.bank import format_labels
 
 
@@ -27,30 +27,36 @@ def client_ip(request: HttpRequest | None) -> str:
     return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
 
 
-class ThrottledLoginForm(AuthenticationForm):
-    """Django's login form that refuses to try after 5 failures in 15 minutes (username + address)."""
+THROTTLED = _(
+    "Too many failed attempts for this account from your address. "
+    "Wait 15 minutes before trying again."
+)
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": _(
-            "Too many failed attempts for this account from your address. "
-            "Wait 15 minutes before trying again."
-        ),
-    }
+
+class _Throttled:
+    """Refuses to check a password after 5 failures in 15 minutes (username + address); each
+    attempt is counted before its password is checked (``login_attempt_reserve``)."""
+
+    request: HttpRequest | None
+    data: Any
 
     def clean(self) -> dict[str, Any]:
         username = (self.data.get("username") or "").strip()
         ip = client_ip(self.request)
-        if username and login_throttled(username=username, ip=ip):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            if username:
-                login_failure_record(username=username, ip=ip)
-            raise
-        login_failures_clear(username=username, ip=ip)
+        if username and not login_attempt_reserve(username=username, ip=ip):
+            raise forms.ValidationError(THROTTLED, code="throttled")
+        cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
+        if username:
+            login_failures_clear(username=username, ip=ip)
         return cleaned
+
+
+class ThrottledLoginForm(_Throttled, AuthenticationForm):
+    """The workspace's login (``/login/``)."""
+
+
+class ThrottledAdminLoginForm(_Throttled, AdminAuthenticationForm):
+    """The Django admin's login (``/admin/login/``): the same throttle as the workspace's."""
 
 
 def _bank_formats() -> str:

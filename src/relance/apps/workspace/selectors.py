@@ -19,14 +19,13 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, Sum
-from django.utils import timezone
 
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Allocation, ImportBatch, Invoice, Payment
 from relance.apps.ledger.selectors import BUCKETS, aging_report
 from relance.apps.ledger.writer import MONEY_ORIGINS
 from relance.apps.workspace import figures
-from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
+from relance.apps.workspace.models import ImportUpload, Membership
 from relance.domain.errors import NotFoundError
 
 ZERO = Decimal("0.00")
@@ -80,12 +79,6 @@ def grant_choose(*, grants: list[Grant], creditor_id: Any) -> Grant | None:
         if str(grant.creditor.pk) == str(creditor_id):
             return grant
     return grants[0]
-
-
-def login_throttled(*, username: str, ip: str) -> bool:
-    since = timezone.now() - THROTTLE_WINDOW
-    recent = LoginFailure.objects.filter(username=username[:150], ip=ip[:45], at__gte=since)
-    return recent.count() >= THROTTLE_FAILURES
 
 
 # --- the collection app, when it is installed with its tables ------------------------------------------

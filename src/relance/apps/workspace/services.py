@@ -6,6 +6,7 @@ audit event where a person changed business data.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import secrets
@@ -33,8 +34,7 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.creditors.services import creditor_columns_remember
 from relance.apps.ledger.models import Debtor
 from relance.apps.ledger.services import ledger_import
-from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
-from relance.apps.workspace.selectors import THROTTLE_WINDOW
+from relance.apps.workspace.models import ImportUpload, Membership
 from relance.apps.workspace.warming import figures_warm
 from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import N_, Note
@@ -81,20 +81,6 @@ def user_create(
                 creditor_id=creditor.pk, payload={"username": username, "role": role}, actor="cli",
             )
     return user
-
-
-# --- login throttling ---------------------------------------------------------------------------
-
-
-def login_failure_record(*, username: str, ip: str) -> None:
-    now = timezone.now()
-    LoginFailure.objects.create(username=username[:150], ip=ip[:45], at=now)
-    # Old rows are of no use to the throttle; keep the table small as it goes.
-    LoginFailure.objects.filter(at__lt=now - 4 * THROTTLE_WINDOW).delete()
-
-
-def login_failures_clear(*, username: str, ip: str) -> None:
-    LoginFailure.objects.filter(username=username[:150], ip=ip[:45]).delete()
 
 
 # --- creditor settings ----------------------------------------------------------------------------
@@ -480,14 +466,27 @@ def import_upload_drop(*, upload: ImportUpload) -> None:
 
 
 def _uploads_expire() -> None:
-    for upload in ImportUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_MAX_AGE):
+    limit = timezone.now() - UPLOAD_MAX_AGE
+    for upload in ImportUpload.objects.filter(created_at__lt=limit):
         import_upload_drop(upload=upload)
+    # A file whose row never committed (a worker killed while checking it) has no upload to
+    # drop it: gone after the same day, never kept for ever.
+    kept = {Path(p).name for p in ImportUpload.objects.values_list("path", flat=True)}
+    for entry in _uploads_dir().iterdir():
+        try:
+            old = entry.stat().st_mtime < limit.timestamp()
+        except FileNotFoundError:
+            continue
+        if old and entry.name not in kept:
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 def creditor_logo_set(*, creditor: Creditor, data: bytes | None, actor: str) -> Creditor:
     """The letterhead's logo (PNG or JPEG, at most 1 MB), or none with ``data=None``; stored once
     under its SHA-256, the change recorded."""
-    import hashlib
 
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage

@@ -15,6 +15,7 @@ from relance.apps.workspace.models import ImportUpload
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import BATCH_KIND_LABELS, BATCH_STATUS_LABELS
+from relance.config.uploads import upload_limit_message, upload_too_large
 
 
 @workspace_view()
@@ -34,7 +35,9 @@ def imports(request: WorkspaceRequest) -> HttpResponse:
         request.POST if einvoices_posted else None, request.FILES if einvoices_posted else None
     )
     upload = None
-    if einvoices_posted and einvoices_form.is_valid():
+    if upload_too_large(request):  # stopped as it arrived: nothing of it was kept
+        (einvoices_form if einvoices_posted else form).add_error(None, upload_limit_message())
+    elif einvoices_posted and einvoices_form.is_valid():
         upload = services.einvoices_upload_stage(
             creditor=creditor,
             user=request.user,
@@ -66,6 +69,7 @@ def imports(request: WorkspaceRequest) -> HttpResponse:
             "nav": "imports",
             "can_act": request.grant.allows("collector"),
         },
+        status=413 if upload_too_large(request) else 200,
     )
 
 
