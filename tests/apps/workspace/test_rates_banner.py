@@ -90,3 +90,26 @@ def test_an_install_administrator_records_a_rate_in_french_and_the_banner_shrink
     missing = {m["table"] for m in rates_missing(as_of=FAR)}
     assert "ecb_mro" not in missing
     assert "?table=ecb_mro&amp;" not in html
+
+
+def test_a_letter_whose_penalties_cannot_be_computed_cannot_be_approved_on_the_web(
+    admin_a, creditor_a
+):
+    from relance.apps.collection.models import Action
+    from tests.apps.collection.test_approval_check import notice_for
+
+    _, notice = notice_for(
+        creditor_a, siren="732829320", address="3 rue Neuve", postal_code="69001", city="Lyon"
+    )
+    later = date(2031, 3, 3)  # a half-year no table knows
+    Action.objects.filter(pk=notice.pk).update(planned_date=later)
+    url = reverse("workspace:action_decide", args=[notice.pk, "approve"])
+    card = admin_a.post(url, HTTP_HX_REQUEST="true").content.decode()  # Valider on the worklist
+    worklist = admin_a.post(url, HTTP_REFERER=reverse("workspace:worklist"), follow=True)
+    notice.refresh_from_db()
+    assert notice.state == "planned"
+    assert not Event.objects.filter(kind="action.approved").exists()
+    for html in (card, worklist.content.decode()):
+        assert "Aucun taux connu dans la table ecb_mro pour 2026 H2" in html, html
+        assert "(Paramètres, Taux)" in html
+        assert "relance rates add" not in html  # no command line on a web page
