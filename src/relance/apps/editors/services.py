@@ -356,13 +356,9 @@ def action_text_check(*, action: Action, as_of: date) -> list[Problem]:
     return []
 
 
-def _waiting(action_id: int, creditor: Creditor) -> Action:
-    action = (
-        Action.objects.select_for_update()
-        .select_related("debtor", "case")
-        .filter(pk=action_id, creditor=creditor)
-        .first()
-    )
+def _waiting(action_id: int, creditor: Creditor, *, lock: bool = True) -> Action:
+    rows = Action.objects.select_for_update() if lock else Action.objects.all()
+    action = rows.select_related("debtor", "case").filter(pk=action_id, creditor=creditor).first()
     if action is None:
         raise NotFoundError(f"no action {action_id}")
     if action.state != Action.State.PLANNED:
@@ -400,38 +396,49 @@ def action_text_save(
     creditor's own text is not kept as an edit."""
     from relance.apps.editors.selectors import action_text
 
+    # Checked before the transaction (the checks run templates, and no template runs under a
+    # lock); the transaction then saves only if the action is still as it was checked.
+    action = _waiting(action_id, creditor, lock=False)
+    seen = _edits_digest(action.edits if isinstance(action.edits, dict) else {})
+    current = action_text(action=action)
+    lang, step = current.lang, current.step
+    problems: list[Problem] = []
+    edits: dict[str, str] = {}
+    for part, source, base in (
+        ("subject", subject, current.base_subject),
+        ("txt", text, current.base_text),
+    ):
+        source = _clean(source)
+        found = template_check(source, f"{step}.{part}", lang)
+        label = N_("subject: %(problem)s") if part == "subject" else N_("text: %(problem)s")
+        problems += [Problem.of(p.code, label, p.line, problem=p) for p in found]
+        if source.strip() != _clean(base).strip():
+            edits[f"{lang}/{step}.{part}"] = source
+    if problems:
+        raise TemplateRefusedError(problems)
+    previous = seen
+    # Refused for what the edit breaks; what the creditor's own text already lacks (a
+    # debtor's SIREN not on file, say) is shown on the preview and stops the letter anyway.
+    action.edits = {}
+    before = {(p.code, p.message) for p in action_text_check(action=action, as_of=as_of)}
+    action.edits = edits
+    problems = [
+        p
+        for p in action_text_check(action=action, as_of=as_of)
+        if (p.code, p.message) not in before
+    ]
+    if problems:
+        raise TemplateRefusedError(problems)
     with transaction.atomic():
-        action = _waiting(action_id, creditor)
-        current = action_text(action=action)
-        lang, step = current.lang, current.step
-        problems: list[Problem] = []
-        edits: dict[str, str] = {}
-        for part, source, base in (
-            ("subject", subject, current.base_subject),
-            ("txt", text, current.base_text),
-        ):
-            source = _clean(source)
-            found = template_check(source, f"{step}.{part}", lang)
-            label = N_("subject: %(problem)s") if part == "subject" else N_("text: %(problem)s")
-            problems += [Problem.of(p.code, label, p.line, problem=p) for p in found]
-            if source.strip() != _clean(base).strip():
-                edits[f"{lang}/{step}.{part}"] = source
-        if problems:
-            raise TemplateRefusedError(problems)
-        previous = _edits_digest(action.edits if isinstance(action.edits, dict) else {})
-        # Refused for what the edit breaks; what the creditor's own text already lacks (a
-        # debtor's SIREN not on file, say) is shown on the preview and stops the letter anyway.
-        action.edits = {}
-        before = {(p.code, p.message) for p in action_text_check(action=action, as_of=as_of)}
-        action.edits = edits
-        problems = [
-            p
-            for p in action_text_check(action=action, as_of=as_of)
-            if (p.code, p.message) not in before
-        ]
-        if problems:
-            raise TemplateRefusedError(problems)
-        action.save(update_fields=["edits", "updated_at"])
+        locked = _waiting(action_id, creditor)
+        if _edits_digest(locked.edits if isinstance(locked.edits, dict) else {}) != seen:
+            raise InvalidInputError(
+                N_("action %(action)s was edited meanwhile: open it again"),
+                params={"action": action_id},
+            )
+        locked.edits = edits
+        locked.save(update_fields=["edits", "updated_at"])
+        action = locked
         event_record(
             kind="action.edited",
             subject_type="action",
