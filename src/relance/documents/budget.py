@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 # A letter lists a debtor's invoices: thousands of lines at most. Ten times that is room enough,
 # and far below what stalls a worker.
 MAX_STEPS = 1_000_000
-MAX_OUTPUT = 1_000_000  # characters: a long letter is 20,000
+MAX_OUTPUT = 2_000_000  # characters: a long letter is 20,000; a debtor with 10,000 invoices, 1M
 MAX_DEPTH = 32  # macros calling macros
 MAX_SECONDS = 5.0
 MAX_INT_BITS = 4096  # integers a template may compute
@@ -104,6 +104,34 @@ def fits(characters: int) -> None:
     budget = _current.get()
     limit = budget.max_output if budget is not None else MAX_OUTPUT
     if characters > limit:
+        raise BudgetExceeded("output", limit)
+
+
+def weight(value: object, limit: int = MAX_OUTPUT) -> int:
+    """About how many characters ``value`` makes once written as text (a list written whole
+    repeats each item's text): counted only until past ``limit``."""
+    if isinstance(value, str):
+        return len(value)
+    items: object
+    if isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = value
+    else:
+        return 24
+    total = 2
+    for item in items:
+        total += weight(item, limit) + 2
+        if total > limit:
+            break
+    return total
+
+
+def fits_value(value: object) -> None:
+    """Refuse ``value`` before it is written as text, when its text alone passes the cap."""
+    budget = _current.get()
+    limit = budget.max_output if budget is not None else MAX_OUTPUT
+    if not isinstance(value, str) and weight(value, limit) > limit:
         raise BudgetExceeded("output", limit)
 
 

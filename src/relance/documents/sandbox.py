@@ -195,14 +195,14 @@ def _counted_items(ctx: Context, items: Any) -> Any:
 
 @pass_context
 def _written(ctx: Context, value: Any) -> Any:
-    budget.spend(len(value) if isinstance(value, str) else 1)
+    budget.spend(budget.weight(value))
     return value
 
 
 @pass_eval_context
 def _joined(eval_ctx: EvalContext, parts: Any) -> Any:
     pieces = list(parts)
-    budget.fits(sum(len(p) if isinstance(p, str) else 24 for p in pieces))
+    budget.fits(sum(budget.weight(p) for p in pieces))
     out = markup_join(pieces) if eval_ctx.autoescape else str_join(pieces)
     budget.spend(len(out))
     return out
@@ -262,10 +262,33 @@ def _bounded_filter(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
     def bounded(*args: Any, **kwargs: Any) -> Any:
         values = args[1:] if passes is not None else args
         if values:
+            if name in WRITES_TEXT:
+                budget.fits_value(values[0])  # a list written whole as text
             _check_growth(name, values, kwargs)
         return weigh(f(*args, **kwargs))
 
     return bounded
+
+
+# The filters that write their value as text first (a list whole, with every item's text).
+WRITES_TEXT = frozenset(
+    {
+        "capitalize",
+        "e",
+        "escape",
+        "lower",
+        "replace",
+        "safe",
+        "string",
+        "striptags",
+        "title",
+        "trim",
+        "truncate",
+        "upper",
+        "wordcount",
+        "wordwrap",
+    }
+)
 
 
 def _check_growth(name: str, values: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
