@@ -136,13 +136,26 @@ def test_an_admin_records_a_missing_rate_and_the_letter_can_then_be_printed(
     assert "/settings/#rates" in preview
     page = admin_a.get(f"/settings/?table={table}&from={day}")
     assert "Connu jusqu" in page.content.decode()
+    # A rate applies to every creditor: the creditor's admin may not record it, an install
+    # administrator does.
     refused = admin_a.post(
+        "/settings/",
+        {"form": "rate", "table": table, "from_date": day, "rate": "2,15", "source": "BCE"},
+    )
+    assert refused.status_code == 403
+    assert not RateOverride.objects.exists()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    root = Client()
+    root.force_login(get_user_model().objects.create_superuser("root", "r@example.org", "x" * 16))
+    refused = root.post(
         "/settings/",
         {"form": "rate", "table": table, "from_date": day, "rate": "99", "source": "x"},
     )
     assert refused.status_code == 400
     assert not RateOverride.objects.exists()
-    saved = admin_a.post(
+    saved = root.post(
         "/settings/",
         {"form": "rate", "table": table, "from_date": day, "rate": "2,15", "source": "BCE"},
     )

@@ -60,11 +60,14 @@ def actions_approve(
             raise NotFoundError(
                 f"no action awaiting approval with id {', '.join(map(str, missing))}"
             )
+    # Checked before the transaction: the check writes each document (templates run), and no
+    # template runs under a lock. The lock then takes only the rows checked, still waiting.
+    checked = list(qs)
+    refused = [c for c in approval_checks(checked, as_of=as_of).values() if not c.ok]
+    if refused:
+        raise NotSendableError(refused)
     with transaction.atomic():
-        rows = list(qs.select_for_update())
-        refused = [c for c in approval_checks(rows, as_of=as_of).values() if not c.ok]
-        if refused:
-            raise NotSendableError(refused)
+        rows = list(qs.filter(pk__in=[a.pk for a in checked]).select_for_update())
         Action.objects.filter(pk__in=[a.pk for a in rows]).update(state=Action.State.APPROVED)
         events_record(
             events=rows_events(

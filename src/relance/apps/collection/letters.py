@@ -169,10 +169,16 @@ def letters_batch(
     batch_name, batch_digest = document_store(pdf)
     result.pdf, result.sha256 = pdf, batch_digest
     events: list[EventInput] = []
+    # Every text written before the transaction: no template runs under its lock.
+    texts = [
+        (compose_letter(context, template), render_step(context, template).subject)
+        for _, context, template in ready
+    ]
     with transaction.atomic():
-        for (a, context, template), entry, document in zip(ready, entries, documents, strict=True):
+        for (a, context, _template), entry, document, (letter, subject) in zip(
+            ready, entries, documents, texts, strict=True
+        ):
             name, digest = document_store(document)
-            letter = compose_letter(context, template)
             locked = Action.objects.select_for_update().get(pk=a.pk)
             if locked.state not in (Action.State.PLANNED, Action.State.APPROVED):
                 continue  # taken by someone else meanwhile: its own record stands
@@ -186,7 +192,7 @@ def letters_batch(
                 sent_at=moment,
                 sha256=digest,
                 document=name,
-                subject=render_step(context, template).subject,
+                subject=subject,
                 body_text=letter.as_text(),
                 invoice_ids=invoice_ids,
                 recipient="\n".join(letter.recipient),

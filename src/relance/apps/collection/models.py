@@ -17,9 +17,22 @@ AMOUNT: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class Scenario(models.Model):
-    """An ordered plan of steps for a kind of debtor (edited in the admin, or as TOML)."""
+    """An ordered plan of steps for a kind of debtor (edited in the admin, or as TOML).
 
-    name = models.CharField(max_length=100, unique=True)
+    A creditor's own (``creditor`` set: only that creditor sees, edits and assigns it), or
+    install-wide (``creditor`` empty: the shipped ones and the defaults, which every creditor
+    sees and only an install administrator changes).
+    """
+
+    creditor = models.ForeignKey(
+        "creditors.Creditor",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="scenarios",
+        help_text="empty: install-wide (only an install administrator changes it)",
+    )
+    name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     debtor_kinds = models.JSONField(default=list, blank=True, help_text='e.g. ["business", "public"]')
     is_default = models.BooleanField(
@@ -33,6 +46,20 @@ class Scenario(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "name"], name="scenario_name_per_creditor"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(creditor__isnull=True),
+                name="scenario_name_install_wide",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(creditor__isnull=True) | models.Q(is_default=False),
+                name="scenario_default_install_wide",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -111,6 +113,17 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
         else:
             messages.success(request, _("Logo saved: it heads the letters from now on."))
             return redirect("workspace:settings")
+    elif which == "rate" and not request.user.is_superuser:
+        # A rate serves every creditor of the install: only an install administrator records it.
+        rate_form.is_valid()
+        rate_form.add_error(
+            None,
+            _(
+                "Only an install administrator can record a rate: it applies to every "
+                "creditor of this install."
+            ),
+        )
+        status = 403
     elif which == "rate" and rate_form.is_valid():
         from relance.apps.legal.services import rate_add
         from relance.domain.law import InvalidRateError
@@ -145,7 +158,9 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
                 % {"to": to, "id": message_id},
             )
             return redirect("workspace:settings")
-    if which and any(f.errors for f in (form, logo_form, smtp_form, rate_form, agency_form, mail_form)):
+    if which and status == 200 and any(
+        f.errors for f in (form, logo_form, smtp_form, rate_form, agency_form, mail_form)
+    ):
         status = 400
     return render(
         request,
@@ -161,6 +176,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
             "rate_form": rate_form,
             "agency_form": agency_form,
             "rates_known": _rates_known(),
+            "install_admin": request.user.is_superuser,
             "nav": "settings",
         },
         status=status,
@@ -194,7 +210,12 @@ def _rates_known() -> list[dict[str, Any]]:
     known = rates_known_until()
     latest: dict[str, dict[str, Any]] = {}
     for row in rates_list():
-        latest[row["table"]] = row
+        # As values, so that the page writes them the reader's way (2,15 %, 01/07/2026).
+        latest[row["table"]] = {
+            **row,
+            "rate": Decimal(row["rate"]),
+            "from": date.fromisoformat(row["from"]),
+        }
     return [
         {
             "table": name,
