@@ -55,3 +55,39 @@ def test_a_viewer_cannot_move_a_case_and_a_debtor_of_b_is_not_found(viewer_a, de
     admin = login("adele", "admin", creditor_a)
     assert admin.post(f"/debtors/{debtor_b.pk}/legal/", {"legal-route": "lawyer"}).status_code == 404
     assert not LegalStage.objects.exists()
+
+
+def _rates_to(day):
+    """Penalties run to today: the semesters a release may not know yet, recorded as a user would."""
+    from datetime import date
+    from decimal import Decimal
+
+    from relance.apps.legal.selectors import rates_known_until
+    from relance.apps.legal.services import rate_add
+
+    start = date(2026, 7, 1)
+    while rates_known_until()["ecb_mro"] < day:
+        rate_add(table="ecb_mro", from_date=start, rate=Decimal("2.15"), source="test: rate assumed")
+        start = date(start.year + (start.month == 7), 1 if start.month == 7 else 7, 1)
+
+
+def test_the_dossier_form_places_the_case_in_the_legal_stage_when_asked(collector_a, debtor_a, today, settings,
+                                                                        tmp_path):
+    from relance.apps.audit.models import Event
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    _rates_to(today)
+    page = collector_a.get(f"/debtors/{debtor_a.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Placer le dossier en phase judiciaire" in page.content.decode()
+    response = collector_a.post(f"/debtors/{debtor_a.pk}/dossier/", {"dossier-route": "psrpc"})
+    assert response["Content-Type"] == "application/zip"
+    assert not LegalStage.objects.exists()
+    response = collector_a.post(f"/debtors/{debtor_a.pk}/dossier/",
+                                {"dossier-route": "psrpc", "dossier-legal_stage": "on"})
+    assert response["Content-Type"] == "application/zip"
+    stage = LegalStage.objects.get()
+    built = Event.objects.filter(kind="legal.dossier_built").last()
+    assert (stage.route, stage.reference) == ("psrpc", built.payload["reference"])
+    assert Case.objects.get(debtor=debtor_a).status == "legal"
+    page = collector_a.get(f"/debtors/{debtor_a.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Le dossier est en phase judiciaire" in page.content.decode()

@@ -137,6 +137,7 @@ class HoldForm(forms.Form):
 class DossierForm(forms.Form):
     route = forms.ChoiceField(label=_("Route"))
     consumer_credit = forms.BooleanField(label=_("The claim is a consumer credit"), required=False)
+    legal_stage = forms.BooleanField(label=_("Place the case in the legal stage"), required=False)
 
     def __init__(self, *args: Any, routes: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -31,8 +31,14 @@ def debtor_dossier(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
     result = dossier_build(
         creditor=request.creditor, account=debtor.account, route=form.cleaned_data["route"],
         as_of=timezone.localdate(), is_consumer_credit=form.cleaned_data["consumer_credit"],
-        actor=actor(request),
+        enter_legal_stage=form.cleaned_data["legal_stage"], actor=actor(request),
     )
+    if result.stage is not None:
+        messages.success(
+            request,
+            _("The case is in the legal stage (%(route)s), reference %(reference)s.")
+            % {"route": ROUTE_LABELS[result.stage.route], "reference": result.stage.reference},
+        )
     response = HttpResponse(result.data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
     return response
