@@ -144,6 +144,14 @@ class DossierForm(forms.Form):
         _choice_field(self, "route").choices = list(routes.items())
 
 
+class StatusFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("Status file from an agency or a lawyer"),
+        help_text=_("CSV: reference, status (paid, partly_paid, plan, abandoned), amount, date. "
+                    "Taken whole, or refused whole with every line and reason."),
+    )
+
+
 class WriteOffForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"))
     vat_rate = forms.DecimalField(
