@@ -41,8 +41,9 @@ def test_a_collector_moves_a_case_to_the_legal_stage_from_the_debtor_page(page, 
     page.wait_for_url(f"{base}/")
 
     page.goto(f"{base}/debtors/{debtor.pk}/")
-    page.get_by_label("Voie").select_option("injonction")
-    page.get_by_label("Référence (facultative)").fill("IP-2026-0042")
+    stage = page.locator("#legal-stage")  # the dossier's form beside it has a route too
+    stage.get_by_label("Voie").select_option("injonction")
+    stage.get_by_label("Référence (facultative)").fill("IP-2026-0042")
     page.get_by_role("button", name="Passer en phase judiciaire").click()
     page.wait_for_selector("text=Le dossier est en phase judiciaire")
     assert Case.objects.get(debtor=debtor).status == "legal"
@@ -55,7 +56,7 @@ def test_a_collector_moves_a_case_to_the_legal_stage_from_the_debtor_page(page, 
     page.get_by_role("button", name="Enregistrer la date").click()
     page.wait_for_selector("text=Date clé enregistrée.")
     assert LegalStage.objects.get().order_issued_date == issued
-    card = page.locator("#legal").inner_text()
+    card = page.locator("#legal-stage").inner_text()
     assert "Ordonnance rendue" in card
     assert "IP-2026-0042" in card
     assert "Phase judiciaire" in page.locator(".timeline").inner_text()

@@ -38,6 +38,7 @@ from relance.api.schemas import (
     PromiseIn,
     PromiseOut,
     RunOut,
+    StatusImportOut,
 )
 from relance.apps.collection.actions import action_skip, actions_approve, actions_approve_each
 from relance.apps.collection.costs import cost_record
@@ -469,6 +470,23 @@ def case_legal_reminders(request: HttpRequest, creditor: int | None = None, as_o
     ]
 
 
+@api.post("/cases/status-import", response={200: StatusImportOut, 413: ErrorOut, **ERRORS},
+          summary="Take in a status file from an agency or a lawyer (reference, status, amount, date), whole; "
+          "or refuse it whole with every line and reason (`imported`: false); the JSON of "
+          "`relance case status-import --json`")
+def case_status_import(
+    request: HttpRequest, file: File[UploadedFile], creditor: int | None = None, as_of: IsoDate | None = None
+) -> dict[str, Any]:
+    from relance.apps.collection.status_files import status_file_import
+
+    grant = grant_for(request, creditor, "collector")
+    if file.size is not None and file.size > settings.UPLOAD_MAX_BYTES:  # as the ledger import
+        raise HttpError(413, upload_limit_message())
+    result = status_file_import(creditor=grant.creditor, data=file.read(), name=file.name or "status.csv",
+                                as_of=_today(as_of), actor=actor(request))
+    return result.as_dict()
+
+
 @api.post("/imports/ledger", response={200: ImportOut, 413: ErrorOut, **ERRORS},
           summary="Import a ledger export (CSV or FEC); the JSON of `relance import ledger --json`")
 def import_ledger(
@@ -516,15 +534,17 @@ def run(request: HttpRequest, creditor: int | None = None, dry_run: bool = False
 )
 def dossier(
     request: HttpRequest, debtor_id: int, route: str, creditor: int | None = None, as_of: IsoDate | None = None,
-    consumer_credit: bool = False,
+    consumer_credit: bool = False, legal_stage: bool = False,
 ) -> HttpResponse:
+    """`legal_stage` also moves the case to the legal stage on the route, under the dossier's
+    reference (both recorded or neither)."""
     from relance.apps.legal.dossier import dossier_build
 
     grant = grant_for(request, creditor, "collector")
     found = debtor_get(creditor=grant.creditor, debtor_id=debtor_id)
     result = dossier_build(
         creditor=grant.creditor, account=found.account, route=route, as_of=_today(as_of),
-        is_consumer_credit=consumer_credit, actor=actor(request),
+        is_consumer_credit=consumer_credit, enter_legal_stage=legal_stage, actor=actor(request),
     )
     response = HttpResponse(result.data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{result.filename}"'

@@ -271,3 +271,13 @@ class LegalReminderOut(Schema):
     deadline: datetime.date | None
     past: bool
     basis: str
+
+
+class StatusImportOut(Schema):
+    """A status file from an agency or a lawyer: taken whole (``imported``) or refused whole with
+    every line and reason in ``problems``; the JSON of ``relance case status-import --json``."""
+
+    imported: bool
+    lines: int
+    payments: int
+    problems: list[dict[str, Any]]

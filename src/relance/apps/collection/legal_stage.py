@@ -10,7 +10,8 @@ also records the interruption of the time limit (``legal.services.limitation_rec
 ``legal_reminders_due`` gives the worklist what the recorded dates call for on a day.
 
 Each change is an audit event on the debtor (``legal.stage_entered``, ``legal.date_recorded``),
-so the debtor's timeline shows it.
+so the debtor's timeline shows it. The ``filed`` date cites the SHA-256 of the dossier built for
+the stage's route and reference (``legal.dossier_built``), the proof of what was filed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 
+from relance.apps.audit.models import Event
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.collection.bulk import ZERO, open_totals
 from relance.apps.collection.contexts import case_reference
@@ -173,6 +175,7 @@ def legal_date_record(
         )
     procedure.key_date_check(stage.route, key, day, dates, as_of)
     basis = procedure.limitation_interruption(stage.route, key)
+    dossier = _dossier_filed(stage, day) if key == "filed" else None
     with transaction.atomic():
         setattr(stage, DATE_FIELDS[key], day)
         stage.save(update_fields=[DATE_FIELDS[key], "updated_at"])
@@ -181,7 +184,9 @@ def legal_date_record(
                 EventInput(
                     "legal.date_recorded", "debtor", stage.case.debtor_id, creditor.pk,
                     {"case": stage.case_id, "route": stage.route, "reference": stage.reference,
-                     "key": key, "date": day, "interrupts": basis or None},
+                     "key": key, "date": day, "interrupts": basis or None,
+                     **({"dossier_sha256": dossier["sha256"], "dossier_document": dossier["document"]}
+                        if dossier else {})},
                     actor,
                 )
             ]
@@ -192,6 +197,23 @@ def legal_date_record(
                 proof=f"{stage.route} {stage.reference}, {key} {day.isoformat()} — {basis}"[:300],
             )
     return stage
+
+
+def _dossier_filed(stage: LegalStage, day: date) -> dict[str, Any] | None:
+    """The dossier this stage filed: the last one built for the debtor on the stage's route and
+    reference no later than ``day`` (``legal.dossier_built``); None when none was built here."""
+    built = Event.objects.filter(
+        kind="legal.dossier_built", subject_type="debtor", subject_id=stage.case.debtor_id,
+        creditor_id=stage.creditor_id,
+    ).order_by("-pk").values_list("payload", flat=True)
+    for payload in built:
+        if (
+            payload.get("route") == stage.route
+            and payload.get("reference") == stage.reference
+            and str(payload.get("as_of", "")) <= day.isoformat()
+        ):
+            return dict(payload)
+    return None
 
 
 def legal_stage_of(*, debtor: Any) -> LegalStage | None:

@@ -18,6 +18,7 @@ from relance.apps.legal.selectors import claim_kind
 from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.law import InvalidRateError, load_tables, prescription, rate_override
 from relance.domain.law.computation import percent
+from relance.domain.problems import N_
 
 if TYPE_CHECKING:
     from relance.apps.creditors.models import Creditor
@@ -175,8 +176,9 @@ def terms_set(
         raise InvalidInputError("Give the contractual rate (--rate) or its multiple of the taux légal (--multiple).")
     if contract_multiple is not None and not FLOOR_FACTOR <= contract_multiple < 100:
         raise InvalidInputError(
-            f"A contractual rate of {contract_multiple} × the taux légal is below the floor of 3 × "
-            "the taux légal (C. com. L441-10 II): it cannot be claimed."
+            N_("A contractual rate of %(multiple)s × the taux légal is below the floor of 3 × "
+               "the taux légal (C. com. L441-10 II): it cannot be claimed."),
+            params={"multiple": contract_multiple},
         )
     if contract_rate is not None and not Decimal(0) < contract_rate < RATE_LIMIT:
         raise InvalidRateError(f"A contractual rate of {contract_rate} % is not plausible.")
@@ -209,6 +211,8 @@ def terms_set(
 def _check_cgv(data: bytes, filename: str) -> None:
     """The terms' PDF, refused whole when it is not one."""
     if PurePath(filename).suffix.lower() != ".pdf" or not data.startswith(b"%PDF"):
-        raise InvalidInputError(f"The general terms must be a PDF file, not {PurePath(filename).name!r}.")
+        raise InvalidInputError(
+            N_("The general terms must be a PDF file, not %(name)r."), params={"name": PurePath(filename).name}
+        )
     if len(data) > MAX_CGV_BYTES:
         raise InvalidInputError("The general terms' PDF is larger than 20 MB.")

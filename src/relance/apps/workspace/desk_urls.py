@@ -34,4 +34,5 @@ urlpatterns = [
     path("debtors/<int:debtor_id>/plan/", debtors.debtor_plan, name="debtor_plan"),
     path("debtors/<int:debtor_id>/dossier/", legal.debtor_dossier, name="debtor_dossier"),
     path("debtors/<int:debtor_id>/write-off/", legal.debtor_write_off, name="debtor_write_off"),
+    path("debtors/status-import/", legal.status_import, name="status_import"),
 ]

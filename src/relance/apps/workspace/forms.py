@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import FileExtensionValidator
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -143,10 +144,19 @@ class HoldForm(forms.Form):
 class DossierForm(forms.Form):
     route = forms.ChoiceField(label=_("Route"))
     consumer_credit = forms.BooleanField(label=_("The claim is a consumer credit"), required=False)
+    legal_stage = forms.BooleanField(label=_("Place the case in the legal stage"), required=False)
 
     def __init__(self, *args: Any, routes: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choice_field(self, "route").choices = list(routes.items())
+
+
+class StatusFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("Status file from an agency or a lawyer"),
+        help_text=_("CSV: reference, status (paid, partly_paid, plan, abandoned), amount, date. "
+                    "Taken whole, or refused whole with every line and reason."),
+    )
 
 
 class WriteOffForm(forms.Form):
@@ -256,6 +266,27 @@ class AgencyForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     since = forms.DateField(label=_("Mandate from"), widget=DateInput())
+
+
+class TermsForm(forms.Form):
+    """The creditor's contractual late-payment rate and its general terms' PDF
+    (``legal.services.terms_set``, as ``relance terms set --cgv-file``)."""
+
+    kind = forms.ChoiceField(
+        label=_("Contractual rate"),
+        choices=[("multiple", _("A multiple of the taux légal (at least 3)")), ("rate", _("A fixed annual rate (%)"))],
+    )
+    value = AmountField(
+        label=_("Multiple or rate"), min_value=Decimal("0"), max_digits=7, decimal_places=4, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    reference = forms.CharField(label=_("Terms that stipulate it (e.g. CGV 2026, art. 9)"), max_length=200)
+    cgv = forms.FileField(
+        label=_("General terms (PDF)"), required=False,
+        validators=[FileExtensionValidator(["pdf"])],
+        help_text=_("Kept unchanged with its SHA-256: a dossier claiming this rate cites it as a pièce. "
+                    "Without a new file, the one attached before is kept."),
+    )
 
 
 class LegalForm(forms.Form):

@@ -30,16 +30,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 from relance.domain.calendar import next_business_day
 from relance.domain.errors import InvalidInputError
 from relance.domain.law.dates import ONE_DAY, add_months
 from relance.domain.law.regime_rules import judgment_majoration_day
+from relance.domain.law.routes import ROUTE_NAMES, RouteCode
 from relance.domain.problems import N_, Phrase
 
-Route = Literal["injonction", "psrpc", "refere-provision", "agency", "lawyer"]
-ROUTES: tuple[Route, ...] = ("injonction", "psrpc", "refere-provision", "agency", "lawyer")
+# The route codes live in one table, the dossier's (``relance.domain.law.routes``).
+Route = RouteCode
+ROUTES: tuple[Route, ...] = ROUTE_NAMES
 
 # The key dates, in the order a procedure reaches them.
 KEY_DATES = (

@@ -25,6 +25,7 @@ from relance.apps.workspace.forms import (
     NotesForm,
     PlanForm,
     PromiseForm,
+    StatusFileForm,
     WriteOffForm,
 )
 from relance.apps.workspace.request import WorkspaceRequest
@@ -80,6 +81,7 @@ def debtors(request: WorkspaceRequest) -> HttpResponse:
             "sorts": list(SORT_LABELS.items()),
             "query_keep": keep.urlencode(),
             "has_collection": selectors.collection_ready(),
+            "status_form": StatusFileForm() if request.grant.allows("collector") else None,
         },
     )
 

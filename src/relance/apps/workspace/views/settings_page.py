@@ -27,6 +27,7 @@ from relance.apps.workspace.forms import (
     RateForm,
     SettingsForm,
     SmtpTestForm,
+    TermsForm,
 )
 from relance.apps.workspace.mail_forms import MailServerForm
 from relance.apps.workspace.request import WorkspaceRequest
@@ -44,7 +45,8 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
     which = request.POST.get("form", "identity") if request.method == "POST" else ""
     initial = {f: getattr(creditor, f) for f in fields}
     form = SettingsForm(request.POST if which == "identity" else None, initial=initial)
-    logo_form = LogoForm(request.POST if which == "logo" else None, request.FILES or None)
+    logo_form = LogoForm(request.POST if which == "logo" else None, request.FILES if which == "logo" else None)
+    terms_form = _terms_form(creditor, request)
     smtp_form = SmtpTestForm(
         request.POST if which == "smtp" else None,
         initial={"to": request.user.email or creditor.email},
@@ -61,6 +63,8 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
                  "username": server.username} if server else None,
     )
     status = 200
+    if which == "terms" and terms_form.is_valid() and (saved := _terms_save(request, terms_form)):
+        return saved
     if which == "agency" and agency_form.is_valid():
         from relance.apps.creditors.services import agency_set
 
@@ -159,7 +163,7 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
             )
             return redirect("workspace:settings")
     if which and status == 200 and any(
-        f.errors for f in (form, logo_form, smtp_form, rate_form, agency_form, mail_form)
+        f.errors for f in (form, logo_form, smtp_form, rate_form, agency_form, mail_form, terms_form)
     ):
         status = 400
     return render(
@@ -175,6 +179,8 @@ def creditor_settings(request: WorkspaceRequest) -> HttpResponse:
             "mail_form": mail_form,
             "rate_form": rate_form,
             "agency_form": agency_form,
+            "terms_form": terms_form,
+            "terms": _terms_of(creditor),
             "rates_known": _rates_known(),
             "install_admin": request.user.is_superuser,
             "nav": "settings",
@@ -193,6 +199,46 @@ def creditor_logo(request: WorkspaceRequest) -> HttpResponse:
         raise Http404
     kind = "image/png" if creditor.logo.name.endswith(".png") else "image/jpeg"
     return streamed(FileResponse(creditor.logo.open("rb"), content_type=kind))
+
+
+def _terms_of(creditor: Any) -> Any:
+    from relance.apps.legal.selectors import payment_terms_for
+
+    return payment_terms_for(creditor_ids=[creditor.pk], debtor_ids=[]).get((creditor.pk, None))
+
+
+def _terms_form(creditor: Any, request: WorkspaceRequest) -> TermsForm:
+    if request.method == "POST" and request.POST.get("form") == "terms":
+        return TermsForm(request.POST, request.FILES)
+    row = _terms_of(creditor)
+    initial = {} if row is None else {
+        "kind": "multiple" if row.contract_multiple is not None else "rate",
+        "value": row.contract_multiple if row.contract_multiple is not None else row.contract_rate,
+        "reference": row.reference,
+    }
+    return TermsForm(initial=initial)
+
+
+def _terms_save(request: WorkspaceRequest, form: TermsForm) -> HttpResponse | None:
+    """Record the terms and their PDF (``terms_set``); None, with the refusal on the form, if refused."""
+    from relance.apps.legal.services import terms_set
+    from relance.domain.law import InvalidRateError
+
+    data = form.cleaned_data
+    upload = data["cgv"]
+    try:
+        terms_set(
+            creditor=request.creditor, reference=data["reference"],
+            contract_multiple=data["value"] if data["kind"] == "multiple" else None,
+            contract_rate=data["value"] if data["kind"] == "rate" else None,
+            cgv=upload.read() if upload is not None else None,
+            cgv_filename=upload.name if upload is not None else "", actor=actor(request),
+        )
+    except (InvalidRateError, InvalidInputError) as exc:
+        form.add_error(None, error_text(exc))
+        return None
+    messages.success(request, _("General terms saved: a dossier claiming their rate cites them."))
+    return redirect(reverse("workspace:settings") + "#terms")
 
 
 def _agency_form(creditor: Any, data: Any) -> AgencyForm:
