@@ -124,20 +124,20 @@ def test_the_first_morning_on_the_demo_asks_once_what_was_done_outside_relance(
     from relance.apps.collection.models import DeclaredContact
     from relance.apps.collection.outside import old_debts
     from relance.apps.creditors.models import Creditor
-    from relance.apps.ledger.demo import DEMO_USER, demo_load
+    from relance.apps.ledger.demo import demo_load
 
     settings.MEDIA_ROOT = tmp_path
     settings.VAR_DIR = tmp_path
     settings.EMAIL_URL = f"file://{tmp_path / 'outbox'}"
     today = timezone.localdate()
-    demo_load(invoices=80, seed=7, as_of=today)
+    login = demo_load(invoices=80, seed=7, as_of=today, login=True)["login"]
     creditor = Creditor.objects.get()
     rows, _ = old_debts(creditor=creditor, as_of=today)
     first = rows[0].debtor
     base = live_server.url
     page.goto(f"{base}/login/")
-    page.get_by_label("Nom d’utilisateur").fill(DEMO_USER[0])
-    page.get_by_label("Mot de passe").fill(DEMO_USER[1])
+    page.get_by_label("Nom d’utilisateur").fill(login["username"])
+    page.get_by_label("Mot de passe").fill(login["password"])
     page.get_by_role("button", name="Connexion").click()
     page.wait_for_url(f"{base}/")
     page.get_by_role("link", name="Avant la première passe").click()

@@ -57,7 +57,7 @@ def test_a_status_file_is_refused_whole_then_taken_in_from_the_debtor_list(
     page.get_by_label("Fichier de statut d’une société de recouvrement ou d’un avocat").set_input_files(str(bad))
     page.get_by_role("button", name="Importer le fichier de statut").click()
     page.wait_for_selector("text=retour.csv : refusé, rien n’a été importé.")
-    refusal = page.get_by_role("alert").inner_text()
+    refusal = page.locator("[aria-labelledby=refused-title]").inner_text()  # not the rates banner
     assert "ligne 3 : " in refusal
     assert "AV-VOISIN" in refusal
     assert "ligne 4 : " in refusal

@@ -35,6 +35,7 @@ from relance.api.schemas import (
     LegalIn,
     LegalReminderOut,
     LegalStageOut,
+    NonEmpty,
     PromiseIn,
     PromiseOut,
     RunOut,
@@ -69,6 +70,7 @@ from relance.apps.workspace.warming import figures_warm
 from relance.apps.workspace.worklist_selectors import action_get
 from relance.config.uploads import upload_limit_message
 from relance.domain.errors import InvalidInputError, RelanceError
+from relance.domain.law.routes import RouteCode
 from relance.domain.money import AmountError, parse_amount, round_cents
 from relance.domain.problems import Problem
 
@@ -417,8 +419,8 @@ def _cost_dict(row: RecoveryCost, creditor_id: int, account: str) -> dict[str, A
 @api.post("/costs", response={201: CostOut, **ERRORS},
           summary="Record recovery costs on a debtor's case, with their proof (C. com. L441-10 II)")
 def costs(
-    request: HttpRequest, file: File[UploadedFile], debtor: Form[str], amount: Form[str], date: Form[IsoDate],
-    description: Form[str], currency: Form[str] = "EUR", creditor: int | None = None,
+    request: HttpRequest, file: File[UploadedFile], debtor: Form[NonEmpty], amount: Form[NonEmpty],
+    date: Form[IsoDate], description: Form[NonEmpty], currency: Form[str] = "EUR", creditor: int | None = None,
 ) -> Status[dict[str, Any]]:
     grant = grant_for(request, creditor, "collector")
     row = cost_record(
@@ -533,8 +535,8 @@ def run(request: HttpRequest, creditor: int | None = None, dry_run: bool = False
     "agency, lawyer; refused with every reason (400)",
 )
 def dossier(
-    request: HttpRequest, debtor_id: int, route: str, creditor: int | None = None, as_of: IsoDate | None = None,
-    consumer_credit: bool = False, legal_stage: bool = False,
+    request: HttpRequest, debtor_id: int, route: RouteCode, creditor: int | None = None,
+    as_of: IsoDate | None = None, consumer_credit: bool = False, legal_stage: bool = False,
 ) -> HttpResponse:
     """`legal_stage` also moves the case to the legal stage on the route, under the dossier's
     reference (both recorded or neither)."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import BeforeValidator, Field
+
+from relance.domain.law.routes import RouteCode
 
 _ISO_DATE = re.compile(r"^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}$")
 
@@ -158,8 +160,12 @@ class ActionPage(Paged):
     items: list[ActionOut]
 
 
+# A row id: what the databases' 64-bit keys hold.
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class ApproveIn(Schema):
-    ids: list[int]  # the actions awaiting approval to approve at once
+    ids: Annotated[list[RowId], Field(min_length=1)]  # the actions awaiting approval, approved at once
 
 
 class DisputeIn(Schema):
@@ -239,16 +245,22 @@ class RunOut(Schema):
     problems: list[dict[str, Any]]
 
 
+# A legal stage's key dates (``domain.law.procedure.KEY_DATES``; a test keeps them equal).
+LegalKey = Literal["filed", "order_issued", "order_served", "formula_requested", "judgment", "enforceable"]
+# A form field that must not be empty (an empty multipart field reads as an absent one).
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
 class LegalIn(Schema):
     debtor: str  # the debtor's account
-    route: str  # injonction, psrpc, refere-provision, agency or lawyer
+    route: RouteCode  # injonction, psrpc, refere-provision, agency or lawyer
     reference: str = ""  # the file's reference (default: the case's, R-YYYY-NNNN)
     as_of: IsoDate | None = None  # the day it moves (default: today)
 
 
 class LegalDateIn(Schema):
     debtor: str
-    key: str  # filed, order_issued, order_served, formula_requested, judgment, enforceable
+    key: LegalKey
     date: IsoDate
     as_of: IsoDate | None = None  # today, for the check that the date is past
 

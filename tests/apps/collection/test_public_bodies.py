@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import Q
 
 from relance.apps.collection.actions import actions_approve
 from relance.apps.collection.contexts import action_request, letter_contexts
@@ -80,7 +81,11 @@ def test_public_debtors_follow_public_bodies_to_the_referé_provision(creditor):
         actions_approve(ids=None, creditor=creditor, actor="user:marie")
         for call in Action.objects.filter(channel="call", state="planned", planned_date__lte=day):
             Action.objects.filter(pk=call.pk).update(state="sent", outcome={"outcome": "no_answer"})
-        for letter in Action.objects.filter(channel__in=("letter", "registered_letter"), state="approved"):
+        # The day's letters are printed: approved ones, and planned ones that need no approval
+        # (an unprinted letter holds its case until a person sees it).
+        ready = Q(state="approved") | Q(state="planned", requires_approval=False)
+        for letter in Action.objects.filter(ready, channel__in=("letter", "registered_letter"),
+                                            planned_date__lte=day):
             Action.objects.filter(pk=letter.pk).update(state="sent")
             if letter.channel == "registered_letter":
                 letter_deliver(action_id=letter.pk, tracking=f"1A{letter.pk:011d}", received=day)

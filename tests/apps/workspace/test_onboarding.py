@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def demo(client, settings, tmp_path):
     settings.EMAIL_URL = f"file://{tmp_path / 'outbox'}"
     settings.VAR_DIR = tmp_path
-    summary = demo_load(invoices=80, seed=7, as_of=timezone.localdate())
+    summary = demo_load(invoices=80, seed=7, as_of=timezone.localdate(), login=True)
     from django.contrib.auth import get_user_model
 
     client.force_login(get_user_model().objects.get(username="demo"))
