@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.banking.selectors import bank_feed_stale, debtors_blocked_by_unmatched_credits
-from relance.apps.collection.bulk import ZERO, chunks, open_cases, rows_events
+from relance.apps.collection.bulk import ZERO, chunks, instances_insert, open_cases, rows_events
 from relance.apps.collection.confirmations import thanks_plan
 from relance.apps.collection.decisions import (
     LETTER_ON_ITS_WAY,
@@ -461,7 +461,7 @@ def _apply(
     token = uuid.uuid4().hex
     new_cases = [d for d in plan.decisions if d.case_id is None]
     if new_cases:
-        Case.objects.bulk_create(
+        instances_insert(
             [
                 Case(
                     creditor=creditor,
@@ -473,7 +473,6 @@ def _apply(
                 )
                 for d in new_cases
             ],
-            batch_size=2000,
             ignore_conflicts=True,
         )
     case_ids = dict(open_cases(creditor).values_list("debtor_id", "pk")) if new_cases else {}
@@ -541,7 +540,7 @@ def _apply(
     Action.objects.filter(pk__in=[p for p, _ in cancelled]).update(
         state=Action.State.CANCELLED, reason="superseded"
     )
-    Action.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    instances_insert(rows, ignore_conflicts=True)
     created = list(
         Action.objects.filter(run_token=token).values_list(
             "pk", "case_id", "step_key", "channel", "state", "requires_approval"
