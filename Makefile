@@ -26,11 +26,11 @@ install: $(VENV)/.installed
 demo: export RELANCE_PUBLIC_URL ?= http://$(DEMO_HOST):$(DEMO_PORT)
 demo: $(VENV)/.installed
 	$(RELANCE) init
-	$(RELANCE) demo
+	$(RELANCE) demo --login
 	$(RELANCE) aging
 	$(RELANCE) run
 	@echo
-	@echo "Relance is serving on http://$(DEMO_HOST):$(DEMO_PORT)/  (login: demo / relance-demo)"
+	@echo "Relance is serving on http://$(DEMO_HOST):$(DEMO_PORT)/  (login: demo, with the password printed above)"
 	@echo "The e-mails sent are in var/outbox/; their debtor-portal links open on this server."
 	@echo "Stop with Ctrl-C."
 	RELANCE_DEBUG=1 $(RELANCE) serve --host $(DEMO_HOST) --port $(DEMO_PORT)

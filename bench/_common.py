@@ -73,7 +73,7 @@ def _drop_database(name: str) -> None:
 
 def setup_django(url: str) -> None:
     os.environ["RELANCE_DATABASE_URL"] = url
-    os.environ.setdefault("RELANCE_SECRET_KEY", "bench")
+    os.environ.setdefault("RELANCE_SECRET_KEY", "relance-bench-only-secret-key-not-for-production")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relance.config.settings")
     import django
     from django.core.management import call_command

@@ -720,7 +720,7 @@ def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen[bytes]
     env = {
         **os.environ,
         "RELANCE_DATABASE_URL": url,
-        "RELANCE_SECRET_KEY": "bench-web",
+        "RELANCE_SECRET_KEY": "relance-bench-web-only-secret-key-not-for-production",
         "RELANCE_DEBUG": "0",
         "RELANCE_ALLOWED_HOSTS": "127.0.0.1,localhost",
     }

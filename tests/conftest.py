@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -24,6 +25,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_per_test(tmp_path_factory):
+    """Each test its own audit checkpoint file: tests empty the database between them, and a
+    checkpoint naming an event of an earlier test would read as a cut trail."""
+    from django.conf import settings as django_settings
+
+    if not django_settings.configured:  # the pure tests run without Django
+        yield
+        return
+    base = tmp_path_factory.getbasetemp() / "audit"
+    base.mkdir(exist_ok=True)
+    before = django_settings.AUDIT_CHECKPOINTS
+    django_settings.AUDIT_CHECKPOINTS = base / f"checkpoints-{next(_checkpoint_numbers)}"
+    try:
+        yield
+    finally:
+        django_settings.AUDIT_CHECKPOINTS = before
+
+
+_checkpoint_numbers = itertools.count()
 
 
 @pytest.fixture

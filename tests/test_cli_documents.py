@@ -124,3 +124,11 @@ def test_letters_batch_then_deliver(creditor, capsys, tmp_path, media):  # noqa:
     code, stdout, _ = run(capsys, "letters", "batch", "--as-of", "2026-04-15", "--out", str(tmp_path / "b2.pdf"))
     assert code == 0
     assert "No letter to print" in stdout
+
+
+def test_letters_batch_without_as_of_prints_today_s_letters(creditor, capsys, tmp_path, media):  # noqa: F811
+    from django.utils import timezone
+
+    code, stdout, err = run(capsys, "letters", "batch", "--out", str(tmp_path / "today.pdf"))
+    assert (code, err) == (0, "")
+    assert f"No letter to print for {timezone.localdate()}." in stdout

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from relance.cli import main
+from tests.environment import TEST_SECRET_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -388,7 +389,7 @@ def test_a_newcomer_records_a_rate_and_computes_interest_with_the_installed_scri
         **os.environ,
         "RELANCE_HOME": str(tmp_path),
         "RELANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "RELANCE_SECRET_KEY": "newcomer",
+        "RELANCE_SECRET_KEY": TEST_SECRET_KEY,
     }
 
     def relance(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -433,3 +434,20 @@ def test_interest_with_a_contractual_multiple_and_its_terms(capsys):
     assert "below the floor of 3" in run_error(capsys, "interest", "--regime", "fr-b2b", "--principal", "100",
                                                "--from", "2025-03-31", "--to", "2025-08-31",
                                                "--contract-multiple", "2")
+
+
+def test_interest_adds_justified_costs_above_the_indemnity_and_never_for_a_consumer(capsys):
+    # TC1 (10,000.00 from 31/03/2025 to 30/04/2025: 108.08 and 40.00) with 350.00 of costs on
+    # proof: 350.00 − 40.00 = 310.00 more (C. com. L441-10 II), 10,458.08 in all.
+    data = run_json(capsys, "interest", "--regime", "fr-b2b", "--principal", "10000", "--from", "2025-03-31",
+                    "--to", "2025-04-30", "--justified-costs", "350")
+    assert data["justified_costs"] == {"costs": "350.00", "indemnities": "40.00", "complement": "310.00",
+                                       "basis": "C. com. L441-10 II"}
+    assert (data["amount_due"], data["amount_due_with_costs"]) == ("10148.08", "10458.08")
+    assert main(["interest", "--regime", "fr-b2b", "--principal", "10000", "--from", "2025-03-31",
+                 "--to", "2025-04-30", "--justified-costs", "350"]) == 0
+    assert "Indemnisation complémentaire sur justification" in capsys.readouterr().out
+    message = run_error(capsys, "interest", "--auto", "--debtor-kind", "consumer", "--principal", "1000",
+                        "--from", "2025-03-31", "--to", "2025-04-30", "--notice", "2025-03-31",
+                        "--justified-costs", "350")
+    assert "L111-8" in message

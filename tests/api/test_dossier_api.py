@@ -58,3 +58,15 @@ def test_only_an_admin_writes_a_claim_off(api_as, collector_a, creditor_a):
     assert done.status_code == 200, done.content
     assert done.json()["entry"].startswith("JournalCode|")
     assert Case.objects.filter(debtor=late).latest("cycle").status == "closed_written_off"
+
+
+def test_a_dossier_built_through_the_api_can_place_the_case_in_the_legal_stage(collector_a, creditor_a):
+    from relance.apps.collection.models import LegalStage
+
+    late = Debtor.objects.get(creditor=creditor_a, name="Garage Alpha SARL")
+    built = collector_a.post(f"/api/debtors/{late.pk}/dossier?route=psrpc&legal_stage=true")
+    assert built.status_code == 200, built.content
+    claim = json.loads(zipfile.ZipFile(io.BytesIO(built.content)).read("creance.json"))
+    stage = LegalStage.objects.get(case__debtor=late)
+    assert (stage.route, stage.reference) == ("psrpc", claim["reference"])
+    assert Case.objects.get(debtor=late, status="legal")

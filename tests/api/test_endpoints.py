@@ -171,7 +171,7 @@ def test_record_a_promise(collector_a, creditor_a, today):
         assert wrong.status_code == 400, amount
         assert wrong.json()["code"] == "invalid_input"
     past = collector_a.post_json("/api/promises", {"debtor": debtor.account, "amount": "5", "date": "2000-01-01"})
-    assert past.status_code == 400
+    assert past.status_code == 409  # well formed, refused by today's date
 
 
 def test_import_a_ledger_dry_run_then_for_real(collector_a, creditor_a, tmp_path, capsys):
@@ -192,6 +192,21 @@ def test_import_a_ledger_dry_run_then_for_real(collector_a, creditor_a, tmp_path
     assert real.json()["committed"]
     assert real.json()["created"] == 1
     assert creditor_a.invoices.filter(number="FA-900").exists()
+
+
+def test_an_import_leaving_out_the_open_invoices_asks_full_or_partial(collector_a, creditor_a):
+    open_before = sorted(creditor_a.invoices.filter(status="open").values_list("number", flat=True))
+    asked = collector_a.post("/api/imports/ledger", {"file": SimpleUploadedFile("l.csv", CSV.encode())}).json()
+    assert asked["question"] == "full_or_partial"
+    assert not asked["committed"]
+    assert sorted(r["number"] for r in asked["settling"]["invoices"]) == open_before
+    assert not creditor_a.invoices.filter(number="FA-900").exists()
+    full = collector_a.post(
+        "/api/imports/ledger", {"file": SimpleUploadedFile("l.csv", CSV.encode()), "full": "true"}
+    ).json()
+    assert full["committed"]
+    assert full["settled"] == len(open_before)
+    assert list(creditor_a.invoices.filter(status="open").values_list("number", flat=True)) == ["FA-900"]
 
 
 def test_an_import_with_problems_says_them(collector_a):
@@ -232,7 +247,8 @@ def test_the_openapi_docs(collector_a):
     assert "/api/actions/{action_id}/approve" in schema["paths"]
     assert {"DebtorDetail", "ActionPage", "ErrorOut", "RunOut"} <= set(schema["components"]["schemas"])
     assert "BearerToken" in schema["components"]["securitySchemes"]
-    assert collector_a.client.get("/api/docs").status_code == 200
+    assert collector_a.get("/api/docs").status_code == 200
+    assert collector_a.client.get("/api/docs").status_code == 302  # no token, no login: the login
 
 
 def test_a_user_with_no_grant_finds_nothing(creditor_a):

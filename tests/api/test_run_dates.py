@@ -15,10 +15,10 @@ def test_the_api_refuses_the_same_days_and_reads_only_iso_dates(collector_a, cre
         response = collector_a.post(f"/api/run?dry_run=true&as_of={bad}")
         assert response.status_code in (400, 422), (bad, response.content)
     earlier = collector_a.post(f"/api/run?as_of={(today - timedelta(days=3)).isoformat()}")
-    assert earlier.status_code == 400
+    assert earlier.status_code == 409  # well formed, refused by the creditor's last pass
     assert "last pass" in earlier.json()["message"]
     later = collector_a.post(f"/api/run?as_of={(today + timedelta(days=1)).isoformat()}")
-    assert later.status_code == 400
+    assert later.status_code == 409
     assert "after today" in later.json()["message"]
     dry = collector_a.post(f"/api/run?dry_run=true&as_of={(today - timedelta(days=3)).isoformat()}")
     assert dry.status_code == 200

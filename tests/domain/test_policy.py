@@ -17,6 +17,7 @@ from relance.domain.policy import (
     blocks_case,
     case_hold,
     hold_reason,
+    is_silent,
     may_go_out,
     planned_day,
 )
@@ -78,12 +79,21 @@ def test_a_step_without_a_minimum_is_never_below_it():
 
 def test_a_case_that_is_not_active_is_held_under_its_status():
     assert case_hold("active") is None
-    assert [case_hold(s) for s in ("paused", "plan", "legal")] == ["paused", "plan", "legal"]
+    assert [case_hold(s) for s in ("paused", "plan", "legal")] == ["paused", "plan", "legal_stage"]
+
+
+def test_only_the_legal_stage_silences_a_case():
+    assert [is_silent(s) for s in ("active", "paused", "plan", "legal")] == [False, False, False, True]
 
 
 def test_a_step_awaiting_approval_or_an_e_mail_in_flight_keeps_the_case_waiting():
     assert blocks_case(channel="registered_letter", state="planned", requires_approval=True)
-    assert not blocks_case(channel="registered_letter", state="approved", requires_approval=True)
+    for channel in ("letter", "registered_letter"):
+        # Approved or needing no approval, a letter not printed yet holds the next step.
+        for state in ("planned", "approved"):
+            assert blocks_case(channel=channel, state=state, requires_approval=False)
+        for state in ("sent", "cancelled", "skipped"):
+            assert not blocks_case(channel=channel, state=state, requires_approval=False)
     for state in ("planned", "approved", "sending"):
         assert blocks_case(channel="email", state=state, requires_approval=False)
     for state in ("sent", "failed", "cancelled", "skipped"):

@@ -226,6 +226,26 @@ def test_an_unlettered_payment_naming_an_invoice_pays_that_one_first() -> None:
     assert opened(data) == {"F1": "80.00", "F2": "0.00"}
 
 
+def test_each_paid_invoice_is_dated_by_the_latest_credit_applied_to_it() -> None:
+    data = fec(
+        invoice("F1", "100,00", "20260105", EcritureLet="A"),
+        payment("VIR1", "60,00", EcritureLet="A", PieceDate="20260201"),
+        payment("VIR2", "40,00", EcritureLet="A", PieceDate="20260215"),
+        invoice("F2", "100,00", "20260110"),
+        invoice("F3", "100,00", "20260115"),
+        payment("VIR3", "150,00", PieceDate="20260310"),
+        invoice("F4", "100,00", "20260120"),
+    )
+    records, _ = read(data)
+
+    assert {r.number: r.paid_date for r in records} == {
+        "F1": date(2026, 2, 15),  # lettered: its lettering's latest credit
+        "F2": date(2026, 3, 10),  # unlettered, oldest first: the credit's day
+        "F3": date(2026, 3, 10),  # partly paid by the same credit
+        "F4": None,  # nothing paid
+    }
+
+
 def test_an_overpayment_is_reported_and_never_makes_an_open_amount_negative() -> None:
     data = fec(invoice("F1", "100,00"), payment("VIR1", "250,00"))
     records, reader = read(data)

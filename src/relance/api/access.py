@@ -7,8 +7,11 @@ only one the caller is granted. A creditor not granted is "not found", like any 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -16,7 +19,8 @@ from ninja.security import HttpBearer, SessionAuth
 
 from relance.apps.api_tokens.selectors import token_user
 from relance.apps.workspace.selectors import Grant, grants_for
-from relance.domain.errors import InvalidInputError, NotFoundError, RelanceError
+from relance.config.uploads import upload_limit_message, upload_too_large
+from relance.domain.errors import InvalidInputError, NotFoundError, RefusedNowError, RelanceError
 
 
 class BearerToken(HttpBearer):
@@ -42,6 +46,23 @@ class Session(SessionAuth):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None
+
+
+def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The docs and the schema: for a person logged in to the workspace, or a caller with a
+    live token; anyone else is sent to the login."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return view(request, *args, **kwargs)
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer ") and token_user(token=header[7:].strip()) is not None:
+            return view(request, *args, **kwargs)
+        return redirect_to_login(request.get_full_path())
+
+    return guarded
 
 
 class Forbidden(RelanceError):
@@ -74,6 +95,8 @@ def grant_for(request: HttpRequest, creditor: int | None, role: str = "viewer") 
 def status_of(exc: RelanceError) -> int:
     if isinstance(exc, NotFoundError):
         return 404
+    if isinstance(exc, RefusedNowError):  # well-formed, refused by the state it meets
+        return 409
     if isinstance(exc, Forbidden):
         return 403
     if isinstance(exc, InvalidInputError):
@@ -103,7 +126,7 @@ def install_errors(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        codes = {400: "invalid_input", 403: "forbidden", 404: "not_found"}
+        codes = {400: "invalid_input", 403: "forbidden", 404: "not_found", 413: "too_large"}
         return api.create_response(
             request, {"code": codes.get(exc.status_code, "error"), "message": exc.message}, status=exc.status_code
         )
@@ -114,6 +137,10 @@ def install_errors(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        if upload_too_large(request):  # the file was stopped as it arrived: say why
+            return api.create_response(
+                request, {"code": "too_large", "message": upload_limit_message()}, status=413
+            )
         where = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors
         )

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import IO, Any, cast
+from typing import IO, Annotated, Any, Literal, cast
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import File, Form, NinjaAPI, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
+from pydantic import Field
 
-from relance.api.access import BearerToken, Session, actor, grant_for, install_errors
+from relance.api.access import BearerToken, Session, actor, docs_access, grant_for, install_errors
 from relance.api.schemas import (
     ActionOut,
     ActionPage,
+    ApproveIn,
+    CostOut,
     CreditorOut,
     DebtorDetail,
     DebtorPage,
@@ -26,17 +31,29 @@ from relance.api.schemas import (
     ImportOut,
     InvoicePage,
     IsoDate,
+    LegalDateIn,
+    LegalIn,
+    LegalReminderOut,
+    LegalStageOut,
     PromiseIn,
     PromiseOut,
     RunOut,
+    StatusImportOut,
 )
-from relance.apps.collection.actions import action_skip, actions_approve
+from relance.apps.collection.actions import action_skip, actions_approve, actions_approve_each
+from relance.apps.collection.costs import cost_record
 from relance.apps.collection.limits import claim_limits, limit_json
-from relance.apps.collection.models import Action
+from relance.apps.collection.models import Action, RecoveryCost
 from relance.apps.collection.morning import morning_pass
-from relance.apps.collection.pauses import dispute_open, promise_add
+from relance.apps.collection.pauses import (
+    dispute_open,
+    plan_proposal_accept,
+    plan_proposal_decline,
+    promise_add,
+)
 from relance.apps.collection.selectors import action_as_dict, actions_list
 from relance.apps.creditors.selectors import creditor_as_dict
+from relance.apps.ledger.results import ImportResult
 from relance.apps.ledger.selectors import aging_report, invoice_rows, invoices_list
 from relance.apps.ledger.selectors import debtor_get as debtor_by_account
 from relance.apps.ledger.services import ledger_import
@@ -50,14 +67,49 @@ from relance.apps.workspace.debtor_selectors import (
 from relance.apps.workspace.selectors import FILTERS, SORTS, grants_for
 from relance.apps.workspace.warming import figures_warm
 from relance.apps.workspace.worklist_selectors import action_get
+from relance.config.uploads import upload_limit_message
 from relance.domain.errors import InvalidInputError, RelanceError
 from relance.domain.money import AmountError, parse_amount, round_cents
+from relance.domain.problems import Problem
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 ACTION_STATES = tuple(Action.State.values)
 
-api = NinjaAPI(
+# Every bound the server enforces, stated in the OpenAPI description (schemathesis checks that
+# the server takes what it states, and refuses what it does not).
+Page = Annotated[int, Field(ge=1, description="1 or more; a page past the end is empty")]
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
+ActionState = Literal["planned", "approved", "sending", "sent", "uncertain", "failed", "cancelled", "skipped"]
+DebtorSort = Literal["overdue", "days", "name"]
+_FILTER = "(overdue|dispute|plan|hold)"
+DebtorFilter = Annotated[
+    str,
+    Field(
+        pattern=f"^({_FILTER}(,{_FILTER})*)?$",
+        description="a comma-separated list of overdue, dispute, plan, hold (no spaces)",
+    ),
+]
+ExportKind = Literal["debtors", "invoices", "aging", "actions"]
+ExportFormat = Literal["csv", "xlsx"]
+LedgerFormat = Literal["auto", "csv", "fec"]
+
+class RelanceApi(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """Ninja's description, and what it cannot say: a file is at least one byte (Django
+        drops an empty one, so the server answers that the file is missing)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                content = operation.get("requestBody", {}).get("content", {})
+                for media in content.values():
+                    for prop in media.get("schema", {}).get("properties", {}).values():
+                        if prop.get("format") == "binary":
+                            prop["minLength"] = 1
+        return schema
+
+
+api = RelanceApi(
     title="Relance API",
     version="1",
     description=(
@@ -69,6 +121,9 @@ api = NinjaAPI(
     auth=[BearerToken(), Session()],
     urls_namespace="api",
     docs_url="/docs",
+    # The docs and the schema for people logged in to the workspace or holding a live token;
+    # their assets come from the install ("ninja" in INSTALLED_APPS), never a CDN.
+    docs_decorator=docs_access,
 )
 install_errors(api)
 
@@ -118,7 +173,7 @@ def creditors(request: HttpRequest) -> list[dict[str, Any]]:
 @api.get("/invoices", response={200: InvoicePage, **ERRORS}, summary="Invoices, oldest due first (paged)")
 def invoices(
     request: HttpRequest, creditor: int | None = None, open: bool = False, debtor: str | None = None,
-    page: int = 1, page_size: int = PAGE_SIZE,
+    page: Page = 1, page_size: PageSize = PAGE_SIZE,
 ) -> dict[str, Any]:
     grant = grant_for(request, creditor)
     if debtor:
@@ -136,11 +191,11 @@ def invoices(
 
 @api.get("/debtors", response={200: DebtorPage, **ERRORS}, summary="Debtors with their totals (paged)")
 def debtors(
-    request: HttpRequest, creditor: int | None = None, q: str = "", filter: str = "", sort: str = "overdue",
-    page: int = 1, as_of: IsoDate | None = None,
+    request: HttpRequest, creditor: int | None = None, q: str = "", filter: DebtorFilter = "",
+    sort: DebtorSort = "overdue", page: Page = 1, as_of: IsoDate | None = None,
 ) -> dict[str, Any]:
     grant = grant_for(request, creditor)
-    filters = tuple(f for f in (part.strip() for part in filter.split(",")) if f)
+    filters = tuple(f for f in filter.split(",") if f)
     unknown = [f for f in filters if f not in FILTERS]
     if unknown or sort not in SORTS:
         raise InvalidInputError(
@@ -168,7 +223,7 @@ def debtors(
 @api.get("/debtors/{debtor_id}", response={200: DebtorDetail, **ERRORS}, summary="One debtor and its open invoices")
 def debtor(
     request: HttpRequest, debtor_id: int, creditor: int | None = None, as_of: IsoDate | None = None,
-    invoices_page: int = 1,
+    invoices_page: Page = 1,
 ) -> dict[str, Any]:
     grant = grant_for(request, creditor)
     day = _today(as_of)
@@ -218,8 +273,8 @@ def aging(request: HttpRequest, creditor: int | None = None, as_of: IsoDate | No
 
 @api.get("/actions", response={200: ActionPage, **ERRORS}, summary="Actions by state; the approval queue (paged)")
 def actions(
-    request: HttpRequest, creditor: int | None = None, state: str | None = None, awaiting_approval: bool = False,
-    page: int = 1, page_size: int = PAGE_SIZE,
+    request: HttpRequest, creditor: int | None = None, state: ActionState | None = None,
+    awaiting_approval: bool = False, page: Page = 1, page_size: PageSize = PAGE_SIZE,
 ) -> dict[str, Any]:
     grant = grant_for(request, creditor)
     if state and state not in ACTION_STATES:
@@ -235,8 +290,8 @@ def actions(
     summary="Debtors, invoices, aging or actions as CSV or XLSX (spreadsheet formulas escaped)",
 )
 def export(
-    request: HttpRequest, kind: str, creditor: int | None = None, format: str = "csv",
-    as_of: date | None = None,
+    request: HttpRequest, kind: ExportKind, creditor: int | None = None, format: ExportFormat = "csv",
+    as_of: IsoDate | None = None,
 ) -> HttpResponse:
     from io import BytesIO
 
@@ -263,6 +318,17 @@ def action_approve(request: HttpRequest, action_id: int, creditor: int | None = 
     return action_as_dict(action_get(creditor=grant.creditor, action_id=action_id))
 
 
+@api.post("/actions/approve", response={200: dict[str, Any], **ERRORS},
+          summary="Approve many actions at once; each document checked, what cannot go out stays")
+def actions_approve_many(request: HttpRequest, body: ApproveIn, creditor: int | None = None) -> dict[str, Any]:
+    grant = grant_for(request, creditor, "collector")
+    done = actions_approve_each(ids=body.ids, creditor=grant.creditor, actor=actor(request))
+    return {
+        "approved": [a.pk for a in done.approved],
+        "refused": [{"id": a.pk, "problems": [p.as_dict() for p in problems]} for a, problems in done.refused],
+    }
+
+
 @api.post("/actions/{action_id}/skip", response={200: ActionOut, **ERRORS}, summary="Skip one pending action")
 def action_skip_(request: HttpRequest, action_id: int, creditor: int | None = None, reason: str = "") -> dict[str, Any]:
     grant = grant_for(request, creditor, "collector")
@@ -271,6 +337,34 @@ def action_skip_(request: HttpRequest, action_id: int, creditor: int | None = No
         raise RelanceError(f"action {action_id} is {action.state}: only a pending action can be skipped", code="conflict")
     action_skip(action_id=action.pk, reason=reason.strip() or "skipped by hand", actor=actor(request))
     return action_as_dict(action_get(creditor=grant.creditor, action_id=action_id))
+
+
+@api.post("/plan-proposals/{task_id}/accept", response={200: dict[str, Any], **ERRORS},
+          summary="Accept a plan a debtor proposed on the portal; its confirmation is sent")
+def plan_proposal_accept_(
+    request: HttpRequest, task_id: int, creditor: int | None = None, as_of: IsoDate | None = None
+) -> dict[str, Any]:
+    grant = grant_for(request, creditor, "collector")
+    plan = plan_proposal_accept(creditor=grant.creditor, task_id=task_id, as_of=_today(as_of),
+                                actor=actor(request))
+    confirmation = plan.confirmations.values_list("pk", flat=True).first()
+    return {"task": task_id, "outcome": "accepted", "plan": plan.pk, "total": _money(plan.total_amount),
+            "instalments": [{"date": i.due_date.isoformat(), "amount": _money(i.amount)}
+                            for i in plan.instalments.all()],
+            "confirmation": confirmation}
+
+
+@api.post("/plan-proposals/{task_id}/decline", response={200: dict[str, Any], **ERRORS},
+          summary="Decline a plan a debtor proposed on the portal; the debtor is told")
+def plan_proposal_decline_(
+    request: HttpRequest, task_id: int, creditor: int | None = None, reason: str = "",
+    as_of: IsoDate | None = None,
+) -> dict[str, Any]:
+    grant = grant_for(request, creditor, "collector")
+    task = plan_proposal_decline(creditor=grant.creditor, task_id=task_id, as_of=_today(as_of),
+                                 reason=reason, actor=actor(request))
+    return {"task": task.pk, "outcome": "declined", "reason": task.outcome.get("reason", ""),
+            "answer": task.outcome.get("answer")}
 
 
 @api.post("/disputes", response={201: DisputeOut, **ERRORS}, summary="Open a dispute on an invoice")
@@ -305,19 +399,117 @@ def promises(request: HttpRequest, body: PromiseIn, creditor: int | None = None)
     })
 
 
-@api.post("/imports/ledger", response={200: ImportOut, **ERRORS},
+@api.get("/costs", response={200: list[CostOut], **ERRORS}, summary="The recovery costs recorded for a debtor")
+def costs_list(request: HttpRequest, debtor: str, creditor: int | None = None) -> list[dict[str, Any]]:
+    grant = grant_for(request, creditor)
+    found = debtor_by_account(creditor=grant.creditor, account=debtor)
+    return [_cost_dict(row, grant.creditor.pk, debtor) for row in RecoveryCost.objects.filter(debtor=found)]
+
+
+def _cost_dict(row: RecoveryCost, creditor_id: int, account: str) -> dict[str, Any]:
+    return {
+        "id": row.pk, "creditor": creditor_id, "debtor": account, "case": row.case_id,
+        "amount": _money(row.amount), "currency": row.currency, "date": row.incurred_on.isoformat(),
+        "description": row.description, "proof": row.proof_filename, "sha256": row.proof_sha256,
+    }
+
+
+@api.post("/costs", response={201: CostOut, **ERRORS},
+          summary="Record recovery costs on a debtor's case, with their proof (C. com. L441-10 II)")
+def costs(
+    request: HttpRequest, file: File[UploadedFile], debtor: Form[str], amount: Form[str], date: Form[IsoDate],
+    description: Form[str], currency: Form[str] = "EUR", creditor: int | None = None,
+) -> Status[dict[str, Any]]:
+    grant = grant_for(request, creditor, "collector")
+    row = cost_record(
+        creditor=grant.creditor, debtor=debtor_by_account(creditor=grant.creditor, account=debtor), amount=amount,
+        incurred_on=date, description=description, proof=file.read(), proof_filename=file.name or "proof",
+        currency=currency, today=timezone.localdate(), actor=actor(request),
+    )
+    return Status(201, _cost_dict(row, grant.creditor.pk, debtor))
+def _stage_dict(stage: Any) -> dict[str, Any]:
+    from relance.apps.collection.legal_stage import stage_dates
+
+    return {"debtor": stage.case.debtor.account, "case": stage.case_id, "route": stage.route,
+            "reference": stage.reference, "entered_on": stage.entered_on, "dates": stage_dates(stage)}
+
+
+@api.post("/cases/legal", response={201: LegalStageOut, **ERRORS},
+          summary="Move a debtor's case to the legal stage by a route; nothing more is sent to it")
+def case_legal_(request: HttpRequest, body: LegalIn, creditor: int | None = None) -> Status[dict[str, Any]]:
+    from relance.apps.collection.legal_stage import case_legal
+
+    grant = grant_for(request, creditor, "collector")
+    stage = case_legal(creditor=grant.creditor, account=body.debtor, route=body.route, reference=body.reference,
+                       as_of=_today(body.as_of), actor=actor(request))
+    return Status(201, _stage_dict(stage))
+
+
+@api.post("/cases/legal/dates", response={200: LegalStageOut, **ERRORS},
+          summary="Record a key date of a case in the legal stage")
+def case_legal_date(request: HttpRequest, body: LegalDateIn, creditor: int | None = None) -> dict[str, Any]:
+    from relance.apps.collection.legal_stage import legal_date_record
+
+    grant = grant_for(request, creditor, "collector")
+    stage = legal_date_record(creditor=grant.creditor, account=body.debtor, key=body.key, day=body.date,
+                              as_of=_today(body.as_of), actor=actor(request))
+    return _stage_dict(stage)
+
+
+@api.get("/cases/legal/reminders", response={200: list[LegalReminderOut], **ERRORS},
+         summary="What the key dates of the cases in the legal stage call for on a day")
+def case_legal_reminders(request: HttpRequest, creditor: int | None = None, as_of: IsoDate | None = None) -> list[dict[str, Any]]:
+    from relance.apps.collection.legal_stage import legal_reminders_due
+
+    grant = grant_for(request, creditor, "viewer")
+    return [
+        {"debtor": d.debtor.account, "reference": d.stage.reference, "route": d.stage.route,
+         "reminder": d.reminder.code, "since": d.reminder.day, "deadline": d.reminder.deadline,
+         "past": d.is_past, "basis": d.reminder.basis}
+        for d in legal_reminders_due(creditor=grant.creditor, as_of=_today(as_of))
+    ]
+
+
+@api.post("/cases/status-import", response={200: StatusImportOut, 413: ErrorOut, **ERRORS},
+          summary="Take in a status file from an agency or a lawyer (reference, status, amount, date), whole; "
+          "or refuse it whole with every line and reason (`imported`: false); the JSON of "
+          "`relance case status-import --json`")
+def case_status_import(
+    request: HttpRequest, file: File[UploadedFile], creditor: int | None = None, as_of: IsoDate | None = None
+) -> dict[str, Any]:
+    from relance.apps.collection.status_files import status_file_import
+
+    grant = grant_for(request, creditor, "collector")
+    if file.size is not None and file.size > settings.UPLOAD_MAX_BYTES:  # as the ledger import
+        raise HttpError(413, upload_limit_message())
+    result = status_file_import(creditor=grant.creditor, data=file.read(), name=file.name or "status.csv",
+                                as_of=_today(as_of), actor=actor(request))
+    return result.as_dict()
+
+
+@api.post("/imports/ledger", response={200: ImportOut, 413: ErrorOut, **ERRORS},
           summary="Import a ledger export (CSV or FEC); the JSON of `relance import ledger --json`")
 def import_ledger(
     request: HttpRequest, file: File[UploadedFile], creditor: int | None = None, dry_run: Form[bool] = False,
-    format: Form[str] = "auto", partial: Form[bool] = False,
+    format: Form[LedgerFormat] = "auto", partial: Form[bool] = False, full: Form[bool] = False,
 ) -> dict[str, Any]:
+    """`full` says the file is the whole open list, `partial` a part of it. Saying neither, an
+    import that would settle many invoices by their absence writes nothing and answers
+    `"question": "full_or_partial"`, with the invoices in `settling`."""
     grant = grant_for(request, creditor, "collector")
-    if format not in ("auto", "csv", "fec"):
-        raise InvalidInputError("format is auto, csv or fec")
-    result = ledger_import(
-        creditor=grant.creditor, stream=cast(IO[bytes], file.file), filename=file.name or "ledger", format=format,
-        dry_run=dry_run, partial=partial, actor=actor(request),
-    )
+    if file.size is not None and file.size > settings.UPLOAD_MAX_BYTES:  # as the workspace
+        raise HttpError(413, upload_limit_message())
+    try:
+        result = ledger_import(
+            creditor=grant.creditor, stream=cast(IO[bytes], file.file), filename=file.name or "ledger",
+            format=format, dry_run=dry_run, partial=partial, full=full, actor=actor(request),
+        )
+    except InvalidInputError as exc:
+        # A file that is no ledger at all: refused as a file with bad lines is, its problem
+        # listed (the schema cannot state what a file holds, so this is no 400).
+        return ImportResult(
+            format=format, dry_run=dry_run, problems=[Problem(code=exc.code, message=exc.message, line=1)]
+        ).as_dict()
     if not result.problems and not dry_run:
         figures_warm(creditor=grant.creditor, as_of=timezone.localdate())  # as the CLI does
     return result.as_dict()
@@ -342,15 +534,17 @@ def run(request: HttpRequest, creditor: int | None = None, dry_run: bool = False
 )
 def dossier(
     request: HttpRequest, debtor_id: int, route: str, creditor: int | None = None, as_of: IsoDate | None = None,
-    consumer_credit: bool = False,
+    consumer_credit: bool = False, legal_stage: bool = False,
 ) -> HttpResponse:
+    """`legal_stage` also moves the case to the legal stage on the route, under the dossier's
+    reference (both recorded or neither)."""
     from relance.apps.legal.dossier import dossier_build
 
     grant = grant_for(request, creditor, "collector")
     found = debtor_get(creditor=grant.creditor, debtor_id=debtor_id)
     result = dossier_build(
         creditor=grant.creditor, account=found.account, route=route, as_of=_today(as_of),
-        is_consumer_credit=consumer_credit, actor=actor(request),
+        is_consumer_credit=consumer_credit, enter_legal_stage=legal_stage, actor=actor(request),
     )
     response = HttpResponse(result.data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{result.filename}"'

@@ -8,22 +8,28 @@ import re
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}$")
 
 
 def _iso_date(value: object) -> object:
-    """Only ``YYYY-MM-DD`` (or a date): pydantic alone reads ``0`` as 1970-01-01."""
+    """Only ``YYYY-MM-DD`` (or a date) from 1900 to 2999: pydantic alone reads ``0`` as
+    1970-01-01, and a day of year 1 leaves no room for the penalties' periods before it."""
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        if 1900 <= value.year <= 2999:
+            return value
+    elif isinstance(value, str) and _ISO_DATE.fullmatch(value):
         return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return value
-    raise ValueError("a date is written YYYY-MM-DD")
+    raise ValueError("a date is written YYYY-MM-DD, from 1900 to 2999")
 
 
-IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
-"""A day the client gives: ISO 8601's ``YYYY-MM-DD`` and nothing else."""
+IsoDate = Annotated[
+    datetime.date,
+    BeforeValidator(_iso_date),
+    Field(json_schema_extra={"pattern": _ISO_DATE.pattern}),
+]
+"""A day the client gives: ISO 8601's ``YYYY-MM-DD`` and nothing else, 1900 to 2999."""
 
 
 class ErrorOut(Schema):
@@ -152,8 +158,12 @@ class ActionPage(Paged):
     items: list[ActionOut]
 
 
+class ApproveIn(Schema):
+    ids: list[int]  # the actions awaiting approval to approve at once
+
+
 class DisputeIn(Schema):
-    invoice: str  # the invoice number
+    invoice: Annotated[str, Field(min_length=1)]  # the invoice number
     reason: str = ""
     as_of: IsoDate | None = None  # the day it is opened (default: today)
 
@@ -168,10 +178,14 @@ class DisputeOut(Schema):
 
 
 class PromiseIn(Schema):
-    debtor: str  # the debtor's account
-    amount: str  # a decimal amount, e.g. "500.00"
-    date: datetime.date  # the day the debtor promised to pay by
-    grace_days: int = 3
+    debtor: Annotated[str, Field(min_length=1)]  # the debtor's account
+    # more than zero, in euros and cents: "500.00", "500"
+    amount: Annotated[
+        str,
+        Field(pattern=r"^([0-9]{0,11}[1-9][0-9]{0,11}(\.[0-9]{1,2})?|[0-9]{1,12}\.([0-9][1-9]|[1-9][0-9]?))$"),
+    ]
+    date: IsoDate  # the day the debtor promised to pay by
+    grace_days: Annotated[int, Field(ge=0)] = 3
     as_of: IsoDate | None = None  # the day it is recorded (default: today)
 
 
@@ -185,12 +199,28 @@ class PromiseOut(Schema):
     status: str
 
 
+class CostOut(Schema):
+    id: int
+    creditor: int
+    debtor: str
+    case: int
+    amount: str
+    currency: str
+    date: datetime.date
+    description: str
+    proof: str
+    sha256: str
+
+
 class ImportOut(Schema):
     format: str
     created: int
     updated: int
     unchanged: int
     settled: int
+    settling: dict[str, Any]
+    question: str | None
+    conflicts: list[dict[str, Any]]
     problems: list[dict[str, Any]]
     notes: list[str]
     batch: int | None
@@ -206,4 +236,48 @@ class RunOut(Schema):
     by_channel: dict[str, int]
     cases: dict[str, int]
     held: dict[str, int]
+    problems: list[dict[str, Any]]
+
+
+class LegalIn(Schema):
+    debtor: str  # the debtor's account
+    route: str  # injonction, psrpc, refere-provision, agency or lawyer
+    reference: str = ""  # the file's reference (default: the case's, R-YYYY-NNNN)
+    as_of: IsoDate | None = None  # the day it moves (default: today)
+
+
+class LegalDateIn(Schema):
+    debtor: str
+    key: str  # filed, order_issued, order_served, formula_requested, judgment, enforceable
+    date: IsoDate
+    as_of: IsoDate | None = None  # today, for the check that the date is past
+
+
+class LegalStageOut(Schema):
+    debtor: str
+    case: int
+    route: str
+    reference: str
+    entered_on: datetime.date
+    dates: dict[str, datetime.date]
+
+
+class LegalReminderOut(Schema):
+    debtor: str
+    reference: str
+    route: str
+    reminder: str
+    since: datetime.date
+    deadline: datetime.date | None
+    past: bool
+    basis: str
+
+
+class StatusImportOut(Schema):
+    """A status file from an agency or a lawyer: taken whole (``imported``) or refused whole with
+    every line and reason in ``problems``; the JSON of ``relance case status-import --json``."""
+
+    imported: bool
+    lines: int
+    payments: int
     problems: list[dict[str, Any]]

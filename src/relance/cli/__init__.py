@@ -19,14 +19,17 @@ from collections.abc import Sequence
 
 from relance.cli import (
     admin,
+    agency,
     api,
     bank,
     collection,
+    costs,
     documents,
     editors,
     law,
     ledger,
     legal,
+    legal_stage,
     tasks,
     workspace,
 )
@@ -49,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     law.register(sub)
     bank.register(sub, imports=imports)
     groups = collection.register(sub)
+    costs.register(groups.case)
+    legal_stage.register(groups.case)
+    agency.register(sub)
     documents.register(sub, actions=groups.actions)
     legal.register(sub, case=groups.case)
     users = workspace.register(sub)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from relance.cli.output import Subcommands, command, emit_json, group, parse_date, table
+from relance.domain.errors import InvalidInputError
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -52,6 +53,23 @@ def cmd_creditor_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_creditor_set(args: argparse.Namespace) -> int:
+    from relance.apps.creditors.selectors import creditor_as_dict, creditor_get
+    from relance.apps.creditors.services import creditor_identifiers_set
+
+    if args.siren is None and args.vat is None:
+        raise InvalidInputError("say what to set: --siren and/or --vat")
+    creditor = creditor_identifiers_set(
+        creditor=creditor_get(ref=args.creditor), siren=args.siren, vat_number=args.vat
+    )
+    if args.json:
+        emit_json(creditor_as_dict(creditor))
+    else:
+        print(f"Creditor {creditor.pk}: {creditor.name}, SIREN {creditor.siren or '-'}, "
+              f"VAT {creditor.vat_number or '-'}")
+    return 0
+
+
 def cmd_creditor_list(args: argparse.Namespace) -> int:
     from relance.apps.creditors.selectors import creditor_as_dict, creditors_list
 
@@ -66,7 +84,7 @@ def cmd_creditor_list(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from relance.apps.ledger.demo import demo_load
 
-    summary = demo_load(invoices=args.invoices, seed=args.seed, as_of=args.as_of)
+    summary = demo_load(invoices=args.invoices, seed=args.seed, as_of=args.as_of, login=args.login)
     if args.json:
         emit_json(summary)
     else:
@@ -84,9 +102,27 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     report = chain_verify()
     if args.json:
-        emit_json({"events": report.events, "ok": report.ok, "first_bad_id": report.first_bad_id, "reason": report.reason})
+        emit_json(
+            {
+                "events": report.events,
+                "ok": report.ok,
+                "first_bad_id": report.first_bad_id,
+                "reason": report.reason,
+                "unkeyed": report.unkeyed,
+                "documents": report.documents,
+                "checkpoints": report.checkpoints,
+            }
+        )
     elif report.ok:
-        print(f"Audit trail intact: {report.events} events.")
+        print(
+            f"Audit trail intact: {report.events} events, {report.documents} stored documents"
+            f" re-hashed, {report.checkpoints} checkpoints."
+        )
+        if report.unkeyed:
+            print(
+                f"{report.unkeyed} events predate the audit key: checked by SHA-256 only,"
+                " sealed by the first keyed event after them."
+            )
     else:
         print(f"Audit trail BROKEN at event {report.first_bad_id}: {report.reason}", file=sys.stderr)
     return 0 if report.ok else 1
@@ -117,6 +153,11 @@ def register(sub: Subcommands) -> None:
     command(sub, "init", cmd_init, "create or migrate the database")
 
     csub = group(sub, "creditor", "creditors (the companies owed money)", "creditor_command")
+    p = command(csub, "set", cmd_creditor_set,
+                "set a creditor's SIREN or VAT number (what e-invoices are checked against)")
+    p.add_argument("--creditor")
+    p.add_argument("--siren", help='the SIREN (9 digits); "" clears it')
+    p.add_argument("--vat", help='the EU VAT number, like FR40303265045; "" clears it')
     p = command(csub, "add", cmd_creditor_add, "add a creditor")
     p.add_argument("--name", required=True)
     p.add_argument("--kind", default="professional", choices=["professional", "individual"])
@@ -141,12 +182,23 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--invoices", type=int, default=400)
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--as-of", type=parse_date, help="the demo's today (default: today)")
+    p.add_argument(
+        "--login",
+        action="store_true",
+        help="also make the superuser 'demo' with a new random password, printed once (make demo)",
+    )
 
 
 def register_upkeep(sub: Subcommands) -> None:
     """Add the ``audit`` group and ``serve`` (listed after the ledger commands)."""
     asub = group(sub, "audit", "the audit trail", "audit_command")
-    command(asub, "verify", cmd_audit_verify, "check that no audit event was altered or removed")
+    command(
+        asub,
+        "verify",
+        cmd_audit_verify,
+        "check that no audit event was altered or removed (against the audit key and the"
+        " checkpoint file) and that every stored document matches its recorded SHA-256",
+    )
 
     p = command(sub, "serve", cmd_serve, "serve the web app", json_flag=False)
     p.add_argument("--host", default="127.0.0.1")

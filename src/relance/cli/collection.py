@@ -64,7 +64,9 @@ def cmd_scenario_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise InvalidInputError(f"{path} is not a readable file")
     row = scenario_import(
-        text=path.read_text(encoding="utf-8"), is_default=True if args.default else None
+        text=path.read_text(encoding="utf-8"),
+        creditor=creditor_of(args) if args.creditor else None,
+        is_default=True if args.default else None,
     )
     if args.json:
         emit_json(
@@ -83,21 +85,24 @@ def cmd_scenario_import(args: argparse.Namespace) -> int:
 def cmd_scenario_export(args: argparse.Namespace) -> int:
     from relance.apps.collection.scenarios import scenario_export
 
-    sys.stdout.write(scenario_export(name=args.name))
+    creditor = creditor_of(args) if args.creditor else None
+    sys.stdout.write(scenario_export(name=args.name, creditor=creditor))
     return 0
 
 
 def cmd_scenario_list(args: argparse.Namespace) -> int:
-    from relance.apps.collection.models import Scenario
+    from relance.apps.collection.scenarios import scenarios_visible
 
+    creditor = creditor_of(args) if args.creditor else None
     data = [
         {
             "name": s.name,
+            "creditor": s.creditor.name if s.creditor else None,
             "debtor_kinds": s.debtor_kinds,
             "is_default": s.is_default,
             "steps": s.steps.count(),
         }
-        for s in Scenario.objects.all()
+        for s in scenarios_visible(creditor=creditor).select_related("creditor")
     ]
     if args.json:
         emit_json(data)
@@ -404,9 +409,13 @@ def register(sub: Subcommands) -> CollectionParsers:
     p.add_argument(
         "--default", action="store_true", help="make it the default for its debtor kinds"
     )
+    owner = "the creditor whose own scenario it is (default: install-wide)"
+    p.add_argument("--creditor", help=owner)
     p = command(scsub, "export", cmd_scenario_export, "print a scenario as TOML", json_flag=False)
     p.add_argument("name")
-    command(scsub, "list", cmd_scenario_list, "list the scenarios")
+    p.add_argument("--creditor", help="the creditor whose scenarios are searched first")
+    p = command(scsub, "list", cmd_scenario_list, "list the scenarios")
+    p.add_argument("--creditor", help="the install-wide scenarios and this creditor's own")
 
     dsub = group(sub, "dispute", "disputes: take an invoice out of the chase", "dispute_command")
     for name, text in (
@@ -447,7 +456,10 @@ def register(sub: Subcommands) -> CollectionParsers:
     p.add_argument("--creditor")
     p.add_argument("--as-of", type=parse_date)
 
-    cssub = group(sub, "case", "cases: what was done before Relance; the write-off", "case_command")
+    cssub = group(
+        sub, "case", "cases: what was done before Relance, recovery costs, the legal stage, the write-off",
+        "case_command",
+    )
     hsub = group(cssub, "history", "steps done outside Relance", "history_command")
     p = command(
         hsub,
@@ -522,7 +534,10 @@ def register(sub: Subcommands) -> CollectionParsers:
     p.add_argument(
         "--outcome",
         required=True,
-        choices=["promise", "dispute", "call_back", "wrong_number", "paid_already", "no_answer"],
+        choices=[
+            "promise", "dispute", "call_back", "wrong_number", "paid_already", "no_answer",
+            "voicemail", "invoice_not_received", "cash_difficulty",
+        ],
     )
     p.add_argument("--amount", type=parse_amount, help="promise: the amount promised")
     p.add_argument(

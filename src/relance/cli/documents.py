@@ -62,7 +62,9 @@ def cmd_letters_batch(args: argparse.Namespace) -> int:
     if out.parent and not out.parent.is_dir():
         raise InvalidInputError(f"{out.parent} is not a folder")
     creditor = creditor_of(args) if args.creditor else None
-    result = letters_batch(as_of=args.as_of, creditor=creditor, workers=args.workers)
+    # Without --as-of, today's batch: the date is read here, at the edge, and passed on.
+    as_of = today(args)
+    result = letters_batch(as_of=as_of, creditor=creditor, workers=args.workers)
     if result.pdf:
         _write(out, result.pdf)
     data = {"out": str(out) if result.pdf else None, **result.as_dict()}
@@ -76,7 +78,7 @@ def cmd_letters_batch(args: argparse.Namespace) -> int:
             for x in result.letters:
                 print(f"  {x['action']:>6}  {x['debtor']:<12} {x['step']:<16} {x['channel']:<18} {x['sha256'][:12]}")
         else:
-            print(f"No letter to print for {args.as_of}.")
+            print(f"No letter to print for {as_of}.")
         if result.refused:
             print(f"  {len(result.refused)} letter(s) refused; they stay pending.")
     for p in result.problems:
@@ -87,14 +89,22 @@ def cmd_letters_batch(args: argparse.Namespace) -> int:
 def cmd_actions_deliver(args: argparse.Namespace) -> int:
     from relance.apps.collection.letters import letter_deliver
 
+    receipt = None
+    if args.receipt_file is not None:
+        try:
+            receipt = Path(args.receipt_file).read_bytes()
+        except OSError as exc:
+            raise InvalidInputError(f"--receipt-file: cannot read {args.receipt_file}: {exc.strerror}") from None
     a = letter_deliver(action_id=args.id, tracking=args.tracking, received=args.received,
-                       not_claimed=args.not_claimed or args.returned is not None, returned=args.returned)
+                       not_claimed=args.not_claimed or args.returned is not None, returned=args.returned,
+                       receipt=receipt, receipt_filename=Path(args.receipt_file).name if args.receipt_file else "")
     data = {"id": a.pk, "tracking_number": a.tracking_number, "received_date": a.received_date,
-            "not_claimed": a.not_claimed, "sha256": a.sha256}
+            "not_claimed": a.not_claimed, "sha256": a.sha256, "receipt_sha256": a.receipt_sha256 or None}
     if args.json:
         emit_json(data)
     elif a.received_date:
-        print(f"Action {a.pk}: {a.tracking_number} received on {a.received_date}.")
+        print(f"Action {a.pk}: {a.tracking_number} received on {a.received_date}."
+              + (f" Acknowledgement kept (SHA-256 {a.receipt_sha256})." if a.receipt_sha256 else ""))
     elif a.not_claimed:
         print(f"Action {a.pk}: {a.tracking_number} not claimed.")
     else:
@@ -115,7 +125,7 @@ def register(sub: Subcommands, *, actions: Subcommands) -> None:
 
     lsub = group(sub, "letters", "letters: the day's print batch", "letters_command")
     p = command(lsub, "batch", cmd_letters_batch, "print the day's letters into one PDF and mark them sent")
-    p.add_argument("--as-of", type=parse_date, required=True)
+    p.add_argument("--as-of", type=parse_date, help="the letters' date (default: today)")
     p.add_argument("--out", required=True, help="FILE.pdf")
     p.add_argument("--creditor")
     p.add_argument("--workers", type=int, help="render processes (default: the CPU count)")
@@ -127,3 +137,5 @@ def register(sub: Subcommands, *, actions: Subcommands) -> None:
     given.add_argument("--received", type=parse_date, help="the date on the acknowledgement of receipt")
     given.add_argument("--not-claimed", action="store_true", help="the letter came back unclaimed")
     p.add_argument("--returned", type=parse_date, help="the day the unclaimed letter came back (default today)")
+    p.add_argument("--receipt-file", metavar="PATH",
+                   help="the signed acknowledgement of receipt, scanned (PDF or image): kept with its SHA-256")

@@ -146,7 +146,7 @@ def cmd_scenario_assign(args: argparse.Namespace) -> int:
 
     creditor = creditor_of(args)
     debtor = debtor_get(creditor=creditor, account=args.debtor)
-    scenario = scenario_get(name=args.scenario)
+    scenario = scenario_get(name=args.scenario, creditor=creditor)
     scenario_assign(creditor=creditor, debtor=debtor, scenario=scenario, actor=_actor())
     if args.json:
         emit_json({"debtor": debtor.account, "scenario": scenario.name})

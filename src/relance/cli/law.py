@@ -12,6 +12,7 @@ import argparse
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import cast
 
 from relance.cli.output import Subcommands, command, emit_json, group, table
@@ -37,7 +38,8 @@ from relance.domain.law import (
     public_payment_deadline,
 )
 from relance.domain.law.computation import percent
-from relance.domain.law.explain import fr_date
+from relance.domain.law.costs import COMPLEMENT_BASIS, Complement, allows_complement, complement
+from relance.domain.law.explain import fr_date, money
 from relance.domain.law.prescription import PRESCRIPTION_KINDS
 from relance.domain.money import AmountError, parse_amount
 
@@ -146,11 +148,48 @@ def cmd_interest(args: argparse.Namespace) -> int:
         issue_date=_optional_date("--issued", args.issued),
         tables=_tables(),
     )
+    extra = _complement(args, regime, computation.indemnity)
     if args.json:
-        emit_json(computation.as_json())
+        emit_json({**computation.as_json(), **_complement_json(extra, computation.amount_due)})
     else:
-        print(explain(computation))
+        print(explain(computation) + _complement_text(extra, computation.amount_due, computation.currency))
     return 0
+
+
+def _complement(args: argparse.Namespace, regime: str, indemnity: Decimal) -> Complement | None:
+    """``--justified-costs``: what they exceed the flat indemnity by (C. com. L441-10 II), or
+    an error under a regime that allows no such claim (a consumer never bears them, L111-8 CPCE)."""
+    if args.justified_costs is None:
+        return None
+    costs = _positive("--justified-costs", args.justified_costs)
+    if not allows_complement(regime):
+        raise InvalidInputError(
+            f"--justified-costs: {regime} allows no recovery costs above a flat indemnity (they are "
+            "claimed on proof under fr-b2b, eu-b2b and uk-b2b only; never from a consumer, L111-8 CPCE)."
+        )
+    return complement(regime=regime, costs=costs, indemnities=indemnity) or Complement(
+        costs, indemnity, Decimal("0.00"), COMPLEMENT_BASIS[regime][0]
+    )
+
+
+def _complement_json(extra: Complement | None, due: Decimal) -> dict[str, object]:
+    if extra is None:
+        return {}
+    return {
+        "justified_costs": {"costs": f"{extra.costs:.2f}", "indemnities": f"{extra.indemnities:.2f}",
+                            "complement": f"{extra.amount:.2f}", "basis": extra.basis},
+        "amount_due_with_costs": f"{due + extra.amount:.2f}",
+    }
+
+
+def _complement_text(extra: Complement | None, due: Decimal, currency: str) -> str:
+    if extra is None:
+        return ""
+    return (
+        f"\nIndemnisation complémentaire sur justification : frais exposés {money(extra.costs)} − "
+        f"indemnité forfaitaire {money(extra.indemnities)} = {money(extra.amount)} {currency} — ({extra.basis})"
+        f"\nMontant dû avec l'indemnisation complémentaire : {money(due + extra.amount)} {currency}"
+    )
 
 
 def _currency(text: str | None) -> str | None:
@@ -202,11 +241,13 @@ def _interest_auto(args: argparse.Namespace) -> int:
         issue_date=_optional_date("--issued", args.issued),
         tables=_tables(),
     )
+    extra = _complement(args, choice.regime, computation.indemnity)
     if args.json:
-        emit_json({"choice": choice.as_json(), "computation": computation.as_json()})
+        emit_json({"choice": choice.as_json(), "computation": computation.as_json(),
+                   **_complement_json(extra, computation.amount_due)})
     else:
         print(f"Régime choisi : {choice.regime} — {choice.reason}\n")
-        print(explain(computation))
+        print(explain(computation) + _complement_text(extra, computation.amount_due, computation.currency))
     return 0
 
 
@@ -384,7 +425,15 @@ def cmd_terms_set(args: argparse.Namespace) -> int:
     from relance.apps.legal.services import terms_set
     from relance.cli.output import creditor_of
 
+    cgv = None
+    if args.cgv_file is not None:
+        try:
+            cgv = Path(args.cgv_file).read_bytes()
+        except OSError as exc:
+            raise InvalidInputError(f"--cgv-file: cannot read {args.cgv_file}: {exc.strerror}.") from None
     row = terms_set(
+        cgv=cgv,
+        cgv_filename=Path(args.cgv_file).name if args.cgv_file else "",
         creditor=creditor_of(args),
         account=args.debtor,
         contract_rate=_optional_percent("--rate", args.rate),
@@ -395,12 +444,14 @@ def cmd_terms_set(args: argparse.Namespace) -> int:
     rate = f"{row.contract_multiple} × le taux légal" if row.contract_multiple else f"{row.contract_rate} %"
     data = {"debtor": args.debtor, "rate": str(row.contract_rate) if row.contract_rate else None,
             "multiple": str(row.contract_multiple) if row.contract_multiple else None,
-            "reference": row.reference}
+            "reference": row.reference, "cgv": row.cgv_name or None, "cgv_sha256": row.cgv_sha256 or None}
     if args.json:
         emit_json(data)
     else:
         print(f"Taux contractuel {rate} ({row.reference})"
               + (f" pour {args.debtor}." if args.debtor else " pour tous les débiteurs professionnels."))
+        if row.cgv_sha256:
+            print(f"Conditions générales : {row.cgv_filename} (SHA-256 {row.cgv_sha256}).")
     return 0
 
 
@@ -422,6 +473,9 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--notice", metavar="DATE",
                    help="--auto: the mise en demeure, from which civil interest runs")
     p.add_argument("--principal", required=True, metavar="AMOUNT")
+    p.add_argument("--justified-costs", metavar="AMOUNT",
+                   help="recovery costs spent, on proof: what they exceed the flat indemnity by is "
+                   "added (C. com. L441-10 II; fr-b2b, eu-b2b, uk-b2b only)")
     p.add_argument("--from", dest="start", metavar="DATE",
                    help="last day before interest runs: the due date, or the end of the payment "
                    "period for fr-public (the mise en demeure for fr-civil, the judgment for "
@@ -495,3 +549,5 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--rate", metavar="PERCENT", help="a fixed rate")
     p.add_argument("--multiple", metavar="N", help="N × the taux légal (N at least 3)")
     p.add_argument("--ref", required=True, metavar="TEXT", help="the terms, e.g. 'CGV 2025, art. 9'")
+    p.add_argument("--cgv-file", metavar="PATH",
+                   help="the terms as a PDF, kept with its SHA-256 and cited as a pièce in every dossier")

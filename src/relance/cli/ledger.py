@@ -42,6 +42,8 @@ def _import_end(
         if result.problems:
             print(f"{name}: refused, nothing was imported ({len(result.problems)} problems):", file=sys.stderr)
             print_problems(data["problems"])
+        elif result.question:
+            _print_question(name, data)
         else:
             verb = "would import" if args.dry_run else "imported"
             settled = f", {result.settled} settled" if settles else ""
@@ -49,9 +51,65 @@ def _import_end(
                 f"{title} {verb}: {result.created} created, {result.updated} updated, "
                 f"{result.unchanged} unchanged{settled}."
             )
+        if settles and result.settling and not result.question:
+            _print_settling(data, "would settle" if args.dry_run else "settled")
+        _print_conflicts(data)
         for note in result.notes[:20]:
             print(f"  note: {note}")
-    return 1 if result.problems else 0
+    if result.problems:
+        return 1
+    return 2 if result.question and not args.dry_run else 0
+
+
+def _amounts(amounts: dict[str, str]) -> str:
+    return ", ".join(f"{amount} {currency}" for currency, amount in sorted(amounts.items())) or "0.00"
+
+
+def _print_settling(data: dict[str, Any], verb: str, *, limit: int = 50) -> None:
+    settling = data["settling"]
+    print(f"{verb.capitalize()} {settling['count']} invoices, {_amounts(settling['amounts'])}:")
+    print(
+        table(
+            [(r["number"], r["debtor"], r["open_amount"], r["currency"],
+              "not in the file" if r["why"] == "absent" else "paid per the file")
+             for r in settling["invoices"][:limit]],
+            ["number", "debtor", "open", "cur", "why"],
+            right={2},
+        )
+    )
+    if settling["count"] > limit:
+        shown = len(settling["invoices"])
+        print(f"  ... and {settling['count'] - limit} more (--json lists the first {shown}).")
+
+
+def _print_question(name: str, data: dict[str, Any]) -> None:
+    settling = data["settling"]
+    print(
+        f"{name}: nothing was imported. {settling['absent_count']} open invoices "
+        f"({_amounts(settling['absent_amounts'])} of {_amounts(settling['open_before'])} open) "
+        "are not in this file and would be marked settled.",
+        file=sys.stderr,
+    )
+    _print_settling(data, "would settle")
+    print(
+        "Say which it is: --full (the file is the whole open list: settle them) or "
+        "--partial (the file is a part: settle none of those it leaves out).",
+        file=sys.stderr,
+    )
+
+
+def _print_conflicts(data: dict[str, Any]) -> None:
+    if not data["conflicts"]:
+        return
+    print(
+        f"{len(data['conflicts'])} invoices kept as a payment left them, although the file "
+        "says more is open (settle each by hand):"
+    )
+    for c in data["conflicts"]:
+        print(
+            f"  conflict: {c['number']} ({c['debtor']}): open {c['open_amount']} {c['currency']} "
+            f"after the payments received, {c['file_open_amount']} per the file"
+        )
 
 
 def cmd_import_ledger(args: argparse.Namespace) -> int:
@@ -75,8 +133,14 @@ def cmd_import_ledger(args: argparse.Namespace) -> int:
             format=args.format,
             dry_run=args.dry_run,
             partial=args.partial,
+            full=args.full,
             mapping=mapping,
         )
+    if mapping and result.as_dict()["committed"]:
+        from relance.apps.creditors.services import creditor_columns_remember
+
+        # The next import of this creditor's exports needs no --map (the web's mapping, too).
+        creditor_columns_remember(creditor=creditor, mapping=mapping)
     return _import_end(args, creditor, result, path.name, f"{path.name} ({result.format})")
 
 
@@ -211,11 +275,15 @@ def register(sub: Subcommands) -> Subcommands:
     p.add_argument("--creditor")
     p.add_argument("--format", default="auto", choices=["auto", "csv", "fec"])
     p.add_argument("--dry-run", action="store_true", help="check and count, change nothing")
-    p.add_argument("--partial", action="store_true",
-                   help="the file is not the whole open-items list: do not settle invoices missing from it")
+    whole = p.add_mutually_exclusive_group()
+    whole.add_argument("--full", action="store_true",
+                       help="the file is the whole open-items list: settle the invoices missing from it")
+    whole.add_argument("--partial", action="store_true",
+                       help="the file is not the whole open-items list: do not settle invoices missing from it")
     p.add_argument("--map", action="append", metavar='"COLUMN=field"',
                    help='a CSV column the reader does not know, and the field it holds '
-                        '(like "N° facture=invoice_number"; "COLUMN=" leaves it out); repeat for each')
+                        '(like "N° facture=invoice_number"; "COLUMN=" leaves it out); repeat for each. '
+                        'Remembered for the creditor once the import is done, as the Imports page does')
     p = command(isub, "einvoices", cmd_import_einvoices,
                 "import invoices from e-invoices (Factur-X PDF, CII or UBL XML); settles none")
     p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")

@@ -25,7 +25,7 @@ def cmd_dossier_build(args: argparse.Namespace) -> int:
 
     result = dossier_build(
         creditor=creditor_of(args), account=args.debtor, route=args.route, as_of=today(args),
-        is_consumer_credit=args.consumer_credit, actor="cli",
+        is_consumer_credit=args.consumer_credit, enter_legal_stage=args.enter_legal_stage, actor="cli",
     )
     Path(args.out).write_bytes(result.data)
     if args.json:
@@ -35,12 +35,16 @@ def cmd_dossier_build(args: argparse.Namespace) -> int:
     print(f"{d.route.title} — {d.debtor.name} ({d.debtor.account}), arrêté au {d.as_of:%d/%m/%Y}")
     if d.court:
         print(f"Juridiction : {d.court.name} (Cerfa {d.court.cerfa})")
-    print(f"Principal : {d.principal}  Intérêts : {d.interest}  Indemnité : {d.indemnity}  "
+    costs = f"Frais justifiés : {d.costs}  " if d.costs else ""
+    print(f"Principal : {d.principal}  Intérêts : {d.interest}  Indemnité : {d.indemnity}  {costs}"
           f"Total : {d.total} {d.currency}")
     print(f"Pièces : {len(d.exhibits)}")
     for w in d.warnings:
         print(f"  ! {w}", file=sys.stderr)
     print(f"{args.out} (SHA-256 {result.sha256})")
+    if result.stage is not None:
+        print(f"{args.debtor}: case moved to the legal stage ({result.stage.route}), "
+              f"reference {result.stage.reference}")
     return 0
 
 
@@ -77,6 +81,8 @@ def register(sub: Subcommands, *, case: Subcommands) -> None:
     p.add_argument("--as-of", type=parse_date, help="the day the claim is reckoned (default: today)")
     p.add_argument("--consumer-credit", action="store_true",
                    help="the claim is a consumer credit (juge des contentieux de la protection)")
+    p.add_argument("--enter-legal-stage", action="store_true",
+                   help="also move the case to the legal stage on this route, under the dossier's reference")
     p.add_argument("--creditor")
     p = command(case, "write-off", cmd_case_write_off,
                 "close a debtor's case as written off; print the accounting entry (FEC layout)")

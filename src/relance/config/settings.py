@@ -2,7 +2,9 @@
 
 RELANCE_DATABASE_URL   sqlite:////abs/path.sqlite3 or postgresql://user@host:port/db
                        (default: ./var/relance.sqlite3)
-RELANCE_SECRET_KEY     on a server; a laptop install keeps a generated one in ./var/secret_key
+RELANCE_SECRET_KEY     on a server; a laptop install keeps a generated one in ./var/secret_key.
+                       At least 32 characters, not a known placeholder: refused at start
+                       otherwise
 RELANCE_DEBUG          1/true/yes to turn debug on (default: off)
 RELANCE_EMAIL_URL      smtp://host:port, smtp+starttls://user:pass@host:587, smtps://..., file:///DIR
 RELANCE_SMTP_CONNECT_TIMEOUT  seconds to connect and read the greeting (default: 10)
@@ -21,6 +23,11 @@ RELANCE_CACHE_URL      where the workspace keeps its figures, shared by every se
 RELANCE_PUBLIC_URL     the address debtors reach the install at, e.g. https://relance.example.fr;
                        unset, no message carries a debtor portal link (README, "Debtor portal")
 RELANCE_PORTAL_DAYS    how many days a portal link stays valid (default: 120)
+RELANCE_UPLOAD_MAX_MB  the largest file the workspace or the API takes, in MB (default: 100)
+RELANCE_AUDIT_KEY      the audit trail's HMAC key, 32 characters or more (default: a random key
+                       made once into ./var/audit_key, mode 0600; see relance.apps.audit.seal)
+RELANCE_AUDIT_CHECKPOINTS  the append-only file of the audit chain's checkpoints
+                       (default: ./var/audit_checkpoints)
 
 The task queue (README, "Workers"), off unless RELANCE_BROKER_URL is set:
 RELANCE_BROKER_URL     redis://host:6379/0; unset, everything runs in-process
@@ -91,15 +98,41 @@ def database_from_url(url: str) -> dict[str, Any]:
     return config
 
 
+# Keys seen in examples, tests and tutorials: whoever knows one can sign sessions and portal
+# links for an install that uses it.
+_PLACEHOLDER_KEYS = {
+    "test-only-secret-key", "secret", "secret-key", "secretkey", "changeme", "change-me",
+    "please-change-me", "your-secret-key", "your-secret-key-here", "insecure", "dev", "x",
+}
+
+
+def _secret_key_check(key: str, where: str) -> str:
+    """Refuse a key anyone could guess: short (under 32 characters), a known placeholder,
+    Django's generated development key, or nearly one character repeated."""
+    reasons = []
+    if len(key) < 32:
+        reasons.append("it is shorter than 32 characters")
+    if key.lower() in _PLACEHOLDER_KEYS or key.startswith("django-insecure-"):
+        reasons.append("it is a known placeholder")
+    if len(set(key)) < 8:
+        reasons.append("it has fewer than 8 different characters")
+    if reasons:
+        raise ConfigurationError(
+            f"{where} is refused: {'; '.join(reasons)}. Give a long random value, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    return key
+
+
 def _secret_key(var_dir: Path) -> str:
     key = os.environ.get("RELANCE_SECRET_KEY", "")
     if key:
-        return key
+        return _secret_key_check(key, "RELANCE_SECRET_KEY")
     # A laptop install should not need a setting to start: keep a random key beside the data,
     # made once, readable by its owner only. Servers set RELANCE_SECRET_KEY.
     key_file = var_dir / "secret_key"
     if key_file.exists():
-        return key_file.read_text().strip()
+        return _secret_key_check(key_file.read_text().strip(), str(key_file))
     var_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
     key_file.write_text(key)
@@ -130,6 +163,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # Swagger UI's assets, served by the install rather than from a CDN
     "relance.apps.audit",
     "relance.apps.creditors",
     "relance.apps.ledger",
@@ -144,10 +178,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "relance.config.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "relance.config.uploads.UploadCapMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -180,7 +216,11 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # 12 characters at least (issue #19: "Relance2026" was accepted), and not a common one.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -203,6 +243,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# The audit trail's checkpoints, outside the database (relance.apps.audit.seal); its key comes
+# from RELANCE_AUDIT_KEY or var/audit_key, read when first needed.
+AUDIT_CHECKPOINTS = Path(
+    os.environ.get("RELANCE_AUDIT_CHECKPOINTS", "").strip() or VAR_DIR / "audit_checkpoints"
+)
+
 EMAIL_URL = os.environ.get("RELANCE_EMAIL_URL", f"file://{VAR_DIR / 'outbox'}")
 
 
@@ -219,6 +265,18 @@ def _number(name: str, default: float, *, whole: bool = False) -> float:
         raise ConfigurationError(f"{name}={text!r}: give {kind}, more than 0")
     return value
 
+
+# Uploads (relance.config.uploads): a file over the cap is refused with a clear message and
+# never kept; files up to 2.5 MB stay in memory, larger ones go to a temporary file as they
+# arrive; other fields of a request, at most 2.5 MB.
+UPLOAD_MAX_BYTES = int(_number("RELANCE_UPLOAD_MAX_MB", 100, whole=True)) * 2**20
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "relance.config.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 SMTP_CONNECT_TIMEOUT = _number("RELANCE_SMTP_CONNECT_TIMEOUT", 10.0)
 SMTP_COMMAND_TIMEOUT = _number("RELANCE_SMTP_COMMAND_TIMEOUT", 30.0)

@@ -28,8 +28,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from relance.documents.agency import AgencyInfo
 from relance.documents.formatting import format_iban as format_iban  # re-exported
 from relance.documents.formatting import format_siren as format_siren  # re-exported
+from relance.documents.periods import merged_periods
 from relance.domain import scenario
 from relance.domain.errors import InvalidInputError
 from relance.domain.law import RateTables, RegimeChoice, choose_regime, penalties_on_invoice
@@ -97,6 +99,7 @@ class InvoiceLine:
     currency: str = "EUR"
     payments: tuple[tuple[date, Decimal], ...] = ()
     credited: Decimal = ZERO
+    attached: bool = False  # its PDF goes with this document (an e-mail's attachment)
 
     @property
     def paid(self) -> Decimal:
@@ -223,6 +226,8 @@ class LetterContext:
     # The regime the law gives this debtor and creditor (``choose_regime``): what the letter
     # says of the law when ``penalties`` was not computed (a step that states no amount).
     regime_choice: RegimeChoice | None = None
+    # Set when an agency collects for the creditor: the document carries the R124-4 mentions.
+    agency: AgencyInfo | None = None
 
     @property
     def currency(self) -> str:
@@ -264,10 +269,25 @@ class LetterContext:
         others = sum((claim.amount for claim in self.other_claims), ZERO)
         return round_cents(self.principal + penalties + others)
 
+    @property
+    def regime(self) -> str:
+        """The regime the letter states: its penalties', else the chooser's for the pair; "" for none."""
+        if self.penalties is not None:
+            return self.penalties.regime
+        try:
+            choice = self.regime_choice or choose_regime(
+                currency=self.currency, debtor_kind=self.debtor.kind, debtor_country=self.debtor.country or "FR")
+        except InvalidInputError:
+            return ""
+        return choice.regime or ""
+
     def as_template_vars(self) -> dict[str, Any]:
         """The documented context (``CONTEXT_DOC``) as dicts, lists and primitive values."""
         penalties = self.penalties
-        business = self.debtor.kind in ("business", "public")
+        # Templates written before the chooser (a creditor's edited copies) chose the law with
+        # ``debtor.is_business`` (L441-10 and 40 €) and ``is_consumer`` (civil interest): both
+        # now say what the chooser says, so such a template cannot state the wrong law.
+        regime = self.regime
         invoiced = sum((i.total for i in self.invoices), ZERO)
         credited = sum((i.credited for i in self.invoices), ZERO)
         paid = sum((i.paid for i in self.invoices), ZERO)
@@ -294,8 +314,8 @@ class LetterContext:
             "debtor": {
                 "name": self.debtor.name,
                 "kind": self.debtor.kind,
-                "is_business": business,
-                "is_consumer": self.debtor.kind == "consumer",
+                "is_business": regime == "fr-b2b",
+                "is_consumer": regime == "fr-civil",
                 "siren": format_siren(self.debtor.siren),
                 "address_lines": list(self.debtor.address_lines),
                 "postcode": self.debtor.postcode,
@@ -318,6 +338,7 @@ class LetterContext:
                     "currency": i.currency,
                     "days_late": max(0, (self.letter_date - i.due_date).days),
                     "is_due": i.due_date < self.letter_date,
+                    "attached": i.attached,
                 }
                 for i in self.invoices
             ],
@@ -360,6 +381,7 @@ class LetterContext:
                 "notice_date": self.notice_date,
                 "notice_sent_date": self.formal_notice_date,
                 "notice_not_claimed": self.notice_not_claimed and self.notice_date is None,
+                "attached_invoices": [i.number for i in self.invoices if i.attached],
             },
             "pay": {
                 "link": self.pay_link(),
@@ -440,39 +462,11 @@ def _penalties_vars(penalties: PenaltySummary | None, choice: RegimeChoice | Non
                 "indemnity": line.indemnity,
                 "rate": line.periods[0].rate if line.periods else ZERO,
                 "single_rate": len({p.rate for p in line.periods}) <= 1,
-                "rates": _merged_periods(line.periods),
+                "rates": merged_periods(line.periods),
             }
             for line in penalties.lines
         ],
     }
-
-
-def _merged_periods(periods: tuple[RatePeriod, ...]) -> list[dict[str, Any]]:
-    """Periods as a letter shows them: contiguous ones at the same rate and base merged."""
-    merged: list[dict[str, Any]] = []
-    for p in periods:
-        last = merged[-1] if merged else None
-        if (
-            last
-            and last["rate"] == p.rate
-            and last["base"] == p.base
-            and last["end"] + timedelta(days=1) == p.start
-        ):
-            last["end"] = p.end
-            last["days"] += p.days
-            last["interest"] += p.interest
-            continue
-        merged.append(
-            {
-                "start": p.start,
-                "end": p.end,
-                "days": p.days,
-                "rate": p.rate,
-                "base": p.base,
-                "interest": p.interest,
-            }
-        )
-    return merged
 
 
 def build_penalties(

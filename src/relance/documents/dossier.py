@@ -44,7 +44,8 @@ class Party:
 
 @dataclass(frozen=True, slots=True)
 class ClaimLine:
-    """One line of the décompte. ``section``: principal, payment, interest, indemnity.
+    """One line of the décompte. ``section``: principal, payment, interest, indemnity, costs
+    (the justified recovery costs above the flat indemnities, claimed once for the claim).
     ``amount`` is what the line adds to the claim (a payment is negative)."""
 
     section: str
@@ -120,8 +121,17 @@ class Dossier:
         return sum((i.indemnity for i in self.invoices), Decimal("0.00"))
 
     @property
+    def costs(self) -> Decimal:
+        """The complementary compensation for justified costs (C. com. L441-10 II), if claimed."""
+        return sum((line.amount for line in self.lines if line.section == "costs"), Decimal("0.00"))
+
+    @property
+    def costs_basis(self) -> str:
+        return next((line.basis for line in self.lines if line.section == "costs"), "")
+
+    @property
     def total(self) -> Decimal:
-        return sum((i.amount_due for i in self.invoices), Decimal("0.00"))
+        return sum((i.amount_due for i in self.invoices), Decimal("0.00")) + self.costs
 
     def exhibits_for(self, section: str) -> str:
         """The pièces the décompte's lines of ``section`` cite, in order: "1, 2, 4"."""
@@ -155,7 +165,7 @@ def _template() -> Any:
 def dossier_html(dossier: Dossier) -> str:
     return str(
         _template().render(
-            d=dossier, kinds=KIND_LABELS, sections=("principal", "payment", "interest", "indemnity")
+            d=dossier, kinds=KIND_LABELS, sections=("principal", "payment", "interest", "indemnity", "costs")
         )
     )
 
@@ -210,7 +220,8 @@ def claim_json(dossier: Dossier) -> dict[str, Any]:
         "regime": dossier.regime,
         "totals": {
             "principal": str(dossier.principal), "interest": str(dossier.interest),
-            "indemnity": str(dossier.indemnity), "total": str(dossier.total),
+            "indemnity": str(dossier.indemnity), "costs": str(dossier.costs),
+            "total": str(dossier.total),
         },
         "invoices": [
             {

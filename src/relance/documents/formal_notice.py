@@ -21,7 +21,10 @@ declared): a mise en demeure is never the first contact.
 Heads of claim refused (L111-8 CPCE, legal-fr.md §7): collection or agency fees, "frais de
 dossier", "frais de relance", "frais de gestion" and the like, from any debtor; from a consumer
 also the 40 € indemnity, which only a professional owes (L441-10, D441-5). A business debtor
-may be asked for more than 40 € only "sur justification" (``ClaimLine.is_justified``).
+may be asked for more than 40 € only "sur justification" (``ClaimLine.is_justified``), under
+a regime that allows it (``domain.law.costs``: L441-10 II, the directive, the Late Payment Act).
+What the law allows is decided from the regime the letter was computed under, never from the
+debtor's kind alone.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from relance.documents.agency import without_agency_mentions
 from relance.documents.context import LetterContext, format_siren
 from relance.documents.formatting import format_date, format_money, format_percent
 from relance.domain.errors import RelanceError
+from relance.domain.law.costs import allows_complement
 from relance.domain.money import ZERO
 from relance.domain.problems import N_, Problem
 
@@ -52,6 +57,14 @@ AUTOMATIC_REGIMES: dict[str, tuple[str, str, str]] = {
     "fr-public": ("CCP L2192-13, R2192-31", "r2192-31", "d2192-35"),
     "eu-b2b": ("directive 2011/7/UE", "2011/7", "2011/7"),
     "uk-b2b": ("Late Payment Act 1998", "late payment", "5a"),
+}
+# Each regime's own citations (folded): a letter under another regime, or none, never cites them
+# (a creditor's edited template that hard-codes one states the wrong law for this debtor).
+CITATIONS: dict[str, tuple[str, ...]] = {
+    "fr-b2b": ("l441-10", "d441-5"),
+    "fr-public": ("l2192-13", "r2192-31", "d2192-35"),
+    "eu-b2b": ("2011/7",),
+    "uk-b2b": ("late payment act", "late payment of commercial debts"),
 }
 STATUTORY_INDEMNITY = re.compile(
     r"indemnit\w*\s+forfaitaires?\s+pour\s+frais\s+de\s+recouvrement"
@@ -118,11 +131,21 @@ def _check_context(context: LetterContext) -> list[Problem]:
         problems.append(Problem.of(
             "penalties", N_("The penalties were not computed: the letter cannot say what is owed."),
             None, "context"))
-    if not business and penalties and penalties.indemnity_total:
+    # What the law allows is the regime's to say (``choose_regime``), never the debtor's kind.
+    if penalties and penalties.indemnity_total and regime not in AUTOMATIC_REGIMES:
         problems.append(Problem.of("forbidden_claim",
                                    N_("The 40 € indemnity is owed by professionals only, not by a "
                                       "consumer (L441-10, D441-5)."), None, "context"))
     for claim in context.other_claims:
+        if claim.is_justified and not allows_complement(regime):
+            problems.append(Problem.of(
+                "forbidden_claim",
+                N_("%(label)r cannot be claimed: recovery costs above the flat indemnity are "
+                   "owed on proof only by a professional debtor under C. com. L441-10 II, the "
+                   "directive 2011/7/UE or the Late Payment Act (never by a consumer, CPCE "
+                   "L111-8)."),
+                None, "context", label=claim.label))
+            continue
         if FORBIDDEN_FEES.search(claim.label) and not (business and claim.is_justified):
             problems.append(Problem.of(
                 "forbidden_claim",
@@ -186,13 +209,29 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
     need(re.search(r"\biban\b|virement|transfer|en ligne|online", folded), "how_to_pay",
          N_("The letter does not say how to pay."))
     consumer = context is not None and context.debtor.kind == "consumer"
-    fees_text = STATUTORY_INDEMNITY.sub(" ", text) if not consumer else text
+    # An agency's R124-4 mentions say that no collection cost is charged, quoting L111-8.
+    fees_text = without_agency_mentions(text)
+    fees_text = STATUTORY_INDEMNITY.sub(" ", fees_text) if not consumer else fees_text
+    if context is not None and not consumer:
+        # A complement on proof names the costs it rests on; the context checks say if it may.
+        for claim in context.other_claims:
+            if claim.is_justified:
+                fees_text = fees_text.replace(claim.label, " ")
     for match in FORBIDDEN_FEES.finditer(fees_text):
         problems.append(Problem.of("forbidden_claim",
                                    N_("%(claim)r cannot be claimed (L111-8 CPCE)."),
                                    text[: text.find(match.group(0))].count("\n") + 1
                                    if match.group(0) in text else None, "text",
                                    claim=match.group(0)))
+    if context is not None:
+        regime = context.regime
+        for other, citations in CITATIONS.items():
+            for citation in citations:
+                need(other == regime or citation not in folded, "wrong_law",
+                     N_("The letter cites %(citation)s, which does not govern this debt (%(regime)s): "
+                        "state the law with penalties.is_… in the template, not the debtor's kind."),
+                     citation=citation.upper() if citation[0] in "ld" else citation,
+                     regime=regime or "-")
     if context is None:
         need(re.search(r"\d{3} ?\d{3} ?\d{3}", text), "siren", N_("No SIREN is stated."))
         need(re.search(r"\b\d{1,2}(er)? \w+ \d{4}\b", folded), "date", N_("The letter is not dated."))
@@ -266,6 +305,7 @@ def _check_text(text: str, context: LetterContext | None) -> list[Problem]:
         need(re.sub(r"\s", "", creditor.iban.lower()) in folded.replace(" ", ""), "how_to_pay",
              N_("The creditor's IBAN is not stated."))
     signature = (creditor.signature or creditor.name).strip()
-    tail = folded[-(len(_fold(signature)) + 400):]
+    # Signed at the end of the letter, before an agency's R124-4 mentions when it has them.
+    tail = _fold(without_agency_mentions(text))[-(len(_fold(signature)) + 400):]
     need(_fold(signature) in tail, "signature", N_("The letter is not signed."))
     return problems

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, wraps
 from importlib import resources
 from typing import Any, cast
 
@@ -18,12 +18,17 @@ from jinja2 import (
     BaseLoader,
     StrictUndefined,
     TemplateNotFound,
+    nodes,
     pass_context,
+    pass_eval_context,
 )
 from jinja2.exceptions import SecurityError
-from jinja2.runtime import Context, LoopContext
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context, LoopContext, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
+from relance.documents import budget
 from relance.documents.context import format_iban, format_siren
 from relance.documents.formatting import format_date, format_money, format_percent
 from relance.domain.errors import NotFoundError
@@ -175,6 +180,135 @@ BUILTIN_FILTERS = frozenset(
 )
 
 
+# --- the budget's hooks ----------------------------------------------------------------------
+# Every loop, piece of output and concatenation of a parsed template is routed through these
+# filters (``_Counted``), so the budget sees all the work a template can do. They take the
+# context so that Jinja never runs them once at compile time.
+
+
+@pass_context
+def _counted_items(ctx: Context, items: Any) -> Any:
+    for item in items:
+        budget.tick()
+        yield item
+
+
+@pass_context
+def _written(ctx: Context, value: Any) -> Any:
+    budget.spend(budget.weight(value))
+    return value
+
+
+@pass_eval_context
+def _joined(eval_ctx: EvalContext, parts: Any) -> Any:
+    pieces = list(parts)
+    budget.fits(sum(budget.weight(p) for p in pieces))
+    out = markup_join(pieces) if eval_ctx.autoescape else str_join(pieces)
+    budget.spend(len(out))
+    return out
+
+
+HOOKS: dict[str, Callable[..., Any]] = {
+    "_counted_items": _counted_items,
+    "_written": _written,
+    "_joined": _joined,
+}
+
+
+class _Counted(NodeTransformer):
+    """Routes a parsed template's loops, output and ``~`` through the budget's hooks."""
+
+    def _hook(self, name: str, node: nodes.Expr) -> nodes.Filter:
+        return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        self.generic_visit(node)
+        node.iter = self._hook("_counted_items", cast(nodes.Expr, node.iter))
+        return node
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:
+        self.generic_visit(node)
+        # Literal text stays unescaped under autoescape, as Jinja writes it.
+        node.nodes = [
+            self._hook(
+                "_written",
+                nodes.MarkSafeIfAutoescape(n, lineno=n.lineno)
+                if isinstance(n, nodes.TemplateData)
+                else n,
+            )
+            for n in node.nodes
+        ]
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        self.generic_visit(node)
+        return self._hook("_joined", nodes.List(node.nodes, lineno=node.lineno))
+
+
+def _bounded_filter(name: str, f: Callable[..., Any]) -> Callable[..., Any]:
+    """``f`` counted as a step, its result weighed, and the filters that could build a huge
+    value from small ones (``join``, ``replace``, ``batch``, ``slice``) checked first."""
+
+    def weigh(result: Any) -> Any:
+        if isinstance(result, str):
+            budget.spend(len(result))
+        else:
+            budget.tick()
+        return result
+
+    passes = getattr(f, "jinja_pass_arg", None)
+
+    @wraps(f)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        values = args[1:] if passes is not None else args
+        if values:
+            if name in WRITES_TEXT:
+                budget.fits_value(values[0])  # a list written whole as text
+            _check_growth(name, values, kwargs)
+        return weigh(f(*args, **kwargs))
+
+    return bounded
+
+
+# The filters that write their value as text first (a list whole, with every item's text).
+WRITES_TEXT = frozenset(
+    {
+        "capitalize",
+        "e",
+        "escape",
+        "lower",
+        "replace",
+        "safe",
+        "string",
+        "striptags",
+        "title",
+        "trim",
+        "truncate",
+        "upper",
+        "wordcount",
+        "wordwrap",
+    }
+)
+
+
+def _check_growth(name: str, values: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    value = values[0]
+    if name == "replace" and isinstance(value, str) and len(values) >= 3:
+        old, new = str(values[1]), str(values[2])
+        count = value.count(old) if old else len(value) + 1
+        budget.fits(len(value) + count * max(len(new) - len(old), 0))
+    elif name == "join" and isinstance(value, Sequence) and not isinstance(value, str):
+        sep = values[1] if len(values) > 1 else kwargs.get("d", "")
+        size = sum(len(v) if isinstance(v, str) else 24 for v in value)
+        budget.fits(size + len(str(sep)) * len(value))
+    elif (
+        name in ("batch", "slice")
+        and len(values) > 1
+        and (not isinstance(values[1], int) or values[1] > MAX_REPEAT)
+    ):
+        raise SecurityError(f"{name} takes at most {MAX_REPEAT} items per group")
+
+
 # --- environment ---------------------------------------------------------------------------
 
 
@@ -200,19 +334,32 @@ class DocumentEnvironment(ImmutableSandboxedEnvironment):
     repeats a string or list only up to ``MAX_REPEAT`` items, ``%`` never formats a string.
     """
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        template = super()._parse(source, name, filename)
+        return cast(nodes.Template, _Counted().visit(template))
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        with budget.deeper():
+            return super().call(__context, __obj, *args, **kwargs)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         def number(x: Any) -> bool:
             return isinstance(x, int | float | Decimal)
 
         a, b = cast(Any, left), cast(Any, right)  # operands stay Any: the checks are on values
+        budget.tick()
+        if operator == "+":
+            if isinstance(a, str | list | tuple) and isinstance(b, str | list | tuple):
+                budget.fits(len(a) + len(b))
+            return _small(a + b)
         if operator == "**":
             if not (number(a) and number(b)) or abs(b) > MAX_POWER:
                 raise SecurityError(
                     f"powers are limited to numbers and exponents up to {MAX_POWER}"
                 )
-            return a**b
+            return _small(a**b)
         if operator == "*":
             for seq, times in ((a, b), (b, a)):
                 if (
@@ -221,7 +368,7 @@ class DocumentEnvironment(ImmutableSandboxedEnvironment):
                     and len(seq) * times > MAX_REPEAT
                 ):
                     raise SecurityError(f"repeating gives more than {MAX_REPEAT} items")
-            return a * b
+            return _small(a * b)
         if operator == "%":
             if not (number(a) and number(b)):
                 raise SecurityError("% only takes numbers; format values with the filters")
@@ -260,6 +407,13 @@ class DocumentEnvironment(ImmutableSandboxedEnvironment):
         return self.undefined(obj=obj, name=str(argument))
 
 
+def _small(value: Any) -> Any:
+    """``value``, refused when it is an integer too large to compute with."""
+    if isinstance(value, int) and value.bit_length() > budget.MAX_INT_BITS:
+        raise SecurityError(f"numbers are limited to {budget.MAX_INT_BITS} bits")
+    return value
+
+
 def _make_environment(*, autoescape: bool) -> DocumentEnvironment:
     env = DocumentEnvironment(
         loader=_PartialLoader(),
@@ -271,8 +425,12 @@ def _make_environment(*, autoescape: bool) -> DocumentEnvironment:
         auto_reload=False,
     )
     env.globals.clear()
-    env.filters = {name: f for name, f in env.filters.items() if name in BUILTIN_FILTERS}
-    env.filters.update(FILTERS)
+    env.filters = {
+        name: _bounded_filter(name, f)
+        for name, f in {**env.filters, **FILTERS}.items()
+        if name in BUILTIN_FILTERS or name in FILTERS
+    }
+    env.filters.update(HOOKS)
     return env
 
 

@@ -165,6 +165,10 @@ def validate_template(source: str, *, allowed: Mapping[str, str] = CONTEXT_DOC) 
                 "syntax", N_("syntax error: %(detail)s"), exc.message or "syntax error", exc.lineno
             )
         ]
+    except RecursionError:  # brackets or blocks nested thousands deep
+        return [
+            Problem.of("nesting", N_("the template nests its blocks or brackets too deeply"), 1)
+        ]
     findings = _walk(ast, env)
     declared = {"loop", "caller", "varargs", "kwargs"}
     try:
@@ -189,6 +193,10 @@ def validate_template(source: str, *, allowed: Mapping[str, str] = CONTEXT_DOC) 
     if not findings:
         try:
             env.compile(source)
+        except RecursionError:
+            findings.append(
+                _Finding(1, "nesting", N_("the template nests its blocks or brackets too deeply"))
+            )
         except TemplateError as exc:
             line = getattr(exc, "lineno", None) or 1
             findings.append(_Finding(line, "compile", _COMPILE, {"detail": str(exc)}))

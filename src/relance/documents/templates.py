@@ -48,6 +48,8 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError
 from markupsafe import Markup
 
+from relance.documents import budget
+from relance.documents.agency import agency_mentions
 from relance.documents.context import LetterContext
 from relance.documents.sandbox import html_environment, shipped_source, text_environment
 from relance.documents.template_checks import technical_problem, validate_template
@@ -68,6 +70,7 @@ STEPS: tuple[str, ...] = (
     "thank_you",
     "promise_confirmation",
     "plan_confirmation",
+    "plan_declined",
 )
 
 
@@ -82,6 +85,8 @@ STEP_ALIASES: dict[str, str] = {
 LETTER_STEPS = frozenset({"reminder_letter", "formal_notice", "escalation"})
 
 
+# Documents that answer the debtor and ask for nothing (``collection.confirmations``).
+ANSWER_STEPS = frozenset({"thank_you", "promise_confirmation", "plan_confirmation"})
 # Steps that claim the penalties and indemnities too; the others ask for the principal.
 CLAIM_STEPS = frozenset({"formal_notice", "escalation"})
 
@@ -99,6 +104,38 @@ class TemplateRefusedError(InvalidInputError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = tuple(problems)
+
+
+# What each limit of the render budget says when a template passes it.
+_BUDGET_REASONS = {
+    "steps": N_(
+        "the template stopped after %(limit)s steps (loop turns and calls): it does too much "
+        "work for one message; simplify its loops and macros"
+    ),
+    "time": N_(
+        "the template stopped after %(limit)s seconds: it takes too long to write one message; "
+        "simplify its loops and macros"
+    ),
+    "output": N_(
+        "the template stopped after writing %(limit)s characters: no message is that long"
+    ),
+    "depth": N_(
+        "the template's macros call each other too deeply (more than %(limit)s levels): a "
+        "macro that calls itself without end?"
+    ),
+}
+
+
+class TemplateBudgetError(TemplateRefusedError):
+    """A template that went past its render budget (time, size, work or macro depth)."""
+
+    code = "template_budget"
+
+    def __init__(self, exceeded: budget.BudgetExceeded, line: int | None) -> None:
+        limit = exceeded.limit or budget.MAX_DEPTH
+        shown = f"{limit:g}" if isinstance(limit, float) else f"{limit:,}".replace(",", " ")
+        super().__init__([Problem.of("budget", _BUDGET_REASONS[exceeded.kind], line, limit=shown)])
+        self.kind = exceeded.kind
 
 
 def step_name(step: str) -> str:
@@ -121,9 +158,19 @@ def render_source(source: str, variables: Mapping[str, Any], *, html_escape: boo
 
 
 def _render_compiled(source: str, variables: Mapping[str, Any], *, html_escape: bool) -> str:
-    template = _compiled(source, html_escape)
+    return _run(_compiled(source, html_escape), variables)
+
+
+def _run(template: Any, variables: Mapping[str, Any]) -> str:
+    """``template`` rendered under the render budget (``budget``): every way it can fail is a
+    ``TemplateRefusedError`` with the line and the reason, never a crash."""
     try:
-        return str(template.render(dict(variables)))
+        with budget.bounded():
+            return str(template.render(dict(variables)))
+    except budget.BudgetExceeded as exc:
+        raise TemplateBudgetError(exc, template_line(exc)) from exc
+    except RecursionError as exc:  # under the macro depth bound this takes a deep source
+        raise TemplateBudgetError(budget.BudgetExceeded("depth", 0), template_line(exc)) from exc
     except SecurityError as exc:
         raise TemplateRefusedError([_unsafe(exc, template_line(exc))]) from exc
     except TemplateError as exc:
@@ -185,6 +232,13 @@ def render_step(
     edited versions (``context.creditor.templates``) are used, else the shipped ones. Edited
     sources are validated before use.
     """
+    with budget.bounded():  # the subject and the text share one budget
+        return _render_step(context, step, lang, sources)
+
+
+def _render_step(
+    context: LetterContext, step: str, lang: str | None, sources: Mapping[str, str] | None
+) -> RenderedText:
     name = step_name(step)
     language = lang or context.lang
     variables = _step_variables(context, name, language)
@@ -200,9 +254,14 @@ def render_step(
             parts[part] = _render_compiled(
                 shipped_source(f"{language}/{name}.{part}.j2"), variables, html_escape=False
             )
-    return RenderedText(
-        step=name, lang=language, subject=fold_subject(parts["subject"]), text=tidy(parts["txt"])
-    )
+    text = parts["txt"]
+    if context.agency is not None:
+        # CPCE R124-4: after the text, whatever the template (an edited one cannot drop them).
+        text = text.rstrip() + "\n\n" + agency_mentions(
+            context.agency, variables, claims=name in CLAIM_STEPS, lang=language,
+            answer=name in ANSWER_STEPS,
+        )
+    return RenderedText(step=name, lang=language, subject=fold_subject(parts["subject"]), text=tidy(text))
 
 
 def fold_subject(text: str) -> str:
@@ -290,13 +349,7 @@ def _render_edited(source: str, variables: Mapping[str, Any]) -> str:
     problems, template = _entry(source)
     if problems:
         raise TemplateRefusedError(problems)
-    try:
-        return str(template.render(dict(variables)))
-    except SecurityError as exc:
-        raise TemplateRefusedError([_unsafe(exc, template_line(exc))]) from exc
-    except TemplateError as exc:
-        line = getattr(exc, "lineno", None) or template_line(exc)
-        raise TemplateRefusedError([_unrenderable(exc, line)]) from exc
+    return _run(template, variables)
 
 
 def _unsafe(exc: SecurityError, line: int | None) -> Problem:

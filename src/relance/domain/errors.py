@@ -44,5 +44,12 @@ class InvalidInputError(RelanceError):
     code = "invalid_input"
 
 
+class RefusedNowError(InvalidInputError):
+    """Input well formed but refused by the state it meets (a pass for a day before the last
+    one, or after today): the API answers 409, since no schema can state such a bound."""
+
+    code = "refused_now"
+
+
 class ConfigurationError(RelanceError):
     code = "configuration"

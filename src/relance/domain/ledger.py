@@ -50,6 +50,8 @@ class InvoiceRecord:
     currency: str = "EUR"
     line: int = 0
     credit_note_for: str = ""
+    # The day the export says the invoice was paid (what it settled), when it says one.
+    paid_date: date | None = None
 
     @property
     def is_credit_note(self) -> bool:
@@ -62,13 +64,27 @@ class InvoiceRecord:
         return "credit_note" if self.total_amount < 0 else "invoice"
 
 
+@dataclass(frozen=True, slots=True)
+class LastContact:
+    """The last step of the chase done with a debtor before Relance, as the file states it
+    (``last_contact_step`` / ``last_contact_date``): the chase resumes after it."""
+
+    account: str
+    step: str
+    day: date
+    line: int
+    column: str = ""
+
+
 @dataclass
 class ReadReport:
-    """What a reader learnt besides the records: the format, problems, and notes for the user."""
+    """What a reader learnt besides the records: the format, problems, notes for the user, and
+    the debtors' last contacts before Relance (per account, when the file has the columns)."""
 
     format: str
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    contacts: dict[str, LastContact] = field(default_factory=dict)
 
 
 class LedgerReader(Protocol):

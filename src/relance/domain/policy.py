@@ -1,11 +1,14 @@
 """May Relance act on this debtor today: every rule the pass, the print batch and the outbox share.
 
-- ``case_hold``: a case that is not active (paused, on a plan, with the lawyers) is held under
-  its status, before any step is looked at.
+- ``case_hold``: a case that is not active (paused, on a plan, in the legal stage) is held
+  under ``CASE_HOLDS``, before any step is looked at.
+- ``is_silent``: a case in the legal stage gets nothing at all from Relance: no step, no message
+  planned before it went there, no confirmation of a promise or a plan; its payments still
+  close it.
 - ``hold_reason``: why a debtor whose step has come is held all the same, the reasons tried in
   the order of ``HOLD_REASONS`` (the first that applies is the one counted).
 - ``blocks_case``: the actions that keep their case waiting (a step awaiting a person, an
-  e-mail in flight).
+  e-mail in flight, a letter not printed yet).
 - ``planned_day``: the day a step is planned for (a call lands on a business day, the others
   keep their day); the scenario engine and the pass both use it.
 - ``may_go_out`` and ``READY``: which actions may be printed or sent on ``as_of`` (the
@@ -26,7 +29,7 @@ from relance.domain.calendar import next_business_day, previous_business_day
 
 # Why a debtor whose step has come gets nothing today, in the order they are tried.
 HOLD_REASONS = (
-    "waiting_for_pending_action",  # a person must approve the case's step, or an e-mail is in flight
+    "waiting_for_pending_action",  # a step awaits a person, an e-mail is in flight, a letter is unprinted
     "legal_hold",  # the debtor is with the lawyers
     "time_barred",  # the step threatens court action on a claim past its time limit
     "do_not_contact",  # the debtor asked not to be contacted
@@ -35,10 +38,17 @@ HOLD_REASONS = (
     "below_minimum",  # what the debtor owes is under the step's minimum amount
 )
 ACTIVE = "active"
+LEGAL = "legal"
+# Why a case that is not active is held, by its status: the legal stage has its own reason
+# (the case is with a court, a commissaire de justice, an agency or a lawyer).
+CASE_HOLDS = {"paused": "paused", "plan": "plan", LEGAL: "legal_stage"}
+# The statuses under which nothing goes to the debtor, whatever was planned before.
+SILENT_STATUSES = frozenset({LEGAL})
 # Action states (as stored) and channels the rules below name.
 PLANNED, APPROVED, SENDING, UNCERTAIN = "planned", "approved", "sending", "uncertain"
 PENDING = (PLANNED, APPROVED)
 EMAIL, CALL = "email", "call"
+LETTERS = ("letter", "registered_letter")
 
 
 # The steps whose letter threatens court action (the mise en demeure, the escalation), and the
@@ -93,8 +103,19 @@ def case_hold(status: str) -> str | None:
     >>> case_hold("active")
     >>> case_hold("paused")
     'paused'
+    >>> case_hold("legal")
+    'legal_stage'
     """
-    return None if status == ACTIVE else status
+    return None if status == ACTIVE else CASE_HOLDS.get(status, status)
+
+
+def is_silent(status: str) -> bool:
+    """Whether nothing may go to the debtor of a case with this status: the legal stage.
+
+    >>> is_silent("legal"), is_silent("paused")
+    (True, False)
+    """
+    return status in SILENT_STATUSES
 
 
 def hold_reason(standing: DebtorStanding, step: StepRule) -> str | None:
@@ -176,7 +197,8 @@ def mentions_court(text: str) -> bool:
 def blocks_case(*, channel: str, state: str, requires_approval: bool) -> bool:
     """Whether this action keeps its case waiting: a person has to approve it, or it is an
     e-mail not sent yet (queued or in flight), or one nobody knows arrived (``uncertain``: a
-    person resends it or confirms it first).
+    person resends it or confirms it first), or a letter not printed yet: a letter is never
+    dropped for the next step without a person seeing it (printed, or skipped by hand).
 
     >>> blocks_case(channel="letter", state="planned", requires_approval=True)
     True
@@ -184,11 +206,17 @@ def blocks_case(*, channel: str, state: str, requires_approval: bool) -> bool:
     True
     >>> blocks_case(channel="email", state="uncertain", requires_approval=False)
     True
+    >>> blocks_case(channel="registered_letter", state="approved", requires_approval=True)
+    True
+    >>> blocks_case(channel="letter", state="sent", requires_approval=False)
+    False
     >>> blocks_case(channel="call", state="planned", requires_approval=False)
     False
     """
-    return (state == PLANNED and requires_approval) or (
-        channel == EMAIL and state in (*PENDING, SENDING, UNCERTAIN)
+    return (
+        (state == PLANNED and requires_approval)
+        or (channel == EMAIL and state in (*PENDING, SENDING, UNCERTAIN))
+        or (channel in LETTERS and state in PENDING)
     )
 
 

@@ -43,6 +43,24 @@ class Term:
         return self.fr if lang.lower().startswith("fr") else self.en
 
 
+# Where French is read: a debtor there is written to in French, any other in English (the only
+# other language Relance's letters exist in). Metropolitan France, its overseas departments and
+# collectivities, and the French-speaking neighbours.
+FRENCH_SPEAKING = frozenset(
+    ["FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "BE", "LU", "MC", "CH"]
+)
+
+
+def debtor_language(country: str) -> str:
+    """The language a new debtor in ``country`` is written to in, until a person says otherwise.
+
+    >>> debtor_language("FR"), debtor_language("be"), debtor_language("GB"), debtor_language("DE")
+    ('fr', 'fr', 'en', 'en')
+    """
+    code = (country or "FR").strip().upper()
+    return "fr" if code in FRENCH_SPEAKING or not code else "en"
+
+
 def say(table: Mapping[str, Term], code: str, lang: str) -> str:
     """``code``'s label in ``table``, or the code itself when the table does not know it.
 
@@ -86,6 +104,11 @@ TASKS: Mapping[str, Term] = {
         "Claim time-barred: no court threat sent, check it",
         "Créance prescrite : aucune menace de procédure envoyée, à vérifier",
     ),
+    "offer_plan": Term(
+        "Offer a payment plan (cash difficulties)",
+        "Proposer un échéancier (difficultés de trésorerie)",
+    ),
+    "plan_proposal": Term("Payment plan proposed by the debtor", "Échéancier proposé par le débiteur"),
 }
 
 STEPS: Mapping[str, Term] = {
@@ -100,6 +123,7 @@ STEPS: Mapping[str, Term] = {
     "thank_you": Term("Thank-you for the payment", "Remerciement pour le paiement"),
     "promise_confirmation": Term("Promise confirmed", "Confirmation de la promesse"),
     "plan_confirmation": Term("Payment plan confirmed", "Confirmation de l’échéancier"),
+    "plan_declined": Term("Proposed payment plan declined", "Refus de l’échéancier proposé"),
     **TASKS,
 }
 
@@ -130,14 +154,25 @@ EVENTS: Mapping[str, Term] = {
     "plan.active": Term("Payment plan", "Échéancier"),
     "plan.completed": Term("Payment plan completed", "Échéancier honoré"),
     "plan.broken": Term("Payment plan broken", "Échéancier rompu"),
+    "plan.proposed": Term("Payment plan proposed", "Échéancier proposé"),
     "payment": Term("Payment", "Paiement"),
     "debtor.held": Term("Chasing paused", "Relances suspendues"),
     "debtor.released": Term("Chasing resumed", "Relances reprises"),
     "debtor.notes_changed": Term("Notes changed", "Notes modifiées"),
+    "debtor.changed": Term("Debtor details changed", "Fiche du débiteur modifiée"),
+    "debtor.contact_added": Term("Contact added", "Contact ajouté"),
+    "debtor.contact_removed": Term("Contact removed", "Contact retiré"),
     "ledger.invoice_updated": Term("Invoice changed", "Facture modifiée"),
     "ledger.invoice_settled": Term("Invoice settled", "Facture soldée"),
     "case.written_off": Term("Written off", "Passé en perte"),
     "legal.dossier_built": Term("Dossier built", "Dossier constitué"),
+    "cost.recorded": Term("Recovery costs recorded, with proof", "Frais de recouvrement justifiés"),
+    "legal.stage_entered": Term("Legal stage", "Phase judiciaire"),
+    "legal.date_recorded": Term("Legal stage: key date", "Phase judiciaire : date clé"),
+    "legal.status_reported": Term("Status reported by the agency or lawyer", "Statut transmis par le mandataire"),
+    "ledger.conflict": Term(
+        "The accounts disagree with a payment received", "Comptabilité en désaccord avec un paiement reçu"
+    ),
 }
 
 # Where a claim goes when the amicable path ends (``domain/law/routes.py``).
@@ -163,6 +198,60 @@ WRITE_OFF_REASONS: Mapping[str, Term] = {
     "insolvency": Term("Debtor insolvent", "Débiteur insolvable"),
     "prescription": Term("Time-barred", "Créance prescrite"),
     "too_small": Term("Amount too small to pursue", "Montant trop faible pour être poursuivi"),
+}
+
+# Heads of claim a letter's breakdown names besides the principal, interest and indemnities.
+CLAIMS: Mapping[str, Term] = {
+    "complement": Term(
+        "Additional compensation for recovery costs, on proof",
+        "Indemnisation complémentaire sur justification",
+    ),
+    "costs_incurred": Term("costs incurred", "frais exposés"),
+    "less_indemnities": Term("less the fixed compensation", "moins les indemnités forfaitaires"),
+}
+
+# The legal stage (``relance.domain.law.procedure``): its routes, key dates and reminders.
+# The same routes as the dossier's (one table).
+LEGAL_ROUTES: Mapping[str, Term] = ROUTES
+LEGAL_DATES: Mapping[str, Term] = {
+    "filed": Term("Dossier filed", "Dossier déposé"),
+    "order_issued": Term("Order issued", "Ordonnance rendue"),
+    "order_served": Term("Order served", "Ordonnance signifiée"),
+    "formula_requested": Term("Enforcement formula requested", "Formule exécutoire demandée"),
+    "judgment": Term("Judgment", "Jugement"),
+    "enforceable": Term("Judgment enforceable", "Jugement exécutoire"),
+}
+LEGAL_REMINDERS: Mapping[str, Term] = {
+    "serve_order": Term("Serve the order by", "Faire signifier l’ordonnance avant le"),
+    "opposition_period": Term("Opposition possible until", "Opposition possible jusqu’au"),
+    "request_formula": Term(
+        "No opposition: request the enforcement formula", "Sans opposition : demander la formule exécutoire"
+    ),
+    "judgment_majoration": Term(
+        "Judgment interest now +5 points: update the claim",
+        "Intérêts du jugement majorés de 5 points : mettre le décompte à jour",
+    ),
+    "abandoned": Term(
+        "Given up by the agency or lawyer: choose another route or write off",
+        "Abandonné par le mandataire : choisir une autre voie ou passer en perte",
+    ),
+}
+
+# Where a payment came from, as the dashboard's breakdown of what was collected names it.
+ORIGINS: Mapping[str, Term] = {
+    "bank": Term("Bank statement", "Relevé bancaire"),
+    "manual": Term("Recorded by hand", "Saisi à la main"),
+    "ledger": Term("Settled per the accounts", "Réglé selon la comptabilité"),
+    "credit": Term("Credit note applied", "Avoir imputé"),
+}
+
+# The role a contact holds at the debtor (``Contact.role``).
+CONTACT_ROLES: Mapping[str, Term] = {
+    "accounts_payable": Term("Accounts payable", "Comptabilité fournisseurs"),
+    "invoices": Term("Receives the invoices", "Réception des factures"),
+    "management": Term("Management", "Direction"),
+    "purchasing": Term("Purchasing", "Achats"),
+    "other": Term("Other", "Autre"),
 }
 
 KINDS: Mapping[str, Term] = {

@@ -64,11 +64,13 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True, slots=True)
 class Seller:
-    """Who issued the invoice (BT-27, BT-30 when SIRENE, BT-31)."""
+    """Who issued the invoice (BT-27, BT-30 when SIRENE, BT-31), or who it is billed to (BT-44,
+    BT-47, BT-48), and the element that names it (``path``)."""
 
     name: str = ""
     siren: str = ""
     vat: str = ""
+    path: str = ""
 
 
 @dataclass
@@ -78,6 +80,7 @@ class EInvoice:
     syntax: Syntax | None = None
     record: InvoiceRecord | None = None
     seller: Seller = field(default_factory=Seller)
+    buyer: Seller = field(default_factory=Seller)
     type_code: str = ""
     profile: str = ""  # the guideline (BT-24), e.g. urn:factur-x.eu:1p0:basicwl
     problems: list[Problem] = field(default_factory=list)
@@ -279,6 +282,13 @@ def _finish(
         name=seller.name or seller.trading_name,
         siren=seller.siren,
         vat=seller.vat.replace(" ", "").upper(),
+        path=paths.get("seller", ""),
+    )
+    result.buyer = Seller(
+        name=buyer.name or buyer.trading_name,
+        siren=buyer.siren,
+        vat=buyer.vat.replace(" ", "").upper(),
+        path=paths["buyer"],
     )
 
 
@@ -429,13 +439,14 @@ def _read_cii(root: Element, result: EInvoice, terms_days: int, schema: _CiiSche
         reference=_text(root.find(f"{settlement}/ram:InvoiceReferencedDocument/ram:IssuerAssignedID", ns)),
     )
     buyer_path = f"{agreement}/ram:BuyerTradeParty"
+    seller_path = f"{agreement}/ram:SellerTradeParty"
     _finish(
         result,
         fields,
         _cii_party(root.find(buyer_path, ns), ns),
-        _cii_party(root.find(f"{agreement}/ram:SellerTradeParty", ns), ns),
+        _cii_party(root.find(seller_path, ns), ns),
         terms_days,
-        {"buyer": buyer_path},
+        {"buyer": buyer_path, "seller": seller_path},
     )
 
 
@@ -556,5 +567,5 @@ def _read_ubl(root: Element, result: EInvoice, terms_days: int) -> None:
         _ubl_party(root.find("cac:AccountingCustomerParty/cac:Party", ns)),
         _ubl_party(root.find("cac:AccountingSupplierParty/cac:Party", ns)),
         terms_days,
-        {"buyer": buyer_path},
+        {"buyer": buyer_path, "seller": f"{top}/cac:AccountingSupplierParty/cac:Party"},
     )

@@ -11,6 +11,8 @@ the customer invoices and what remains open on them:
   customer account counts, whatever the journal: opening balances (à-nouveaux), rejected
   direct debits and miscellaneous entries are receivables too. When a piece has lines in the
   sales journal and elsewhere, its issue date and line come from the sales journal.
+* Paid date: the latest date (``PieceDate``, else ``EcritureDate``) of the credits applied to
+  an invoice; it dates the settlement the import records.
 * Issue date: ``PieceDate``, else ``EcritureDate``. The FEC has no due date: it is the issue
   date plus the creditor's payment terms, and ``report.notes`` says so.
 * Credits on the customer (payments, credit notes) settle invoices. Lettered credits go to the
@@ -202,6 +204,8 @@ class FecReader:
         invoices: dict[tuple[str, str], InvoiceDraft] = {}
         names: dict[str, str] = {}
         lettered_credits: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        # The latest day of each lettering's credits: the day its debits were last paid.
+        credit_dates: dict[tuple[str, str], date] = {}
         unlettered: dict[str, list[Credit]] = defaultdict(list)
         prefixes = self.customer_accounts
         outside_sales = 0
@@ -342,8 +346,10 @@ class FecReader:
                     )
             elif letter:
                 lettered_credits[debtor, letter] -= amount
+                known = credit_dates.get((debtor, letter))
+                credit_dates[debtor, letter] = max(known, issue_date) if known else issue_date
             else:
-                unlettered[debtor].append((line, -amount, piece))
+                unlettered[debtor].append((line, -amount, piece, issue_date))
 
         if not invoices and not unlettered and not lettered_credits:
             self.report.notes.append(
@@ -386,6 +392,7 @@ class FecReader:
             names,
             lettered_credits,
             unlettered,
+            credit_dates=credit_dates,
             notes=self.report.notes,
             payment_terms_days=self.payment_terms_days,
         )

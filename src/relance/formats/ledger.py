@@ -11,7 +11,8 @@ from typing import BinaryIO, Literal
 from relance.domain.errors import InvalidInputError
 from relance.domain.ledger import LedgerReader
 from relance.formats import fec, ledger_csv
-from relance.formats.text import replay
+from relance.formats.ledger_csv_columns import read_header
+from relance.formats.text import normalize_header, replay
 
 LedgerFormat = Literal["auto", "csv", "fec"]
 _SNIFF_SIZE = 8 * 1024
@@ -41,6 +42,7 @@ def open_ledger(
     payment_terms_days: int = 30,
     default_currency: str = "EUR",
     mapping: dict[str, str] | None = None,
+    known: dict[str, str] | None = None,
 ) -> LedgerReader:
     """A reader for the ledger export in ``stream`` (binary, read once, need not seek).
 
@@ -51,6 +53,10 @@ def open_ledger(
     ``mapping`` names the field of a CSV column the reader does not know (a header, as in the
     file, to a field such as ``invoice_number``; to ``""`` to ignore it): see
     ``ledger_csv_columns.mapping_parse``. A file so mapped is read as a CSV ledger.
+
+    ``known`` is a mapping remembered from earlier imports (the creditor's): it names columns
+    as ``mapping`` does, under it, but only a file with two of its columns is taken for a CSV
+    ledger by it, and a FEC ignores it.
     """
     if format not in ("auto", "csv", "fec"):
         raise InvalidInputError(
@@ -60,7 +66,7 @@ def open_ledger(
         head = stream.read(_SNIFF_SIZE)
         stream = replay(head, stream)
         found = detect_format(head)
-        if found is None and mapping:
+        if found is None and (mapping or _named_by(head, known or {})):
             found = "csv"  # its columns are named by the mapping, not known by the sniffer
         if found is None:
             raise InvalidInputError(
@@ -77,5 +83,13 @@ def open_ledger(
             )
         return fec.FecReader(stream, payment_terms_days=payment_terms_days)
     return ledger_csv.LedgerCsvReader(
-        stream, default_currency=default_currency, mapping=mapping
+        stream, default_currency=default_currency, mapping={**(known or {}), **(mapping or {})}
     )
+
+
+def _named_by(head: bytes, known: dict[str, str]) -> bool:
+    """Whether two or more columns of the header in ``head`` are named by ``known``."""
+    if not known:
+        return False
+    names = [normalize_header(name) for name in read_header(head)]
+    return sum(1 for name in names if known.get(name)) >= 2

@@ -14,6 +14,7 @@ Problem codes: ``empty_file``, ``missing_column``, ``duplicate_column``, ``encod
 ``malformed_row``, ``field_count``, ``empty_value``, ``bad_date``, ``bad_amount``,
 ``due_before_issue``, ``bad_kind``, ``open_exceeds_total``, ``bad_siren``, ``bad_currency``,
 ``duplicate_invoice``, ``reference_on_invoice``. A credit note may bear its invoice's number.
+The optional ``last_contact_step`` / ``last_contact_date`` columns are read by ``ledger_history``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from relance.formats.ledger_csv_columns import (
     REQUIRED,
     header_fields,
 )
+from relance.formats.ledger_history import HistoryColumns
 from relance.formats.text import (
     WINDOWS_1252,
     DateError,
@@ -55,23 +57,17 @@ from relance.formats.text import (
 
 FORMAT = "csv"
 
-
 SEPARATORS = ",;\t"
-
 
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 
-
 _PLAIN_AMOUNT = re.compile(r"-?\d+(?:[.,]\d+)?")
-
 
 # The most integer digits the fast path takes (MAX_AMOUNT has twelve). Anything longer goes to
 # the full check, which refuses it when it is too large.
 _INTEGER_DIGITS = 12
 
-
 _CACHE_SIZE = 50_000
-
 
 # Debtor records are shared between the invoices of one debtor. A larger cache shares more
 # in files where a debtor's invoices lie far apart, but holding many records costs more than
@@ -80,21 +76,15 @@ _CACHE_SIZE = 50_000
 # records are built afresh for the next _SHARING_PAUSE rows, then sharing is tried again.
 _DEBTOR_CACHE_SIZE = 4_096
 
-
 _SHARING_PAYS = _DEBTOR_CACHE_SIZE * 5 // 4
-
 
 _SHARING_PAUSE = _DEBTOR_CACHE_SIZE * 16
 
-
 _ZERO = Decimal(0)
-
 
 _NOT_DIGITS = re.compile(r"[\s.\u00a0-]")
 
-
 _new_debtor = record_maker(DebtorRecord)
-
 
 _new_invoice = record_maker(InvoiceRecord)
 
@@ -163,6 +153,7 @@ class LedgerCsvReader:
         self._debtors: dict[tuple[str, ...], DebtorRecord] = {}
         self._fields: tuple[str, ...] = ()
         self._cells: Callable[[list[str]], tuple[str, ...]] = tuple
+        self._history: HistoryColumns | None = None
 
     def __iter__(self) -> Iterator[InvoiceRecord]:
         if self._read:
@@ -200,6 +191,7 @@ class LedgerCsvReader:
         self._header, self._index = header, index
         self._fields = tuple(index)
         self._cells = itemgetter(*index.values())
+        self._history = HistoryColumns.from_header(header, header_line, self.report)
         return self._records(reader, header_line)
 
     def _records(self, reader: Any, header_line: int) -> Iterator[InvoiceRecord]:
@@ -211,6 +203,7 @@ class LedgerCsvReader:
         index = self._index
         clean = self._clean_row_reader(header_line + 1)
         full_check = self._record
+        history, account_at = self._history, self._index["debtor_account"]
         first_line_of: dict[str, int] = {}
         seen = first_line_of.setdefault
         # csv counts the lines it was given; blank lines before the header come on top.
@@ -253,6 +246,8 @@ class LedgerCsvReader:
                     elif not any(cell.strip() for cell in row):
                         continue
                     record = clean(row, line) or full_check(row, line)
+                    if history is not None:
+                        history.read(row, line, row[account_at].strip())
                     if record is not None:
                         yield record
                 return
@@ -324,6 +319,7 @@ class LedgerCsvReader:
                 total_text,
                 open_text,
                 credit_for,
+                paid_text,
             ) = cells
             if not (number and account and name):
                 return None
@@ -352,6 +348,9 @@ class LedgerCsvReader:
             total_amount = Decimal(total_dot)
             if credit_for and total_amount >= _ZERO:
                 return None  # a reference on an invoice: _record says why it is refused
+            paid_date = dates.get(paid_text) if paid_text else None
+            if paid_text and paid_date is None:
+                return None
             if not open_text or open_text == total_text:
                 open_amount = total_amount
             else:
@@ -426,7 +425,7 @@ class LedgerCsvReader:
                     debtors[fields] = debtor
             return _new_invoice(
                 number, debtor, issue_date, due_date, total_amount, open_amount, currency, line,
-                credit_for,
+                credit_for, paid_date,
             )  # fmt: skip
 
         return clean
@@ -483,6 +482,7 @@ class LedgerCsvReader:
         dates = self._dates
         issue_date = dates.get(cells["issue_date"]) or self._date(cells, "issue_date", line)
         due_date = dates.get(cells["due_date"]) or self._date(cells, "due_date", line)
+        paid_date = self._date(cells, "paid_date", line)
         if issue_date is not None and due_date is not None and due_date < issue_date:
             self._fault(
                 "due_before_issue",
@@ -540,25 +540,16 @@ class LedgerCsvReader:
                 valid = _normalize_siren(siren)
                 _remember(self._sirens, siren, valid)
             if valid is None:
-                self._fault(
-                    "bad_siren",
-                    "debtor_siren",
-                    N_("%(value)r is not a valid SIREN"),
-                    line,
-                    value=siren,
-                )
+                self._fault("bad_siren", "debtor_siren", N_("%(value)r is not a valid SIREN"), line,
+                            value=siren)  # fmt: skip
             else:
                 siren = valid
 
         currency = cells.get("currency") or self.default_currency
         if not _CURRENCY.fullmatch(currency):
-            self._fault(
-                "bad_currency",
-                "currency",
-                N_("%(value)r is not a currency code (3 letters, like EUR)"),
-                line,
-                value=currency,
-            )
+            self._fault("bad_currency", "currency",
+                        N_("%(value)r is not a currency code (3 letters, like EUR)"), line,
+                        value=currency)  # fmt: skip
 
         if (
             len(problems) > count
@@ -596,4 +587,5 @@ class LedgerCsvReader:
             currency=currency.upper(),
             line=line,
             credit_note_for=credit_for,
+            paid_date=paid_date,
         )

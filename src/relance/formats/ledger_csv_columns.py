@@ -5,11 +5,13 @@ the words accepted for a debtor's kind.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 
 from relance.domain.ledger import DebtorKind
 from relance.domain.problems import N_, Note, OneOf, Phrase, Problem
-from relance.formats.text import normalize_header
+from relance.formats.text import WINDOWS_1252, TextSource, detect_separator, normalize_header
 
 # Field → accepted header names, after normalize_header. The first is the canonical name.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -31,7 +33,20 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "open_amount": ("open_amount", "reste_du", "reste_a_payer"),
     # On a credit note's row (a negative total), the number of the invoice it corrects.
     "credit_note_for": ("credit_note_for", "avoir_sur", "facture_d_origine"),
+    # The day what the total less the open amount was paid: dates the settlement.
+    "paid_date": (
+        "paid_date", "date_reglement", "date_de_reglement", "date_paiement", "date_de_paiement",
+    ),
 }
+
+
+# Optional, per debtor: the last step of the chase done before Relance and its date; read apart
+# from the invoice's fields (``ledger_history``), the chase resumes after it.
+HISTORY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "last_contact_step": ("last_contact_step", "derniere_etape", "etape_derniere_relance"),
+    "last_contact_date": ("last_contact_date", "date_derniere_relance", "date_dernier_contact"),
+}
+HISTORY_ALIASES = {alias: field for field, aliases in HISTORY_COLUMNS.items() for alias in aliases}
 
 
 # A field as a message names it: its name in English, as the CLI and the JSON always said it; a
@@ -54,6 +69,7 @@ FIELD_WORDS: dict[str, Phrase] = {
     "total_amount": Phrase.of(N_("total_amount")),
     "open_amount": Phrase.of(N_("open_amount")),
     "credit_note_for": Phrase.of(N_("credit_note_for")),
+    "paid_date": Phrase.of(N_("paid_date")),
 }
 
 
@@ -192,7 +208,11 @@ def header_fields(
                     found=found,
                 )
             )
-    ignored = [name for name in header if not aliases.get(normalize_header(name))]
+    ignored = [
+        name
+        for name in header
+        if not aliases.get(normalize_header(name)) and normalize_header(name) not in HISTORY_ALIASES
+    ]
     if ignored and any(p.code == "missing_column" for p in problems):
         notes.append(
             Note(
@@ -213,3 +233,28 @@ def header_fields(
             )
         )
     return index
+
+
+def read_header(head: bytes, *, separators: str = ",;\t") -> list[str]:
+    """The column names of a CSV file's header row (its first non-blank line), from the file's
+    first bytes, in whatever encoding the reader would take it.
+
+    >>> read_header("\\nN° pièce;Tiers;Montant TTC\\r\\nF1;A;1\\n".encode("cp1252"))
+    ['N° pièce', 'Tiers', 'Montant TTC']
+    """
+    for line in TextSource(io.BytesIO(head), legacy=WINDOWS_1252):
+        if line.strip():
+            row = next(csv.reader([line], delimiter=detect_separator(line, separators)), [])
+            return [name.strip() for name in row]
+    return []
+
+
+def column_fields(header: list[str], mapping: dict[str, str] | None = None) -> list[str]:
+    """The field each column of ``header`` gives (``""``: none), by ``mapping`` (normalized
+    header → field) then the known names.
+
+    >>> column_fields(["N° facture", "Commercial", "Réf"], {"ref": "debtor_account"})
+    ['invoice_number', '', 'debtor_account']
+    """
+    aliases = {**ALIASES, **(mapping or {})}
+    return [aliases.get(normalize_header(name), "") for name in header]

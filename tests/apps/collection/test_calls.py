@@ -300,3 +300,43 @@ def test_two_people_recording_the_same_call_at_once_record_it_once():
         Action.objects.filter(debtor=debtor, channel="call").count() == 2
     )  # the call and one retry
     assert Event.objects.filter(kind="call.recorded").count() == 1
+
+
+def test_an_invoice_not_received_goes_again_today_by_e_mail_or_by_post(call):
+    from relance.apps.ledger.models import Debtor
+
+    Debtor.objects.filter(pk=call.debtor_id).update(email="compta@client.example")
+    result = record(call, "invoice_not_received")
+    [again] = result.follow_ups
+    assert (again.channel, again.step_key, again.template, again.planned_date) == (
+        "email", "invoice_again", "invoice_again", DAY
+    )
+    call.refresh_from_db()
+    assert call.outcome["summary"] == "facture non reçue, renvoyée le 18 mars 2026"
+    # One resend, nothing else planned.
+    assert Action.objects.filter(debtor=call.debtor, step_key="invoice_again").count() == 1
+
+
+def test_an_invoice_not_received_without_an_e_mail_address_goes_by_post(call):
+    from relance.apps.ledger.models import Debtor
+
+    Debtor.objects.filter(pk=call.debtor_id).update(
+        email="", address="3 rue Pasteur", postal_code="69007", city="Lyon"
+    )
+    [again] = record(call, "invoice_not_received").follow_ups
+    assert again.channel == "letter"
+    assert again.reason == "no usable e-mail address: sent by post instead"
+
+
+def test_cash_difficulties_put_a_plan_to_offer_on_today_s_tasks(call):
+    [task] = record(call, "cash_difficulty").follow_ups
+    assert (task.channel, task.step_key, task.planned_date) == ("task", "offer_plan", DAY)
+    call.refresh_from_db()
+    assert call.outcome["summary"] == "difficultés de trésorerie, échéancier à proposer"
+
+
+def test_a_voicemail_is_called_again_the_next_business_day(call):
+    [retry] = record(call, "voicemail").follow_ups
+    assert (retry.channel, retry.planned_date, retry.attempts) == ("call", DAY + timedelta(days=1), 1)
+    call.refresh_from_db()
+    assert call.outcome["summary"] == "message laissé"

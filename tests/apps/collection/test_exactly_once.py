@@ -24,6 +24,7 @@ import pytest
 
 from relance.apps.collection.dispatch import BATCH
 from relance.channels.smtp import SMTP_CONNECTIONS
+from tests.environment import TEST_SECRET_KEY
 
 REPO = Path(__file__).resolve().parents[3]
 DEBTORS = 6
@@ -121,7 +122,7 @@ def _crash_and_recover(kind: str, point: str, nth: int, tmp_path: Path, smtp_ser
     url, drop = _database(kind, tmp_path)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RELANCE_TEST_")},
-        "RELANCE_DATABASE_URL": url, "RELANCE_HOME": str(tmp_path), "RELANCE_SECRET_KEY": "x",
+        "RELANCE_DATABASE_URL": url, "RELANCE_HOME": str(tmp_path), "RELANCE_SECRET_KEY": TEST_SECRET_KEY,
         "RELANCE_EMAIL_URL": f"smtp://127.0.0.1:{port}?connections={group}",
         "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
     }

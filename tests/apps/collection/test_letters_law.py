@@ -194,3 +194,79 @@ def test_the_creditor_s_cgv_rate_reaches_the_letter_and_a_debtor_s_own_terms_rep
     # 1,200 × 15 % × 70 / 365 = 34.52.
     for needle in ("Contrat cadre 2025, art. 4", "34,52 €"):
         assert needle in text, needle
+
+
+def test_a_creditor_s_edited_template_cannot_state_the_wrong_law(settings):
+    """A template edited before the chooser chose L441-10 with ``debtor.is_business``: the
+    variable now says what the chooser says, and a citation of another regime's law is refused."""
+    from relance.apps.editors.services import template_save
+    from relance.documents.sandbox import shipped_source
+
+    creditor = creditor_of()
+    town = debtor_of(creditor, kind="public", name="Commune de Bron")
+    shipped = shipped_source("fr/formal_notice.txt.j2")
+    old_style = ("{% if debtor.is_business %}Pénalités de retard (C. com. L441-10) dues de plein droit."
+                 "{% else %}Pas de pénalités commerciales.{% endif %}\n")
+    template_save(creditor=creditor, name="formal_notice.txt", lang="fr", source=old_style + shipped)
+    ctx, doc, text = notice(creditor, town)
+    assert ctx.penalties.regime == "fr-public"
+    assert "L441-10" not in text
+    assert "Pas de pénalités commerciales." in text
+    assert check_formal_notice(ctx) == []
+    # The same template for a business in France: L441-10, as the chooser says.
+    business = creditor_of()
+    template_save(creditor=business, name="formal_notice.txt", lang="fr", source=old_style + shipped)
+    company = debtor_of(business)
+    company_ctx, _, company_text = notice(business, company)
+    assert "Pénalités de retard (C. com. L441-10) dues de plein droit." in company_text
+    assert check_formal_notice(company_ctx) == []
+    # A template that cites L441-10 whatever the debtor: the public body's letter is held.
+    template_save(creditor=creditor, name="formal_notice.txt", lang="fr",
+                  source="Pénalités de retard (C. com. L441-10) et 40 € (D441-5).\n" + shipped)
+    ctx, doc, _ = notice(creditor, town)
+    assert {p.code for p in check_formal_notice(ctx)} == {"wrong_law"}
+    assert "wrong_law" in {p.code for p in doc.problems}
+
+
+def test_imported_foreign_companies_get_their_law_in_english():
+    """A UK company invoiced in pounds and a German one in euros, from a ledger file (which says
+    nothing of their language): the Late Payment Act with its £ fixed sum, the directive at
+    ECB + 8 with 40 €, both in English, the only template language they read."""
+    import io
+
+    from relance.apps.ledger.models import Debtor
+    from relance.apps.ledger.services import ledger_import
+
+    creditor = creditor_of()
+    export = (
+        "invoice_number;debtor_account;debtor_name;address;postal_code;city;country;issue_date;due_date;"
+        "currency;total_amount\n"
+        "FA-UK;411UK;Smith Ltd;10 Downing Street;SW1A 2AA;London;GB;2026-01-05;2026-02-04;GBP;1200.00\n"
+        "FA-DE;411DE;Müller GmbH;Unter den Linden 1;10117;Berlin;DE;2026-01-05;2026-02-04;EUR;1200.00\n"
+    )
+    result = ledger_import(creditor=creditor, stream=io.BytesIO(export.encode()), filename="export.csv",
+                           as_of=AS_OF)
+    assert result.ok, result.problems
+    uk, de = Debtor.objects.get(account="411UK"), Debtor.objects.get(account="411DE")
+    assert (uk.language, de.language) == ("en", "en")
+    for debtor in (uk, de):
+        contact_declare(creditor=creditor, debtor=debtor, step_key="reminder",
+                        contact_date=date(2026, 3, 2), today=AS_OF)
+    ctx, doc, text = notice(creditor, uk)
+    assert (ctx.lang, ctx.penalties.regime) == ("en", "uk-b2b")
+    assert check_formal_notice(ctx) == []
+    assert doc.problems == ()
+    for needle in ("FORMAL NOTICE", "Late Payment of Commercial Debts (Interest) Act 1998", "11.75%",
+                   "£27.04", "£70.00", "£1,297.04"):
+        assert needle in text, needle
+    for wrong in ("L441-10", "€", "Madame", "injonction de payer"):
+        assert wrong not in text, wrong
+    ctx, doc, text = notice(creditor, de)
+    assert (ctx.lang, ctx.penalties.regime) == ("en", "eu-b2b")
+    assert check_formal_notice(ctx) == []
+    assert doc.problems == ()
+    # ECB on 1 January 2026 (2.15 %) + 8 = 10.15 %: 1,200 × 10.15 % × 70 / 365 = 23.36, and €40.
+    for needle in ("FORMAL NOTICE", "2011/7/EU", "10.15%", "€23.36", "€40.00", "€1,263.36", "competent court"):
+        assert needle in text, needle
+    for wrong in ("L441-10", "D441-5", "12.15%", "Madame", "injonction de payer", "£"):
+        assert wrong not in text, wrong

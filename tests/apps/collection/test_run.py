@@ -43,7 +43,7 @@ def steps(debtor, state=None):
 
 
 def test_the_default_scenarios_are_installed():
-    assert set(Scenario.objects.values_list("name", flat=True)) == {"B2B standard", "Consumer gentle", "Key accounts"}
+    assert set(Scenario.objects.values_list("name", flat=True)) == {"B2B standard", "Consumer gentle", "Key accounts", "Public bodies"}
 
 
 def test_one_action_per_debtor_and_step_listing_every_overdue_invoice(creditor, outbox):

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.environment import TEST_SECRET_KEY
+
 REPO = Path(__file__).resolve().parents[3]
 DEBTORS = 160
 GROUP = 2  # connections, hence messages handed over together: a kill leaves at most 2 unsure
@@ -137,7 +139,7 @@ def _kill_in_the_window(kind: str, tmp_path: Path, smtp_server) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RELANCE_TEST_")},
         "RELANCE_DATABASE_URL": url, "RELANCE_HOME": str(tmp_path),
-        "RELANCE_SECRET_KEY": "test-only-secret-key",
+        "RELANCE_SECRET_KEY": TEST_SECRET_KEY,
         "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
         "RELANCE_EMAIL_URL": f"smtp://127.0.0.1:{port}?connections={GROUP}",
     }

@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 
 from relance.apps.collection.dispatch import BATCH
+from tests.environment import TEST_SECRET_KEY
 
 REPO = Path(__file__).resolve().parents[3]
 AS_OF = "2026-03-05"
@@ -222,7 +223,7 @@ class Setup:
             },
             "RELANCE_DATABASE_URL": self.url,
             "RELANCE_HOME": str(tmp_path),
-            "RELANCE_SECRET_KEY": "x",
+            "RELANCE_SECRET_KEY": TEST_SECRET_KEY,
             "RELANCE_EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}?connections={connections}",
             "RELANCE_BROKER_URL": REDIS_URL,
             "RELANCE_BROKER_PREFIX": prefix,

@@ -13,6 +13,7 @@ from relance import cli
 from relance.apps.collection.models import Case
 from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
 from relance.apps.editors.services import scenario_edit, scenario_parse
+from relance.documents.templates import STEPS
 from tests.apps.collection.test_letters import make_debtor
 from tests.apps.editors.test_services import MINE
 
@@ -31,7 +32,7 @@ def test_export_edit_import_render_reset(creditor, capsys, tmp_path):
     assert code == 0
     rows = json.loads(out)
     assert {(r["name"], r["lang"]): r["edited"] for r in rows}[("reminder.txt", "fr")] is False
-    assert len(rows) == 44
+    assert len(rows) == 4 * len(STEPS)  # each step: subject and text, French and English
 
     path = tmp_path / "reminder.txt.j2"
     assert run(capsys, "template", "export", "reminder.txt", "--out", str(path))[0] == 0

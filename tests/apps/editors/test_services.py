@@ -261,7 +261,7 @@ def test_a_scenario_is_checked_by_the_engine_and_against_the_templates():
 def test_a_default_scenario_is_not_changed_from_one_creditor_s_workspace(creditor):
     scenarios_load_defaults()
     default = Scenario.objects.get(name="B2B standard")
-    with pytest.raises(InvalidInputError, match="shared with other creditors"):
+    with pytest.raises(InvalidInputError, match="only an install administrator changes it"):
         scenario_edit(
             creditor=creditor,
             scenario=scenario_parse(MINE.replace("Clients fidèles", "B2B standard")),
@@ -269,7 +269,24 @@ def test_a_default_scenario_is_not_changed_from_one_creditor_s_workspace(credito
     assert default.steps.count() == 7
     row = scenario_edit(creditor=creditor, scenario=scenario_parse(MINE), actor="user:adele")
     assert row.steps.count() == 2
+    assert row.creditor_id == creditor.pk  # the creditor's own
     assert Event.objects.filter(kind="scenario.edited", creditor_id=creditor.pk).exists()
+
+
+def test_only_an_install_administrator_changes_an_install_wide_scenario_on_no_creditor(creditor):
+    scenarios_load_defaults()
+    edited = MINE.replace("Clients fidèles", "B2B standard")
+    row = scenario_edit(
+        creditor=creditor, scenario=scenario_parse(edited), install_admin=True, actor="user:root"
+    )
+    assert (row.name, row.creditor_id, row.is_default, row.steps.count()) == (
+        "B2B standard",
+        None,
+        True,
+        2,
+    )
+    event = Event.objects.filter(kind="scenario.edited").latest("id")
+    assert (event.subject_id, event.creditor_id) == (row.pk, None)
 
 
 def test_assigning_a_scenario_moves_the_open_case_and_is_kept_for_later_cases(creditor):
@@ -292,12 +309,15 @@ def test_assigning_a_scenario_moves_the_open_case_and_is_kept_for_later_cases(cr
     with pytest.raises(InvalidInputError):
         scenario_assign(creditor=creditor, debtor=other, scenario=mine)
     assert not Case.objects.filter(debtor=other).exists()
-    # Once other creditors use it, it is shared: no longer edited from here.
-    scenario_assign(
-        creditor=other.creditor, debtor=DebtorFactory(creditor=other.creditor), scenario=mine
-    )
-    with pytest.raises(InvalidInputError, match="shared"):
-        scenario_edit(creditor=creditor, scenario=scenario_parse(MINE))
+    # It is the creditor's own: another creditor can neither assign nor change it.
+    with pytest.raises(NotFoundError):
+        scenario_assign(
+            creditor=other.creditor, debtor=DebtorFactory(creditor=other.creditor), scenario=mine
+        )
+    theirs = scenario_edit(creditor=other.creditor, scenario=scenario_parse(MINE))
+    assert theirs.pk != mine.pk
+    assert theirs.creditor_id == other.creditor_id
+    assert mine.steps.count() == 2
 
 
 def test_a_misspelt_field_is_refused_at_save_with_its_line(creditor):

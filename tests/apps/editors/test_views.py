@@ -130,13 +130,14 @@ def test_scenario_pages_and_editing(admin_a, creditor_a, debtor_a):
         == 403
     )
 
-    # Admin: a default scenario is shared, so saving it under its own name is refused.
+    # Admin of a creditor: a default scenario is install-wide, so saving it under its own name
+    # is refused.
     page = admin_a.post(
         reverse("workspace:scenario", args=[default.pk]),
         {"mode": "toml", "toml": MINE.replace("Clients fidèles", "B2B standard")},
     )
     assert page.status_code == 422
-    assert "est partagé avec d’autres créanciers" in page.content.decode()
+    assert "est commun à toute l’installation" in page.content.decode()
     # Broken TOML and a step out of order are refused with the engine's reason.
     page = admin_a.post(
         reverse("workspace:scenario_new"), {"mode": "toml", "toml": "[scenario\nname="}

@@ -60,6 +60,7 @@ def _import(creditor, text: str):
         stream=io.BytesIO(text.encode()),
         filename="x.csv",
         as_of=date(2026, 4, 1),
+        full=True,
     )
 
 
@@ -97,6 +98,8 @@ def small_thresholds(monkeypatch):
 
 
 def test_a_large_import_rebuilds_the_indexes_it_set_aside(creditor, small_thresholds):
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite imports set indexes aside (PostgreSQL: see test_concurrent_imports)")
     before = _indexes(*TABLES)
     aside = [s for s in before if "UNIQUE" not in s]  # invoices' and debtors'
     with CaptureQueriesContext(connection) as queries:
@@ -116,7 +119,7 @@ def test_a_refused_import_leaves_the_indexes_it_set_aside(creditor, small_thresh
     with CaptureQueriesContext(connection) as queries:
         result = _import(creditor, bad)
     assert [p.code for p in result.problems] == ["bad_date"]
-    assert _statements(queries, "DROP INDEX")
+    assert bool(_statements(queries, "DROP INDEX")) == (connection.vendor == "sqlite")
     assert _indexes(*TABLES) == before
     assert Invoice.objects.count() == 0
 
@@ -270,7 +273,8 @@ def test_an_import_into_an_empty_table_sets_indexes_aside_from_its_first_rows(cr
     assert Invoice.objects.count() == 0
     with CaptureQueriesContext(connection) as queries:
         assert _import(creditor, HEADER + _rows(3)).ok  # far below REBUILD_INDEXES_FROM
-    assert _statements(queries, "DROP INDEX")
+    # PostgreSQL never drops an index: it would lock every other creditor out of the table.
+    assert bool(_statements(queries, "DROP INDEX")) == (connection.vendor == "sqlite")
     with CaptureQueriesContext(connection) as queries:
         assert _import(creditor, HEADER + _rows(6)).ok
     assert _statements(queries, "DROP INDEX") == []

@@ -101,7 +101,7 @@ def aging_total(creditor, as_of: date) -> Decimal:
 @needs_samples
 @pytest.mark.parametrize("credit_first", [False, True])
 def test_a_peppol_credit_note_with_its_invoices_own_number_is_a_document_of_its_own(credit_first):
-    creditor = CreditorFactory(siren="", vat_number="")
+    creditor = CreditorFactory(name="SupplierOfficialName Ltd", siren="", vat_number="GB1232434")  # its seller
     invoice = ("peppol-invoice.xml", sample(PEPPOL))
     credit = ("peppol-credit.xml", ubl_credit_note(PEPPOL, amounts={"1656.25": "656.25"}))
     for one in [credit, invoice] if credit_first else [invoice, credit]:

@@ -182,11 +182,73 @@ def test_a_creditor_known_by_its_vat_number_only_is_checked_by_the_siren_in_it()
 
 
 @needs_samples
-def test_a_creditor_without_identifiers_takes_any_seller():
+def test_a_creditor_without_identifiers_is_told_how_to_set_one_and_nothing_is_imported():
     anonymous = CreditorFactory(name="Kunden", siren="", vat_number="")
-    result = run(anonymous, "cii/corpus-EN16931_Einfach_DueDate.cii.xml")
-    assert result.ok, result.problems
-    assert Invoice.objects.get(number="471102").debtor.account == "GE2020211"
+    result = run(anonymous, "cii/corpus-EN16931_Einfach_DueDate.cii.xml", FR_INVOICE)
+    assert [p.code for p in result.problems] == ["creditor_unidentified"]
+    assert f"relance creditor set --creditor {anonymous.pk} --siren" in result.problems[0].message
+    assert Invoice.objects.count() == 0
+
+
+# Each foreign sample's seller, none of them the French creditor "Au bon moulin".
+FOREIGN = [
+    ("cii/corpus-EN16931_Einfach_DueDate.cii.xml", "DE123456789"),
+    ("cii/cen-CII_example1.xml", "NL8200.98.395.B.01"),
+    ("ubl/cen-ubl-tc434-example2.xml", "NO123456789MVA"),
+    ("ubl/peppol-base-example.xml", "GB1232434"),
+    ("facturx/mustang-MustangGnuaccountingBeispielRE-20201121_508.pdf", "DE136695976"),
+]
+
+
+@needs_samples
+@pytest.mark.parametrize(("name", "vat"), FOREIGN)
+def test_a_foreign_sellers_invoice_is_refused_naming_the_file_and_the_seller_element(moulin, name, vat):
+    result = run(moulin, name)
+    (problem,) = result.problems
+    assert problem.code == "seller_mismatch"
+    assert problem.message.startswith(f"{Path(name).name}: ")
+    assert f"VAT {vat.replace(' ', '').upper()}" in problem.message
+    assert problem.column.endswith(("ram:SellerTradeParty", "cac:AccountingSupplierParty/cac:Party"))
+    assert Invoice.objects.count() == 0
+
+
+@needs_samples
+def test_a_creditor_known_by_its_siren_only_refuses_a_foreign_seller_and_takes_its_own():
+    siren_only = CreditorFactory(name="Au bon moulin", siren="999999998", vat_number="")
+    assert [p.code for p in run(siren_only, "ubl/cen-ubl-tc434-example1.xml").problems] == [
+        "seller_mismatch"
+    ]
+    assert run(siren_only, FR_INVOICE).ok
+
+
+@needs_samples
+def test_a_purchase_invoice_billed_to_the_creditor_is_refused_naming_the_buyer_element():
+    # Au bon moulin bills Ma jolie boutique (SIREN 787878784): in the boutique's own Relance,
+    # that is a purchase invoice.
+    boutique = CreditorFactory(name="Ma jolie boutique", siren="787878784", vat_number="")
+    result = run(boutique, FR_INVOICE, UBL)
+    assert [p.code for p in result.problems] == ["purchase_invoice", "purchase_invoice"]
+    problem = result.problems[0]
+    assert "fnfe-Facture_FR_BASICWL.pdf: invoice FA-2017-0010" in problem.message
+    assert "billed to Ma jolie boutique itself (buyer SIREN 787878784" in problem.message
+    assert problem.column.endswith("ram:BuyerTradeParty")
+    assert result.problems[1].column.endswith("cac:AccountingCustomerParty/cac:Party")
+    assert Invoice.objects.count() == 0
+
+
+@needs_samples
+def test_a_seller_without_any_identifier_is_refused(moulin, tmp_path):
+    data = (SAMPLES / "ubl/akretion-ubl-21-en16931.xml").read_text(encoding="utf-8")
+    start = data.index("<cac:AccountingSupplierParty>")
+    end = data.index("</cac:AccountingSupplierParty>")
+    supplier = data[start:end]
+    import re
+
+    bare = re.sub(r"<cac:PartyTaxScheme>.*?</cac:PartyTaxScheme>", "", supplier, flags=re.S)
+    bare = re.sub(r"<cac:PartyLegalEntity>.*?</cac:PartyLegalEntity>", "<cac:PartyLegalEntity><cbc:RegistrationName>Au bon moulin</cbc:RegistrationName></cac:PartyLegalEntity>", bare, flags=re.S)
+    result = run(moulin, extra=[("anonyme.xml", (data[:start] + bare + data[end:]).encode())])
+    assert [p.code for p in result.problems] == ["seller_unidentified"]
+    assert result.problems[0].message.startswith("anonyme.xml: invoice F124212 gives no SIREN or VAT")
 
 
 @needs_samples

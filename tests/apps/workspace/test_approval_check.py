@@ -31,7 +31,7 @@ def test_the_approval_queue_says_what_is_missing_before_the_click(collector_a, b
     late, notice = blocked
     text = page_text(collector_a.get("/worklist/"))
     card = text[text.index(f'id="action-{notice.pk}"') :]
-    card = card[: card.index("</article>")]
+    card = card[: card.index("</tbody>")]
     assert BLOCKED in card
     assert ADDRESS in card
     assert SIREN in card
@@ -43,7 +43,7 @@ def test_the_approval_queue_says_what_is_missing_before_the_click(collector_a, b
     )
     text = page_text(collector_a.get("/worklist/"))
     card = text[text.index(f'id="action-{notice.pk}"') :]
-    card = card[: card.index("</article>")]
+    card = card[: card.index("</tbody>")]
     assert BLOCKED not in card
     assert f"/worklist/actions/{notice.pk}/approve/" in card
 

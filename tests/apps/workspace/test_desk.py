@@ -109,17 +109,22 @@ def test_each_call_shows_the_summary_the_history_the_script_and_the_outcomes(col
         f"/worklist/calls/{call.pk}/"
     )
     assert "FICHE D'APPEL" in collector_a.get(f"/worklist/calls/{call.pk}/").context["card"].script
-    assert [outcome for outcome, _, _ in card.forms] == [
-        "promise",
-        "dispute",
-        "call_back",
-        "wrong_number",
-        "paid_already",
+    assert [outcome for outcome, _, _ in card.quick] == [
         "no_answer",
+        "voicemail",
+        "invoice_not_received",
+        "cash_difficulty",
+        "paid_already",
+        "wrong_number",
     ]
+    assert [outcome for outcome, _, _ in card.detailed] == ["promise", "dispute", "call_back"]
     body = response.content.decode()
-    # Each outcome's form comes when the collector opens it (htmx); the labels are on the card.
-    assert f'hx-get="/worklist/calls/{call.pk}/outcome/promise/"' in body
+    # One click records the simple outcomes; the promise is on the card, its amount what is owed.
+    for outcome in ("no_answer", "voicemail", "invoice_not_received", "cash_difficulty"):
+        assert f'name="outcome" value="{outcome}"><input type="hidden" name="next"' in body
+    assert f'name="c{call.pk}-promise-amount" value="2400,00"' in body
+    # The dispute's form (the invoices to tick) comes when the collector opens it (htmx).
+    assert f'hx-get="/worklist/calls/{call.pk}/outcome/dispute/"' in body
     form = collector_a.get(f"/worklist/calls/{call.pk}/outcome/promise/", HTTP_HX_REQUEST="true")
     assert f'id="id_c{call.pk}-promise-amount"' in form.content.decode()
     assert (
@@ -506,3 +511,18 @@ def test_today_s_pass_runs_from_the_worklist_for_the_active_creditor_only(
     assert not Case.objects.filter(debtor=theirs).exists()
     again = collector_a.post("/worklist/run/", follow=True)  # twice the same day: nothing new
     assert "0 messages envoyés" in again.content.decode()
+
+
+def test_a_one_click_outcome_the_service_refuses_says_why_on_the_card(collector_a, desk):
+    from relance.apps.ledger.models import Debtor
+
+    _, call, _, _ = desk
+    Debtor.objects.filter(pk=call.debtor_id).update(phone="")
+    response = collector_a.post(
+        f"/worklist/calls/{call.pk}/", {"outcome": "wrong_number"}, HTTP_HX_REQUEST="true"
+    )
+    text = response.content.decode().replace("&#x27;", "'")
+    assert "Faux numéro : " in text
+    assert "aucun numéro de téléphone n’est enregistré pour A Fleurs Petit SARL" in text
+    call.refresh_from_db()
+    assert call.state == "planned"

@@ -208,7 +208,7 @@ def test_a_zip_that_cannot_be_used_is_refused_in_french(collector_a):
 
 @needs_samples
 def test_an_e_invoices_notes_are_said_in_french(collector_a, creditor_a):
-    creditor_a.siren, creditor_a.vat_number = "", ""  # no seller to check the sample against
+    creditor_a.siren, creditor_a.vat_number = "", "BE0000000196"  # the sample's seller
     creditor_a.save()
     response = post_einvoices(collector_a, sample("ubl/cen-ubl-tc434-creditnote1.xml"))
     page = page_text(collector_a.get(response["Location"]))

@@ -170,6 +170,8 @@ def desk(creditor_a, today):
 PAGES = [
     "/",
     "/worklist/",
+    "/worklist/?channel=registered_letter&min=100",
+    "/letters/",
     "/debtors/",
     "/debtors/?sort=days",
     "/debtors/?sort=name",

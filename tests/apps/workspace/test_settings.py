@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+from decimal import Decimal
 
 import pytest
 import segno
@@ -136,13 +137,26 @@ def test_an_admin_records_a_missing_rate_and_the_letter_can_then_be_printed(
     assert "/settings/#rates" in preview
     page = admin_a.get(f"/settings/?table={table}&from={day}")
     assert "Connu jusqu" in page.content.decode()
+    # A rate applies to every creditor: the creditor's admin may not record it, an install
+    # administrator does.
     refused = admin_a.post(
+        "/settings/",
+        {"form": "rate", "table": table, "from_date": day, "rate": "2,15", "source": "BCE"},
+    )
+    assert refused.status_code == 403
+    assert not RateOverride.objects.exists()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    root = Client()
+    root.force_login(get_user_model().objects.create_superuser("root", "r@example.org", "x" * 16))
+    refused = root.post(
         "/settings/",
         {"form": "rate", "table": table, "from_date": day, "rate": "99", "source": "x"},
     )
     assert refused.status_code == 400
     assert not RateOverride.objects.exists()
-    saved = admin_a.post(
+    saved = root.post(
         "/settings/",
         {"form": "rate", "table": table, "from_date": day, "rate": "2,15", "source": "BCE"},
     )
@@ -153,3 +167,59 @@ def test_an_admin_records_a_missing_rate_and_the_letter_can_then_be_printed(
     # it is a different one.
     again = [line for line in debtor_invoices(debtor=late, as_of=today) if line.missing_rate]
     assert not again or again[0].rate_command.split()[3:6] != words[3:6]
+
+
+def _upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/pdf")
+
+
+def test_an_admin_attaches_the_general_terms_pdf_as_the_cli_does(admin_a, creditor_a):
+    import hashlib
+
+    from relance.apps.audit.documents import document_path
+    from relance.apps.legal.models import PaymentTerms
+
+    page = admin_a.get("/settings/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Conditions générales de vente" in page
+    assert "Aucun PDF joint" in page
+    refused = admin_a.post("/settings/", {"form": "terms", "kind": "multiple",
+                                          "value": "3", "reference": "CGV 2026, art. 9",
+                                          "cgv": _upload("cgv.docx", b"PK\x03\x04 not a pdf")},
+                           HTTP_ACCEPT_LANGUAGE="fr")
+    assert refused.status_code == 400
+    assert refused.context["terms_form"].errors["cgv"]
+    too_low = admin_a.post("/settings/", {"form": "terms", "kind": "multiple", "value": "2",
+                                          "reference": "CGV 2026, art. 9"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert too_low.status_code == 400
+    assert "inférieur au plancher de 3 × le taux légal (C. com. L441-10 II)" in too_low.context["terms_form"].non_field_errors()[0]
+    assert not PaymentTerms.objects.exists()
+
+    pdf = b"%PDF-1.4\n% Conditions generales de vente 2026, article 9\n%%EOF\n"
+    saved = admin_a.post("/settings/", {"form": "terms", "kind": "multiple", "value": "3",
+                                        "reference": "CGV 2026, art. 9", "cgv": _upload("cgv-2026.pdf", pdf)})
+    assert saved.status_code == 302
+    row = PaymentTerms.objects.get(creditor=creditor_a, debtor=None)
+    assert (row.contract_multiple, row.reference, row.cgv_filename) == (3, "CGV 2026, art. 9", "cgv-2026.pdf")
+    assert row.cgv_sha256 == hashlib.sha256(pdf).hexdigest()
+    assert document_path(row.cgv_name).read_bytes() == pdf
+    event = Event.objects.get(kind="legal.terms_set")
+    assert event.payload["cgv_sha256"] == row.cgv_sha256
+    page = admin_a.get("/settings/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert f"Fichier joint : cgv-2026.pdf (SHA-256 {row.cgv_sha256})." in page
+    # Saved again without a file, the PDF attached before is kept.
+    assert admin_a.post("/settings/", {"form": "terms", "kind": "multiple", "value": "3,5",
+                                       "reference": "CGV 2026, art. 9"}).status_code == 302
+    row.refresh_from_db()
+    assert row.contract_multiple == Decimal("3.5")
+    assert row.cgv_sha256 == hashlib.sha256(pdf).hexdigest()
+
+
+def test_a_collector_cannot_attach_the_general_terms(collector_a):
+    from relance.apps.legal.models import PaymentTerms
+
+    response = collector_a.post("/settings/", {"form": "terms", "kind": "multiple", "value": "3",
+                                               "reference": "CGV", "cgv": _upload("cgv.pdf", b"%PDF-1.4\n")})
+    assert response.status_code == 403
+    assert not PaymentTerms.objects.exists()

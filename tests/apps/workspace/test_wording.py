@@ -8,6 +8,7 @@ import ast
 import html
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,13 @@ from django.utils import translation
 from relance import cli
 from relance.apps.editors.selectors import action_text
 from relance.apps.editors.services import action_text_save
+from relance.apps.ledger.selectors import BUCKETS
 from relance.apps.workspace.models import ImportUpload
 from relance.apps.workspace.services import creditor_settings_update
 from relance.documents.formal_notice import check_formal_notice
 from relance.documents.template_checks import validate_template
 from relance.documents.templates import TemplateRefusedError
+from relance.domain import vocabulary
 from relance.domain.errors import InvalidInputError
 from tests.apps.workspace.test_desk import desk_for, record_missing_rates
 
@@ -39,6 +42,9 @@ PLAIN_ERRORS = [
     "the file is empty",
     "this file has problems: fix them and upload it again",
     "the uploaded file is gone: upload it again",
+    "settle is full or partial",
+    "this file has no columns to map",
+    "give a field for each column of the file",
     "the logo must be a PNG or JPEG image",
     "the logo must be at most 1 MB",
     "a promise is for a positive amount",
@@ -48,6 +54,12 @@ PLAIN_ERRORS = [
     "a dispute names the invoice(s) it is about",
     "a dispute needs its reason",
     "a call back needs the date to call on",
+    "choose at least one invoice the credit pays",
+    "each invoice may be named only once",
+    "nothing of the credit is left for the invoices chosen",
+    "a debtor needs a name",
+    "a contact needs a name, an e-mail or a phone number",
+    "the port is a number between 1 and 65535",
 ]
 
 HEADER = "Numéro facture;Compte client;Raison sociale;Date facture;Date échéance;Montant TTC\n"
@@ -382,3 +394,84 @@ def test_the_daily_pass_warnings_on_the_worklist_are_in_french(collector_a, cred
     assert "no default scenario for public debtors: import one with is_default" in [
         p.message for p in result.problems
     ]
+
+
+# --- no raw code on a French page (issue #15) -------------------------------------------------
+
+# The codes Relance stores and a page must say in words: steps, origins, events, states,
+# buckets, import kinds and states, an import's question.
+RAW_CODES = {
+    *vocabulary.STEPS, *vocabulary.ORIGINS, *vocabulary.EVENTS, *vocabulary.STATES, *BUCKETS,
+    "committed", "refused", "full_or_partial",
+}
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: no tags, attributes, scripts or styles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._hidden += tag in ("script", "style")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def raw_codes_on(response) -> set[str]:
+    assert response.status_code == 200
+    parser = _VisibleText()
+    parser.feed(response.content.decode())
+    text = " ".join(parser.parts)
+    found = {
+        code: match.string[max(match.start() - 60, 0) : match.end() + 60]
+        for code in RAW_CODES
+        if (match := re.search(rf"(?<![\w.-]){re.escape(code)}(?![\w.-])", text))
+    }
+    return set(found.items())
+
+
+def test_no_french_page_shows_a_raw_code(collector_a, creditor_a, settings, tmp_path, today):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from relance.apps.banking.services import statement_import
+    from relance.apps.ledger.models import Invoice
+    from relance.apps.workspace import figures
+    from tests.apps.banking._helpers import bank_csv
+
+    settings.MEDIA_ROOT = tmp_path
+    issued, due = today - timedelta(days=60), today - timedelta(days=30)
+    rows = "".join(
+        f"FA-{n:03d};411C{n % 2};Client {n % 2} SARL;{issued:%d/%m/%Y};{due:%d/%m/%Y};100,00\n" for n in range(1, 14)
+    )
+    first = collector_a.post("/imports/", {"kind": "ledger", "file": SimpleUploadedFile("a.csv", (HEADER + rows).encode())})
+    collector_a.post(f"{first['Location']}confirm/", {"decision": "confirm"})
+    statement_import(creditor=creditor_a, data=bank_csv((today, "100.00", "Client 1 SARL", "", "Facture FA-001")),
+                     filename="releve.csv", as_of=today)
+    collector_a.post("/imports/", {"kind": "ledger", "file": SimpleUploadedFile("bad.csv", BAD_CSV.encode())})
+    # The same ledger again, FA-001 still open in it, most invoices left out: a conflict and the question.
+    stale = collector_a.post("/imports/", {"kind": "ledger", "file": SimpleUploadedFile(
+        "b.csv", (HEADER + rows.splitlines(keepends=True)[0]).encode())})
+    review = collector_a.get(stale["Location"])
+    assert "Facture FA-001" not in page_text(review)
+    assert "absente du fichier" in page_text(review)
+    assert raw_codes_on(review) == set()
+    done = collector_a.post(f"{stale['Location']}confirm/", {"decision": "full"})
+    assert "le paiement est conservé" in page_text(done)
+    assert raw_codes_on(done) == set()
+    figures.invalidate()
+    debtor = Invoice.objects.get(creditor=creditor_a, number="FA-001").debtor
+    for path in ["/", "/imports/", f"/debtors/{debtor.pk}/"]:
+        response = collector_a.get(path)
+        assert raw_codes_on(response) == set(), path
+    timeline = page_text(collector_a.get(f"/debtors/{debtor.pk}/"))
+    assert "Comptabilité en désaccord avec un paiement reçu" in timeline
+    assert Decimal("0.00") == Invoice.objects.get(creditor=creditor_a, number="FA-001").open_amount

@@ -5,7 +5,12 @@ from django.db import models
 
 class Event(models.Model):
     """An append-only audit record. ``hash`` covers the record and the previous event's hash,
-    so changing or deleting any past event breaks the chain (``relance audit verify``)."""
+    so changing or deleting any past event breaks the chain (``relance audit verify``).
+
+    ``keyed``: ``hash`` is an HMAC-SHA256 under the audit key, which is not in the database
+    (``seal``). Events recorded before the key existed are plain SHA-256 (``keyed`` false):
+    they are reported as such, and the first keyed event seals them, its MAC covering the
+    last one's hash."""
 
     created_at = models.DateTimeField()
     actor = models.CharField(max_length=100)
@@ -16,6 +21,7 @@ class Event(models.Model):
     payload = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    keyed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]

@@ -1,4 +1,16 @@
-"""Appending to and verifying the hash-chained audit trail."""
+"""Appending to and verifying the hash-chained audit trail.
+
+Each event's hash is an HMAC-SHA256 under the audit key (``seal``: not in the database) of the
+event and the previous hash; after each commit the chain's head is appended to the checkpoint
+file (also ``seal``). ``chain_verify`` checks the chain, the checkpoints and every stored
+document an event recorded with its SHA-256.
+
+Upgrade path: events written before the key existed keep their plain SHA-256 hashes (never
+re-signed: rewriting history is what the trail must show never happens). ``chain_verify``
+checks them as such and reports how many there are; the first keyed event's MAC covers the
+last of them, so once it exists they cannot be rewritten unseen either. A plain event after a
+keyed one is a forgery.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +25,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from relance.apps.audit import seal
+from relance.apps.audit.documents import document_path
 from relance.apps.audit.models import ChainHead, Event
 from relance.apps.ledger.bulk import bulk_insert
 
@@ -35,7 +49,9 @@ def _canonical(payload: Mapping[str, Any] | None) -> dict[str, Any]:
     return result
 
 
-def _digest(prev_hash: str, at: datetime, e: EventInput, payload: dict[str, Any]) -> str:
+def _digest(
+    prev_hash: str, at: datetime, e: EventInput, payload: dict[str, Any], *, keyed: bool = True
+) -> str:
     body = json.dumps(
         {
             "prev": prev_hash,
@@ -50,7 +66,9 @@ def _digest(prev_hash: str, at: datetime, e: EventInput, payload: dict[str, Any]
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    return hashlib.sha256(body.encode()).hexdigest()
+    if keyed:
+        return seal.mac(body.encode())
+    return hashlib.sha256(body.encode()).hexdigest()  # an event from before the key
 
 
 _COLUMNS = (
@@ -63,6 +81,7 @@ _COLUMNS = (
     "payload",
     "prev_hash",
     "hash",
+    "keyed",
 )
 
 
@@ -105,12 +124,15 @@ def events_record(*, events: Iterable[EventInput], at: datetime | None = None) -
                     to_json(payload, connection),
                     prev,
                     digest,
+                    True,
                 ]
             )
             prev = digest
         if rows:
             _insert(rows)
             ChainHead.objects.filter(pk=1).update(last_hash=prev)
+            last_id = Event.objects.filter(hash=prev).values_list("pk", flat=True).get()
+            transaction.on_commit(lambda: seal.checkpoint_append(last_id, prev))
         return len(rows)
 
 
@@ -135,27 +157,82 @@ class ChainReport:
     ok: bool
     first_bad_id: int | None = None
     reason: str = ""
+    unkeyed: int = 0  # events from before the audit key: checked by SHA-256 only
+    documents: int = 0  # stored documents re-hashed
+    checkpoints: int = 0  # checkpoint lines checked
 
 
 def chain_verify() -> ChainReport:
-    """Recompute every hash in order; the first event that does not fit is reported."""
+    """Recompute every MAC in order, check the checkpoints outside the database, then re-hash
+    every stored document an event recorded; the first thing that does not fit is reported."""
     prev = GENESIS
-    count = 0
+    count = unkeyed = 0
+    seen_keyed = False
+    marks = list(seal.checkpoints_read())
+    wanted = {m.event_id for m in marks if m.valid}
+    found: dict[int, str] = {}
+    documents: dict[str, tuple[str, int]] = {}
     for ev in Event.objects.order_by("id").iterator(chunk_size=5000):
         count += 1
         if ev.prev_hash != prev:
             return ChainReport(
                 count, False, ev.id, "previous hash does not match (event removed or reordered)"
             )
+        if not ev.keyed:
+            if seen_keyed:
+                return ChainReport(
+                    count, False, ev.id, "an unkeyed event after keyed ones (event forged)"
+                )
+            unkeyed += 1
+        seen_keyed = seen_keyed or ev.keyed
         e = EventInput(
             ev.kind, ev.subject_type, ev.subject_id, ev.creditor_id, ev.payload, ev.actor
         )
-        if _digest(prev, ev.created_at, e, ev.payload) != ev.hash:
+        if _digest(prev, ev.created_at, e, ev.payload, keyed=ev.keyed) != ev.hash:
             return ChainReport(
-                count, False, ev.id, "content does not match its hash (event altered)"
+                count,
+                False,
+                ev.id,
+                "content does not match its hash (event altered, or signed with another audit key)",
             )
+        if ev.id in wanted:
+            found[ev.id] = ev.hash
+        name, digest = ev.payload.get("document"), ev.payload.get("sha256")
+        if isinstance(name, str) and isinstance(digest, str) and name:
+            documents.setdefault(name, (digest, ev.id))
         prev = ev.hash
     head = ChainHead.objects.filter(pk=1).first()
     if head is not None and head.last_hash != prev:
         return ChainReport(count, False, None, "the last events were removed")
-    return ChainReport(count, True)
+    for mark in marks:
+        if not mark.valid:
+            return ChainReport(
+                count, False, None, f"checkpoint line {mark.line} was altered ({seal.checkpoints_file()})"
+            )
+        if mark.event_id not in found:
+            return ChainReport(
+                count,
+                False,
+                None,
+                f"event {mark.event_id}, checkpointed outside the database, is missing"
+                " (the last events were removed)",
+            )
+        if found[mark.event_id] != mark.digest:
+            return ChainReport(
+                count, False, mark.event_id, "the event differs from its checkpoint (event altered)"
+            )
+    for name, (digest, event_id) in documents.items():
+        try:
+            data = document_path(name).read_bytes()
+        except OSError:
+            return ChainReport(count, False, event_id, f"the stored document {name} is missing")
+        if hashlib.sha256(data).hexdigest() != digest:
+            return ChainReport(
+                count,
+                False,
+                event_id,
+                f"the stored document {name} does not match its recorded SHA-256 (document altered)",
+            )
+    return ChainReport(
+        count, True, unkeyed=unkeyed, documents=len(documents), checkpoints=len(marks)
+    )

@@ -38,16 +38,19 @@ from relance.apps.banking.match_writing import (
 )
 from relance.apps.banking.models import (
     Match,
+    MatchAllocation,
     StatementLine,
 )
 from relance.apps.banking.statement_writing import statements_write
 from relance.apps.creditors.models import Creditor
-from relance.apps.ledger.models import Allocation, ImportBatch, Payment
+from relance.apps.ledger.models import Allocation, Debtor, ImportBatch, Invoice, Payment
 from relance.domain.banking import BankReport
 from relance.domain.errors import InvalidInputError
+from relance.domain.problems import N_
 from relance.formats.bank import read_statement
 
 THRESHOLD = Decimal("0.80")
+ZERO = Decimal("0.00")
 
 
 class _Rollback(Exception):
@@ -127,6 +130,9 @@ def statement_import(
     day = as_of or timezone.localdate()
     try:
         with transaction.atomic():
+            # The creditor's lock, as the pass and the ledger import take it: two bank files
+            # of one creditor match against what the other applied, never the same invoices.
+            Creditor.objects.select_for_update().filter(pk=creditor.pk).first()
             batch = ImportBatch.objects.create(
                 creditor=creditor,
                 kind=ImportBatch.Kind.BANK,
@@ -239,6 +245,120 @@ def match_undo(*, match: Match, actor: str) -> Match:
             ],
             at=now,
         )
+    return match
+
+
+# --- a person chooses what a credit pays --------------------------------------------------------
+
+CHOSEN = "chosen by a person"
+
+
+def match_choose(
+    *,
+    line: StatementLine,
+    debtor: Debtor,
+    parts: list[tuple[Invoice, Decimal | None]],
+    actor: str,
+) -> Match:
+    """A person says which of ``debtor``'s invoices an unmatched or suggested credit pays:
+    another debtor or invoice than suggested (reassign), or several invoices with an amount
+    each (split). An amount left ``None`` takes what the line still holds, oldest due first;
+    what the line brings beyond the invoices stays a credit on the debtor. The line's pending
+    suggestions are closed and the chosen match applied at once, in one transaction.
+    """
+    if not parts:
+        raise InvalidInputError("choose at least one invoice the credit pays")
+    if debtor.creditor_id != line.creditor_id:
+        raise InvalidInputError("that debtor belongs to another creditor")
+    with transaction.atomic():
+        line = _line_locked(line)
+        pending = (StatementLine.Status.UNMATCHED, StatementLine.Status.SUGGESTED)
+        if line.amount <= 0 or line.status not in pending:
+            raise InvalidInputError(
+                N_("line %(line)s is no longer waiting for a person: %(status)s"),
+                params={"line": line.pk, "status": line.status},
+            )
+        ids = [invoice.pk for invoice, _ in parts]
+        if len(set(ids)) != len(ids):
+            raise InvalidInputError("each invoice may be named only once")
+        open_amounts = invoice_open_amounts(ids)
+        invoices = {i.pk: i for i in Invoice.objects.filter(pk__in=ids)}
+        for invoice, amount in parts:
+            found = invoices.get(invoice.pk)
+            if found is None or found.debtor_id != debtor.pk:
+                raise InvalidInputError(
+                    N_("invoice %(number)s is not one of this debtor's"),
+                    params={"number": invoice.number},
+                )
+            if found.currency != line.currency or open_amounts[found.pk] <= 0:
+                raise InvalidInputError(
+                    N_("invoice %(number)s has nothing open in %(currency)s"),
+                    params={"number": found.number, "currency": line.currency},
+                )
+            if amount is not None and not ZERO < amount <= open_amounts[found.pk]:
+                raise InvalidInputError(
+                    N_("%(amount)s for invoice %(number)s: between 0.01 and its open %(open)s"),
+                    params={"amount": amount, "number": found.number,
+                            "open": open_amounts[found.pk]},
+                )
+        given = sum((amount for _, amount in parts if amount is not None), ZERO)
+        if given > line.amount:
+            raise InvalidInputError(
+                N_("the amounts (%(given)s) are more than the credit (%(amount)s)"),
+                params={"given": given, "amount": line.amount},
+            )
+        left = line.amount - given
+        rows: list[tuple[int, Decimal]] = []
+        rest = sorted(
+            (invoices[i.pk] for i, amount in parts if amount is None),
+            key=lambda i: (i.due_date, i.pk),
+        )
+        chosen = {invoice.pk: amount for invoice, amount in parts}
+        for invoice, _ in parts:
+            if chosen[invoice.pk] is not None:
+                rows.append((invoice.pk, chosen[invoice.pk]))  # type: ignore[arg-type]
+        for invoice in rest:
+            take = min(left, open_amounts[invoice.pk])
+            if take > 0:
+                rows.append((invoice.pk, take))
+                left -= take
+        if not rows:
+            raise InvalidInputError("nothing of the credit is left for the invoices chosen")
+        now = timezone.now()
+        closed = list(
+            Match.objects.select_for_update().filter(line=line, state=Match.State.SUGGESTED)
+        )
+        for old in closed:
+            old.state, old.undone_at, old.undone_by = Match.State.UNDONE, now, actor
+        Match.objects.bulk_update(closed, ["state", "undone_at", "undone_by"])
+        match = Match.objects.create(
+            line=line, creditor_id=line.creditor_id, debtor=debtor,
+            state=Match.State.SUGGESTED, confidence=Decimal("1.00"), reasons=[CHOSEN],
+            overpayment=line.amount - sum((amount for _, amount in rows), ZERO),
+            created_by=actor,
+        )
+        match.allocation_rows = MatchAllocation.objects.bulk_create(  # type: ignore[attr-defined]
+            [MatchAllocation(match=match, invoice_id=pk, amount=amount) for pk, amount in rows]
+        )
+        match.line = line
+        events = [
+            EventInput(
+                kind="bank.match_chosen",
+                subject_type="match",
+                subject_id=match.pk,
+                creditor_id=line.creditor_id,
+                actor=actor,
+                payload={
+                    "line": line.pk,
+                    "debtor": debtor.pk,
+                    "was": line.status,
+                    "suggestions_closed": [{"match": m.pk, "debtor": m.debtor_id} for m in closed],
+                    "allocations": [{"invoice": pk, "amount": amount} for pk, amount in rows],
+                },
+            )
+        ]
+        events += matches_apply([match], actor=actor, now=now)
+        events_record(events=events, at=now)
     return match
 
 

@@ -1,4 +1,4 @@
-"""Actions by hand: approve what waits for a person, skip a planned action.
+"""Actions by hand: approve what waits for a person, skip a planned action, one or many at once.
 
 Refusals name an action's state and channel with ``domain.vocabulary``'s words.
 """
@@ -6,6 +6,7 @@ Refusals name an action's state and channel with ``domain.vocabulary``'s words.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
@@ -19,7 +20,7 @@ from relance.apps.collection.models import (
 from relance.apps.collection.sendable import DocumentCheck, NotSendableError, documents_check
 from relance.apps.creditors.models import Creditor
 from relance.domain.errors import InvalidInputError, NotFoundError
-from relance.domain.problems import N_
+from relance.domain.problems import N_, Problem
 from relance.domain.vocabulary import state_word
 
 # The channels whose document a person approves: the letters and the e-mails.
@@ -59,11 +60,14 @@ def actions_approve(
             raise NotFoundError(
                 f"no action awaiting approval with id {', '.join(map(str, missing))}"
             )
+    # Checked before the transaction: the check writes each document (templates run), and no
+    # template runs under a lock. The lock then takes only the rows checked, still waiting.
+    checked = list(qs)
+    refused = [c for c in approval_checks(checked, as_of=as_of).values() if not c.ok]
+    if refused:
+        raise NotSendableError(refused)
     with transaction.atomic():
-        rows = list(qs.select_for_update())
-        refused = [c for c in approval_checks(rows, as_of=as_of).values() if not c.ok]
-        if refused:
-            raise NotSendableError(refused)
+        rows = list(qs.filter(pk__in=[a.pk for a in checked]).select_for_update())
         Action.objects.filter(pk__in=[a.pk for a in rows]).update(state=Action.State.APPROVED)
         events_record(
             events=rows_events(
@@ -74,6 +78,99 @@ def actions_approve(
             )
         )
     return len(rows)
+
+
+@dataclass
+class BulkApproval:
+    """What ``actions_approve_each`` did: the actions approved, and per action refused the
+    problems that keep its document from going out (``documents_check``)."""
+
+    approved: list[Action] = field(default_factory=list)
+    refused: list[tuple[Action, tuple[Problem, ...]]] = field(default_factory=list)
+    # Approved or skipped meanwhile (by a colleague, or a page left open): left as they are.
+    decided: list[Action] = field(default_factory=list)
+
+
+def actions_approve_each(
+    *,
+    ids: Sequence[int],
+    creditor: Creditor,
+    actor: str = "system",
+    as_of: date | None = None,
+) -> BulkApproval:
+    """Approve each of ``ids`` (actions of ``creditor`` awaiting approval) whose document can be
+    sent; the others stay waiting, each with what keeps it (the same ``documents_check`` as
+    ``actions_approve``, run per action). One no longer awaiting approval is left as it is
+    (``decided``); an id that is not one of the creditor's actions is refused whole with
+    ``NotFoundError``."""
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    if not wanted:
+        raise InvalidInputError("choose at least one action to approve")
+    result = BulkApproval()
+    with transaction.atomic():
+        found = list(
+            Action.objects.filter(creditor=creditor, pk__in=wanted)
+            .select_related("debtor")
+            .select_for_update(of=("self",))
+            .order_by("id")
+        )
+        missing = sorted(set(wanted) - {a.pk for a in found})
+        if missing:
+            raise NotFoundError(f"no action with id {', '.join(map(str, missing))}")
+        rows = [a for a in found if a.state == Action.State.PLANNED and a.requires_approval]
+        result.decided = [a for a in found if a not in rows]
+        checks = approval_checks(rows, as_of=as_of)
+        for a in rows:
+            check = checks.get(a.pk)
+            if check is not None and not check.ok:
+                result.refused.append((a, check.problems))
+            else:
+                result.approved.append(a)
+        if result.approved:
+            Action.objects.filter(pk__in=[a.pk for a in result.approved]).update(
+                state=Action.State.APPROVED
+            )
+            events_record(
+                events=rows_events(
+                    "action.approved",
+                    "action",
+                    [(a.pk, a.creditor_id, {"step": a.step_key}) for a in result.approved],
+                    actor,
+                )
+            )
+    return result
+
+
+def actions_skip(
+    *, ids: Sequence[int], creditor: Creditor, reason: str = "skipped by hand", actor: str = "system"
+) -> list[Action]:
+    """Skip each of ``ids`` (planned or approved actions of ``creditor``), all or none."""
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    if not wanted:
+        raise InvalidInputError("choose at least one action to skip")
+    with transaction.atomic():
+        rows = list(
+            Action.objects.filter(creditor=creditor, pk__in=wanted, state__in=PENDING_ACTION_STATES)
+            .select_for_update()
+            .order_by("id")
+        )
+        missing = sorted(set(wanted) - {a.pk for a in rows})
+        if missing:
+            raise NotFoundError(
+                f"no planned or approved action with id {', '.join(map(str, missing))}"
+            )
+        Action.objects.filter(pk__in=[a.pk for a in rows]).update(
+            state=Action.State.SKIPPED, reason=reason[:200]
+        )
+        events_record(
+            events=rows_events(
+                "action.skipped",
+                "action",
+                [(a.pk, a.creditor_id, {"step": a.step_key, "reason": reason}) for a in rows],
+                actor,
+            )
+        )
+    return rows
 
 
 def action_skip(

@@ -12,7 +12,10 @@ and does what the outcome means:
   days while the bank statement comes in, and a task to check it is due on the last of them;
 - ``no_answer``: a new call the next business day, at most ``MAX_CALL_ATTEMPTS`` calls in all
   (``Action.attempts`` counts the unanswered calls before this one); after that the chase moves
-  on with the scenario's next step.
+  on with the scenario's next step. ``voicemail`` (a message left) is the same, said so;
+- ``invoice_not_received``: the invoice goes again today (step ``invoice_again``: by e-mail,
+  by post without a usable address, else a task to find one);
+- ``cash_difficulty``: a task for today to offer the debtor a payment plan.
 
 Follow-up actions carry an idempotency key derived from the call (``call:<id>:<what>``), so a
 retried request never creates a task twice; a second outcome on the same call is refused. Each
@@ -45,6 +48,12 @@ from relance.apps.collection.models import (
     Promise,
     Step,
 )
+from relance.apps.collection.reach import (
+    NO_EMAIL_LETTER,
+    NO_EMAIL_NO_ADDRESS,
+    email_usable,
+    postal_usable,
+)
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.documents.formatting import format_date, format_money
@@ -53,7 +62,10 @@ from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import N_, Phrase
 from relance.domain.vocabulary import channel_word, state_word
 
-OUTCOMES = ("promise", "dispute", "call_back", "wrong_number", "paid_already", "no_answer")
+OUTCOMES = (
+    "promise", "dispute", "call_back", "wrong_number", "paid_already", "no_answer", "voicemail",
+    "invoice_not_received", "cash_difficulty",
+)
 # An outcome as a refusal names it: its value in English, as the CLI always said it.
 OUTCOME_WORDS = {
     "promise": Phrase.of(N_("promise")),
@@ -62,6 +74,9 @@ OUTCOME_WORDS = {
     "wrong_number": Phrase.of(N_("wrong_number")),
     "paid_already": Phrase.of(N_("paid_already")),
     "no_answer": Phrase.of(N_("no_answer")),
+    "voicemail": Phrase.of(N_("voicemail")),
+    "invoice_not_received": Phrase.of(N_("invoice_not_received")),
+    "cash_difficulty": Phrase.of(N_("cash_difficulty")),
 }
 MAX_CALL_ATTEMPTS = 3
 PAID_PAUSE_DAYS = 3
@@ -76,6 +91,9 @@ SUMMARIES = {
         "wrong_number": "numéro erroné ({phone})",
         "paid_already": "paiement annoncé{paid}, à rapprocher",
         "no_answer": "appel sans réponse",
+        "voicemail": "message laissé",
+        "invoice_not_received": "facture non reçue, renvoyée le {day}",
+        "cash_difficulty": "difficultés de trésorerie, échéancier à proposer",
     },
     "en": {
         "promise": "promise to pay {amount} by {day}",
@@ -84,12 +102,16 @@ SUMMARIES = {
         "wrong_number": "wrong number ({phone})",
         "paid_already": "payment announced{paid}, to be matched",
         "no_answer": "no answer",
+        "voicemail": "message left",
+        "invoice_not_received": "invoice not received, sent again on {day}",
+        "cash_difficulty": "cash difficulties, a payment plan to offer",
     },
 }
 PAID_ON = {"fr": " le {day}", "en": " on {day}"}
 TASKS = {
     "find_number": "Find the right phone number",
     "check_payment": "Check the bank for the announced payment",
+    "offer_plan": "Offer a payment plan",
 }
 
 
@@ -425,7 +447,27 @@ def call_outcome_record(
             if day:
                 data["paid_on"] = day.isoformat()
             data["summary"] = text["paid_already"].format(paid=paid)
-        elif outcome == "no_answer":
+        elif outcome == "invoice_not_received":
+            channel, why = Step.Channel.EMAIL, ""
+            if not email_usable(debtor.email):
+                channel, why = (
+                    (Step.Channel.LETTER, NO_EMAIL_LETTER)
+                    if postal_usable(address=debtor.address, postal_code=debtor.postal_code,
+                                     city=debtor.city)
+                    else (Step.Channel.TASK, NO_EMAIL_NO_ADDRESS)
+                )
+            again, created = _follow_up(row, what="invoice_again", channel=channel, day=as_of,
+                                        step_key="invoice_again", template="invoice_again")
+            if created and why:
+                again.reason = why
+                again.save(update_fields=["reason"])
+            planned(again, created)
+            data["summary"] = text["invoice_not_received"].format(day=format_date(as_of, lang))
+        elif outcome == "cash_difficulty":
+            planned(*_follow_up(row, what="offer_plan", channel=Step.Channel.TASK, day=as_of,
+                                step_key="offer_plan", subject=TASKS["offer_plan"]))
+            data["summary"] = text["cash_difficulty"]
+        elif outcome in ("no_answer", "voicemail"):
             calls = row.attempts + 1
             data["attempt"] = calls
             if calls < MAX_CALL_ATTEMPTS:
@@ -444,7 +486,7 @@ def call_outcome_record(
                 data["retry_on"] = retry_on.isoformat()
             else:
                 data["gave_up"] = True
-            data["summary"] = text["no_answer"]
+            data["summary"] = text[outcome]
         if result.follow_ups:
             data["follow_ups"] = [a.pk for a in result.follow_ups]
         row.outcome = data

@@ -1,7 +1,8 @@
 """What was agreed, put in writing: the confirmation of a promise or a plan, and the thank-you.
 
-A promise to pay (``pauses.promise_add``: from a call, the CLI, the API or the workspace) and a
-payment plan (``pauses.plan_create``) each plan, in the same transaction, the document that
+A promise to pay (``pauses.promise_add``: from a call, the CLI, the API or the workspace), a
+payment plan (``pauses.plan_create``), and a plan proposed on the portal and declined
+(``pauses.plan_proposal_decline``: step ``plan_declined``) each plan, in the same transaction, the document that
 confirms them: an action of step ``promise_confirmation`` or ``plan_confirmation``, planned
 for the day, needing no approval, linked to the promise or the plan whose terms (dates and
 amounts, every instalment) its document states. It goes out like any other step: by e-mail
@@ -33,9 +34,10 @@ from relance.apps.ledger.models import Allocation, Debtor, Payment
 
 PROMISE_CONFIRMATION = "promise_confirmation"
 PLAN_CONFIRMATION = "plan_confirmation"
+PLAN_DECLINED = "plan_declined"
 THANK_YOU = "thank_you"
 # Documents that answer the debtor rather than chase it.
-ANSWER_STEPS = frozenset({PROMISE_CONFIRMATION, PLAN_CONFIRMATION, THANK_YOU})
+ANSWER_STEPS = frozenset({PROMISE_CONFIRMATION, PLAN_CONFIRMATION, PLAN_DECLINED, THANK_YOU})
 # The one document that goes out when nothing is owed any more (the others are then cancelled).
 NOTHING_OWED_STEPS = frozenset({THANK_YOU})
 # A thank-you that would arrive later than this after the case closed is not sent at all
@@ -132,6 +134,19 @@ def plan_confirmation_plan(*, plan: PaymentPlan, as_of: date, actor: str) -> Act
     )
 
 
+def plan_declined_plan(*, task: Action, as_of: date, actor: str) -> Action | None:
+    """Plan the answer telling the debtor its proposed plan (``task``, the portal's proposal)
+    is declined (once)."""
+    return _plan(
+        debtor=task.debtor,
+        case=task.case,
+        step=PLAN_DECLINED,
+        key=f"proposal:{task.pk}:declined",
+        as_of=as_of,
+        actor=actor,
+    )
+
+
 def thanks_plan(*, creditor: Creditor, as_of: date, result: RunResult, actor: str) -> None:
     """Thank, once, each debtor whose payment settled its case today (see the module)."""
     thanked = Action.objects.filter(case_id=OuterRef("pk"), step_key=THANK_YOU)
@@ -154,6 +169,9 @@ def thanks_plan(*, creditor: Creditor, as_of: date, result: RunResult, actor: st
         .filter(Q(scenario__sends_thank_you=True) | Q(creditor__sends_thank_you=True))
         .filter(Exists(paid))
         .filter(~Exists(thanked))
+        # A case that went to the legal stage was settled through the court, the agency or
+        # the lawyer: Relance says nothing more to that debtor (``policy.is_silent``).
+        .filter(legal_stage__isnull=True)
         .select_related("debtor")
     )
     for case in cases:

@@ -4,7 +4,8 @@
 the creditor's identity, the debtor's address, the invoices the step lists (overdue ones not in
 dispute; before any is due, those about to fall due), the earlier attempts actually carried out
 (sent e-mails, letters and registered letters, calls with an outcome), payments received, the
-penalties from the law engine with the rate tables as ``relance rates`` knows them, the pay
+penalties from the law engine with the rate tables as ``relance rates`` knows them, the
+justified recovery costs above the flat indemnities where the law allows them (``costs``), the pay
 link, the debtor portal's signed link (when ``RELANCE_PUBLIC_URL`` is set), and the notice
 date: the receipt date of a delivered registered letter, from which civil interest runs. A
 semester with no published rate raises ``UnknownRateError``, which names the ``relance rates
@@ -28,6 +29,7 @@ from typing import Any, cast
 from django.db.models import Exists, OuterRef, Q
 
 from relance.apps.collection.attempts import attempt_rows, attempts_from
+from relance.apps.collection.costs import cost_claims, costs_by_case
 from relance.apps.collection.models import (
     OPEN_CASE_STATUSES,
     Action,
@@ -39,7 +41,7 @@ from relance.apps.collection.models import (
 )
 from relance.apps.collection.portal_links import portal_url
 from relance.apps.collection.scenarios import scenario_id_for
-from relance.apps.creditors.models import Creditor
+from relance.apps.creditors.models import AgencyMandate, Creditor
 from relance.apps.ledger.models import Allocation, Contact, Debtor, Invoice, Payment
 from relance.apps.legal.selectors import (
     UNDATED_ORIGINS,
@@ -49,7 +51,9 @@ from relance.apps.legal.selectors import (
     regime_choice_for,
 )
 from relance.channels.registry import printed_channels
+from relance.documents.agency import AgencyInfo
 from relance.documents.context import (
+    Attempt,
     CreditorInfo,
     DebtorInfo,
     InvoiceLine,
@@ -137,10 +141,12 @@ def invoice_lines(
     invoices: Iterable[Invoice],
     paid: Mapping[int, Iterable[tuple[date, Decimal]]] | None = None,
     credited: Mapping[int, Decimal] | None = None,
+    with_files: bool = False,
 ) -> tuple[InvoiceLine, ...]:
     """The documents' lines of ``invoices``, in their order. ``paid``: each invoice's dated
     allocations (value date, amount) by pk, netted into its payments; ``credited``: what credit
-    notes took off each (see ``invoice_allocations``); none when not given."""
+    notes took off each (see ``invoice_allocations``); none when not given. ``with_files``: the
+    document is an e-mail, which carries each invoice's stored PDF (``messages.invoice_files``)."""
     paid = paid or {}
     credited = credited or {}
     return tuple(
@@ -153,6 +159,7 @@ def invoice_lines(
             currency=i.currency,
             payments=tuple(payments_net(paid.get(i.pk, ()))),
             credited=credited.get(i.pk, ZERO),
+            attached=with_files and bool(i.pdf),
         )
         for i in invoices
     )
@@ -386,10 +393,12 @@ def letter_contexts(
     rows_by_debtor = attempt_rows(debtor_ids)
     terms = payment_terms_for(creditor_ids=creditor_rows, debtor_ids=debtor_ids)
     promises, plans = _agreements(requests)
+    costs = costs_by_case((r.case.pk if r.case else None for r in requests), as_of=as_of)
+    mandates = {m.creditor_id: m for m in AgencyMandate.objects.filter(creditor_id__in=list(creditor_rows))}
     out: list[BuiltContext | RelanceError] = []
     for r in requests:
         listed = tuple(invoices.get(r.debtor.pk, ()))
-        lines = invoice_lines(listed, paid, credited)
+        lines = invoice_lines(listed, paid, credited, with_files=r.channel == "email")
         info = _debtor_info(r.debtor, contacts.get(r.debtor.pk, ""))
         notice = notices.get(r.debtor.pk)
         penalties, missing = None, ""
@@ -416,17 +425,20 @@ def letter_contexts(
                     if not without_unknown_rates:
                         raise
                     missing = exc.period
+            attempts = attempts_from(
+                rows_by_debtor.get(r.debtor.pk, ()),
+                before=as_of + timedelta(days=1),
+                exclude_id=r.exclude_action_id,
+            )
+            reference = case_reference(case=r.case, debtor=r.debtor, as_of=as_of)
             context = LetterContext(
+                agency=_agency(mandates.get(r.debtor.creditor_id), r.case, attempts, reference),
                 creditor=_with_edits(creditors[r.debtor.creditor_id], r.edits),
                 debtor=info,
                 invoices=lines,
                 letter_date=as_of,
-                reference=case_reference(case=r.case, debtor=r.debtor, as_of=as_of),
-                attempts=attempts_from(
-                    rows_by_debtor.get(r.debtor.pk, ()),
-                    before=as_of + timedelta(days=1),
-                    exclude_id=r.exclude_action_id,
-                ),
+                reference=reference,
+                attempts=attempts,
                 penalties=penalties,
                 lang=cast(Lang, r.lang),
                 channel=r.channel,
@@ -439,12 +451,35 @@ def letter_contexts(
                     creditor_id=r.debtor.creditor_id, debtor_id=r.debtor.pk, as_of=as_of
                 ),
                 regime_choice=choice,
+                other_claims=cost_claims(
+                    costs.get(r.case.pk, []) if r.case else [],
+                    template=r.template,
+                    penalties=penalties,
+                    currency=lines[0].currency if lines else "EUR",
+                    lang=r.lang,
+                ),
             )
         except RelanceError as exc:
             out.append(exc)
             continue
         out.append(BuiltContext(context, listed, missing))
     return out
+
+
+WRITTEN = frozenset({"email", "letter", "registered_letter"})
+
+
+def _agency(mandate: AgencyMandate | None, case: Case | None, attempts: Sequence[Attempt], reference: str) -> AgencyInfo | None:
+    """The agency writing for the creditor, with its first letter to the debtor in this case (the
+    first written message sent since the mandate began and the case opened)."""
+    if mandate is None:
+        return None
+    start = max(mandate.since, case.opened_on) if case is not None else mandate.since
+    first = min((a.date for a in attempts if a.channel in WRITTEN and a.date >= start), default=None)
+    return AgencyInfo(
+        name=mandate.name, address_lines=(mandate.address,), postcode=mandate.postal_code, city=mandate.city,
+        activity=mandate.activity, first_reference=reference if first else "", first_date=first,
+    )
 
 
 def _terms_of(terms: Mapping[tuple[int, int | None], Any], debtor: Debtor) -> dict[str, Any]:

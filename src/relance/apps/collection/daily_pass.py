@@ -72,7 +72,7 @@ from relance.apps.collection.models import (
     Scenario,
     Step,
 )
-from relance.apps.collection.pass_dates import pass_date_check, pass_horizon
+from relance.apps.collection.pass_dates import pass_date_check
 from relance.apps.collection.pauses import (
     pauses_resume_expired,
     plans_resolve,
@@ -86,6 +86,7 @@ from relance.apps.collection.scenarios import (
     scenarios_with_defaults,
 )
 from relance.apps.collection.selectors import debtor_flags, debtors_written_off
+from relance.apps.collection.settled import cases_close_settled
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.domain import policy
@@ -156,62 +157,10 @@ def _creditor_pass(*, creditor: Creditor, as_of: date, result: RunResult, actor:
     plans_resolve(creditor=creditor, as_of=as_of, result=result, actor=actor)
     pauses_resume_expired(creditor=creditor, as_of=as_of, result=result, actor=actor)
     lead = max([0, *(engine_s.lead_days for engine_s in scenarios_with_defaults()[0].values())])
-    _close_settled(creditor=creditor, as_of=as_of, lead=lead, result=result, actor=actor)
+    cases_close_settled(creditor=creditor, as_of=as_of, lead=lead, result=result, actor=actor)
     thanks_plan(creditor=creditor, as_of=as_of, result=result, actor=actor)
     plan = collection_decide(creditor=creditor, as_of=as_of, result=result)
     _apply(creditor=creditor, as_of=as_of, plan=plan, result=result, actor=actor)
-
-
-def _close_settled(
-    *, creditor: Creditor, as_of: date, lead: int, result: RunResult, actor: str
-) -> None:
-    """Close the cases of debtors who owe nothing the scenario would chase; cancel what is pending.
-
-    Closed only on a fact: every invoice the chase covers was paid or settled (its open amount
-    is zero, or it is no longer open). The invoices covered are reckoned up to the creditor's
-    last real pass when ``as_of`` is earlier (a dry run's day): a day before the invoices fell
-    due never makes them look paid."""
-    horizon = pass_horizon(creditor=creditor, as_of=as_of)
-    chasable = Invoice.objects.filter(
-        debtor_id=OuterRef("debtor_id"),
-        status=Invoice.Status.OPEN,
-        open_amount__gt=0,
-        due_date__lte=horizon + timedelta(days=lead),
-    )
-    settled = list(
-        open_cases(creditor)
-        .exclude(status=Case.Status.LEGAL)
-        .filter(~Exists(chasable))
-        .values_list("pk", "debtor_id")
-    )
-    if not settled:
-        return
-    ids = [pk for pk, _ in settled]
-    cancelled: list[tuple[int, int, dict[str, Any]]] = []
-    for part in chunks(ids):
-        pending = list(
-            Action.objects.filter(case_id__in=part, state__in=PENDING_ACTION_STATES).values_list(
-                "pk", "step_key"
-            )
-        )
-        Action.objects.filter(pk__in=[p for p, _ in pending]).update(
-            state=Action.State.CANCELLED, reason="paid"
-        )
-        cancelled += [(p, creditor.pk, {"step": k, "reason": "paid"}) for p, k in pending]
-        Case.objects.filter(pk__in=part).update(
-            status=Case.Status.CLOSED_PAID, closed_on=as_of, paused_until=None, pause_reason=""
-        )
-    events_record(
-        events=rows_events(
-            "case.closed_paid",
-            "case",
-            [(pk, creditor.pk, {"debtor": d, "as_of": as_of}) for pk, d in settled],
-            actor,
-        )
-        + rows_events("action.cancelled", "action", cancelled, actor)
-    )
-    result.cases["closed_paid"] += len(settled)
-    result.actions["cancelled"] += len(cancelled)
 
 
 def debtor_positions(*, creditor: Creditor, as_of: date, lead: int) -> Any:
@@ -529,12 +478,14 @@ def _apply(
         if d.step.channel == Step.Channel.EMAIL and d.debtor_id in unreachable:
             planned.channel, planned.reason = unreachable[d.debtor_id]
         rows.append(planned)
-    # Work left undone from an earlier step (a call nobody made) gives way to the new step.
+    # Work left undone from an earlier step (a call nobody made) gives way to the new step. A
+    # letter never does: unprinted, it holds its case (``policy.blocks_case``) until a person
+    # prints it or skips it, so it is never dropped unseen.
     cancelled = []
     for part in chunks(superseded):
         cancelled += list(
             Action.objects.filter(case_id__in=part, state__in=PENDING_ACTION_STATES)
-            .exclude(channel=Step.Channel.EMAIL)
+            .exclude(channel__in=(Step.Channel.EMAIL, *policy.LETTERS))
             .values_list("pk", "step_key")
         )
     Action.objects.filter(pk__in=[p for p, _ in cancelled]).update(

@@ -9,10 +9,13 @@ Work goes in batches of up to ``BATCH`` actions. What each step writes, and what
    Message-ID derived from the idempotency key; one ``action.sending`` event each, recorded
    in the same transaction. On PostgreSQL the rows are taken with ``SELECT … FOR UPDATE SKIP
    LOCKED`` so two dispatchers never claim the same row. Crash → the rows are ``sending``
-   without ``handed_over_at``. Every message of the batch is rendered to bytes (inside the
-   claim) before the first one is sent: the documents' text and HTML, the EPC QR code, the
-   PDFs (``messages.email_compose``, what ``relance render`` writes), from contexts built for
-   the whole batch at once (``contexts.letter_contexts``). Each message is stored unchanged as
+   without ``handed_over_at``. Every message of the batch is rendered to bytes before the
+   claim, outside any transaction (``outbox_ahead.render_missing``; each template under its
+   render budget), so no template ever runs under the claim's lock: the documents' text and
+   HTML, the EPC QR code, the PDFs (``messages.email_compose``, what ``relance render``
+   writes), from contexts built for the whole batch at once (``contexts.letter_contexts``); the
+   claim takes a message only if it rebuilds the same context, else leaves its action for the
+   next claim, and fails one whose template was refused. Each message is stored unchanged as
    ``documents/<sha256>.eml`` and made durable (fsync) before the claim commits; the claim
    records that file and hash on the row and in its events, so the proof of a message is the
    very bytes handed over under that claim. A claim that never reaches the hand-over leaves
@@ -62,19 +65,13 @@ group in one thread gets the same overlap and keeps the window a few system call
 SMTP failures are retried with exponential backoff (``attempts``, ``next_attempt_at``) and end
 as ``failed`` with the reason after ``MAX_ATTEMPTS``; a permanent refusal fails at once.
 
-``RELANCE_TEST_KILL_AT`` (tests only) makes the process SIGKILL itself at a named point:
-``before_claim``, ``after_claim``, ``during_smtp`` (message written, before the hand-over of
-its group), ``after_hand_over`` (the group's hand-over committed, before its final dots: the
-window where a message may be lost: ``uncertain``), ``after_smtp`` (the group's replies read,
-250 for this message, before ``sent`` is recorded); ``RELANCE_TEST_KILL_NTH`` picks the n-th time the point is reached (default 1), a
-point being reached once per message.
+``outbox_kill`` holds the tests' kill points.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import signal
 import socket
 import time
 from collections import Counter
@@ -92,17 +89,29 @@ from relance.apps.audit.documents import document_store, documents_sync
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.collection.confirmations import NOTHING_OWED_STEPS
 from relance.apps.collection.contexts import ContextRequest, action_request, letter_contexts
+from relance.apps.collection.mail_routes import mail_routes
 from relance.apps.collection.messages import email_compose, invoice_files
 from relance.apps.collection.models import Action, Case
-from relance.apps.collection.outbox_ahead import Ahead, Job, RenderAhead, Rendered, RenderInline
+from relance.apps.collection.outbox_ahead import (
+    Ahead,
+    Job,
+    RenderAhead,
+    Rendered,
+    RenderFailed,
+    RenderInline,
+    render_missing,
+)
+from relance.apps.collection.outbox_kill import kill_point as _kill_point
 from relance.apps.collection.outbox_outcomes import (
     MAX_ATTEMPTS,
+    STOPPED,
     Batch,
     Claimed,
     DispatchResult,
     failure,
     mark_sent,
     mark_uncertain,
+    over_budget,
     release,
 )
 from relance.apps.collection.outbox_recovery import outbox_recover
@@ -141,15 +150,6 @@ class PassTally(Protocol):
 CHANNEL = sent_channel("email")
 LEASE = timedelta(minutes=10)
 BATCH = 100
-_reached: Counter[str] = Counter()
-
-
-def _kill_point(name: str) -> None:
-    if os.environ.get("RELANCE_TEST_KILL_AT") != name:
-        return
-    _reached[name] += 1
-    if _reached[name] >= int(os.environ.get("RELANCE_TEST_KILL_NTH", "1")):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def message_id_for(idempotency_key: str, creditor: Creditor) -> str:
@@ -207,6 +207,14 @@ def outbox_dispatch(
     actor: str = "system",
 ) -> DispatchResult:
     """Send every due e-mail action once. Must run outside a transaction (each step commits)."""
+    routes = mail_routes(creditor=creditor) if transport is None else None
+    if routes is not None:  # a creditor's own server (Settings) carries its e-mail
+        out = DispatchResult()
+        for each, url in routes:
+            each_transport = CHANNEL.transport(url, smtp_limits())
+            out.add(outbox_dispatch(as_of=as_of, creditor=each, result=result,
+                                    transport=each_transport, actor=actor))
+        return out
     out = DispatchResult()
     transport = transport or CHANNEL.transport(settings.EMAIL_URL, smtp_limits())
     transport.limit(time.monotonic() + settings.SMTP_RUN_DEADLINE)
@@ -218,11 +226,19 @@ def outbox_dispatch(
         out.sent, out.recovered = out.sent + sent, out.recovered + recovered
         out.uncertain += uncertain
         _kill_point("before_claim")
-        while (
-            batch := _claim(as_of=as_of, creditor=creditor, out=out, actor=actor, ahead=ahead)
-        ) is not None:
+        written, stalled = False, 0
+        while True:
+            if not written:  # what the next claim takes, written first, outside its lock
+                ahead = render_missing(_next_jobs(as_of=as_of, creditor=creditor), ahead, _render)
+            batch = _claim(as_of=as_of, creditor=creditor, out=out, actor=actor, ahead=ahead)
+            if batch is None:
+                break
             _kill_point("after_claim")
-            ahead = {}
+            ahead, written = {}, False
+            stalled = stalled + 1 if batch.left and not batch.items else 0
+            if stalled > 2:  # contexts that change at every read: left for the next run
+                out.problems.append(Problem.of("email_stopped", STOPPED["unsettled"]))
+                break
             ahead_on = batch.full and RENDER_AHEAD and not failed_to_start
             jobs = _next_jobs(as_of=as_of, creditor=creditor) if ahead_on else []
             if jobs and worker is None:
@@ -251,9 +267,9 @@ def outbox_dispatch(
                 retry_wait=settings.SMTP_RETRY_WAIT,
             )
             if jobs and worker is not None:
-                ahead = worker.collect()
+                ahead, written = worker.collect(), True
             elif inline is not None:
-                ahead = inline.done
+                ahead, written = inline.done, inline.complete
             stopped = transport.stopped()
             if stopped:  # what is left stays queued for the next run
                 out.problems.append(Problem.of("email_stopped", STOPPED[stopped]))
@@ -370,6 +386,7 @@ def _claim(
         }
         batch = Batch(owner=_owner(), lease=now + LEASE, items=[], full=len(actions) == BATCH)
         events: list[EventInput] = []
+        left: set[int] = set()
 
         def fail(a: Action, error: str) -> None:
             a.state, a.error, a.reason = Action.State.FAILED, error, "cannot be written"
@@ -389,7 +406,6 @@ def _claim(
             except RelanceError as exc:
                 fail(a, str(exc))
         built = letter_contexts([r for _, r in requests], as_of=as_of, without_unknown_rates=True)
-        stamp = now.timestamp()
         for (a, request), result in zip(requests, built, strict=True):
             debtor, cred = debtors[a.debtor_id], creditors[a.creditor_id]
             if isinstance(result, RelanceError):
@@ -421,18 +437,20 @@ def _claim(
                     if refused:
                         raise InvalidInputError("; ".join(p.message for p in refused))
                 files = tuple(invoice_files(result.invoices))
-                # Written ahead from this very context, or written now. Either way the message
-                # as it will go out is stored unchanged: the proof of what was sent. A claim
-                # that never reaches the hand-over leaves an unreferenced file, nothing else.
+                # Written before the claim from this very context, else left for the next
+                # claim: no template runs under this lock. The message as it will go out is
+                # stored unchanged: the proof of what was sent. A claim that never reaches the
+                # hand-over leaves an unreferenced file, nothing else.
                 early = ahead.get(a.pk)
-                if (
-                    early is not None
-                    and early[1] is not None
-                    and early[0] == (message_id, request.template, context, files)
-                ):
-                    rendered = early[1]
-                else:
-                    rendered = _render(context, request.template, message_id, files, stamp)
+                key = (message_id, request.template, context, files)
+                if early is None or early[1] is None or early[0] != key:
+                    left.add(a.pk)
+                    continue
+                rendered = early[1]
+                if isinstance(rendered, RenderFailed):
+                    if rendered.budget:
+                        out.problems.append(over_budget(a.pk, debtor.account, rendered.error))
+                    raise InvalidInputError(rendered.error)
             except (PermanentEmailError, RelanceError, ValueError) as exc:
                 fail(a, str(exc))
                 continue
@@ -484,8 +502,9 @@ def _claim(
             events.append(
                 EventInput("action.sending", "action", a.pk, a.creditor_id, payload, actor)
             )
+        batch.left = len(left)
         synced = documents_sync([i.document for i in batch.items])
-        rows_write(actions, _CLAIM_FIELDS)
+        rows_write([a for a in actions if a.pk not in left], _CLAIM_FIELDS)
         events_record(events=events)
         synced()  # every stored message on disk before the claim commits, so before any hand-over
     return batch
@@ -571,18 +590,3 @@ def _send_batch(
     mark_sent(handed, batch=batch, out=out, actor=actor)
     mark_uncertain(unsure, batch=batch, out=out, actor=actor)
     release(untried, batch=batch, reason=f"the run stopped ({stopped})", actor=actor)
-
-
-# Why the outbox stopped before the queue was empty (``Transport.stopped``).
-STOPPED = {
-    "deadline": N_(
-        "e-mail sending stopped: the run's time for sending e-mail is over; what is left goes "
-        "out with the next run"
-    ),
-    "breaker": N_(
-        "e-mail sending stopped: the mail server failed several times in a row; what is left "
-        "goes out with the next run"
-    ),
-}
-
-

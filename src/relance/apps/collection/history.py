@@ -13,7 +13,7 @@ cycle (declared after its last closed case), for the pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,7 +32,8 @@ from relance.apps.collection.scenarios import scenario_id_for, scenarios_load_de
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.domain.errors import InvalidInputError
-from relance.domain.problems import N_
+from relance.domain.ledger import LastContact
+from relance.domain.problems import N_, Problem
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,33 @@ def contact_declare(
             debtor=debtor, step_key=step_key, contact_date=contact_date
         )
     return row
+
+
+def contacts_declare_from_ledger(
+    *, creditor: Creditor, contacts: Mapping[str, LastContact], today: date, actor: str
+) -> list[Problem]:
+    """Declare the last contacts a ledger file gives (the ledger's ``contacts_read`` hook, in
+    the import's transaction): each one as ``contact_declare`` would, or its problem, with the
+    file's line and column, so the import refuses the whole file."""
+    debtors = {
+        d.account: d
+        for d in Debtor.objects.filter(creditor=creditor, account__in=list(contacts))
+    }
+    problems: list[Problem] = []
+    for account, contact in sorted(contacts.items(), key=lambda item: item[1].line):
+        try:
+            contact_declare(
+                creditor=creditor,
+                debtor=debtors[account],
+                step_key=contact.step,
+                contact_date=contact.day,
+                today=today,
+                source=DeclaredContact.Source.LEDGER,
+                actor=actor,
+            )
+        except InvalidInputError as exc:
+            problems.append(Problem.from_error("bad_history", exc, contact.line, contact.column))
+    return problems
 
 
 def declared_for_pass(

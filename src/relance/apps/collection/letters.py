@@ -8,13 +8,17 @@ demeure the validator refuses, or a letter that cannot be written, stays pending
 reported.
 
 ``letter_deliver`` records a registered letter's tracking number and then its acknowledgement
-date (or that it was not claimed): the receipt date is the proof and the notice date.
+date (or that it was not claimed): the receipt date is the proof and the notice date. The
+signed acknowledgement itself, scanned, is kept unchanged with its SHA-256 when given: a dossier
+cites that file instead of the paper original.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from pathlib import PurePath
 from typing import Any
 
 from django.db import transaction
@@ -34,6 +38,7 @@ from relance.documents.letter import compose_letter
 from relance.documents.templates import render_step
 from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import N_, Problem
+from relance.domain.vocabulary import channel_word, state_word
 
 # --- the day's letters ----------------------------------------------------------------------------
 
@@ -57,15 +62,42 @@ class BatchResult:
         }
 
 
-def letters_due(*, as_of: date, creditor: Creditor | None = None) -> list[Action]:
+def letters_due(
+    *, as_of: date, creditor: Creditor | None = None, ids: Sequence[int] | None = None
+) -> list[Action]:
     """The letter and registered-letter actions ready to print: approved (or needing no
-    approval) and planned for ``as_of`` or before."""
+    approval) and planned for ``as_of`` or before; only ``ids`` among them when given."""
     qs = Action.objects.filter(
         ready_to_go_out(channels=LETTER_CHANNELS, as_of=as_of)
     ).select_related("debtor", "debtor__creditor", "case")
     if creditor is not None:
         qs = qs.filter(creditor=creditor)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
     return list(qs.order_by("creditor_id", "debtor__name", "id"))
+
+
+def letters_due_count(*, as_of: date, creditor: Creditor) -> int:
+    """How many letters ``letters_due`` would list for ``creditor``: one query."""
+    return Action.objects.filter(
+        ready_to_go_out(channels=LETTER_CHANNELS, as_of=as_of), creditor=creditor
+    ).count()
+
+
+def letters_awaiting_delivery(*, creditor: Creditor) -> list[Action]:
+    """The registered letters printed whose tracking number or receipt is not recorded yet,
+    the oldest first: each waits for a person to record what La Poste says."""
+    return list(
+        Action.objects.filter(
+            creditor=creditor,
+            channel=Step.Channel.REGISTERED_LETTER,
+            state=Action.State.SENT,
+            received_date__isnull=True,
+            not_claimed=False,
+        )
+        .select_related("debtor", "case")
+        .order_by("sent_at", "id")
+    )
 
 
 def letters_batch(
@@ -74,12 +106,14 @@ def letters_batch(
     creditor: Creditor | None = None,
     workers: int | None = None,
     actor: str = "system",
+    ids: Sequence[int] | None = None,
 ) -> BatchResult:
-    """Print the day's letters into one PDF and mark them sent; refuse what may not go out."""
+    """Print the day's letters (only ``ids`` among them when given) into one PDF and mark them
+    sent; refuse what may not go out."""
     from relance.documents.pdf import LetterJob, letter_pdfs, render_batch
 
     result = BatchResult(as_of=as_of)
-    actions = letters_due(as_of=as_of, creditor=creditor)
+    actions = letters_due(as_of=as_of, creditor=creditor, ids=ids)
     tables = rate_tables()
     jobs: list[LetterJob] = []
     ready: list[tuple[Action, LetterContext, str]] = []
@@ -135,10 +169,16 @@ def letters_batch(
     batch_name, batch_digest = document_store(pdf)
     result.pdf, result.sha256 = pdf, batch_digest
     events: list[EventInput] = []
+    # Every text written before the transaction: no template runs under its lock.
+    texts = [
+        (compose_letter(context, template), render_step(context, template).subject)
+        for _, context, template in ready
+    ]
     with transaction.atomic():
-        for (a, context, template), entry, document in zip(ready, entries, documents, strict=True):
+        for (a, context, _template), entry, document, (letter, subject) in zip(
+            ready, entries, documents, texts, strict=True
+        ):
             name, digest = document_store(document)
-            letter = compose_letter(context, template)
             locked = Action.objects.select_for_update().get(pk=a.pk)
             if locked.state not in (Action.State.PLANNED, Action.State.APPROVED):
                 continue  # taken by someone else meanwhile: its own record stands
@@ -152,7 +192,7 @@ def letters_batch(
                 sent_at=moment,
                 sha256=digest,
                 document=name,
-                subject=render_step(context, template).subject,
+                subject=subject,
                 body_text=letter.as_text(),
                 invoice_ids=invoice_ids,
                 recipient="\n".join(letter.recipient),
@@ -222,41 +262,66 @@ def letter_deliver(
     not_claimed: bool = False,
     actor: str = "system",
     returned: date | None = None,
+    receipt: bytes | None = None,
+    receipt_filename: str = "",
 ) -> Action:
     """Record a registered letter's tracking number and its acknowledgement (date, or not claimed).
 
     ``returned``: the day an unclaimed letter came back (default today), kept as
-    ``outcome["not_claimed_on"]``: the next step counts its deadline from it."""
+    ``outcome["not_claimed_on"]``: the next step counts its deadline from it. ``receipt``: the
+    signed acknowledgement as scanned (PDF or image), stored unchanged with its SHA-256; never
+    replaced by another file once recorded."""
     tracking = tracking.strip()
     if not tracking:
-        raise InvalidInputError("give the registered letter's tracking number")
+        raise InvalidInputError(N_("give the registered letter's tracking number"))
     if received is not None and not_claimed:
-        raise InvalidInputError("a letter is either received on a date or not claimed, not both")
+        raise InvalidInputError(
+            N_("a letter is either received on a date or not claimed, not both")
+        )
+    stored = _receipt_store(receipt, receipt_filename) if receipt is not None else None
     with transaction.atomic():
         action = Action.objects.select_for_update().filter(pk=action_id).first()
         if action is None:
             raise NotFoundError(f"no action {action_id}")
         if action.channel != Step.Channel.REGISTERED_LETTER:
             raise InvalidInputError(
-                f"action {action_id} is a {action.channel}, not a registered letter"
+                N_("action %(action)s is a %(channel)s, not a registered letter"),
+                params={"action": action_id, "channel": channel_word(action.channel)},
             )
         if action.state != Action.State.SENT:
             raise InvalidInputError(
-                f"action {action_id} is {action.state}: print it first (relance letters batch)"
+                N_("action %(action)s is %(state)s: print it first (relance letters batch)"),
+                params={"action": action_id, "state": state_word(action.state)},
             )
         if action.tracking_number and action.tracking_number != tracking:
             raise InvalidInputError(
-                f"action {action_id} already has tracking number {action.tracking_number}"
+                N_("action %(action)s already has tracking number %(tracking)s"),
+                params={"action": action_id, "tracking": action.tracking_number},
             )
         sent_day = timezone.localdate(action.sent_at) if action.sent_at else action.planned_date
         if received is not None and received < sent_day:
             raise InvalidInputError(
-                f"the letter cannot be received ({received}) before it was sent ({sent_day})"
+                N_("the letter cannot be received (%(received)s) before it was sent (%(sent)s)"),
+                params={"received": received, "sent": sent_day},
             )
         if action.received_date and received and received != action.received_date:
             raise InvalidInputError(
-                f"action {action_id} was already received on {action.received_date}: the proof is not rewritten"
+                N_(
+                    "action %(action)s was already received on %(day)s: the proof is not "
+                    "rewritten"
+                ),
+                params={"action": action_id, "day": action.received_date},
             )
+        if stored is not None:
+            if received is None and action.received_date is None:
+                raise InvalidInputError(
+                    f"action {action_id} is not received: give the date on the acknowledgement (--received)"
+                )
+            if action.receipt_sha256 and action.receipt_sha256 != stored[1]:
+                raise InvalidInputError(
+                    f"action {action_id} already has its acknowledgement of receipt: the proof is not rewritten"
+                )
+            action.receipt_name, action.receipt_sha256 = stored
         action.tracking_number = tracking
         if received is not None:
             action.received_date, action.not_claimed = received, False
@@ -265,7 +330,8 @@ def letter_deliver(
             back = returned or timezone.localdate()
             if back < sent_day:
                 raise InvalidInputError(
-                    f"the letter cannot come back ({back}) before it was sent ({sent_day})"
+                    N_("the letter cannot come back (%(back)s) before it was sent (%(sent)s)"),
+                    params={"back": back, "sent": sent_day},
                 )
             action.outcome = {**(action.outcome or {}), "not_claimed_on": back.isoformat()}
         action.save(
@@ -274,6 +340,8 @@ def letter_deliver(
                 "received_date",
                 "not_claimed",
                 "outcome",
+                "receipt_name",
+                "receipt_sha256",
                 "updated_at",
             ]
         )
@@ -295,6 +363,7 @@ def letter_deliver(
                 "received": received,
                 "not_claimed": action.not_claimed,
                 "sha256": action.sha256,
+                **({"receipt": stored[0], "receipt_sha256": stored[1]} if stored else {}),
             },
             actor=actor,
         )
@@ -306,3 +375,23 @@ def action_get(*, action_id: int) -> Action:
     if action is None:
         raise NotFoundError(f"no action {action_id}")
     return action
+
+
+RECEIPT_SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg"})
+MAX_RECEIPT_BYTES = 20 * 1024 * 1024
+
+
+def _receipt_store(data: bytes, filename: str) -> tuple[str, str]:
+    """The scanned acknowledgement of receipt, stored unchanged: (name, sha256); refused whole
+    when it is empty, too large or not a PDF or an image."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in RECEIPT_SUFFIXES:
+        raise InvalidInputError(
+            f"the acknowledgement of receipt must be one of {', '.join(sorted(RECEIPT_SUFFIXES))}, "
+            f"not {PurePath(filename).name!r}"
+        )
+    if not data:
+        raise InvalidInputError("the acknowledgement of receipt's file is empty")
+    if len(data) > MAX_RECEIPT_BYTES:
+        raise InvalidInputError("the acknowledgement of receipt's file is larger than 20 MB")
+    return document_store(data, suffix=suffix, durable=True)

@@ -30,6 +30,7 @@ from relance.apps.collection.contexts import (
     context_request,
     letter_contexts,
 )
+from relance.apps.collection.email_layout import PORTAL_WORDS, email_page
 from relance.apps.collection.models import Action
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Invoice
@@ -191,31 +192,46 @@ def email_compose(
     text = f"{rendered.text}\n-- \n{footer}\n"
     body = rendered.html
     amount = payable_amount(context, template)
-    for link in (context.pay_link(amount), context.portal_url):
+    # In the HTML a long link is a few words (the portal has its button below the text); the
+    # plain-text twin keeps every link written out.
+    for link, words in ((context.pay_link(amount), labels["pay"]), (context.portal_url, PORTAL_WORDS.get(rendered.lang, PORTAL_WORDS["fr"]))):
         if link:
             escaped = html.escape(link)
-            body = body.replace(escaped, f'<a href="{escaped}">{escaped}</a>')
+            body = body.replace(escaped, f'<a href="{escaped}">{html.escape(words)}</a>')
     inline: list[Attachment] = []
+    domain = message_id.strip("<>").rpartition("@")[2] or "relance.invalid"
+    logo_cid = ""
+    logo = creditor.logo_path
+    if logo is not None and logo.suffix.lower() in (".png", ".jpg", ".jpeg"):
+        try:
+            data = logo.read_bytes()
+        except OSError:
+            data = b""
+        if data:
+            logo_cid = f"logo@{domain}"
+            kind = "image/png" if logo.suffix.lower() == ".png" else "image/jpeg"
+            inline.append(Attachment(f"logo{logo.suffix.lower()}", kind, data, logo_cid))
     png = (
         transfer_qr_png(context, amount)
         if creditor.iban and context.currency == "EUR" and amount > 0
         else b""
     )
+    qr_html = ""
     if png:
-        cid = f"qr-virement@{message_id.strip('<>').rpartition('@')[2] or 'relance.invalid'}"
+        cid = f"qr-virement@{domain}"
         inline.append(Attachment("qr-virement.png", "image/png", png, cid))
         help_text = labels["qr_help"].format(
             amount=format_money(amount, rendered.lang, context.currency),
             reference=context.reference,
         )
-        body += (
-            f'\n<p><img src="cid:{cid}" alt="{html.escape(labels["qr"])}" width="196" height="196"><br>'
+        qr_html = (
+            f'<p><img src="cid:{cid}" alt="{html.escape(labels["qr"])}" width="196" height="196"><br>'
             f"<small>{html.escape(help_text)}</small></p>"
         )
-    page = (
-        f'<!doctype html>\n<html lang="{rendered.lang}"><head><meta charset="utf-8">'
-        f"<title>{html.escape(rendered.subject)}</title></head>\n<body>\n{body}\n"
-        f'<hr>\n<p style="font-size:small;color:#555">{html.escape(footer)}</p>\n</body></html>\n'
+    page = email_page(
+        lang=rendered.lang, subject=rendered.subject, body=body, footer=footer,
+        portal_url=context.portal_url, logo_cid=logo_cid, creditor_name=creditor.name,
+        after_body=qr_html,
     )
     attachments: list[Attachment] = []
     if with_letter:

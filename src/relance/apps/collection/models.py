@@ -17,9 +17,22 @@ AMOUNT: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class Scenario(models.Model):
-    """An ordered plan of steps for a kind of debtor (edited in the admin, or as TOML)."""
+    """An ordered plan of steps for a kind of debtor (edited in the admin, or as TOML).
 
-    name = models.CharField(max_length=100, unique=True)
+    A creditor's own (``creditor`` set: only that creditor sees, edits and assigns it), or
+    install-wide (``creditor`` empty: the shipped ones and the defaults, which every creditor
+    sees and only an install administrator changes).
+    """
+
+    creditor = models.ForeignKey(
+        "creditors.Creditor",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="scenarios",
+        help_text="empty: install-wide (only an install administrator changes it)",
+    )
+    name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     debtor_kinds = models.JSONField(default=list, blank=True, help_text='e.g. ["business", "public"]')
     is_default = models.BooleanField(
@@ -33,6 +46,20 @@ class Scenario(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "name"], name="scenario_name_per_creditor"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(creditor__isnull=True),
+                name="scenario_name_install_wide",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(creditor__isnull=True) | models.Q(is_default=False),
+                name="scenario_default_install_wide",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -109,6 +136,64 @@ class Case(models.Model):
         return f"case {self.pk} of debtor {self.debtor_id} ({self.status})"
 
 
+class LegalStage(models.Model):
+    """A case in the legal stage: its route (``relance.domain.law.procedure.ROUTES``) and its key
+    dates as they were recorded (``legal_stage``), each also an audit event."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="legal_stage")
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="legal_stages")
+    route = models.CharField(max_length=20)
+    entered_on = models.DateField()
+    reference = models.CharField(
+        max_length=100, help_text="the file's reference with the court, agency or lawyer (status files)"
+    )
+    filed_date = models.DateField(null=True, blank=True)
+    order_issued_date = models.DateField(null=True, blank=True)
+    order_served_date = models.DateField(null=True, blank=True)
+    formula_requested_date = models.DateField(null=True, blank=True)
+    judgment_date = models.DateField(null=True, blank=True)
+    enforceable_date = models.DateField(null=True, blank=True)
+    # The latest status the agency or lawyer reported (``relance case status-import``).
+    reported_status = models.CharField(max_length=20, blank=True)
+    reported_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "reference"], name="legal_stage_reference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.reference} (case {self.case_id})"
+
+
+class StatusReport(models.Model):
+    """One line of a status file an agency or a lawyer sent back, as it was taken in."""
+
+    stage = models.ForeignKey(LegalStage, on_delete=models.CASCADE, related_name="reports")
+    status = models.CharField(max_length=20)
+    amount = models.DecimalField(**AMOUNT)
+    report_date = models.DateField()
+    payment = models.ForeignKey(
+        "ledger.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="status_reports"
+    )
+    file_sha256 = models.CharField(max_length=64)
+    line = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["report_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "status", "amount", "report_date"], name="status_report_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.amount} on {self.report_date}"
+
+
 PENDING_ACTION_STATES = ("planned", "approved")
 
 
@@ -174,6 +259,11 @@ class Action(models.Model):
         null=True, blank=True, help_text="the acknowledgement of receipt's date: the proof, and the notice date"
     )
     not_claimed = models.BooleanField(default=False, help_text="the registered letter came back unclaimed")
+    receipt_name = models.CharField(
+        max_length=200, blank=True,
+        help_text="the signed acknowledgement of receipt as scanned: documents/<sha256><suffix> under MEDIA_ROOT",
+    )
+    receipt_sha256 = models.CharField(max_length=64, blank=True)
     # What a written confirmation confirms: its document states this promise's or plan's terms.
     promise = models.ForeignKey(
         "Promise", null=True, blank=True, on_delete=models.PROTECT, related_name="confirmations"
@@ -324,3 +414,33 @@ class DeclaredContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step_key} on {self.contact_date} (declared)"
+
+
+class RecoveryCost(models.Model):
+    """Recovery costs a creditor incurred on a case (a lawyer's or a bailiff's fees…), with proof.
+
+    Recorded with ``relance case costs add`` or ``POST /api/costs``; the proof is stored unchanged
+    (``audit.documents``) with its SHA-256. Letters claim what they exceed the flat indemnities by,
+    as a complementary compensation "sur justification" (C. com. L441-10 II), only under a
+    regime that allows it (``domain.law.costs``): never from a consumer (CPCE L111-8).
+    """
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="recovery_costs")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="recovery_costs")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recovery_costs")
+    amount = models.DecimalField(**AMOUNT)
+    currency = models.CharField(max_length=3, default="EUR")
+    incurred_on = models.DateField()
+    description = models.CharField(max_length=300)
+    proof_name = models.CharField(max_length=200, help_text="documents/<sha256><suffix> under MEDIA_ROOT")
+    proof_sha256 = models.CharField(max_length=64)
+    proof_filename = models.CharField(max_length=200, help_text="the file's name as given")
+    recorded_by = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["incurred_on", "id"]
+        indexes = [models.Index(fields=["debtor", "case"], name="recovery_cost_case")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} on {self.incurred_on} ({self.description})"

@@ -6,7 +6,9 @@ round trips, in this process (the transport's ``idle``; never between a group's 
 commit and its final dots); ``RenderAhead`` writes it in a second process instead (with
 ``RELANCE_RENDER_AHEAD=1``). Either way the claim takes a message written ahead only if it was
 written from the same context, template and Message-ID it rebuilds in its transaction: what
-is written here is never trusted blindly, and a crash leaves at most unreferenced files.
+is written here is never trusted blindly, and a crash leaves at most unreferenced files. What
+neither wrote, ``render_missing`` writes just before the claim: the claim itself never runs a
+template, so no template holds its lock.
 
 The outbox passes its own ``render`` and ``next_jobs``: this module knows nothing of actions.
 """
@@ -21,7 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from relance.channels.email_mime import PreparedEmail
+from relance.channels.smtp import PermanentEmailError
 from relance.documents.context import LetterContext
+from relance.documents.templates import TemplateBudgetError
+from relance.domain.errors import RelanceError
 
 
 @dataclass(frozen=True)
@@ -37,10 +42,46 @@ class Rendered:
 Job = tuple[
     int, tuple[Any, ...], tuple[LetterContext, str, str, tuple[tuple[str, Path], ...], float]
 ]
-Ahead = dict[int, tuple[tuple[Any, ...], "Rendered | None"]]
+
+
+@dataclass(frozen=True)
+class RenderFailed:
+    """A message that could not be written (a template refused or past its budget, an address
+    missing): the claim fails its action with ``error`` instead of writing it again under its
+    lock."""
+
+    error: str
+    budget: bool = False
+
+
+Ahead = dict[int, tuple[tuple[Any, ...], "Rendered | RenderFailed | None"]]
 Render = Callable[[LetterContext, str, str, tuple[tuple[str, Path], ...], float], Rendered]
 """The outbox's ``_render``: the message written and stored from its context, template,
 Message-ID, invoice files and Date."""
+
+
+def render_or_failure(render: Render, args: tuple[Any, ...]) -> Rendered | RenderFailed:
+    """The message, or why it cannot be written; any other error is a bug and goes up."""
+    try:
+        return render(*args)
+    except TemplateBudgetError as exc:
+        return RenderFailed(str(exc), budget=True)
+    except (PermanentEmailError, RelanceError, ValueError) as exc:
+        return RenderFailed(str(exc))
+
+
+def render_missing(jobs: list[Job], ahead: Ahead, render: Render) -> Ahead:
+    """``ahead`` with every job it lacks (or holds from another context) written now, in this
+    process and outside any transaction: the claim then takes a batch written in full, so its
+    lock is never held while a template runs, and one creditor's slow template never keeps
+    another's messages waiting on it."""
+    done = dict(ahead)
+    for pk, key, args in jobs:
+        early = done.get(pk)
+        if early is not None and early[1] is not None and early[0] == key:
+            continue
+        done[pk] = (key, render_or_failure(render, args))
+    return done
 
 
 def _render_loop(conn: Connection, parent_end: Connection, render: Render) -> None:
@@ -52,11 +93,11 @@ def _render_loop(conn: Connection, parent_end: Connection, render: Render) -> No
             jobs: list[Job] = conn.recv()
         except (EOFError, OSError):
             return
-        out: list[tuple[int, tuple[tuple[Any, ...], Rendered | None]]] = []
+        out: list[tuple[int, tuple[tuple[Any, ...], Rendered | RenderFailed | None]]] = []
         for pk, key, args in jobs:
             try:
-                out.append((pk, (key, render(*args))))
-            except Exception:
+                out.append((pk, (key, render_or_failure(render, args))))
+            except Exception:  # written again before the claim, which reports it
                 out.append((pk, (key, None)))
         try:
             conn.send(out)
@@ -120,7 +161,12 @@ class RenderInline:
             return False
         pk, key, args = self.jobs.pop()
         try:
-            self.done[pk] = (key, self.render(*args))
-        except Exception:  # written again by the claim, which reports what is wrong
+            self.done[pk] = (key, render_or_failure(self.render, args))
+        except Exception:  # written again before the claim, which reports what is wrong
             self.done[pk] = (key, None)
         return True
+
+    @property
+    def complete(self) -> bool:
+        """Every message of the guessed next batch written (or found unwritable)."""
+        return self.jobs is not None and not self.jobs

@@ -20,7 +20,7 @@ from relance.apps.collection.models import Action
 from relance.apps.collection.outbox_recovery import UNCERTAIN_REASON, queued_state
 from relance.channels.email_mime import PreparedEmail
 from relance.channels.smtp import PermanentEmailError
-from relance.domain.problems import Problem
+from relance.domain.problems import N_, Problem
 
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(minutes=5)
@@ -39,7 +39,13 @@ class DispatchResult:
 
     def add(self, other: DispatchResult) -> None:
         for name in (
-            "sent", "failed", "retried", "recovered", "cancelled", "abandoned", "uncertain"
+            "sent",
+            "failed",
+            "retried",
+            "recovered",
+            "cancelled",
+            "abandoned",
+            "uncertain",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.problems.extend(other.problems)
@@ -64,6 +70,7 @@ class Batch:
     lease: datetime
     items: list[Claimed]
     full: bool = False  # as many actions as a batch takes: more may be waiting
+    left: int = 0  # due actions not written before the claim: left for the next one
 
 
 def mark_uncertain(
@@ -209,3 +216,31 @@ def release(items: list[Claimed], *, batch: Batch, reason: str, actor: str) -> N
                 for item in items
             ]
         )
+
+
+def over_budget(action: int, account: str, error: str) -> Problem:
+    """The problem a run reports for an action whose template went past its render budget."""
+    return Problem.of(
+        "template_budget",
+        N_("action %(action)s (%(account)s) not sent, its template was stopped: %(error)s"),
+        action=action,
+        account=account,
+        error=error,
+    )
+
+
+# Why the outbox stopped before the queue was empty (``Transport.stopped``).
+STOPPED = {
+    "deadline": N_(
+        "e-mail sending stopped: the run's time for sending e-mail is over; what is left goes "
+        "out with the next run"
+    ),
+    "breaker": N_(
+        "e-mail sending stopped: the mail server failed several times in a row; what is left "
+        "goes out with the next run"
+    ),
+    "unsettled": N_(
+        "e-mail sending stopped: the messages left kept changing while they were written; "
+        "they go out with the next run"
+    ),
+}

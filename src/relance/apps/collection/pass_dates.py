@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from relance.apps.creditors.models import Creditor
-from relance.domain.errors import InvalidInputError
+from relance.domain.errors import RefusedNowError
 from relance.domain.problems import N_
 
 PASS_IN_THE_FUTURE = N_(
@@ -32,13 +32,13 @@ def pass_date_check(*, creditor: Creditor, as_of: date, today: date, dry_run: bo
     if dry_run:
         return
     if as_of > today:
-        raise InvalidInputError(
+        raise RefusedNowError(
             PASS_IN_THE_FUTURE,
             params={"as_of": as_of.isoformat(), "today": today.isoformat()},
         )
     last = creditor.last_pass_on
     if last is not None and as_of < last:
-        raise InvalidInputError(
+        raise RefusedNowError(
             PASS_BEFORE_THE_LAST,
             params={
                 "as_of": as_of.isoformat(),

@@ -19,6 +19,7 @@ from relance.apps.audit.services import EventInput, event_record, events_record
 from relance.apps.collection.bulk import ZERO, chunks, open_cases, open_totals, rows_events
 from relance.apps.collection.confirmations import (
     plan_confirmation_plan,
+    plan_declined_plan,
     promise_confirmation_plan,
 )
 from relance.apps.collection.models import (
@@ -41,8 +42,9 @@ from relance.apps.collection.scenarios import (
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
 from relance.apps.ledger.selectors import debtor_get
+from relance.domain import policy
 from relance.domain import scenario as engine
-from relance.domain.errors import InvalidInputError, NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError, RefusedNowError
 from relance.domain.problems import N_, Problem
 
 
@@ -259,6 +261,18 @@ def case_for(*, debtor: Debtor, as_of: date) -> Case:
     return case
 
 
+IN_LEGAL_STAGE = N_(
+    "The case is in the legal stage: the court, agency or lawyer handles it, and Relance sends "
+    "nothing to the debtor (report what they agree with a status file)."
+)
+
+
+def _refuse_silent(case: Case) -> None:
+    """A promise or a plan would take the case out of the legal stage and write to the debtor."""
+    if policy.is_silent(case.status):
+        raise InvalidInputError(IN_LEGAL_STAGE, params={})
+
+
 class AlreadyDisputedError(InvalidInputError):
     """A dispute opened on an invoice already in dispute (a caller may say it its own way)."""
 
@@ -323,10 +337,11 @@ def promise_add(
     if amount <= 0:
         raise InvalidInputError("a promise is for a positive amount")
     if promised_date < as_of:
-        raise InvalidInputError("the promised date is already past")
+        raise RefusedNowError("the promised date is already past")
     debtor = debtor_get(creditor=creditor, account=debtor_account)
     with transaction.atomic():
         case = case_for(debtor=debtor, as_of=as_of)
+        _refuse_silent(case)
         owed = open_totals([debtor.pk]).get(debtor.pk, ZERO)
         promise = Promise.objects.create(
             creditor=creditor,
@@ -391,6 +406,7 @@ def plan_create(
     schedule = engine.schedule_instalments(owed, count=instalments, first=first, every=every)
     with transaction.atomic():
         case = case_for(debtor=debtor, as_of=as_of)
+        _refuse_silent(case)
         plan = PaymentPlan.objects.create(
             creditor=creditor,
             debtor=debtor,
@@ -485,6 +501,43 @@ def plan_proposal_accept(
             actor=actor,
         )
     return plan
+
+
+def plan_proposal_decline(
+    *, creditor: Creditor, task_id: int, as_of: date, reason: str = "", actor: str = "system"
+) -> Action:
+    """Decline the plan a debtor proposed on the portal: the proposal's task is closed with why
+    (kept in the record), and the debtor is told in writing (``plan_declined``, by e-mail or by
+    post as any answer goes); the chase goes on."""
+    reason = reason.strip()[:500]
+    with transaction.atomic():
+        task = (
+            Action.objects.select_for_update()
+            .filter(pk=task_id, creditor=creditor, step_key=PLAN_PROPOSAL)
+            .select_related("debtor", "case")
+            .first()
+        )
+        if task is None:
+            raise NotFoundError(f"no plan proposal {task_id}")
+        if task.state not in PENDING_ACTION_STATES:
+            raise InvalidInputError(
+                N_("plan proposal %(task)s was answered already"), params={"task": task.pk}
+            )
+        answer = plan_declined_plan(task=task, as_of=as_of, actor=actor)
+        terms = task.outcome if isinstance(task.outcome, dict) else {}
+        task.outcome = {
+            **terms, "outcome": "declined", "reason": reason, "recorded_on": as_of.isoformat(),
+            "by": actor, "answer": answer.pk if answer else None,
+        }
+        task.state, task.sent_at = Action.State.SENT, timezone.now()
+        task.save(update_fields=["outcome", "state", "sent_at", "updated_at"])
+        event_record(
+            kind="plan.declined", subject_type="action", subject_id=task.pk,
+            creditor_id=creditor.pk, actor=actor,
+            payload={"debtor": task.debtor.account, "reason": reason,
+                     "answer": answer.pk if answer else None},
+        )
+    return task
 
 
 HOLD_FLAGS = {"legal": "is_legal_hold", "do-not-contact": "is_do_not_contact"}

@@ -37,7 +37,13 @@ class _DatedSigner(signing.TimestampSigner):
     def unsign(self, value: str, max_age: Any = None) -> str:
         result = signing.Signer.unsign(self, value)
         payload, stamp = result.rsplit(self.sep, 1)
-        if max_age is not None and self.at - signing.b62_decode(stamp) > max_age:
+        dated = signing.b62_decode(stamp)
+        # A link is dated the day of its message, at midnight UTC: up to a day ahead of the
+        # clock in Paris just after midnight, never more. One dated later (a render for a
+        # future day) would outlive its validity: refused as not ours.
+        if dated > self.at + DAY:
+            raise signing.BadSignature("the portal link is dated in the future")
+        if max_age is not None and self.at - dated > max_age:
             raise signing.SignatureExpired("the portal link has expired")
         return payload
 

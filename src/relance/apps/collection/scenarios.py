@@ -8,9 +8,11 @@ the TOML files of the ``scenarios/`` folder next to this module.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from relance.apps.audit.services import event_record
 from relance.apps.collection.models import (
@@ -21,7 +23,7 @@ from relance.apps.collection.models import (
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor
 from relance.domain import scenario as engine
-from relance.domain.errors import NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "scenarios"
 
@@ -31,6 +33,7 @@ DEFAULT_FILES = {
     "b2b_standard.toml": True,
     "consumer_gentle.toml": True,
     "key_accounts.toml": False,
+    "public_bodies.toml": True,
 }
 
 
@@ -56,11 +59,19 @@ def scenario_to_domain(scenario: Scenario) -> engine.Scenario:
 
 
 def scenario_save(
-    *, scenario: engine.Scenario, is_default: bool | None = None, actor: str = "system"
+    *,
+    scenario: engine.Scenario,
+    creditor: Creditor | None = None,
+    is_default: bool | None = None,
+    actor: str = "system",
 ) -> Scenario:
-    """Create or replace (by name) a scenario and its steps."""
+    """Create or replace (by name) a scenario and its steps: the creditor's own, or install-wide
+    when ``creditor`` is None (only these can be a default). Who may change which is the
+    caller's to check (``editors.services.scenario_edit``)."""
+    if creditor is not None and is_default:
+        raise InvalidInputError("only an install-wide scenario can be a default")
     with transaction.atomic():
-        row, created = Scenario.objects.get_or_create(name=scenario.name)
+        row, created = Scenario.objects.get_or_create(name=scenario.name, creditor=creditor)
         row.description = scenario.description
         row.debtor_kinds = list(scenario.debtor_kinds)
         row.sends_thank_you = scenario.thank_you
@@ -86,6 +97,7 @@ def scenario_save(
             kind="scenario.imported" if created else "scenario.replaced",
             subject_type="scenario",
             subject_id=row.pk,
+            creditor_id=creditor.pk if creditor else None,
             payload={"toml": engine.scenario_to_toml(scenario)},
             actor=actor,
         )
@@ -93,17 +105,34 @@ def scenario_save(
 
 
 def scenario_import(
-    *, text: str, is_default: bool | None = None, actor: str = "system"
+    *,
+    text: str,
+    creditor: Creditor | None = None,
+    is_default: bool | None = None,
+    actor: str = "system",
 ) -> Scenario:
     return scenario_save(
-        scenario=engine.scenario_from_toml(text), is_default=is_default, actor=actor
+        scenario=engine.scenario_from_toml(text),
+        creditor=creditor,
+        is_default=is_default,
+        actor=actor,
     )
 
 
-def scenario_export(*, name: str) -> str:
-    row = Scenario.objects.filter(name=name).prefetch_related("steps").first()
+def scenarios_visible(*, creditor: Creditor | None) -> QuerySet[Scenario]:
+    """The scenarios ``creditor`` sees: the install-wide ones and its own (only the
+    install-wide ones when None)."""
+    mine = Q(creditor__isnull=True)
+    if creditor is not None:
+        mine |= Q(creditor=creditor)
+    return Scenario.objects.filter(mine)
+
+
+def scenario_export(*, name: str, creditor: Creditor | None = None) -> str:
+    visible = scenarios_visible(creditor=creditor)
+    row = visible.filter(name=name).order_by("creditor_id").prefetch_related("steps").first()
     if row is None:
-        known = ", ".join(Scenario.objects.values_list("name", flat=True))
+        known = ", ".join(visible.values_list("name", flat=True))
         raise NotFoundError(f"no scenario named {name!r} (known: {known or 'none'})")
     return engine.scenario_to_toml(scenario_to_domain(row))
 
@@ -113,7 +142,7 @@ def scenarios_load_defaults() -> list[Scenario]:
     rows = []
     for filename, is_default in DEFAULT_FILES.items():
         parsed = engine.scenario_from_toml((DEFAULTS_DIR / filename).read_text(encoding="utf-8"))
-        existing = Scenario.objects.filter(name=parsed.name).first()
+        existing = Scenario.objects.filter(name=parsed.name, creditor__isnull=True).first()
         rows.append(existing or scenario_save(scenario=parsed, is_default=is_default))
     return rows
 
@@ -123,11 +152,35 @@ def scenarios_with_defaults() -> tuple[dict[int, engine.Scenario], dict[str, int
     rows = list(Scenario.objects.prefetch_related("steps"))
     by_id = {row.pk: scenario_to_domain(row) for row in rows}
     defaults: dict[str, int] = {}
-    for row in sorted(rows, key=lambda r: r.pk):
-        if row.is_default:
-            for kind in row.debtor_kinds or engine.DEBTOR_KINDS:
-                defaults.setdefault(kind, row.pk)
+    for kind in engine.DEBTOR_KINDS:
+        chosen = default_for_kind(rows, kind)
+        if chosen is not None:
+            defaults[kind] = chosen
     return by_id, defaults
+
+
+def default_for_kind(rows: Iterable[Scenario], kind: str) -> int | None:
+    """The default scenario for debtors of ``kind``: among the default scenarios that cover
+    it, the most specific (fewest kinds listed; none listed covers every kind), then the oldest.
+    So the shipped "Public bodies" (public only) wins over a "B2B standard" that still lists
+    ``public``, as installs before it had it."""
+    covering = [
+        (len(row.debtor_kinds or engine.DEBTOR_KINDS), row.pk)
+        for row in rows
+        if row.is_default and kind in (row.debtor_kinds or engine.DEBTOR_KINDS)
+    ]
+    return min(covering)[1] if covering else None
+
+
+def defaulted_kinds() -> dict[int, list[str]]:
+    """scenario id → the debtor kinds it is the default for (``default_for_kind``)."""
+    rows = list(Scenario.objects.filter(is_default=True))
+    out: dict[int, list[str]] = {}
+    for kind in engine.DEBTOR_KINDS:
+        chosen = default_for_kind(rows, kind)
+        if chosen is not None:
+            out.setdefault(chosen, []).append(kind)
+    return out
 
 
 def scenario_id_for(*, debtor: Debtor, case: Case | None) -> int | None:
@@ -139,15 +192,10 @@ def scenario_id_for(*, debtor: Debtor, case: Case | None) -> int | None:
             Scenario.objects.filter(assignments__debtor=debtor).values_list("pk", flat=True).first()
         )
     if scenario_id is None:
-        default = next(
-            (
-                s
-                for s in Scenario.objects.filter(is_default=True).order_by("pk")
-                if debtor.kind in (s.debtor_kinds or [debtor.kind])
-            ),
-            None,
+        # Only an install-wide scenario is a default (a creditor's own is chosen per debtor).
+        scenario_id = default_for_kind(
+            Scenario.objects.filter(is_default=True, creditor__isnull=True), debtor.kind
         )
-        scenario_id = default.pk if default else None
     return scenario_id
 
 

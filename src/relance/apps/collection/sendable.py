@@ -24,7 +24,7 @@ from relance.apps.collection.models import Action, Case
 from relance.apps.ledger.models import Debtor
 from relance.documents.context import LetterContext
 from relance.documents.formal_notice import check_formal_notice
-from relance.domain.errors import InvalidInputError, RelanceError
+from relance.domain.errors import RefusedNowError, RelanceError
 from relance.domain.law import RateTables
 from relance.domain.problems import N_, Phrase, Phrases, Problem
 
@@ -124,7 +124,7 @@ def refusals(checks: Sequence[DocumentCheck]) -> list[Problem]:
     ]
 
 
-class NotSendableError(InvalidInputError):
+class NotSendableError(RefusedNowError):
     """Documents that cannot go out as they are: ``refused`` lists why, action by action."""
 
     code = "not_sendable"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from relance.apps.creditors.models import Creditor
+from relance.apps.creditors.models import AgencyMandate, Creditor
 from relance.domain.errors import InvalidInputError, NotFoundError
 
 
@@ -48,3 +48,8 @@ def creditor_as_dict(creditor: Creditor) -> dict[str, Any]:
         "country": creditor.country,
         "payment_terms_days": creditor.payment_terms_days,
     }
+
+
+def agency_of(*, creditor: Creditor) -> AgencyMandate | None:
+    """The agency collecting for ``creditor``, if one does (``relance agency set``)."""
+    return AgencyMandate.objects.filter(creditor=creditor).first()

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 
 from relance.apps.collection.models import OPEN_CASE_STATUSES, Case, Scenario
+from relance.apps.collection.scenarios import defaulted_kinds, scenarios_visible
 from relance.apps.creditors.models import Creditor
 from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
 from relance.apps.ledger.models import Debtor
@@ -116,28 +117,44 @@ def template_get(*, creditor: Creditor, name: str, lang: str) -> TemplateDetail:
 # --- scenarios ----------------------------------------------------------------------------------
 
 
-def scenarios_list() -> list[Scenario]:
-    return list(Scenario.objects.prefetch_related("steps").order_by("name"))
+def scenarios_list(*, creditor: Creditor) -> list[Scenario]:
+    """The install-wide scenarios and the creditor's own; never another creditor's."""
+    return list(
+        scenarios_visible(creditor=creditor).prefetch_related("steps").order_by("name", "id")
+    )
 
 
-def scenario_get(*, name: str) -> Scenario:
-    row = Scenario.objects.filter(name=name).prefetch_related("steps").first()
+def scenario_get(*, name: str, creditor: Creditor) -> Scenario:
+    """The creditor's scenario named ``name``, else the install-wide one."""
+    row = (
+        scenarios_visible(creditor=creditor)
+        .filter(name=name)
+        .order_by("creditor_id")
+        .prefetch_related("steps")
+        .first()
+    )
     if row is None:
         raise NotFoundError(f"no scenario named {name!r}")
     return row
 
 
-def scenario_by_id(*, scenario_id: int) -> Scenario:
-    row = Scenario.objects.filter(pk=scenario_id).prefetch_related("steps").first()
+def scenario_by_id(*, scenario_id: int, creditor: Creditor) -> Scenario:
+    """A scenario the creditor sees; another creditor's is not found, like one that is not."""
+    row = (
+        scenarios_visible(creditor=creditor)
+        .filter(pk=scenario_id)
+        .prefetch_related("steps")
+        .first()
+    )
     if row is None:
         raise NotFoundError(f"no scenario {scenario_id}")
     return row
 
 
 def scenario_shared(*, scenario: Scenario, creditor: Creditor) -> bool:
-    """Whether changing ``scenario`` would change another creditor's chasing: it is a default
-    (every creditor's debtors of its kinds follow it) or another creditor uses it."""
-    if scenario.is_default:
+    """Whether changing ``scenario`` would change another creditor's chasing: it is
+    install-wide (a default, or one every creditor may follow) or another creditor uses it."""
+    if scenario.is_default or scenario.creditor_id is None:
         return True
     others = ~Q(creditor=creditor)
     return (
@@ -168,7 +185,7 @@ def scenario_reach(*, scenario: Scenario, creditor: Creditor, limit: int = 50) -
     )
     by_default = 0
     if scenario.is_default:
-        kinds = scenario.debtor_kinds or [k for k, _ in Debtor.Kind.choices]
+        kinds = defaulted_kinds().get(scenario.pk, [])
         by_default = (
             Debtor.objects.filter(
                 creditor=creditor, kind__in=kinds, scenario_assignment__isnull=True
@@ -312,18 +329,19 @@ def scenario_debtor_counts(*, creditor: Creditor, scenarios: list[Scenario]) -> 
             .values_list("kind", "n")
         )
     counts = {}
+    defaulted = defaulted_kinds() if any(s.is_default for s in scenarios) else {}
     for s in scenarios:
         n = on_case.get(s.pk, 0) + assigned.get(s.pk, 0) - both.get(s.pk, 0)
         if s.is_default:
-            kinds = s.debtor_kinds or [k for k, _ in Debtor.Kind.choices]
-            n += sum(free_by_kind.get(k, 0) for k in kinds)
+            n += sum(free_by_kind.get(k, 0) for k in defaulted.get(s.pk, []))
         counts[s.pk] = n
     return counts
 
 
 def scenarios_shared(*, creditor: Creditor, scenarios: list[Scenario]) -> set[int]:
     """The ids of the ``scenarios`` for which ``scenario_shared`` holds, in two queries."""
-    ids = [s.pk for s in scenarios if not s.is_default]
+    install_wide = {s.pk for s in scenarios if s.is_default or s.creditor_id is None}
+    ids = [s.pk for s in scenarios if s.pk not in install_wide]
     others = ~Q(creditor=creditor)
     used = set(
         Scenario.objects.filter(pk__in=ids)
@@ -333,7 +351,7 @@ def scenarios_shared(*, creditor: Creditor, scenarios: list[Scenario]) -> set[in
         )
         .values_list("pk", flat=True)
     )
-    return used | {s.pk for s in scenarios if s.is_default}
+    return used | install_wide
 
 
 # --- one action's text ------------------------------------------------------------------------

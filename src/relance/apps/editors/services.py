@@ -16,7 +16,7 @@ from relance.apps.collection.scenarios import scenario_save
 from relance.apps.creditors.models import Creditor
 from relance.apps.editors.models import ScenarioAssignment, TemplateOverride
 from relance.apps.editors.samples import sample_context
-from relance.apps.editors.selectors import lang_check, name_check, scenario_shared
+from relance.apps.editors.selectors import lang_check, name_check
 from relance.apps.ledger.models import Debtor
 from relance.documents.template_checks import validate_template
 from relance.documents.templates import TemplateRefusedError, preview_step, split_name, step_name
@@ -198,26 +198,41 @@ def _checked(parsed: engine.Scenario) -> engine.Scenario:
 
 
 def scenario_edit(
-    *, creditor: Creditor, scenario: engine.Scenario, actor: str = "system"
+    *,
+    creditor: Creditor,
+    scenario: engine.Scenario,
+    install_admin: bool = False,
+    actor: str = "system",
 ) -> Scenario:
-    """Save a scenario from the editor. One that other creditors' debtors follow (a default, or
-    used by another creditor) is not changed from one creditor's workspace: save it under a new
-    name instead, then assign it."""
-    existing = Scenario.objects.filter(name=scenario.name).first()
-    if existing is not None and scenario_shared(scenario=existing, creditor=creditor):
-        raise InvalidInputError(
-            N_(
-                "the scenario %(name)r is shared with other creditors (a default, or in use "
-                "elsewhere): save your version under a new name, then assign it to your debtors"
-            ),
-            params={"name": scenario.name},
-        )
-    row = scenario_save(scenario=scenario, actor=actor)
+    """Save a scenario from ``creditor``'s workspace: a new one, or one of its own, is the
+    creditor's. An install-wide one (the shipped ones, the defaults) is changed only by an
+    install administrator, and its event is the install's, on no creditor; anyone else saves
+    their version under a new name, then assigns it."""
+    mine = (
+        Scenario.objects.filter(name=scenario.name, creditor=creditor).first()
+        if not install_admin
+        else None
+    )
+    wide = Scenario.objects.filter(name=scenario.name, creditor__isnull=True).first()
+    if mine is None and wide is not None:
+        if not install_admin:
+            raise InvalidInputError(
+                N_(
+                    "the scenario %(name)r is shared by the whole install (shipped or a "
+                    "default): only an install administrator changes it; save your version "
+                    "under a new name, then assign it to your debtors"
+                ),
+                params={"name": scenario.name},
+            )
+        owner = None
+    else:
+        owner = creditor
+    row = scenario_save(scenario=scenario, creditor=owner, actor=actor)
     event_record(
         kind="scenario.edited",
         subject_type="scenario",
         subject_id=row.pk,
-        creditor_id=creditor.pk,
+        creditor_id=owner.pk if owner else None,
         payload={"name": row.name, "toml": engine.scenario_to_toml(scenario)},
         actor=actor,
     )
@@ -250,6 +265,8 @@ def scenario_assign(
     with it."""
     if debtor.creditor_id != creditor.pk:
         raise InvalidInputError("that debtor belongs to another creditor")
+    if scenario.creditor_id not in (None, creditor.pk):
+        raise NotFoundError(f"no scenario {scenario.pk}")
     if scenario.debtor_kinds and debtor.kind not in scenario.debtor_kinds:
         raise InvalidInputError(
             N_("the scenario %(name)r is for %(kinds)s debtors; %(debtor)s is a %(kind)s debtor"),
@@ -339,13 +356,9 @@ def action_text_check(*, action: Action, as_of: date) -> list[Problem]:
     return []
 
 
-def _waiting(action_id: int, creditor: Creditor) -> Action:
-    action = (
-        Action.objects.select_for_update()
-        .select_related("debtor", "case")
-        .filter(pk=action_id, creditor=creditor)
-        .first()
-    )
+def _waiting(action_id: int, creditor: Creditor, *, lock: bool = True) -> Action:
+    rows = Action.objects.select_for_update() if lock else Action.objects.all()
+    action = rows.select_related("debtor", "case").filter(pk=action_id, creditor=creditor).first()
     if action is None:
         raise NotFoundError(f"no action {action_id}")
     if action.state != Action.State.PLANNED:
@@ -383,38 +396,49 @@ def action_text_save(
     creditor's own text is not kept as an edit."""
     from relance.apps.editors.selectors import action_text
 
+    # Checked before the transaction (the checks run templates, and no template runs under a
+    # lock); the transaction then saves only if the action is still as it was checked.
+    action = _waiting(action_id, creditor, lock=False)
+    seen = _edits_digest(action.edits if isinstance(action.edits, dict) else {})
+    current = action_text(action=action)
+    lang, step = current.lang, current.step
+    problems: list[Problem] = []
+    edits: dict[str, str] = {}
+    for part, source, base in (
+        ("subject", subject, current.base_subject),
+        ("txt", text, current.base_text),
+    ):
+        source = _clean(source)
+        found = template_check(source, f"{step}.{part}", lang)
+        label = N_("subject: %(problem)s") if part == "subject" else N_("text: %(problem)s")
+        problems += [Problem.of(p.code, label, p.line, problem=p) for p in found]
+        if source.strip() != _clean(base).strip():
+            edits[f"{lang}/{step}.{part}"] = source
+    if problems:
+        raise TemplateRefusedError(problems)
+    previous = seen
+    # Refused for what the edit breaks; what the creditor's own text already lacks (a
+    # debtor's SIREN not on file, say) is shown on the preview and stops the letter anyway.
+    action.edits = {}
+    before = {(p.code, p.message) for p in action_text_check(action=action, as_of=as_of)}
+    action.edits = edits
+    problems = [
+        p
+        for p in action_text_check(action=action, as_of=as_of)
+        if (p.code, p.message) not in before
+    ]
+    if problems:
+        raise TemplateRefusedError(problems)
     with transaction.atomic():
-        action = _waiting(action_id, creditor)
-        current = action_text(action=action)
-        lang, step = current.lang, current.step
-        problems: list[Problem] = []
-        edits: dict[str, str] = {}
-        for part, source, base in (
-            ("subject", subject, current.base_subject),
-            ("txt", text, current.base_text),
-        ):
-            source = _clean(source)
-            found = template_check(source, f"{step}.{part}", lang)
-            label = N_("subject: %(problem)s") if part == "subject" else N_("text: %(problem)s")
-            problems += [Problem.of(p.code, label, p.line, problem=p) for p in found]
-            if source.strip() != _clean(base).strip():
-                edits[f"{lang}/{step}.{part}"] = source
-        if problems:
-            raise TemplateRefusedError(problems)
-        previous = _edits_digest(action.edits if isinstance(action.edits, dict) else {})
-        # Refused for what the edit breaks; what the creditor's own text already lacks (a
-        # debtor's SIREN not on file, say) is shown on the preview and stops the letter anyway.
-        action.edits = {}
-        before = {(p.code, p.message) for p in action_text_check(action=action, as_of=as_of)}
-        action.edits = edits
-        problems = [
-            p
-            for p in action_text_check(action=action, as_of=as_of)
-            if (p.code, p.message) not in before
-        ]
-        if problems:
-            raise TemplateRefusedError(problems)
-        action.save(update_fields=["edits", "updated_at"])
+        locked = _waiting(action_id, creditor)
+        if _edits_digest(locked.edits if isinstance(locked.edits, dict) else {}) != seen:
+            raise InvalidInputError(
+                N_("action %(action)s was edited meanwhile: open it again"),
+                params={"action": action_id},
+            )
+        locked.edits = edits
+        locked.save(update_fields=["edits", "updated_at"])
+        action = locked
         event_record(
             kind="action.edited",
             subject_type="action",

@@ -159,7 +159,7 @@ def template(request: HttpRequest, lang: str, name: str) -> HttpResponse:
 @workspace_view()
 def scenarios(request: HttpRequest) -> HttpResponse:
     creditor = request.creditor  # type: ignore[attr-defined]
-    listed = selectors.scenarios_list()
+    listed = selectors.scenarios_list(creditor=creditor)
     counts = selectors.scenario_debtor_counts_kept(
         creditor=creditor, scenarios=listed, as_of=timezone.localdate()
     )
@@ -203,7 +203,11 @@ def _form_rows(request: HttpRequest) -> list[dict[str, Any]]:
 def scenario(request: HttpRequest, scenario_id: int | None = None) -> HttpResponse:
     """A scenario's steps and reach; admins edit it as TOML or as a form (new when no id)."""
     creditor = request.creditor  # type: ignore[attr-defined]
-    row = selectors.scenario_by_id(scenario_id=scenario_id) if scenario_id is not None else None
+    row = (
+        selectors.scenario_by_id(scenario_id=scenario_id, creditor=creditor)
+        if scenario_id is not None
+        else None
+    )
     parsed = services_domain(row)
     toml_text = engine.scenario_to_toml(parsed) if parsed else NEW_SCENARIO
     error = ""
@@ -224,7 +228,10 @@ def scenario(request: HttpRequest, scenario_id: int | None = None) -> HttpRespon
                 toml_text = request.POST.get("toml", "")
                 parsed = services.scenario_parse(toml_text)
             saved = services.scenario_edit(
-                creditor=creditor, scenario=parsed, actor=_actor(request)
+                creditor=creditor,
+                scenario=parsed,
+                install_admin=request.user.is_superuser,
+                actor=_actor(request),
             )
         except InvalidInputError as exc:
             error = error_text(exc)
@@ -280,7 +287,7 @@ template = "reminder"
 def scenario_assign(request: HttpRequest, scenario_id: int) -> HttpResponse:
     """Assign this scenario to one of the creditor's debtors, from the scenario's page."""
     creditor = request.creditor  # type: ignore[attr-defined]
-    chosen = selectors.scenario_by_id(scenario_id=scenario_id)
+    chosen = selectors.scenario_by_id(scenario_id=scenario_id, creditor=creditor)
     account = request.POST.get("account", "").strip()
     if not account:
         raise InvalidInputError(_("Give the debtor's account."))
@@ -307,7 +314,7 @@ def debtor_scenario(request: HttpRequest, debtor_id: int) -> HttpResponse:
         else:
             if not value.isdigit():
                 raise NotFoundError("no such scenario")
-            chosen = selectors.scenario_by_id(scenario_id=int(value))
+            chosen = selectors.scenario_by_id(scenario_id=int(value), creditor=creditor)
             services.scenario_assign(
                 creditor=creditor, debtor=debtor, scenario=chosen, actor=_actor(request)
             )
@@ -323,7 +330,7 @@ def debtor_scenario(request: HttpRequest, debtor_id: int) -> HttpResponse:
             "debtor": debtor,
             "assignment": assignment,
             "case": case,
-            "scenarios": selectors.scenarios_list(),
+            "scenarios": selectors.scenarios_list(creditor=creditor),
             "can_edit": _is_admin(request),
         },
     )

@@ -11,6 +11,7 @@ from relance.apps.ledger.bulk import bulk_insert, reserve_ids, timestamp_value
 from relance.apps.ledger.models import Debtor
 from relance.apps.ledger.streaming import Chunk
 from relance.domain.ledger import DebtorRecord
+from relance.domain.vocabulary import debtor_language
 
 _DEBTOR_COLUMNS = (
     "creditor_id",
@@ -68,7 +69,7 @@ class DebtorWriter:
                         rec.postal_code,
                         rec.city,
                         rec.country or "FR",
-                        "fr",
+                        debtor_language(rec.country or "FR"),
                         False,
                         False,
                         "",

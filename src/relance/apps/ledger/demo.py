@@ -24,7 +24,7 @@ from relance.apps.creditors.services import creditor_create
 from relance.apps.ledger.services import ledger_import
 
 DEMO_CREDITOR = "Atelier Lumière SAS"
-DEMO_USER = ("demo", "relance-demo")
+DEMO_USERNAME = "demo"
 
 _SURNAMES = [
     "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
@@ -135,8 +135,14 @@ def demo_ledger_csv(*, invoices: int, seed: int, as_of: date) -> str:
     return out.getvalue()
 
 
-def demo_load(*, invoices: int = 400, seed: int = 2026, as_of: date | None = None) -> dict[str, Any]:
-    """Create the demo creditor and login, and import the demo ledger (again: it is idempotent)."""
+def demo_load(
+    *, invoices: int = 400, seed: int = 2026, as_of: date | None = None, login: bool = False
+) -> dict[str, Any]:
+    """Create the demo creditor and import the demo ledger (again: it is idempotent).
+
+    ``login`` (``make demo`` only): a superuser ``demo`` with a new random password, returned
+    once. Never a fixed password: an install that ran the demo would keep a login everyone
+    knows."""
     day = as_of or timezone.localdate()
     creditor = Creditor.objects.filter(name=DEMO_CREDITOR).first() or creditor_create(
         name=DEMO_CREDITOR,
@@ -157,14 +163,22 @@ def demo_load(*, invoices: int = 400, seed: int = 2026, as_of: date | None = Non
     path.write_text(text, encoding="utf-8")
     with path.open("rb") as stream:
         result = ledger_import(creditor=creditor, stream=stream, filename=path.name, as_of=day, actor="demo")
-    user_model = get_user_model()
-    username, password = DEMO_USER
-    if not user_model.objects.filter(username=username).exists():
-        user_model.objects.create_superuser(username, "demo@relance.example", password)
-    return {
+    summary: dict[str, Any] = {
         "creditor": {"id": creditor.pk, "name": creditor.name},
         "debtors": creditor.debtors.count(),
         "import": result.as_dict(),
         "ledger_file": str(path),
-        "login": {"username": username, "password": password},
     }
+    if login:
+        import secrets
+
+        user_model = get_user_model()
+        password = secrets.token_urlsafe(12)
+        user = user_model.objects.filter(username=DEMO_USERNAME).first()
+        if user is None:
+            user_model.objects.create_superuser(DEMO_USERNAME, "demo@relance.example", password)
+        else:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        summary["login"] = {"username": DEMO_USERNAME, "password": password}
+    return summary

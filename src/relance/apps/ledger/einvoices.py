@@ -6,9 +6,11 @@ taken whole or not at all, every problem listed with its file's name. The files 
 of the ledger, so no invoice absent from them is ever settled; importing the same files again
 changes nothing, and a newer e-invoice of a number already imported updates that invoice.
 
-An invoice whose seller (SIREN, VAT number) is known and is not the creditor is refused. A buyer
-whose SIREN names a debtor the creditor already has (from a CSV ledger, say) is that debtor. A
-Factur-X PDF is also stored as its invoice's PDF, so that reminders carry it.
+The seller is the creditor: the creditor needs a SIREN or a VAT number, and an invoice whose
+seller names neither of them (or contradicts one) is refused, as is one billed to the creditor
+itself (a purchase invoice), each with its file and element. A buyer whose SIREN names a debtor
+the creditor already has (from a CSV ledger, say) is that debtor. A Factur-X PDF is also stored
+as its invoice's PDF, so that reminders carry it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from relance.apps.ledger.results import ImportResult
 from relance.apps.ledger.services import ledger_records_import
 from relance.domain.ledger import InvoiceRecord, ReadReport
 from relance.domain.problems import N_, Note, Phrase, Problem
-from relance.formats.einvoice import EInvoice, read_einvoice
+from relance.formats.einvoice import EInvoice, Seller, read_einvoice
 from relance.formats.einvoice_party import siren_of
 
 FORMAT = "einvoice"
@@ -55,14 +57,78 @@ def einvoice_files(paths: Iterable[str | Path]) -> list[Path]:
     return files_named(paths, SUFFIXES)
 
 
-def _same_seller(creditor: Creditor, read: EInvoice) -> bool:
-    """False only when an identifier of both sides is known and they differ."""
-    seller = read.seller
+def _own_ids(creditor: Creditor) -> tuple[str, str]:
+    """The creditor's SIREN (from its VAT number when it has none) and VAT number, compact."""
     own_vat = creditor.vat_number.replace(" ", "").upper()
-    own_siren = creditor.siren or siren_of(own_vat)
+    return creditor.siren or siren_of(own_vat), own_vat
+
+
+def _is_creditor(creditor: Creditor, party: Seller) -> bool:
+    """Whether ``party`` names the creditor by its SIREN or VAT number."""
+    own_siren, own_vat = _own_ids(creditor)
+    return bool(
+        (own_siren and party.siren == own_siren) or (own_vat and party.vat == own_vat)
+    )
+
+
+def _same_seller(creditor: Creditor, read: EInvoice) -> bool:
+    """True when the seller names the creditor by an identifier and contradicts none."""
+    seller = read.seller
+    own_siren, own_vat = _own_ids(creditor)
     if own_siren and seller.siren and own_siren != seller.siren:
         return False
-    return not (own_vat and seller.vat and own_vat != seller.vat)
+    if own_vat and seller.vat and own_vat != seller.vat:
+        return False
+    return _is_creditor(creditor, seller)
+
+
+def _seller_problem(creditor: Creditor, read: EInvoice, record: InvoiceRecord) -> Problem | None:
+    """Why the invoice cannot be the creditor's receivable, or None: its seller is not the
+    creditor, or its buyer is (a purchase invoice)."""
+    seller, buyer = read.seller, read.buyer
+    if _is_creditor(creditor, buyer):
+        return Problem.of(
+            "purchase_invoice",
+            N_(
+                "invoice %(number)s is billed to %(creditor)s itself (buyer SIREN %(siren)s, "
+                "VAT %(vat)s): it is a purchase invoice, not one to collect"
+            ),
+            None,
+            buyer.path,
+            number=record.number,
+            creditor=creditor.name,
+            siren=buyer.siren or "-",
+            vat=buyer.vat or "-",
+        )
+    if not seller.siren and not seller.vat:
+        return Problem.of(
+            "seller_unidentified",
+            N_(
+                "invoice %(number)s gives no SIREN or VAT number for its seller %(seller)s "
+                "(BT-30, BT-31): nothing shows that %(creditor)s issued it"
+            ),
+            None,
+            seller.path,
+            number=record.number,
+            seller=seller.name or "?",
+            creditor=creditor.name,
+        )
+    if not _same_seller(creditor, read):
+        return Problem.of(
+            "seller_mismatch",
+            N_(
+                "invoice %(number)s was issued by %(seller)s (SIREN %(siren)s, VAT "
+                "%(vat)s), not by %(creditor)s"
+            ),
+            None,
+            seller.path,
+            number=record.number,
+            seller=seller.name or "?",
+            siren=seller.siren or "-",
+            vat=seller.vat or "-",
+            creditor=creditor.name,
+        )
+    return None
 
 
 def einvoices_import(
@@ -88,6 +154,21 @@ def einvoices_import(
         refuse(
             None, Problem.of("no_file", N_("no e-invoice file given (or the folder holds none)"))
         )
+    if not any(_own_ids(creditor)):
+        refuse(
+            None,
+            Problem.of(
+                "creditor_unidentified",
+                N_(
+                    "%(creditor)s has no SIREN or VAT number, so no e-invoice can be checked as "
+                    "issued by it: set one (relance creditor set --creditor %(ref)s --siren "
+                    "123456789, or on the Settings page) and import again"
+                ),
+                creditor=creditor.name,
+                ref=creditor.pk,
+            ),
+        )
+        files = []
     # By kind and number: a credit note may carry the number of the invoice it corrects.
     kept: dict[tuple[str, str], tuple[str, bytes, EInvoice]] = {}
     for name, data in files:
@@ -103,22 +184,9 @@ def einvoices_import(
         record = read.record
         if record is None:
             continue
-        if not _same_seller(creditor, read):
-            refuse(
-                name,
-                Problem.of(
-                    "seller_mismatch",
-                    N_(
-                        "invoice %(number)s was issued by %(seller)s (SIREN %(siren)s, VAT "
-                        "%(vat)s), not by %(creditor)s"
-                    ),
-                    number=record.number,
-                    seller=read.seller.name or "?",
-                    siren=read.seller.siren or "-",
-                    vat=read.seller.vat or "-",
-                    creditor=creditor.name,
-                ),
-            )
+        refused = _seller_problem(creditor, read, record)
+        if refused is not None:
+            refuse(name, refused)
             continue
         report.notes += [
             Note(

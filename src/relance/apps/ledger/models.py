@@ -167,7 +167,12 @@ class Invoice(models.Model):
 
 
 class Payment(models.Model):
-    """Money received (or a settlement the ledger reports). ``value_date``: funds available."""
+    """Money received (or a settlement the ledger reports). ``value_date``: funds available.
+
+    ``is_dated`` is False for a settlement a ledger export reported without saying when it was
+    paid: its ``value_date`` is then the day of the import, the day Relance learnt of it, not a
+    day money arrived; figures by date (DSO history) do not take it for one.
+    """
 
     class Origin(models.TextChoices):
         LEDGER = "ledger", "ledger export"
@@ -184,6 +189,7 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3, default="EUR")
     reference = models.CharField(max_length=200, blank=True)
     origin = models.CharField(max_length=10, choices=Origin.choices)
+    is_dated = models.BooleanField(default=True)
     import_batch = models.ForeignKey(
         ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
     )

@@ -21,11 +21,12 @@ from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.bulk import (
     sorting_in_runs,
 )
+from relance.apps.ledger.hooks import contacts_read_notify
 from relance.apps.ledger.models import ImportBatch
-from relance.apps.ledger.results import ImportResult
+from relance.apps.ledger.results import FULL_OR_PARTIAL, ImportResult
 from relance.apps.ledger.streaming import DebtorsSeen, ReadAhead, cyclic_gc_paused
 from relance.apps.ledger.writer import LedgerWriter
-from relance.domain.errors import NotFoundError
+from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.ledger import InvoiceRecord, LedgerReader, ReadReport
 from relance.formats.ledger import open_ledger
 
@@ -57,16 +58,22 @@ def ledger_import(
     format: str = "auto",
     dry_run: bool = False,
     partial: bool = False,
+    full: bool = False,
     as_of: date | None = None,
     actor: str = "system",
     mapping: dict[str, str] | None = None,
 ) -> ImportResult:
     """Import a ledger export (CSV or FEC) for ``creditor``; ``mapping`` names the fields of
-    CSV columns the reader does not know (``open_ledger``).
+    CSV columns the reader does not know (``open_ledger``), over those the creditor's
+    ``ledger_columns`` remember.
 
-    The export is taken as the complete list of the creditor's invoices: invoices open here
-    and absent from it are marked settled, unless ``partial`` says the file is only a part.
+    ``full`` says the export is the complete list of the creditor's open invoices: invoices
+    open here and absent from it are marked settled. ``partial`` says it is only a part: none
+    is. Saying neither, the import settles them only when they are few (``ImportResult.asks``);
+    else it writes nothing and sets ``result.question``, for the user to say which it is.
     """
+    if full and partial:
+        raise InvalidInputError("a file is either the full open list or a partial one, not both")
     digest = hashlib.sha256()
 
     class _Hashing:
@@ -95,6 +102,8 @@ def ledger_import(
         format=format,  # type: ignore[arg-type]  # checked by open_ledger, which names the choices
         payment_terms_days=creditor.payment_terms_days,
         mapping=mapping,
+        # The columns the user mapped before (on the Imports page, or with --map).
+        known=creditor.ledger_columns,
     )
     return _records_import(
         creditor=creditor,
@@ -103,6 +112,7 @@ def ledger_import(
         sha256=digest.hexdigest,
         dry_run=dry_run,
         partial=partial,
+        full=full,
         day=as_of or timezone.localdate(),
         actor=actor,
     )
@@ -163,6 +173,7 @@ def _records_import(
     dry_run: bool,
     partial: bool,
     day: date,
+    full: bool = False,
     actor: str,
     on_written: Callable[[ImportBatch], list[EventInput]] | None = None,
     scope: Sequence[InvoiceRecord] | None = None,
@@ -181,7 +192,13 @@ def _records_import(
             sorting_in_runs(),
             transaction.atomic(),
         ):
-            if not Creditor.objects.filter(pk=creditor.pk).exists():
+            # The creditor's lock, as the daily pass takes it (``collection_run``): two imports
+            # of one creditor, or an import and its pass, run one after the other, the second
+            # reading what the first wrote (two full files at once settled nothing either
+            # would have). Another creditor's import or pass never waits on it.
+            if not Creditor.objects.select_for_update().filter(pk=creditor.pk).values_list(
+                "pk", flat=True
+            ):
                 raise NotFoundError(f"creditor {creditor.pk} no longer exists")
             batch = ImportBatch.objects.create(
                 creditor=creditor,
@@ -203,7 +220,19 @@ def _records_import(
                 raise _Rollback
             if not partial:
                 writer.settle_missing(CHUNK)
+                if not full and result.asks():
+                    # Many invoices would be settled by their absence alone: nothing is
+                    # written until the user says whether the file is the whole open list.
+                    result.question = FULL_OR_PARTIAL
+                    if not dry_run:
+                        raise _Rollback
             writer.finish()
+            # What was done before Relance, as the file says (collection declares it).
+            result.problems = contacts_read_notify(
+                creditor=creditor, contacts=reader.report.contacts, today=day, actor=actor
+            )
+            if result.problems:
+                raise _Rollback
             extra_events = on_written(batch) if on_written is not None else []
             batch.sha256 = sha256()
             batch.created_count = result.created
@@ -255,4 +284,6 @@ def _records_import(
         result.batch_id = refused.pk
     if result.problems:
         result.created = result.updated = result.unchanged = result.settled = 0
+        result.settling, result.settling_counts, result.settling_sums = [], {}, {}
+        result.conflicts = []
     return result

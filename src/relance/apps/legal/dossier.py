@@ -6,6 +6,11 @@ pièce under ``pieces/`` into one ZIP, stores it unchanged like any document sen
 (``documents/<sha256>.zip``) and records a ``legal.dossier_built`` event with the hash of the ZIP,
 of the PDF and of every pièce. A refusal (time-barred, in dispute, under a plan, no mise en
 demeure received when the route needs one, over the ceiling) writes nothing.
+
+With ``enter_legal_stage`` the same transaction moves the debtor's case to the legal stage on
+the dossier's route under the dossier's reference (``collection.legal_stage.case_legal``): the
+dossier and the stage are kept together or refused together, so no case is said to be in court
+without the file that went there. Its ``filed`` date later cites the dossier's SHA-256.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from relance.apps.legal.dossier_facts import DossierRefusedError, dossier_gather
 from relance.documents.dossier import Dossier, claim_csv, claim_json_bytes, dossier_pdf
 
 if TYPE_CHECKING:
+    from relance.apps.collection.models import LegalStage
     from relance.apps.creditors.models import Creditor
 
 __all__ = ["DossierRefusedError", "DossierResult", "dossier_build"]
@@ -37,6 +43,7 @@ class DossierResult:
     sha256: str
     document: str
     filename: str
+    stage: LegalStage | None = None
 
     def as_dict(self) -> dict[str, Any]:
         d = self.dossier
@@ -51,6 +58,7 @@ class DossierResult:
             "principal": str(d.principal),
             "interest": str(d.interest),
             "indemnity": str(d.indemnity),
+            "costs": str(d.costs),
             "total": str(d.total),
             "exhibits": [
                 {"number": e.number, "title": e.title, "file": e.filename, "sha256": e.sha256}
@@ -60,6 +68,11 @@ class DossierResult:
             "sha256": self.sha256,
             "document": self.document,
             "filename": self.filename,
+            "legal_stage": (
+                {"route": self.stage.route, "reference": self.stage.reference,
+                 "entered_on": self.stage.entered_on.isoformat()}
+                if self.stage is not None else None
+            ),
         }
 
 
@@ -81,12 +94,17 @@ def dossier_build(
     route: str,
     as_of: date,
     is_consumer_credit: bool = False,
+    enter_legal_stage: bool = False,
     actor: str = "system",
 ) -> DossierResult:
-    """Build, store and record the dossier of ``account``'s claim on ``route`` as of ``as_of``.
+    """Build, store and record the dossier of ``account``'s claim on ``route`` as of ``as_of``;
+    with ``enter_legal_stage``, move the case to the legal stage on that route and reference.
 
-    Raises ``DossierRefusedError`` with every reason when the claim may not go that way.
+    Raises ``DossierRefusedError`` with every reason when the claim may not go that way, and
+    ``case_legal``'s refusal (nothing recorded) when the case may not enter the legal stage.
     """
+    from relance.apps.collection.legal_stage import case_legal
+
     dossier, pieces = dossier_gather(
         creditor=creditor, account=account, route=route, as_of=as_of,
         is_consumer_credit=is_consumer_credit,
@@ -101,6 +119,7 @@ def dossier_build(
     data = _zip(entries, as_of)
     name, digest = document_store(data, suffix=".zip", durable=True)
     filename = f"dossier-{route}-{account}-{as_of.isoformat()}.zip"
+    stage = None
     with transaction.atomic():
         event_record(
             kind="legal.dossier_built",
@@ -115,6 +134,7 @@ def dossier_build(
                 "sha256": digest,
                 "document": name,
                 "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+                "costs": str(dossier.costs),
                 "total": str(dossier.total),
                 "exhibits": [
                     {"number": e.number, "title": e.title, "file": e.filename, "sha256": e.sha256}
@@ -122,7 +142,12 @@ def dossier_build(
                 ],
             },
         )
-    return DossierResult(dossier, data, digest, name, filename)
+        if enter_legal_stage:
+            stage = case_legal(
+                creditor=creditor, account=account, route=route, as_of=as_of,
+                reference=dossier.reference, actor=actor,
+            )
+    return DossierResult(dossier, data, digest, name, filename, stage)
 
 
 def _debtor_id(creditor: Creditor, account: str) -> int | None:

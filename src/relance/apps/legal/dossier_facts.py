@@ -4,9 +4,12 @@
 penalties (the regime chooser of ``domain/law/choice.py`` through ``invoice_penalties``, the
 same computation as ``relance interest``), checks the route's rules (``domain/law/routes.py``)
 and lists the exhibits: each invoice PDF stored, every e-mail and letter as sent (the stored
-file, its date and SHA-256), and the acknowledgement of receipt of the mise en demeure. Only
-messages seen to leave count: an ``uncertain`` e-mail is never cited. Reads only; refusals
-raise ``DossierRefusedError`` with every reason.
+file, its date and SHA-256), the acknowledgement of receipt of the mise en demeure, the
+creditor's general terms when they stipulate the rate claimed (``relance terms set --cgv-file``),
+and the proof of every justified recovery cost recorded on the case when the regime lets them be
+claimed (``domain/law/costs.py``: the same complement as the mise en demeure). Only messages
+seen to leave count: an ``uncertain`` e-mail is never cited; a stored file whose SHA-256 no
+longer matches refuses the dossier. Reads only; refusals raise ``DossierRefusedError`` with every reason.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from relance.apps.audit.documents import document_path
 from relance.apps.collection.contexts import case_current, case_reference
+from relance.apps.collection.costs import costs_by_case
 from relance.apps.collection.limits import claim_limits
 from relance.apps.collection.models import Action, Case, Dispute, PaymentPlan, Step
 from relance.apps.ledger.models import Debtor, Invoice
@@ -31,13 +36,16 @@ from relance.apps.legal.selectors import (
     regime_choice_for,
 )
 from relance.documents.dossier import ClaimLine, Dossier, Exhibit, InvoiceClaim, Party
+from relance.documents.formatting import format_date, format_money
 from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.law.computation import unrounded
+from relance.domain.law.costs import complement
 from relance.domain.law.routes import ROUTE_NAMES, ROUTES, ClaimFacts, choose_court, route_refusals
-from relance.domain.vocabulary import LETTER_CHANNELS, STEPS, say
+from relance.domain.vocabulary import CLAIMS, LETTER_CHANNELS, STEPS, say
 
 if TYPE_CHECKING:
     from relance.apps.creditors.models import Creditor
+    from relance.apps.legal.models import PaymentTerms
 
 EXHIBIT_CHANNELS = ("email", "letter", "registered_letter")
 SUFFIXES = {"email": ".eml"}
@@ -143,12 +151,17 @@ def dossier_gather(
         raise DossierRefusedError(reasons)
     pieces, by_invoice, warnings = _pieces(invoices, debtor, notice, as_of)
     notice_ref = next((p.exhibit.number for p in pieces if p.exhibit.title.startswith("Mise en demeure")), None)
+    contractual = terms is not None and choice.regime == "fr-b2b"
+    terms_ref = _terms_piece(pieces, terms) if contractual and terms is not None and terms.cgv_name else None
     lines: list[ClaimLine] = []
     for invoice, computation in computed:
-        lines.extend(_lines(invoice, computation, by_invoice.get(invoice.pk), notice_ref))
+        lines.extend(_lines(invoice, computation, by_invoice.get(invoice.pk), notice_ref, terms_ref))
         if computation is not None:
             warnings.extend(computation.warnings)
-    if terms is not None and choice.regime == "fr-b2b":
+    case = case_current(debtor=debtor)
+    indemnities = sum((c.indemnity for c in claims), Decimal("0.00"))
+    lines.extend(_cost_lines(pieces, case, choice.regime, indemnities, currencies[0], as_of))
+    if contractual and terms is not None and terms_ref is None:
         warnings.append(f"Taux contractuel stipulé par « {terms.reference} » : joignez ces conditions à la requête.")
     court = None
     if route == "injonction":
@@ -156,7 +169,7 @@ def dossier_gather(
                              is_consumer_credit=is_consumer_credit)
     interest_basis = next((c.basis for _, c in computed if c is not None and c.basis), "")
     dossier = Dossier(
-        route=rules, reference=case_reference(case=case_current(debtor=debtor), debtor=debtor, as_of=as_of),
+        route=rules, reference=case_reference(case=case, debtor=debtor, as_of=as_of),
         as_of=as_of, currency=currencies[0],
         creditor=_party(name=creditor.name, kind="consumer" if creditor.kind == "individual" else "business", siren=creditor.siren, vat=creditor.vat_number,
                         address=creditor.address, postal_code=creditor.postal_code, city=creditor.city,
@@ -183,7 +196,8 @@ def _claim(invoice: Invoice, c: object) -> InvoiceClaim:
                         c.outstanding_principal, c.interest, c.outstanding_interest, c.indemnity, c.amount_due)
 
 
-def _lines(invoice: Invoice, c: object, exhibit: int | None, notice_ref: int | None) -> list[ClaimLine]:
+def _lines(invoice: Invoice, c: object, exhibit: int | None, notice_ref: int | None,
+           terms_ref: int | None = None) -> list[ClaimLine]:
     from relance.domain.law import Computation
 
     ref = str(exhibit) if exhibit else ""
@@ -201,7 +215,8 @@ def _lines(invoice: Invoice, c: object, exhibit: int | None, notice_ref: int | N
             f"Imputé d'abord sur les intérêts (C. civ. 1343-1) : {p.to_interest} sur les intérêts, "
             f"{p.to_principal} sur le principal", start=p.date, end=p.date,
         ))
-    refs = ", ".join(str(n) for n in (exhibit, notice_ref if c.regime == "fr-civil" else None) if n)
+    refs = ", ".join(str(n) for n in (exhibit, notice_ref if c.regime == "fr-civil" else None,
+                                      terms_ref if c.regime == "fr-b2b" else None) if n)
     for period in c.periods:
         lines.append(ClaimLine(
             "interest", invoice.number, "Intérêts de retard", period.interest, period.basis,
@@ -215,6 +230,45 @@ def _lines(invoice: Invoice, c: object, exhibit: int | None, notice_ref: int | N
         lines.append(ClaimLine("indemnity", invoice.number, "Indemnité forfaitaire pour frais de recouvrement",
                                c.indemnity, c.indemnity_basis, exhibits=ref))
     return lines
+
+
+def _terms_piece(pieces: list[Piece], terms: PaymentTerms) -> int:
+    """The creditor's general terms stipulating the contractual rate, as a pièce (the stored PDF,
+    checked against its hash)."""
+    data = _file(terms.cgv_name, terms.cgv_sha256)
+    kind = "Conditions contractuelles propres au débiteur" if terms.debtor_id else "Conditions générales"
+    return _add(pieces, f"{kind} stipulant le taux contractuel : {terms.reference}",
+                None, data, "conditions-generales", ".pdf",
+                note=f"Fichier remis : {terms.cgv_filename}" if terms.cgv_filename else "")
+
+
+def _cost_lines(pieces: list[Piece], case: Case | None, regime: str | None, indemnities: Decimal,
+                currency: str, as_of: date) -> list[ClaimLine]:
+    """The justified recovery costs recorded on ``case`` as one head of claim, what they exceed the
+    flat indemnities by, as the mise en demeure states it (``domain.law.costs.complement``); each
+    proof a pièce, its file checked against the hash recorded. Nothing under a regime that allows
+    no complement (a consumer never bears them, CPCE L111-8), nor when the indemnities cover them."""
+    recorded = costs_by_case([case.pk], as_of=as_of).get(case.pk, []) if case is not None else []
+    costs = [c for c in recorded if c.currency == currency]
+    total = sum((c.amount for c in costs), Decimal("0.00"))
+    found = complement(regime=regime, costs=total, indemnities=indemnities) if costs else None
+    if found is None:
+        return []
+    listed, numbers = [], []
+    for cost in costs:
+        data = _file(cost.proof_name, cost.proof_sha256)
+        number = _add(pieces, f"Justificatif des frais de recouvrement du {cost.incurred_on:%d/%m/%Y} : "
+                      f"{cost.description} ({format_money(cost.amount, 'fr', currency)})",
+                      cost.incurred_on, data, f"frais-{cost.incurred_on:%Y%m%d}-{cost.pk}",
+                      PurePath(cost.proof_name).suffix, note=f"Fichier remis : {cost.proof_filename}")
+        numbers.append(str(number))
+        listed.append(f"{format_date(cost.incurred_on, 'fr')}, {cost.description}, "
+                      f"{format_money(cost.amount, 'fr', currency)} (pièce {number})")
+    label = (f"{say(CLAIMS, 'complement', 'fr')} : {say(CLAIMS, 'costs_incurred', 'fr')} "
+             f"{format_money(total, 'fr', currency)} ({' ; '.join(listed)})")
+    if found.indemnities:
+        label += f", {say(CLAIMS, 'less_indemnities', 'fr')} {format_money(found.indemnities, 'fr', currency)}"
+    return [ClaimLine("costs", "", label, found.amount, found.basis, exhibits=", ".join(numbers))]
 
 
 def _notice_text(notice: Action | None, ref: int | None) -> str:
@@ -233,11 +287,7 @@ def _pieces(
     warnings: list[str] = []
 
     def add(title: str, day: date | None, data: bytes | None, stem: str, suffix: str, note: str = "") -> int:
-        number = len(pieces) + 1
-        name = f"pieces/{number:02d}-{stem}{suffix}" if data is not None else ""
-        digest = hashlib.sha256(data).hexdigest() if data is not None else ""
-        pieces.append(Piece(Exhibit(number, title, day, digest, name, note), data))
-        return number
+        return _add(pieces, title, day, data, stem, suffix, note)
 
     for invoice in invoices:
         data = _invoice_pdf(invoice)
@@ -267,9 +317,22 @@ def _pieces(
         add(title, day, data, f"{day:%Y%m%d}-{_slug(action.step_key)}", suffix,
             note=f"Message-ID {action.message_id}" if action.message_id else "")
         if is_notice and notice is not None and notice.received_date:
+            # The scan kept with its hash when the creditor gave it; else the paper original.
+            receipt = _file(notice.receipt_name, notice.receipt_sha256) if notice.receipt_sha256 else None
             add(f"Avis de réception de la lettre recommandée n° {notice.tracking_number or '—'}, "
-                f"signé le {notice.received_date:%d/%m/%Y}", notice.received_date, None, "", "")
+                f"signé le {notice.received_date:%d/%m/%Y}", notice.received_date, receipt,
+                f"{notice.received_date:%Y%m%d}-avis-de-reception", PurePath(notice.receipt_name).suffix)
     return pieces, by_invoice, warnings
+
+
+def _add(pieces: list[Piece], title: str, day: date | None, data: bytes | None, stem: str, suffix: str,
+         note: str = "") -> int:
+    """Number the next pièce: its file goes under ``pieces/`` in the ZIP (none for a paper original)."""
+    number = len(pieces) + 1
+    name = f"pieces/{number:02d}-{stem}{suffix}" if data is not None else ""
+    digest = hashlib.sha256(data).hexdigest() if data is not None else ""
+    pieces.append(Piece(Exhibit(number, title, day, digest, name, note), data))
+    return number
 
 
 def _slug(text: str) -> str:

@@ -73,7 +73,9 @@ class PaymentTerms(models.Model):
 
     A contractual rate, as a fixed rate or as a multiple of the taux légal (at least 3, C. com.
     L441-10 II: the engine refuses less), with the reference of the terms that stipulate it; a
-    debtor's row replaces the creditor's for that debtor. Used under fr-b2b only.
+    debtor's row replaces the creditor's for that debtor. Used under fr-b2b only. The terms'
+    PDF, when given (``relance terms set --cgv-file``), is kept unchanged with its SHA-256 and
+    becomes a pièce of every dossier whose interest runs at that rate.
     """
 
     creditor = models.ForeignKey(
@@ -85,6 +87,11 @@ class PaymentTerms(models.Model):
     contract_rate = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     contract_multiple = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     reference = models.CharField(max_length=200)
+    cgv_name = models.CharField(
+        max_length=200, blank=True, help_text="the terms' PDF: documents/<sha256>.pdf under MEDIA_ROOT"
+    )
+    cgv_sha256 = models.CharField(max_length=64, blank=True)
+    cgv_filename = models.CharField(max_length=200, blank=True, help_text="the file's name as given")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -32,6 +32,7 @@ from relance.domain.law import (
 )
 from relance.domain.law.choice import several_currencies
 from relance.domain.law.computation import percent
+from relance.domain.law.dates import half_year_start
 from relance.domain.law.explain import money
 from relance.domain.problems import N_
 
@@ -81,6 +82,19 @@ def rates_list(*, table: str | None = None) -> list[dict[str, Any]]:
                 }
             )
     return result
+
+
+def rates_missing(*, as_of: date) -> list[dict[str, Any]]:
+    """The tables that lack the rate of the half-year containing ``as_of``: each with its
+    ``table``, the day the missing rate is needed from (``from``, the half-year's first day)
+    and the last day it knows (``known_until``). Letters claiming penalties over that
+    half-year cannot be written until the rate is recorded."""
+    start = half_year_start(as_of)
+    return [
+        {"table": name, "from": start, "known_until": table.known_until}
+        for name, table in rate_tables().items()
+        if table.known_until < start
+    ]
 
 
 def rates_known_until() -> dict[str, date]:

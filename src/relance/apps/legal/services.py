@@ -1,20 +1,24 @@
-"""Writing legal data: rates published after the release (``relance rates add``), and the
-events that interrupt or suspend a claim's time limit (``relance prescription record``)."""
+"""Writing legal data: rates published after the release (``relance rates add``), the events
+that interrupt or suspend a claim's time limit (``relance prescription record``), and the
+creditor's contractual terms with their PDF (``relance terms set``)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from relance.apps.audit.documents import document_store
 from relance.apps.audit.services import event_record
 from relance.apps.legal.models import LimitationEvent, PaymentTerms, RateOverride
 from relance.apps.legal.selectors import claim_kind
 from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.law import InvalidRateError, load_tables, prescription, rate_override
 from relance.domain.law.computation import percent
+from relance.domain.problems import N_
 
 if TYPE_CHECKING:
     from relance.apps.creditors.models import Creditor
@@ -23,6 +27,7 @@ if TYPE_CHECKING:
 # would silently round or reject, rather than store a different rate than the one typed.
 RATE_PLACES = 4
 RATE_LIMIT = Decimal("1000")
+MAX_CGV_BYTES = 20 * 1024 * 1024
 
 
 def rate_add(
@@ -153,12 +158,16 @@ def terms_set(
     account: str | None = None,
     contract_rate: Decimal | None = None,
     contract_multiple: Decimal | None = None,
+    cgv: bytes | None = None,
+    cgv_filename: str = "",
     actor: str = "system",
 ) -> PaymentTerms:
     """Record the creditor's contractual late-payment rate (or one debtor's) with its terms.
 
     Exactly one of a fixed rate or a multiple of the taux légal; a multiple under 3 is refused
-    (C. com. L441-10 II), as the engine would refuse it in every letter.
+    (C. com. L441-10 II), as the engine would refuse it in every letter. ``cgv``: the terms as a
+    PDF, stored unchanged with its SHA-256 (a dossier cites it as a pièce); without it, the PDF
+    attached before is kept.
     """
     from relance.apps.ledger.models import Debtor
     from relance.domain.law.regime_rules import FLOOR_FACTOR
@@ -167,8 +176,9 @@ def terms_set(
         raise InvalidInputError("Give the contractual rate (--rate) or its multiple of the taux légal (--multiple).")
     if contract_multiple is not None and not FLOOR_FACTOR <= contract_multiple < 100:
         raise InvalidInputError(
-            f"A contractual rate of {contract_multiple} × the taux légal is below the floor of 3 × "
-            "the taux légal (C. com. L441-10 II): it cannot be claimed."
+            N_("A contractual rate of %(multiple)s × the taux légal is below the floor of 3 × "
+               "the taux légal (C. com. L441-10 II): it cannot be claimed."),
+            params={"multiple": contract_multiple},
         )
     if contract_rate is not None and not Decimal(0) < contract_rate < RATE_LIMIT:
         raise InvalidRateError(f"A contractual rate of {contract_rate} % is not plausible.")
@@ -179,17 +189,30 @@ def terms_set(
         debtor = Debtor.objects.filter(creditor=creditor, account=account).first()
         if debtor is None:
             raise NotFoundError(f"No debtor with account {account!r} for {creditor.name}.")
+    defaults: dict[str, Any] = {"contract_rate": contract_rate, "contract_multiple": contract_multiple,
+                                "reference": reference.strip()}
+    if cgv is not None:
+        _check_cgv(cgv, cgv_filename)
+        name, digest = document_store(cgv, suffix=".pdf", durable=True)
+        defaults |= {"cgv_name": name, "cgv_sha256": digest, "cgv_filename": PurePath(cgv_filename).name[:200]}
     with transaction.atomic():
-        row, _ = PaymentTerms.objects.update_or_create(
-            creditor=creditor, debtor=debtor,
-            defaults={"contract_rate": contract_rate, "contract_multiple": contract_multiple,
-                      "reference": reference.strip()},
-        )
+        row, _ = PaymentTerms.objects.update_or_create(creditor=creditor, debtor=debtor, defaults=defaults)
         event_record(
             kind="legal.terms_set", subject_type="creditor", subject_id=creditor.pk,
             creditor_id=creditor.pk, actor=actor,
             payload={"debtor": account, "rate": str(contract_rate) if contract_rate is not None else None,
                      "multiple": str(contract_multiple) if contract_multiple is not None else None,
-                     "reference": row.reference},
+                     "reference": row.reference, "cgv": row.cgv_name or None,
+                     "cgv_sha256": row.cgv_sha256 or None, "cgv_attached": cgv is not None},
         )
     return row
+
+
+def _check_cgv(data: bytes, filename: str) -> None:
+    """The terms' PDF, refused whole when it is not one."""
+    if PurePath(filename).suffix.lower() != ".pdf" or not data.startswith(b"%PDF"):
+        raise InvalidInputError(
+            N_("The general terms must be a PDF file, not %(name)r."), params={"name": PurePath(filename).name}
+        )
+    if len(data) > MAX_CGV_BYTES:
+        raise InvalidInputError("The general terms' PDF is larger than 20 MB.")

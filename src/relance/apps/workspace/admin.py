@@ -1,6 +1,10 @@
 from django.contrib import admin
 
+from relance.apps.workspace.forms import ThrottledAdminLoginForm
 from relance.apps.workspace.models import Membership
+
+# /admin/login/ takes the workspace's throttle: without it, 30 wrong passwords, then in.
+admin.site.login_form = ThrottledAdminLoginForm
 
 
 @admin.register(Membership)

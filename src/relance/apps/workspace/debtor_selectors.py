@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 
 from relance.apps.audit.models import Event
 from relance.apps.creditors.models import Creditor
@@ -24,6 +24,7 @@ from relance.apps.workspace import figures
 from relance.apps.workspace.selectors import PAGE_SIZE, ZERO, collection_ready
 from relance.apps.workspace.wording import error_text
 from relance.domain.errors import NotFoundError, RelanceError
+from relance.domain.vocabulary import LEGAL_DATES, LEGAL_ROUTES, say
 
 # --- debtors --------------------------------------------------------------------------------------
 
@@ -305,6 +306,7 @@ class TimelineItem:
     channel: str = ""
     action_id: int | None = None
     has_document: bool = False
+    document_is_email: bool = False
     body: str = ""
     step: str = ""  # a collection step's template (its kind of message), for its label
     reason: str = ""  # why the pass planned it so, or did not send it (an action's reason)
@@ -312,6 +314,13 @@ class TimelineItem:
 
 def _event_text(event: Event) -> str:
     p = event.payload or {}
+    if event.kind.startswith("legal."):
+        return _legal_text(event.kind, p)
+    if event.kind == "ledger.conflict":  # the payment kept; what the accounts said, for a person
+        return (
+            f"{p.get('number', '')} : {_money(Decimal(p.get('open_amount', '0')))} ≠ "
+            f"{_money(Decimal(p.get('file_open_amount', '0')))} {p.get('currency', '')}"
+        )
     if event.subject_type == "invoice":
         after = p.get("after") or {}
         parts = [str(p.get("number", ""))]
@@ -325,6 +334,20 @@ def _event_text(event: Event) -> str:
     if "notes" in p:
         return str(p["notes"])[:200]
     return ""
+
+
+def _legal_text(kind: str, p: dict[str, Any]) -> str:
+    """A legal-stage event as the timeline says it: the route, the key date, the status."""
+    lang = translation.get_language() or "fr"
+    route = say(LEGAL_ROUTES, str(p.get("route", "")), lang)
+    reference = str(p.get("reference", ""))
+    if kind == "legal.date_recorded" and p.get("date"):
+        when = _day(date.fromisoformat(str(p["date"])))
+        return f"{say(LEGAL_DATES, str(p.get('key', '')), lang)} {when} — {route}, {reference}"
+    if kind == "legal.status_reported" and p.get("date"):
+        when = _day(date.fromisoformat(str(p["date"])))
+        return f"{reference}: {p.get('status', '')} {_money(Decimal(str(p.get('amount', '0'))))} ({when})"
+    return f"{route} — {reference}" if p.get("route") else reference
 
 
 def _money(amount: Decimal) -> str:
@@ -353,7 +376,7 @@ def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
     tz = timezone.get_current_timezone()
     for payment in Payment.objects.filter(debtor=debtor).order_by("-value_date")[:limit]:
         at = datetime(payment.value_date.year, payment.value_date.month, payment.value_date.day, 12, tzinfo=tz)
-        items.append(TimelineItem(at, "payment", f"{payment.amount} {payment.currency} {payment.reference}".strip(), payment.origin))
+        items.append(TimelineItem(at, "payment", f"{_money(payment.amount)} {payment.currency} {payment.reference}".strip(), payment.origin))
     if collection_ready():
         from relance.apps.collection.models import Action, Dispute, PaymentPlan, Promise
 
@@ -375,6 +398,7 @@ def debtor_timeline(*, debtor: Debtor, limit: int = 100) -> list[TimelineItem]:
                     kind = "action.not_sent"
             items.append(TimelineItem(at, kind, text.strip(), actor, channel=action.channel, action_id=action.pk,
                                       has_document=bool(action.document), body=action.body_text,
+                                      document_is_email=str(action.document.name or "").endswith(".eml"),
                                       step=_step_of(action), reason=action.reason))
         from relance.apps.collection.models import DeclaredContact
 

@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("worklist/tasks/<int:action_id>/done/", calls.task_done, name="task_done"),
     path(
+        "worklist/proposals/<int:action_id>/<slug:decision>/",
+        calls.proposal_decide,
+        name="proposal_decide",
+    ),
+    path(
         "worklist/actions/<int:action_id>/letter.pdf", worklist.action_letter, name="action_letter"
     ),
     path("actions/<int:action_id>/document/", worklist.action_document, name="action_document"),
@@ -29,4 +34,5 @@ urlpatterns = [
     path("debtors/<int:debtor_id>/plan/", debtors.debtor_plan, name="debtor_plan"),
     path("debtors/<int:debtor_id>/dossier/", legal.debtor_dossier, name="debtor_dossier"),
     path("debtors/<int:debtor_id>/write-off/", legal.debtor_write_off, name="debtor_write_off"),
+    path("debtors/status-import/", legal.status_import, name="status_import"),
 ]

@@ -7,13 +7,14 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import FileExtensionValidator
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from relance.apps.workspace.selectors import login_throttled
-from relance.apps.workspace.services import login_failure_record, login_failures_clear
+from relance.apps.workspace.accounts import login_attempt_reserve, login_failures_clear
 from relance.formats.bank import format_labels
 
 
@@ -27,30 +28,36 @@ def client_ip(request: HttpRequest | None) -> str:
     return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
 
 
-class ThrottledLoginForm(AuthenticationForm):
-    """Django's login form that refuses to try after 5 failures in 15 minutes (username + address)."""
+THROTTLED = _(
+    "Too many failed attempts for this account from your address. "
+    "Wait 15 minutes before trying again."
+)
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": _(
-            "Too many failed attempts for this account from your address. "
-            "Wait 15 minutes before trying again."
-        ),
-    }
+
+class _Throttled:
+    """Refuses to check a password after 5 failures in 15 minutes (username + address); each
+    attempt is counted before its password is checked (``login_attempt_reserve``)."""
+
+    request: HttpRequest | None
+    data: Any
 
     def clean(self) -> dict[str, Any]:
         username = (self.data.get("username") or "").strip()
         ip = client_ip(self.request)
-        if username and login_throttled(username=username, ip=ip):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            if username:
-                login_failure_record(username=username, ip=ip)
-            raise
-        login_failures_clear(username=username, ip=ip)
+        if username and not login_attempt_reserve(username=username, ip=ip):
+            raise forms.ValidationError(THROTTLED, code="throttled")
+        cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
+        if username:
+            login_failures_clear(username=username, ip=ip)
         return cleaned
+
+
+class ThrottledLoginForm(_Throttled, AuthenticationForm):
+    """The workspace's login (``/login/``)."""
+
+
+class ThrottledAdminLoginForm(_Throttled, AdminAuthenticationForm):
+    """The Django admin's login (``/admin/login/``): the same throttle as the workspace's."""
 
 
 def _bank_formats() -> str:
@@ -71,6 +78,33 @@ class UploadForm(forms.Form):
                 ("ledger", _("Ledger (CSV or FEC)")),
                 ("bank", _("Bank statement (%(formats)s)") % {"formats": _bank_formats()}),
             ]
+
+
+class ColumnsForm(forms.Form):
+    """The field each column of a CSV ledger holds, one choice per column in the file's order
+    (``column_<i>``), each offered every field in the reader's words or "not used"."""
+
+    def __init__(self, *args: Any, columns: list[tuple[str, str]], **kwargs: Any) -> None:
+        from relance.apps.workspace.wording import say
+        from relance.formats.ledger_csv_columns import COLUMNS, FIELD_WORDS, REQUIRED
+
+        super().__init__(*args, **kwargs)
+        choices = [("", _("(not used)"))] + [
+            (
+                field,
+                say(FIELD_WORDS[field].template, {}, field)
+                + (" *" if field in REQUIRED else ""),
+            )
+            for field in COLUMNS
+        ]
+        for index, (name, field) in enumerate(columns):
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=name or _("(no name)"), choices=choices, initial=field, required=False
+            )
+
+    def chosen(self) -> list[str]:
+        """The field chosen for each column, in the file's order."""
+        return [self.cleaned_data[f"column_{i}"] for i in range(len(self.fields))]
 
 
 class MultipleFileInput(forms.FileInput):
@@ -110,10 +144,19 @@ class HoldForm(forms.Form):
 class DossierForm(forms.Form):
     route = forms.ChoiceField(label=_("Route"))
     consumer_credit = forms.BooleanField(label=_("The claim is a consumer credit"), required=False)
+    legal_stage = forms.BooleanField(label=_("Place the case in the legal stage"), required=False)
 
     def __init__(self, *args: Any, routes: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choice_field(self, "route").choices = list(routes.items())
+
+
+class StatusFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("Status file from an agency or a lawyer"),
+        help_text=_("CSV: reference, status (paid, partly_paid, plan, abandoned), amount, date. "
+                    "Taken whole, or refused whole with every line and reason."),
+    )
 
 
 class WriteOffForm(forms.Form):
@@ -210,6 +253,64 @@ class PromiseForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
+class AgencyForm(forms.Form):
+    """An agency collecting for the creditor (``creditors.services.agency_set``, CPCE R124-4)."""
+
+    name = forms.CharField(label=_("Agency's name"), max_length=200)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    postal_code = forms.CharField(label=_("Postcode"), max_length=10)
+    city = forms.CharField(label=_("City"), max_length=100)
+    activity = forms.CharField(label=_("Declared amicable-collection activity"), max_length=300)
+    commission_rate = AmountField(
+        label=_("Commission (%)"), min_value=Decimal("0"), max_digits=5, decimal_places=2, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    since = forms.DateField(label=_("Mandate from"), widget=DateInput())
+
+
+class TermsForm(forms.Form):
+    """The creditor's contractual late-payment rate and its general terms' PDF
+    (``legal.services.terms_set``, as ``relance terms set --cgv-file``)."""
+
+    kind = forms.ChoiceField(
+        label=_("Contractual rate"),
+        choices=[("multiple", _("A multiple of the taux légal (at least 3)")), ("rate", _("A fixed annual rate (%)"))],
+    )
+    value = AmountField(
+        label=_("Multiple or rate"), min_value=Decimal("0"), max_digits=7, decimal_places=4, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    reference = forms.CharField(label=_("Terms that stipulate it (e.g. CGV 2026, art. 9)"), max_length=200)
+    cgv = forms.FileField(
+        label=_("General terms (PDF)"), required=False,
+        validators=[FileExtensionValidator(["pdf"])],
+        help_text=_("Kept unchanged with its SHA-256: a dossier claiming this rate cites it as a pièce. "
+                    "Without a new file, the one attached before is kept."),
+    )
+
+
+class LegalForm(forms.Form):
+    """Move the case to the legal stage (``collection.legal_stage.case_legal``)."""
+
+    route = forms.ChoiceField(label=_("Route"))
+    reference = forms.CharField(label=_("Reference (optional)"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, routes: Iterable[tuple[str, Any]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["route"]).choices = list(routes)
+
+
+class LegalDateForm(forms.Form):
+    """Record a key date of the legal stage (``collection.legal_stage.legal_date_record``)."""
+
+    key = forms.ChoiceField(label=_("Key date"))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+
+    def __init__(self, *args: Any, keys: Iterable[tuple[str, Any]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["key"]).choices = list(keys)
+
+
 class InvoicesField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
@@ -251,6 +352,9 @@ OUTCOME_FORMS: dict[str, type[forms.Form]] = {
     "wrong_number": WrongNumberForm,
     "paid_already": PaidAlreadyForm,
     "no_answer": NoAnswerForm,
+    "voicemail": NoAnswerForm,
+    "invoice_not_received": NoAnswerForm,
+    "cash_difficulty": NoAnswerForm,
 }
 OUTCOME_LABELS = {
     "promise": _("Promise to pay"),
@@ -259,19 +363,31 @@ OUTCOME_LABELS = {
     "wrong_number": _("Wrong number"),
     "paid_already": _("Already paid"),
     "no_answer": _("No answer"),
+    "voicemail": _("Message left"),
+    "invoice_not_received": _("Invoice not received"),
+    "cash_difficulty": _("Cash difficulties"),
 }
+# The outcomes one click records (no field to fill: an optional note at most), in their order
+# on the card; the others carry a small form (an amount, a date, invoices).
+ONE_CLICK_OUTCOMES = (
+    "no_answer", "voicemail", "invoice_not_received", "cash_difficulty", "paid_already",
+    "wrong_number",
+)
 
 
 def outcome_forms(
-    action: Any, invoices: Iterable[Any], data: Any = None, only: str = ""
+    action: Any, invoices: Iterable[Any], data: Any = None, only: str = "", owed: Any = None
 ) -> list[tuple[str, Any, forms.Form]]:
-    """One form per outcome of call ``action``, prefixed so that many cards share a page."""
+    """One form per outcome of call ``action``, prefixed so that many cards share a page; the
+    promise's amount starts at ``owed``, what the debtor owes."""
     found = []
     for outcome, form_class in OUTCOME_FORMS.items():
         bound = data if outcome == only else None
         kwargs: dict[str, Any] = {"prefix": f"c{action.pk}-{outcome}"}
         if outcome == "dispute":
             kwargs["invoices"] = invoices
+        if outcome == "promise" and bound is None and owed:
+            kwargs["initial"] = {"amount": Decimal(owed).quantize(Decimal("0.01"))}
         if outcome == "wrong_number" and bound is None:
             kwargs["initial"] = {"phone": action.debtor.phone}
         found.append((outcome, OUTCOME_LABELS[outcome], form_class(bound, **kwargs)))

@@ -18,14 +18,14 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import OuterRef, Q, Sum
-from django.utils import timezone
+from django.db.models import Count, OuterRef, Q, Sum
 
 from relance.apps.creditors.models import Creditor
-from relance.apps.ledger.models import Allocation, ImportBatch, Invoice
+from relance.apps.ledger.models import Allocation, ImportBatch, Invoice, Payment
 from relance.apps.ledger.selectors import BUCKETS, aging_report
+from relance.apps.ledger.writer import MONEY_ORIGINS
 from relance.apps.workspace import figures
-from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
+from relance.apps.workspace.models import ImportUpload, Membership
 from relance.domain.errors import NotFoundError
 
 ZERO = Decimal("0.00")
@@ -81,12 +81,6 @@ def grant_choose(*, grants: list[Grant], creditor_id: Any) -> Grant | None:
     return grants[0]
 
 
-def login_throttled(*, username: str, ip: str) -> bool:
-    since = timezone.now() - THROTTLE_WINDOW
-    recent = LoginFailure.objects.filter(username=username[:150], ip=ip[:45], at__gte=since)
-    return recent.count() >= THROTTLE_FAILURES
-
-
 # --- the collection app, when it is installed with its tables ------------------------------------------
 
 
@@ -138,6 +132,9 @@ class Dashboard:
     collected: list[tuple[str, Decimal]]
     collected_by: str
     collected_total: Decimal
+    # Settlements known only from ledger imports this month (not money seen arriving), dated
+    # by the file's payment date when it gives one, else the day of the import.
+    settled_per_accounts: Decimal = ZERO
     promises_due: list[Any] = field(default_factory=list)
     promises_broken: list[Any] = field(default_factory=list)
     has_collection: bool = False
@@ -160,6 +157,10 @@ def dso_series(*, creditor: Creditor, as_of: date, currency: str, months: int = 
 
     Receivables at a date: invoices issued by then less what was allocated to them by then;
     sales: invoices issued in the ``window_days`` before. Two aggregate queries in all.
+
+    Only dated facts count: a settlement a ledger export reported without its date is known
+    from the day of the import, so a month end before that day, whose receivables it may or
+    may not have lowered, has no figure (None) rather than a guess.
     """
     ends = _month_ends(as_of, months)
     invoices = Invoice.objects.filter(creditor=creditor, currency=currency)
@@ -171,12 +172,16 @@ def dso_series(*, creditor: Creditor, as_of: date, currency: str, months: int = 
     paid = Allocation.objects.filter(invoice__creditor=creditor, invoice__currency=currency).aggregate(**{
         f"p{i}": Sum("amount", filter=Q(payment__value_date__lte=end, invoice__issue_date__lte=end))
         for i, end in enumerate(ends)
+    }, **{
+        f"u{i}": Count("id", filter=Q(payment__is_dated=False, payment__value_date__gt=end, invoice__issue_date__lte=end))
+        for i, end in enumerate(ends)
     })
     points = []
     for i, end in enumerate(ends):
         receivable = (totals[f"r{i}"] or ZERO) - (paid[f"p{i}"] or ZERO)
         sales = totals[f"s{i}"] or ZERO
-        days = (receivable / sales * window_days).quantize(Decimal("1")) if sales > 0 else None
+        known = not paid[f"u{i}"]
+        days = (receivable / sales * window_days).quantize(Decimal("1")) if sales > 0 and known else None
         points.append(DsoPoint(end, days))
     top = max((p.days for p in points if p.days is not None), default=None)
     for p in points:
@@ -185,9 +190,10 @@ def dso_series(*, creditor: Creditor, as_of: date, currency: str, months: int = 
 
 
 def collected_in_month(*, creditor: Creditor, as_of: date, currency: str) -> tuple[str, list[tuple[str, Decimal]]]:
-    """Money applied to invoices this month, by the step that preceded it (or by origin)."""
+    """Money that arrived this month (bank matches, payments recorded with their date), by the
+    day it arrived, applied to invoices: by the step that preceded it (or by origin)."""
     allocations = Allocation.objects.filter(
-        invoice__creditor=creditor, invoice__currency=currency,
+        invoice__creditor=creditor, invoice__currency=currency, payment__origin__in=MONEY_ORIGINS,
         payment__value_date__gte=as_of.replace(day=1), payment__value_date__lte=as_of,
     )
     if collection_ready():
@@ -209,6 +215,16 @@ def collected_in_month(*, creditor: Creditor, as_of: date, currency: str) -> tup
     return "origin", [(r["payment__origin"], r["total"]) for r in origins]
 
 
+def settled_per_accounts_in_month(*, creditor: Creditor, as_of: date, currency: str) -> Decimal:
+    """What ledger imports reported settled this month: known from the accounts, not seen
+    arriving; dated by the file's payment date, else by the import's day."""
+    total = Allocation.objects.filter(
+        invoice__creditor=creditor, invoice__currency=currency, payment__origin=Payment.Origin.LEDGER,
+        payment__value_date__gte=as_of.replace(day=1), payment__value_date__lte=as_of,
+    ).aggregate(total=Sum("amount"))["total"]
+    return Decimal(total or ZERO).quantize(Decimal("0.01"))
+
+
 def _ledger_board(*, creditor: Creditor, as_of: date) -> Dashboard:
     report = aging_report(creditor=creditor, as_of=as_of)
     main = max(report.totals, key=lambda line: line.total, default=None)
@@ -228,6 +244,7 @@ def _ledger_board(*, creditor: Creditor, as_of: date) -> Dashboard:
         bars=bars, dso=series, dso_now=series[-1].days if series else None,
         collected=collected, collected_by=collected_by,
         collected_total=sum((amount for _, amount in collected), ZERO),
+        settled_per_accounts=settled_per_accounts_in_month(creditor=creditor, as_of=as_of, currency=currency),
     )
 
 

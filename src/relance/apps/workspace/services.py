@@ -6,6 +6,7 @@ audit event where a person changed business data.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import secrets
@@ -30,13 +31,16 @@ from stdnum.fr import siren as fr_siren
 
 from relance.apps.audit.services import event_record
 from relance.apps.creditors.models import Creditor
+from relance.apps.creditors.services import creditor_columns_remember
 from relance.apps.ledger.models import Debtor
 from relance.apps.ledger.services import ledger_import
-from relance.apps.workspace.models import ImportUpload, LoginFailure, Membership
-from relance.apps.workspace.selectors import THROTTLE_WINDOW
+from relance.apps.workspace.models import ImportUpload, Membership
 from relance.apps.workspace.warming import figures_warm
 from relance.domain.errors import InvalidInputError, NotFoundError
 from relance.domain.problems import N_, Note
+from relance.formats.ledger import detect_format
+from relance.formats.ledger_csv_columns import column_fields, read_header
+from relance.formats.text import normalize_header
 
 ROLES = tuple(Membership.Role.values)
 UPLOAD_MAX_AGE = timedelta(days=1)
@@ -77,20 +81,6 @@ def user_create(
                 creditor_id=creditor.pk, payload={"username": username, "role": role}, actor="cli",
             )
     return user
-
-
-# --- login throttling ---------------------------------------------------------------------------
-
-
-def login_failure_record(*, username: str, ip: str) -> None:
-    now = timezone.now()
-    LoginFailure.objects.create(username=username[:150], ip=ip[:45], at=now)
-    # Old rows are of no use to the throttle; keep the table small as it goes.
-    LoginFailure.objects.filter(at__lt=now - 4 * THROTTLE_WINDOW).delete()
-
-
-def login_failures_clear(*, username: str, ip: str) -> None:
-    LoginFailure.objects.filter(username=username[:150], ip=ip[:45]).delete()
 
 
 # --- creditor settings ----------------------------------------------------------------------------
@@ -230,7 +220,11 @@ def bank_import_available() -> bool:
     return _bank_import() is not None
 
 
-def _run(upload: ImportUpload, *, dry_run: bool, actor: str) -> dict[str, Any]:
+def _run(
+    upload: ImportUpload, *, dry_run: bool, actor: str, settle: str | None = None
+) -> dict[str, Any]:
+    """Import (or check) the staged file; ``settle``, for a ledger, is the user's answer to
+    the question a dry run asked: "full" (the whole open list) or "partial"."""
     path = Path(upload.path)
     if upload.kind == ImportUpload.Kind.BANK:
         statement_import = _bank_import()
@@ -263,13 +257,25 @@ def _run(upload: ImportUpload, *, dry_run: bool, actor: str) -> dict[str, Any]:
     with path.open("rb") as stream:
         imported = ledger_import(
             creditor=upload.creditor, stream=stream, filename=upload.filename, dry_run=dry_run,
-            actor=actor,
+            actor=actor, full=settle == "full", partial=settle == "partial",
+            format=_ledger_format(path),
         )
     # The page says each problem in its reader's language: keep what it is made of.
     return imported.as_dict() | {
         "problems": [p.as_dict() | p.wording() for p in imported.problems],
         "notes": [n.wording() if isinstance(n, Note) else n for n in imported.notes],
     }
+
+
+def _ledger_format(path: Path) -> str:
+    """"auto", or "csv" for a file no reader recognises whose first line reads as a header of
+    several columns: the page then asks what each column holds rather than refusing it."""
+    with path.open("rb") as stream:
+        head = stream.read(8 * 1024)
+    if detect_format(head) is not None:
+        return "auto"
+    header = read_header(head)
+    return "csv" if len(header) >= 2 and sum(map(len, header)) <= 2000 else "auto"
 
 
 def import_upload_stage(
@@ -390,18 +396,63 @@ def _staged(
     return upload
 
 
-def import_upload_confirm(*, upload: ImportUpload, actor: str) -> dict[str, Any]:
+def import_upload_confirm(
+    *, upload: ImportUpload, actor: str, settle: str | None = None
+) -> dict[str, Any]:
     """Import the staged file (or e-invoices) for real, then forget it (the import batch keeps
-    its digest), and compute the kept figures again."""
+    its digest), and compute the kept figures again. ``settle``: see ``_run``; an import that
+    still asks (no answer given) writes nothing and keeps the file staged."""
     if upload.dry_run.get("problems"):
         raise InvalidInputError("this file has problems: fix them and upload it again")
     if not Path(upload.path).exists():
         import_upload_drop(upload=upload)
         raise NotFoundError("the uploaded file is gone: upload it again")
-    result = _run(upload, dry_run=False, actor=actor)
+    if settle not in (None, "full", "partial"):
+        raise InvalidInputError("settle is full or partial")
+    result = _run(upload, dry_run=False, actor=actor, settle=settle)
+    if result.get("question"):
+        return result
     import_upload_drop(upload=upload)
     figures_warm(creditor=upload.creditor, as_of=timezone.localdate())
     return result
+
+
+# Problems of a CSV ledger's header that the user answers by mapping its columns.
+COLUMN_PROBLEMS = frozenset({"missing_column", "duplicate_column"})
+
+
+def import_upload_columns(*, upload: ImportUpload) -> list[tuple[str, str]] | None:
+    """A staged CSV ledger's columns, each with the field it gives now (``""``: none), when
+    its header is why it was refused; else None (no mapping step)."""
+    if upload.kind != ImportUpload.Kind.LEDGER:
+        return None
+    codes = {p.get("code") for p in upload.dry_run.get("problems", [])}
+    if not codes & COLUMN_PROBLEMS or upload.dry_run.get("format") != "csv":
+        return None
+    with Path(upload.path).open("rb") as stream:
+        header = read_header(stream.read(64 * 1024))
+    fields = column_fields(header, upload.creditor.ledger_columns)
+    return list(zip(header, fields, strict=True))
+
+
+def import_upload_map(
+    *, upload: ImportUpload, fields: Sequence[str], actor: str
+) -> ImportUpload:
+    """Map the staged CSV ledger's columns, in their order, to ``fields`` (``""``: left out),
+    remember that for the creditor's later imports (the CLI's too), and check the file again."""
+    columns = import_upload_columns(upload=upload)
+    if columns is None:
+        raise InvalidInputError("this file has no columns to map")
+    if len(fields) != len(columns):
+        raise InvalidInputError("give a field for each column of the file")
+    creditor_columns_remember(
+        creditor=upload.creditor,
+        mapping={normalize_header(name): field for (name, _), field in zip(columns, fields, strict=True)},
+    )
+    upload.creditor.refresh_from_db(fields=["ledger_columns"])
+    upload.dry_run = _run(upload, dry_run=True, actor=actor)
+    upload.save(update_fields=["dry_run"])
+    return upload
 
 
 def import_upload_drop(*, upload: ImportUpload) -> None:
@@ -415,14 +466,27 @@ def import_upload_drop(*, upload: ImportUpload) -> None:
 
 
 def _uploads_expire() -> None:
-    for upload in ImportUpload.objects.filter(created_at__lt=timezone.now() - UPLOAD_MAX_AGE):
+    limit = timezone.now() - UPLOAD_MAX_AGE
+    for upload in ImportUpload.objects.filter(created_at__lt=limit):
         import_upload_drop(upload=upload)
+    # A file whose row never committed (a worker killed while checking it) has no upload to
+    # drop it: gone after the same day, never kept for ever.
+    kept = {Path(p).name for p in ImportUpload.objects.values_list("path", flat=True)}
+    for entry in _uploads_dir().iterdir():
+        try:
+            old = entry.stat().st_mtime < limit.timestamp()
+        except FileNotFoundError:
+            continue
+        if old and entry.name not in kept:
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 def creditor_logo_set(*, creditor: Creditor, data: bytes | None, actor: str) -> Creditor:
     """The letterhead's logo (PNG or JPEG, at most 1 MB), or none with ``data=None``; stored once
     under its SHA-256, the change recorded."""
-    import hashlib
 
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
@@ -453,12 +517,13 @@ def creditor_logo_set(*, creditor: Creditor, data: bytes | None, actor: str) -> 
 
 
 def smtp_test_send(*, creditor: Creditor, to: str, actor: str) -> str:
-    """Send a short test message to ``to`` through the configured e-mail transport
-    (RELANCE_EMAIL_URL), from the creditor as the reminders are; its Message-ID, or an
+    """Send a short test message to ``to`` through the creditor's e-mail transport (its own
+    server when set on the Settings page, else RELANCE_EMAIL_URL), from the creditor as the reminders are; its Message-ID, or an
     ``InvalidInputError`` with the server's reason."""
     import smtplib
     from email.utils import make_msgid
 
+    from relance.apps.creditors.mail_server import mail_url_for
     from relance.channels.email_mime import OutgoingEmail, prepare
     from relance.channels.smtp import transport_from_url
     from relance.domain.errors import RelanceError
@@ -482,7 +547,7 @@ def smtp_test_send(*, creditor: Creditor, to: str, actor: str) -> str:
         html="<p>" + text.replace("\n\n", "</p><p>").replace("\n", "<br>") + "</p>",
     )
     try:
-        transport = transport_from_url(settings.EMAIL_URL)
+        transport = transport_from_url(mail_url_for(creditor=creditor).url)
     except RelanceError as exc:
         raise InvalidInputError(exc.message) from exc
     try:
@@ -499,6 +564,8 @@ def smtp_test_send(*, creditor: Creditor, to: str, actor: str) -> str:
         )
     event_record(
         kind="creditor.smtp_tested", subject_type="creditor", subject_id=creditor.pk,
-        creditor_id=creditor.pk, actor=actor, payload={"to": to, "message_id": message_id},
+        creditor_id=creditor.pk, actor=actor,
+        payload={"to": to, "message_id": message_id,
+                 "server": mail_url_for(creditor=creditor).shown},
     )
     return message_id

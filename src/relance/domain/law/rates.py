@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from relance.domain.errors import InvalidInputError, RelanceError
 from relance.domain.law.dates import half_year_end, half_year_label, half_year_start
+from relance.domain.problems import N_
 
 TableKind = Literal["step", "periodic"]
 RowOrigin = Literal["shipped", "override"]
@@ -80,6 +81,14 @@ class UnknownRateError(RelanceError):
             f"No known rate in table {table} for {period} (needed on {day.isoformat()}{detail}). "
             f"Nothing is guessed: once it is published, record {what}: {self.command}"
         )
+        # What a page says instead (translated), without the command line: the message above
+        # stays the CLI's and the scripts'.
+        self.template = N_(
+            "No known rate in table %(table)s for %(period)s (needed on %(day)s). Nothing is "
+            "guessed: once it is published, record the rate in force from %(from)s (Settings, "
+            "Rates)."
+        )
+        self.params = {"table": table, "period": period, "day": day, "from": from_date}
 
 
 class UnknownTableError(InvalidInputError):

@@ -227,6 +227,19 @@ def fr_civil(request: RegimeRequest, tables: RateTables) -> RegimeTerms:
     )
 
 
+JUDGMENT_MAJORATION_MONTHS = 2
+
+
+def judgment_majoration_day(enforceable: date) -> date:
+    """The first day of the +5 points (CMF L313-3): the day after the two months that run
+    from the day the judgment became enforceable (its signification), counted as CPC 641.
+
+    >>> judgment_majoration_day(date(2025, 1, 15))  # legal-fr.md TC10
+    datetime.date(2025, 3, 16)
+    """
+    return add_months(enforceable, JUDGMENT_MAJORATION_MONTHS) + ONE_DAY
+
+
 def fr_judgment(request: RegimeRequest, tables: RateTables) -> RegimeTerms:
     table, category = _legal_rate_table(request, tables)
     terms = RegimeTerms(spans=[])
@@ -239,8 +252,8 @@ def fr_judgment(request: RegimeRequest, tables: RateTables) -> RegimeTerms:
     else:
         if request.signified < request.start:
             raise InvalidInputError("The judgment cannot be signified before it is pronounced.")
-        expiry = add_months(request.signified, 2)
-        majoration = expiry + ONE_DAY
+        majoration = judgment_majoration_day(request.signified)
+        expiry = majoration - ONE_DAY
         if expiry.weekday() >= 5:
             terms.warnings.append(
                 f"Le délai de deux mois expire un {'samedi' if expiry.weekday() == 5 else 'dimanche'} "

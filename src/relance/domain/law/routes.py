@@ -18,8 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal, get_args
 
-ROUTE_NAMES = ("injonction", "psrpc", "refere-provision", "agency", "lawyer")
+# The one table of route codes: the dossier (``ROUTES`` below), the legal stage of a case
+# (``procedure.ROUTES``) and the labels (``vocabulary.ROUTES``) all take their codes from here.
+RouteCode = Literal["injonction", "psrpc", "refere-provision", "agency", "lawyer"]
+ROUTE_NAMES: tuple[RouteCode, ...] = get_args(RouteCode)
 
 # The twelve tribunaux de commerce renamed "tribunaux des activités économiques" from 1 January
 # 2025 to 31 December 2028 (loi n° 2023-1059, décret n° 2024-1225; legal-fr.md §5.1). A court's

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from relance.apps.workspace import desk
 from relance.apps.workspace.access import back_url, workspace_view
-from relance.apps.workspace.forms import TaskDoneForm, outcome_forms
+from relance.apps.workspace.forms import ONE_CLICK_OUTCOMES, TaskDoneForm, outcome_forms
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import CHANNEL_LABELS
@@ -28,7 +28,15 @@ def cards_with_forms(
 ) -> list[desk.CallCard]:
     """The call cards with their outcome forms (bound to ``data`` when given) and labelled history."""
     for card in cards:
-        card.forms = outcome_forms(card.action, card.invoices, data, only)  # type: ignore[attr-defined]
+        card.forms = outcome_forms(  # type: ignore[attr-defined]
+            card.action, card.invoices, data, only, owed=card.overdue_total or card.open_total
+        )
+        # One click records these; the others show their few fields on the card.
+        card.quick = sorted(  # type: ignore[attr-defined]
+            (f for f in card.forms if f[0] in ONE_CLICK_OUTCOMES),  # type: ignore[attr-defined]
+            key=lambda f: ONE_CLICK_OUTCOMES.index(f[0]),
+        )
+        card.detailed = [f for f in card.forms if f[0] not in ONE_CLICK_OUTCOMES]  # type: ignore[attr-defined]
         # The attempts are frozen dataclasses: the labelled copies are plain namespaces.
         card.history = [
             SimpleNamespace(
@@ -186,3 +194,30 @@ def task_done(request: WorkspaceRequest, action_id: int) -> HttpResponse:
     )
     messages.success(request, _("Task done."))
     return HttpResponseRedirect(back_url(request, reverse("workspace:worklist")))
+
+
+@require_POST
+@workspace_view()
+def proposal_decide(request: WorkspaceRequest, action_id: int, decision: str) -> HttpResponse:
+    """A plan the debtor proposed on the portal, accepted (the plan is created and its
+    confirmation sent) or declined (recorded, and the debtor told)."""
+    from relance.apps.collection.pauses import plan_proposal_accept, plan_proposal_decline
+
+    today = timezone.localdate()
+    if decision == "accept":
+        plan_proposal_accept(
+            creditor=request.creditor, task_id=action_id, as_of=today, actor=actor(request)
+        )
+        messages.success(
+            request, _("Plan accepted: the debtor receives its confirmation, every instalment.")
+        )
+    elif decision == "decline":
+        plan_proposal_decline(
+            creditor=request.creditor, task_id=action_id, as_of=today,
+            reason=request.POST.get("reason", ""), actor=actor(request),
+        )
+        messages.success(request, _("Plan declined: the debtor is told, the chase goes on."))
+    else:
+        raise Http404
+    return HttpResponseRedirect(back_url(request, reverse("workspace:worklist")))
+

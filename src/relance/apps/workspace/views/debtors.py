@@ -3,6 +3,7 @@ promises, disputes and payment plans."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from relance.apps.workspace import debtor_selectors, selectors, services
 from relance.apps.workspace.access import workspace_view
+from relance.apps.workspace.debtor_forms import ContactForm, DebtorForm
+from relance.apps.workspace.debtor_states import debtor_states
 from relance.apps.workspace.forms import (
     DisputeOpenForm,
     DossierForm,
@@ -22,6 +25,7 @@ from relance.apps.workspace.forms import (
     NotesForm,
     PlanForm,
     PromiseForm,
+    StatusFileForm,
     WriteOffForm,
 )
 from relance.apps.workspace.request import WorkspaceRequest
@@ -29,14 +33,18 @@ from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import (
     ACTION_REASONS,
     CHANNEL_LABELS,
+    CONTACT_ROLE_LABELS,
     FILTER_LABELS,
     KIND_LABELS,
+    ORIGIN_LABELS,
     ROUTE_LABELS,
     SORT_LABELS,
+    STATE_LABELS,
     STEP_LABELS,
     TIMELINE_LABELS,
     WRITE_OFF_LABELS,
 )
+from relance.apps.workspace.views.legal_stage import legal_context, legal_date_form, legal_form
 from relance.apps.workspace.wording import error_text
 from relance.domain.errors import RelanceError
 
@@ -57,6 +65,9 @@ def debtors(request: WorkspaceRequest) -> HttpResponse:
     )
     keep = request.GET.copy()
     keep.pop("page", None)
+    states = debtor_states(debtors=list(page.object_list), as_of=timezone.localdate())
+    for debtor in page.object_list:
+        debtor.state_label = STATE_LABELS.get(states.get(debtor.pk, ""), "")
     return render(
         request,
         "workspace/debtors.html",
@@ -70,6 +81,7 @@ def debtors(request: WorkspaceRequest) -> HttpResponse:
             "sorts": list(SORT_LABELS.items()),
             "query_keep": keep.urlencode(),
             "has_collection": selectors.collection_ready(),
+            "status_form": StatusFileForm() if request.grant.allows("collector") else None,
         },
     )
 
@@ -77,7 +89,7 @@ def debtors(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view()
 def debtor_detail(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
     debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
-    return _debtor_page(request, debtor)
+    return debtor_page(request, debtor)
 
 
 def _penalty_note(line: debtor_selectors.InvoiceLine) -> str:
@@ -89,7 +101,7 @@ def _penalty_note(line: debtor_selectors.InvoiceLine) -> str:
     return line.note
 
 
-def _debtor_page(
+def debtor_page(
     request: WorkspaceRequest, debtor: Any, bound: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     today = timezone.localdate()
@@ -119,8 +131,12 @@ def _debtor_page(
         "notes_form": NotesForm(initial={"notes": debtor.notes}),
         "dossier_form": DossierForm(prefix="dossier", routes=ROUTE_LABELS),
         "write_off_form": WriteOffForm(prefix="writeoff", reasons=WRITE_OFF_LABELS),
+        "debtor_form": DebtorForm(initial={f: getattr(debtor, f) for f in DebtorForm.base_fields}),
+        "contact_form": ContactForm(prefix="contact"),
     }
     forms.update(bound or {})
+    if collection:
+        forms.update(legal_context(debtor, bound or {}))
     return render(
         request,
         "workspace/debtor.html",
@@ -135,7 +151,13 @@ def _debtor_page(
             "open_total": debtor_selectors.debtor_open_total(debtor=debtor),
             "penalties_total": None if unknown else sum((line.penalties or 0 for line in lines), 0),
             "paid": debtor_selectors.debtor_paid_invoices(debtor=debtor),
-            "contacts": list(debtor.contacts.all()),
+            "contacts": [
+                (c, CONTACT_ROLE_LABELS.get(c.role, c.role)) for c in debtor.contacts.all()
+            ],
+            "state_label": STATE_LABELS.get(
+                debtor_states(debtors=[debtor], as_of=today).get(debtor.pk, ""), ""
+            ),
+            "scenario": _scenario_of(debtor) if collection else None,
             "timeline": _timeline(debtor_selectors.debtor_timeline(debtor=debtor)),
             "can_act": request.grant.allows("collector"),
             "can_write_off": request.grant.allows("admin"),
@@ -147,6 +169,15 @@ def _debtor_page(
         },
         status=status,
     )
+
+
+_BANK_LINE = re.compile(r"\bbank line (\d+)")
+def _scenario_of(debtor: Any) -> Any:
+    from relance.apps.collection.history import debtor_scenario
+
+    return debtor_scenario(debtor=debtor)
+
+
 
 
 def _timeline(items: list[debtor_selectors.TimelineItem]) -> list[debtor_selectors.TimelineItem]:
@@ -161,6 +192,10 @@ def _timeline(items: list[debtor_selectors.TimelineItem]) -> list[debtor_selecto
             item.text = f"{item.text} · {why}" if item.text else why
         item.channel_label = CHANNEL_LABELS.get(item.channel, item.channel)  # type: ignore[attr-defined]
         item.step_label = STEP_LABELS.get(item.step, item.step)  # type: ignore[attr-defined]
+        if item.kind == "payment":  # a payment's actor is where it came from
+            item.actor = str(ORIGIN_LABELS.get(item.actor, item.actor))
+            # A bank payment's reference names its statement line in English (banking).
+            item.text = _BANK_LINE.sub(lambda m: _("statement line %(n)s") % {"n": m[1]}, item.text)
     return items
 
 
@@ -213,7 +248,7 @@ def debtor_promise(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Promise recorded; chasing waits until its date."))
             return redirect("workspace:debtor", debtor_id=debtor.pk)
-    return _debtor_page(request, debtor, {"promise_form": form}, status=400)
+    return debtor_page(request, debtor, {"promise_form": form}, status=400)
 
 
 @require_POST
@@ -253,7 +288,7 @@ def debtor_dispute(request: WorkspaceRequest, debtor_id: int, decision: str) -> 
         else:
             messages.success(request, _("Dispute opened: this invoice is no longer chased."))
             return redirect("workspace:debtor", debtor_id=debtor.pk)
-    return _debtor_page(request, debtor, {"dispute_form": form}, status=400)
+    return debtor_page(request, debtor, {"dispute_form": form}, status=400)
 
 
 @require_POST
@@ -279,4 +314,43 @@ def debtor_plan(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Payment plan created."))
             return redirect("workspace:debtor", debtor_id=debtor.pk)
-    return _debtor_page(request, debtor, {"plan_form": form}, status=400)
+    return debtor_page(request, debtor, {"plan_form": form}, status=400)
+
+
+@require_POST
+@workspace_view()
+def debtor_legal(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
+    from relance.apps.collection.legal_stage import case_legal
+
+    debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
+    form = legal_form(request.POST)
+    if form.is_valid():
+        try:
+            case_legal(creditor=request.creditor, account=debtor.account, route=form.cleaned_data["route"],
+                       reference=form.cleaned_data["reference"], as_of=timezone.localdate(), actor=actor(request))
+        except RelanceError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            messages.success(request, _("The case is in the legal stage: nothing more is sent to the debtor."))
+            return redirect("workspace:debtor", debtor_id=debtor.pk)
+    return debtor_page(request, debtor, {"legal_form": form}, status=400)
+
+
+@require_POST
+@workspace_view()
+def debtor_legal_date(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
+    from relance.apps.collection.legal_stage import legal_date_record, legal_stage_of
+
+    debtor = debtor_selectors.debtor_get(creditor=request.creditor, debtor_id=debtor_id)
+    stage = legal_stage_of(debtor=debtor)
+    form = legal_date_form(stage.route if stage else "", request.POST)
+    if form.is_valid():
+        try:
+            legal_date_record(creditor=request.creditor, account=debtor.account, key=form.cleaned_data["key"],
+                              day=form.cleaned_data["date"], as_of=timezone.localdate(), actor=actor(request))
+        except RelanceError as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            messages.success(request, _("Key date recorded."))
+            return redirect("workspace:debtor", debtor_id=debtor.pk)
+    return debtor_page(request, debtor, {"legal_date_form": form}, status=400)

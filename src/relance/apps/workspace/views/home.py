@@ -13,7 +13,7 @@ from relance.apps.workspace import selectors
 from relance.apps.workspace.access import SESSION_CREDITOR, workspace_view
 from relance.apps.workspace.forms import ThrottledLoginForm
 from relance.apps.workspace.request import WorkspaceRequest
-from relance.apps.workspace.views.labels import BUCKET_LABELS
+from relance.apps.workspace.views.labels import BUCKET_LABELS, ORIGIN_LABELS, STEP_LABELS
 
 
 class LoginView(auth_views.LoginView):
@@ -35,8 +35,23 @@ def creditor_switch(request: WorkspaceRequest) -> HttpResponse:
 
 @workspace_view()
 def dashboard(request: WorkspaceRequest) -> HttpResponse:
+    from relance.apps.workspace.onboarding import creditor_has_invoices
+    from relance.apps.workspace.views.onboarding import welcome_page
+
+    if not creditor_has_invoices(creditor=request.creditor):
+        return welcome_page(request)  # nothing to show but zeros: the first steps instead
     board = selectors.dashboard(creditor=request.creditor, as_of=timezone.localdate())
     bars = [(BUCKET_LABELS[b.bucket], b) for b in board.bars]
+    # Each line of what was collected: the step before the money came, else its origin.
+    collected = [
+        (STEP_LABELS.get(key) or ORIGIN_LABELS.get(key) or key, amount)
+        for key, amount in board.collected
+    ]
+    from relance.apps.workspace.onboarding import history_question_pending
+
+    pending = selectors.collection_ready() and history_question_pending(creditor=request.creditor)
     return render(
-        request, "workspace/dashboard.html", {"board": board, "bars": bars, "nav": "home"}
+        request,
+        "workspace/dashboard.html",
+        {"board": board, "bars": bars, "collected": collected, "nav": "home", "welcome_pending": pending},
     )

@@ -10,10 +10,12 @@ from django.views.decorators.http import require_POST
 
 from relance.apps.workspace import selectors, services
 from relance.apps.workspace.access import workspace_view
-from relance.apps.workspace.forms import EInvoicesForm, UploadForm
+from relance.apps.workspace.forms import ColumnsForm, EInvoicesForm, UploadForm
 from relance.apps.workspace.models import ImportUpload
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
+from relance.apps.workspace.views.labels import BATCH_KIND_LABELS, BATCH_STATUS_LABELS
+from relance.config.uploads import upload_limit_message, upload_too_large
 
 
 @workspace_view()
@@ -33,7 +35,9 @@ def imports(request: WorkspaceRequest) -> HttpResponse:
         request.POST if einvoices_posted else None, request.FILES if einvoices_posted else None
     )
     upload = None
-    if einvoices_posted and einvoices_form.is_valid():
+    if upload_too_large(request):  # stopped as it arrived: nothing of it was kept
+        (einvoices_form if einvoices_posted else form).add_error(None, upload_limit_message())
+    elif einvoices_posted and einvoices_form.is_valid():
         upload = services.einvoices_upload_stage(
             creditor=creditor,
             user=request.user,
@@ -58,20 +62,34 @@ def imports(request: WorkspaceRequest) -> HttpResponse:
         {
             "form": form,
             "einvoices_form": einvoices_form,
-            "batches": selectors.imports_recent(creditor=creditor),
+            "batches": [
+                (b, BATCH_KIND_LABELS.get(b.kind, b.kind), BATCH_STATUS_LABELS.get(b.status, b.status))
+                for b in selectors.imports_recent(creditor=creditor)
+            ],
             "nav": "imports",
             "can_act": request.grant.allows("collector"),
         },
+        status=413 if upload_too_large(request) else 200,
     )
 
 
 @workspace_view("collector")
 def import_review(request: WorkspaceRequest, token: str) -> HttpResponse:
+    """The dry run's result; for a CSV ledger refused for its header, a choice of field for
+    each column (posted here: remembered for the creditor, then the file checked again)."""
     upload = selectors.import_upload_get(creditor=request.creditor, token=token)
+    columns = services.import_upload_columns(upload=upload)
+    form = None
+    if columns is not None:
+        posted = request.method == "POST"
+        form = ColumnsForm(request.POST if posted else None, columns=columns)
+        if posted and form.is_valid():
+            services.import_upload_map(upload=upload, fields=form.chosen(), actor=actor(request))
+            return redirect("workspace:import_review", token=upload.token)
     return render(
         request,
         "workspace/import_review.html",
-        {"upload": upload, "result": upload.dry_run, "nav": "imports"},
+        {"upload": upload, "result": upload.dry_run, "nav": "imports", "columns_form": form},
     )
 
 
@@ -86,7 +104,12 @@ def import_confirm(request: WorkspaceRequest, token: str) -> HttpResponse:
         else:
             messages.info(request, _("The file was not imported."))
         return redirect("workspace:imports")
-    result = services.import_upload_confirm(upload=upload, actor=actor(request))
+    decision = request.POST.get("decision")
+    settle = decision if decision in ("full", "partial") else None
+    result = services.import_upload_confirm(upload=upload, actor=actor(request), settle=settle)
+    if result.get("question"):  # the file is not the one checked, or no answer was given
+        messages.error(request, _("Say whether the file is the whole open list or a part of it."))
+        return redirect("workspace:import_review", token=upload.token)
     return render(
         request,
         "workspace/import_done.html",

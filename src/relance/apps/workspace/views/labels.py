@@ -47,6 +47,25 @@ FILTER_LABELS = {
 KIND_LABELS = _labels(vocabulary.KINDS)
 
 
+CONTACT_ROLE_LABELS = _labels(vocabulary.CONTACT_ROLES)
+
+
+# A debtor's state in the debtors list and on its page (``debtor_selectors.debtor_states``).
+STATE_LABELS = {
+    "hold": gettext_lazy("On hold"),
+    "do_not_contact": gettext_lazy("Do not contact"),
+    "legal": gettext_lazy("Legal"),
+    "disputed": gettext_lazy("In dispute"),
+    "plan": gettext_lazy("On a payment plan"),
+    "paused": gettext_lazy("Waiting (promise or pause)"),
+    "chased": gettext_lazy("Being chased"),
+    "not_started": gettext_lazy("Overdue, chase not started"),
+    "closed_paid": gettext_lazy("Paid, case closed"),
+    "written_off": gettext_lazy("Written off"),
+    "up_to_date": gettext_lazy("Up to date"),
+}
+
+
 TIMELINE_LABELS = _labels(vocabulary.EVENTS)
 
 
@@ -57,6 +76,16 @@ STEP_LABELS = _labels(vocabulary.STEPS)
 
 
 TASK_LABELS = _labels(vocabulary.TASKS)
+
+
+LEGAL_ROUTE_LABELS = _labels(vocabulary.LEGAL_ROUTES)
+
+
+LEGAL_DATE_LABELS = _labels(vocabulary.LEGAL_DATES)
+
+
+LEGAL_REMINDER_LABELS = _labels(vocabulary.LEGAL_REMINDERS)
+ORIGIN_LABELS = _labels(vocabulary.ORIGINS)
 
 
 SORT_LABELS = {
@@ -78,3 +107,14 @@ ACTION_REASONS = {
 }
 ROUTE_LABELS = _labels(vocabulary.ROUTES)
 WRITE_OFF_LABELS = _labels(vocabulary.WRITE_OFF_REASONS)
+
+
+# An import batch's kind and state in the Imports page's list.
+BATCH_KIND_LABELS = {
+    "ledger": gettext_lazy("Ledger"),
+    "bank": gettext_lazy("Bank statement"),
+}
+BATCH_STATUS_LABELS = {
+    "committed": gettext_lazy("Imported"),
+    "refused": gettext_lazy("Refused"),
+}

@@ -1,20 +1,22 @@
-"""The end of the amicable path on the debtor page: download a dossier, write a claim off."""
+"""The end of the amicable path: download a dossier, write a claim off (the debtor page), take in
+a status file from an agency or a lawyer (the debtor list)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from relance.apps.workspace import debtor_selectors
 from relance.apps.workspace.access import workspace_view
-from relance.apps.workspace.forms import DossierForm, WriteOffForm
+from relance.apps.workspace.forms import DossierForm, StatusFileForm, WriteOffForm
 from relance.apps.workspace.request import WorkspaceRequest
 from relance.apps.workspace.views.common import actor
 from relance.apps.workspace.views.labels import ROUTE_LABELS, WRITE_OFF_LABELS
+from relance.apps.workspace.wording import problem_text
 
 
 @require_POST
@@ -31,8 +33,14 @@ def debtor_dossier(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
     result = dossier_build(
         creditor=request.creditor, account=debtor.account, route=form.cleaned_data["route"],
         as_of=timezone.localdate(), is_consumer_credit=form.cleaned_data["consumer_credit"],
-        actor=actor(request),
+        enter_legal_stage=form.cleaned_data["legal_stage"], actor=actor(request),
     )
+    if result.stage is not None:
+        messages.success(
+            request,
+            _("The case is in the legal stage (%(route)s), reference %(reference)s.")
+            % {"route": ROUTE_LABELS[result.stage.route], "reference": result.stage.reference},
+        )
     response = HttpResponse(result.data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
     return response
@@ -58,3 +66,40 @@ def debtor_write_off(request: WorkspaceRequest, debtor_id: int) -> HttpResponse:
     name = f"perte-{debtor.account}-{timezone.localdate().isoformat()}.txt"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@workspace_view("collector")
+def status_import(request: WorkspaceRequest) -> HttpResponse:
+    """A status file from an agency or a lawyer (``collection.status_files``): taken whole, or
+    refused whole with every line and reason shown, nothing recorded."""
+    from relance.apps.collection.status_files import status_file_import
+
+    posted = request.method == "POST"
+    form = StatusFileForm(request.POST if posted else None, request.FILES if posted else None)
+    problems: list[dict[str, object]] = []
+    name = ""
+    if posted and form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        name = uploaded.name or "statut.csv"
+        result = status_file_import(
+            creditor=request.creditor, data=uploaded.read(), name=name,
+            as_of=timezone.localdate(), actor=actor(request),
+        )
+        if not result.problems:
+            messages.success(
+                request,
+                _("%(name)s: taken in whole. Lines: %(lines)s; payments recorded: %(payments)s.")
+                % {"name": name, "lines": result.lines, "payments": result.payments},
+            )
+            return redirect("workspace:debtors")
+        problems = [
+            {"text": _("line %(line)s: %(problem)s") % {"line": p.line, "problem": problem_text(p)}
+             if p.line is not None else problem_text(p), "code": p.code}
+            for p in result.problems
+        ]
+    return render(
+        request,
+        "workspace/status_import.html",
+        {"form": form, "problems": problems, "name": name, "nav": "debtors"},
+        status=400 if posted else 200,
+    )
