@@ -51,6 +51,7 @@ bench: $(VENV)/.test-installed
 	$(PY) bench/dispatch.py
 	$(PY) bench/letters.py
 	$(PY) bench/matching.py
+	$(PY) bench/peer_shape.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import (
     fresh_database,
+    insert_debtors,
     insert_open_invoices,
     postgres_available,
     print_table,
@@ -39,11 +40,8 @@ def seed(n: int) -> int:
     debtors = max(1, n // 5)
     now = "2026-06-30 00:00:00+00"
     with connection.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO ledger_debtor (creditor_id, account, name, kind, siren, email, phone, address,"
-            " postal_code, city, country, language, is_do_not_contact, is_legal_hold, notes, created_at, updated_at)"
-            " VALUES (%s, %s, %s, 'business', '', '', '', '', '', '', 'FR', 'fr', false, false, '', %s, %s)",
-            [(creditor.pk, f"C{i:07d}", f"Client {i}", now, now) for i in range(debtors)],
+        insert_debtors(
+            cur, [(creditor.pk, f"C{i:07d}", f"Client {i}", "business", "", now, now) for i in range(debtors)]
         )
         cur.execute("SELECT min(id) FROM ledger_debtor")
         first = cur.fetchone()[0]
@@ -77,7 +75,7 @@ FROM ledger_invoice WHERE creditor_id = %s AND status = 'open' GROUP BY 1, 2
 def child(args: argparse.Namespace) -> None:
     import json
 
-    setup_django(fresh_database(args.db, "relance_bench_aging"))
+    setup_django(fresh_database(args.db, "aging"))
     from django.db import connection
 
     from relance.apps.creditors.models import Creditor

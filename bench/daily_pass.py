@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import (
     fresh_database,
+    insert_debtors,
     insert_open_invoices,
     peak_rss_mb,
     postgres_available,
@@ -42,10 +43,8 @@ def seed(n: int, debtors: int) -> int:
     now = "2026-06-30 00:00:00+00"
     kinds = ["business"] * 7 + ["consumer"] * 2 + ["public"]
     with connection.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO ledger_debtor (creditor_id, account, name, kind, siren, email, phone, address,"
-            " postal_code, city, country, language, is_do_not_contact, is_legal_hold, notes, created_at, updated_at)"
-            " VALUES (%s, %s, %s, %s, '', %s, '', '', '', '', 'FR', 'fr', false, false, '', %s, %s)",
+        insert_debtors(
+            cur,
             [(creditor.pk, f"C{i:07d}", f"Client {i}", kinds[i % 10], f"c{i}@example.org", now, now) for i in range(debtors)],
         )
         cur.execute("SELECT min(id) FROM ledger_debtor")
@@ -75,7 +74,7 @@ BARE = "SELECT debtor_id, due_date, open_amount FROM ledger_invoice WHERE credit
 def child(args: argparse.Namespace) -> None:
     import json
 
-    setup_django(fresh_database(args.db, "relance_bench_daily_pass"))
+    setup_django(fresh_database(args.db, "daily_pass"))
     from django.db import connection
 
     from relance.apps.collection.daily_pass import collection_decide

@@ -85,7 +85,7 @@ def child(args: argparse.Namespace) -> None:
     os.environ.setdefault(
         "RELANCE_HOME", tempfile.mkdtemp(prefix="relance-bench-mail-")
     )  # the stored .eml files
-    setup_django(fresh_database(args.db, "relance_bench_mail"))
+    setup_django(fresh_database(args.db, "mail"))
     from django.conf import settings
     from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 

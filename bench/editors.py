@@ -79,7 +79,7 @@ def child(args: argparse.Namespace) -> None:
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     os.environ["RELANCE_EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
-    setup_django(fresh_database(args.db, "relance_bench_editors"))
+    setup_django(fresh_database(args.db, "editors"))
     from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
     from relance.apps.collection.daily_pass import collection_run

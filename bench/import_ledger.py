@@ -121,7 +121,7 @@ def child(args: argparse.Namespace) -> None:
     path = Path(args.file)
     with timed() as baseline:
         bare_parse(path, "\t" if args.format == "fec" else ";")
-    url = fresh_database(args.db, f"relance_bench_import_{args.format}")
+    url = fresh_database(args.db, f"import_{args.format}")
     setup_django(url)
     from relance.apps.creditors.services import creditor_create
     from relance.apps.ledger.models import Invoice

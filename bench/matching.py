@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import (
     fresh_database,
+    insert_debtors,
     insert_open_invoices,
     peak_rss_mb,
     postgres_available,
@@ -100,11 +101,8 @@ def seed(n: int, rng: random.Random) -> tuple[int, list[int], list[Decimal], lis
     invoice_debtor: list[int] = []
     amounts: list[Decimal] = []
     with connection.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO ledger_debtor (creditor_id, account, name, kind, siren, email, phone, address,"
-            " postal_code, city, country, language, is_do_not_contact, is_legal_hold, notes, created_at, updated_at)"
-            " VALUES (%s, %s, %s, 'business', '', '', '', '', '', '', 'FR', 'fr', false, false, '', %s, %s)",
-            [(creditor.pk, f"C{i:07d}", names[i], now, now) for i in range(debtors)],
+        insert_debtors(
+            cur, [(creditor.pk, f"C{i:07d}", names[i], "business", "", now, now) for i in range(debtors)]
         )
         cur.execute("SELECT min(id) FROM ledger_debtor")
         first = cur.fetchone()[0]
@@ -191,8 +189,8 @@ def baseline_join(creditor_id: int, references: list[str]) -> int:
 def child(args: argparse.Namespace) -> None:
     import json
 
-    setup_django(fresh_database(args.db, "relance_bench_matching"))
-    from relance.apps.banking.services import known_ibans, open_invoices
+    setup_django(fresh_database(args.db, "matching"))
+    from relance.apps.banking.statement_writing import known_ibans, open_invoices
     from relance.apps.creditors.models import Creditor
     from relance.domain.matching import InvoiceIndex, match_lines
 

@@ -809,7 +809,7 @@ def child(args: argparse.Namespace) -> None:
     import json
 
     kind = "sqlite" if args.sqlite else "postgres"
-    url = f"{PG_SERVER}/{args.database}" if args.reuse else fresh_database(kind, args.database)
+    url = f"{PG_SERVER}/{args.database}" if args.reuse else fresh_database(kind, args.database, keep=True)
     os.environ["RELANCE_ALLOWED_HOSTS"] = (
         "127.0.0.1,localhost,testserver"  # testserver: the query count
     )

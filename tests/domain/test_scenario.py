@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from relance.domain.calendar import add_business_days, is_business_day, next_business_day
 from relance.domain.scenario import (
+    Delivery,
+    Evaluator,
     Scenario,
     ScenarioError,
     Step,
@@ -266,3 +268,62 @@ def test_an_old_debt_run_daily_gets_every_step_after_the_due_date_on_a_compresse
             assert taken[s.key] >= taken[earlier.key] + gap
             assert taken[s.key] <= max(next_business_day(taken[earlier.key] + gap),
                                        next_business_day(s.day(due)), taken[earlier.key] + timedelta(days=1))
+
+
+# --- the memoised evaluator -------------------------------------------------------------------
+
+kinded = st.lists(
+    st.tuples(st.integers(min_value=-10, max_value=90),
+              st.sampled_from(["email", "call", "letter", "registered_letter", "task"]),
+              st.sampled_from([(), ("business",), ("consumer", "public")])),
+    min_size=1, max_size=7, unique_by=lambda t: t[0],
+)
+deliveries = st.one_of(
+    st.none(),
+    st.builds(Delivery, sent=st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 6, 30)),
+              received=st.one_of(st.none(), st.dates(min_value=date(2026, 1, 1),
+                                                     max_value=date(2026, 7, 30)))),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    shape=kinded,
+    as_of=st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31)),
+    asks=st.lists(
+        st.tuples(
+            st.dates(min_value=date(2025, 6, 1), max_value=date(2027, 1, 31)),  # anchor
+            st.sampled_from([None, "business", "consumer", "public"]),
+            st.integers(min_value=0, max_value=7),  # steps taken
+            st.lists(st.dates(min_value=date(2025, 6, 1), max_value=date(2026, 12, 31)),
+                     max_size=7),  # their days
+            deliveries,
+        ),
+        min_size=1, max_size=12,
+    ),
+)
+def test_the_memoised_evaluator_answers_as_evaluate_does(shape, as_of, asks):
+    scenario = Scenario("p", tuple(Step(f"s{i}", o, c, "t", debtor_kinds=k)
+                                   for i, (o, c, k) in enumerate(sorted(shape))))
+    evaluator = Evaluator(as_of=as_of)
+    for _ in range(2):  # the second round is answered from the cache
+        for anchor, kind, n, days, delivery in asks:
+            done = [s.key for s in scenario.steps[:n]]
+            taken = dict(zip(done, days, strict=False))
+            sent = {k: delivery for k in done
+                    if delivery is not None and scenario.step(k).channel == "registered_letter"}
+            expected = evaluate(scenario, anchor_due_date=anchor, as_of=as_of, done_keys=done,
+                                debtor_kind=kind, deliveries=sent, taken_on=taken)
+            assert evaluator.evaluate(scenario, anchor_due_date=anchor, done_keys=set(done),
+                                      debtor_kind=kind, deliveries=sent,
+                                      taken_on=taken) == expected
+
+
+def test_the_evaluator_tells_two_scenarios_with_the_same_steps_apart():
+    email_first = Scenario("e", (Step("a", 0, "email", "a"), Step("b", 5, "call", "b")))
+    call_first = Scenario("c", (Step("a", 0, "call", "a"), Step("b", 5, "email", "b")))
+    evaluator = Evaluator(as_of=date(2026, 5, 1))  # Labour Day: a call waits
+    saturday = date(2026, 5, 1)
+    assert evaluator.evaluate(email_first, anchor_due_date=saturday, done_keys=()).step.key == "a"
+    assert evaluator.evaluate(call_first, anchor_due_date=saturday, done_keys=()).step is None
+    assert evaluator.evaluate(email_first, anchor_due_date=saturday, done_keys=()).step.key == "a"

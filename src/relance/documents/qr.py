@@ -124,9 +124,11 @@ def epc_qr(payment: EpcPayment) -> segno.QRCode:
     return _symbol(epc_payload(payment))
 
 
+@lru_cache(maxsize=1024)
 def _symbol(payload: str) -> segno.QRCode:
     # A fixed mask: any of the eight is valid QR, and scoring all eight costs more than the
-    # rest of a letter's QR work (a batch draws a thousand of them).
+    # rest of a letter's QR work (a batch draws a thousand of them). Cached by payload: a
+    # letter redrawn, its PDF and its e-mail carry the same code; callers only read it.
     return segno.make_qr(payload, error="m", boost_error=False, encoding="utf-8", mask=0)
 
 

@@ -267,7 +267,28 @@ def evaluate(
     steps = [s for s in scenario.steps if s.applies_to(debtor_kind)]
     if not steps:
         return Decision(None)
-    days = step_days(steps, anchor_due_date)
+    return _decide(
+        steps,
+        step_days(steps, anchor_due_date),
+        anchor_due_date=anchor_due_date,
+        as_of=as_of,
+        done_keys=done_keys,
+        deliveries=deliveries,
+        taken_on=taken_on,
+    )
+
+
+def _decide(
+    steps: Sequence[Step],
+    days: Sequence[date],
+    *,
+    anchor_due_date: date,
+    as_of: date,
+    done_keys: Collection[str],
+    deliveries: Mapping[str, Delivery] | None,
+    taken_on: Mapping[str, date] | None,
+) -> Decision:
+    """``evaluate`` once the steps for the debtor's kind and their days are known."""
     last_done = max((i for i, s in enumerate(steps) if s.key in done_keys), default=-1)
     if last_done == -1:
         first = first_step_index(steps, anchor_due_date=anchor_due_date, as_of=as_of)
@@ -297,6 +318,77 @@ def evaluate(
     if day > as_of:
         return Decision(None)
     return Decision(nxt, day)
+
+
+class Evaluator:
+    """``evaluate`` for one day, memoised: the pass asks the same question for many debtors.
+
+    A decision depends only on the scenario, the anchor date, the debtor's kind and the steps
+    taken (with their days and deliveries); a pass over 200,000 debtors asks a few hundred
+    distinct questions. Each scenario's steps for a kind and their days for an anchor are
+    computed once too. Same answers as ``evaluate`` (a property test compares them); the cache
+    lives as long as the evaluator, one pass.
+
+    >>> s = Scenario("s", (Step("a", 3, "email", "a"), Step("b", 10, "email", "b")))
+    >>> ev = Evaluator(as_of=date(2026, 1, 4))
+    >>> ev.evaluate(s, anchor_due_date=date(2026, 1, 1), done_keys=()).step.key
+    'a'
+    >>> ev.evaluate(s, anchor_due_date=date(2026, 1, 1), done_keys=()) is ev.evaluate(
+    ...     s, anchor_due_date=date(2026, 1, 1), done_keys=[])
+    True
+    """
+
+    __slots__ = ("_days", "_decisions", "_held", "_steps", "as_of")
+
+    def __init__(self, *, as_of: date) -> None:
+        self.as_of = as_of
+        # Keyed by id(): hashing a scenario hashes every step, dearer than the answer. Each
+        # scenario is held here, so its id is not reused by another while the cache lives.
+        self._held: dict[int, Scenario] = {}
+        self._steps: dict[tuple[int, str | None], tuple[Step, ...]] = {}
+        self._days: dict[tuple[int, str | None, date], tuple[date, ...]] = {}
+        self._decisions: dict[tuple[Any, ...], Decision] = {}
+
+    def evaluate(
+        self,
+        scenario: Scenario,
+        *,
+        anchor_due_date: date,
+        done_keys: Collection[str],
+        debtor_kind: str | None = None,
+        deliveries: Mapping[str, Delivery] | None = None,
+        taken_on: Mapping[str, date] | None = None,
+    ) -> Decision:
+        sid = id(scenario)
+        self._held.setdefault(sid, scenario)
+        key = (
+            sid,
+            anchor_due_date,
+            debtor_kind,
+            frozenset(done_keys),
+            frozenset(taken_on.items()) if taken_on else None,
+            frozenset(deliveries.items()) if deliveries else None,
+        )
+        found = self._decisions.get(key)
+        if found is not None:
+            return found
+        steps = self._steps.get((sid, debtor_kind))
+        if steps is None:
+            steps = self._steps[(sid, debtor_kind)] = tuple(
+                s for s in scenario.steps if s.applies_to(debtor_kind)
+            )
+        days = self._days.get((sid, debtor_kind, anchor_due_date))
+        if days is None:
+            days = self._days[(sid, debtor_kind, anchor_due_date)] = tuple(
+                step_days(steps, anchor_due_date)
+            )
+        found = self._decisions[key] = (
+            _decide(steps, days, anchor_due_date=anchor_due_date, as_of=self.as_of,
+                    done_keys=done_keys, deliveries=deliveries, taken_on=taken_on)
+            if steps
+            else Decision(None)
+        )
+        return found
 
 
 def first_step_index(

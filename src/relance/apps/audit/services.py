@@ -28,6 +28,7 @@ from django.utils import timezone
 from relance.apps.audit import seal
 from relance.apps.audit.documents import document_path
 from relance.apps.audit.models import ChainHead, Event
+from relance.apps.ledger.bulk import bulk_insert
 
 GENESIS = "0" * 64
 
@@ -85,29 +86,24 @@ _COLUMNS = (
 
 
 def _insert(rows: list[list[Any]]) -> None:
-    """The events, in order (their ids follow the chain), as few multi-row ``INSERT``s as the
-    database's parameter limit allows, as ``bulk_create`` wrote them; but their values go
-    straight in, where ``bulk_create`` compiled each value of each row through the ORM, which
-    cost more than hashing the events."""
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(n) for n in _COLUMNS)  # plain fields: the names are the columns
-    row = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
-    per_statement = (connection.features.max_query_params or 65535) // len(_COLUMNS)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            cursor.execute(
-                f"INSERT INTO {qn(Event._meta.db_table)} ({columns}) VALUES "  # noqa: S608 (names from the model)
-                + ", ".join([row] * len(chunk)),
-                [value for values in chunk for value in values],
-            )
+    """The events, in order (their ids follow the chain), through the project's bulk path:
+    binary COPY on PostgreSQL (psycopg re-parsed multi-row INSERTs of tens of thousands of
+    values), INSERTs of as many rows as SQLite's real variable limit allows elsewhere (not
+    Django's 999). Their values go straight in: ``bulk_create`` compiled each value of each
+    row through the ORM, which cost more than hashing the events."""
+    bulk_insert(Event._meta.db_table, _COLUMNS, rows)  # plain fields: the names are the columns
 
 
 def events_record(*, events: Iterable[EventInput], at: datetime | None = None) -> int:
     """Append events to the chain, in order, atomically. Returns how many were written."""
     moment = at or timezone.now()
     created_at = Event._meta.get_field("created_at").get_db_prep_save(moment, connection)
-    to_json = Event._meta.get_field("payload").get_db_prep_save
+    # COPY's jsonb writer takes the payload itself; SQLite stores the field's JSON text.
+    to_json = (
+        Event._meta.get_field("payload").get_db_prep_save
+        if connection.vendor == "sqlite"
+        else lambda payload, _connection: payload
+    )
     with transaction.atomic():
         head = ChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:

@@ -6,11 +6,16 @@ debtor owes now, a creditor's open cases. Imports no other collection module but
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import functools
+import json
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db.models import Sum
+from django.db import connection
+from django.db.models import FileField, JSONField, Model, Sum
+from django.utils import timezone
 
 from relance.apps.audit.services import EventInput
 from relance.apps.collection.models import (
@@ -18,6 +23,7 @@ from relance.apps.collection.models import (
     Case,
 )
 from relance.apps.creditors.models import Creditor
+from relance.apps.ledger.bulk import bulk_insert, timestamp_value
 from relance.apps.ledger.models import Invoice
 
 ZERO = Decimal("0.00")
@@ -32,6 +38,39 @@ T = TypeVar("T")
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def instances_insert(objs: Sequence[Model], *, ignore_conflicts: bool = False) -> int:
+    """``bulk_create(objs)`` through the project's bulk path (``ledger.bulk.bulk_insert``):
+    binary COPY on PostgreSQL, INSERTs sized to SQLite's real variable limit. ``bulk_create``
+    prepared each of the pass's 1.85 million values through the ORM and, assuming SQLite's old
+    999-variable limit, sent 37 actions a statement: most of the pass's writing time. Values
+    are taken as they stand on the unsaved instances (the fields' defaults included); the
+    timestamps are stamped now, JSON written as the field stores it, a file as its name.
+    Nothing is read back: callers find their rows (``run_token``, the open cases)."""
+    if not objs:
+        return 0
+    model = type(objs[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    values = operator.attrgetter(*(f.attname for f in fields))
+    now = timestamp_value(timezone.now())
+    convert: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, f in enumerate(fields):
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            convert.append((i, lambda _value: now))
+        elif isinstance(f, JSONField) and connection.vendor == "sqlite":
+            convert.append((i, functools.partial(json.dumps, cls=f.encoder)))
+        elif isinstance(f, FileField):
+            convert.append((i, lambda value: value.name or ""))
+    rows = []
+    for obj in objs:
+        row = list(values(obj))
+        for i, to_db in convert:
+            row[i] = to_db(row[i])
+        rows.append(row)
+    return bulk_insert(
+        model._meta.db_table, [f.column for f in fields], rows, ignore_conflicts=ignore_conflicts
+    )
 
 
 def rows_events(

@@ -46,7 +46,7 @@ from django.utils import timezone
 
 from relance.apps.audit.services import EventInput, events_record
 from relance.apps.banking.selectors import bank_feed_stale, debtors_blocked_by_unmatched_credits
-from relance.apps.collection.bulk import ZERO, chunks, open_cases, rows_events
+from relance.apps.collection.bulk import ZERO, chunks, instances_insert, open_cases, rows_events
 from relance.apps.collection.confirmations import thanks_plan
 from relance.apps.collection.decisions import (
     LETTER_ON_ITS_WAY,
@@ -85,7 +85,7 @@ from relance.apps.collection.scenarios import (
     scenarios_load_defaults,
     scenarios_with_defaults,
 )
-from relance.apps.collection.selectors import debtors_written_off
+from relance.apps.collection.selectors import debtor_flags, debtors_written_off
 from relance.apps.collection.settled import cases_close_settled
 from relance.apps.creditors.models import Creditor
 from relance.apps.ledger.models import Debtor, Invoice
@@ -175,7 +175,7 @@ def debtor_positions(*, creditor: Creditor, as_of: date, lead: int) -> Any:
             due_date__lte=as_of + timedelta(days=lead),
         )
         .filter(~Exists(disputed))
-        .values("debtor_id", "debtor__kind", "debtor__is_do_not_contact", "debtor__is_legal_hold")
+        .values("debtor_id")  # alone: grouping on the debtor's columns too sorts far more
         .annotate(
             anchor=Min("due_date"),
             listed_amount=Sum("open_amount"),
@@ -264,11 +264,14 @@ def collection_decide(
     barred = time_barred(creditor=creditor, as_of=as_of)
     court = court_templates(creditor=creditor) if barred else frozenset()
     missing_kinds: set[str] = set()
+    evaluator = engine.Evaluator(as_of=as_of)  # a few hundred distinct questions a pass
+    debtors = debtor_flags(creditor=creditor)
     for row in debtor_positions(creditor=creditor, as_of=as_of, lead=lead).iterator(
         chunk_size=5000
     ):
         result.cases_evaluated += 1
-        debtor_id, kind = row["debtor_id"], row["debtor__kind"]
+        debtor_id = row["debtor_id"]
+        kind, is_do_not_contact, is_legal_hold = debtors[debtor_id]
         case = cases.get(debtor_id)
         held = policy.case_hold(case["status"]) if case else written_off.get(debtor_id)
         if held is not None:
@@ -287,10 +290,9 @@ def collection_decide(
             # Done outside Relance: the chase resumes after it, at its interval from that day.
             done_keys.add(said.step_key)
             taken_on[said.step_key] = max(said.contact_date, taken_on.get(said.step_key, as_of.min))
-        decision = engine.evaluate(
+        decision = evaluator.evaluate(
             scenario,
             anchor_due_date=row["anchor"],
-            as_of=as_of,
             done_keys=done_keys,
             debtor_kind=kind,
             deliveries={key: delivery for key, (_, delivery) in case_letters.items()},
@@ -311,8 +313,8 @@ def collection_decide(
         step = decision.step
         standing = policy.DebtorStanding(
             is_case_waiting=bool(case and case["pk"] in blocked),
-            is_legal_hold=row["debtor__is_legal_hold"],
-            is_do_not_contact=row["debtor__is_do_not_contact"],
+            is_legal_hold=is_legal_hold,
+            is_do_not_contact=is_do_not_contact,
             is_bank_feed_stale=bool(stale),
             has_unmatched_credit=debtor_id in unmatched,
             listed_amount=row["listed_amount"],
@@ -408,7 +410,7 @@ def _apply(
     token = uuid.uuid4().hex
     new_cases = [d for d in plan.decisions if d.case_id is None]
     if new_cases:
-        Case.objects.bulk_create(
+        instances_insert(
             [
                 Case(
                     creditor=creditor,
@@ -420,13 +422,13 @@ def _apply(
                 )
                 for d in new_cases
             ],
-            batch_size=2000,
             ignore_conflicts=True,
         )
     case_ids = dict(open_cases(creditor).values_list("debtor_id", "pk")) if new_cases else {}
     opened = [(case_ids[d.debtor_id], d) for d in new_cases if d.debtor_id in case_ids]
     rows: list[Action] = []
     superseded: list[int] = []
+    planned_days: dict[str, date] = {}  # per channel: today, or a call's next business day
     unreachable = email_fallbacks(
         [d.debtor_id for d in plan.decisions if d.step.channel == Step.Channel.EMAIL]
     )
@@ -470,8 +472,9 @@ def _apply(
 
         for step, day in d.passed_over:
             rows.append(action(step, day, Action.State.SKIPPED, CHASE_STARTED))
-        day = policy.planned_day(channel=d.step.channel, day=as_of)
-        planned = action(d.step, day, Action.State.PLANNED)
+        if d.step.channel not in planned_days:
+            planned_days[d.step.channel] = policy.planned_day(channel=d.step.channel, day=as_of)
+        planned = action(d.step, planned_days[d.step.channel], Action.State.PLANNED)
         if d.step.channel == Step.Channel.EMAIL and d.debtor_id in unreachable:
             planned.channel, planned.reason = unreachable[d.debtor_id]
         rows.append(planned)
@@ -488,7 +491,7 @@ def _apply(
     Action.objects.filter(pk__in=[p for p, _ in cancelled]).update(
         state=Action.State.CANCELLED, reason="superseded"
     )
-    Action.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    instances_insert(rows, ignore_conflicts=True)
     created = list(
         Action.objects.filter(run_token=token).values_list(
             "pk", "case_id", "step_key", "channel", "state", "requires_approval"

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from relance.apps.collection.models import Action, Case
 from relance.apps.creditors.models import Creditor
+from relance.apps.ledger.models import Debtor
 
 
 def actions_list(
@@ -70,3 +71,15 @@ def debtors_written_off(*, creditor: Creditor) -> dict[int, str]:
     )
     ended = Case.objects.filter(creditor=creditor, status=Case.Status.CLOSED_WRITTEN_OFF)
     return {d: "written_off" for d, c in ended.values_list("debtor_id", "cycle") if latest.get(d) == c}
+
+
+def debtor_flags(*, creditor: Creditor) -> dict[int, tuple[str, bool, bool]]:
+    """Per debtor of ``creditor``: kind, do-not-contact, legal hold. The pass reads them apart
+    from its grouped positions: grouping on the debtor's columns too (a join per invoice)
+    sorts far more than grouping by ``debtor_id`` alone."""
+    return {
+        pk: (kind, dnc, hold)
+        for pk, kind, dnc, hold in Debtor.objects.filter(creditor=creditor).values_list(
+            "pk", "kind", "is_do_not_contact", "is_legal_hold"
+        )
+    }

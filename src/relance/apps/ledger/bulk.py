@@ -99,24 +99,52 @@ def _copy_types(table: str, columns: Sequence[str]) -> list[str]:
     return [types[c] for c in columns]
 
 
-def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert ``rows`` into ``table``; returns how many. Runs in the caller's transaction."""
+def _copy(table: str, names: str, types: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    count = 0
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        # Binary COPY: psycopg writes each row in C, and the server reads numbers, dates
+        # and timestamps without parsing text (the larger part of its COPY work).
+        qn = connection.ops.quote_name
+        with raw.copy(f"COPY {qn(table)} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            write = copy.write_row
+            for row in rows:
+                write(row)
+                count += 1
+    return count
+
+
+def bulk_insert(
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = False,
+) -> int:
+    """Insert ``rows`` into ``table``; returns how many were given. Runs in the caller's
+    transaction. ``ignore_conflicts``: a row that breaks a unique constraint is left out, as
+    ``bulk_create(ignore_conflicts=True)`` does (on PostgreSQL the rows are copied into a
+    temporary table first, then inserted ``ON CONFLICT DO NOTHING``)."""
     qn = connection.ops.quote_name
     names = ", ".join(qn(c) for c in columns)
     count = 0
-    if connection.vendor == "postgresql":
-        types = _copy_types(table, columns)
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            # Binary COPY: psycopg writes each row in C, and the server reads numbers, dates
-            # and timestamps without parsing text (the larger part of its COPY work).
-            with raw.copy(f"COPY {qn(table)} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(types)
-                write = copy.write_row
-                for row in rows:
-                    write(row)
-                    count += 1
+    if connection.vendor == "postgresql" and ignore_conflicts:
+        staging = f"relance_staging_{table}"
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {qn(staging)}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {qn(staging)} AS SELECT {names} FROM {qn(table)} WITH NO DATA"
+            )
+            count = _copy(staging, names, _copy_types(table, columns), rows)
+            cursor.execute(
+                f"INSERT INTO {qn(table)} ({names}) SELECT {names} FROM {qn(staging)}"
+                " ON CONFLICT DO NOTHING"
+            )
+            cursor.execute(f"DROP TABLE {qn(staging)}")
         return count
+    if connection.vendor == "postgresql":
+        return _copy(table, names, _copy_types(table, columns), rows)
     with connection.cursor() as cursor:
         # Rows go many to a statement: each statement on an AUTOINCREMENT table also reads and
         # writes sqlite_sequence, and runs its own setup, which one-row statements repeat a
@@ -126,7 +154,8 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
         materialised = _sqlite_rows(rows)
         variables = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         per_statement = max(1, min(_SQLITE_ROWS_PER_INSERT, variables // len(columns)))
-        head = f"INSERT INTO {qn(table)} ({names}) VALUES "
+        verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
+        head = f"{verb} INTO {qn(table)} ({names}) VALUES "
         row_marks = "(" + ", ".join(["?"] * len(columns)) + ")"
         full = head + ", ".join([row_marks] * per_statement)
         flat = itertools.chain.from_iterable
