@@ -105,9 +105,10 @@ def events_record(*, events: Iterable[EventInput], at: datetime | None = None) -
         else lambda payload, _connection: payload
     )
     with transaction.atomic():
-        head = ChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = ChainHead.objects.create(pk=1, last_hash=GENESIS)
+        # Two first writers (two creditors' first imports) both find no head: get_or_create
+        # lets the second wait for the first's row and take it, then both queue on its lock.
+        ChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+        head = ChainHead.objects.select_for_update().get(pk=1)
         prev = head.last_hash
         rows = []
         for e in events:
