@@ -17,11 +17,3 @@ def test_every_route_code_has_its_label_and_nothing_else_does() -> None:
     assert tuple(vocabulary.ROUTES) == routes.ROUTE_NAMES
     assert vocabulary.LEGAL_ROUTES is vocabulary.ROUTES
 
-
-def test_the_api_states_the_legal_stage_s_key_dates_as_the_law_lists_them():
-    from typing import get_args
-
-    from relance.api.schemas import LegalKey
-    from relance.domain.law.procedure import KEY_DATES
-
-    assert get_args(LegalKey) == KEY_DATES
