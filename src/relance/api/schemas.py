@@ -247,19 +247,21 @@ class RunOut(Schema):
 
 # A legal stage's key dates (``domain.law.procedure.KEY_DATES``; a test keeps them equal).
 LegalKey = Literal["filed", "order_issued", "order_served", "formula_requested", "judgment", "enforceable"]
+# Text with no NUL character, which PostgreSQL's text columns cannot hold (a 500, not a 400).
+NUL_FREE = r"^[^\x00]*$"
 # A form field that must not be empty (an empty multipart field reads as an absent one).
-NonEmpty = Annotated[str, Field(min_length=1)]
+NonEmpty = Annotated[str, Field(min_length=1, pattern=NUL_FREE)]
 
 
 class LegalIn(Schema):
-    debtor: str  # the debtor's account
+    debtor: Annotated[str, Field(pattern=NUL_FREE)]  # the debtor's account
     route: RouteCode  # injonction, psrpc, refere-provision, agency or lawyer
-    reference: str = ""  # the file's reference (default: the case's, R-YYYY-NNNN)
+    reference: Annotated[str, Field(pattern=NUL_FREE)] = ""  # default: the case's, R-YYYY-NNNN
     as_of: IsoDate | None = None  # the day it moves (default: today)
 
 
 class LegalDateIn(Schema):
-    debtor: str
+    debtor: Annotated[str, Field(pattern=NUL_FREE)]
     key: LegalKey
     date: IsoDate
     as_of: IsoDate | None = None  # today, for the check that the date is past

@@ -27,6 +27,8 @@ def _ledger(size: int) -> bytes:
 @pytest.fixture
 def small_cap(settings, tmp_path):
     settings.UPLOAD_MAX_BYTES = 4000
+    # Its own staging folder: a file another test staged must not pass for one this test kept.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every part to a temporary file, to see it go
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "tmp")
     (tmp_path / "tmp").mkdir()
