@@ -46,6 +46,7 @@ def token(db, creditor_a, _connection_kept):
 @schema.parametrize()
 @settings(
     max_examples=25,
+    derandomize=True,  # the same requests on every run: CI never fails by the luck of the draw
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.filter_too_much],
