@@ -26,7 +26,7 @@ from relance.apps.collection.pauses import dispute_open
 from relance.apps.collection.scenarios import scenario_import, scenarios_load_defaults
 from relance.apps.ledger.attach import invoice_pdfs_attach
 from relance.apps.ledger.models import Allocation, Invoice, Payment
-from relance.cli import main
+from tests.apps.legal.helpers import cli
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,12 +92,6 @@ def debtor(creditor, account, *amounts, city="Lyon"):
                        issue_date=DUE - timedelta(days=30), due_date=DUE + timedelta(days=2 * n),
                        total_amount=Decimal(amount))
     return d
-
-
-def cli(capsys, *args):
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def day(n: int) -> date:

@@ -9,7 +9,6 @@ import hashlib
 import io
 import json
 import shutil
-import subprocess
 import zipfile
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -24,7 +23,7 @@ from relance.apps.collection.history import contact_declare
 from relance.apps.collection.models import Action, Case, RecoveryCost
 from relance.apps.collection.scenarios import scenario_id_for
 from relance.apps.ledger.models import Debtor
-from relance.cli import main
+from tests.apps.legal.helpers import cli, pdf_text
 from tests.factories import CreditorFactory, DebtorFactory, InvoiceFactory
 
 pytestmark = [
@@ -42,17 +41,6 @@ def creditor(settings, tmp_path):
         name="Atelier Durand", siren="552100554", address="12 rue des Tanneurs", postal_code="69002",
         city="Lyon", iban="FR7630006000011234567890189", signature="Marie Durand",
     )
-
-
-def cli(capsys, *args):
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def pdf_text(data: bytes) -> str:
-    raw = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout
-    return " ".join(raw.decode().replace("\u202f", " ").replace("\xa0", " ").split())
 
 
 def owing_with_costs(creditor, capsys, tmp_path, account="411X"):

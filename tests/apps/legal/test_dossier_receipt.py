@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import shutil
-import subprocess
 import zipfile
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -20,7 +19,7 @@ from relance.apps.audit.documents import document_path, document_store
 from relance.apps.audit.models import Event
 from relance.apps.collection.models import Action, Case, Scenario
 from relance.apps.collection.scenarios import scenarios_load_defaults
-from relance.cli import main
+from tests.apps.legal.helpers import cli, pdf_text
 from tests.factories import DebtorFactory, InvoiceFactory
 
 pytestmark = [
@@ -44,17 +43,6 @@ def scan(tmp_path):
     path = tmp_path / "avis-de-reception.pdf"
     path.write_bytes(HTML(string="<p>Avis de réception 1A0001, distribué le 28/01/2026, signé</p>").write_pdf())
     return path
-
-
-def cli(capsys, *args):
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def pdf_text(data: bytes) -> str:
-    raw = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout
-    return " ".join(raw.decode().replace("\u202f", " ").replace("\xa0", " ").split())
 
 
 def notice_sent(creditor, account) -> Action:

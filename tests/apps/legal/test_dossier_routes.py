@@ -16,7 +16,7 @@ from django.utils import timezone
 from relance.apps.audit.documents import document_store
 from relance.apps.collection.models import Action, Case, Scenario
 from relance.apps.collection.scenarios import scenarios_load_defaults
-from relance.cli import main
+from tests.apps.legal.helpers import cli
 from tests.factories import DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,12 +29,6 @@ AS_OF = date(2026, 4, 30)
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def cli(capsys, *args):
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def owing(creditor, account, kind, *, received: bool):

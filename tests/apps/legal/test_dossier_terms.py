@@ -9,7 +9,6 @@ import hashlib
 import io
 import json
 import shutil
-import subprocess
 import zipfile
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -22,7 +21,7 @@ from relance.apps.audit.models import Event
 from relance.apps.collection.models import Action, Case, Scenario
 from relance.apps.collection.scenarios import scenarios_load_defaults
 from relance.apps.legal.models import PaymentTerms
-from relance.cli import main
+from tests.apps.legal.helpers import cli, pdf_text
 from tests.factories import DebtorFactory, InvoiceFactory
 
 pytestmark = [
@@ -46,17 +45,6 @@ def cgv(tmp_path):
     path.write_bytes(HTML(string="<h1>Conditions générales de vente 2026</h1><p>Art. 9 : pénalités "
                                  "de retard au taux de trois fois le taux d'intérêt légal.</p>").write_pdf())
     return path
-
-
-def cli(capsys, *args):
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def pdf_text(data: bytes) -> str:
-    raw = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout
-    return " ".join(raw.decode().replace("\u202f", " ").replace("\xa0", " ").split())
 
 
 def owing(creditor, account, kind):

@@ -17,10 +17,10 @@ import pytest
 from relance.apps.audit.models import Event
 from relance.apps.audit.services import chain_verify
 from relance.apps.collection.models import Action, Case
-from relance.cli import main
 from relance.domain.law.write_off import JournalLine
 from relance.formats.fec import FecReader
 from relance.formats.fec_write import write_fec
+from tests.apps.legal.helpers import cli
 from tests.factories import DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,12 +31,6 @@ DUE = date(2026, 3, 2)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_URL = f"file://{tmp_path / 'outbox'}"
-
-
-def cli(capsys, *args):
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def owing(creditor, account):
